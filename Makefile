@@ -1,0 +1,33 @@
+# Every target creates or reuses .venv/ (Python 3.12+) from pyproject.toml, so a fresh clone needs nothing else.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run demo test lint bench
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || { python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && $$python -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet '.[dev]'
+	@rm -rf build *.egg-info
+	@touch $@
+
+install: $(STAMP)
+
+run: install  ## serve the app with its worker and beat (embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set)
+	$(PY) -m config.run
+
+demo: install  ## reload the demo organizations
+	$(PY) -m config.run --demo-only
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install lint
+	@scripts/ensure-chromium
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(PY) "$$script" --full || exit 1; done

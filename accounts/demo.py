@@ -1,0 +1,60 @@
+"""The demo organizations and their staff, loaded by `make demo` (and by the first `make run`)."""
+
+from django.db import transaction
+
+from accounts import services
+from accounts.models import Membership, Organization, Role, User
+from accounts.tenancy import tenant
+
+DEMO_PASSWORD = "roster-demo-2026"  # noqa: S105 - published demo logins, local data only
+
+ORGANIZATIONS = [
+    {"name": "Bounce Party Center", "slug": "bounce-party-center", "time_zone": "America/Chicago", "currency": "USD"},
+    {"name": "Little Stars Gym", "slug": "little-stars-gym", "time_zone": "America/Toronto", "currency": "CAD"},
+]
+# (email, first name, last name, {organization slug: role})
+STAFF = [
+    ("maria@bounce.example", "Maria", "Lopez",
+     {"bounce-party-center": Role.OWNER, "little-stars-gym": Role.ADMIN}),
+    ("devon@bounce.example", "Devon", "Carter", {"bounce-party-center": Role.ADMIN}),
+    ("sam@bounce.example", "Sam", "Nguyen", {"bounce-party-center": Role.STAFF}),
+    ("priya@littlestars.example", "Priya", "Shah", {"little-stars-gym": Role.OWNER}),
+    ("kenji@littlestars.example", "Kenji", "Watanabe", {"little-stars-gym": Role.ADMIN}),
+    ("ava@littlestars.example", "Ava", "Brown", {"little-stars-gym": Role.STAFF}),
+]
+PLATFORM_ADMIN = "platform@roster.example"
+
+
+def login_lines() -> list[str]:
+    lines = [f"  {email:<28} {', '.join(f'{role} of {slug}' for slug, role in roles.items())}"
+             for email, _, _, roles in STAFF]
+    lines.append(f"  {PLATFORM_ADMIN:<28} platform admin (/admin/)")
+    return [*lines, f"  password for all: {DEMO_PASSWORD}"]
+
+
+@transaction.atomic
+def demo_load(*, reset: bool = False) -> None:
+    slugs = [spec["slug"] for spec in ORGANIZATIONS]
+    if reset:
+        for organization in Organization.objects.filter(slug__in=slugs):
+            with tenant(organization):
+                organization.delete()
+        User.objects.filter(email__in=[email for email, *_ in STAFF] + [PLATFORM_ADMIN]).delete()
+    if Organization.objects.filter(slug__in=slugs).exists():
+        return
+
+    users = {}
+    for email, first_name, last_name, _ in STAFF:
+        users[email] = services.user_signup(
+            email=email, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name
+        )
+    User.objects.create_superuser(PLATFORM_ADMIN, DEMO_PASSWORD, first_name="Platform", last_name="Admin")
+
+    for spec in ORGANIZATIONS:
+        owner_email = next(email for email, *_, roles in STAFF if roles.get(spec["slug"]) == Role.OWNER)
+        organization = services.organization_create(owner=users[owner_email], **spec)
+        with tenant(organization):
+            for email, *_, roles in STAFF:
+                role = roles.get(spec["slug"])
+                if role and email != owner_email:
+                    Membership.objects.create(user=users[email], role=role)

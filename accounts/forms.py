@@ -1,0 +1,58 @@
+from zoneinfo import available_timezones
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+
+from accounts.models import Organization, Role, User
+
+TIME_ZONE_CHOICES = [(zone, zone.replace("_", " ")) for zone in sorted(available_timezones())]
+
+
+class SignupForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "first_name", "last_name")
+        labels = {"email": "Email"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update(autofocus=True, autocomplete="email")
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class OrganizationForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="America/New_York")
+
+    class Meta:
+        model = Organization
+        fields = ("name", "slug", "time_zone", "currency")
+        labels = {"name": "Business name", "slug": "Web address"}
+        error_messages = {"slug": {"unique": "This web address is taken; try another."}}
+
+    def clean_slug(self):
+        return self.cleaned_data["slug"].strip().lower()
+
+
+class OrganizationSettingsForm(OrganizationForm):
+    class Meta(OrganizationForm.Meta):
+        fields = ("name", "time_zone", "currency")
+
+
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
+
+    def __init__(self, *args, inviter_role: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if inviter_role != Role.OWNER:
+            self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.OWNER]
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

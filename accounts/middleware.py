@@ -1,0 +1,46 @@
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import Http404
+from django.urls import Resolver404, resolve
+
+from accounts.models import Membership, Organization
+from accounts.tenancy import tenant
+
+STAFF_PREFIX = "/app/"
+
+
+class TenantMiddleware:
+    """Resolve the organization from the URL (`org_slug`), check staff membership, and run the rest of
+    the request inside that tenant: one transaction with `app.org_id` set, rolled back on a 5xx.
+
+    Staff pages (/app/<org>/…) need a membership: anyone else gets 404, so slugs don't leak.
+    Customer pages (/<org>/…) are open to anyone, still inside the tenant."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.org = request.membership = None
+        try:
+            org_slug = resolve(request.path_info).kwargs.get("org_slug")
+        except Resolver404:
+            org_slug = None
+        if org_slug is None:
+            return self.get_response(request)
+
+        staff_area = request.path_info.startswith(STAFF_PREFIX)
+        if staff_area and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        organization = Organization.objects.filter(slug=org_slug).first()
+        if organization is None:
+            raise Http404("No such organization.")
+        with tenant(organization):
+            if staff_area:
+                request.membership = Membership.objects.filter(user=request.user).first()
+                if request.membership is None:
+                    raise Http404("No such organization.")
+            request.org = organization
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+            return response

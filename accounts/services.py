@@ -1,0 +1,105 @@
+"""Writes for users, organizations and staff: one function per use case, each in one transaction."""
+
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Organization, Role, StaffInvitation, User
+from accounts.selectors import token_hash
+from accounts.tenancy import tenant
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+@transaction.atomic
+def user_signup(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    return User.objects.create_user(email, password, first_name=first_name, last_name=last_name)
+
+
+@transaction.atomic
+def organization_create(*, name: str, slug: str, time_zone: str, currency: str, owner: User) -> Organization:
+    organization = Organization.objects.create(name=name, slug=slug, time_zone=time_zone, currency=currency)
+    with tenant(organization):
+        Membership.objects.create(user=owner, role=Role.OWNER)
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, name: str, time_zone: str, currency: str) -> None:
+    organization.name, organization.time_zone, organization.currency = name, time_zone, currency
+    organization.save(update_fields=["name", "time_zone", "currency"])
+
+
+@transaction.atomic
+def staff_invite(*, email: str, role: str, by: Membership) -> StaffInvitation:
+    """Invite someone to the current organization's staff, or refresh their pending invitation.
+    The email goes out from a worker once this transaction commits."""
+    from accounts.tasks import staff_invitation_send
+
+    email = email.strip().lower()
+    if role == Role.OWNER and by.role != Role.OWNER:
+        raise ValidationError({"role": "Only an owner can invite another owner."})
+    if Membership.objects.filter(user__email=email).exists():
+        raise ValidationError({"email": "This person is already on your staff."})
+    invitation = StaffInvitation.objects.filter(
+        email__iexact=email, accepted_at=None, revoked_at=None
+    ).first() or StaffInvitation(email=email)
+    invitation.role = role
+    invitation.invited_by = by.user
+    invitation.expires_at = timezone.now() + INVITATION_LIFETIME
+    invitation.save()
+    staff_invitation_send.delay_on_commit(org_id=by.organization_id, invitation_id=invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def staff_invitation_issue_token(*, invitation: StaffInvitation) -> str:
+    """A fresh single-use token for the email about to be sent; earlier links stop working."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = token_hash(token)
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["token_hash", "sent_at"])
+    return token
+
+
+@transaction.atomic
+def staff_invitation_revoke(*, invitation: StaffInvitation) -> None:
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def staff_invitation_accept(*, invitation: StaffInvitation, user: User) -> Membership:
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError("This invitation was sent to another email address.")
+    membership, _ = Membership.objects.get_or_create(user=user, defaults={"role": invitation.role})
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def _ensure_an_owner_remains(membership: Membership) -> None:
+    if membership.role == Role.OWNER and Membership.objects.filter(role=Role.OWNER).count() == 1:
+        raise ValidationError("An organization needs at least one owner.")
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, by: Membership) -> None:
+    if Role.OWNER in (role, membership.role) and by.role != Role.OWNER:
+        raise ValidationError("Only an owner can grant or take away the owner role.")
+    if role != membership.role:
+        _ensure_an_owner_remains(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: Membership) -> None:
+    if membership.role == Role.OWNER and by.role != Role.OWNER:
+        raise ValidationError("Only an owner can remove an owner.")
+    _ensure_an_owner_remains(membership)
+    membership.delete()

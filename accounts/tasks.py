@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accounts import services
+from accounts.models import StaffInvitation
+from config.celery_app import tenant_task
+
+
+@tenant_task()
+def staff_invitation_send(*, invitation_id: int) -> None:
+    invitation = StaffInvitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
+    if not invitation.is_pending:
+        return
+    token = services.staff_invitation_issue_token(invitation=invitation)
+    path = reverse("portal:staff_join", kwargs={"org_slug": invitation.organization.slug, "token": token})
+    context = {"invitation": invitation, "organization": invitation.organization, "url": settings.SITE_URL + path}
+    message = EmailMultiAlternatives(
+        subject=f"Join {invitation.organization.name} on Roster",
+        body=render_to_string("accounts/email/staff_invitation.txt", context),
+        to=[invitation.email],
+    )
+    message.attach_alternative(render_to_string("accounts/email/staff_invitation.html", context), "text/html")
+    message.send()

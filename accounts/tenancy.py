@@ -1,0 +1,124 @@
+"""The tenant wall, application side: the current organization, fail-closed managers, and RLS SQL.
+
+Two walls keep organizations apart. This module is the first: every tenant model's default manager
+refuses to run outside `tenant(org)` and filters by it. The second is PostgreSQL row-level security,
+keyed on the transaction-local setting `app.org_id` that `tenant(org)` sets (see `tenant_rls`).
+"""
+
+import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from django.db import connection, migrations, models, transaction
+
+if TYPE_CHECKING:
+    from accounts.models import Organization
+
+_current_organization: ContextVar["Organization | None"] = ContextVar("current_organization", default=None)
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant model was queried with no organization entered."""
+
+
+def current_organization() -> "Organization | None":
+    return _current_organization.get()
+
+
+@contextmanager
+def db_setting(name: str, value: str):
+    """Set a PostgreSQL setting for the enclosed block only, inside a transaction (never session-wide:
+    connections are reused), and put back the previous value when the block ends."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting(%s, true), set_config(%s, %s, true)", [name, name, value])
+            previous = cursor.fetchone()[0]
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, previous or ""])
+
+
+@contextmanager
+def tenant(organization: "Organization"):
+    """Enter an organization: application scoping and row-level security both see only its rows."""
+    token = _current_organization.set(organization)
+    try:
+        with db_setting("app.org_id", str(organization.pk)):
+            yield organization
+    finally:
+        _current_organization.reset(token)
+
+
+@contextmanager
+def as_user(user_id: int):
+    """Let row-level security show a user's own rows that span organizations (their memberships)."""
+    with db_setting("app.user_id", str(user_id)):
+        yield
+
+
+class TenantManager(models.Manager):
+    """Default manager of tenant models: scoped to the current organization, and an error outside one."""
+
+    def get_queryset(self):
+        organization = current_organization()
+        if organization is None:
+            raise TenantScopeError(
+                f"{self.model.__name__} queried outside a tenant: enter one with tenant(org), "
+                "or call .unscoped() where crossing organizations is the point."
+            )
+        return super().get_queryset().filter(organization_id=organization.pk)
+
+    def unscoped(self):
+        """Escape hatch: no application-side scoping. Row-level security still applies."""
+        return super().get_queryset()
+
+
+class TenantModel(models.Model):
+    """Base of every model owned by one organization."""
+
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, editable=False)
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.organization_id is None:
+            organization = current_organization()
+            if organization is None:
+                raise TenantScopeError(f"{type(self).__name__} saved outside a tenant.")
+            self.organization = organization
+        super().save(*args, **kwargs)
+
+
+def tenant_cache_key(key: str, key_prefix: str, version: int) -> str:
+    """Cache keys carry the organization (or `global`), so one tenant never reads another's entry."""
+    organization = current_organization()
+    scope = f"org{organization.pk}" if organization else "global"
+    return f"{key_prefix}:{version}:{scope}:{key}"
+
+
+def tenant_upload_path(instance: TenantModel, filename: str) -> str:
+    """Storage path for a tenant's file: under its organization, with a random folder against guessing."""
+    name = PurePosixPath(filename).name or "upload"
+    return f"org/{instance.organization_id}/{instance._meta.model_name}/{uuid.uuid4().hex}/{name}"
+
+
+def tenant_rls(table: str) -> migrations.RunSQL:
+    """Migration operation: enable and force row-level security on a tenant table."""
+    condition = "organization_id = NULLIF(current_setting('app.org_id', true), '')::bigint"
+    return migrations.RunSQL(
+        sql=[
+            f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
+            f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
+            f'CREATE POLICY tenant_isolation ON "{table}" USING ({condition}) WITH CHECK ({condition})',
+        ],
+        reverse_sql=[
+            f'DROP POLICY tenant_isolation ON "{table}"',
+            f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY',
+            f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY',
+        ],
+    )

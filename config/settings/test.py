@@ -1,0 +1,32 @@
+"""pytest: starts an embedded PostgreSQL and Redis for this test session unless the environment names servers."""
+
+import atexit
+import os
+import shutil
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from config.services import local_services
+
+if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+    _run_dir = Path(tempfile.mkdtemp(prefix="roster-test-"))
+    atexit.register(shutil.rmtree, _run_dir, ignore_errors=True)
+    _services = ExitStack()
+    atexit.register(_services.close)
+    os.environ.update(_services.enter_context(local_services(_run_dir, grant_truncate=True)))
+
+from .base import *  # noqa: E402, F403
+
+DEBUG = False
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": "127.0.0.1", "port": int(os.environ.get("SMTP_PORT", "25")), "timeout": 10},
+    }
+}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AXES_FAILURE_LIMIT = 5

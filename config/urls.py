@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+from accounts.urls import public_urlpatterns, staff_urlpatterns
+
+staff_area = [
+    path("", include((staff_urlpatterns, "staff"))),
+    path("customers/", include("customers.urls")),
+    path("families/", include("families.urls")),
+    path("imports/", include("imports.urls")),
+]
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("app/<slug:org_slug>/", include(staff_area)),
+    # Last: customer-facing pages of an organization; slugs that would shadow the paths above are reserved.
+    path("<slug:org_slug>/", include((public_urlpatterns, "portal"))),
+]
