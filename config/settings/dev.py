@@ -5,6 +5,7 @@ from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 MAILERS = {"default": {"BACKEND": env("MAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}
+WHITENOISE_USE_FINDERS = True  # serve static files straight from the apps, no collectstatic
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -3,9 +3,10 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env
+from .base import BASE_DIR, SECRET_KEY, env
 
 DEBUG = False
+STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only") or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("Set SECRET_KEY to a long random value (50+ characters) in production.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")

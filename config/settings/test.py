@@ -25,8 +25,11 @@ MAILERS = {
         "OPTIONS": {"host": "127.0.0.1", "port": int(os.environ.get("SMTP_PORT", "25")), "timeout": 10},
     }
 }
+WHITENOISE_USE_FINDERS = True  # serve static files straight from the apps, no collectstatic
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 5
+# Tests read task results (e.g. what a task saw of the tenant); the app itself keeps no results.
+CELERY_RESULT_BACKEND = REDIS_URL  # noqa: F405

@@ -1,0 +1,159 @@
+"""Test harness: the session's embedded PostgreSQL and Redis are started by config.settings.test; here the
+database is migrated as the owner role, then every test connects as the app role that row-level security
+applies to. Every module gets two organizations: Alpha (alice) and Beta (bob)."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.test import Client
+
+from accounts import services
+from accounts.models import Organization, User
+from config.services import free_port
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SCREENSHOTS = BASE_DIR / "screenshots"
+PASSWORD = "correct-horse-battery"
+# Playwright's sync API runs an event loop in the test thread; Django's live server is a separate thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_blocker):
+    owner_url = os.environ["DATABASE_OWNER_URL"]
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity=0"],
+        cwd=BASE_DIR,
+        env={**os.environ, "DATABASE_URL": owner_url},
+        check=True,
+    )
+
+
+def make_user(email: str, **names) -> User:
+    return services.user_signup(email=email, password=PASSWORD, **names)
+
+
+def make_org(name: str, slug: str, owner: User) -> Organization:
+    return services.organization_create(
+        name=name, slug=slug, time_zone="America/Chicago", currency="USD", owner=owner
+    )
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice@alpha.example", first_name="Alice", last_name="Anders")
+
+
+@pytest.fixture
+def bob(db):
+    return make_user("bob@beta.example", first_name="Bob", last_name="Brandt")
+
+
+@pytest.fixture
+def org_a(alice):
+    return make_org("Canary Alpha Fun Center", "alpha", alice)
+
+
+@pytest.fixture
+def org_b(bob):
+    return make_org("Beta Studio", "beta", bob)
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def alice_client(alice, org_a, org_b):
+    return logged_in(alice)
+
+
+@pytest.fixture
+def bob_client(bob, org_a, org_b):
+    return logged_in(bob)
+
+
+class MailRecorder:
+    """aiosmtpd handler keeping every message the worker sends."""
+
+    def __init__(self):
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def wait_for(self, recipient: str, timeout: float = 30) -> Message:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.messages:
+                if recipient in message["To"]:
+                    return message
+            time.sleep(0.1)
+        raise AssertionError(f"No email to {recipient} within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def smtp_server(smtp_port):
+    recorder = MailRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield recorder
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(smtp_server, smtp_port, django_db_setup):
+    """A real Celery worker process on the session's Redis and database, sending mail to smtp_server."""
+    from config.celery_app import app
+
+    app.control.purge()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
+         "--include=tests.probe_tasks", "--without-mingle", "--without-gossip", "-n", "test@%h"],
+        cwd=BASE_DIR,
+        env={**os.environ, "SMTP_PORT": str(smtp_port)},
+    )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("The Celery worker did not start")
+    yield process
+    process.terminate()
+    process.wait(20)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"]
+    if Path(chromium).exists():
+        return {**browser_type_launch_args, "executable_path": chromium, "args": args}
+    return {**browser_type_launch_args, "args": args}
+
+
+@pytest.fixture
+def screenshot(page):
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    def take(name: str) -> None:
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+    return take

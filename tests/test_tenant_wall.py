@@ -1,0 +1,176 @@
+"""Meta-tests that keep the tenant wall standing as the app grows: every new tenant table, model and URL
+is checked here without anyone having to remember to add it."""
+
+import os
+import re
+
+import psycopg
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts import services
+from accounts.models import Membership, Role, StaffInvitation
+from accounts.tenancy import TenantModel, TenantScopeError, tenant
+from tests.conftest import make_user
+
+TENANT_TABLES_LACKING_RLS = """
+    SELECT c.relname FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+      AND NOT (c.relrowsecurity AND c.relforcerowsecurity AND EXISTS (
+        SELECT 1 FROM pg_policies p
+        WHERE p.schemaname = 'public' AND p.tablename = c.relname AND p.policyname = 'tenant_isolation'
+          AND p.cmd = 'ALL' AND p.qual LIKE '%app.org_id%' AND p.with_check LIKE '%app.org_id%'))
+    ORDER BY 1
+"""
+
+
+def tenant_models():
+    return [model for model in apps.get_models() if issubclass(model, TenantModel)]
+
+
+def test_every_table_with_an_organization_has_forced_row_level_security(db):
+    with connection.cursor() as cursor:
+        cursor.execute(TENANT_TABLES_LACKING_RLS)
+        assert cursor.fetchall() == []
+
+
+def test_a_new_tenant_table_without_its_policy_is_caught():
+    with psycopg.connect(os.environ["DATABASE_OWNER_URL"]) as conn:
+        conn.execute("CREATE TABLE forgotten_policy (id bigint, organization_id bigint NOT NULL)")
+        lacking = [row[0] for row in conn.execute(TENANT_TABLES_LACKING_RLS)]
+        conn.rollback()
+    assert lacking == ["forgotten_policy"]
+
+
+def test_every_model_with_an_organization_derives_from_the_tenant_base():
+    with_organization = {
+        model for model in apps.get_models()
+        if any(field.name == "organization" for field in model._meta.concrete_fields)
+    }
+    assert with_organization == set(tenant_models())
+    assert {model._meta.db_table for model in tenant_models()} >= {"accounts_membership"}
+
+
+def test_app_role_is_not_superuser_bypassrls_or_table_owner(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone() == (False, False)
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
+        assert cursor.fetchall() == []
+
+
+def test_tenant_model_queried_outside_a_tenant_raises(org_a):
+    with pytest.raises(TenantScopeError):
+        Membership.objects.count()
+    with pytest.raises(TenantScopeError):
+        Membership(user=org_a_owner(org_a), role=Role.STAFF).save()
+    # The escape hatch is named, and row-level security still hides every row outside a tenant.
+    assert Membership.objects.unscoped().count() == 0
+
+
+def org_a_owner(organization):
+    with tenant(organization):
+        return Membership.objects.get(role=Role.OWNER).user
+
+
+@pytest.mark.django_db(transaction=True)
+def test_raw_sql_on_a_separate_connection_sees_only_the_entered_tenant(org_a, org_b):
+    """On its own connection (no test transaction to hide a leak): nothing without a tenant, one
+    organization's rows with it, and no writing into another organization."""
+    with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+        for model in tenant_models():
+            table = model._meta.db_table
+            assert conn.execute(f'SELECT count(*) FROM "{table}"').fetchone() == (0,), table  # noqa: S608
+        conn.execute("SELECT set_config('app.org_id', %s, true)", [str(org_a.pk)])
+        org_ids = conn.execute("SELECT DISTINCT organization_id FROM accounts_membership").fetchall()
+        assert org_ids == [(org_a.pk,)]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO accounts_membership (organization_id, user_id, role, created_at) "
+                "SELECT %s, id, 'staff', now() FROM accounts_user LIMIT 1",
+                [org_b.pk],
+            )
+        conn.rollback()
+        # The setting was transaction-local: the next transaction on this pooled connection sees nothing.
+        assert conn.execute("SELECT count(*) FROM accounts_membership").fetchone() == (0,)
+
+
+def routes():
+    """Every URL pattern of the project as (route string, pattern)."""
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern), pattern
+
+    return list(walk(get_resolver().url_patterns, ""))
+
+
+def fill(route: str, values: dict[str, str]) -> str:
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda match: values[match.group(1)], route)
+
+
+@pytest.fixture
+def alpha_world(org_a, org_b, alice):
+    """Org A's data with canary strings, and ids of org A that are no id of org B."""
+    canary_staff = make_user("canary-staff@alpha.example", first_name="Canary", last_name="Staffer")
+    with tenant(org_a):
+        Membership.objects.create(user=canary_staff, role=Role.STAFF)
+        owner = Membership.objects.get(user=alice)
+        invitation = services.staff_invite(email="canary-invitee@alpha.example", role=Role.ADMIN, by=owner)
+        token = services.staff_invitation_issue_token(invitation=invitation)
+        a_ids = {pk for model in tenant_models() for pk in model.objects.values_list("pk", flat=True)}
+    with tenant(org_b):
+        b_ids = {pk for model in tenant_models() for pk in model.objects.values_list("pk", flat=True)}
+    return {"ids": sorted(a_ids - b_ids), "token": token}
+
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def test_member_of_another_organization_never_reaches_its_pages_or_ids(bob_client, org_a, org_b, alpha_world):
+    tenant_routes = [route for route, _ in routes() if "<slug:org_slug>" in route]
+    assert any(route.startswith("app/") for route in tenant_routes)
+    checked = 0
+    for route in tenant_routes:
+        for pk in alpha_world["ids"]:
+            urls = []
+            if route.startswith("app/"):
+                urls.append(fill(route, {"org_slug": org_a.slug, "pk": str(pk), "token": alpha_world["token"]}))
+            if "<int:pk>" in route or "<str:token>" in route:
+                urls.append(fill(route, {"org_slug": org_b.slug, "pk": str(pk), "token": alpha_world["token"]}))
+            for url in urls:
+                for method in METHODS:
+                    response = getattr(bob_client, method)(url)
+                    assert response.status_code in (403, 404, 405), (method, url, response.status_code)
+                    assert b"canary" not in response.content.lower(), (method, url)
+                    checked += 1
+    assert checked > 50
+
+
+def test_anonymous_visitor_is_sent_to_login_for_any_staff_page(client, org_a):
+    response = client.get(f"/app/{org_a.slug}/settings/staff/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert client.get("/app/no-such-org/").status_code == 302  # same answer: slugs don't leak
+
+
+def test_migrations_are_complete(db):
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_invitation_rows_exist_only_in_their_organization(org_a, org_b, alice):
+    with tenant(org_a):
+        services.staff_invite(email="x@alpha.example", role=Role.STAFF, by=Membership.objects.get(user=alice))
+        assert StaffInvitation.objects.count() == 1
+    with tenant(org_b):
+        assert StaffInvitation.objects.count() == 0
+        assert StaffInvitation.objects.unscoped().count() == 0
