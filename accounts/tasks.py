@@ -9,7 +9,7 @@ from config.celery_app import tenant_task
 
 
 @tenant_task()
-def staff_invitation_send(*, invitation_id: int) -> None:
+def staff_invitation_send(*, org_id: int, invitation_id: int) -> None:
     invitation = StaffInvitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
     if not invitation.is_pending:
         return

@@ -13,14 +13,14 @@ app.autodiscover_tasks()
 
 
 class TenantTask(DjangoTask):
-    """A task that runs inside one organization: called with `org_id=` and plain ids, never instances.
+    """A task that runs inside one organization: it takes `org_id` and plain ids, never instances.
     The tenant (context, transaction, `app.org_id`) ends with the task, so nothing carries over."""
 
-    def __call__(self, *args, org_id: int, **kwargs):
+    def __call__(self, *args, **kwargs):
         from accounts.models import Organization
         from accounts.tenancy import tenant
 
-        with tenant(Organization.objects.get(pk=org_id)):
+        with tenant(Organization.objects.get(pk=kwargs["org_id"])):
             return super().__call__(*args, **kwargs)
 
 

@@ -17,7 +17,7 @@ def _seen() -> dict:
 
 
 @tenant_task()
-def tenant_view() -> dict:
+def tenant_view(*, org_id: int) -> dict:
     return {**_seen(), "members": sorted(Membership.objects.values_list("user__email", flat=True))}
 
 
