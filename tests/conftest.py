@@ -22,8 +22,6 @@ from config.services import free_port
 BASE_DIR = Path(__file__).resolve().parent.parent
 SCREENSHOTS = BASE_DIR / "screenshots"
 PASSWORD = "correct-horse-battery"
-# Playwright's sync API runs an event loop in the test thread; Django's live server is a separate thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
@@ -147,6 +145,15 @@ def browser_type_launch_args(browser_type_launch_args):
     if Path(chromium).exists():
         return {**browser_type_launch_args, "executable_path": chromium, "args": args}
     return {**browser_type_launch_args, "args": args}
+
+
+@pytest.fixture
+def browser_page(page, live_server, monkeypatch):
+    """A Chromium page against the live server. Playwright's sync API runs an event loop in the test
+    thread, which Django's async guard would otherwise mistake for async code touching the database."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    page.set_default_timeout(15_000)
+    return page
 
 
 @pytest.fixture
