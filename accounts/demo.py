@@ -9,13 +9,27 @@ from accounts.tenancy import tenant
 DEMO_PASSWORD = "roster-demo-2026"  # noqa: S105 - published demo logins, local data only
 
 ORGANIZATIONS = [
-    {"name": "Bounce Party Center", "slug": "bounce-party-center", "time_zone": "America/Chicago", "currency": "USD"},
-    {"name": "Little Stars Gym", "slug": "little-stars-gym", "time_zone": "America/Toronto", "currency": "CAD"},
+    {
+        "name": "Bounce Party Center",
+        "slug": "bounce-party-center",
+        "time_zone": "America/Chicago",
+        "currency": "USD",
+    },
+    {
+        "name": "Little Stars Gym",
+        "slug": "little-stars-gym",
+        "time_zone": "America/Toronto",
+        "currency": "CAD",
+    },
 ]
 # (email, first name, last name, {organization slug: role})
 STAFF = [
-    ("maria@bounce.example", "Maria", "Lopez",
-     {"bounce-party-center": Role.OWNER, "little-stars-gym": Role.ADMIN}),
+    (
+        "maria@bounce.example",
+        "Maria",
+        "Lopez",
+        {"bounce-party-center": Role.OWNER, "little-stars-gym": Role.ADMIN},
+    ),
     ("devon@bounce.example", "Devon", "Carter", {"bounce-party-center": Role.ADMIN}),
     ("sam@bounce.example", "Sam", "Nguyen", {"bounce-party-center": Role.STAFF}),
     ("priya@littlestars.example", "Priya", "Shah", {"little-stars-gym": Role.OWNER}),
@@ -26,8 +40,10 @@ PLATFORM_ADMIN = "platform@roster.example"
 
 
 def login_lines() -> list[str]:
-    lines = [f"  {email:<28} {', '.join(f'{role} of {slug}' for slug, role in roles.items())}"
-             for email, _, _, roles in STAFF]
+    lines = [
+        f"  {email:<28} {', '.join(f'{role} of {slug}' for slug, role in roles.items())}"
+        for email, _, _, roles in STAFF
+    ]
     lines.append(f"  {PLATFORM_ADMIN:<28} platform admin (/admin/)")
     return [*lines, f"  password for all: {DEMO_PASSWORD}"]
 

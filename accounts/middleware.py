@@ -1,7 +1,10 @@
+from zoneinfo import ZoneInfo
+
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 
 from accounts.models import Membership, Organization
 from accounts.tenancy import tenant
@@ -34,13 +37,18 @@ class TenantMiddleware:
         organization = Organization.objects.filter(slug=org_slug).first()
         if organization is None:
             raise Http404("No such organization.")
-        with tenant(organization):
-            if staff_area:
-                request.membership = Membership.objects.filter(user=request.user).first()
-                if request.membership is None:
-                    raise Http404("No such organization.")
-            request.org = organization
-            response = self.get_response(request)
-            if response.status_code >= 500:
-                transaction.set_rollback(True)
-            return response
+        # Times are stored in UTC and shown in the organization's time zone.
+        timezone.activate(ZoneInfo(organization.time_zone))
+        try:
+            with tenant(organization):
+                if staff_area:
+                    request.membership = Membership.objects.filter(user=request.user).first()
+                    if request.membership is None:
+                        raise Http404("No such organization.")
+                request.org = organization
+                response = self.get_response(request)
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)
+                return response
+        finally:
+            timezone.deactivate()

@@ -14,9 +14,17 @@ RESERVED_SLUGS = frozenset(
     {"app", "admin", "accounts", "static", "media", "api", "orgs", "healthz", "join", "www", "help", "signup"}
 )
 CURRENCIES = [
-    ("USD", "US dollar"), ("CAD", "Canadian dollar"), ("EUR", "Euro"), ("GBP", "Pound sterling"),
-    ("AUD", "Australian dollar"), ("NZD", "New Zealand dollar"), ("CHF", "Swiss franc"),
-    ("SEK", "Swedish krona"), ("NOK", "Norwegian krone"), ("DKK", "Danish krone"), ("MXN", "Mexican peso"),
+    ("USD", "US dollar"),
+    ("CAD", "Canadian dollar"),
+    ("EUR", "Euro"),
+    ("GBP", "Pound sterling"),
+    ("AUD", "Australian dollar"),
+    ("NZD", "New Zealand dollar"),
+    ("CHF", "Swiss franc"),
+    ("SEK", "Swedish krona"),
+    ("NOK", "Norwegian krone"),
+    ("DKK", "Danish krone"),
+    ("MXN", "Mexican peso"),
 ]
 
 
@@ -82,7 +90,9 @@ class Organization(models.Model):
         max_length=50,
         unique=True,
         validators=[
-            RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lowercase letters, digits and single hyphens."),
+            RegexValidator(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lowercase letters, digits and single hyphens."
+            ),
             validate_slug_not_reserved,
         ],
         help_text="Used in your web addresses, e.g. /app/bounce-party-center/.",
@@ -144,7 +154,9 @@ class StaffInvitation(TenantModel):
                 condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="staff_invitation_one_pending_per_email",
             ),
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="staff_invitation_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="staff_invitation_role_valid"
+            ),
         ]
         indexes = [models.Index(fields=["organization", "token_hash"], name="staff_invitation_token_idx")]
 

@@ -11,9 +11,10 @@ def memberships_for_user(user) -> list[Membership]:
     their own memberships)."""
     with as_user(user.pk):
         return list(
-            Membership.objects.unscoped().filter(user=user).select_related("organization").order_by(
-                "organization__name"
-            )
+            Membership.objects.unscoped()
+            .filter(user=user)
+            .select_related("organization")
+            .order_by("organization__name")
         )
 
 

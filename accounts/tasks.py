@@ -15,7 +15,11 @@ def staff_invitation_send(*, org_id: int, invitation_id: int) -> None:
         return
     token = services.staff_invitation_issue_token(invitation=invitation)
     path = reverse("portal:staff_join", kwargs={"org_slug": invitation.organization.slug, "token": token})
-    context = {"invitation": invitation, "organization": invitation.organization, "url": settings.SITE_URL + path}
+    context = {
+        "invitation": invitation,
+        "organization": invitation.organization,
+        "url": settings.SITE_URL + path,
+    }
     message = EmailMultiAlternatives(
         subject=f"Join {invitation.organization.name} on Roster",
         body=render_to_string("accounts/email/staff_invitation.txt", context),

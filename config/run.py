@@ -38,8 +38,13 @@ def serve(port: int) -> int:
     from accounts.demo import login_lines
 
     time.sleep(2)
-    print(f"\n  Roster is running at http://127.0.0.1:{port}/\n\n  Demo logins:", *login_lines(),
-          "\n  Ctrl-C stops the app, the worker, beat and the embedded servers.\n", sep="\n", flush=True)
+    print(
+        f"\n  Roster is running at http://127.0.0.1:{port}/\n\n  Demo logins:",
+        *login_lines(),
+        "\n  Ctrl-C stops the app, the worker, beat and the embedded servers.\n",
+        sep="\n",
+        flush=True,
+    )
     try:
         while all(process.poll() is None for process in processes.values()):
             time.sleep(0.5)

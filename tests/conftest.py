@@ -87,7 +87,7 @@ class MailRecorder:
     def __init__(self):
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -122,8 +122,21 @@ def celery_worker(smtp_server, smtp_port, django_db_setup):
 
     app.control.purge()
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--include=tests.probe_tasks", "--without-mingle", "--without-gossip", "-n", "test@%h"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--include=tests.probe_tasks",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            "test@%h",
+        ],
         cwd=BASE_DIR,
         env={**os.environ, "SMTP_PORT": str(smtp_port)},
     )
@@ -140,27 +153,41 @@ def celery_worker(smtp_server, smtp_port, django_db_setup):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"]
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
     if Path(chromium).exists():
         return {**browser_type_launch_args, "executable_path": chromium, "args": args}
     return {**browser_type_launch_args, "args": args}
 
 
+@pytest.fixture(scope="session")
+def sync_database_beside_playwright():
+    """Playwright's sync API keeps an event loop in the test thread until the session ends, which Django's
+    async guard would mistake for async code touching the database (test set-up and flushes included)."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
 @pytest.fixture
-def browser_page(page, live_server, monkeypatch):
-    """A Chromium page against the live server. Playwright's sync API runs an event loop in the test
-    thread, which Django's async guard would otherwise mistake for async code touching the database."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def browser_page(sync_database_beside_playwright, page, live_server):
+    """A Chromium page against the live server."""
     page.set_default_timeout(15_000)
     return page
 
 
 @pytest.fixture
-def screenshot(page):
+def screenshot():
+    """Save a full-page screenshot under screenshots/ (git-ignored) to look at."""
     SCREENSHOTS.mkdir(exist_ok=True)
 
-    def take(name: str) -> None:
+    def take(page, name: str) -> None:
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
     return take

@@ -10,10 +10,16 @@ from config.celery_app import tenant_task
 
 def _seen() -> dict:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('app.org_id', true), (SELECT count(*) FROM accounts_membership)")
+        cursor.execute(
+            "SELECT current_setting('app.org_id', true), (SELECT count(*) FROM accounts_membership)"
+        )
         setting, raw_rows = cursor.fetchone()
     organization = current_organization()
-    return {"context": organization.pk if organization else None, "setting": setting or "", "raw_rows": raw_rows}
+    return {
+        "context": organization.pk if organization else None,
+        "setting": setting or "",
+        "raw_rows": raw_rows,
+    }
 
 
 @tenant_task()

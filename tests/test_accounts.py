@@ -6,8 +6,13 @@ from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
 from tests.conftest import PASSWORD, logged_in, make_user
 
-SIGNUP = {"email": "Nina@Example.com", "first_name": "Nina", "last_name": "Ortiz",
-          "password1": PASSWORD, "password2": PASSWORD}
+SIGNUP = {
+    "email": "Nina@Example.com",
+    "first_name": "Nina",
+    "last_name": "Ortiz",
+    "password1": PASSWORD,
+    "password2": PASSWORD,
+}
 
 
 def test_visitor_signs_up_and_is_asked_for_an_organization(client, org_b):

@@ -14,8 +14,9 @@ from tests.conftest import BASE_DIR
 
 
 def production_env(**extra) -> dict:
+    environment = {name: value for name, value in os.environ.items() if name != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
-        **os.environ,
+        **environment,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -45,15 +46,21 @@ def test_forms_need_a_csrf_token(org_a, org_b):
 def test_deploy_checks_pass_under_production_settings(db):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env=production_env(), capture_output=True, text=True,
+        cwd=BASE_DIR,
+        env=production_env(),
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_refuses_an_insecure_secret_key(db):
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=BASE_DIR,
-        env=production_env(SECRET_KEY="dev-only-insecure-key-change-me"), capture_output=True, text=True,
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=production_env(SECRET_KEY="dev-only-insecure-key-change-me"),
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
@@ -61,13 +68,16 @@ def test_production_refuses_an_insecure_secret_key(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn_serves_the_app_with_production_settings_over_tcp(org_a):
-    """The docker-compose path: gunicorn, production settings, PostgreSQL and Redis reached by URL over TCP."""
-    assert os.environ["DATABASE_URL"].startswith("postgres://") and "@127.0.0.1:" in os.environ["DATABASE_URL"]
+    """The docker-compose path: gunicorn, production settings, PostgreSQL and Redis reached over TCP."""
+    assert (
+        os.environ["DATABASE_URL"].startswith("postgres://") and "@127.0.0.1:" in os.environ["DATABASE_URL"]
+    )
     assert os.environ["REDIS_URL"].startswith("redis://127.0.0.1:")
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=BASE_DIR, env=production_env(SECURE_SSL_REDIRECT="false"),
+        cwd=BASE_DIR,
+        env=production_env(SECURE_SSL_REDIRECT="false"),
     )
     try:
         body = None

@@ -21,7 +21,9 @@ def invite_link(message) -> str:
 @pytest.mark.django_db(transaction=True)
 def test_owner_invites_staff_who_gets_an_email_and_joins(celery_worker, smtp_server, alice, org_a, org_b):
     owner = logged_in(alice)
-    response = owner.post(f"/app/{org_a.slug}/settings/staff/", {"email": "Tom@Alpha.example", "role": "admin"})
+    response = owner.post(
+        f"/app/{org_a.slug}/settings/staff/", {"email": "Tom@Alpha.example", "role": "admin"}
+    )
     assert response.status_code == 302
 
     message = smtp_server.wait_for("tom@alpha.example")
@@ -82,7 +84,9 @@ def test_invitation_cannot_be_accepted_by_another_account(alice, org_a, org_b):
 def test_expired_revoked_and_made_up_links_show_one_friendly_page(alice_client, alice, org_a, org_b):
     invitation, token = pending_invitation(org_a, alice)
     with tenant(org_a):
-        StaffInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+        StaffInvitation.objects.filter(pk=invitation.pk).update(
+            expires_at=timezone.now() - timedelta(minutes=1)
+        )
     expired = alice_client.get(f"/{org_a.slug}/join/{token}/")
     made_up = alice_client.get(f"/{org_a.slug}/join/not-a-real-token/")
     other_org = alice_client.get(f"/{org_b.slug}/join/{token}/")
@@ -115,7 +119,9 @@ def join_as(organization, role, email):
 
 def test_admin_may_invite_staff_but_not_owners(org_a, org_b):
     admin = logged_in(join_as(org_a, Role.ADMIN, "adam@alpha.example"))
-    refused = admin.post(f"/app/{org_a.slug}/settings/staff/", {"email": "boss@alpha.example", "role": "owner"})
+    refused = admin.post(
+        f"/app/{org_a.slug}/settings/staff/", {"email": "boss@alpha.example", "role": "owner"}
+    )
     assert "Select a valid choice" in refused.context["form"].errors["role"][0]
     admin.post(f"/app/{org_a.slug}/settings/staff/", {"email": "helper@alpha.example", "role": "staff"})
     with tenant(org_a):
@@ -128,7 +134,10 @@ def test_staff_role_cannot_see_or_change_the_team(org_a, org_b):
         target = Membership.objects.get(user__email="alice@alpha.example")
     assert staff.get(f"/app/{org_a.slug}/settings/staff/").status_code == 403
     assert staff.post(f"/app/{org_a.slug}/settings/staff/{target.pk}/remove/").status_code == 403
-    assert staff.post(f"/app/{org_a.slug}/settings/staff/{target.pk}/role/", {"role": "staff"}).status_code == 403
+    assert (
+        staff.post(f"/app/{org_a.slug}/settings/staff/{target.pk}/role/", {"role": "staff"}).status_code
+        == 403
+    )
     with tenant(org_a):
         target.refresh_from_db()
         assert target.role == Role.OWNER

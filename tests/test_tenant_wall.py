@@ -48,7 +48,8 @@ def test_a_new_tenant_table_without_its_policy_is_caught():
 
 def test_every_model_with_an_organization_derives_from_the_tenant_base():
     with_organization = {
-        model for model in apps.get_models()
+        model
+        for model in apps.get_models()
         if any(field.name == "organization" for field in model._meta.concrete_fields)
     }
     assert with_organization == set(tenant_models())
@@ -59,7 +60,9 @@ def test_app_role_is_not_superuser_bypassrls_or_table_owner(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
         assert cursor.fetchone() == (False, False)
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
+        )
         assert cursor.fetchall() == []
 
 
@@ -142,9 +145,13 @@ def test_member_of_another_organization_never_reaches_its_pages_or_ids(bob_clien
         for pk in alpha_world["ids"]:
             urls = []
             if route.startswith("app/"):
-                urls.append(fill(route, {"org_slug": org_a.slug, "pk": str(pk), "token": alpha_world["token"]}))
+                urls.append(
+                    fill(route, {"org_slug": org_a.slug, "pk": str(pk), "token": alpha_world["token"]})
+                )
             if "<int:pk>" in route or "<str:token>" in route:
-                urls.append(fill(route, {"org_slug": org_b.slug, "pk": str(pk), "token": alpha_world["token"]}))
+                urls.append(
+                    fill(route, {"org_slug": org_b.slug, "pk": str(pk), "token": alpha_world["token"]})
+                )
             for url in urls:
                 for method in METHODS:
                     response = getattr(bob_client, method)(url)

@@ -1,4 +1,4 @@
-"""pytest: starts an embedded PostgreSQL and Redis for this test session unless the environment names servers."""
+"""pytest: an embedded PostgreSQL and Redis for the test session, unless the environment names servers."""
 
 import atexit
 import os
@@ -16,7 +16,7 @@ if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
     atexit.register(_services.close)
     os.environ.update(_services.enter_context(local_services(_run_dir, grant_truncate=True)))
 
-from .base import *  # noqa: E402, F403
+from .base import *  # noqa: F403
 
 DEBUG = False
 MAILERS = {
