@@ -165,7 +165,6 @@ def prepare_database(
                     sql.SQL(verb), sql.Identifier(role.username), sql.Literal(_unquote(role.password))
                 )
             )
-        conn.execute(sql.SQL("ALTER ROLE {} CREATEDB").format(sql.Identifier(owner.username)))
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
             conn.execute(
                 sql.SQL("CREATE DATABASE {} OWNER {}").format(
@@ -275,3 +274,10 @@ def local_services(run_dir: Path, *, grant_truncate: bool = False):
     finally:
         for stop in reversed(stops):
             stop()
+
+
+if __name__ == "__main__":
+    # docker-compose's migrate service: create the roles and database on a real server, idempotently.
+    prepare_database(
+        os.environ["DATABASE_SUPERUSER_URL"], os.environ["DATABASE_OWNER_URL"], os.environ["DATABASE_URL"]
+    )
