@@ -71,7 +71,9 @@ def main() -> int:
     options = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop children and servers as on Ctrl-C
+    # Stop children and servers on Ctrl-C or SIGTERM, even where the shell started us ignoring SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     RUN_DIR.mkdir(exist_ok=True)
     with local_services(RUN_DIR) as env:
         os.environ.update(env)
