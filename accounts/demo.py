@@ -1,10 +1,12 @@
-"""The demo organizations and their staff, loaded by `make demo` (and by the first `make run`)."""
+"""The demo organizations, their staff and customers, loaded by `make demo` (and by the first `make run`)."""
 
 from django.db import transaction
 
 from accounts import services
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
+from customers.demo import demo_customers
+from customers.models import Customer
 
 DEMO_PASSWORD = "roster-demo-2026"  # noqa: S105 - published demo logins, local data only
 
@@ -37,6 +39,7 @@ STAFF = [
     ("ava@littlestars.example", "Ava", "Brown", {"little-stars-gym": Role.STAFF}),
 ]
 PLATFORM_ADMIN = "platform@roster.example"
+CUSTOMERS_PER_ORGANIZATION = 3000
 
 
 def login_lines() -> list[str]:
@@ -66,7 +69,7 @@ def demo_load(*, reset: bool = False) -> None:
         )
     User.objects.create_superuser(PLATFORM_ADMIN, DEMO_PASSWORD, first_name="Platform", last_name="Admin")
 
-    for spec in ORGANIZATIONS:
+    for seed, spec in enumerate(ORGANIZATIONS):
         owner_email = next(email for email, *_, roles in STAFF if roles.get(spec["slug"]) == Role.OWNER)
         organization = services.organization_create(owner=users[owner_email], **spec)
         with tenant(organization):
@@ -74,3 +77,4 @@ def demo_load(*, reset: bool = False) -> None:
                 role = roles.get(spec["slug"])
                 if role and email != owner_email:
                     Membership.objects.create(user=users[email], role=role)
+            Customer.objects.bulk_create(demo_customers(count=CUSTOMERS_PER_ORGANIZATION, seed=seed), batch_size=1000)

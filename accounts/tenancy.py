@@ -27,6 +27,16 @@ def current_organization() -> "Organization | None":
     return _current_organization.get()
 
 
+def required_organization(what: str) -> "Organization":
+    organization = _current_organization.get()
+    if organization is None:
+        raise TenantScopeError(
+            f"{what} outside a tenant: enter one with tenant(org), "
+            "or call .unscoped() where crossing organizations is the point."
+        )
+    return organization
+
+
 @contextmanager
 def db_setting(name: str, value: str):
     """Set a PostgreSQL setting for the enclosed block only, inside a transaction (never session-wide:
@@ -62,13 +72,16 @@ class TenantManager(models.Manager):
     """Default manager of tenant models: scoped to the current organization, and an error outside one."""
 
     def get_queryset(self):
-        organization = current_organization()
-        if organization is None:
-            raise TenantScopeError(
-                f"{self.model.__name__} queried outside a tenant: enter one with tenant(org), "
-                "or call .unscoped() where crossing organizations is the point."
-            )
+        organization = required_organization(f"{self.model.__name__} queried")
         return super().get_queryset().filter(organization_id=organization.pk)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        organization = required_organization(f"{self.model.__name__} created")
+        objs = list(objs)
+        for obj in objs:
+            if obj.organization_id is None:
+                obj.organization = organization
+        return super().bulk_create(objs, *args, **kwargs)
 
     def unscoped(self):
         """Escape hatch: no application-side scoping. Row-level security still applies."""
@@ -87,10 +100,7 @@ class TenantModel(models.Model):
 
     def save(self, *args, **kwargs):
         if self.organization_id is None:
-            organization = current_organization()
-            if organization is None:
-                raise TenantScopeError(f"{type(self).__name__} saved outside a tenant.")
-            self.organization = organization
+            self.organization = required_organization(f"{type(self).__name__} saved")
         super().save(*args, **kwargs)
 
 

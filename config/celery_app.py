@@ -14,9 +14,14 @@ app.autodiscover_tasks()
 
 class TenantTask(DjangoTask):
     """A task that runs inside one organization: it takes `org_id` and plain ids, never instances.
-    The tenant (context, transaction, `app.org_id`) ends with the task, so nothing carries over."""
+    The tenant (context, transaction, `app.org_id`) ends with the task, so nothing carries over.
+    A `batched` task enters its tenant itself, one committed transaction per batch, so progress shows."""
+
+    batched = False
 
     def __call__(self, *args, **kwargs):
+        if self.batched:
+            return super().__call__(*args, **kwargs)
         from accounts.models import Organization
         from accounts.tenancy import tenant
 

@@ -1,8 +1,215 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.permissions import org_permission
+from accounts.permissions import has_permission, org_permission
+from customers import services
+from customers.exports import export_response
+from customers.fields import customer_fields, grouped
+from customers.forms import CustomerForm
+from customers.models import Activity, BulkOperation, Customer
+from customers.search import SearchPage, capped_count, plan, search_page
+from customers.selectors import (
+    ROSTER_ORDER,
+    birthday_banner,
+    get_customer_for_org,
+    matching_queryset,
+    roster_queryset,
+    selected_customers,
+)
+from customers.tables import CustomerTable, age_on
+from customers.tabs import PROFILE_TABS
+
+PAGE_SIZES = (25, 50, 100)
+
+
+def _positive_int(value, default: int) -> int:
+    return int(value) if value and value.isdigit() and int(value) > 0 else default
 
 
 @org_permission("customers.view")
 def roster(request, org_slug):
-    return render(request, "customers/roster.html")
+    customer_filter, queryset = roster_queryset(request.GET)
+    query = request.GET.get("q", "").strip()[:100]
+    page_size = _positive_int(request.GET.get("size"), 25)
+    page_size = page_size if page_size in PAGE_SIZES else 25
+    page_number = _positive_int(request.GET.get("page"), 1)
+    offset = (page_number - 1) * page_size
+    sort = request.GET.get("sort", "")
+    sort_order = _sort_order(sort)
+
+    if query and not sort_order:
+        page = search_page(queryset, query, offset=offset, limit=page_size)
+    else:
+        if query:
+            queryset = queryset.filter(plan(query).condition)
+        rows = list(queryset.order_by(*(sort_order or ROSTER_ORDER))[offset : offset + page_size + 1])
+        total, capped = capped_count(queryset)
+        page = SearchPage(rows[:page_size], total, capped, len(rows) > page_size)
+
+    table = CustomerTable(page.rows, order_by=sort if sort_order else None)
+    context = {
+        "filter": customer_filter,
+        "table": table,
+        "page": page,
+        "query": query,
+        "page_number": page_number,
+        "page_size": page_size,
+        "page_sizes": PAGE_SIZES,
+        "first_row": offset + 1,
+        "last_row": offset + len(page.rows),
+        "roster_is_empty": not page.rows and not Customer.objects.exists(),
+        "bulk_operation": _bulk_operation(request),
+    }
+    template = "customers/roster.html#results" if request.htmx and not request.htmx.boosted else "customers/roster.html"
+    return render(request, template, context)
+
+
+def _sort_order(sort: str):
+    """The ORDER BY of a sortable column named in `?sort=` (`-` for descending), else None."""
+    column = CustomerTable.base_columns.get(sort.removeprefix("-"))
+    if column is None or column.order_by is None:
+        return None
+    return column.order_by.opposite if sort.startswith("-") else column.order_by
+
+
+def _bulk_operation(request):
+    operation_id = _positive_int(request.GET.get("bulk"), 0)
+    return BulkOperation.objects.filter(pk=operation_id).first() if operation_id else None
+
+
+@org_permission("customers.change")
+def customer_create(request, org_slug):
+    form = CustomerForm(request.POST or None)
+    duplicates = []
+    if form.is_valid():
+        if "save_anyway" not in request.POST:
+            duplicates = services.possible_duplicates(data=form.cleaned_data)
+        if not duplicates:
+            try:
+                customer = services.customer_create(data=form.cleaned_data, by=request.user)
+            except IntegrityError:
+                form.add_error(None, "Another customer was just saved with this email or number; check and retry.")
+            else:
+                messages.success(request, f"{customer.full_name} added.")
+                return redirect("customers:profile", org_slug=org_slug, pk=customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "duplicates": duplicates})
+
+
+def _profile(request, customer: Customer, tab: str, context: dict):
+    today = timezone.localdate()
+    context = {
+        "customer": customer,
+        "tab": tab,
+        "tabs": [item for item in PROFILE_TABS if has_permission(request.membership, item.permission)],
+        "birthday_banner": birthday_banner(customer.birthday, today),
+        "age": age_on(customer.birthday, today) if customer.birthday else None,
+        **context,
+    }
+    template = "customers/profile.html#tab" if request.htmx else "customers/profile.html"
+    return render(request, template, context)
+
+
+@org_permission("customers.view")
+def profile(request, org_slug, pk):
+    customer = get_customer_for_org(pk)
+    fields = [(field, field.display(customer)) for field in customer_fields()]
+    return _profile(request, customer, "info", {"field_groups": grouped(fields, lambda item: item[0].group)})
+
+
+@org_permission("customers.view")
+def activity(request, org_slug, pk):
+    customer = get_customer_for_org(pk)
+    events = Activity.objects.filter(customer=customer).select_related("actor").order_by("-created_at", "-id")
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    labels = {field.name: field.label for field in customer_fields()}
+    for event in page:
+        event.change_rows = [(labels.get(name, name), *values) for name, values in event.changes.items()]
+    return _profile(request, customer, "activity", {"events": page})
+
+
+@org_permission("customers.change")
+def customer_edit(request, org_slug, pk):
+    customer = get_customer_for_org(pk)
+    form = CustomerForm(request.POST or None, instance=customer)
+    if form.is_valid():
+        try:
+            changes = services.customer_update(customer=customer, data=form.cleaned_data, by=request.user)
+        except IntegrityError:
+            form.add_error(None, "Another customer was just saved with this email or number; check and retry.")
+        else:
+            messages.success(request, "Changes saved." if changes else "Nothing changed.")
+            url = reverse("customers:profile", kwargs={"org_slug": org_slug, "pk": pk})
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    customer.refresh_from_db()
+    return _profile(request, customer, "info", {"form": form, "editing": True})
+
+
+@require_POST
+@org_permission("customers.change")
+def customer_archive(request, org_slug, pk):
+    customer = get_customer_for_org(pk)
+    services.customer_archive(customer=customer, by=request.user)
+    messages.success(request, f"{customer.full_name} archived. They stay findable with the Archived filter.")
+    return redirect("customers:profile", org_slug=org_slug, pk=pk)
+
+
+@require_POST
+@org_permission("customers.change")
+def customer_restore(request, org_slug, pk):
+    customer = get_customer_for_org(pk)
+    services.customer_restore(customer=customer, by=request.user)
+    messages.success(request, f"{customer.full_name} restored.")
+    return redirect("customers:profile", org_slug=org_slug, pk=pk)
+
+
+@org_permission("customers.delete")
+def customer_delete(request, org_slug, pk):
+    customer = get_customer_for_org(pk)
+    if request.method == "POST":
+        name = customer.full_name
+        services.customer_delete(customer=customer, by=request.user)
+        messages.success(request, f"{name} deleted.")
+        return redirect("customers:roster", org_slug=org_slug)
+    return render(request, "customers/delete_confirm.html", {"customer": customer})
+
+
+@require_POST
+@org_permission("customers.change")
+def bulk(request, org_slug):
+    action = request.POST.get("action")
+    back = reverse("customers:roster", kwargs={"org_slug": org_slug}) + "?" + request.POST.get("query", "")
+    if action not in BulkOperation.Action.values:
+        messages.error(request, "Choose an action.")
+        return redirect(back)
+    customer_ids = list(selected_customers(request.POST).values_list("pk", flat=True))
+    if not customer_ids:
+        messages.error(request, "Select customers first.")
+        return redirect(back)
+    result = services.customers_bulk(action=action, customer_ids=customer_ids, by=request.user)
+    if isinstance(result, BulkOperation):
+        return redirect(f"{back}&bulk={result.pk}")
+    verb = "archived" if action == BulkOperation.Action.ARCHIVE else "restored"
+    messages.success(request, f"{result} customer{'s' if result != 1 else ''} {verb}.")
+    return redirect(back)
+
+
+@org_permission("customers.change")
+def bulk_progress(request, org_slug, pk):
+    operation = get_object_or_404(BulkOperation, pk=pk)
+    response = render(request, "customers/roster.html#bulk_progress", {"bulk_operation": operation})
+    if operation.finished_at:
+        response.status_code = 286  # htmx: stop polling
+    return response
+
+
+@org_permission("customers.export")
+def export(request, org_slug, file_format):
+    queryset = selected_customers(request.POST) if request.method == "POST" else matching_queryset(request.GET)
+    return export_response(request.org, queryset.order_by(*ROSTER_ORDER), file_format)
+

@@ -11,6 +11,7 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts import services
+from customers import services as customer_services
 from accounts.models import Membership, Role, StaffInvitation
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from tests.conftest import make_user
@@ -116,7 +117,7 @@ def routes():
 
 
 def fill(route: str, values: dict[str, str]) -> str:
-    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda match: values[match.group(1)], route)
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda match: values.get(match.group(1), "csv"), route)
 
 
 @pytest.fixture
@@ -128,6 +129,10 @@ def alpha_world(org_a, org_b, alice):
         owner = Membership.objects.get(user=alice)
         invitation = services.staff_invite(email="canary-invitee@alpha.example", role=Role.ADMIN, by=owner)
         token = services.staff_invitation_issue_token(invitation=invitation)
+        canary = customer_services.customer_create(
+            data={"first_name": "Canary", "last_name": "Customer", "email": "canary@alpha.example"}, by=alice
+        )
+        customer_services.customers_bulk(action="archive", customer_ids=[canary.pk], by=alice)
         a_ids = {pk for model in tenant_models() for pk in model.objects.values_list("pk", flat=True)}
     with tenant(org_b):
         b_ids = {pk for model in tenant_models() for pk in model.objects.values_list("pk", flat=True)}

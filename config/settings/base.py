@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "django.contrib.humanize",
     "django_htmx",
     "django_tables2",
     "django_filters",
@@ -108,6 +110,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"  # the login form field; axes would look for USERNAME_FIELD (email)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")  # numbers typed without +country code
+
+DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 BOOTSTRAP5 = {"required_css_class": "required", "set_placeholder": False}
 

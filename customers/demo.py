@@ -1,0 +1,82 @@
+"""A realistic demo roster, generated offline and deterministically: households that share a last name,
+address and phone, parents with emails, children with birthdays (some this week), phones in mixed formats."""
+
+import random
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from customers.models import Customer, Source
+from customers.search import refresh_keys
+
+FIRST_NAMES = (
+    "Emma Olivia Ava Sophia Isabella Mia Amelia Harper Evelyn Abigail Emily Ella Elizabeth Camila Luna Sofia "
+    "Avery Mila Aria Scarlett Penelope Layla Chloe Victoria Madison Eleanor Grace Nora Riley Zoey Hannah Zoë "
+    "Liam Noah Oliver Elijah James William Benjamin Lucas Henry Theodore Jack Levi Alexander Jackson Mateo "
+    "Daniel Michael Mason Sebastian Ethan Logan Owen Samuel Jacob Asher Aiden John Joseph Wyatt David Leo "
+    "José María Renée Chloé André Björn Søren Siobhán Aoife Priya Arjun Wei Mei Yuki Hiroshi Fatima Omar Amir "
+    "Kwame Ama Chidi Ngozi Diego Valentina Lucía Mohammed Aisha Noor Ingrid Lars Jürgen Zoltán Nikolai Olga"
+).split()
+LAST_NAMES = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson "
+    "Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis "
+    "Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall "
+    "Rivera Campbell Mitchell Carter Roberts O'Brien O'Neil McDonald MacLeod Müller Schäfer Núñez Peña Ibáñez "
+    "Johansson Lindqvist Kowalski Nowak Novák Dvořák Okafor Mensah Patel Shah Singh Kim Park Chen Wang Tanaka "
+    "Sato Haddad Khalil Rossi Bianchi Ferreira Silva Costa Dubois Lefèvre Van der Berg De la Cruz St. John"
+).split()
+STREETS = "Maple Oak Pine Cedar Elm Willow Birch Lakeview Hillcrest Sunset Park Main Church River Meadow".split()
+CITIES = [("Springfield", "IL"), ("Riverside", "CA"), ("Franklin", "TN"), ("Madison", "WI"), ("Salem", "OR"),
+          ("Georgetown", "TX"), ("Clinton", "MI"), ("Fairview", "NC"), ("Greenville", "SC"), ("Bristol", "CT")]
+DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "hotmail.com", "aol.com", "proton.me"]
+PHONE_FORMATS = ["({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}", "{a}{b}{c}", "+1 {a} {b} {c}", "1-{a}-{b}-{c}"]
+
+
+def _phone(rng: random.Random) -> str:
+    area = rng.choice(["212", "312", "415", "512", "617", "702", "303", "206", "404", "615", "555"])
+    return rng.choice(PHONE_FORMATS).format(a=area, b=f"{rng.randint(200, 999)}", c=f"{rng.randint(0, 9999):04d}")
+
+
+def _birthday(rng: random.Random, today: date, min_age: int, max_age: int) -> date:
+    if rng.random() < 0.02:  # a few birthdays this week, for the birthday banner
+        day = today + timedelta(days=rng.randint(0, 6))
+        return day.replace(year=day.year - rng.randint(min_age, max_age)) if (day.month, day.day) != (2, 29) else day
+    return today - timedelta(days=rng.randint(min_age * 365, max_age * 365 + 364))
+
+
+def demo_customers(*, count: int, seed: int) -> list[Customer]:
+    """About `count` unsaved customers of the current organization, in households."""
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    customers, used_emails = [], set()
+    while len(customers) < count:
+        last = rng.choice(LAST_NAMES)
+        city, region = rng.choice(CITIES)
+        address = {
+            "address_line1": f"{rng.randint(10, 9999)} {rng.choice(STREETS)} {rng.choice(['St', 'Ave', 'Rd', 'Ln', 'Dr'])}",
+            "city": city, "region": region, "postal_code": f"{rng.randint(10000, 99999)}", "country": "United States",
+        }
+        household_phone = _phone(rng)
+        adults = [(rng.choice(FIRST_NAMES), 25, 60) for _ in range(rng.choice([1, 1, 2]))]
+        children = [(rng.choice(FIRST_NAMES), 2, 14) for _ in range(rng.choice([0, 1, 1, 2, 3]))]
+        for index, (first, min_age, max_age) in enumerate(adults + children):
+            adult = index < len(adults)
+            email = ""
+            if adult and rng.random() < 0.9:
+                local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+                email = f"{local}{rng.randint(1, 999) if rng.random() < 0.5 else ''}@{rng.choice(DOMAINS)}"
+                if email in used_emails:
+                    email = ""
+                used_emails.add(email)
+            customer = Customer(
+                first_name=first, last_name=last, email=email,
+                phone=(household_phone if index == 0 else _phone(rng)) if adult and rng.random() < 0.85 else "",
+                birthday=_birthday(rng, today, min_age, max_age) if (not adult or rng.random() < 0.5) else None,
+                gender=rng.choice(["female", "male", "", "non_binary", "undisclosed"]),
+                marketing_opt_in=adult and rng.random() < 0.6,
+                source=rng.choice([Source.STAFF, Source.STAFF, Source.ONLINE_BOOKING, Source.ONLINE_STORE, Source.IMPORT]),
+                **(address if adult else {}),
+            )
+            refresh_keys(customer)
+            customers.append(customer)
+    return customers[:count]

@@ -1,0 +1,149 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
+
+from accounts.tenancy import TenantModel
+
+# Sort and search keys use the "C" collation so that `LIKE 'smi%'` walks the same btree index that orders
+# the roster, and a page of matches stops at its LIMIT instead of sorting every match.
+KEY_COLLATION = "C"
+
+
+class Source(models.TextChoices):
+    STAFF = "staff", "Staff"
+    ONLINE_BOOKING = "online_booking", "Online booking"
+    ONLINE_STORE = "online_store", "Online store"
+    IMPORT = "import", "Import"
+    API = "api", "API"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    NON_BINARY = "non_binary", "Non-binary"
+    UNDISCLOSED = "undisclosed", "Prefer not to say"
+
+
+class Customer(TenantModel):
+    """One entry of an organization's roster."""
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True, help_text="As entered.")
+    phone_digits = models.CharField(max_length=20, blank=True, editable=False, help_text="E.164 digits.")
+    birthday = models.DateField(null=True, blank=True)
+    gender = models.CharField(max_length=20, choices=Gender.choices, blank=True)
+    address_line1 = models.CharField("address line 1", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+    marketing_opt_in = models.BooleanField("marketing emails", default=False)
+    number = models.CharField("customer number", max_length=40, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF, editable=False)
+
+    # Search keys: lowercased, accents removed (see customers.search.normalize); kept by save().
+    first_key = models.CharField(max_length=100, db_collation=KEY_COLLATION, editable=False)
+    last_key = models.CharField(max_length=100, db_collation=KEY_COLLATION, editable=False)
+    name_key = models.CharField(max_length=201, db_collation=KEY_COLLATION, editable=False)
+    email_key = models.CharField(max_length=254, db_collation=KEY_COLLATION, editable=False, blank=True)
+    phone_rev = models.CharField(max_length=20, db_collation=KEY_COLLATION, editable=False, blank=True)
+    number_key = models.CharField(max_length=40, db_collation=KEY_COLLATION, editable=False, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("email"), condition=~models.Q(email=""), name="customer_email_unique_per_org"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "number_key"],
+                condition=~models.Q(number_key=""),
+                name="customer_number_unique_per_org",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "last_key", "first_key", "id"], name="customer_roster_order_idx"),
+            models.Index(fields=["organization", "first_key", "last_key", "id"], name="customer_first_order_idx"),
+            models.Index(fields=["organization", "email_key"], name="customer_email_key_idx"),
+            models.Index(fields=["organization", "phone_rev"], name="customer_phone_rev_idx"),
+            models.Index(fields=["organization", "created_at"], name="customer_created_idx"),
+            # Substring matches ("mit" in "Smith", "1234" inside a phone number), organization first.
+            GinIndex(F("organization"), OpClass(F("name_key"), name="gin_trgm_ops"), name="customer_name_trgm_idx"),
+            GinIndex(F("organization"), OpClass(F("email_key"), name="gin_trgm_ops"), name="customer_email_trgm_idx"),
+            GinIndex(F("organization"), OpClass(F("phone_digits"), name="gin_trgm_ops"), name="customer_phone_trgm_idx"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def save(self, *args, **kwargs):
+        from customers.search import refresh_keys
+
+        refresh_keys(self)
+        super().save(*args, **kwargs)
+
+
+class Activity(TenantModel):
+    """One event in a customer's history, written by the service that made the change."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        ARCHIVED = "archived", "Archived"
+        RESTORED = "restored", "Restored"
+        DELETED = "deleted", "Deleted"
+
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="activities")
+    customer_label = models.CharField(max_length=250, help_text="Who it was about, kept after a deletion.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "customer", "-created_at"], name="activity_customer_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.customer_label}"
+
+
+class BulkOperation(TenantModel):
+    """A bulk action on many customers, run by a worker; the roster polls it for progress."""
+
+    class Action(models.TextChoices):
+        ARCHIVE = "archive", "Archive"
+        RESTORE = "restore", "Restore"
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    customer_ids = models.JSONField(default=list)
+    total = models.PositiveIntegerField()
+    done = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.total}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100

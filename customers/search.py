@@ -1,0 +1,185 @@
+"""Roster search: one box for names, emails, phones and customer numbers, fast on large rosters.
+
+A query is planned into a few *branches* in priority order (exact, then prefix, then substring matches).
+Each branch is one index-ordered query cut at the page's LIMIT, so typing "s" on 500 k customers reads a
+page of index entries instead of sorting tens of thousands of matches. When nothing matches a name, one
+typo is tolerated by looking up every spelling one edit away (btree lookups, no scan).
+"""
+
+import re
+import string
+import unicodedata
+from dataclasses import dataclass, field
+
+import phonenumbers
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+COUNT_CAP = 10_000
+_NOT_DIGITS = re.compile(r"[\s().+\-/]")
+
+
+def normalize(text: str) -> str:
+    """Lowercase, accents removed, spaces collapsed: "  José  O'Neil" → "jose o'neil"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(stripped.casefold().split())
+
+
+def phone_to_digits(text: str) -> str:
+    """E.164 digits without '+', or "" for no phone. Raises phonenumbers.NumberParseException if invalid."""
+    if not (text or "").strip():
+        return ""
+    number = phonenumbers.parse(text, settings.PHONE_DEFAULT_REGION)
+    if not phonenumbers.is_possible_number(number):
+        raise phonenumbers.NumberParseException(phonenumbers.NumberParseException.NOT_A_NUMBER, "impossible")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def refresh_keys(customer) -> None:
+    """Recompute a customer's search keys from their fields (called on every save)."""
+    customer.first_name, customer.last_name = customer.first_name.strip(), customer.last_name.strip()
+    customer.email = customer.email.strip().lower()
+    customer.first_key = normalize(customer.first_name)
+    customer.last_key = normalize(customer.last_name)
+    customer.name_key = f"{customer.first_key} {customer.last_key}".strip()
+    customer.email_key = customer.email
+    customer.number = customer.number.strip()
+    customer.number_key = normalize(customer.number)
+    try:
+        customer.phone_digits = phone_to_digits(customer.phone)
+    except phonenumbers.NumberParseException:  # forms refuse these; imported oddities keep their digits
+        customer.phone_digits = re.sub(r"\D", "", customer.phone)[:20]
+    customer.phone_rev = customer.phone_digits[::-1]
+
+
+def edits1(word: str) -> set[str]:
+    """Every spelling one deletion, transposition, replacement or insertion away (Norvig)."""
+    letters = string.ascii_lowercase + "'-"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {left + right[1:] for left, right in splits if right}
+    transposes = {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+    replaces = {left + char + right[1:] for left, right in splits if right for char in letters}
+    inserts = {left + char + right for left, right in splits for char in letters}
+    return (deletes | transposes | replaces | inserts) - {word, ""}
+
+
+@dataclass
+class Branch:
+    condition: Q
+    order_by: tuple[str, ...] = ("last_key", "first_key", "id")
+
+
+@dataclass
+class SearchPlan:
+    query: str
+    branches: list[Branch] = field(default_factory=list)
+    fuzzy_branches: list[Branch] = field(default_factory=list)
+
+    @property
+    def condition(self) -> Q:
+        combined = Q()
+        for branch in self.branches:
+            combined |= branch.condition
+        return combined
+
+
+def _name_branches(tokens: list[str]) -> list[Branch]:
+    if len(tokens) == 1:
+        (token,) = tokens
+        branches = [
+            Branch(Q(last_key=token) | Q(first_key=token) | Q(number_key=token)),
+            Branch(Q(last_key__startswith=token)),
+            Branch(Q(first_key__startswith=token), ("first_key", "last_key", "id")),
+            Branch(Q(email_key__startswith=token), ("email_key",)),
+        ]
+        if len(token) >= 3:
+            branches.append(Branch(Q(name_key__contains=token) | Q(email_key__contains=token)))
+        return branches
+    first, last = tokens[0], tokens[-1]
+    return [
+        Branch(Q(first_key__startswith=first, last_key__startswith=last)),
+        Branch(Q(last_key__startswith=first, first_key__startswith=last)),
+        Branch(Q(name_key__startswith=" ".join(tokens))),
+    ]
+
+
+def _fuzzy_branches(tokens: list[str]) -> list[Branch]:
+    if len(tokens) == 1 and len(tokens[0]) >= 3:
+        spellings = sorted(edits1(tokens[0]))
+        return [Branch(Q(last_key__in=spellings) | Q(first_key__in=spellings))]
+    if len(tokens) >= 2 and len(tokens[-1]) >= 3:
+        first, last = tokens[0], tokens[-1]
+        return [Branch(Q(first_key__startswith=first, last_key__in=sorted(edits1(last))))]
+    return []
+
+
+def plan(raw_query: str) -> SearchPlan:
+    query = normalize(raw_query)
+    search = SearchPlan(query)
+    if not query:
+        return search
+    digits = _NOT_DIGITS.sub("", query)
+    if digits.isdigit() and len(digits) >= 3:
+        search.branches = [
+            Branch(Q(number_key=query) | Q(phone_digits=digits)),
+            Branch(Q(phone_rev__startswith=digits[::-1]), ("phone_rev",)),
+            Branch(Q(phone_digits__contains=digits) | Q(number_key__startswith=query)),
+        ]
+    elif "@" in query:
+        search.branches = [
+            Branch(Q(email_key=query), ("email_key",)),
+            Branch(Q(email_key__startswith=query), ("email_key",)),
+            Branch(Q(email_key__contains=query)),
+        ]
+    elif "," in query:
+        last, _, first = (part.strip() for part in query.partition(","))
+        condition = Q(last_key__startswith=last) & Q(first_key__startswith=first) if first else Q(
+            last_key__startswith=last
+        )
+        search.branches = [Branch(condition)]
+        search.fuzzy_branches = _fuzzy_branches([first, last] if first else [last])
+    else:
+        tokens = query.split(" ")
+        search.branches = _name_branches(tokens)
+        search.fuzzy_branches = _fuzzy_branches(tokens)
+    return search
+
+
+@dataclass
+class SearchPage:
+    rows: list
+    total: int
+    total_is_capped: bool
+    has_next: bool
+    close_matches: bool = False
+
+
+def _collect(queryset: QuerySet, branches: list[Branch], offset: int, limit: int) -> tuple[list, bool]:
+    """The rows [offset, offset+limit) of the branches' concatenation, each customer once."""
+    wanted = offset + limit + 1
+    rows, seen = [], set()
+    for branch in branches:
+        for customer in queryset.filter(branch.condition).order_by(*branch.order_by)[: wanted + len(seen)]:
+            if customer.pk not in seen:
+                seen.add(customer.pk)
+                rows.append(customer)
+        if len(rows) >= wanted:
+            break
+    return rows[offset : offset + limit], len(rows) > offset + limit
+
+
+def capped_count(queryset: QuerySet) -> tuple[int, bool]:
+    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    return min(count, COUNT_CAP), count > COUNT_CAP
+
+
+def search_page(queryset: QuerySet, raw_query: str, *, offset: int, limit: int) -> SearchPage:
+    """A page of customers matching `raw_query` within `queryset`, best matches first."""
+    search = plan(raw_query)
+    rows, has_next = _collect(queryset, search.branches, offset, limit)
+    if rows or offset:
+        total, capped = capped_count(queryset.filter(search.condition))
+        return SearchPage(rows, max(total, len(rows)), capped, has_next)
+    rows, has_next = _collect(queryset, search.fuzzy_branches, 0, limit)
+    return SearchPage(rows, len(rows), False, has_next, close_matches=bool(rows))

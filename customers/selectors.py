@@ -1,0 +1,60 @@
+"""Reads of the roster that several views share."""
+
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404
+
+from customers.filters import CustomerFilter
+from customers.models import Customer
+from customers.search import plan
+from customers.tables import age_on
+
+ROSTER_ORDER = ("last_key", "first_key", "id")
+
+
+def get_customer_for_org(pk: int) -> Customer:
+    """The current organization's customer, or 404 (another organization's id included)."""
+    return get_object_or_404(Customer, pk=pk)
+
+
+def roster_queryset(params: QueryDict) -> tuple[CustomerFilter, QuerySet]:
+    """The filter panel (bound to `params`) and the customers it and the search box `q` select."""
+    customer_filter = CustomerFilter(params, queryset=Customer.objects.all())
+    queryset = customer_filter.qs if customer_filter.is_valid() else Customer.objects.none()
+    return customer_filter, queryset
+
+
+def matching_queryset(params: QueryDict) -> QuerySet:
+    """Every customer the roster shows for `params` (all pages): what "select all N matching" means."""
+    _, queryset = roster_queryset(params)
+    query = params.get("q", "").strip()
+    return queryset.filter(plan(query).condition) if query else queryset
+
+
+def selected_customers(post: QueryDict) -> QuerySet:
+    """The customers a bulk form names: ticked ids (of this organization only) or all matching."""
+    if post.get("all_matching") == "1":
+        return matching_queryset(QueryDict(post.get("query", "")))
+    ids = [int(value) for value in post.getlist("ids") if value.isdigit()]
+    return Customer.objects.filter(pk__in=ids)
+
+
+def birthday_banner(birthday: date | None, today: date) -> str | None:
+    """"Birthday today — turns 8" / "Birthday in 3 days — turns 8" within the coming week."""
+    if birthday is None:
+        return None
+    for days in range(8):
+        day = today + timedelta(days=days)
+        if (day.month, day.day) == (birthday.month, birthday.day) or (
+            (birthday.month, birthday.day) == (2, 29) and (day.month, day.day) == (3, 1) and not _leap(day.year)
+        ):
+            turns = age_on(birthday, day)
+            when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+            return f"Birthday {when} — turns {turns}"
+    return None
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

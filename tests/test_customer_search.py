@@ -1,0 +1,108 @@
+"""Roster search: normalization, what matches, and in what order."""
+
+import pytest
+
+from accounts.tenancy import tenant
+from customers.models import Customer
+from customers.search import edits1, normalize, phone_to_digits, plan, search_page
+from tests.factories import customer
+
+
+def test_normalize_folds_case_accents_and_spaces():
+    assert normalize("  José  MÜLLER ") == "jose muller"
+    assert normalize("Zoë O'Brien") == "zoe o'brien"
+
+
+def test_phone_numbers_are_stored_as_e164_digits_whatever_the_format():
+    assert phone_to_digits("(555) 123-4567") == "15551234567"
+    assert phone_to_digits("555.123.4567") == "15551234567"
+    assert phone_to_digits("+44 20 7946 0958") == "442079460958"
+    assert phone_to_digits("") == ""
+
+
+def test_one_typo_spellings_include_transpositions():
+    assert "smith" in edits1("smtih")
+    assert "smith" in edits1("smith".replace("i", ""))
+    assert "smtih" not in edits1("smtih")
+
+
+def test_queries_are_read_as_what_they_look_like():
+    assert plan("jane@").branches[0].order_by == ("email_key",)
+    assert plan("(555) 12").branches[1].condition.children == [("phone_rev__startswith", "21555")]
+    assert plan("Doe, Ja").branches[0].condition.children == [("last_key__startswith", "doe"), ("first_key__startswith", "ja")]
+    assert plan("").branches == []
+
+
+@pytest.fixture
+def roster(org_a, org_b, alice):
+    with tenant(org_b):
+        customer(first_name="Jane", last_name="Smith", email="jane.smith@beta.example", phone="555-123-4567")
+    with tenant(org_a):
+        people = {
+            "jane": customer(first_name="Jane", last_name="Smith", email="jane@alpha.example", phone="(555) 123-4567"),
+            "john": customer(first_name="John", last_name="Smithers", email="js@alpha.example", phone="312 555 9876"),
+            "smitty": customer(first_name="Smitty", last_name="Adams", email="smitty@alpha.example"),
+            "jose": customer(first_name="José", last_name="Núñez", phone="+1 415 555 0199", number="A-1001"),
+            "blacksmith": customer(first_name="Ann", last_name="Blacksmith"),
+        }
+        yield people
+
+
+def names(page) -> list[str]:
+    return [c.full_name for c in page.rows]
+
+
+def find(query: str, **kwargs) -> list[str]:
+    return names(search_page(Customer.objects.all(), query, offset=0, limit=kwargs.get("limit", 25)))
+
+
+def test_exact_then_prefix_then_substring(roster, org_a):
+    with tenant(org_a):
+        assert find("smith") == ["Jane Smith", "John Smithers", "Ann Blacksmith"]
+        assert find("smi") == ["Jane Smith", "John Smithers", "Smitty Adams", "Ann Blacksmith"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("jane smith", ["Jane Smith"]),
+        ("smith, jane", ["Jane Smith"]),
+        ("Smith, J", ["Jane Smith", "John Smithers"]),
+        ("jose", ["José Núñez"]),
+        ("NUNEZ", ["José Núñez"]),
+        ("jane@alpha", ["Jane Smith"]),
+        ("alpha.example", ["Smitty Adams", "Jane Smith", "John Smithers"]),
+        ("(555) 123-4567", ["Jane Smith"]),
+        ("555 12", ["Jane Smith"]),
+        ("4567", ["Jane Smith"]),
+        ("5559876", ["John Smithers"]),
+        ("a-1001", ["José Núñez"]),
+    ],
+)
+def test_staff_find_customers_by_any_handle(roster, org_a, query, expected):
+    with tenant(org_a):
+        assert find(query) == expected
+
+
+def test_one_typo_shows_close_matches(roster, org_a):
+    with tenant(org_a):
+        page = search_page(Customer.objects.all(), "Smtih", offset=0, limit=25)
+    assert page.close_matches
+    assert names(page) == ["Jane Smith"]
+
+
+def test_another_organizations_customers_never_match(roster, org_a, org_b):
+    with tenant(org_a):
+        assert "beta" not in " ".join(c.email for c in search_page(Customer.objects.all(), "jane", offset=0, limit=25).rows)
+    with tenant(org_b):
+        assert find("smith") == ["Jane Smith"]
+        assert find("smithers") == []
+
+
+def test_pages_do_not_repeat_or_skip(roster, org_a):
+    with tenant(org_a):
+        first = search_page(Customer.objects.all(), "smi", offset=0, limit=2)
+        second = search_page(Customer.objects.all(), "smi", offset=2, limit=2)
+    assert first.has_next and not second.has_next
+    assert names(first) + names(second) == ["Jane Smith", "John Smithers", "Smitty Adams", "Ann Blacksmith"]
+    assert first.total == 4
