@@ -77,4 +77,6 @@ def demo_load(*, reset: bool = False) -> None:
                 role = roles.get(spec["slug"])
                 if role and email != owner_email:
                     Membership.objects.create(user=users[email], role=role)
-            Customer.objects.bulk_create(demo_customers(count=CUSTOMERS_PER_ORGANIZATION, seed=seed), batch_size=1000)
+            Customer.objects.bulk_create(
+                demo_customers(count=CUSTOMERS_PER_ORGANIZATION, seed=seed), batch_size=1000
+            )

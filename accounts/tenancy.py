@@ -46,8 +46,9 @@ def db_setting(name: str, value: str):
             cursor.execute("SELECT current_setting(%s, true), set_config(%s, %s, true)", [name, name, value])
             previous = cursor.fetchone()[0]
         yield
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, previous or ""])
+        if not transaction.get_rollback():  # a rollback undoes the setting by itself
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, %s, true)", [name, previous or ""])
 
 
 @contextmanager

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from customers.models import Customer, Source
-from customers.search import refresh_keys
 
 FIRST_NAMES = (
     "Emma Olivia Ava Sophia Isabella Mia Amelia Harper Evelyn Abigail Emily Ella Elizabeth Camila Luna Sofia "
@@ -25,22 +24,47 @@ LAST_NAMES = (
     "Johansson Lindqvist Kowalski Nowak Novák Dvořák Okafor Mensah Patel Shah Singh Kim Park Chen Wang Tanaka "
     "Sato Haddad Khalil Rossi Bianchi Ferreira Silva Costa Dubois Lefèvre Van der Berg De la Cruz St. John"
 ).split()
-STREETS = "Maple Oak Pine Cedar Elm Willow Birch Lakeview Hillcrest Sunset Park Main Church River Meadow".split()
-CITIES = [("Springfield", "IL"), ("Riverside", "CA"), ("Franklin", "TN"), ("Madison", "WI"), ("Salem", "OR"),
-          ("Georgetown", "TX"), ("Clinton", "MI"), ("Fairview", "NC"), ("Greenville", "SC"), ("Bristol", "CT")]
+STREETS = (
+    "Maple Oak Pine Cedar Elm Willow Birch Lakeview Hillcrest Sunset Park Main Church River Meadow".split()
+)
+CITIES = [
+    ("Springfield", "IL"),
+    ("Riverside", "CA"),
+    ("Franklin", "TN"),
+    ("Madison", "WI"),
+    ("Salem", "OR"),
+    ("Georgetown", "TX"),
+    ("Clinton", "MI"),
+    ("Fairview", "NC"),
+    ("Greenville", "SC"),
+    ("Bristol", "CT"),
+]
 DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "hotmail.com", "aol.com", "proton.me"]
-PHONE_FORMATS = ["({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}", "{a}{b}{c}", "+1 {a} {b} {c}", "1-{a}-{b}-{c}"]
+PHONE_FORMATS = [
+    "({a}) {b}-{c}",
+    "{a}-{b}-{c}",
+    "{a}.{b}.{c}",
+    "{a}{b}{c}",
+    "+1 {a} {b} {c}",
+    "1-{a}-{b}-{c}",
+]
 
 
 def _phone(rng: random.Random) -> str:
     area = rng.choice(["212", "312", "415", "512", "617", "702", "303", "206", "404", "615", "555"])
-    return rng.choice(PHONE_FORMATS).format(a=area, b=f"{rng.randint(200, 999)}", c=f"{rng.randint(0, 9999):04d}")
+    return rng.choice(PHONE_FORMATS).format(
+        a=area, b=f"{rng.randint(200, 999)}", c=f"{rng.randint(0, 9999):04d}"
+    )
 
 
 def _birthday(rng: random.Random, today: date, min_age: int, max_age: int) -> date:
     if rng.random() < 0.02:  # a few birthdays this week, for the birthday banner
         day = today + timedelta(days=rng.randint(0, 6))
-        return day.replace(year=day.year - rng.randint(min_age, max_age)) if (day.month, day.day) != (2, 29) else day
+        return (
+            day.replace(year=day.year - rng.randint(min_age, max_age))
+            if (day.month, day.day) != (2, 29)
+            else day
+        )
     return today - timedelta(days=rng.randint(min_age * 365, max_age * 365 + 364))
 
 
@@ -54,7 +78,10 @@ def demo_customers(*, count: int, seed: int) -> list[Customer]:
         city, region = rng.choice(CITIES)
         address = {
             "address_line1": f"{rng.randint(10, 9999)} {rng.choice(STREETS)} {rng.choice(['St', 'Ave', 'Rd', 'Ln', 'Dr'])}",
-            "city": city, "region": region, "postal_code": f"{rng.randint(10000, 99999)}", "country": "United States",
+            "city": city,
+            "region": region,
+            "postal_code": f"{rng.randint(10000, 99999)}",
+            "country": "United States",
         }
         household_phone = _phone(rng)
         adults = [(rng.choice(FIRST_NAMES), 25, 60) for _ in range(rng.choice([1, 1, 2]))]
@@ -69,14 +96,21 @@ def demo_customers(*, count: int, seed: int) -> list[Customer]:
                     email = ""
                 used_emails.add(email)
             customer = Customer(
-                first_name=first, last_name=last, email=email,
-                phone=(household_phone if index == 0 else _phone(rng)) if adult and rng.random() < 0.85 else "",
-                birthday=_birthday(rng, today, min_age, max_age) if (not adult or rng.random() < 0.5) else None,
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone=(household_phone if index == 0 else _phone(rng))
+                if adult and rng.random() < 0.85
+                else "",
+                birthday=_birthday(rng, today, min_age, max_age)
+                if (not adult or rng.random() < 0.5)
+                else None,
                 gender=rng.choice(["female", "male", "", "non_binary", "undisclosed"]),
                 marketing_opt_in=adult and rng.random() < 0.6,
-                source=rng.choice([Source.STAFF, Source.STAFF, Source.ONLINE_BOOKING, Source.ONLINE_STORE, Source.IMPORT]),
+                source=rng.choice(
+                    [Source.STAFF, Source.STAFF, Source.ONLINE_BOOKING, Source.ONLINE_STORE, Source.IMPORT]
+                ),
                 **(address if adult else {}),
             )
-            refresh_keys(customer)
             customers.append(customer)
     return customers[:count]

@@ -52,7 +52,9 @@ def export_response(organization, queryset, file_format: str):
     stamp = timezone.localdate().isoformat()
     filename = f"{organization.slug}-customers-{stamp}.{file_format}"
     if file_format == "csv":
-        response = StreamingHttpResponse(_csv_lines(organization, queryset), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _csv_lines(organization, queryset), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     if file_format == "xlsx":

@@ -62,6 +62,6 @@ class CustomerFilter(django_filters.FilterSet):
     def active_filter_count(self) -> int:
         data = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
         ignored = {"letter", "status"}
-        return sum(1 for name, value in data.items() if name not in ignored and value not in (None, "", [])) + (
-            data.get("status") not in (None, "", "active")
-        )
+        return sum(
+            1 for name, value in data.items() if name not in ignored and value not in (None, "", [])
+        ) + (data.get("status") not in (None, "", "active"))

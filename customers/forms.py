@@ -43,7 +43,9 @@ class CustomerForm(forms.ModelForm):
         return Customer.objects.filter(**lookup).exclude(pk=self.instance.pk).first()
 
     def _taken(self, customer: Customer, what: str) -> forms.ValidationError:
-        url = reverse("customers:profile", kwargs={"org_slug": current_organization().slug, "pk": customer.pk})
+        url = reverse(
+            "customers:profile", kwargs={"org_slug": current_organization().slug, "pk": customer.pk}
+        )
         return forms.ValidationError(
             format_html('{} already belongs to <a href="{}">{}</a>.', what, url, customer.full_name)
         )

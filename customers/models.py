@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower
 
-from accounts.tenancy import TenantModel
+from accounts.tenancy import TenantManager, TenantModel
 
 # Sort and search keys use the "C" collation so that `LIKE 'smi%'` walks the same btree index that orders
 # the roster, and a page of matches stops at its LIMIT instead of sorting every match.
@@ -24,6 +24,16 @@ class Gender(models.TextChoices):
     MALE = "male", "Male"
     NON_BINARY = "non_binary", "Non-binary"
     UNDISCLOSED = "undisclosed", "Prefer not to say"
+
+
+class CustomerManager(TenantManager):
+    def bulk_create(self, objs, *args, **kwargs):
+        from customers.search import refresh_keys
+
+        objs = list(objs)
+        for customer in objs:
+            refresh_keys(customer)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Customer(TenantModel):
@@ -61,10 +71,15 @@ class Customer(TenantModel):
     last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    objects = CustomerManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                "organization", Lower("email"), condition=~models.Q(email=""), name="customer_email_unique_per_org"
+                "organization",
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="customer_email_unique_per_org",
             ),
             models.UniqueConstraint(
                 fields=["organization", "number_key"],
@@ -73,15 +88,29 @@ class Customer(TenantModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "last_key", "first_key", "id"], name="customer_roster_order_idx"),
-            models.Index(fields=["organization", "first_key", "last_key", "id"], name="customer_first_order_idx"),
+            models.Index(
+                fields=["organization", "last_key", "first_key", "id"], name="customer_roster_order_idx"
+            ),
+            models.Index(
+                fields=["organization", "first_key", "last_key", "id"], name="customer_first_order_idx"
+            ),
             models.Index(fields=["organization", "email_key"], name="customer_email_key_idx"),
             models.Index(fields=["organization", "phone_rev"], name="customer_phone_rev_idx"),
             models.Index(fields=["organization", "created_at"], name="customer_created_idx"),
             # Substring matches ("mit" in "Smith", "1234" inside a phone number), organization first.
-            GinIndex(F("organization"), OpClass(F("name_key"), name="gin_trgm_ops"), name="customer_name_trgm_idx"),
-            GinIndex(F("organization"), OpClass(F("email_key"), name="gin_trgm_ops"), name="customer_email_trgm_idx"),
-            GinIndex(F("organization"), OpClass(F("phone_digits"), name="gin_trgm_ops"), name="customer_phone_trgm_idx"),
+            GinIndex(
+                F("organization"), OpClass(F("name_key"), name="gin_trgm_ops"), name="customer_name_trgm_idx"
+            ),
+            GinIndex(
+                F("organization"),
+                OpClass(F("email_key"), name="gin_trgm_ops"),
+                name="customer_email_trgm_idx",
+            ),
+            GinIndex(
+                F("organization"),
+                OpClass(F("phone_digits"), name="gin_trgm_ops"),
+                name="customer_phone_trgm_idx",
+            ),
         ]
 
     def __str__(self):
@@ -115,12 +144,16 @@ class Activity(TenantModel):
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="activities")
     customer_label = models.CharField(max_length=250, help_text="Who it was about, kept after a deletion.")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "customer", "-created_at"], name="activity_customer_idx")]
+        indexes = [
+            models.Index(fields=["organization", "customer", "-created_at"], name="activity_customer_idx")
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.customer_label}"
@@ -137,7 +170,9 @@ class BulkOperation(TenantModel):
     customer_ids = models.JSONField(default=list)
     total = models.PositiveIntegerField()
     done = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

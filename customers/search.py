@@ -22,7 +22,7 @@ _NOT_DIGITS = re.compile(r"[\s().+\-/]")
 def normalize(text: str) -> str:
     """Lowercase, accents removed, spaces collapsed: "  José  O'Neil" → "jose o'neil"."""
     decomposed = unicodedata.normalize("NFKD", text or "")
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char) and char.isprintable())
     return " ".join(stripped.casefold().split())
 
 
@@ -134,8 +134,10 @@ def plan(raw_query: str) -> SearchPlan:
         ]
     elif "," in query:
         last, _, first = (part.strip() for part in query.partition(","))
-        condition = Q(last_key__startswith=last) & Q(first_key__startswith=first) if first else Q(
-            last_key__startswith=last
+        condition = (
+            Q(last_key__startswith=last) & Q(first_key__startswith=first)
+            if first
+            else Q(last_key__startswith=last)
         )
         search.branches = [Branch(condition)]
         search.fuzzy_branches = _fuzzy_branches([first, last] if first else [last])

@@ -42,13 +42,15 @@ def selected_customers(post: QueryDict) -> QuerySet:
 
 
 def birthday_banner(birthday: date | None, today: date) -> str | None:
-    """"Birthday today — turns 8" / "Birthday in 3 days — turns 8" within the coming week."""
+    """ "Birthday today — turns 8" / "Birthday in 3 days — turns 8" within the coming week."""
     if birthday is None:
         return None
     for days in range(8):
         day = today + timedelta(days=days)
         if (day.month, day.day) == (birthday.month, birthday.day) or (
-            (birthday.month, birthday.day) == (2, 29) and (day.month, day.day) == (3, 1) and not _leap(day.year)
+            (birthday.month, birthday.day) == (2, 29)
+            and (day.month, day.day) == (3, 1)
+            and not _leap(day.year)
         ):
             turns = age_on(birthday, day)
             when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"

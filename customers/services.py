@@ -94,29 +94,44 @@ def possible_duplicates(*, data: dict, exclude_pk: int | None = None) -> list[Cu
         condition |= Q(phone_digits=digits)
     if data.get("birthday"):
         condition |= Q(
-            first_key=normalize(data["first_name"]), last_key=normalize(data["last_name"]), birthday=data["birthday"]
+            first_key=normalize(data["first_name"]),
+            last_key=normalize(data["last_name"]),
+            birthday=data["birthday"],
         )
     if not condition:
         return []
-    return list(Customer.objects.filter(condition).exclude(pk=exclude_pk).order_by("last_key", "first_key")[:5])
+    return list(
+        Customer.objects.filter(condition).exclude(pk=exclude_pk).order_by("last_key", "first_key")[:5]
+    )
 
 
 _BULK_KINDS = {
-    BulkOperation.Action.ARCHIVE: (Q(archived_at=None), {"archived_at": timezone.now}, Activity.Kind.ARCHIVED),
-    BulkOperation.Action.RESTORE: (~Q(archived_at=None), {"archived_at": lambda: None}, Activity.Kind.RESTORED),
+    BulkOperation.Action.ARCHIVE: (
+        Q(archived_at=None),
+        {"archived_at": timezone.now},
+        Activity.Kind.ARCHIVED,
+    ),
+    BulkOperation.Action.RESTORE: (
+        ~Q(archived_at=None),
+        {"archived_at": lambda: None},
+        Activity.Kind.RESTORED,
+    ),
 }
 
 
 def _bulk_apply(*, action: str, customer_ids: list[int], by) -> int:
     """Archive or restore these customers (of the current organization), one activity event each."""
     still_to_change, values, kind = _BULK_KINDS[action]
-    customers = list(Customer.objects.filter(still_to_change, pk__in=customer_ids).only("id", "first_name", "last_name"))
+    customers = list(
+        Customer.objects.filter(still_to_change, pk__in=customer_ids).only("id", "first_name", "last_name")
+    )
     now = timezone.now()
     Customer.objects.filter(pk__in=[c.pk for c in customers]).update(
         **{name: make() for name, make in values.items()}, last_activity_at=now
     )
     Activity.objects.bulk_create(
-        Activity(customer=customer, customer_label=customer.full_name, kind=kind, actor=by) for customer in customers
+        Activity(customer=customer, customer_label=customer.full_name, kind=kind, actor=by)
+        for customer in customers
     )
     return len(customers)
 

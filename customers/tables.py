@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from accounts.tenancy import current_organization
 from customers.models import Customer
@@ -30,7 +31,9 @@ class CustomerTable(tables.Table):
     birthday = tables.Column(verbose_name="Birthday / age", order_by=("birthday", "id"))
     tags = tables.Column(empty_values=(), orderable=False, verbose_name="Tags")
     created_at = tables.DateColumn(verbose_name="Created", order_by=("created_at", "id"))
-    last_activity_at = tables.DateTimeColumn(verbose_name="Last activity", order_by=("last_activity_at", "id"))
+    last_activity_at = tables.DateTimeColumn(
+        verbose_name="Last activity", order_by=("last_activity_at", "id")
+    )
 
     class Meta:
         model = Customer
@@ -41,12 +44,18 @@ class CustomerTable(tables.Table):
         order_by_field = "sort"
 
     def render_name(self, record):
-        archived = format_html(' <span class="badge text-bg-secondary">archived</span>') if record.is_archived else ""
-        return format_html('<a href="{}">{}, {}</a>{}', profile_url(record), record.last_name, record.first_name, archived)
+        archived = (
+            mark_safe(' <span class="badge text-bg-secondary">archived</span>') if record.is_archived else ""
+        )
+        return format_html(
+            '<a href="{}">{}, {}</a>{}', profile_url(record), record.last_name, record.first_name, archived
+        )
 
     def render_birthday(self, value):
         return format_html(
-            '{} <span class="text-body-secondary">({})</span>', value.strftime("%b %-d, %Y"), age_on(value, timezone.localdate())
+            '{} <span class="text-body-secondary">({})</span>',
+            value.strftime("%b %-d, %Y"),
+            age_on(value, timezone.localdate()),
         )
 
     def render_tags(self):

@@ -1,3 +1,5 @@
+import copy
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
@@ -35,7 +37,7 @@ def _positive_int(value, default: int) -> int:
 @org_permission("customers.view")
 def roster(request, org_slug):
     customer_filter, queryset = roster_queryset(request.GET)
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     page_size = _positive_int(request.GET.get("size"), 25)
     page_size = page_size if page_size in PAGE_SIZES else 25
     page_number = _positive_int(request.GET.get("page"), 1)
@@ -66,7 +68,11 @@ def roster(request, org_slug):
         "roster_is_empty": not page.rows and not Customer.objects.exists(),
         "bulk_operation": _bulk_operation(request),
     }
-    template = "customers/roster.html#results" if request.htmx and not request.htmx.boosted else "customers/roster.html"
+    template = (
+        "customers/roster.html#results"
+        if request.htmx and not request.htmx.boosted
+        else "customers/roster.html"
+    )
     return render(request, template, context)
 
 
@@ -94,7 +100,9 @@ def customer_create(request, org_slug):
             try:
                 customer = services.customer_create(data=form.cleaned_data, by=request.user)
             except IntegrityError:
-                form.add_error(None, "Another customer was just saved with this email or number; check and retry.")
+                form.add_error(
+                    None, "Another customer was just saved with this email or number; check and retry."
+                )
             else:
                 messages.success(request, f"{customer.full_name} added.")
                 return redirect("customers:profile", org_slug=org_slug, pk=customer.pk)
@@ -136,17 +144,19 @@ def activity(request, org_slug, pk):
 @org_permission("customers.change")
 def customer_edit(request, org_slug, pk):
     customer = get_customer_for_org(pk)
-    form = CustomerForm(request.POST or None, instance=customer)
+    # The form validates a copy, so the service still sees the values before the edit.
+    form = CustomerForm(request.POST or None, instance=copy.copy(customer))
     if form.is_valid():
         try:
             changes = services.customer_update(customer=customer, data=form.cleaned_data, by=request.user)
         except IntegrityError:
-            form.add_error(None, "Another customer was just saved with this email or number; check and retry.")
+            form.add_error(
+                None, "Another customer was just saved with this email or number; check and retry."
+            )
         else:
             messages.success(request, "Changes saved." if changes else "Nothing changed.")
             url = reverse("customers:profile", kwargs={"org_slug": org_slug, "pk": pk})
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    customer.refresh_from_db()
     return _profile(request, customer, "info", {"form": form, "editing": True})
 
 
@@ -210,6 +220,7 @@ def bulk_progress(request, org_slug, pk):
 
 @org_permission("customers.export")
 def export(request, org_slug, file_format):
-    queryset = selected_customers(request.POST) if request.method == "POST" else matching_queryset(request.GET)
+    queryset = (
+        selected_customers(request.POST) if request.method == "POST" else matching_queryset(request.GET)
+    )
     return export_response(request.org, queryset.order_by(*ROSTER_ORDER), file_format)
-

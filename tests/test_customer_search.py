@@ -29,7 +29,10 @@ def test_one_typo_spellings_include_transpositions():
 def test_queries_are_read_as_what_they_look_like():
     assert plan("jane@").branches[0].order_by == ("email_key",)
     assert plan("(555) 12").branches[1].condition.children == [("phone_rev__startswith", "21555")]
-    assert plan("Doe, Ja").branches[0].condition.children == [("last_key__startswith", "doe"), ("first_key__startswith", "ja")]
+    assert plan("Doe, Ja").branches[0].condition.children == [
+        ("last_key__startswith", "doe"),
+        ("first_key__startswith", "ja"),
+    ]
     assert plan("").branches == []
 
 
@@ -39,8 +42,12 @@ def roster(org_a, org_b, alice):
         customer(first_name="Jane", last_name="Smith", email="jane.smith@beta.example", phone="555-123-4567")
     with tenant(org_a):
         people = {
-            "jane": customer(first_name="Jane", last_name="Smith", email="jane@alpha.example", phone="(555) 123-4567"),
-            "john": customer(first_name="John", last_name="Smithers", email="js@alpha.example", phone="312 555 9876"),
+            "jane": customer(
+                first_name="Jane", last_name="Smith", email="jane@alpha.example", phone="(555) 123-4567"
+            ),
+            "john": customer(
+                first_name="John", last_name="Smithers", email="js@alpha.example", phone="312 555 9876"
+            ),
             "smitty": customer(first_name="Smitty", last_name="Adams", email="smitty@alpha.example"),
             "jose": customer(first_name="José", last_name="Núñez", phone="+1 415 555 0199", number="A-1001"),
             "blacksmith": customer(first_name="Ann", last_name="Blacksmith"),
@@ -93,7 +100,9 @@ def test_one_typo_shows_close_matches(roster, org_a):
 
 def test_another_organizations_customers_never_match(roster, org_a, org_b):
     with tenant(org_a):
-        assert "beta" not in " ".join(c.email for c in search_page(Customer.objects.all(), "jane", offset=0, limit=25).rows)
+        assert "beta" not in " ".join(
+            c.email for c in search_page(Customer.objects.all(), "jane", offset=0, limit=25).rows
+        )
     with tenant(org_b):
         assert find("smith") == ["Jane Smith"]
         assert find("smithers") == []

@@ -11,9 +11,9 @@ from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts import services
-from customers import services as customer_services
 from accounts.models import Membership, Role, StaffInvitation
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
+from customers import services as customer_services
 from tests.conftest import make_user
 
 TENANT_TABLES_LACKING_RLS = """
