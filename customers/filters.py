@@ -2,6 +2,7 @@ import calendar
 
 import django_filters
 from django import forms
+from django.db.models import Q
 
 from customers.models import Customer, Source
 
@@ -48,9 +49,9 @@ class CustomerFilter(django_filters.FilterSet):
         }.get(value, queryset)
 
     def filter_letter(self, queryset, name, value):
-        if value == "#":
-            return queryset.exclude(last_key__regex=r"^[a-z]")
-        return queryset.filter(last_key__startswith=value)
+        if value == "#":  # names not starting with a letter; comparisons stay index-friendly under RLS
+            return queryset.filter(Q(last_key__lt="a") | Q(last_key__gte="{"))
+        return queryset.filter(last_key__prefix=value)
 
     def filter_has_email(self, queryset, name, value):
         return queryset.exclude(email="") if value else queryset.filter(email="")

@@ -1,13 +1,11 @@
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import F
 from django.db.models.functions import Lower
 
 from accounts.tenancy import TenantManager, TenantModel
 
-# Sort and search keys use the "C" collation so that `LIKE 'smi%'` walks the same btree index that orders
-# the roster, and a page of matches stops at its LIMIT instead of sorting every match.
+# Sort and search keys use the "C" collation so that a prefix match (`^@`, see customers.lookups) walks the
+# same btree index that orders the roster: a page of matches stops at its LIMIT instead of sorting them all.
 KEY_COLLATION = "C"
 
 
@@ -43,7 +41,9 @@ class Customer(TenantModel):
     last_name = models.CharField(max_length=100)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True, help_text="As entered.")
-    phone_digits = models.CharField(max_length=20, blank=True, editable=False, help_text="E.164 digits.")
+    phone_digits = models.CharField(
+        max_length=20, blank=True, editable=False, db_collation=KEY_COLLATION, help_text="E.164 digits."
+    )
     birthday = models.DateField(null=True, blank=True)
     gender = models.CharField(max_length=20, choices=Gender.choices, blank=True)
     address_line1 = models.CharField("address line 1", max_length=200, blank=True)
@@ -63,6 +63,7 @@ class Customer(TenantModel):
     last_key = models.CharField(max_length=100, db_collation=KEY_COLLATION, editable=False)
     name_key = models.CharField(max_length=201, db_collation=KEY_COLLATION, editable=False)
     email_key = models.CharField(max_length=254, db_collation=KEY_COLLATION, editable=False, blank=True)
+    email_domain = models.CharField(max_length=254, db_collation=KEY_COLLATION, editable=False, blank=True)
     phone_rev = models.CharField(max_length=20, db_collation=KEY_COLLATION, editable=False, blank=True)
     number_key = models.CharField(max_length=40, db_collation=KEY_COLLATION, editable=False, blank=True)
 
@@ -97,20 +98,12 @@ class Customer(TenantModel):
             models.Index(fields=["organization", "email_key"], name="customer_email_key_idx"),
             models.Index(fields=["organization", "phone_rev"], name="customer_phone_rev_idx"),
             models.Index(fields=["organization", "created_at"], name="customer_created_idx"),
-            # Substring matches ("mit" in "Smith", "1234" inside a phone number), organization first.
-            GinIndex(
-                F("organization"), OpClass(F("name_key"), name="gin_trgm_ops"), name="customer_name_trgm_idx"
+            models.Index(
+                fields=["organization", "email_domain", "email_key"], name="customer_email_domain_idx"
             ),
-            GinIndex(
-                F("organization"),
-                OpClass(F("email_key"), name="gin_trgm_ops"),
-                name="customer_email_trgm_idx",
-            ),
-            GinIndex(
-                F("organization"),
-                OpClass(F("phone_digits"), name="gin_trgm_ops"),
-                name="customer_phone_trgm_idx",
-            ),
+            models.Index(fields=["organization", "phone_digits"], name="customer_phone_idx"),
+            models.Index(fields=["organization", "number_key"], name="customer_number_key_idx"),
+            models.Index(fields=["organization", "name_key"], name="customer_name_key_idx"),
         ]
 
     def __str__(self):

@@ -1,9 +1,11 @@
 """Roster search: one box for names, emails, phones and customer numbers, fast on large rosters.
 
-A query is planned into a few *branches* in priority order (exact, then prefix, then substring matches).
-Each branch is one index-ordered query cut at the page's LIMIT, so typing "s" on 500 k customers reads a
-page of index entries instead of sorting tens of thousands of matches. When nothing matches a name, one
-typo is tolerated by looking up every spelling one edit away (btree lookups, no scan).
+A query is planned into a few *branches* in priority order (exact matches, then prefixes of last name, first
+name, email, email domain, number). Each branch is one index-ordered query cut at the page's LIMIT, so typing
+"s" on 500 k customers reads a page of index entries instead of sorting tens of thousands of matches. Only
+operators that row-level security lets into index conditions are used (=, ^@; see customers.lookups): no
+LIKE, no trigram. When nothing matches a name, one typo is tolerated by looking up every spelling one edit
+away (btree lookups, no scan).
 """
 
 import re
@@ -44,6 +46,7 @@ def refresh_keys(customer) -> None:
     customer.last_key = normalize(customer.last_name)
     customer.name_key = f"{customer.first_key} {customer.last_key}".strip()
     customer.email_key = customer.email
+    customer.email_domain = customer.email.rpartition("@")[2] if "@" in customer.email else ""
     customer.number = customer.number.strip()
     customer.number_key = normalize(customer.number)
     try:
@@ -87,31 +90,59 @@ class SearchPlan:
 def _name_branches(tokens: list[str]) -> list[Branch]:
     if len(tokens) == 1:
         (token,) = tokens
-        branches = [
+        return [
             Branch(Q(last_key=token) | Q(first_key=token) | Q(number_key=token)),
-            Branch(Q(last_key__startswith=token)),
-            Branch(Q(first_key__startswith=token), ("first_key", "last_key", "id")),
-            Branch(Q(email_key__startswith=token), ("email_key",)),
+            Branch(Q(last_key__prefix=token)),
+            Branch(Q(first_key__prefix=token), ("first_key", "last_key", "id")),
+            Branch(Q(email_key__prefix=token), ("email_key",)),
+            Branch(Q(email_domain__prefix=token), ("email_domain", "email_key")),
+            Branch(Q(number_key__prefix=token), ("number_key",)),
         ]
-        if len(token) >= 3:
-            branches.append(Branch(Q(name_key__contains=token) | Q(email_key__contains=token)))
-        return branches
     first, last = tokens[0], tokens[-1]
     return [
-        Branch(Q(first_key__startswith=first, last_key__startswith=last)),
-        Branch(Q(last_key__startswith=first, first_key__startswith=last)),
-        Branch(Q(name_key__startswith=" ".join(tokens))),
+        Branch(Q(first_key__prefix=first, last_key__prefix=last)),
+        Branch(Q(last_key__prefix=first, first_key__prefix=last)),
+        Branch(Q(name_key__prefix=" ".join(tokens))),
+        Branch(Q(last_key__prefix=" ".join(tokens))),  # "de la cruz", "van der berg"
     ]
 
 
 def _fuzzy_branches(tokens: list[str]) -> list[Branch]:
     if len(tokens) == 1 and len(tokens[0]) >= 3:
+        # Two branches, not one OR: each is then an index lookup in its own order.
         spellings = sorted(edits1(tokens[0]))
-        return [Branch(Q(last_key__in=spellings) | Q(first_key__in=spellings))]
+        return [
+            Branch(Q(last_key__any_of=spellings)),
+            Branch(Q(first_key__any_of=spellings), ("first_key", "last_key", "id")),
+        ]
     if len(tokens) >= 2 and len(tokens[-1]) >= 3:
         first, last = tokens[0], tokens[-1]
-        return [Branch(Q(first_key__startswith=first, last_key__in=sorted(edits1(last))))]
+        return [Branch(Q(first_key__prefix=first, last_key__any_of=sorted(edits1(last))))]
     return []
+
+
+def _phone_branches(query: str, digits: str) -> list[Branch]:
+    # Typed without a country code, a number is the default region's: "555 12" is a prefix of "1555 12…".
+    country = str(phonenumbers.country_code_for_region(settings.PHONE_DEFAULT_REGION))
+    return [
+        Branch(
+            Q(number_key=query) | Q(phone_digits=digits) | Q(phone_digits=country + digits), ("phone_digits",)
+        ),
+        Branch(Q(phone_rev__prefix=digits[::-1]), ("phone_rev",)),  # last 4-7 digits
+        Branch(Q(phone_digits__prefix=country + digits), ("phone_digits",)),
+        Branch(Q(phone_digits__prefix=digits), ("phone_digits",)),
+        Branch(Q(number_key__prefix=query), ("number_key",)),
+    ]
+
+
+def _email_branches(query: str) -> list[Branch]:
+    local, _, domain = query.partition("@")
+    if not local:  # "@gmail"
+        return [Branch(Q(email_domain__prefix=domain), ("email_domain", "email_key"))]
+    return [
+        Branch(Q(email_key=query), ("email_key",)),
+        Branch(Q(email_key__prefix=query), ("email_key",)),
+    ]
 
 
 def plan(raw_query: str) -> SearchPlan:
@@ -121,24 +152,12 @@ def plan(raw_query: str) -> SearchPlan:
         return search
     digits = _NOT_DIGITS.sub("", query)
     if digits.isdigit() and len(digits) >= 3:
-        search.branches = [
-            Branch(Q(number_key=query) | Q(phone_digits=digits)),
-            Branch(Q(phone_rev__startswith=digits[::-1]), ("phone_rev",)),
-            Branch(Q(phone_digits__contains=digits) | Q(number_key__startswith=query)),
-        ]
+        search.branches = _phone_branches(query, digits)
     elif "@" in query:
-        search.branches = [
-            Branch(Q(email_key=query), ("email_key",)),
-            Branch(Q(email_key__startswith=query), ("email_key",)),
-            Branch(Q(email_key__contains=query)),
-        ]
+        search.branches = _email_branches(query)
     elif "," in query:
         last, _, first = (part.strip() for part in query.partition(","))
-        condition = (
-            Q(last_key__startswith=last) & Q(first_key__startswith=first)
-            if first
-            else Q(last_key__startswith=last)
-        )
+        condition = Q(last_key__prefix=last, first_key__prefix=first) if first else Q(last_key__prefix=last)
         search.branches = [Branch(condition)]
         search.fuzzy_branches = _fuzzy_branches([first, last] if first else [last])
     else:

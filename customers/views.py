@@ -68,10 +68,9 @@ def roster(request, org_slug):
         "roster_is_empty": not page.rows and not Customer.objects.exists(),
         "bulk_operation": _bulk_operation(request),
     }
+    # Search, filters, A–Z, sorting and paging all swap #results only; anything else gets the whole page.
     template = (
-        "customers/roster.html#results"
-        if request.htmx and not request.htmx.boosted
-        else "customers/roster.html"
+        "customers/roster.html#results" if request.htmx.target == "results" else "customers/roster.html"
     )
     return render(request, template, context)
 

@@ -19,6 +19,7 @@ from tests.conftest import logged_in, make_user
 from tests.factories import customer
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+RESULTS = {**HTMX, "HTTP_HX_TARGET": "results"}
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_roster_lists_active_customers_and_hides_archived(alice_client, org_a, j
 
 
 def test_search_as_you_type_returns_only_the_results_fragment(alice_client, org_a, jane):
-    response = alice_client.get(roster_url(org_a, "?q=smi"), **HTMX)
+    response = alice_client.get(roster_url(org_a, "?q=smi"), **RESULTS)
     assert "Smith, Jane" in response.text
     assert "<html" not in response.text
     assert 'id="roster-search"' not in response.text

@@ -1,0 +1,33 @@
+"""Lookups that row-level security lets into index conditions.
+
+Row-level security only lets the planner use *leakproof* operators in index conditions. LIKE is not
+leakproof, so `startswith` scans every row of the organization; `^@` (starts_with) is, and on a "C"
+collation column it becomes an index range that stops at the page's LIMIT."""
+
+from django.db.models import CharField, Lookup
+
+
+@CharField.register_lookup
+class Prefix(Lookup):
+    lookup_name = "prefix"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ^@ {rhs}", [*lhs_params, *rhs_params]
+
+
+@CharField.register_lookup
+class AnyOf(Lookup):
+    """`field__any_of=[...]` → `field = ANY(%s)`: one array parameter instead of hundreds of placeholders."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs}::text[])", [*lhs_params, *rhs_params]
