@@ -40,7 +40,7 @@ class Customer(TenantModel):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True, help_text="As entered.")
+    phone = models.CharField(max_length=40, blank=True)  # as typed; phone_digits is the normalized form
     phone_digits = models.CharField(
         max_length=20, blank=True, editable=False, db_collation=KEY_COLLATION, help_text="E.164 digits."
     )

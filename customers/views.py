@@ -134,9 +134,12 @@ def activity(request, org_slug, pk):
     customer = get_customer_for_org(pk)
     events = Activity.objects.filter(customer=customer).select_related("actor").order_by("-created_at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
-    labels = {field.name: field.label for field in customer_fields()}
+    fields = customer_fields()
+    labels = {field.name: field.label for field in fields}
+    order = {field.name: index for index, field in enumerate(fields)}
     for event in page:
-        event.change_rows = [(labels.get(name, name), *values) for name, values in event.changes.items()]
+        changes = sorted(event.changes.items(), key=lambda item: order.get(item[0], len(order)))
+        event.change_rows = [(labels.get(name, name), *values) for name, values in changes]
     return _profile(request, customer, "activity", {"events": page})
 
 

@@ -188,6 +188,7 @@ def screenshot():
     SCREENSHOTS.mkdir(exist_ok=True)
 
     def take(page, name: str) -> None:
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        # caret="initial": hiding the caret injects a style element, which our CSP rightly refuses.
+        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True, caret="initial")
 
     return take

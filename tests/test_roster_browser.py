@@ -1,0 +1,138 @@
+"""In Chromium: staff find customers as they type, use the A–Z bar and the keyboard, open a profile and its
+tabs, add a customer (fixing a mistake, then meeting a possible duplicate), archive, and export a selection."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.tenancy import tenant
+from tests.conftest import PASSWORD
+from tests.factories import customer
+from tests.test_browser_journey import watch_console
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def staff_page(browser_page, live_server, alice, org_a, org_b, bob):
+    with tenant(org_a):
+        customer(
+            first_name="Jane", last_name="Smith", email="jane@alpha.example", phone="(555) 123-4567", by=alice
+        )
+        customer(
+            first_name="John", last_name="Doe", email="john@alpha.example", phone="312-555-0199", by=alice
+        )
+        customer(first_name="José", last_name="Núñez", birthday="2017-06-01", by=alice)
+    with tenant(org_b):
+        customer(first_name="Jane", last_name="Smithson", email="other@beta.example", by=bob)
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("alice@alpha.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/app/{org_a.slug}/customers/")
+    return page
+
+
+def rows(page):
+    return page.locator("#roster-table tbody tr")
+
+
+def test_staff_search_as_they_type_and_open_a_profile_with_the_keyboard(staff_page, screenshot, org_a):
+    page = staff_page
+    errors = watch_console(page)
+    expect(rows(page)).to_have_count(3)
+    screenshot(page, "10-roster")
+
+    page.get_by_role("heading", name="Customers").click()
+    page.keyboard.press("/")
+    expect(page.get_by_label("Search customers")).to_be_focused()
+    page.keyboard.type("smi")
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text("Smith, Jane")
+    expect(page).to_have_url(re.compile(r"\?.*q=smi"))
+    screenshot(page, "11-roster-search")
+
+    page.get_by_label("Search customers").fill("nunez")
+    expect(rows(page).first).to_contain_text("Núñez, José")
+    page.get_by_label("Search customers").fill("Smtih")
+    expect(page.get_by_role("status").filter(has_text="close matches")).to_contain_text(
+        "Showing close matches"
+    )
+    expect(rows(page).first).to_contain_text("Smith, Jane")
+
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Jane Smith")).to_be_visible()
+    assert errors == []
+
+
+def test_a_to_z_bar_and_back_button(staff_page, org_a):
+    page = staff_page
+    page.get_by_role("link", name="Last names starting with D").click()
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text("Doe, John")
+    expect(page).to_have_url(re.compile(r"letter=d"))
+    page.get_by_role("link", name="All", exact=True).click()
+    expect(rows(page)).to_have_count(3)
+    page.go_back()
+    expect(rows(page)).to_have_count(1)
+
+
+def test_profile_tabs_load_in_place_with_their_own_urls(staff_page, org_a, screenshot):
+    page = staff_page
+    page.get_by_role("link", name="Smith, Jane").click()
+    expect(page.get_by_role("heading", name="Jane Smith")).to_be_visible()
+    screenshot(page, "12-profile-info")
+    page.get_by_role("tab", name="Activity Log").click()
+    expect(page).to_have_url(re.compile(r"/activity/$"))
+    expect(page.get_by_role("tabpanel")).to_contain_text("Created by Alice Anders")
+    screenshot(page, "13-profile-activity")
+    page.go_back()
+    expect(page.get_by_role("tabpanel")).to_contain_text("jane@alpha.example")
+
+    page.get_by_role("tab", name="Info").click()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("City").fill("Springfield")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status").first).to_contain_text("Changes saved.")
+    expect(page.get_by_role("tabpanel")).to_contain_text("Springfield")
+
+    page.get_by_role("button", name="Archive").click()
+    expect(page.get_by_role("heading", name="Jane Smith")).to_contain_text("Archived")
+    page.get_by_role("link", name="Customers").first.click()
+    expect(rows(page)).to_have_count(2)
+
+
+def test_add_customer_fix_an_error_then_meet_a_possible_duplicate(staff_page, org_a, screenshot):
+    page = staff_page
+    page.get_by_role("link", name="Add customer").first.click()
+    page.get_by_label("First name").fill("Janet")
+    page.get_by_label("Last name").fill("Smyth")
+    page.get_by_label("Phone", exact=True).fill("12")
+    page.get_by_role("button", name="Save customer").click()
+    expect(page.locator(".invalid-feedback").first).to_contain_text("Enter a valid phone number")
+    screenshot(page, "14-add-customer-error")
+
+    page.get_by_label("Phone", exact=True).fill("555.123.4567")
+    page.get_by_role("button", name="Save customer").click()
+    warning = page.locator("#duplicate-warning")
+    expect(warning).to_contain_text("This may be Jane Smith")
+    screenshot(page, "15-duplicate-warning")
+    page.get_by_role("button", name="Save anyway").click()
+    expect(page.get_by_role("heading", name="Janet Smyth")).to_be_visible()
+    expect(page.get_by_role("status").first).to_contain_text("Janet Smyth added.")
+
+
+def test_select_rows_and_export_them(staff_page, org_a, screenshot):
+    page = staff_page
+    page.get_by_label("Search customers").fill("jo")
+    expect(rows(page)).to_have_count(2)
+    rows(page).filter(has_text="Doe, John").get_by_label("Select").check()
+    screenshot(page, "16-roster-selection")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export CSV").click()
+    exported = download_info.value.path().read_text(encoding="utf-8-sig")
+    assert "john@alpha.example" in exported
+    assert "jane@alpha.example" not in exported and "other@beta.example" not in exported
