@@ -7,6 +7,8 @@ from django.utils.safestring import mark_safe
 from accounts.tenancy import current_organization
 from customers.models import Customer
 
+NOWRAP = {"th": {"class": "text-nowrap"}, "td": {"class": "text-nowrap"}}
+
 
 def age_on(birthday, today) -> int:
     return today.year - birthday.year - ((today.month, today.day) < (birthday.month, birthday.day))
@@ -27,11 +29,13 @@ class CustomerTable(tables.Table):
     )
     name = tables.Column(accessor="last_key", order_by=("last_key", "first_key", "id"), verbose_name="Name")
     email = tables.Column(order_by=("email_key", "id"))
-    phone = tables.Column(order_by=("phone_digits", "id"))
-    birthday = tables.Column(verbose_name="Birthday / age", order_by=("birthday", "id"))
+    phone = tables.Column(order_by=("phone_digits", "id"), attrs=NOWRAP)
+    birthday = tables.Column(verbose_name="Birthday / age", order_by=("birthday", "id"), attrs=NOWRAP)
     tags = tables.Column(empty_values=(), orderable=False, verbose_name="Tags")
-    created_at = tables.Column(verbose_name="Created", order_by=("created_at", "id"))
-    last_activity_at = tables.Column(verbose_name="Last activity", order_by=("last_activity_at", "id"))
+    created_at = tables.Column(verbose_name="Created", order_by=("created_at", "id"), attrs=NOWRAP)
+    last_activity_at = tables.Column(
+        verbose_name="Last activity", order_by=("last_activity_at", "id"), attrs=NOWRAP
+    )
 
     class Meta:
         model = Customer
