@@ -1,5 +1,5 @@
 """In Chromium: staff find customers as they type, use the A–Z bar and the keyboard, open a profile and
-its tabs, add a customer (fixing a mistake, then meeting a possible duplicate), archive, export a selection."""
+its tabs, add a customer (fixing a mistake, then meeting a possible duplicate), archive, export a few."""
 
 import re
 
