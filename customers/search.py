@@ -17,7 +17,7 @@ import phonenumbers
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000  # "1,000+ matches": exact counts of common prefixes cost more than they tell
 _NOT_DIGITS = re.compile(r"[\s().+\-/]")
 
 

@@ -16,7 +16,8 @@ from aiosmtpd.controller import Controller
 from django.test import Client
 
 from accounts import services
-from accounts.models import Organization, User
+from accounts.models import Membership, Organization, User
+from accounts.tenancy import tenant
 from config.services import free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +38,14 @@ def django_db_setup(django_db_blocker):
 
 def make_user(email: str, **names) -> User:
     return services.user_signup(email=email, password=PASSWORD, **names)
+
+
+def make_member(organization: Organization, role: str, email: str) -> User:
+    """A new user on the organization's staff with `role`."""
+    user = make_user(email)
+    with tenant(organization):
+        Membership.objects.create(user=user, role=role)
+    return user
 
 
 def make_org(name: str, slug: str, owner: User) -> Organization:

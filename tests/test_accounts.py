@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
-from tests.conftest import PASSWORD, logged_in, make_user
+from tests.conftest import PASSWORD, logged_in, make_member
 
 SIGNUP = {
     "email": "Nina@Example.com",
@@ -116,10 +116,7 @@ def test_owner_renames_the_organization(alice_client, org_a):
 
 
 def test_admin_sees_settings_but_cannot_change_organization_details(org_a, org_b):
-    admin = make_user("adele@alpha.example")
-    with tenant(org_a):
-        Membership.objects.create(user=admin, role=Role.ADMIN)
-    client = logged_in(admin)
+    client = logged_in(make_member(org_a, Role.ADMIN, "adele@alpha.example"))
     assert client.get(f"/app/{org_a.slug}/settings/").status_code == 200
     client.post(f"/app/{org_a.slug}/settings/", {"name": "Hijacked", "time_zone": "UTC", "currency": "USD"})
     org_a.refresh_from_db()
@@ -127,10 +124,7 @@ def test_admin_sees_settings_but_cannot_change_organization_details(org_a, org_b
 
 
 def test_staff_role_gets_403_on_settings_and_no_settings_link(org_a, org_b):
-    staff = make_user("stan@alpha.example")
-    with tenant(org_a):
-        Membership.objects.create(user=staff, role=Role.STAFF)
-    client = logged_in(staff)
+    client = logged_in(make_member(org_a, Role.STAFF, "stan@alpha.example"))
     assert client.get(f"/app/{org_a.slug}/settings/").status_code == 403
     assert client.get(f"/app/{org_a.slug}/imports/").status_code == 403
     page = client.get(f"/app/{org_a.slug}/customers/").text

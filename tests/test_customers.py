@@ -11,11 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import Membership, Role
+from accounts.models import Role
 from accounts.tenancy import tenant
 from customers import services
 from customers.models import Activity, BulkOperation, Customer
-from tests.conftest import logged_in, make_user
+from tests.conftest import logged_in, make_member
 from tests.factories import customer
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -38,13 +38,6 @@ def beta_customer(org_b, bob):
 
 def roster_url(org, query: str = "") -> str:
     return f"/app/{org.slug}/customers/{query}"
-
-
-def staff_member(org, role=Role.STAFF, email="stella@alpha.example"):
-    user = make_user(email)
-    with tenant(org):
-        Membership.objects.create(user=user, role=role)
-    return logged_in(user)
 
 
 def test_empty_roster_says_what_to_do(alice_client, org_a):
@@ -266,7 +259,7 @@ def test_archive_and_restore(alice_client, org_a, jane):
 
 
 def test_only_admins_delete_and_the_deletion_is_recorded(alice_client, org_a, jane):
-    staff = staff_member(org_a)
+    staff = logged_in(make_member(org_a, Role.STAFF, "stella@alpha.example"))
     assert staff.post(f"/app/{org_a.slug}/customers/{jane.pk}/delete/").status_code == 403
     assert "Delete Jane Smith?" in alice_client.get(f"/app/{org_a.slug}/customers/{jane.pk}/delete/").text
     alice_client.post(f"/app/{org_a.slug}/customers/{jane.pk}/delete/")
@@ -370,6 +363,6 @@ def test_export_xlsx_is_a_workbook_of_the_filtered_list(alice_client, org_a, jan
 
 
 def test_export_is_its_own_permission(org_a, jane):
-    staff = staff_member(org_a)
+    staff = logged_in(make_member(org_a, Role.STAFF, "stella@alpha.example"))
     assert staff.get(f"/app/{org_a.slug}/customers/export.csv").status_code == 403
     assert "Export CSV" not in staff.get(roster_url(org_a)).text

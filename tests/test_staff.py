@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Membership, Role, StaffInvitation
 from accounts.tenancy import tenant
-from tests.conftest import PASSWORD, logged_in, make_user
+from tests.conftest import PASSWORD, logged_in, make_member, make_user
 
 
 def invite_link(message) -> str:
@@ -110,15 +110,8 @@ def test_invite_form_refuses_bad_email_and_existing_staff(alice_client, org_a, o
         assert StaffInvitation.objects.count() == 0
 
 
-def join_as(organization, role, email):
-    user = make_user(email)
-    with tenant(organization):
-        Membership.objects.create(user=user, role=role)
-    return user
-
-
 def test_admin_may_invite_staff_but_not_owners(org_a, org_b):
-    admin = logged_in(join_as(org_a, Role.ADMIN, "adam@alpha.example"))
+    admin = logged_in(make_member(org_a, Role.ADMIN, "adam@alpha.example"))
     refused = admin.post(
         f"/app/{org_a.slug}/settings/staff/", {"email": "boss@alpha.example", "role": "owner"}
     )
@@ -129,7 +122,7 @@ def test_admin_may_invite_staff_but_not_owners(org_a, org_b):
 
 
 def test_staff_role_cannot_see_or_change_the_team(org_a, org_b):
-    staff = logged_in(join_as(org_a, Role.STAFF, "sid@alpha.example"))
+    staff = logged_in(make_member(org_a, Role.STAFF, "sid@alpha.example"))
     with tenant(org_a):
         target = Membership.objects.get(user__email="alice@alpha.example")
     assert staff.get(f"/app/{org_a.slug}/settings/staff/").status_code == 403
@@ -144,7 +137,7 @@ def test_staff_role_cannot_see_or_change_the_team(org_a, org_b):
 
 
 def test_the_last_owner_cannot_be_demoted_or_removed(org_a, org_b, alice):
-    second_owner = join_as(org_a, Role.OWNER, "olga@alpha.example")
+    second_owner = make_member(org_a, Role.OWNER, "olga@alpha.example")
     client = logged_in(second_owner)
     with tenant(org_a):
         alice_membership = Membership.objects.get(user=alice)
@@ -161,7 +154,7 @@ def test_the_last_owner_cannot_be_demoted_or_removed(org_a, org_b, alice):
 
 
 def test_owner_changes_a_role_and_removes_a_member(alice_client, org_a, org_b):
-    member = join_as(org_a, Role.STAFF, "pat@alpha.example")
+    member = make_member(org_a, Role.STAFF, "pat@alpha.example")
     with tenant(org_a):
         membership = Membership.objects.get(user=member)
     alice_client.post(f"/app/{org_a.slug}/settings/staff/{membership.pk}/role/", {"role": "admin"})

@@ -14,7 +14,7 @@ from accounts import services
 from accounts.models import Membership, Role, StaffInvitation
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from customers import services as customer_services
-from tests.conftest import make_user
+from tests.conftest import make_member
 
 TENANT_TABLES_LACKING_RLS = """
     SELECT c.relname FROM pg_class c
@@ -123,9 +123,8 @@ def fill(route: str, values: dict[str, str]) -> str:
 @pytest.fixture
 def alpha_world(org_a, org_b, alice):
     """Org A's data with canary strings, and ids of org A that are no id of org B."""
-    canary_staff = make_user("canary-staff@alpha.example", first_name="Canary", last_name="Staffer")
+    make_member(org_a, Role.STAFF, "canary-staff@alpha.example")
     with tenant(org_a):
-        Membership.objects.create(user=canary_staff, role=Role.STAFF)
         owner = Membership.objects.get(user=alice)
         invitation = services.staff_invite(email="canary-invitee@alpha.example", role=Role.ADMIN, by=owner)
         token = services.staff_invitation_issue_token(invitation=invitation)
