@@ -1,12 +1,17 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.tenancy import TenantManager, TenantModel
 
 # Sort and search keys use the "C" collation so that a prefix match (`^@`, see customers.lookups) walks the
 # same btree index that orders the roster: a page of matches stops at its LIMIT instead of sorting them all.
 KEY_COLLATION = "C"
+
+
+def age_on(birthday, day) -> int:
+    return day.year - birthday.year - ((day.month, day.day) < (birthday.month, birthday.day))
 
 
 class Source(models.TextChoices):
@@ -112,6 +117,11 @@ class Customer(TenantModel):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def age(self) -> int | None:
+        """Age today in the active (the organization's) time zone."""
+        return age_on(self.birthday, timezone.localdate()) if self.birthday else None
 
     @property
     def is_archived(self) -> bool:

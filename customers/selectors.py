@@ -7,9 +7,8 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 
 from customers.filters import CustomerFilter
-from customers.models import Customer
+from customers.models import Customer, age_on
 from customers.search import plan
-from customers.tables import age_on
 
 ROSTER_ORDER = ("last_key", "first_key", "id")
 

@@ -1,30 +1,16 @@
 import django_tables2 as tables
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
-from accounts.tenancy import current_organization
 from customers.models import Customer
 
-NOWRAP = {"th": {"class": "text-nowrap"}, "td": {"class": "text-nowrap"}}
-
-
-def age_on(birthday, today) -> int:
-    return today.year - birthday.year - ((today.month, today.day) < (birthday.month, birthday.day))
-
-
-def profile_url(record) -> str:
-    return reverse("customers:profile", kwargs={"org_slug": current_organization().slug, "pk": record.pk})
+NOWRAP = {"th": {"class": "text-nowrap"}}
 
 
 class CustomerTable(tables.Table):
+    """The roster's columns and their sort orders; rows are drawn by customers/roster_table.html."""
+
     select = tables.CheckBoxColumn(
         accessor="pk",
-        attrs={
-            "th__input": {"id": "select-page", "aria-label": "Select all on this page"},
-            "td__input": {"name": "ids", "form": "bulk-form", "class": "row-select", "aria-label": "Select"},
-        },
+        attrs={"th__input": {"id": "select-page", "aria-label": "Select all on this page"}},
         orderable=False,
     )
     name = tables.Column(accessor="last_key", order_by=("last_key", "first_key", "id"), verbose_name="Name")
@@ -40,36 +26,11 @@ class CustomerTable(tables.Table):
     class Meta:
         model = Customer
         fields = ("select", "name", "email", "phone", "birthday", "tags", "created_at", "last_activity_at")
+        template_name = "customers/roster_table.html"
         attrs = {
             "class": "table table-hover align-middle roster-table mb-0",
             "id": "roster-table",
             "thead": {"hx-boost": "true", "hx-target": "#results"},  # sorting swaps the results only
         }
-        row_attrs = {"data-href": profile_url, "tabindex": "-1"}
         empty_text = "No customers match."
         order_by_field = "sort"
-
-    def render_name(self, record):
-        archived = (
-            mark_safe(' <span class="badge text-bg-secondary">archived</span>') if record.is_archived else ""
-        )
-        return format_html(
-            '<a href="{}">{}, {}</a>{}', profile_url(record), record.last_name, record.first_name, archived
-        )
-
-    def render_birthday(self, value):
-        return format_html(
-            '{} <span class="text-body-secondary">({})</span>',
-            value.strftime("%b %-d, %Y"),
-            age_on(value, timezone.localdate()),
-        )
-
-    def render_tags(self):
-        return "—"
-
-    # Plain strftime: tables2's date columns compile a template per cell, costlier than the rest of the page.
-    def render_created_at(self, value):
-        return timezone.localtime(value).strftime("%b %-d, %Y")
-
-    def render_last_activity_at(self, value):
-        return timezone.localtime(value).strftime("%b %-d, %Y %H:%M")

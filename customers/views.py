@@ -24,7 +24,7 @@ from customers.selectors import (
     roster_queryset,
     selected_customers,
 )
-from customers.tables import CustomerTable, age_on
+from customers.tables import CustomerTable
 from customers.tabs import PROFILE_TABS
 
 PAGE_SIZES = (25, 50, 100)
@@ -115,7 +115,6 @@ def _profile(request, customer: Customer, tab: str, context: dict):
         "tab": tab,
         "tabs": [item for item in PROFILE_TABS if has_permission(request.membership, item.permission)],
         "birthday_banner": birthday_banner(customer.birthday, today),
-        "age": age_on(customer.birthday, today) if customer.birthday else None,
         **context,
     }
     template = "customers/profile.html#tab" if request.htmx else "customers/profile.html"
