@@ -3,9 +3,11 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.urls import public_urlpatterns, staff_urlpatterns
+from portal.urls import urlpatterns as portal_urlpatterns
 
 staff_area = [
     path("", include((staff_urlpatterns, "staff"))),
+    path("settings/", include("customers.settings_urls")),
     path("customers/", include("customers.urls")),
     path("families/", include("families.urls")),
     path("imports/", include("imports.urls")),
@@ -18,5 +20,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("app/<slug:org_slug>/", include(staff_area)),
     # Last: customer-facing pages of an organization; slugs that would shadow the paths above are reserved.
-    path("<slug:org_slug>/", include((public_urlpatterns, "portal"))),
+    path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),
 ]

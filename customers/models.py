@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.tenancy import TenantManager, TenantModel
+from customers.rules import Channel, Rule
 
 # Sort and search keys use the "C" collation so that a prefix match (`^@`, see customers.lookups) walks the
 # same btree index that orders the roster: a page of matches stops at its LIMIT instead of sorting them all.
@@ -62,6 +63,15 @@ class Customer(TenantModel):
     marketing_opt_in = models.BooleanField("marketing emails", default=False)
     number = models.CharField("customer number", max_length=40, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="customer_records",
+        help_text="The customer's own login, once they have one.",
+    )
 
     # Search keys: lowercased, accents removed (see customers.search.normalize); kept by save().
     first_key = models.CharField(max_length=100, db_collation=KEY_COLLATION, editable=False)
@@ -185,3 +195,42 @@ class BulkOperation(TenantModel):
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 100
+
+
+class FieldRule(TenantModel):
+    """An organization's rule for one customer field in one channel, where it departs from the default."""
+
+    field = models.CharField(max_length=100)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    rule = models.CharField(max_length=10, choices=Rule.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "field", "channel"], name="field_rule_unique"),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=Channel.values), name="field_rule_channel_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(rule__in=Rule.values), name="field_rule_rule_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.field} / {self.channel}: {self.rule}"
+
+
+class FieldRuleChange(TenantModel):
+    """History of the Required Customer Fields grid: who changed which cell, when, from what to what."""
+
+    field = models.CharField(max_length=100)
+    channel = models.CharField(max_length=20)
+    before = models.CharField(max_length=10)
+    after = models.CharField(max_length=10)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "-changed_at"], name="field_rule_change_idx")]
+
+    def __str__(self):
+        return f"{self.field} / {self.channel}: {self.before} → {self.after}"

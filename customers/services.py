@@ -6,9 +6,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.tenancy import tenant
 from customers.fields import customer_fields
-from customers.models import Activity, BulkOperation, Customer, Source
+from customers.models import Activity, BulkOperation, Customer, FieldRule, FieldRuleChange, Source
+from customers.rules import Channel, default_rule, forget_rules, grid_rules
 from customers.search import normalize, phone_to_digits
 
 # Bulk actions on more customers than this run in a worker, with progress.
@@ -30,8 +32,8 @@ def activity_record(*, customer: Customer, by, kind: str, changes: dict | None =
 
 
 @transaction.atomic
-def customer_create(*, data: dict, by, source: str = Source.STAFF) -> Customer:
-    customer = Customer(**data, source=source)
+def customer_create(*, data: dict, by, source: str = Source.STAFF, user=None) -> Customer:
+    customer = Customer(**data, source=source, user=user)
     customer.save()
     changes = {
         field.name: [None, _jsonable(getattr(customer, field.name))]
@@ -81,6 +83,39 @@ def customer_delete(*, customer: Customer, by) -> None:
     label = f"{customer.full_name} (#{customer.pk})"
     customer.delete()
     Activity.objects.create(customer=None, customer_label=label, kind=Activity.Kind.DELETED, actor=by)
+
+
+SIGNUP_SOURCES = {Channel.ONLINE_BOOKING: Source.ONLINE_BOOKING, Channel.ONLINE_STORE: Source.ONLINE_STORE}
+
+
+@transaction.atomic
+def customer_signup(*, data: dict, password: str, channel: str) -> Customer:
+    """A visitor creates their account while booking or buying online: a login and their roster entry."""
+    user = User.objects.create_user(
+        data["email"], password, first_name=data["first_name"], last_name=data["last_name"]
+    )
+    return customer_create(data=data, by=user, source=SIGNUP_SOURCES[channel], user=user)
+
+
+@transaction.atomic
+def field_rules_save(*, rules: dict[tuple[str, str], str], by) -> int:
+    """Apply changed cells of the Required Customer Fields grid; returns how many changed.
+    Only departures from the defaults are stored; every change is kept in the history."""
+    current = grid_rules()
+    changed = 0
+    for (field, channel), rule in rules.items():
+        before = current[(field, channel)]
+        if rule == before:
+            continue
+        if rule == default_rule(field, channel):
+            FieldRule.objects.filter(field=field, channel=channel).delete()
+        else:
+            FieldRule.objects.update_or_create(field=field, channel=channel, defaults={"rule": rule})
+        FieldRuleChange.objects.create(field=field, channel=channel, before=before, after=rule, changed_by=by)
+        changed += 1
+    forget_rules()
+    transaction.on_commit(forget_rules)  # and again once committed, so no reader re-caches the old rules
+    return changed
 
 
 def possible_duplicates(*, data: dict, exclude_pk: int | None = None) -> list[Customer]:

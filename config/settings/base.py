@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "customers",
     "families",
     "imports",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -80,13 +81,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 CACHES = {
+    # Application data: every key carries the current organization.
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_FUNCTION": "accounts.tenancy.tenant_cache_key",
-    }
+    },
+    # Sessions are global (one login, many organizations): the same key inside and outside a tenant.
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "s",
+    },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]

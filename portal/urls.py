@@ -1,0 +1,9 @@
+from django.urls import path
+
+from portal import views
+
+# Mounted at /<org_slug>/ (namespace "portal") by config/urls.py.
+urlpatterns = [
+    path("signup/<slug:channel_slug>/", views.signup, name="signup"),
+    path("account/", views.account, name="account"),
+]
