@@ -1,0 +1,70 @@
+"""In Chromium: an admin changes the Required Customer Fields grid, and each sign-up page and the staff form
+then ask for exactly what it says."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.test_browser_journey import watch_console
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_admin_sets_rules_and_every_form_follows(
+    browser_page, browser, live_server, org_a, org_b, screenshot
+):
+    page = browser_page
+    errors = watch_console(page)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("alice@alpha.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/app/{org_a.slug}/settings/required-fields/")
+
+    page.locator("label[for=rule-birthday-online_booking-required]").click()
+    expect(page.get_by_label("Birthday, Online Booking, Required")).to_be_checked()
+    expect(page.get_by_text("You have unsaved changes.")).to_be_visible()
+    page.locator("label[for=rule-gender-online_store-hidden]").click()
+    page.get_by_role("button", name="Save Changes").first.click()
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_contain_text("Saved (2 changes).")
+    expect(page.get_by_text("You have unsaved changes.")).to_be_hidden()
+    expect(page.locator("#rule-history")).to_contain_text("Optional → Hide")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "20-required-fields-grid")
+
+    visitor = browser.new_context().new_page()
+    visitor_errors = watch_console(visitor)
+    visitor.goto(f"{live_server.url}/{org_a.slug}/signup/booking/")
+    expect(visitor.get_by_label("Birthday")).to_be_visible()
+    expect(visitor.get_by_label("Gender")).to_be_visible()
+    expect(visitor.get_by_label("Customer number")).to_have_count(0)
+    expect(visitor.locator(".required").filter(has=visitor.get_by_label("Birthday"))).to_have_count(1)
+    screenshot(visitor, "21-signup-booking")
+
+    visitor.goto(f"{live_server.url}/{org_a.slug}/signup/store/")
+    expect(visitor.get_by_label("Gender")).to_have_count(0)
+    expect(visitor.locator(".required").filter(has=visitor.get_by_label("Birthday"))).to_have_count(0)
+    visitor.get_by_label("First name").fill("Vera")
+    visitor.get_by_label("Last name").fill("Visitor")
+    visitor.get_by_label("Email", exact=True).fill("vera@example.com")
+    visitor.get_by_label("Password", exact=True).fill(PASSWORD)
+    visitor.get_by_label("Password confirmation").fill(PASSWORD)
+    visitor.get_by_role("button", name="Create account").click()
+    expect(visitor.locator(".invalid-feedback").first).to_contain_text("This field is required.")  # phone
+    screenshot(visitor, "22-signup-store-error")
+    visitor.get_by_label("Phone").fill("(312) 555-0142")
+    visitor.get_by_label("Password", exact=True).fill(PASSWORD)
+    visitor.get_by_label("Password confirmation").fill(PASSWORD)
+    visitor.get_by_role("button", name="Create account").click()
+    expect(visitor).to_have_url(re.compile(rf"/{org_a.slug}/account/$"))
+    expect(visitor.get_by_role("heading")).to_contain_text("Welcome, Vera!")
+
+    page.goto(f"{live_server.url}/app/{org_a.slug}/customers/new/")
+    expect(page.get_by_label("Gender")).to_be_visible()
+    expect(page.get_by_label("Customer number")).to_be_visible()
+    expect(page.locator(".required").filter(has=page.get_by_label("Birthday"))).to_have_count(0)
+    page.goto(f"{live_server.url}/app/{org_a.slug}/customers/?q=vera")
+    expect(page.locator("#roster-table tbody tr").first).to_contain_text("Visitor, Vera")
+    assert errors == [] and visitor_errors == []
