@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import phonenumbers
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -123,7 +124,7 @@ def possible_duplicates(*, data: dict, exclude_pk: int | None = None) -> list[Cu
     condition = Q()
     try:
         digits = phone_to_digits(data.get("phone", ""))
-    except ValueError:
+    except phonenumbers.NumberParseException:
         digits = ""
     if digits:
         condition |= Q(phone_digits=digits)
