@@ -6,6 +6,11 @@ from django.db.models import Q
 
 from customers.models import Customer, Source
 
+# Plain widgets with Bootstrap classes: the panel is drawn on every roster page, so it stays cheap.
+SELECT = forms.Select(attrs={"class": "form-select filter-input"})
+YES_NO = forms.Select(
+    choices=[("", "Any"), ("true", "Yes"), ("false", "No")], attrs={"class": "form-select filter-input"}
+)
 LETTERS = [(letter, letter.upper()) for letter in "abcdefghijklmnopqrstuvwxyz"] + [("#", "#")]
 
 
@@ -15,23 +20,28 @@ class CustomerFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[("active", "Active"), ("archived", "Archived"), ("all", "All")],
         empty_label=None,
+        label="Status",
         method="filter_status",
+        widget=SELECT,
     )
     letter = django_filters.ChoiceFilter(choices=LETTERS, method="filter_letter", widget=forms.HiddenInput)
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at__date",
         label="Created between",
-        widget=django_filters.widgets.RangeWidget(attrs={"type": "date"}),
+        widget=django_filters.widgets.RangeWidget(
+            attrs={"type": "date", "class": "form-control filter-input"}
+        ),
     )
     birthday_month = django_filters.ChoiceFilter(
         field_name="birthday__month",
         label="Birthday month",
         choices=[(number, calendar.month_name[number]) for number in range(1, 13)],
         empty_label="Any month",
+        widget=SELECT,
     )
-    has_email = django_filters.BooleanFilter(method="filter_has_email", label="Has email")
-    has_phone = django_filters.BooleanFilter(method="filter_has_phone", label="Has phone")
-    source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
+    has_email = django_filters.BooleanFilter(method="filter_has_email", label="Has email", widget=YES_NO)
+    has_phone = django_filters.BooleanFilter(method="filter_has_phone", label="Has phone", widget=YES_NO)
+    source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source", widget=SELECT)
 
     class Meta:
         model = Customer

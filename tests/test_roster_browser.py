@@ -80,6 +80,18 @@ def test_a_to_z_bar_and_back_button(staff_page, org_a):
     expect(rows(page)).to_have_count(1)
 
 
+def test_filter_panel_narrows_the_roster(staff_page, org_a, screenshot):
+    page = staff_page
+    page.get_by_role("button", name="Filters").click()
+    page.get_by_label("Birthday month").select_option(label="June")
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text("Núñez, José")
+    expect(page).to_have_url(re.compile(r"birthday_month=6"))
+    screenshot(page, "17-roster-filters")
+    page.get_by_label("Source").select_option("import")
+    expect(page.locator("#result-count")).to_contain_text("No customers match")
+
+
 def test_profile_tabs_load_in_place_with_their_own_urls(staff_page, org_a, screenshot):
     page = staff_page
     page.get_by_role("link", name="Smith, Jane").click()
