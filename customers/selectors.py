@@ -1,5 +1,6 @@
 """Reads of the roster that several views share."""
 
+import calendar
 from datetime import date, timedelta
 
 from django.db.models import QuerySet
@@ -49,13 +50,9 @@ def birthday_banner(birthday: date | None, today: date) -> str | None:
         if (day.month, day.day) == (birthday.month, birthday.day) or (
             (birthday.month, birthday.day) == (2, 29)
             and (day.month, day.day) == (3, 1)
-            and not _leap(day.year)
+            and not calendar.isleap(day.year)
         ):
             turns = age_on(birthday, day)
             when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
             return f"Birthday {when} — turns {turns}"
     return None
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

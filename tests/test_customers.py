@@ -366,3 +366,10 @@ def test_export_is_its_own_permission(org_a, jane):
     staff = logged_in(make_member(org_a, Role.STAFF, "stella@alpha.example"))
     assert staff.get(f"/app/{org_a.slug}/customers/export.csv").status_code == 403
     assert "Export CSV" not in staff.get(roster_url(org_a)).text
+
+
+def test_a_february_29_birthday_is_announced_for_march_1_in_common_years():
+    from customers.selectors import birthday_banner
+
+    assert birthday_banner(date(2016, 2, 29), date(2027, 2, 26)) == "Birthday in 3 days — turns 11"
+    assert birthday_banner(date(2016, 2, 29), date(2028, 2, 29)) == "Birthday today — turns 12"
