@@ -4,12 +4,17 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from customers.models import Customer, Source
+from customers.fields import customer_fields
+from customers.models import TEXT_TYPES, Customer, CustomFieldValue, FieldType, Source
 
 # Plain widgets with Bootstrap classes: the panel is drawn on every roster page, so it stays cheap.
 SELECT = forms.Select(attrs={"class": "form-select filter-input"})
 YES_NO = forms.Select(
     choices=[("", "Any"), ("true", "Yes"), ("false", "No")], attrs={"class": "form-select filter-input"}
+)
+DATE_RANGE = django_filters.widgets.RangeWidget(attrs={"type": "date", "class": "form-control filter-input"})
+NUMBER_RANGE = django_filters.widgets.RangeWidget(
+    attrs={"type": "number", "step": "any", "class": "form-control filter-input"}
 )
 LETTERS = [(letter, letter.upper()) for letter in "abcdefghijklmnopqrstuvwxyz"] + [("#", "#")]
 
@@ -26,11 +31,7 @@ class CustomerFilter(django_filters.FilterSet):
     )
     letter = django_filters.ChoiceFilter(choices=LETTERS, method="filter_letter", widget=forms.HiddenInput)
     created = django_filters.DateFromToRangeFilter(
-        field_name="created_at__date",
-        label="Created between",
-        widget=django_filters.widgets.RangeWidget(
-            attrs={"type": "date", "class": "form-control filter-input"}
-        ),
+        field_name="created_at__date", label="Created between", widget=DATE_RANGE
     )
     birthday_month = django_filters.ChoiceFilter(
         field_name="birthday__month",
@@ -46,6 +47,21 @@ class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = []
+
+    def __init__(self, *args, audience: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in customer_fields(audience):
+            if field.custom:
+                self.filters[field.name] = _custom_filter(field)
+
+    @property
+    def wide_fields(self) -> set[str]:
+        """Filters drawn as two inputs (from – to)."""
+        return {
+            name
+            for name, item in self.filters.items()
+            if isinstance(item.field_class(), forms.MultiValueField)
+        }
 
     def filter_queryset(self, queryset):
         if not self.form.cleaned_data.get("status"):
@@ -76,3 +92,58 @@ class CustomerFilter(django_filters.FilterSet):
         return sum(
             1 for name, value in data.items() if name not in ignored and value not in (None, "", [])
         ) + (data.get("status") not in (None, "", "active"))
+
+
+def _has_value(field_id: int, **condition) -> Q:
+    """Customers with a value of this custom field meeting `condition`: an index range of the value table."""
+    return Q(pk__in=CustomFieldValue.objects.filter(field_id=field_id, **condition).values("customer_id"))
+
+
+def _range(column: str, value: slice) -> dict:
+    bounds = {f"{column}__gte": value.start, f"{column}__lte": value.stop}
+    return {lookup: bound for lookup, bound in bounds.items() if bound is not None}
+
+
+def _custom_filter(field) -> django_filters.Filter:
+    """The filter a custom field gets in the panel, by its type."""
+    field_id, label = field.custom.pk, field.label
+    match field.type:
+        case FieldType.CHOICE | FieldType.MULTIPLE_CHOICE:
+            return django_filters.MultipleChoiceFilter(
+                label=f"{label} (any of)",
+                choices=[(str(option.pk), option.label) for option in field.options],
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input filter-input"}),
+                method=lambda queryset, name, value: queryset.filter(
+                    _has_value(field_id, option_id__in=[int(option) for option in value])
+                ),
+            )
+        case FieldType.YES_NO:
+            return django_filters.BooleanFilter(
+                label=label,
+                widget=YES_NO,
+                method=lambda queryset, name, value: queryset.filter(_has_value(field_id, flag=value)),
+            )
+        case FieldType.DATE:
+            return django_filters.DateFromToRangeFilter(
+                label=f"{label} between",
+                widget=DATE_RANGE,
+                method=lambda queryset, name, value: queryset.filter(
+                    _has_value(field_id, **_range("date", value))
+                ),
+            )
+        case FieldType.NUMBER:
+            return django_filters.RangeFilter(
+                label=f"{label} from – to",
+                widget=NUMBER_RANGE,
+                method=lambda queryset, name, value: queryset.filter(
+                    _has_value(field_id, **_range("number", value))
+                ),
+            )
+    assert field.type in TEXT_TYPES
+    return django_filters.CharFilter(
+        label=f"{label} contains",
+        widget=forms.TextInput(attrs={"class": "form-control filter-input"}),
+        method=lambda queryset, name, value: queryset.filter(
+            _has_value(field_id, text__icontains=value.strip())
+        ),
+    )

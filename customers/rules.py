@@ -36,9 +36,12 @@ ONLINE_DEFAULTS = {
 STAFF_DEFAULTS = {"first_name": Rule.REQUIRED, "last_name": Rule.REQUIRED}
 
 
-def default_rule(field: str, channel: str) -> str:
+def default_rule(field, channel: str) -> str:
+    """`field` is a CustomerField of the registry."""
+    if channel in ONLINE_CHANNELS and not field.open_to_customer:
+        return Rule.HIDDEN
     defaults = STAFF_DEFAULTS if channel == Channel.STAFF else ONLINE_DEFAULTS
-    return defaults.get(field, Rule.OPTIONAL)
+    return defaults.get(field.name, Rule.OPTIONAL)
 
 
 @dataclass(frozen=True)
@@ -48,18 +51,20 @@ class Lock:
     forbidden: str | None = None
 
 
-def lock_for(field: str, channel: str) -> Lock | None:
+def lock_for(field, channel: str) -> Lock | None:
     """Why a cell cannot be changed (or not to one value), or None when it is free."""
-    if field in ("first_name", "last_name"):
+    if channel in ONLINE_CHANNELS and not field.open_to_customer:
+        return Lock(Rule.HIDDEN, "Staff-only field (its scope or visibility): never asked online.")
+    if field.name in ("first_name", "last_name"):
         return Lock(Rule.REQUIRED, "A name identifies the person: always required.")
-    if field == "email" and channel in ONLINE_CHANNELS:
+    if field.name == "email" and channel in ONLINE_CHANNELS:
         return Lock(Rule.REQUIRED, "The email is the login of an online account: always required online.")
-    if field == "marketing_opt_in":
+    if field.name == "marketing_opt_in":
         return Lock(None, "Consent to marketing cannot be made compulsory.", forbidden=Rule.REQUIRED)
     return None
 
 
-def allowed(field: str, channel: str, rule: str) -> bool:
+def allowed(field, channel: str, rule: str) -> bool:
     lock = lock_for(field, channel)
     if lock is None:
         return True
@@ -90,10 +95,16 @@ def grid_rules() -> dict[tuple[str, str], str]:
 
     saved = _saved_rules()
     return {
-        (field.name, channel): saved.get((field.name, channel)) or default_rule(field.name, channel)
+        (field.name, channel): _effective(field, channel, saved.get((field.name, channel)))
         for field in customer_fields()
         for channel in Channel.values
     }
+
+
+def _effective(field, channel: str, saved: str | None) -> str:
+    """The saved rule, unless the field has since become one the cell's lock forbids it for."""
+    rule = saved or default_rule(field, channel)
+    return rule if allowed(field, channel, rule) else default_rule(field, channel)
 
 
 def channel_rules(channel: str) -> dict[str, str]:

@@ -145,7 +145,16 @@ def _email_branches(query: str) -> list[Branch]:
     ]
 
 
-def plan(raw_query: str) -> SearchPlan:
+def _custom_field_branch(text: str, field_ids: list[int]) -> Branch:
+    """Customers with a text custom field (of these) starting with `text`."""
+    from customers.models import CustomFieldValue
+
+    values = CustomFieldValue.objects.filter(key__prefix=text[:100], field_id__in=field_ids)
+    return Branch(Q(pk__in=values.values("customer_id")))
+
+
+def plan(raw_query: str, custom_fields: list[int] = ()) -> SearchPlan:
+    """`custom_fields`: ids of the text custom fields to look in as well (after the built-in fields)."""
     query = normalize(raw_query)
     search = SearchPlan(query)
     if not query:
@@ -164,6 +173,8 @@ def plan(raw_query: str) -> SearchPlan:
         tokens = query.split(" ")
         search.branches = _name_branches(tokens)
         search.fuzzy_branches = _fuzzy_branches(tokens)
+    if custom_fields and len(query) >= 2:
+        search.branches.append(_custom_field_branch(query, custom_fields))
     return search
 
 
@@ -195,9 +206,11 @@ def capped_count(queryset: QuerySet) -> tuple[int, bool]:
     return min(count, COUNT_CAP), count > COUNT_CAP
 
 
-def search_page(queryset: QuerySet, raw_query: str, *, offset: int, limit: int) -> SearchPage:
+def search_page(
+    queryset: QuerySet, raw_query: str, *, offset: int, limit: int, custom_fields: list[int] = ()
+) -> SearchPage:
     """A page of customers matching `raw_query` within `queryset`, best matches first."""
-    search = plan(raw_query)
+    search = plan(raw_query, custom_fields)
     rows, has_next = _collect(queryset, search.branches, offset, limit)
     if rows or offset:
         total, capped = capped_count(queryset.filter(search.condition))

@@ -7,8 +7,9 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 
+from customers.fields import customer_fields
 from customers.filters import CustomerFilter
-from customers.models import Customer, age_on
+from customers.models import TEXT_TYPES, Customer, age_on
 from customers.search import plan
 
 ROSTER_ORDER = ("last_key", "first_key", "id")
@@ -19,24 +20,30 @@ def get_customer_for_org(pk: int) -> Customer:
     return get_object_or_404(Customer, pk=pk)
 
 
-def roster_queryset(params: QueryDict) -> tuple[CustomerFilter, QuerySet]:
-    """The filter panel (bound to `params`) and the customers it and the search box `q` select."""
-    customer_filter = CustomerFilter(params, queryset=Customer.objects.all())
+def roster_queryset(params: QueryDict, audience: str) -> tuple[CustomerFilter, QuerySet]:
+    """The filter panel (bound to `params`, offering the custom fields `audience` may see) and the customers
+    it selects."""
+    customer_filter = CustomerFilter(params, queryset=Customer.objects.all(), audience=audience)
     queryset = customer_filter.qs if customer_filter.is_valid() else Customer.objects.none()
     return customer_filter, queryset
 
 
-def matching_queryset(params: QueryDict) -> QuerySet:
+def searchable_fields(audience: str) -> list[int]:
+    """Ids of the text custom fields the search box looks in for `audience` (never one it may not see)."""
+    return [field.custom.pk for field in customer_fields(audience) if field.type in TEXT_TYPES]
+
+
+def matching_queryset(params: QueryDict, audience: str) -> QuerySet:
     """Every customer the roster shows for `params` (all pages): what "select all N matching" means."""
-    _, queryset = roster_queryset(params)
+    _, queryset = roster_queryset(params, audience)
     query = params.get("q", "").strip()
-    return queryset.filter(plan(query).condition) if query else queryset
+    return queryset.filter(plan(query, searchable_fields(audience)).condition) if query else queryset
 
 
-def selected_customers(post: QueryDict) -> QuerySet:
+def selected_customers(post: QueryDict, audience: str) -> QuerySet:
     """The customers a bulk form names: ticked ids (of this organization only) or all matching."""
     if post.get("all_matching") == "1":
-        return matching_queryset(QueryDict(post.get("query", "")))
+        return matching_queryset(QueryDict(post.get("query", "")), audience)
     ids = [int(value) for value in post.getlist("ids") if value.isdigit()]
     return Customer.objects.filter(pk__in=ids)
 

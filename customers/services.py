@@ -1,26 +1,39 @@
 """Writes to the roster: one function per use case, each in one transaction with its activity events."""
 
-from datetime import date
-
 import phonenumbers
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.tenancy import tenant
-from customers.fields import customer_fields
-from customers.models import Activity, BulkOperation, Customer, FieldRule, FieldRuleChange, Source
+from customers.fields import (
+    BUILTIN_FIELDS,
+    BUILTIN_NAMES,
+    CustomerField,
+    custom_data,
+    customer_fields,
+    forget_custom_fields,
+    jsonable,
+)
+from customers.models import (
+    Activity,
+    BulkOperation,
+    Customer,
+    CustomField,
+    CustomFieldOption,
+    CustomFieldValue,
+    FieldRule,
+    FieldRuleChange,
+    FieldType,
+    Source,
+)
 from customers.rules import Channel, default_rule, forget_rules, grid_rules
 from customers.search import normalize, phone_to_digits
 
 # Bulk actions on more customers than this run in a worker, with progress.
 BULK_INLINE_LIMIT = 2000
 BULK_BATCH = 500
-
-
-def _jsonable(value):
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def activity_record(*, customer: Customer, by, kind: str, changes: dict | None = None) -> Activity:
@@ -32,31 +45,89 @@ def activity_record(*, customer: Customer, by, kind: str, changes: dict | None =
     )
 
 
+def _custom_value_rows(customer: Customer, item: CustomerField, value) -> list[CustomFieldValue]:
+    row = {"customer": customer, "field": item.custom}
+    match item.type:
+        case FieldType.MULTIPLE_CHOICE:
+            return [CustomFieldValue(**row, option_id=option_id) for option_id in value]
+        case FieldType.CHOICE:
+            return [CustomFieldValue(**row, option_id=value)]
+        case FieldType.NUMBER:
+            return [CustomFieldValue(**row, text=format(value.normalize(), "f"), number=float(value))]
+        case FieldType.DATE:
+            return [CustomFieldValue(**row, date=value)]
+        case FieldType.YES_NO:
+            return [CustomFieldValue(**row, flag=value)]
+    return [CustomFieldValue(**row, text=value, key=normalize(value)[:100])]
+
+
+def _same(before, after) -> bool:
+    if isinstance(before, list) or isinstance(after, list):
+        return sorted(before or []) == sorted(after or [])
+    return before == after
+
+
+def _custom_values_save(customer: Customer, values: dict) -> dict:
+    """Store custom field values ({name: value}, None or [] to clear); returns {name: [before, after]}."""
+    registry = {item.name: item for item in customer_fields(include_retired=True) if item.custom}
+    current = custom_data(customer)
+    changes = {}
+    for name, value in values.items():
+        item = registry[name]
+        value = None if value in ("", []) else value
+        before = current.get(name)
+        if _same(before, value):
+            continue
+        CustomFieldValue.objects.filter(customer=customer, field=item.custom).delete()
+        if value is not None:
+            CustomFieldValue.objects.bulk_create(_custom_value_rows(customer, item, value))
+        changes[name] = [
+            jsonable(item.display_value(before)) or None,
+            jsonable(item.display_value(value)) or None,
+        ]
+        current[name] = value
+    return changes
+
+
+def _split(data: dict) -> tuple[dict, dict]:
+    """Built-in fields (model attributes) and custom field values of a form's cleaned data."""
+    builtin = {name: value for name, value in data.items() if name in BUILTIN_NAMES}
+    return builtin, {name: value for name, value in data.items() if name.startswith("cf_")}
+
+
 @transaction.atomic
-def customer_create(*, data: dict, by, source: str = Source.STAFF, user=None) -> Customer:
-    customer = Customer(**data, source=source, user=user)
+def customer_create(
+    *, data: dict, by, source: str = Source.STAFF, user=None, kind=Activity.Kind.CREATED
+) -> Customer:
+    builtin, custom = _split(data)
+    customer = Customer(**builtin, source=source, user=user)
     customer.save()
+    customer.custom_data = {}
     changes = {
-        field.name: [None, _jsonable(getattr(customer, field.name))]
-        for field in customer_fields()
+        field.name: [None, jsonable(getattr(customer, field.name))]
+        for field in BUILTIN_FIELDS
         if getattr(customer, field.name) not in ("", None, False)
     }
-    activity_record(customer=customer, by=by, kind=Activity.Kind.CREATED, changes=changes)
+    changes |= _custom_values_save(customer, custom)
+    activity_record(customer=customer, by=by, kind=kind, changes=changes)
     return customer
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, data: dict, by) -> dict:
+def customer_update(*, customer: Customer, data: dict, by, kind=Activity.Kind.UPDATED) -> dict:
     """Apply `data`; returns {field: [before, after]} of what changed (nothing recorded if nothing did)."""
+    builtin, custom = _split(data)
     changes = {}
-    for name, value in data.items():
+    for name, value in builtin.items():
         before = getattr(customer, name)
         if before != value:
-            changes[name] = [_jsonable(before), _jsonable(value)]
+            changes[name] = [jsonable(before), jsonable(value)]
             setattr(customer, name, value)
     if changes:
         customer.save()
-        activity_record(customer=customer, by=by, kind=Activity.Kind.UPDATED, changes=changes)
+    changes |= _custom_values_save(customer, custom)
+    if changes or kind != Activity.Kind.UPDATED:
+        activity_record(customer=customer, by=by, kind=kind, changes=changes)
     return changes
 
 
@@ -103,12 +174,13 @@ def field_rules_save(*, rules: dict[tuple[str, str], str], by) -> int:
     """Apply changed cells of the Required Customer Fields grid; returns how many changed.
     Only departures from the defaults are stored; every change is kept in the history."""
     current = grid_rules()
+    registry = {field.name: field for field in customer_fields()}
     changed = 0
     for (field, channel), rule in rules.items():
         before = current[(field, channel)]
         if rule == before:
             continue
-        if rule == default_rule(field, channel):
+        if rule == default_rule(registry[field], channel):
             FieldRule.objects.filter(field=field, channel=channel).delete()
         else:
             FieldRule.objects.update_or_create(field=field, channel=channel, defaults={"rule": rule})
@@ -199,3 +271,60 @@ def bulk_operation_run(*, organization, operation_id: int) -> None:
             _bulk_apply(action=operation.action, customer_ids=batch, by=operation.created_by)
             operation.done += len(batch)
             operation.save(update_fields=["done"])
+
+
+def _custom_fields_changed() -> None:
+    forget_custom_fields()
+    transaction.on_commit(forget_custom_fields)  # and once committed, so no reader re-caches the old list
+
+
+@transaction.atomic
+def custom_field_save(*, field: CustomField, options: list[dict]) -> CustomField:
+    """Save a custom field definition and its options: [{"option", "retired", "delete"}] in their order.
+    A new field goes last."""
+    if field.pk is None:
+        last = CustomField.objects.aggregate(last=Max("position"))["last"]
+        field.position = 0 if last is None else last + 1
+    field.save()
+    now = timezone.now()
+    kept = [item for item in options if not item["delete"]]
+    CustomFieldOption.objects.filter(
+        pk__in=[item["option"].pk for item in options if item["delete"] and item["option"].pk]
+    ).delete()
+    for position, item in enumerate(kept):
+        option = item["option"]
+        option.field, option.position = field, position
+        option.retired_at = (option.retired_at or now) if item["retired"] else None
+        option.save()
+    _custom_fields_changed()
+    return field
+
+
+@transaction.atomic
+def custom_field_retire(*, field: CustomField) -> None:
+    """Take a field out of every form, profile, filter and export; its values stay for a restore."""
+    if field.retired_at is None:
+        field.retired_at = timezone.now()
+        field.save(update_fields=["retired_at"])
+        _custom_fields_changed()
+
+
+@transaction.atomic
+def custom_field_restore(*, field: CustomField) -> None:
+    if field.retired_at is not None:
+        field.retired_at = None
+        field.save(update_fields=["retired_at"])
+        _custom_fields_changed()
+
+
+@transaction.atomic
+def custom_fields_reorder(*, ordered_ids: list[int]) -> None:
+    """Number the fields in this order; fields not named (retired ones) keep their relative order after."""
+    fields = {field.pk: field for field in CustomField.objects.order_by("position", "id")}
+    named = [pk for pk in dict.fromkeys(ordered_ids) if pk in fields]
+    order = named + [pk for pk in fields if pk not in named]
+    changed = [fields[pk] for position, pk in enumerate(order) if fields[pk].position != position]
+    for position, pk in enumerate(order):
+        fields[pk].position = position
+    CustomField.objects.bulk_update(changed, ["position"])
+    _custom_fields_changed()

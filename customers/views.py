@@ -22,6 +22,7 @@ from customers.selectors import (
     get_customer_for_org,
     matching_queryset,
     roster_queryset,
+    searchable_fields,
     selected_customers,
 )
 from customers.tables import CustomerTable
@@ -36,7 +37,8 @@ def _positive_int(value, default: int) -> int:
 
 @org_permission("customers.view")
 def roster(request, org_slug):
-    customer_filter, queryset = roster_queryset(request.GET)
+    audience = request.membership.role
+    customer_filter, queryset = roster_queryset(request.GET, audience)
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     page_size = _positive_int(request.GET.get("size"), 25)
     page_size = page_size if page_size in PAGE_SIZES else 25
@@ -46,10 +48,12 @@ def roster(request, org_slug):
     sort_order = _sort_order(sort)
 
     if query and not sort_order:
-        page = search_page(queryset, query, offset=offset, limit=page_size)
+        page = search_page(
+            queryset, query, offset=offset, limit=page_size, custom_fields=searchable_fields(audience)
+        )
     else:
         if query:
-            queryset = queryset.filter(plan(query).condition)
+            queryset = queryset.filter(plan(query, searchable_fields(audience)).condition)
         rows = list(queryset.order_by(*(sort_order or ROSTER_ORDER))[offset : offset + page_size + 1])
         total, capped = capped_count(queryset)
         page = SearchPage(rows[:page_size], total, capped, len(rows) > page_size)
@@ -90,7 +94,7 @@ def _bulk_operation(request):
 
 @org_permission("customers.change")
 def customer_create(request, org_slug):
-    form = CustomerForm(request.POST or None)
+    form = CustomerForm(request.POST or None, audience=request.membership.role)
     duplicates = []
     if form.is_valid():
         if "save_anyway" not in request.POST:
@@ -124,7 +128,7 @@ def _profile(request, customer: Customer, tab: str, context: dict):
 @org_permission("customers.view")
 def profile(request, org_slug, pk):
     customer = get_customer_for_org(pk)
-    fields = [(field, field.display(customer)) for field in customer_fields()]
+    fields = [(field, field.display(customer)) for field in customer_fields(request.membership.role)]
     return _profile(request, customer, "info", {"field_groups": grouped(fields, lambda item: item[0].group)})
 
 
@@ -133,12 +137,16 @@ def activity(request, org_slug, pk):
     customer = get_customer_for_org(pk)
     events = Activity.objects.filter(customer=customer).select_related("actor").order_by("-created_at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
-    fields = customer_fields()
-    labels = {field.name: field.label for field in fields}
+    # Changes to a field this role may not see are left out, as the field is everywhere else.
+    fields = customer_fields(request.membership.role, include_retired=True)
     order = {field.name: index for index, field in enumerate(fields)}
+    labels = {field.name: field.label for field in fields}
     for event in page:
-        changes = sorted(event.changes.items(), key=lambda item: order.get(item[0], len(order)))
-        event.change_rows = [(labels.get(name, name), *values) for name, values in changes]
+        changes = sorted(
+            ((name, values) for name, values in event.changes.items() if name in order),
+            key=lambda item: order[item[0]],
+        )
+        event.change_rows = [(labels[name], *values) for name, values in changes]
     return _profile(request, customer, "activity", {"events": page})
 
 
@@ -146,7 +154,7 @@ def activity(request, org_slug, pk):
 def customer_edit(request, org_slug, pk):
     customer = get_customer_for_org(pk)
     # The form validates a copy, so the service still sees the values before the edit.
-    form = CustomerForm(request.POST or None, instance=copy.copy(customer))
+    form = CustomerForm(request.POST or None, instance=copy.copy(customer), audience=request.membership.role)
     if form.is_valid():
         try:
             changes = services.customer_update(customer=customer, data=form.cleaned_data, by=request.user)
@@ -198,7 +206,9 @@ def bulk(request, org_slug):
     if action not in BulkOperation.Action.values:
         messages.error(request, "Choose an action.")
         return redirect(back)
-    customer_ids = list(selected_customers(request.POST).values_list("pk", flat=True))
+    customer_ids = list(
+        selected_customers(request.POST, request.membership.role).values_list("pk", flat=True)
+    )
     if not customer_ids:
         messages.error(request, "Select customers first.")
         return redirect(back)
@@ -222,6 +232,10 @@ def bulk_progress(request, org_slug, pk):
 @org_permission("customers.export")
 def export(request, org_slug, file_format):
     queryset = (
-        selected_customers(request.POST) if request.method == "POST" else matching_queryset(request.GET)
+        selected_customers(request.POST, request.membership.role)
+        if request.method == "POST"
+        else matching_queryset(request.GET, request.membership.role)
     )
-    return export_response(request.org, queryset.order_by(*ROSTER_ORDER), file_format)
+    return export_response(
+        request.org, queryset.order_by(*ROSTER_ORDER), file_format, audience=request.membership.role
+    )

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 
 from customers import services
 from customers.forms import CustomerSignupForm
-from customers.models import Customer
+from customers.models import Audience, Customer
 from customers.rules import Channel
 
 SIGNUP_CHANNELS = {"booking": Channel.ONLINE_BOOKING, "store": Channel.ONLINE_STORE}
@@ -17,7 +17,7 @@ def signup(request, org_slug, channel_slug):
     channel = SIGNUP_CHANNELS.get(channel_slug)
     if channel is None:
         raise Http404("No such sign-up page.")
-    form = CustomerSignupForm(request.POST or None, channel=channel)
+    form = CustomerSignupForm(request.POST or None, channel=channel, audience=Audience.CUSTOMER)
     if form.is_valid():
         data = {name: value for name, value in form.cleaned_data.items() if not name.startswith("password")}
         customer = services.customer_signup(

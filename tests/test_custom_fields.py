@@ -1,0 +1,391 @@
+"""Custom fields: definitions, typed values wherever a built-in field goes, visibility, filters, search."""
+
+import csv
+import io
+
+import pytest
+
+from accounts.models import Role
+from accounts.tenancy import tenant
+from customers import services
+from customers.fields import customer_fields
+from customers.models import (
+    STAFF_AUDIENCES,
+    Activity,
+    Audience,
+    CustomField,
+    CustomFieldOption,
+    CustomFieldValue,
+    FieldType,
+    Scope,
+)
+from customers.rules import Channel, Rule, grid_rules
+from tests.conftest import PASSWORD, logged_in, make_member
+from tests.factories import customer
+
+SETTINGS = "/app/{slug}/settings/custom-fields/"
+
+
+def make_field(label, field_type, *, options=(), **attributes) -> CustomField:
+    attributes = {"visible_to": list(STAFF_AUDIENCES), "editable_by": list(STAFF_AUDIENCES)} | attributes
+    field = CustomField(label=label, type=field_type, **attributes)
+    rows = [{"option": CustomFieldOption(label=text), "retired": False, "delete": False} for text in options]
+    return services.custom_field_save(field=field, options=rows)
+
+
+def option_id(field, label) -> int:
+    return CustomFieldOption.objects.get(field=field, label=label).pk
+
+
+@pytest.fixture
+def fields(org_a):
+    """A field of every kind the tests need, in org A."""
+    with tenant(org_a):
+        return {
+            "size": make_field("T-shirt size", FieldType.CHOICE, options=["S", "M", "L"]),
+            "allergies": make_field(
+                "Allergies",
+                FieldType.TEXT,
+                scope=Scope.PERSON,
+                visible_to=[*STAFF_AUDIENCES, Audience.CUSTOMER],
+                editable_by=[*STAFF_AUDIENCES, Audience.CUSTOMER],
+                max_length=40,
+            ),
+            "joined": make_field("Joined club", FieldType.DATE),
+            "visits": make_field("Visits", FieldType.NUMBER, min_value=0, max_value=500),
+            "waiver": make_field("Waiver signed", FieldType.YES_NO),
+            "sports": make_field("Sports", FieldType.MULTIPLE_CHOICE, options=["Soccer", "Swim", "Climb"]),
+            "site": make_field("Website", FieldType.URL),
+            "parent_email": make_field("Parent email", FieldType.EMAIL),
+            "parent_phone": make_field("Parent phone", FieldType.PHONE),
+            "notes": make_field("Long notes", FieldType.LONG_TEXT),
+            "secret": make_field(
+                "Credit risk",
+                FieldType.TEXT,
+                visible_to=[Audience.OWNER, Audience.ADMIN],
+                editable_by=[Audience.OWNER],
+            ),
+        }
+
+
+def edit_url(org, pk) -> str:
+    return f"/app/{org.slug}/customers/{pk}/edit/"
+
+
+BASE = {"first_name": "Jane", "last_name": "Doe"}
+
+
+def test_values_of_every_type_are_saved_shown_and_logged(alice_client, org_a, fields):
+    with tenant(org_a):
+        jane = customer()
+        size_m, soccer, climb = (
+            option_id(fields["size"], "M"),
+            option_id(fields["sports"], "Soccer"),
+            option_id(fields["sports"], "Climb"),
+        )
+    post = BASE | {
+        fields["size"].name: size_m,
+        fields["allergies"].name: "Peanuts",
+        fields["joined"].name: "2024-05-01",
+        fields["visits"].name: "12.50",
+        fields["waiver"].name: "true",
+        fields["sports"].name: [soccer, climb],
+        fields["site"].name: "example.com/jane",
+        fields["parent_email"].name: "Mum@Example.com",
+        fields["parent_phone"].name: "312-555-0100",
+        fields["notes"].name: "Line one\nLine two",
+    }
+    response = alice_client.post(edit_url(org_a, jane.pk), post)
+    assert response.status_code == 302
+    profile = alice_client.get(f"/app/{org_a.slug}/customers/{jane.pk}/").text
+    for shown in (
+        "T-shirt size",
+        "Peanuts",
+        "May 1, 2024",
+        "12.5",
+        "Soccer, Climb",
+        "https://example.com/jane",
+    ):
+        assert shown in profile
+    assert "More about them" in profile
+    with tenant(org_a):
+        event = Activity.objects.filter(customer=jane, kind=Activity.Kind.UPDATED).get()
+        assert event.changes[fields["size"].name] == [None, "M"]
+        assert event.changes[fields["waiver"].name] == [None, "Yes"]
+        assert CustomFieldValue.objects.filter(customer=jane, field=fields["sports"]).count() == 2
+    # Changing one value records just that change, before and after.
+    with tenant(org_a):
+        size_l = option_id(fields["size"], "L")
+    alice_client.post(edit_url(org_a, jane.pk), post | {fields["size"].name: size_l})
+    with tenant(org_a):
+        latest = Activity.objects.filter(customer=jane).order_by("-id").first()
+        assert latest.changes == {fields["size"].name: ["M", "L"]}
+    log = alice_client.get(f"/app/{org_a.slug}/customers/{jane.pk}/activity/").text
+    assert "T-shirt size" in log and "<del>M</del>" in log
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("joined", "2024-13-45", "Enter a valid date."),
+        ("visits", "501", "less than or equal to 500"),
+        ("visits", "many", "Enter a number."),
+        ("size", "999999", "Select a valid choice."),
+        ("sports", "999999", "Select a valid choice."),
+        ("allergies", "x" * 41, "at most 40 characters"),
+        ("site", "not a url at all", "Enter a valid URL."),
+        ("parent_email", "mum@", "Enter a valid email address."),
+        ("parent_phone", "12", "Enter a valid phone number"),
+        ("waiver", "perhaps", "Select a valid choice."),
+    ],
+)
+def test_bad_values_get_a_message_next_to_the_field_and_nothing_is_saved(
+    alice_client, org_a, fields, key, value, message
+):
+    with tenant(org_a):
+        jane = customer()
+    response = alice_client.post(
+        edit_url(org_a, jane.pk), BASE | {fields[key].name: value, "city": "Springfield"}
+    )
+    assert response.status_code == 200
+    assert message in response.text
+    assert "invalid-feedback" in response.text
+    with tenant(org_a):
+        assert not CustomFieldValue.objects.exists()
+        jane.refresh_from_db()
+        assert jane.city == ""
+
+
+def test_another_organizations_options_and_fields_are_refused(alice_client, bob_client, org_a, org_b, fields):
+    with tenant(org_b):
+        theirs = make_field("Shoe size", FieldType.CHOICE, options=["40"])
+        their_option = option_id(theirs, "40")
+    with tenant(org_a):
+        jane = customer()
+    response = alice_client.post(edit_url(org_a, jane.pk), BASE | {fields["size"].name: their_option})
+    assert "Select a valid choice." in response.text
+    alice_client.post(edit_url(org_a, jane.pk), BASE | {theirs.name: their_option, "city": "Ogden"})
+    with tenant(org_a):
+        assert not CustomFieldValue.objects.exists()
+    settings = SETTINGS.format(slug=org_a.slug)
+    assert alice_client.get(f"{settings}{theirs.pk}/").status_code == 404
+    assert alice_client.post(f"{settings}{theirs.pk}/retire/").status_code == 404
+    assert bob_client.get(f"{settings}{fields['size'].pk}/").status_code == 404
+    with tenant(org_b):
+        assert CustomField.objects.get(pk=theirs.pk).retired_at is None
+
+
+def test_a_field_a_role_may_not_see_never_reaches_it(alice_client, org_a, fields):
+    """Credit risk: owners and admins see it, only owners edit it; staff get it nowhere."""
+    with tenant(org_a):
+        jane = customer(email="jane@example.com")
+        services.customer_update(customer=jane, data={fields["secret"].name: "Watch deposits"}, by=None)
+    admin = logged_in(make_member(org_a, Role.ADMIN, "ada@alpha.example"))
+    staff = logged_in(make_member(org_a, Role.STAFF, "sal@alpha.example"))
+    profile = f"/app/{org_a.slug}/customers/{jane.pk}/"
+    assert "Watch deposits" in alice_client.get(profile).text
+    assert fields["secret"].name in alice_client.get(edit_url(org_a, jane.pk)).text
+    assert "Watch deposits" in admin.get(profile).text
+    assert fields["secret"].name not in admin.get(edit_url(org_a, jane.pk)).text  # sees, may not edit
+    roster = f"/app/{org_a.slug}/customers/"
+    for page in (profile, f"{profile}activity/", edit_url(org_a, jane.pk), roster, f"{roster}?q=watch"):
+        text = staff.get(page).text
+        assert "Credit risk" not in text and "Watch deposits" not in text, page
+    assert "Jane" not in staff.get(f"{roster}?q=watch").text  # search does not look in it for them
+    assert "Jane" in alice_client.get(f"{roster}?q=watch").text
+    # A filter on it from staff is ignored, so the count cannot reveal values either.
+    assert "Jane" in staff.get(f"{roster}?{fields['secret'].name}=nothing-like-it").text
+    # Editing as admin leaves it alone even when a value is posted.
+    admin.post(edit_url(org_a, jane.pk), BASE | {"email": "jane@example.com", fields["secret"].name: "Fine"})
+    with tenant(org_a):
+        assert CustomFieldValue.objects.get(field=fields["secret"]).text == "Watch deposits"
+    admin_export = admin.get(f"{roster}export.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(admin_export.streaming_content).decode("utf-8-sig"))))
+    assert "Credit risk" in rows[0] and "Watch deposits" in rows[1]
+    with tenant(org_a):
+        CustomField.objects.filter(pk=fields["secret"].pk).update(visible_to=[Audience.OWNER], editable_by=[])
+        services.forget_custom_fields()
+    text = b"".join(admin.get(f"{roster}export.csv").streaming_content).decode("utf-8-sig")
+    assert "Credit risk" not in text and "Watch deposits" not in text
+
+
+def test_signup_offers_person_fields_the_customer_may_edit_and_never_staff_ones(client, org_a, fields):
+    page = client.get(f"/{org_a.slug}/signup/booking/").text
+    assert "Allergies" in page
+    for hidden in ("T-shirt size", "Credit risk", "Visits"):
+        assert hidden not in page
+    with tenant(org_a):
+        assert grid_rules()[(fields["size"].name, Channel.ONLINE_BOOKING)] == Rule.HIDDEN
+    data = {
+        "first_name": "Vera",
+        "last_name": "Visitor",
+        "email": "vera@example.com",
+        "phone": "312-555-0142",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        fields["allergies"].name: "Shellfish",
+        fields["secret"].name: "injected",
+    }
+    assert client.post(f"/{org_a.slug}/signup/booking/", data).status_code == 302
+    with tenant(org_a):
+        assert list(CustomFieldValue.objects.values_list("text", flat=True)) == ["Shellfish"]
+
+
+def test_grid_gets_a_row_per_custom_field_and_locks_staff_only_ones_online(alice_client, org_a, fields):
+    grid = alice_client.get(f"/app/{org_a.slug}/settings/required-fields/").text
+    assert 'aria-label="Allergies, Online Booking, Required"' in grid
+    assert 'aria-label="T-shirt size, Online Booking, Required"' not in grid
+    assert "Staff-only field" in grid
+    response = alice_client.post(
+        f"/app/{org_a.slug}/settings/required-fields/",
+        {f"rule:{fields['size'].name}:online_store": "required"},
+    )
+    assert "Nothing was saved." in response.text
+    alice_client.post(
+        f"/app/{org_a.slug}/settings/required-fields/", {f"rule:{fields['size'].name}:staff": "required"}
+    )
+    with tenant(org_a):
+        jane = customer()
+    response = alice_client.post(edit_url(org_a, jane.pk), BASE)
+    assert "This field is required." in response.text
+
+
+def test_retired_fields_disappear_and_keep_their_values(alice_client, org_a, fields):
+    with tenant(org_a):
+        jane = customer()
+        services.customer_update(customer=jane, data={fields["allergies"].name: "Peanuts"}, by=None)
+    settings = SETTINGS.format(slug=org_a.slug)
+    alice_client.post(f"{settings}{fields['allergies'].pk}/retire/")
+    profile = f"/app/{org_a.slug}/customers/{jane.pk}/"
+    assert "Peanuts" not in alice_client.get(profile).text
+    assert "Allergies" in alice_client.get(settings).text  # listed as retired
+    alice_client.post(edit_url(org_a, jane.pk), BASE | {"city": "Provo"})  # saving the form keeps it
+    alice_client.post(f"{settings}{fields['allergies'].pk}/restore/")
+    assert "Peanuts" in alice_client.get(profile).text
+
+
+def test_admins_define_fields_with_options_and_staff_may_not(alice_client, org_a):
+    settings = SETTINGS.format(slug=org_a.slug)
+    assert "No custom fields yet" in alice_client.get(settings).text
+    data = {
+        "label": "Favourite colour",
+        "type": "choice",
+        "scope": "person",
+        "visible_to": ["staff", "customer"],
+        "editable_by": ["staff", "customer"],
+        "key": "favourite-colour",
+        "options-TOTAL_FORMS": "3",
+        "options-INITIAL_FORMS": "0",
+        "options-0-label": "Red",
+        "options-1-label": "Blue",
+        "options-2-label": "",
+    }
+    response = alice_client.post(f"{settings}new/", data)
+    assert response.status_code == 302, response.text
+    with tenant(org_a):
+        field = CustomField.objects.get()
+        assert field.key == "favourite_colour"
+        assert field.visible_to == ["owner", "staff", "customer"]  # owners always
+        assert [o.label for o in field.options.all()] == ["Red", "Blue"]
+        red, blue = field.options.all()
+    staff = logged_in(make_member(org_a, Role.STAFF, "sal@alpha.example"))
+    assert staff.get(settings).status_code == 403
+    assert staff.post(f"{settings}new/", data).status_code == 403
+    # Roster scope cannot be shown to the customer; editors must see it.
+    bad = data | {"scope": "roster", "label": "Other"}
+    assert "staff only" in alice_client.post(f"{settings}new/", bad).text
+    bad = data | {"visible_to": ["staff"], "editable_by": ["staff", "customer"], "label": "Other"}
+    assert "must also be able to see it" in alice_client.post(f"{settings}new/", bad).text
+    # An option in use cannot be deleted, only retired; reordering by position.
+    with tenant(org_a):
+        jane = customer()
+        services.customer_update(customer=jane, data={field.name: red.pk}, by=None)
+    edit = data | {
+        "options-TOTAL_FORMS": "2",
+        "options-INITIAL_FORMS": "2",
+        "options-0-id": red.pk,
+        "options-0-label": "Red",
+        "options-0-position": "1",
+        "options-0-DELETE": "on",
+        "options-1-id": blue.pk,
+        "options-1-label": "Blue",
+        "options-1-position": "0",
+    }
+    assert (
+        "is chosen by 1: retire it instead of deleting."
+        in alice_client.post(f"{settings}{field.pk}/", edit).text
+    )
+    edit.pop("options-0-DELETE")
+    edit["options-0-retired"] = "on"
+    assert alice_client.post(f"{settings}{field.pk}/", edit).status_code == 302
+    with tenant(org_a):
+        assert [(o.label, o.retired_at is not None) for o in field.options.all()] == [
+            ("Blue", False),
+            ("Red", True),
+        ]
+    form = alice_client.get(edit_url(org_a, jane.pk)).text
+    assert ">Red</option>" in form  # still offered to the one who has it
+    with tenant(org_a):
+        other = customer(first_name="Otto")
+    assert ">Red</option>" not in alice_client.get(edit_url(org_a, other.pk)).text
+
+
+def test_fields_reorder_everywhere(alice_client, org_a, fields):
+    settings = SETTINGS.format(slug=org_a.slug)
+    with tenant(org_a):
+        order = [field.custom.pk for field in customer_fields() if field.custom]
+    moved = order[:]
+    moved.remove(fields["visits"].pk)
+    moved.insert(0, fields["visits"].pk)  # as a drag to the top posts it
+    alice_client.post(settings, {"field": moved}, headers={"HX-Request": "true"})
+    alice_client.post(settings, {"field": moved, "move": f"{fields['allergies'].pk}:up"})  # the keyboard way
+    with tenant(org_a):
+        names = [field.label for field in customer_fields() if field.custom]
+    assert names[:3] == ["Visits", "Allergies", "T-shirt size"]
+    with tenant(org_a):
+        jane = customer()
+    form = alice_client.get(edit_url(org_a, jane.pk)).text
+    assert form.index("Visits") < form.index("Allergies") < form.index("T-shirt size")
+
+
+def test_roster_filters_by_each_type_combined_with_search(alice_client, org_a, fields):
+    with tenant(org_a):
+        large, medium = option_id(fields["size"], "L"), option_id(fields["size"], "M")
+        people = {
+            "Ann Smith": {
+                "size": large,
+                "joined": "2024-03-01",
+                "visits": 5,
+                "waiver": True,
+                "allergies": "Peanuts",
+            },
+            "Bo Smith": {"size": medium, "joined": "2023-01-01", "visits": 50, "waiver": False},
+            "Cy Jones": {"size": large, "joined": "2024-06-01", "visits": 7, "allergies": "Pollen"},
+        }
+        for name, values in people.items():
+            first, last = name.split()
+            person = customer(first_name=first, last_name=last)
+            form_values = {fields[key].name: value for key, value in values.items()}
+            from datetime import date
+            from decimal import Decimal
+
+            form_values[fields["joined"].name] = date.fromisoformat(values["joined"])
+            form_values[fields["visits"].name] = Decimal(values["visits"])
+            services.customer_update(customer=person, data=form_values, by=None)
+
+    def names(query: str) -> set[str]:
+        text = alice_client.get(
+            f"/app/{org_a.slug}/customers/?{query}", headers={"HX-Request": "true", "HX-Target": "results"}
+        ).text
+        return {name for name in people if name in text}
+
+    size, joined, visits, waiver = (fields[key].name for key in ("size", "joined", "visits", "waiver"))
+    assert names(f"{size}={large}") == {"Ann Smith", "Cy Jones"}
+    assert names(f"{size}={large}&{size}={medium}") == set(people)
+    assert names(f"{size}={large}&{joined}_min=2024-05-01") == {"Cy Jones"}
+    assert names(f"{size}={large}&q=smith") == {"Ann Smith"}
+    assert names(f"{visits}_min=6&{visits}_max=60") == {"Bo Smith", "Cy Jones"}
+    assert names(f"{waiver}=false") == {"Bo Smith"}
+    assert names(f"{fields['allergies'].name}=nut") == {"Ann Smith"}
+    assert names("q=pollen") == {"Cy Jones"}  # search looks in text fields too
+    assert names(f"{size}=banana") == set()  # not an option: nothing, not everyone
