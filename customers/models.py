@@ -164,6 +164,7 @@ class Activity(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
+    detail = models.CharField(max_length=200, blank=True, help_text="Where it came from, e.g. which form.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

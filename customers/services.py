@@ -26,6 +26,7 @@ from customers.models import (
     FieldRule,
     FieldRuleChange,
     FieldType,
+    IntakeForm,
     Source,
 )
 from customers.rules import Channel, default_rule, forget_rules, grid_rules
@@ -36,12 +37,19 @@ BULK_INLINE_LIMIT = 2000
 BULK_BATCH = 500
 
 
-def activity_record(*, customer: Customer, by, kind: str, changes: dict | None = None) -> Activity:
+def activity_record(
+    *, customer: Customer, by, kind: str, changes: dict | None = None, detail: str = ""
+) -> Activity:
     now = timezone.now()
     Customer.objects.filter(pk=customer.pk).update(last_activity_at=now)
     customer.last_activity_at = now
     return Activity.objects.create(
-        customer=customer, customer_label=customer.full_name, kind=kind, actor=by, changes=changes or {}
+        customer=customer,
+        customer_label=customer.full_name,
+        kind=kind,
+        actor=by,
+        changes=changes or {},
+        detail=detail,
     )
 
 
@@ -97,7 +105,7 @@ def _split(data: dict) -> tuple[dict, dict]:
 
 @transaction.atomic
 def customer_create(
-    *, data: dict, by, source: str = Source.STAFF, user=None, kind=Activity.Kind.CREATED
+    *, data: dict, by, source: str = Source.STAFF, user=None, kind=Activity.Kind.CREATED, detail: str = ""
 ) -> Customer:
     builtin, custom = _split(data)
     customer = Customer(**builtin, source=source, user=user)
@@ -109,12 +117,14 @@ def customer_create(
         if getattr(customer, field.name) not in ("", None, False)
     }
     changes |= _custom_values_save(customer, custom)
-    activity_record(customer=customer, by=by, kind=kind, changes=changes)
+    activity_record(customer=customer, by=by, kind=kind, changes=changes, detail=detail)
     return customer
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, data: dict, by, kind=Activity.Kind.UPDATED) -> dict:
+def customer_update(
+    *, customer: Customer, data: dict, by, kind=Activity.Kind.UPDATED, detail: str = ""
+) -> dict:
     """Apply `data`; returns {field: [before, after]} of what changed (nothing recorded if nothing did)."""
     builtin, custom = _split(data)
     changes = {}
@@ -127,7 +137,7 @@ def customer_update(*, customer: Customer, data: dict, by, kind=Activity.Kind.UP
         customer.save()
     changes |= _custom_values_save(customer, custom)
     if changes or kind != Activity.Kind.UPDATED:
-        activity_record(customer=customer, by=by, kind=kind, changes=changes)
+        activity_record(customer=customer, by=by, kind=kind, changes=changes, detail=detail)
     return changes
 
 
@@ -328,3 +338,24 @@ def custom_fields_reorder(*, ordered_ids: list[int]) -> None:
         fields[pk].position = position
     CustomField.objects.bulk_update(changed, ["position"])
     _custom_fields_changed()
+
+
+@transaction.atomic
+def intake_submit(*, intake: IntakeForm, data: dict) -> Customer:
+    """A visitor's intake form: update the customer with that email, or add them (source "form").
+    Empty answers never erase what is on file; a customer who has claimed their login keeps what they
+    wrote themselves and only gets blanks filled in."""
+    detail = f"Intake form “{intake.title}”"
+    answers = {name: value for name, value in data.items() if value not in ("", None, [])}
+    existing = Customer.objects.filter(email_key=data["email"]).first()
+    if existing is None:
+        return customer_create(
+            data=answers, by=None, source=Source.FORM, kind=Activity.Kind.FORM, detail=detail
+        )
+    if existing.user_id:
+        fields = {field.name: field for field in customer_fields()}
+        answers = {
+            name: value for name, value in answers.items() if fields[name].value(existing) in ("", None, [])
+        }
+    customer_update(customer=existing, data=answers, by=None, kind=Activity.Kind.FORM, detail=detail)
+    return existing

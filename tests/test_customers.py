@@ -131,6 +131,7 @@ def test_roster_runs_the_same_number_of_queries_whatever_the_page_size(alice_cli
             assert alice_client.get(url).status_code == 200
         return len(captured)
 
+    queries(roster_url(org_a, ""))  # the first request fills the organization's field registry cache
     assert queries(roster_url(org_a, "?size=25")) == queries(roster_url(org_a, "?size=100"))
     assert queries(roster_url(org_a, "?size=25&q=fam")) == queries(roster_url(org_a, "?size=100&q=fam"))
 
