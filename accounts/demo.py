@@ -5,7 +5,7 @@ from django.db import transaction
 from accounts import services
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
-from customers.demo import demo_customers
+from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 
 DEMO_PASSWORD = "roster-demo-2026"  # noqa: S105 - published demo logins, local data only
@@ -77,6 +77,7 @@ def demo_load(*, reset: bool = False) -> None:
                 role = roles.get(spec["slug"])
                 if role and email != owner_email:
                     Membership.objects.create(user=users[email], role=role)
-            Customer.objects.bulk_create(
+            customers = Customer.objects.bulk_create(
                 demo_customers(count=CUSTOMERS_PER_ORGANIZATION, seed=seed), batch_size=1000
             )
+            demo_custom_fields(customers, seed=seed)

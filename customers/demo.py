@@ -114,3 +114,89 @@ def demo_customers(*, count: int, seed: int) -> list[Customer]:
             )
             customers.append(customer)
     return customers[:count]
+
+
+def demo_custom_fields(customers: list[Customer], *, seed: int) -> None:
+    """Custom fields a kids' activity center keeps, filled at realistic densities, and a public intake form."""
+    from customers.models import (
+        STAFF_AUDIENCES,
+        Audience,
+        CustomField,
+        CustomFieldOption,
+        CustomFieldValue,
+        FieldType,
+        IntakeForm,
+        Scope,
+    )
+    from customers.search import normalize
+    from customers.services import custom_field_save
+
+    rng = random.Random(seed)
+    staff, everyone = list(STAFF_AUDIENCES), [*STAFF_AUDIENCES, Audience.CUSTOMER, Audience.GUARDIAN]
+
+    def field(label, field_type, options=(), **attributes):
+        attributes = {"visible_to": staff, "editable_by": staff} | attributes
+        rows = [
+            {"option": CustomFieldOption(label=text), "retired": False, "delete": False} for text in options
+        ]
+        return custom_field_save(field=CustomField(label=label, type=field_type, **attributes), options=rows)
+
+    person = {"scope": Scope.PERSON, "visible_to": everyone, "editable_by": everyone}
+    size = field(
+        "T-shirt size", FieldType.CHOICE, ["Youth S", "Youth M", "Youth L", "Adult S", "Adult M", "Adult L"]
+    )
+    allergies = field(
+        "Allergies", FieldType.TEXT, help_text="Food or other allergies staff should know.", **person
+    )
+    school = field("School", FieldType.TEXT, **person)
+    activities = field(
+        "Activities", FieldType.MULTIPLE_CHOICE, ["Climbing", "Trampoline", "Swim", "Dance", "Art"]
+    )
+    waiver = field("Waiver on file", FieldType.YES_NO)
+    member_since = field("Member since", FieldType.DATE)
+    visits = field("Visits this year", FieldType.NUMBER, min_value=0)
+    field(
+        "Credit hold",
+        FieldType.YES_NO,
+        visible_to=[Audience.OWNER, Audience.ADMIN],
+        editable_by=[Audience.OWNER],
+    )
+    options = {item.pk: list(item.options.values_list("pk", flat=True)) for item in (size, activities)}
+    today = timezone.localdate()
+    values = []
+    for customer in customers:
+        row = {"customer": customer}
+        if rng.random() < 0.7:
+            values.append(CustomFieldValue(**row, field=size, option_id=rng.choice(options[size.pk])))
+        if rng.random() < 0.12:
+            text = rng.choice(["Peanuts", "Tree nuts", "Dairy", "Gluten", "Bee stings", "Latex", "Shellfish"])
+            values.append(CustomFieldValue(**row, field=allergies, text=text, key=normalize(text)))
+        if customer.birthday and customer.birthday.year > today.year - 15 and rng.random() < 0.6:
+            text = rng.choice(["Lincoln Elementary", "Oakwood Middle", "St. Mary's", "Riverside Academy"])
+            values.append(CustomFieldValue(**row, field=school, text=text, key=normalize(text)))
+        if rng.random() < 0.3:
+            for option_id in rng.sample(options[activities.pk], rng.randint(1, 3)):
+                values.append(CustomFieldValue(**row, field=activities, option_id=option_id))
+        if rng.random() < 0.6:
+            values.append(CustomFieldValue(**row, field=waiver, flag=rng.random() < 0.85))
+        if rng.random() < 0.4:
+            day = today - timedelta(days=rng.randint(0, 6 * 365))
+            values.append(CustomFieldValue(**row, field=member_since, date=day))
+        if rng.random() < 0.3:
+            count = rng.randint(1, 40)
+            values.append(CustomFieldValue(**row, field=visits, text=str(count), number=count))
+    CustomFieldValue.objects.bulk_create(values, batch_size=2000)
+    IntakeForm.objects.create(
+        title="Birthday party guest registration",
+        slug="party-guests",
+        intro="Coming to a party with us? Tell us who is coming so we can get everything ready.",
+        fields=[
+            {"name": "first_name", "required": True},
+            {"name": "last_name", "required": True},
+            {"name": "email", "required": True},
+            {"name": "phone", "required": False},
+            {"name": "birthday", "required": True},
+            {"name": allergies.name, "required": False},
+            {"name": school.name, "required": False},
+        ],
+    )

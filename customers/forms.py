@@ -198,9 +198,8 @@ class CustomFieldForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["type"].disabled = True
             self.fields["type"].help_text = "Fixed once created; for another type, add a new field."
-        else:
-            self.initial.setdefault("visible_to", list(STAFF_AUDIENCES))
-            self.initial.setdefault("editable_by", list(STAFF_AUDIENCES))
+        else:  # a new field: the whole team sees and edits it until the admin says otherwise
+            self.initial["visible_to"] = self.initial["editable_by"] = list(STAFF_AUDIENCES)
 
     def clean_key(self):
         key = self.cleaned_data["key"].replace("-", "_")

@@ -362,7 +362,7 @@ class CustomFieldValue(TenantModel):
     number = models.FloatField(null=True)
     date = models.DateField(null=True)
     flag = models.BooleanField(null=True)
-    option = models.ForeignKey(CustomFieldOption, on_delete=models.PROTECT, null=True, related_name="+")
+    option = models.ForeignKey(CustomFieldOption, on_delete=models.RESTRICT, null=True, related_name="+")
 
     class Meta:
         constraints = [

@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                 ('flag', models.BooleanField(null=True)),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='custom_values', to='customers.customer')),
                 ('field', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customfield')),
-                ('option', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='customers.customfieldoption')),
+                ('option', models.ForeignKey(null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='customers.customfieldoption')),
                 ('organization', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, to='accounts.organization')),
             ],
         ),
