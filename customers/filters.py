@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from customers.fields import customer_fields
 from customers.models import TEXT_TYPES, Customer, CustomFieldValue, FieldType, Source
+from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 
 # Plain widgets with Bootstrap classes: the panel is drawn on every roster page, so it stays cheap.
 SELECT = forms.Select(attrs={"class": "form-select filter-input"})
@@ -43,6 +44,17 @@ class CustomerFilter(django_filters.FilterSet):
     has_email = django_filters.BooleanFilter(method="filter_has_email", label="Has email", widget=YES_NO)
     has_phone = django_filters.BooleanFilter(method="filter_has_phone", label="Has phone", widget=YES_NO)
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source", widget=SELECT)
+    family = django_filters.ChoiceFilter(
+        choices=[
+            ("guardians", "Look after someone"),
+            ("dependants", "Have a guardian"),
+            ("guests", "Guest members (no email)"),
+        ],
+        empty_label="Anyone",
+        label="Family",
+        method="filter_family",
+        widget=SELECT,
+    )
 
     class Meta:
         model = Customer
@@ -50,6 +62,14 @@ class CustomerFilter(django_filters.FilterSet):
 
     def __init__(self, *args, audience: str, **kwargs):
         super().__init__(*args, **kwargs)
+        affiliated = list(AffiliatedOrganization.objects.order_by("name").values_list("pk", "name"))
+        if affiliated:
+            self.filters["affiliation"] = django_filters.MultipleChoiceFilter(
+                label="Affiliated with (any of)",
+                choices=[(str(pk), name) for pk, name in affiliated],
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input filter-input"}),
+                method="filter_affiliation",
+            )
         for field in customer_fields(audience):
             if field.custom:
                 self.filters[field.name] = _custom_filter(field)
@@ -78,6 +98,18 @@ class CustomerFilter(django_filters.FilterSet):
         if value == "#":  # names not starting with a letter; comparisons stay index-friendly under RLS
             return queryset.filter(Q(last_key__lt="a") | Q(last_key__gte="{"))
         return queryset.filter(last_key__prefix=value)
+
+    def filter_family(self, queryset, name, value):
+        guardians = GuardianLink.objects.values("guardian_id")
+        dependants = GuardianLink.objects.values("dependant_id")
+        if value == "guardians":
+            return queryset.filter(pk__in=guardians)
+        queryset = queryset.filter(pk__in=dependants)
+        return queryset.filter(email="", user=None) if value == "guests" else queryset
+
+    def filter_affiliation(self, queryset, name, value):
+        ids = [int(pk) for pk in value]
+        return queryset.filter(pk__in=Affiliation.objects.filter(affiliated_id__in=ids).values("customer_id"))
 
     def filter_has_email(self, queryset, name, value):
         return queryset.exclude(email="") if value else queryset.filter(email="")

@@ -104,6 +104,8 @@ class Customer(TenantModel):
                 condition=~models.Q(number_key=""),
                 name="customer_number_unique_per_org",
             ),
+            # The target of composite foreign keys that keep links between customers inside one organization.
+            models.UniqueConstraint(fields=["organization", "id"], name="customer_organization_id_unique"),
         ]
         indexes = [
             models.Index(
@@ -156,6 +158,8 @@ class Activity(TenantModel):
         RESTORED = "restored", "Restored"
         DELETED = "deleted", "Deleted"
         FORM = "form", "Sent a form"
+        FAMILY = "family", "Family"
+        AFFILIATION = "affiliation", "Affiliation"
 
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="activities")
     customer_label = models.CharField(max_length=250, help_text="Who it was about, kept after a deletion.")

@@ -1,6 +1,8 @@
-"""The profile's tab bar. Each later area (Notes, Families, Waivers, Loyalty, Bookings, Payments) adds its tab
-here; a tab shows to roles with its permission."""
+"""The profile's tab bar and the boxes beside it. Each later area (Notes, Families, Waivers, Loyalty,
+Bookings, Payments) adds its tab or box here from its AppConfig.ready(); each shows to roles with its
+permission."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -16,3 +18,15 @@ PROFILE_TABS = [
     ProfileTab("info", "Info", "customers:profile"),
     ProfileTab("activity", "Activity Log", "customers:activity"),
 ]
+
+
+@dataclass(frozen=True)
+class ProfileBox:
+    """A box in the profile's right-hand column: `template` drawn with `context(request, customer)`."""
+
+    template: str
+    context: Callable
+    permission: str = "customers.view"
+
+
+PROFILE_BOXES: list[ProfileBox] = []

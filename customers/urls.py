@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers import views
+from families import views as family_views
 
 app_name = "customers"
 urlpatterns = [
@@ -15,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/archive/", views.customer_archive, name="archive"),
     path("<int:pk>/restore/", views.customer_restore, name="restore"),
     path("<int:pk>/delete/", views.customer_delete, name="delete"),
+    path("<int:pk>/family/", family_views.family, name="family"),
 ]

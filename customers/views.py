@@ -26,7 +26,8 @@ from customers.selectors import (
     selected_customers,
 )
 from customers.tables import CustomerTable
-from customers.tabs import PROFILE_TABS
+from customers.tabs import PROFILE_BOXES, PROFILE_TABS
+from families.selectors import people_of
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -118,6 +119,11 @@ def _profile(request, customer: Customer, tab: str, context: dict):
         "customer": customer,
         "tab": tab,
         "tabs": [item for item in PROFILE_TABS if has_permission(request.membership, item.permission)],
+        "boxes": [
+            (box.template, box.context(request, customer))
+            for box in PROFILE_BOXES
+            if has_permission(request.membership, box.permission)
+        ],
         "birthday_banner": birthday_banner(customer.birthday, today),
         **context,
     }
@@ -173,6 +179,11 @@ def customer_edit(request, org_slug, pk):
 @org_permission("customers.change")
 def customer_archive(request, org_slug, pk):
     customer = get_customer_for_org(pk)
+    guardians, _ = people_of(customer)
+    if guardians and request.POST.get("family_confirmed") != "1":
+        return render(
+            request, "customers/archive_confirm.html", {"customer": customer, "guardians": guardians}
+        )
     services.customer_archive(customer=customer, by=request.user)
     messages.success(request, f"{customer.full_name} archived. They stay findable with the Archived filter.")
     return redirect("customers:profile", org_slug=org_slug, pk=pk)

@@ -81,7 +81,7 @@ def test_gunicorn_serves_the_app_with_production_settings_over_tcp(org_a):
     )
     try:
         body = None
-        for _ in range(100):
+        for _ in range(300):  # up to 30 s: a busy 2-core machine boots Django slowly
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                     body = response.read()

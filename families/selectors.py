@@ -1,0 +1,77 @@
+"""Reads of families: the one permission question the portal and billing ask, and the household graph."""
+
+from dataclasses import dataclass, field
+
+from customers.models import Customer
+from families.models import GuardianLink
+
+HOUSEHOLD_LIMIT = 60  # people in one family view; a graph larger than a household is cut, and says so
+
+
+def guardian_may(guardian: Customer, permission: str, dependant: Customer) -> bool:
+    """May `guardian` do `permission` (a GuardianPermission) for `dependant`? Only through a direct link, and
+    only while neither of them is archived."""
+    if guardian.archived_at or dependant.archived_at:
+        return False
+    return GuardianLink.objects.filter(
+        guardian=guardian, dependant=dependant, permissions__contains=[permission]
+    ).exists()
+
+
+def people_of(customer: Customer) -> tuple[list[GuardianLink], list[GuardianLink]]:
+    """(links to this customer's guardians, links to the people they look after), primary guardians first."""
+    guardians = list(
+        GuardianLink.objects.filter(dependant=customer)
+        .select_related("guardian")
+        .order_by("-is_primary", "guardian__last_key", "guardian__first_key")
+    )
+    dependants = list(
+        GuardianLink.objects.filter(guardian=customer)
+        .select_related("dependant")
+        .order_by("dependant__birthday", "dependant__first_key")
+    )
+    return guardians, dependants
+
+
+@dataclass
+class Household:
+    people: dict[int, Customer] = field(default_factory=dict)
+    links: list[GuardianLink] = field(default_factory=list)
+    truncated: bool = False
+
+    def guardians_of(self, person: Customer) -> list[GuardianLink]:
+        return [link for link in self.links if link.dependant_id == person.pk]
+
+    def dependants_of(self, person: Customer) -> list[GuardianLink]:
+        return [link for link in self.links if link.guardian_id == person.pk]
+
+
+def household(customer: Customer) -> Household:
+    """Everyone connected to `customer` through guardian links, both ways (guardians, their other dependants,
+    the dependants' other guardians…), one query per step outwards."""
+    result = Household(people={customer.pk: customer})
+    seen_links: set[int] = set()
+    frontier = {customer.pk}
+    while frontier:
+        links = [
+            link
+            for link in GuardianLink.objects.filter(guardian_id__in=frontier)
+            | GuardianLink.objects.filter(dependant_id__in=frontier)
+            if link.pk not in seen_links
+        ]
+        seen_links |= {link.pk for link in links}
+        result.links += links
+        new_ids = {link.guardian_id for link in links} | {link.dependant_id for link in links}
+        frontier = new_ids - result.people.keys()
+        if len(result.people) + len(frontier) > HOUSEHOLD_LIMIT:
+            result.truncated = True
+            frontier = set(sorted(frontier)[: HOUSEHOLD_LIMIT - len(result.people)])
+        result.people |= Customer.objects.in_bulk(frontier)
+    result.links = [
+        link
+        for link in result.links
+        if link.guardian_id in result.people and link.dependant_id in result.people
+    ]
+    for link in result.links:
+        link.guardian, link.dependant = result.people[link.guardian_id], result.people[link.dependant_id]
+    return result
