@@ -7,6 +7,7 @@ from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
+from families.demo import demo_families
 
 DEMO_PASSWORD = "roster-demo-2026"  # noqa: S105 - published demo logins, local data only
 
@@ -81,3 +82,4 @@ def demo_load(*, reset: bool = False) -> None:
                 demo_customers(count=CUSTOMERS_PER_ORGANIZATION, seed=seed), batch_size=1000
             )
             demo_custom_fields(customers, seed=seed)
+            demo_families(customers, seed=seed)

@@ -86,6 +86,7 @@ def demo_customers(*, count: int, seed: int) -> list[Customer]:
         household_phone = _phone(rng)
         adults = [(rng.choice(FIRST_NAMES), 25, 60) for _ in range(rng.choice([1, 1, 2]))]
         children = [(rng.choice(FIRST_NAMES), 2, 14) for _ in range(rng.choice([0, 1, 1, 2, 3]))]
+        household = len(customers)
         for index, (first, min_age, max_age) in enumerate(adults + children):
             adult = index < len(adults)
             email = ""
@@ -112,6 +113,7 @@ def demo_customers(*, count: int, seed: int) -> list[Customer]:
                 ),
                 **(address if adult else {}),
             )
+            customer.household, customer.is_adult = household, adult  # for demo_families, not saved
             customers.append(customer)
     return customers[:count]
 
