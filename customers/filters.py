@@ -68,7 +68,7 @@ class CustomerFilter(django_filters.FilterSet):
                 label="Affiliated with (any of)",
                 choices=[(str(pk), name) for pk, name in affiliated],
                 widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input filter-input"}),
-                method="filter_affiliation",
+                method=self.filter_affiliation,
             )
         for field in customer_fields(audience):
             if field.custom:
