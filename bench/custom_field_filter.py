@@ -1,0 +1,387 @@
+"""Roster filtered by custom fields on a large organization, with and without a search term.
+
+    .venv/bin/python bench/custom_field_filter.py               # 50 k customers (about a minute)
+    .venv/bin/python bench/custom_field_filter.py --full        # 500 k customers (the issue's figure)
+    .venv/bin/python bench/custom_field_filter.py --explain     # also EXPLAIN ANALYZE the slowest headline request
+
+Starts its own embedded PostgreSQL and Redis, loads customers (see roster_search.py) into one measured
+organization and a smaller second one, defines 20 custom fields of every type, and loads their values at
+realistic densities with COPY. Then times, as the app role (row-level security in force), what the roster view
+does for one request (the filter panel's queryset, the page of 25 rows and the capped count) for each kind of
+filter, and renders the roster page and its htmx #results fragment with the headline filters. The headline is
+one choice field + one date range + a search term typed as staff type it.
+"""
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+from roster_search import BASE_DIR, as_you_type_queries, load, percentile
+
+from config.services import local_services, start_postgres
+
+# (label, type, share of customers with a value, options): the fields of a membership business's roster.
+FIELDS = [
+    ("Membership level", "choice", 0.70, ["Bronze", "Silver", "Gold", "Platinum", "Lifetime"]),
+    ("Member since", "date", 0.40, None),
+    ("Newsletter", "yes_no", 0.60, None),
+    ("Annual spend", "number", 0.30, None),
+    ("Employer", "text", 0.20, None),
+    ("Interests", "multiple_choice", 0.25, ["Yoga", "Swim", "Climbing", "Tennis", "Pilates", "Spin"]),
+    ("T-shirt size", "choice", 0.15, ["XS", "S", "M", "L", "XL", "XXL"]),
+    ("Waiver signed", "date", 0.10, None),
+    ("Photo consent", "yes_no", 0.15, None),
+    ("Locker number", "number", 0.08, None),
+    ("Referral source", "choice", 0.10, ["Friend", "Google", "Instagram", "Flyer", "Event", "Other"]),
+    ("Allergies", "text", 0.08, None),
+    ("Work email", "email", 0.05, None),
+    ("Work phone", "phone", 0.05, None),
+    ("Website", "url", 0.05, None),
+    ("School", "text", 0.12, None),
+    ("Notes", "long_text", 0.06, None),
+    ("Renewal date", "date", 0.15, None),
+    ("Handicap", "number", 0.05, None),
+    ("Home location", "choice", 0.12, ["Downtown", "Northside", "Riverside", "Airport"]),
+]
+VALUE_COLUMNS = "organization_id customer_id field_id text key number date flag option_id".split()
+COMPANY_ENDINGS = [
+    "Inc",
+    "LLC",
+    "Group",
+    "& Sons",
+    "Partners",
+    "Labs",
+    "Dental",
+    "Logistics",
+    "Bakery",
+    "Law",
+]
+ALLERGIES = ["Peanuts", "Tree nuts", "Dairy", "Gluten", "Bee stings", "Latex", "Shellfish", "Penicillin"]
+SCHOOLS = [
+    f"{name} {kind}"
+    for name in (
+        "Lincoln",
+        "Oakwood",
+        "Riverside",
+        "St. Mary's",
+        "Jefferson",
+        "Maple",
+        "Hillcrest",
+        "Central",
+    )
+    for kind in ("Elementary", "Middle School", "High School", "Academy")
+]
+NOTES = [
+    "Prefers morning classes",
+    "Knee injury, no jumping",
+    "Pays by invoice",
+    "Ask about family plan",
+    "Brings a personal trainer",
+    "Speaks Spanish",
+    "VIP: owner's friend",
+]
+FIRST_DAY, DAYS = date(2012, 1, 1), 14 * 365
+
+
+def _text_value(label: str, rng: random.Random, customer_id: int) -> str:
+    from customers.demo import LAST_NAMES
+
+    last = rng.choice(LAST_NAMES)
+    match label:
+        case "Employer":
+            return f"{last} {rng.choice(COMPANY_ENDINGS)}"
+        case "Allergies":
+            return ", ".join(rng.sample(ALLERGIES, rng.randint(1, 2)))
+        case "Work email":
+            return f"c{customer_id}@{last.lower()}-{rng.choice(COMPANY_ENDINGS).lower()}.example"
+        case "Work phone":
+            return f"(555) {rng.randint(200, 999)}-{rng.randint(0, 9999):04d}"
+        case "Website":
+            return f"https://www.{last.lower()}{rng.randint(1, 99)}.example.com/"
+        case "School":
+            return rng.choice(SCHOOLS)
+    return f"{rng.choice(NOTES)}. {rng.choice(NOTES)}."
+
+
+def _values(label, kind, options, rng: random.Random, customer_id: int):
+    """(text, key, number, date, flag, option_id) rows of one customer's value of one field."""
+    from customers.search import normalize
+
+    match kind:
+        case "choice":  # the first options are the common ones
+            return [("", "", None, None, None, rng.choices(options, cum_weights=_skewed(len(options)))[0])]
+        case "multiple_choice":
+            return [("", "", None, None, None, option) for option in rng.sample(options, rng.randint(1, 3))]
+        case "date":
+            return [("", "", None, FIRST_DAY + timedelta(days=rng.randrange(DAYS)), None, None)]
+        case "yes_no":
+            return [("", "", None, None, rng.random() < 0.7, None)]
+        case "number":
+            number = {
+                "Annual spend": round(rng.lognormvariate(6, 1), 2),
+                "Locker number": rng.randint(1, 400),
+                "Handicap": round(rng.uniform(0, 36), 1),
+            }[label]
+            return [(str(number), "", float(number), None, None, None)]
+    text = _text_value(label, rng, customer_id)
+    return [(text, normalize(text)[:100], None, None, None, None)]
+
+
+def _skewed(count: int) -> list[float]:
+    """Cumulative weights 1, 1/2, 1/3…: a few common choices and a tail."""
+    total, weights = 0.0, []
+    for position in range(count):
+        total += 1 / (position + 1)
+        weights.append(total)
+    return weights
+
+
+def define_fields(owner) -> list:
+    """The 20 custom fields of the current organization, saved through the service as staff do."""
+    from customers.models import CustomField, CustomFieldOption
+    from customers.services import custom_field_save
+
+    staff = ["owner", "admin", "staff"]
+    fields = []
+    for label, kind, _share, options in FIELDS:
+        rows = [
+            {"option": CustomFieldOption(label=text), "retired": False, "delete": False}
+            for text in options or ()
+        ]
+        field = CustomField(label=label, type=kind, visible_to=staff, editable_by=staff)
+        fields.append(custom_field_save(field=field, options=rows))
+    return fields
+
+
+def load_values(superuser_url: str, organization_id: int, fields: list, rng: random.Random) -> int:
+    """Every customer's custom values at the fields' densities, with COPY; returns the rows written."""
+    import psycopg
+
+    started, written = time.perf_counter(), 0
+    specs = [
+        (field.pk, label, kind, share, list(field.options.values_list("pk", flat=True)) or None)
+        for field, (label, kind, share, _options) in zip(fields, FIELDS, strict=True)
+    ]
+    with psycopg.connect(superuser_url) as conn, conn.cursor() as cursor:
+        customers = cursor.execute(
+            "SELECT id FROM customers_customer WHERE organization_id = %s ORDER BY id", [organization_id]
+        ).fetchall()
+        with cursor.copy(f"COPY customers_customfieldvalue ({', '.join(VALUE_COLUMNS)}) FROM STDIN") as copy:
+            for (customer_id,) in customers:
+                for field_id, label, kind, share, options in specs:
+                    if rng.random() < share:
+                        for row in _values(label, kind, options, rng, customer_id):
+                            copy.write_row((organization_id, customer_id, field_id, *row))
+                            written += 1
+        conn.commit()
+    with psycopg.connect(superuser_url, autocommit=True) as conn:
+        # What autovacuum does to a table at rest: statistics, and the visibility map for index-only scans.
+        conn.execute("VACUUM ANALYZE customers_customer")
+        conn.execute("VACUUM ANALYZE customers_customfieldvalue")
+    print(f"loaded {written:,} custom values with COPY in {time.perf_counter() - started:.1f} s", flush=True)
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--size", type=int, default=50_000, help="customers in the measured organization (another has 10 %%)"
+    )
+    parser.add_argument("--full", action="store_true", help="500,000 customers (the issue's figure)")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest headline request")
+    parser.add_argument("--requests", type=int, default=100, help="timed requests per kind of filter")
+    options = parser.parse_args()
+    size = 500_000 if options.full else options.size
+    total = size + size // 10
+    run_started = time.perf_counter()
+
+    run_dir = Path(tempfile.mkdtemp(prefix="custom-field-bench-"))
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, run_dir, ignore_errors=True)  # runs last, once the servers stopped
+        for name in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL"):
+            sys_env_pop(name)
+        environ = stack.enter_context(local_services(run_dir))
+        import os
+
+        os.environ.update(environ)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+        os.environ["DEBUG"] = "false"
+        owner_env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_OWNER_URL"]}
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, env=owner_env, check=True
+        )
+
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.db import connection
+        from django.http import QueryDict
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from accounts import services as account_services
+        from accounts.tenancy import tenant
+        from customers.models import Customer
+        from customers.search import capped_count, search_page
+        from customers.selectors import ROSTER_ORDER, roster_queryset, searchable_fields
+
+        settings.ALLOWED_HOSTS = ["*"]
+        rng = random.Random(11)
+        owner = account_services.user_signup(email="bench@roster.example", password="bench-password-123")
+        big, other = (
+            account_services.organization_create(
+                name=f"Bench {n}", slug=f"bench-{n}", time_zone="UTC", currency="USD", owner=owner
+            )
+            for n in range(2)
+        )
+        postgres, _ = start_postgres(run_dir / "pg")  # the running server: COPY as its superuser (bench only)
+        superuser_url = postgres.url("postgres")
+        load(superuser_url, total, (size - 0.5) / total, [big.pk, other.pk], rng)
+        with tenant(big):
+            fields = {field.label: field for field in define_fields(owner)}
+        value_rows = load_values(superuser_url, big.pk, list(fields.values()), rng)
+
+        with tenant(big):
+            rows = Customer.objects.count()
+            sample = list(Customer.objects.order_by("?")[:500])
+            option_ids = {
+                label: list(field.options.values_list("pk", flat=True))
+                for label, field in fields.items()
+                if field.type in ("choice", "multiple_choice")
+            }
+            employers = list(
+                fields["Employer"]
+                .__class__.objects.none()
+                .union(Customer.objects.none())
+                .none()
+                .values_list("pk")
+            )
+        del employers
+        queries = as_you_type_queries(rng, sample)
+
+        def cf(label: str) -> str:
+            return fields[label].name
+
+        def choice() -> dict:  # one option, the common ones more often (as staff filter)
+            ids = option_ids["Membership level"]
+            return {cf("Membership level"): [rng.choices(ids, cum_weights=_skewed(len(ids)))[0]]}
+
+        def date_range() -> dict:  # a month to two years
+            start = FIRST_DAY + timedelta(days=rng.randrange(DAYS - 60))
+            end = start + timedelta(days=rng.randint(30, 730))
+            return {
+                f"{cf('Member since')}_min": start.isoformat(),
+                f"{cf('Member since')}_max": end.isoformat(),
+            }
+
+        def number_range() -> dict:
+            low = round(rng.lognormvariate(6, 1))
+            return {
+                f"{cf('Annual spend')}_min": low,
+                f"{cf('Annual spend')}_max": low * rng.choice([2, 5, 10]),
+            }
+
+        def text_contains() -> dict:
+            return {cf("Employer"): rng.choice(COMPANY_ENDINGS + ["son", "ill", "mar", "ez L"]).lower()}
+
+        kinds = {
+            "choice": lambda _: choice(),
+            "date range": lambda _: date_range(),
+            "choice + date": lambda _: choice() | date_range(),
+            "choice + date + search (headline)": lambda q: choice() | date_range() | {"q": q},
+            "number range": lambda _: number_range(),
+            "yes/no": lambda _: {cf("Newsletter"): rng.choice(["true", "false"])},
+            "multiple choice (any of 2)": lambda _: {cf("Interests"): rng.sample(option_ids["Interests"], 2)},
+            "text contains": lambda _: text_contains(),
+            "choice + yes/no + search": lambda q: choice() | {cf("Newsletter"): "true", "q": q},
+        }
+        requests = {
+            name: [
+                QueryDict(urlencode(make(queries[index % len(queries)]), doseq=True))
+                for index in range(options.requests)
+            ]
+            for name, make in kinds.items()
+        }
+        headline = "choice + date + search (headline)"
+        requests[headline] = [QueryDict(urlencode(kinds[headline](query), doseq=True)) for query in queries]
+
+        def roster_request(params) -> int:
+            """The roster view's queries for one request (page 1, default order): returns the match count."""
+            with tenant(big):
+                customer_filter, queryset = roster_queryset(params, "owner")
+                assert customer_filter.is_valid(), customer_filter.errors
+                query = params.get("q", "").strip()[:100]
+                if query:
+                    page = search_page(
+                        queryset, query, offset=0, limit=25, custom_fields=searchable_fields("owner")
+                    )
+                    return page.total
+                list(queryset.order_by(*ROSTER_ORDER)[:26])
+                return capped_count(queryset)[0]
+
+        def timed(function) -> float:
+            started = time.perf_counter()
+            function()
+            return (time.perf_counter() - started) * 1000
+
+        figures, matches = {}, {}
+        for name, batch in requests.items():
+            for params in batch[:5]:  # warm the caches
+                roster_request(params)
+            figures[name] = [timed(lambda params=params: roster_request(params)) for params in batch]
+            matches[name] = [roster_request(params) for params in batch[:20]]
+
+        client = Client()
+        client.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+        urls = [f"/app/{big.slug}/customers/?{params.urlencode()}" for params in requests[headline][:40]]
+        for url in urls[:5]:
+            assert client.get(url).status_code == 200
+        figures["roster page (headline filters)"] = [timed(lambda url=url: client.get(url)) for url in urls]
+        partial = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"}
+        figures["roster results fragment (htmx)"] = [
+            timed(lambda url=url: client.get(url, **partial)) for url in urls
+        ]
+
+        if options.explain:
+            slowest = max(zip(figures[headline], requests[headline], strict=True), key=lambda pair: pair[0])
+            print(f"\nslowest headline request ({slowest[0]:.1f} ms): ?{slowest[1].urlencode()}")
+            with CaptureQueriesContext(connection) as captured:
+                roster_request(slowest[1])
+            with tenant(big), connection.cursor() as cursor:
+                for item in captured.captured_queries:
+                    if "customers_customer" not in item["sql"]:
+                        continue
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + item["sql"])
+                    print(f"\n{item['sql']}\n" + "\n".join(line for (line,) in cursor.fetchall()))
+
+    print(
+        f"\n{rows:,} customers in the measured organization ({total - rows:,} in another), "
+        f"{value_rows:,} custom values; times in ms"
+    )
+    print(f"{'what':<38}{'p50':>9}{'p95':>9}{'max':>9}{'matches':>10}")
+    for name, values in figures.items():
+        found = f"{statistics.median(matches[name]):>10,.0f}" if name in matches else ""
+        print(
+            f"{name:<38}{statistics.median(values):>9.1f}{percentile(values, 0.95):>9.1f}{max(values):>9.1f}"
+            + found
+        )
+    print(
+        f"(matches: median count per request, capped at 1,000; run took {time.perf_counter() - run_started:.0f} s)"
+    )
+    print(f"RESULT filter_p95_ms={percentile(figures[headline], 0.95):.1f} rows={rows}")
+
+
+if __name__ == "__main__":
+    main()
