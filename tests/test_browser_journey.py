@@ -18,6 +18,14 @@ def watch_console(page) -> list[str]:
     return errors
 
 
+def log_in(page, base_url: str, email: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile("/accounts/login/"))
+
+
 def sign_up(page, *, email: str, first_name: str, fill_email: bool = True) -> None:
     if fill_email:
         page.get_by_label("Email").fill(email)

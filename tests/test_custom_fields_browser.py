@@ -8,9 +8,8 @@ from playwright.sync_api import expect
 
 from accounts.tenancy import tenant
 from customers.models import Customer, CustomFieldValue
-from tests.conftest import PASSWORD
 from tests.factories import customer
-from tests.test_browser_journey import watch_console
+from tests.test_browser_journey import log_in, watch_console
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,10 +36,7 @@ def test_custom_fields_from_definition_to_filter_and_intake_form(
         customer(first_name="John", last_name="Doe")
     page = browser_page
     errors = watch_console(page)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("alice@alpha.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "alice@alpha.example")
     page.goto(f"{live_server.url}/app/{org_a.slug}/settings/custom-fields/")
     expect(page.get_by_text("No custom fields yet.")).to_be_visible()
 

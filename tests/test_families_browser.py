@@ -8,9 +8,8 @@ from playwright.sync_api import expect
 
 from accounts.tenancy import tenant
 from families.models import GuardianLink
-from tests.conftest import PASSWORD
 from tests.factories import customer
-from tests.test_browser_journey import watch_console
+from tests.test_browser_journey import log_in, watch_console
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,10 +36,7 @@ def test_a_family_is_built_from_the_profile(browser_page, live_server, org_a, or
         customer(first_name="Mr", last_name="Teacher", email="teacher@example.com")
     page = browser_page
     errors = watch_console(page)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("alice@alpha.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "alice@alpha.example")
     page.goto(f"{live_server.url}/app/{org_a.slug}/customers/{ann.pk}/")
     expect(page.get_by_text("No family linked yet.")).to_be_visible()
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.test_browser_journey import watch_console
+from tests.test_browser_journey import log_in, watch_console
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,10 +17,7 @@ def test_admin_sets_rules_and_every_form_follows(
 ):
     page = browser_page
     errors = watch_console(page)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("alice@alpha.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "alice@alpha.example")
     page.goto(f"{live_server.url}/app/{org_a.slug}/settings/required-fields/")
 
     page.locator("label[for=rule-birthday-online_booking-required]").click()

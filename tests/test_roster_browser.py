@@ -7,9 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tenancy import tenant
-from tests.conftest import PASSWORD
 from tests.factories import customer
-from tests.test_browser_journey import watch_console
+from tests.test_browser_journey import log_in, watch_console
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,10 +26,7 @@ def staff_page(browser_page, live_server, alice, org_a, org_b, bob):
     with tenant(org_b):
         customer(first_name="Jane", last_name="Smithson", email="other@beta.example", by=bob)
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("alice@alpha.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "alice@alpha.example")
     page.goto(f"{live_server.url}/app/{org_a.slug}/customers/")
     return page
 
