@@ -160,6 +160,9 @@ class Activity(TenantModel):
         FORM = "form", "Sent a form"
         FAMILY = "family", "Family"
         AFFILIATION = "affiliation", "Affiliation"
+        INVITE = "invite", "Account invite"
+        CLAIMED = "claimed", "Claimed their account"
+        PORTAL_VIEWED = "portal_viewed", "Portal viewed by staff"
 
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="activities")
     customer_label = models.CharField(max_length=250, help_text="Who it was about, kept after a deletion.")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from customers import views
 from families import views as family_views
+from portal import staff_views as account_views
 
 app_name = "customers"
 urlpatterns = [
@@ -17,4 +18,7 @@ urlpatterns = [
     path("<int:pk>/restore/", views.customer_restore, name="restore"),
     path("<int:pk>/delete/", views.customer_delete, name="delete"),
     path("<int:pk>/family/", family_views.family, name="family"),
+    path("<int:pk>/invite/", account_views.invite, name="invite"),
+    path("<int:pk>/invite/revoke/", account_views.invite_revoke, name="invite_revoke"),
+    path("<int:pk>/portal/", account_views.view_as, name="view_as"),
 ]

@@ -6,6 +6,10 @@ from portal import views
 urlpatterns = [
     path("signup/<slug:channel_slug>/", views.signup, name="signup"),
     path("account/", views.account, name="account"),
+    path("account/family/", views.family, name="family"),
+    path("account/family/<int:pk>/", views.family_member, name="family_member"),
+    path("claim/<str:token>/", views.claim, name="claim"),
+    path("claim-link/", views.claim_request, name="claim_request"),
     path("forms/<slug:form_slug>/", views.intake_form, name="intake_form"),
     path("forms/<slug:form_slug>/thanks/", views.intake_thanks, name="intake_thanks"),
 ]

@@ -1,15 +1,30 @@
-"""What customers see: creating an account while booking or buying online, and their account page."""
+"""What customers see: creating an account while booking or buying online, intake forms, claiming the
+account staff made for them, and their own pages (profile, family)."""
 
+import copy
+
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from accounts.models import User
+from accounts.tenancy import as_user
 from customers import services
-from customers.forms import CustomerSignupForm, IntakeCustomerForm
+from customers.forms import CustomerForm, CustomerSignupForm, IntakeCustomerForm
 from customers.models import Audience, Customer, IntakeForm
 from customers.rules import Channel
+from families import services as family_services
+from families.models import GuardianLink, GuardianPermission, Relationship
+from families.selectors import guardian_may
+from portal import services as portal_services
+from portal.forms import ClaimPasswordForm, ClaimRequestForm, GuestChildForm
+from portal.navigation import PORTAL_SECTIONS
+from portal.tasks import claim_link_request
 
 SIGNUP_CHANNELS = {"booking": Channel.ONLINE_BOOKING, "store": Channel.ONLINE_STORE}
 
@@ -27,14 +42,6 @@ def signup(request, org_slug, channel_slug):
         login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("portal:account", org_slug=org_slug)
     return render(request, "portal/signup.html", {"form": form, "channel": channel})
-
-
-@login_required
-def account(request, org_slug):
-    customer = Customer.objects.filter(user=request.user).first()
-    if customer is None:
-        raise Http404("You have no account with this organization.")
-    return render(request, "portal/account.html", {"customer": customer})
 
 
 INTAKE_LIMIT = 5  # submissions per visitor address and form every INTAKE_WINDOW seconds
@@ -65,3 +72,168 @@ def intake_form(request, org_slug, form_slug):
 def intake_thanks(request, org_slug, form_slug):
     intake = get_object_or_404(IntakeForm, slug=form_slug)
     return render(request, "portal/intake_thanks.html", {"intake": intake})
+
+
+# Claiming an account ------------------------------------------------------------------------------------
+
+CLAIM_REQUESTS_PER_HOUR = 5
+
+
+def _invalid_claim(request, form=None, sent=False):
+    """The one page for every unusable link: it tells nothing about whether an account exists."""
+    context = {"form": form or ClaimRequestForm(), "sent": sent}
+    return render(request, "portal/claim_invalid.html", context)
+
+
+def claim(request, org_slug, token):
+    invite = portal_services.open_invite_for_token(token)
+    if invite is None:
+        return _invalid_claim(request)
+    customer = invite.customer
+    existing_login = User.objects.filter(email__iexact=invite.email).exists()
+    context = {"invite": invite, "customer": customer}
+    try:
+        if existing_login:
+            signed_in_as_invitee = (
+                request.user.is_authenticated and request.user.email.lower() == invite.email.lower()
+            )
+            if signed_in_as_invitee and request.method == "POST":
+                portal_services.invite_claim(invite_id=invite.pk, user=request.user)
+                messages.success(request, f"Your account with {request.org.name} is now yours.")
+                return redirect("portal:account", org_slug=org_slug)
+            context["signed_in_as_invitee"] = signed_in_as_invitee
+            return render(request, "portal/claim_existing.html", context)
+        form = ClaimPasswordForm(
+            request.POST or None, user=User(email=invite.email, first_name=customer.first_name)
+        )
+        if form.is_valid():
+            customer = portal_services.invite_claim_with_new_login(
+                invite_id=invite.pk, password=form.cleaned_data["password1"]
+            )
+            login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome! Your account with {request.org.name} is ready.")
+            return redirect("portal:account", org_slug=org_slug)
+    except portal_services.InviteError:
+        return _invalid_claim(request)
+    return render(request, "portal/claim.html", context | {"form": form})
+
+
+@require_POST
+def claim_request(request, org_slug):
+    """ "Send me a new link": always the same answer; the worker does the looking up."""
+    form = ClaimRequestForm(request.POST)
+    if not form.is_valid():
+        return _invalid_claim(request, form)
+    key = f"claim-request:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, 3600)
+    if cache.incr(key) <= CLAIM_REQUESTS_PER_HOUR:
+        claim_link_request.delay_on_commit(org_id=request.org.pk, email=form.cleaned_data["email"])
+    return _invalid_claim(request, sent=True)
+
+
+# The customer's own pages -------------------------------------------------------------------------------
+
+
+def _own_customer(request) -> Customer:
+    customer = Customer.objects.filter(user=request.user).first()
+    if customer is None:
+        raise Http404("You have no account with this organization.")
+    return customer
+
+
+def _portal(request, customer: Customer, section: str, template: str, context: dict):
+    with as_user(request.user.pk):  # their own entries in other organizations, for the switcher
+        elsewhere = list(
+            Customer.objects.unscoped()
+            .filter(user=request.user)
+            .exclude(organization=request.org)
+            .select_related("organization")
+        )
+    context = {
+        "customer": customer,
+        "section": section,
+        "sections": PORTAL_SECTIONS,
+        "elsewhere": [other.organization for other in elsewhere],
+        "read_only": False,
+        **context,
+    }
+    return render(request, template, context)
+
+
+@login_required
+def account(request, org_slug):
+    customer = _own_customer(request)
+    form = CustomerForm(
+        request.POST or None,
+        instance=copy.copy(customer),
+        channel=Channel.ONLINE_BOOKING,
+        audience=Audience.CUSTOMER,
+    )
+    if form.is_valid():
+        changes = services.customer_update(
+            customer=customer, data=form.cleaned_data, by=request.user, detail="Changed by the customer"
+        )
+        messages.success(request, "Your details are saved." if changes else "Nothing changed.")
+        return redirect("portal:account", org_slug=org_slug)
+    return _portal(request, customer, "profile", "portal/account.html", {"form": form})
+
+
+@login_required
+def family(request, org_slug):
+    customer = _own_customer(request)
+    form = GuestChildForm(request.POST or None, initial={"last_name": customer.last_name})
+    if form.is_valid():
+        child = family_services.guest_create(
+            guardian=customer,
+            data=form.cleaned_data,
+            relationship=Relationship.PARENT,
+            is_primary=not GuardianLink.objects.filter(guardian=customer).exists(),
+            by=request.user,
+        )
+        messages.success(request, f"{child.first_name} is added to your family.")
+        return redirect("portal:family", org_slug=org_slug)
+    links = list(
+        GuardianLink.objects.filter(guardian=customer)
+        .select_related("dependant")
+        .order_by("dependant__birthday")
+    )
+    others = GuardianLink.objects.filter(dependant__in=[link.dependant for link in links]).exclude(
+        guardian=customer
+    )
+    co_guardians: dict[int, list] = {}
+    for other in others.select_related("guardian"):
+        co_guardians.setdefault(other.dependant_id, []).append(other.guardian)
+    rows = [(link, co_guardians.get(link.dependant_id, [])) for link in links]
+    return _portal(request, customer, "family", "portal/family.html", {"rows": rows, "form": form})
+
+
+@login_required
+def family_member(request, org_slug, pk):
+    """A dependant's details: shown with "view profile", editable with "edit profile" (checked here)."""
+    customer = _own_customer(request)
+    link = get_object_or_404(
+        GuardianLink.objects.select_related("dependant"), guardian=customer, dependant_id=pk
+    )
+    if not guardian_may(customer, GuardianPermission.VIEW_PROFILE, link.dependant):
+        raise Http404("You may not see this profile.")
+    may_edit = guardian_may(customer, GuardianPermission.EDIT_PROFILE, link.dependant)
+    dependant = link.dependant
+    form = CustomerForm(
+        request.POST if may_edit and request.method == "POST" else None,
+        instance=copy.copy(dependant),
+        channel=Channel.ONLINE_BOOKING,
+        audience=Audience.GUARDIAN,
+    )
+    if request.method == "POST" and not may_edit:
+        raise PermissionDenied("You may not edit this profile.")
+    if form.is_valid():
+        services.customer_update(
+            customer=dependant,
+            data=form.cleaned_data,
+            by=request.user,
+            detail=f"Changed by {customer.full_name}",
+        )
+        messages.success(request, f"{dependant.first_name}'s details are saved.")
+        return redirect("portal:family", org_slug=org_slug)
+    context = {"dependant": dependant, "form": form, "may_edit": may_edit, "link": link}
+    return _portal(request, customer, "family", "portal/family_member.html", context)

@@ -181,7 +181,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "claim-invite-reminders": {"task": "portal.tasks.claim_invites_remind", "schedule": 3600},
+}
 
 LOGGING = {
     "version": 1,

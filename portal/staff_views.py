@@ -1,0 +1,99 @@
+"""Staff side of customer accounts: invitations on the profile, the invitation email settings, and viewing
+the portal as a customer sees it."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import org_permission
+from customers.forms import CustomerForm
+from customers.models import Activity, Audience
+from customers.rules import Channel
+from customers.selectors import get_customer_for_org
+from customers.services import activity_record
+from families.models import GuardianLink
+from portal import services
+from portal.forms import InviteSettingsForm
+from portal.models import ClaimInvite, ClaimStatus
+from portal.navigation import PORTAL_SECTIONS
+
+
+def account_box(request, customer) -> dict:
+    """The profile's Online account box: claim status and what staff can do about it."""
+    invite = ClaimInvite.objects.filter(customer=customer).first()
+    return {"customer": customer, "invite": invite, "status": claim_status(customer, invite)}
+
+
+def claim_status(customer, invite: ClaimInvite | None) -> ClaimStatus:
+    if customer.user_id:
+        return ClaimStatus.CLAIMED  # claimed, or signed up online themselves
+    return ClaimStatus(invite.status) if invite else ClaimStatus.NOT_INVITED
+
+
+@require_POST
+@org_permission("customers.change")
+def invite(request, org_slug, pk):
+    customer = get_customer_for_org(pk)
+    try:
+        services.invite_send(customer=customer, by=request.user)
+    except services.InviteError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"An invitation to claim their account is on its way to {customer.email}.")
+    return redirect("customers:profile", org_slug=org_slug, pk=pk)
+
+
+@require_POST
+@org_permission("customers.change")
+def invite_revoke(request, org_slug, pk):
+    customer = get_customer_for_org(pk)
+    invite = get_object_or_404(ClaimInvite, customer=customer)
+    services.invite_revoke(invite=invite, by=request.user)
+    messages.success(request, "Invitation revoked: its link no longer works.")
+    return redirect("customers:profile", org_slug=org_slug, pk=pk)
+
+
+@org_permission("customers.view")
+def view_as(request, org_slug, pk):
+    """The customer's portal page, read-only, for staff helping them on the phone. Logged."""
+    customer = get_customer_for_org(pk)
+    activity_record(
+        customer=customer, by=request.user, kind=Activity.Kind.UPDATED, detail="Portal viewed by staff"
+    )
+    form = CustomerForm(instance=customer, channel=Channel.ONLINE_BOOKING, audience=Audience.CUSTOMER)
+    context = {
+        "customer": customer,
+        "form": form,
+        "section": "profile",
+        "sections": PORTAL_SECTIONS,
+        "read_only": True,
+        "dependants": GuardianLink.objects.filter(guardian=customer).select_related("dependant"),
+    }
+    return render(request, "portal/account.html", context)
+
+
+@org_permission("settings.change")
+def invite_settings(request, org_slug):
+    settings = services.invite_settings()
+    form = InviteSettingsForm(request.POST or None, instance=settings)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Invitation settings saved.")
+        return redirect("customer_settings:invites", org_slug=org_slug)
+    wording = settings
+    sample = {
+        "first_name": "Jamie",
+        "organization": request.org.name,
+        "link": request.build_absolute_uri(f"/{org_slug}/claim/…/"),
+        "expires": (timezone.localtime() + timedelta(hours=wording.expiry_hours)).strftime(
+            "%B %-d, %Y %H:%M"
+        ),
+    }
+    preview = {
+        "subject": services.fill(form["subject"].value() or "", sample),
+        "body": services.fill(form["body"].value() or "", sample),
+    }
+    return render(request, "portal/invite_settings.html", {"form": form, "preview": preview})

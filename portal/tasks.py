@@ -1,0 +1,82 @@
+import contextlib
+import smtplib
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape, linebreaks, urlize
+
+from accounts.models import Organization
+from accounts.tenancy import tenant
+from config.celery_app import app, tenant_task
+from customers.models import Customer
+from portal import services
+from portal.models import ClaimInvite
+
+
+@tenant_task()
+def claim_invite_send(*, org_id: int, invite_id: int, reminder: bool = False) -> None:
+    """Email a claim link (a fresh token each time), in the organization's words."""
+    invite = ClaimInvite.objects.select_related("customer", "organization").get(pk=invite_id)
+    if not invite.is_open:
+        return
+    token = services.invite_issue_token(invite=invite, reminder=reminder)
+    organization = invite.organization
+    path = reverse("portal:claim", kwargs={"org_slug": organization.slug, "token": token})
+    wording = services.invite_settings()
+    values = {
+        "first_name": invite.customer.first_name,
+        "organization": organization.name,
+        "link": settings.SITE_URL + path,
+        "expires": timezone.localtime(invite.expires_at, ZoneInfo(organization.time_zone)).strftime(
+            "%B %-d, %Y %H:%M"
+        ),
+    }
+    body = services.fill(wording.body, values)
+    html_values = {name: escape(value) for name, value in values.items()}
+    message = EmailMultiAlternatives(
+        subject=("Reminder: " if reminder else "") + services.fill(wording.subject, values),
+        body=body,
+        to=[invite.email],
+    )
+    message.attach_alternative(
+        urlize(linebreaks(services.fill(escape(wording.body), html_values))), "text/html"
+    )
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        services.invite_failed(invite=invite, error=str(error) or error.__class__.__name__)
+
+
+@app.task
+def claim_invites_remind() -> None:
+    """Celery beat: a reminder for each open invitation left unclaimed for the organization's N days."""
+    for organization in Organization.objects.all():
+        with tenant(organization):
+            wording = services.invite_settings()
+            if not wording.max_reminders:
+                continue
+            due = timezone.now() - timedelta(days=wording.remind_after_days)
+            for invite in ClaimInvite.objects.filter(
+                claimed_at=None,
+                revoked_at=None,
+                failed_at=None,
+                expires_at__gt=timezone.now(),
+                reminders_sent__lt=wording.max_reminders,
+            ).select_related("customer"):
+                last = invite.reminded_at or invite.sent_at
+                if last and last <= due:
+                    claim_invite_send.delay(org_id=organization.pk, invite_id=invite.pk, reminder=True)
+
+
+@tenant_task()
+def claim_link_request(*, org_id: int, email: str) -> None:
+    """Someone asked for a new claim link: send one if an unclaimed customer has this address. Runs in the
+    worker, so the page answers alike (and as fast) whether or not there is such a customer."""
+    customer = Customer.objects.filter(email_key=email.strip().lower(), user=None, archived_at=None).first()
+    if customer is not None:
+        with contextlib.suppress(services.InviteError):  # invited moments ago: that email is on its way
+            services.invite_send(customer=customer, by=None)
