@@ -4,16 +4,21 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts import services
-from accounts.models import StaffInvitation
+from accounts.models import Organization, StaffInvitation
+from accounts.tenancy import tenant
 from config.celery_app import tenant_task
 
 
-@tenant_task()
+@tenant_task(batched=True)
 def staff_invitation_send(*, org_id: int, invitation_id: int) -> None:
-    invitation = StaffInvitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
-    if not invitation.is_pending:
-        return
-    token = services.staff_invitation_issue_token(invitation=invitation)
+    """The token is committed before the email leaves, so a link that arrives always works."""
+    with tenant(Organization.objects.get(pk=org_id)):
+        invitation = StaffInvitation.objects.select_related("organization", "invited_by").get(
+            pk=invitation_id
+        )
+        if not invitation.is_pending:
+            return
+        token = services.staff_invitation_issue_token(invitation=invitation)
     path = reverse("portal:staff_join", kwargs={"org_slug": invitation.organization.slug, "token": token})
     context = {
         "invitation": invitation,

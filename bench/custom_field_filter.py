@@ -231,6 +231,7 @@ def filter_requests(
             names["Employer"]: rng.choice([*COMPANY_ENDINGS, "son", "ill", "mar", "ez L"]).lower()
         },
         "choice + yes/no + search": lambda query: choice() | {names["Newsletter"]: "true", "q": query},
+        "search only (no filter)": lambda query: {"q": query},
     }
     return {
         name: [

@@ -60,9 +60,7 @@ def invite_revoke(request, org_slug, pk):
 def view_as(request, org_slug, pk):
     """The customer's portal page, read-only, for staff helping them on the phone. Logged."""
     customer = get_customer_for_org(pk)
-    activity_record(
-        customer=customer, by=request.user, kind=Activity.Kind.UPDATED, detail="Portal viewed by staff"
-    )
+    activity_record(customer=customer, by=request.user, kind=Activity.Kind.PORTAL_VIEWED)
     form = CustomerForm(instance=customer, channel=Channel.ONLINE_BOOKING, audience=Audience.CUSTOMER)
     context = {
         "customer": customer,

@@ -17,38 +17,45 @@ from portal import services
 from portal.models import ClaimInvite
 
 
-@tenant_task()
+@tenant_task(batched=True)
 def claim_invite_send(*, org_id: int, invite_id: int, reminder: bool = False) -> None:
-    """Email a claim link (a fresh token each time), in the organization's words."""
-    invite = ClaimInvite.objects.select_related("customer", "organization").get(pk=invite_id)
-    if not invite.is_open:
-        return
-    token = services.invite_issue_token(invite=invite, reminder=reminder)
+    """Email a claim link (a fresh token each time), in the organization's words. The token is committed
+    before the email leaves, so a link that arrives always works."""
+    organization = Organization.objects.get(pk=org_id)
+    with tenant(organization):
+        invite = ClaimInvite.objects.select_related("customer").get(pk=invite_id)
+        if not invite.is_open:
+            return
+        token = services.invite_issue_token(invite=invite, reminder=reminder)
+        message = _claim_message(invite, token, reminder)
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused as error:  # a bounce; other SMTP errors are retried
+        with tenant(organization):
+            services.invite_failed(invite=invite, error=str(error.recipients) or "refused")
+
+
+def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> EmailMultiAlternatives:
     organization = invite.organization
     path = reverse("portal:claim", kwargs={"org_slug": organization.slug, "token": token})
     wording = services.invite_settings()
+    expires = timezone.localtime(invite.expires_at, ZoneInfo(organization.time_zone))
     values = {
         "first_name": invite.customer.first_name,
         "organization": organization.name,
         "link": settings.SITE_URL + path,
-        "expires": timezone.localtime(invite.expires_at, ZoneInfo(organization.time_zone)).strftime(
-            "%B %-d, %Y %H:%M"
-        ),
+        "expires": expires.strftime("%B %-d, %Y %H:%M"),
     }
-    body = services.fill(wording.body, values)
     html_values = {name: escape(value) for name, value in values.items()}
     message = EmailMultiAlternatives(
         subject=("Reminder: " if reminder else "") + services.fill(wording.subject, values),
-        body=body,
+        body=services.fill(wording.body, values),
         to=[invite.email],
     )
     message.attach_alternative(
         urlize(linebreaks(services.fill(escape(wording.body), html_values))), "text/html"
     )
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as error:
-        services.invite_failed(invite=invite, error=str(error) or error.__class__.__name__)
+    return message
 
 
 @app.task
