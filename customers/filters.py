@@ -3,10 +3,12 @@ import calendar
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from customers.fields import customer_fields
 from customers.models import TEXT_TYPES, Customer, CustomFieldValue, FieldType, Source
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
+from portal.models import ClaimInvite
 
 # Plain widgets with Bootstrap classes: the panel is drawn on every roster page, so it stays cheap.
 SELECT = forms.Select(attrs={"class": "form-select filter-input"})
@@ -44,6 +46,20 @@ class CustomerFilter(django_filters.FilterSet):
     has_email = django_filters.BooleanFilter(method="filter_has_email", label="Has email", widget=YES_NO)
     has_phone = django_filters.BooleanFilter(method="filter_has_phone", label="Has phone", widget=YES_NO)
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source", widget=SELECT)
+    claim = django_filters.ChoiceFilter(
+        choices=[
+            ("not_invited", "Not invited"),
+            ("invited", "Invited, not yet claimed"),
+            ("expired", "Invitation expired"),
+            ("failed", "Invitation bounced"),
+            ("revoked", "Invitation revoked"),
+            ("claimed", "Has an online account"),
+        ],
+        empty_label="Any",
+        label="Online account",
+        method="filter_claim",
+        widget=SELECT,
+    )
     family = django_filters.ChoiceFilter(
         choices=[
             ("guardians", "Look after someone"),
@@ -98,6 +114,23 @@ class CustomerFilter(django_filters.FilterSet):
         if value == "#":  # names not starting with a letter; comparisons stay index-friendly under RLS
             return queryset.filter(Q(last_key__lt="a") | Q(last_key__gte="{"))
         return queryset.filter(last_key__prefix=value)
+
+    def filter_claim(self, queryset, name, value):
+        if value == "claimed":
+            return queryset.exclude(user=None)
+        queryset = queryset.filter(user=None)
+        invites = ClaimInvite.objects.all()
+        unfinished = invites.filter(claimed_at=None, revoked_at=None, failed_at=None)
+        now = timezone.now()
+        by_status = {
+            "invited": unfinished.filter(expires_at__gt=now),
+            "expired": unfinished.filter(expires_at__lte=now),
+            "failed": invites.filter(claimed_at=None, revoked_at=None).exclude(failed_at=None),
+            "revoked": invites.exclude(revoked_at=None),
+        }
+        if value == "not_invited":
+            return queryset.exclude(pk__in=invites.values("customer_id"))
+        return queryset.filter(pk__in=by_status[value].values("customer_id"))
 
     def filter_family(self, queryset, name, value):
         guardians = GuardianLink.objects.values("guardian_id")

@@ -189,6 +189,7 @@ class BulkOperation(TenantModel):
     class Action(models.TextChoices):
         ARCHIVE = "archive", "Archive"
         RESTORE = "restore", "Restore"
+        INVITE = "invite", "Invite"
 
     action = models.CharField(max_length=20, choices=Action.choices)
     customer_ids = models.JSONField(default=list)

@@ -238,7 +238,11 @@ _BULK_KINDS = {
 
 
 def _bulk_apply(*, action: str, customer_ids: list[int], by) -> int:
-    """Archive or restore these customers (of the current organization), one activity event each."""
+    """Archive, restore or invite these customers (of the current organization), one activity event each."""
+    if action == BulkOperation.Action.INVITE:
+        from portal.services import invites_send
+
+        return invites_send(customer_ids=customer_ids, by=by)[0]
     still_to_change, values, kind = _BULK_KINDS[action]
     customers = list(
         Customer.objects.filter(still_to_change, pk__in=customer_ids).only("id", "first_name", "last_name")

@@ -28,6 +28,7 @@ from customers.selectors import (
 from customers.tables import CustomerTable
 from customers.tabs import PROFILE_BOXES, PROFILE_TABS
 from families.selectors import people_of
+from portal.services import invites_send
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -222,6 +223,13 @@ def bulk(request, org_slug):
     )
     if not customer_ids:
         messages.error(request, "Select customers first.")
+        return redirect(back)
+    if action == BulkOperation.Action.INVITE and len(customer_ids) <= services.BULK_INLINE_LIMIT:
+        sent, skipped = invites_send(customer_ids=customer_ids, by=request.user)
+        reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
+        messages.success(request, f"{sent} invitation{'s' if sent != 1 else ''} on the way.")
+        if reasons:
+            messages.warning(request, f"Not invited: {reasons}.")
         return redirect(back)
     result = services.customers_bulk(action=action, customer_ids=customer_ids, by=request.user)
     if isinstance(result, BulkOperation):

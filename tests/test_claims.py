@@ -328,3 +328,29 @@ def test_staff_view_the_portal_as_the_customer_and_it_is_logged(alice_client, fa
     assert "Read-only" in page and "<fieldset disabled>" in page
     with tenant(org_a):
         assert Activity.objects.filter(customer=pat, kind=Activity.Kind.PORTAL_VIEWED).exists()
+
+
+def test_bulk_invite_skips_and_reports_and_never_reaches_another_organization(alice_client, org_a, org_b):
+    with tenant(org_a):
+        ours = [customer(first_name=f"Kid{n}", email=f"kid{n}@example.com") for n in range(3)]
+        nomail = customer(first_name="Nomail")
+        claimed = customer(first_name="Claimed", email="claimed@example.com")
+        Customer.objects.filter(pk=claimed.pk).update(user=make_user("claimed@example.com"))
+    with tenant(org_b):
+        theirs = customer(first_name="Theirs", email="theirs@example.com")
+    ids = [person.pk for person in [*ours, nomail, claimed, theirs]]
+    response = alice_client.post(
+        f"/app/{org_a.slug}/customers/bulk/", {"action": "invite", "ids": ids}, follow=True
+    )
+    assert "3 invitations on the way." in response.text
+    assert "1 has no email address" in response.text and "1 already has their own login" in response.text
+    with tenant(org_a):
+        assert ClaimInvite.objects.count() == 3
+    with tenant(org_b):
+        assert not ClaimInvite.objects.exists()
+    roster = f"/app/{org_a.slug}/customers/?claim="
+    fragment = {"HX-Request": "true", "HX-Target": "results"}
+    invited = alice_client.get(roster + "invited", headers=fragment).text
+    assert "Kid0" in invited and "Nomail" not in invited and "Claimed" not in invited
+    assert "Claimed" in alice_client.get(roster + "claimed", headers=fragment).text
+    assert "Nomail" in alice_client.get(roster + "not_invited", headers=fragment).text
