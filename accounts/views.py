@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse
@@ -20,6 +22,7 @@ from accounts.forms import (
 from accounts.models import Membership, StaffInvitation
 from accounts.permissions import has_permission, org_permission
 from accounts.selectors import memberships_for_user, pending_invitation_for_token
+from accounts.tasks import password_reset_request
 
 
 def _safe_next(request) -> str | None:
@@ -184,3 +187,18 @@ def staff_join(request, org_slug, token):
             messages.success(request, f"Welcome to {request.org.name}!")
             return redirect("staff:home", org_slug=org_slug)
     return render(request, "accounts/join.html", context)
+
+
+PASSWORD_RESETS_PER_HOUR = 5
+
+
+def password_reset(request):
+    """ "Forgot password": the same answer for every address; the worker looks the address up."""
+    form = PasswordResetForm(request.POST or None)
+    if form.is_valid():
+        key = f"password-reset:{request.META.get('REMOTE_ADDR', '')}"
+        cache.add(key, 0, 3600)
+        if cache.incr(key) <= PASSWORD_RESETS_PER_HOUR:
+            password_reset_request.delay(email=form.cleaned_data["email"])
+        return render(request, "accounts/password_reset.html", {"sent": True})
+    return render(request, "accounts/password_reset.html", {"form": form})

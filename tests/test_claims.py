@@ -354,3 +354,22 @@ def test_bulk_invite_skips_and_reports_and_never_reaches_another_organization(al
     assert "Kid0" in invited and "Nomail" not in invited and "Claimed" not in invited
     assert "Claimed" in alice_client.get(roster + "claimed", headers=fragment).text
     assert "Nomail" in alice_client.get(roster + "not_invited", headers=fragment).text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forgot_password_reveals_nothing_and_resets(celery_worker, smtp_server, client):
+    make_user("forgetful@example.com")
+    known = client.post("/accounts/password/reset/", {"email": "forgetful@example.com"})
+    unknown = client.post("/accounts/password/reset/", {"email": "stranger@example.com"})
+    assert comparable(known.text) == comparable(unknown.text) and "Check your email" in known.text
+    message = smtp_server.wait_for("forgetful@example.com")
+    text = next(part for part in message.walk() if part.get_content_type() == "text/plain")
+    link = re.search(
+        r"https?://[^/\s]+(/accounts/password/reset/\S+/)", text.get_payload(decode=True).decode()
+    )
+    page = client.get(link.group(1), follow=True)
+    new = "a-brand-new-passphrase-42"
+    response = client.post(page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    assert User.objects.get(email="forgetful@example.com").check_password(new)
+    assert not [message for message in smtp_server.messages if "stranger@example.com" in message["To"]]
