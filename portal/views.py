@@ -82,7 +82,7 @@ CLAIM_REQUESTS_PER_HOUR = 5
 def _invalid_claim(request, form=None, sent=False):
     """The one page for every unusable link: it tells nothing about whether an account exists."""
     context = {"form": form or ClaimRequestForm(), "sent": sent}
-    return render(request, "portal/claim_invalid.html", context)
+    return render(request, "portal/claim_invalid.html", context, status=200 if sent else 404)
 
 
 def claim(request, org_slug, token):

@@ -56,7 +56,7 @@ def test_admin_sets_rules_and_every_form_follows(
     visitor.get_by_label("Password confirmation").fill(PASSWORD)
     visitor.get_by_role("button", name="Create account").click()
     expect(visitor).to_have_url(re.compile(rf"/{org_a.slug}/account/$"))
-    expect(visitor.get_by_role("heading")).to_contain_text("Welcome, Vera!")
+    expect(visitor.get_by_role("heading", level=1)).to_contain_text("Welcome, Vera!")
 
     page.goto(f"{live_server.url}/app/{org_a.slug}/customers/new/")
     expect(page.get_by_label("Gender")).to_be_visible()
