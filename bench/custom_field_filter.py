@@ -1,7 +1,7 @@
 """Roster filtered by custom fields on a large organization, with and without a search term.
 
-    .venv/bin/python bench/custom_field_filter.py            # 50 k customers (about a minute)
-    .venv/bin/python bench/custom_field_filter.py --full     # 500 k customers (the issue's figure)
+    .venv/bin/python bench/custom_field_filter.py            # 50 k customers (a minute or two)
+    .venv/bin/python bench/custom_field_filter.py --full     # 500 k customers: the issue's figure (~9 min)
     .venv/bin/python bench/custom_field_filter.py --explain  # + EXPLAIN ANALYZE: the slowest headline request
 
 Starts its own embedded PostgreSQL and Redis, loads customers (see roster_search.py) into one measured

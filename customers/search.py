@@ -78,13 +78,24 @@ class SearchPlan:
     query: str
     branches: list[Branch] = field(default_factory=list)
     fuzzy_branches: list[Branch] = field(default_factory=list)
+    custom_branch: Branch | None = None  # text custom field values: last, and counted apart (see below)
 
     @property
-    def condition(self) -> Q:
+    def builtin_condition(self) -> Q:
         combined = Q()
         for branch in self.branches:
             combined |= branch.condition
         return combined
+
+    @property
+    def condition(self) -> Q:
+        """Every match: what "select all matching" and exports take."""
+        custom = self.custom_branch.condition if self.custom_branch else Q()
+        return self.builtin_condition | custom if self.branches else custom
+
+    @property
+    def all_branches(self) -> list[Branch]:
+        return self.branches + ([self.custom_branch] if self.custom_branch else [])
 
 
 def _name_branches(tokens: list[str]) -> list[Branch]:
@@ -174,7 +185,7 @@ def plan(raw_query: str, custom_fields: list[int] = ()) -> SearchPlan:
         search.branches = _name_branches(tokens)
         search.fuzzy_branches = _fuzzy_branches(tokens)
     if custom_fields and len(query) >= 2:
-        search.branches.append(_custom_field_branch(query, custom_fields))
+        search.custom_branch = _custom_field_branch(query, custom_fields)
     return search
 
 
@@ -206,14 +217,31 @@ def capped_count(queryset: QuerySet) -> tuple[int, bool]:
     return min(count, COUNT_CAP), count > COUNT_CAP
 
 
+def capped_match_count(queryset: QuerySet, search: SearchPlan) -> tuple[int, bool]:
+    """How many customers match, up to COUNT_CAP. Built-in and custom-field matches are counted apart and
+    merged: an OR with the custom-field subquery makes PostgreSQL expect half the roster to match and scan
+    it all, where each part alone is an index range that stops at the cap."""
+    if search.custom_branch is None:
+        return capped_count(queryset.filter(search.condition))
+    parts = (
+        [search.builtin_condition, search.custom_branch.condition]
+        if search.branches
+        else [search.custom_branch.condition]
+    )
+    ids = set()
+    for condition in parts:
+        ids.update(queryset.filter(condition).order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+    return min(len(ids), COUNT_CAP), len(ids) > COUNT_CAP
+
+
 def search_page(
     queryset: QuerySet, raw_query: str, *, offset: int, limit: int, custom_fields: list[int] = ()
 ) -> SearchPage:
     """A page of customers matching `raw_query` within `queryset`, best matches first."""
     search = plan(raw_query, custom_fields)
-    rows, has_next = _collect(queryset, search.branches, offset, limit)
+    rows, has_next = _collect(queryset, search.all_branches, offset, limit)
     if rows or offset:
-        total, capped = capped_count(queryset.filter(search.condition))
+        total, capped = capped_match_count(queryset, search)
         return SearchPage(rows, max(total, len(rows)), capped, has_next)
     rows, has_next = _collect(queryset, search.fuzzy_branches, 0, limit)
     return SearchPage(rows, len(rows), False, has_next, close_matches=bool(rows))

@@ -15,7 +15,7 @@ from customers.exports import export_response
 from customers.fields import customer_fields, grouped
 from customers.forms import CustomerForm
 from customers.models import Activity, BulkOperation, Customer
-from customers.search import SearchPage, capped_count, plan, search_page
+from customers.search import SearchPage, capped_count, capped_match_count, plan, search_page
 from customers.selectors import (
     ROSTER_ORDER,
     birthday_banner,
@@ -55,9 +55,12 @@ def roster(request, org_slug):
         )
     else:
         if query:
-            queryset = queryset.filter(plan(query, searchable_fields(audience)).condition)
+            search = plan(query, searchable_fields(audience))
+            total, capped = capped_match_count(queryset, search)
+            queryset = queryset.filter(search.condition)
+        else:
+            total, capped = capped_count(queryset)
         rows = list(queryset.order_by(*(sort_order or ROSTER_ORDER))[offset : offset + page_size + 1])
-        total, capped = capped_count(queryset)
         page = SearchPage(rows[:page_size], total, capped, len(rows) > page_size)
 
     table = CustomerTable(page.rows, order_by=sort if sort_order else None)

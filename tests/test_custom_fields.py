@@ -13,6 +13,7 @@ from customers.models import (
     STAFF_AUDIENCES,
     Activity,
     Audience,
+    Customer,
     CustomField,
     CustomFieldOption,
     CustomFieldValue,
@@ -388,4 +389,20 @@ def test_roster_filters_by_each_type_combined_with_search(alice_client, org_a, f
     assert names(f"{waiver}=false") == {"Bo Smith"}
     assert names(f"{fields['allergies'].name}=nut") == {"Ann Smith"}
     assert names("q=pollen") == {"Cy Jones"}  # search looks in text fields too
+    both = alice_client.get(
+        f"/app/{org_a.slug}/customers/?q=smith", headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+    assert "of 2 matching" in both.text  # counted apart, built-in and custom-field matches add up once each
+    with tenant(org_a):
+        services.customer_update(
+            customer=Customer.objects.get(first_name="Cy"),
+            data={fields["allergies"].name: "Smith's pollen"},
+            by=None,
+        )
+    assert (
+        "of 3 matching"
+        in alice_client.get(
+            f"/app/{org_a.slug}/customers/?q=smith", headers={"HX-Request": "true", "HX-Target": "results"}
+        ).text
+    )
     assert names(f"{size}=banana") == set()  # not an option: nothing, not everyone
