@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponse
@@ -21,6 +20,7 @@ from accounts.forms import (
 )
 from accounts.models import Membership, StaffInvitation
 from accounts.permissions import has_permission, org_permission
+from accounts.ratelimit import over_limit
 from accounts.selectors import memberships_for_user, pending_invitation_for_token
 from accounts.tasks import password_reset_request
 
@@ -196,9 +196,7 @@ def password_reset(request):
     """ "Forgot password": the same answer for every address; the worker looks the address up."""
     form = PasswordResetForm(request.POST or None)
     if form.is_valid():
-        key = f"password-reset:{request.META.get('REMOTE_ADDR', '')}"
-        cache.add(key, 0, 3600)
-        if cache.incr(key) <= PASSWORD_RESETS_PER_HOUR:
+        if not over_limit(request, "password-reset", limit=PASSWORD_RESETS_PER_HOUR, seconds=3600):
             password_reset_request.delay(email=form.cleaned_data["email"])
         return render(request, "accounts/password_reset.html", {"sent": True})
     return render(request, "accounts/password_reset.html", {"form": form})

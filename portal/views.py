@@ -6,13 +6,13 @@ import copy
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.ratelimit import over_limit
 from accounts.tenancy import as_user
 from customers import services
 from customers.forms import CustomerForm, CustomerSignupForm, IntakeCustomerForm
@@ -48,17 +48,11 @@ INTAKE_LIMIT = 5  # submissions per visitor address and form every INTAKE_WINDOW
 INTAKE_WINDOW = 600
 
 
-def _over_limit(request, intake: IntakeForm) -> bool:
-    key = f"intake-rate:{intake.pk}:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, INTAKE_WINDOW)
-    return cache.incr(key) > INTAKE_LIMIT
-
-
 def intake_form(request, org_slug, form_slug):
     intake = get_object_or_404(IntakeForm, slug=form_slug, is_open=True)
     form = IntakeCustomerForm(request.POST or None, intake=intake)
     if request.method == "POST":
-        if _over_limit(request, intake):
+        if over_limit(request, f"intake:{intake.pk}", limit=INTAKE_LIMIT, seconds=INTAKE_WINDOW):
             context = {"intake": intake, "form": form, "limited": True}
             return render(request, "portal/intake_form.html", context, status=429)
         if form.is_valid():
@@ -124,9 +118,7 @@ def claim_request(request, org_slug):
     form = ClaimRequestForm(request.POST)
     if not form.is_valid():
         return _invalid_claim(request, form)
-    key = f"claim-request:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, 3600)
-    if cache.incr(key) <= CLAIM_REQUESTS_PER_HOUR:
+    if not over_limit(request, "claim-request", limit=CLAIM_REQUESTS_PER_HOUR, seconds=3600):
         claim_link_request.delay_on_commit(org_id=request.org.pk, email=form.cleaned_data["email"])
     return _invalid_claim(request, sent=True)
 
