@@ -30,4 +30,4 @@ test: install lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: install
-	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(PY) "$$script" --full || exit 1; done
+	@for script in bench/[!_]*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(PY) "$$script" --full || exit 1; done

@@ -13,22 +13,14 @@ one choice field + one date range + a search term typed as staff type it.
 """
 
 import argparse
-import os
 import random
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from contextlib import ExitStack
 from datetime import date, timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
-from roster_search import BASE_DIR, as_you_type_queries, load, percentile
-
-from config.services import local_services, start_postgres
+from _harness import bench_environment
+from roster_search import as_you_type_queries, load, percentile
 
 # (label, type, share of customers with a value, options): the fields of a membership business's roster.
 FIELDS = [
@@ -300,30 +292,13 @@ def main() -> None:
     total = size + size // 10
     run_started = time.perf_counter()
 
-    run_dir = Path(tempfile.mkdtemp(prefix="custom-field-bench-"))
-    with ExitStack() as stack:
-        stack.callback(shutil.rmtree, run_dir, ignore_errors=True)  # runs last, once the servers stopped
-        for name in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL"):
-            os.environ.pop(name, None)
-        os.environ.update(stack.enter_context(local_services(run_dir)))
-        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-        os.environ["DEBUG"] = "false"
-        owner_env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_OWNER_URL"]}
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, env=owner_env, check=True
-        )
-
-        import django
-
-        django.setup()
-        from django.conf import settings
+    with bench_environment("custom-field-bench-") as superuser_url:
         from django.test import Client
 
         from accounts import services as account_services
         from accounts.tenancy import tenant
         from customers.models import Customer
 
-        settings.ALLOWED_HOSTS = ["*"]
         rng = random.Random(11)
         owner = account_services.user_signup(email="bench@roster.example", password="bench-password-123")
         big, other = (
@@ -332,8 +307,6 @@ def main() -> None:
             )
             for n in range(2)
         )
-        postgres, _ = start_postgres(run_dir / "pg")  # the running server: COPY as its superuser (bench only)
-        superuser_url = postgres.url("postgres")
         load(superuser_url, total, (size - 0.5) / total, [big.pk, other.pk], rng)
         with tenant(big):
             fields = {field.label: field for field in define_fields()}

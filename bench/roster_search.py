@@ -10,21 +10,12 @@ security in force): 200 as-you-type queries through the roster's search (`search
 
 import argparse
 import itertools
-import os
 import random
 import statistics
 import string
-import subprocess
-import sys
-import tempfile
 import time
-from contextlib import ExitStack
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-
-from config.services import local_services, start_postgres  # noqa: E402
+from _harness import bench_environment
 
 COLUMNS = (
     "organization_id first_name last_name email phone phone_digits birthday gender address_line1 "
@@ -167,22 +158,7 @@ def main() -> None:
     options = parser.parse_args()
     total = 1_000_000 if options.full else options.size
 
-    run_dir = Path(tempfile.mkdtemp(prefix="roster-bench-"))
-    with ExitStack() as stack:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ.pop("REDIS_URL", None)
-        os.environ.update(stack.enter_context(local_services(run_dir)))
-        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-        os.environ["DEBUG"] = "false"
-        owner_env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_OWNER_URL"]}
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v0"], cwd=BASE_DIR, env=owner_env, check=True
-        )
-
-        import django
-
-        django.setup()
-        from django.conf import settings
+    with bench_environment("roster-bench-") as superuser_url:
         from django.db.models import Q
         from django.test import Client
 
@@ -191,7 +167,6 @@ def main() -> None:
         from customers.models import Customer
         from customers.search import search_page
 
-        settings.ALLOWED_HOSTS = ["*"]
         rng = random.Random(7)
         owner = account_services.user_signup(email="bench@roster.example", password="bench-password-123")
         organizations = [
@@ -200,8 +175,7 @@ def main() -> None:
             )
             for n in range(50)
         ]
-        postgres, _ = start_postgres(run_dir / "pg")  # the running server: COPY as its superuser (bench only)
-        load(postgres.url("postgres"), total, 0.5, [org.pk for org in organizations], rng)
+        load(superuser_url, total, 0.5, [org.pk for org in organizations], rng)
 
         big = organizations[0]
         with tenant(big):
