@@ -79,6 +79,7 @@ class SearchPlan:
     branches: list[Branch] = field(default_factory=list)
     fuzzy_branches: list[Branch] = field(default_factory=list)
     custom_branch: Branch | None = None  # text custom field values: last, and counted apart (see below)
+    custom_values: QuerySet | None = None  # the custom branch's customer ids
 
     @property
     def builtin_condition(self) -> Q:
@@ -89,9 +90,16 @@ class SearchPlan:
 
     @property
     def condition(self) -> Q:
-        """Every match: what "select all matching" and exports take."""
-        custom = self.custom_branch.condition if self.custom_branch else Q()
-        return self.builtin_condition | custom if self.branches else custom
+        """Every match: what sorted search, "select all matching" and exports take. With custom fields, the
+        ids of both kinds of match in one UNION (an OR with the custom-field subquery scans the roster)."""
+        if self.custom_values is None:
+            return self.builtin_condition
+        if not self.branches:
+            return Q(pk__in=self.custom_values)
+        from customers.models import Customer
+
+        builtin_ids = Customer.objects.filter(self.builtin_condition).values("pk")
+        return Q(pk__in=builtin_ids.union(self.custom_values))
 
     @property
     def all_branches(self) -> list[Branch]:
@@ -156,12 +164,13 @@ def _email_branches(query: str) -> list[Branch]:
     ]
 
 
-def _custom_field_branch(text: str, field_ids: list[int]) -> Branch:
-    """Customers with a text custom field (of these) starting with `text`."""
+def _custom_field_values(text: str, field_ids: list[int]) -> QuerySet:
+    """Ids of customers with a text custom field (of these) starting with `text`."""
     from customers.models import CustomFieldValue
 
-    values = CustomFieldValue.objects.filter(key__prefix=text[:100], field_id__in=field_ids)
-    return Branch(Q(pk__in=values.values("customer_id")))
+    return CustomFieldValue.objects.filter(key__prefix=text[:100], field_id__in=field_ids).values(
+        "customer_id"
+    )
 
 
 def plan(raw_query: str, custom_fields: list[int] = ()) -> SearchPlan:
@@ -185,7 +194,8 @@ def plan(raw_query: str, custom_fields: list[int] = ()) -> SearchPlan:
         search.branches = _name_branches(tokens)
         search.fuzzy_branches = _fuzzy_branches(tokens)
     if custom_fields and len(query) >= 2:
-        search.custom_branch = _custom_field_branch(query, custom_fields)
+        search.custom_values = _custom_field_values(query, custom_fields)
+        search.custom_branch = Branch(Q(pk__in=search.custom_values))
     return search
 
 

@@ -399,10 +399,16 @@ def test_roster_filters_by_each_type_combined_with_search(alice_client, org_a, f
             data={fields["allergies"].name: "Smith's pollen"},
             by=None,
         )
-    assert (
-        "of 3 matching"
-        in alice_client.get(
-            f"/app/{org_a.slug}/customers/?q=smith", headers={"HX-Request": "true", "HX-Target": "results"}
-        ).text
+    fragment = {"HX-Request": "true", "HX-Target": "results"}
+    assert "of 3 matching" in alice_client.get(f"/app/{org_a.slug}/customers/?q=smith", headers=fragment).text
+    by_email = alice_client.get(f"/app/{org_a.slug}/customers/?q=smith&sort=email", headers=fragment).text
+    assert "of 3 matching" in by_email and all(
+        name in by_email for name in ("Smith, Ann", "Smith, Bo", "Jones, Cy")
     )
+    export = alice_client.post(
+        f"/app/{org_a.slug}/customers/export.csv", {"all_matching": "1", "query": "q=smith"}
+    )
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    exported = [row[0] for row in rows[1:]]
+    assert exported == ["Cy", "Ann", "Bo"]  # "all matching" takes the custom-field matches too
     assert names(f"{size}=banana") == set()  # not an option: nothing, not everyone
