@@ -17,7 +17,7 @@ class CustomerTable(tables.Table):
     email = tables.Column(order_by=("email_key", "id"))
     phone = tables.Column(order_by=("phone_digits", "id"), attrs=NOWRAP)
     birthday = tables.Column(verbose_name="Birthday / age", order_by=("birthday", "id"), attrs=NOWRAP)
-    tags = tables.Column(empty_values=(), orderable=False, verbose_name="Tags")
+    account = tables.Column(empty_values=(), orderable=False, verbose_name="Account")
     created_at = tables.Column(verbose_name="Created", order_by=("created_at", "id"), attrs=NOWRAP)
     last_activity_at = tables.Column(
         verbose_name="Last activity", order_by=("last_activity_at", "id"), attrs=NOWRAP
@@ -25,7 +25,16 @@ class CustomerTable(tables.Table):
 
     class Meta:
         model = Customer
-        fields = ("select", "name", "email", "phone", "birthday", "tags", "created_at", "last_activity_at")
+        fields = (
+            "select",
+            "name",
+            "email",
+            "phone",
+            "birthday",
+            "account",
+            "created_at",
+            "last_activity_at",
+        )
         template_name = "customers/roster_table.html"
         attrs = {
             "class": "table table-hover align-middle roster-table mb-0",

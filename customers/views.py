@@ -28,6 +28,7 @@ from customers.selectors import (
 from customers.tables import CustomerTable
 from customers.tabs import PROFILE_BOXES, PROFILE_TABS
 from families.selectors import people_of
+from portal.selectors import with_claim_status
 from portal.services import invites_send
 
 PAGE_SIZES = (25, 50, 100)
@@ -63,7 +64,7 @@ def roster(request, org_slug):
         rows = list(queryset.order_by(*(sort_order or ROSTER_ORDER))[offset : offset + page_size + 1])
         page = SearchPage(rows[:page_size], total, capped, len(rows) > page_size)
 
-    table = CustomerTable(page.rows, order_by=sort if sort_order else None)
+    table = CustomerTable(with_claim_status(page.rows), order_by=sort if sort_order else None)
     context = {
         "filter": customer_filter,
         "table": table,

@@ -17,20 +17,15 @@ from customers.services import activity_record
 from families.models import GuardianLink
 from portal import services
 from portal.forms import InviteSettingsForm
-from portal.models import ClaimInvite, ClaimStatus
+from portal.models import ClaimInvite
 from portal.navigation import PORTAL_SECTIONS
+from portal.selectors import claim_status
 
 
 def account_box(request, customer) -> dict:
     """The profile's Online account box: claim status and what staff can do about it."""
     invite = ClaimInvite.objects.filter(customer=customer).first()
     return {"customer": customer, "invite": invite, "status": claim_status(customer, invite)}
-
-
-def claim_status(customer, invite: ClaimInvite | None) -> ClaimStatus:
-    if customer.user_id:
-        return ClaimStatus.CLAIMED  # claimed, or signed up online themselves
-    return ClaimStatus(invite.status) if invite else ClaimStatus.NOT_INVITED
 
 
 @require_POST

@@ -352,6 +352,7 @@ def test_bulk_invite_skips_and_reports_and_never_reaches_another_organization(al
     fragment = {"HX-Request": "true", "HX-Target": "results"}
     invited = alice_client.get(roster + "invited", headers=fragment).text
     assert "Kid0" in invited and "Nomail" not in invited and "Claimed" not in invited
+    assert invited.count('claim-badge text-bg-info">Sending<') == 3  # the roster's Online account column
     assert "Claimed" in alice_client.get(roster + "claimed", headers=fragment).text
     assert "Nomail" in alice_client.get(roster + "not_invited", headers=fragment).text
 

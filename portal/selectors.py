@@ -1,0 +1,17 @@
+"""Reads of customer accounts that the staff side shares: the claim status of one customer or a page."""
+
+from portal.models import ClaimInvite, ClaimStatus
+
+
+def claim_status(customer, invite: ClaimInvite | None) -> ClaimStatus:
+    if customer.user_id:
+        return ClaimStatus.CLAIMED  # claimed, or signed up online themselves
+    return ClaimStatus(invite.status) if invite else ClaimStatus.NOT_INVITED
+
+
+def with_claim_status(customers: list) -> list:
+    """Set `customer.claim_status` on a page of customers, in one query."""
+    invites = {invite.customer_id: invite for invite in ClaimInvite.objects.filter(customer__in=customers)}
+    for customer in customers:
+        customer.claim_status = claim_status(customer, invites.get(customer.pk))
+    return customers
