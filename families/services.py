@@ -81,11 +81,11 @@ def link_update(
     if before == (relationship, is_primary, sorted(permissions)):
         return False
     link.save(update_fields=["relationship", "is_primary", "permissions"])
-    chips = ", ".join(link.permission_labels()) or "none"
-    detail = f"Guardian link with {{}} changed: {Relationship(relationship).label.lower()}"
-    detail += f"{', primary' if is_primary else ''}; may: {chips}"
-    _record(link.dependant, by, detail.format(link.guardian.full_name))
-    _record(link.guardian, by, detail.format(link.dependant.full_name))
+    primary = ", primary" if is_primary else ""
+    may = ", ".join(link.permission_labels()) or "none"
+    change = f"{Relationship(relationship).label.lower()}{primary}; may: {may}"
+    _record(link.dependant, by, f"Guardian link with {link.guardian.full_name} changed: {change}")
+    _record(link.guardian, by, f"Guardian link with {link.dependant.full_name} changed: {change}")
     return True
 
 

@@ -1,3 +1,5 @@
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -110,11 +112,12 @@ def person_search(request, org_slug, pk):
 @org_permission("families.change")
 def link_edit(request, org_slug, pk):
     link = get_object_or_404(GuardianLink.objects.select_related("guardian", "dependant"), pk=pk)
-    form = LinkEditForm(request.POST or None, instance=link)
+    # The form validates a copy, so the service still sees the link as it was.
+    form = LinkEditForm(request.POST or None, instance=copy.copy(link))
     if form.is_valid():
         data = form.cleaned_data
         changed = services.link_update(
-            link=GuardianLink.objects.select_related("guardian", "dependant").get(pk=pk),
+            link=link,
             relationship=data["relationship"],
             is_primary=data["is_primary"],
             permissions=data["permissions"],

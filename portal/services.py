@@ -46,7 +46,7 @@ def _eligibility(customer: Customer) -> str | None:
 
 
 @transaction.atomic
-def invite_send(*, customer: Customer, by, bulk: bool = False) -> ClaimInvite:
+def invite_send(*, customer: Customer, by) -> ClaimInvite:
     """Invite a customer to claim their account, or send them a fresh link. The email goes out from a
     worker once this commits; earlier links stop working."""
     from portal.tasks import claim_invite_send
@@ -56,8 +56,6 @@ def invite_send(*, customer: Customer, by, bulk: bool = False) -> ClaimInvite:
     now = timezone.now()
     invite = ClaimInvite.objects.select_for_update().filter(customer=customer).first()
     if invite and invite.is_open and invite.sent_at and now - invite.sent_at < RESEND_COOLDOWN:
-        if bulk:
-            raise InviteError(f"{customer.full_name} was invited minutes ago.")
         minutes = int((RESEND_COOLDOWN - (now - invite.sent_at)).total_seconds() // 60) + 1
         raise InviteError(f"An invitation went out moments ago: you can resend in {minutes} min.")
     resend = invite is not None
@@ -77,12 +75,15 @@ def invites_send(*, customer_ids: list[int], by) -> tuple[int, dict[str, int]]:
     """Invite many; returns (sent, {reason skipped: count}). Each invitation commits on its own."""
     sent, skipped = 0, {}
     for customer in Customer.objects.filter(pk__in=customer_ids).order_by("pk"):
-        try:
-            invite_send(customer=customer, by=by, bulk=True)
-            sent += 1
-        except InviteError as error:
-            reason = str(error).removeprefix(customer.full_name).strip(" .")
-            skipped[reason] = skipped.get(reason, 0) + 1
+        reason = _eligibility(customer)
+        if reason is None:
+            try:
+                invite_send(customer=customer, by=by)
+                sent += 1
+                continue
+            except InviteError:
+                reason = "was invited minutes ago"
+        skipped[reason] = skipped.get(reason, 0) + 1
     return sent, skipped
 
 

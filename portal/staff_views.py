@@ -14,7 +14,6 @@ from customers.models import Activity, Audience
 from customers.rules import Channel
 from customers.selectors import get_customer_for_org
 from customers.services import activity_record
-from families.models import GuardianLink
 from portal import services
 from portal.forms import InviteSettingsForm
 from portal.models import ClaimInvite
@@ -63,7 +62,6 @@ def view_as(request, org_slug, pk):
         "section": "profile",
         "sections": PORTAL_SECTIONS,
         "read_only": True,
-        "dependants": GuardianLink.objects.filter(guardian=customer).select_related("dependant"),
     }
     return render(request, "portal/account.html", context)
 
