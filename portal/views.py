@@ -179,7 +179,7 @@ def family(request, org_slug):
             guardian=customer,
             data=form.cleaned_data,
             relationship=Relationship.PARENT,
-            is_primary=not GuardianLink.objects.filter(guardian=customer).exists(),
+            is_primary=True,  # a new child: the parent adding them is their first guardian
             by=request.user,
         )
         messages.success(request, f"{child.first_name} is added to your family.")
