@@ -14,6 +14,8 @@ ADMIN_PERMISSIONS = STAFF_PERMISSIONS | {
     "settings.change",
     "staff.view",
     "staff.invite",
+    "tags.create",
+    "reports.view",
 }
 OWNER_PERMISSIONS = ADMIN_PERMISSIONS | {"organization.change", "staff.manage_owners"}
 

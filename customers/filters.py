@@ -1,4 +1,5 @@
 import calendar
+from collections.abc import Callable
 
 import django_filters
 from django import forms
@@ -20,6 +21,10 @@ NUMBER_RANGE = django_filters.widgets.RangeWidget(
     attrs={"type": "number", "step": "any", "class": "form-control filter-input"}
 )
 LETTERS = [(letter, letter.upper()) for letter in "abcdefghijklmnopqrstuvwxyz"] + [("#", "#")]
+
+# Filters other areas add to the panel (tags, metrics), each from its AppConfig.ready():
+# a callable taking the viewer's role and returning {name: filter}, drawn after the built-in ones.
+ROSTER_FILTERS: list[Callable[[str], dict[str, django_filters.Filter]]] = []
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -86,6 +91,8 @@ class CustomerFilter(django_filters.FilterSet):
                 widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input filter-input"}),
                 method=self.filter_affiliation,
             )
+        for extra in ROSTER_FILTERS:
+            self.filters.update(extra(audience))
         for field in customer_fields(audience):
             if field.custom:
                 self.filters[field.name] = _custom_filter(field)

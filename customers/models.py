@@ -163,6 +163,9 @@ class Activity(TenantModel):
         INVITE = "invite", "Account invite"
         CLAIMED = "claimed", "Claimed their account"
         PORTAL_VIEWED = "portal_viewed", "Portal viewed by staff"
+        NOTE = "note", "Note"
+        TAGS = "tags", "Tags"
+        METRIC = "metric", "Metric"
 
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="activities")
     customer_label = models.CharField(max_length=250, help_text="Who it was about, kept after a deletion.")

@@ -143,22 +143,60 @@ def profile(request, org_slug, pk):
     return _profile(request, customer, "info", {"field_groups": grouped(fields, lambda item: item[0].group)})
 
 
+# The Activity Log's kind filter: ?kind=<key> shows these kinds of event.
+ACTIVITY_GROUPS = {
+    "profile": ("Profile changes", ["created", "updated", "archived", "restored", "form"]),
+    "notes": ("Notes", ["note"]),
+    "tags": ("Tags", ["tags"]),
+    "metrics": ("Metrics", ["metric"]),
+    "family": ("Family", ["family", "affiliation"]),
+    "account": ("Online account", ["invite", "claimed", "portal_viewed"]),
+}
+
+
+def visible_events(request, customer: Customer):
+    """The customer's activity this viewer may see; extended by areas whose events carry restricted text."""
+    events = Activity.objects.filter(customer=customer)
+    for restrict in ACTIVITY_RESTRICTIONS:
+        events = restrict(request, events)
+    return events
+
+
+# Callables (request, events) → events, e.g. notes drop the events of notes the viewer may not read.
+ACTIVITY_RESTRICTIONS = []
+
+
 @org_permission("customers.view")
 def activity(request, org_slug, pk):
     customer = get_customer_for_org(pk)
-    events = Activity.objects.filter(customer=customer).select_related("actor").order_by("-created_at", "-id")
+    events = visible_events(request, customer)
+    kind = request.GET.get("kind", "")
+    if kind in ACTIVITY_GROUPS:
+        events = events.filter(kind__in=ACTIVITY_GROUPS[kind][1])
+    events = events.select_related("actor").order_by("-created_at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
-    # Changes to a field this role may not see are left out, as the field is everywhere else.
-    fields = customer_fields(request.membership.role, include_retired=True)
-    order = {field.name: index for index, field in enumerate(fields)}
+    # Changes to a field this role may not see are left out, as the field is everywhere else. Changes of
+    # what is not a field (a note, tags, a metric) are stored under their label.
+    fields = customer_fields(include_retired=True)
+    visible = customer_fields(request.membership.role, include_retired=True)
+    order = {field.name: index for index, field in enumerate(visible)}
     labels = {field.name: field.label for field in fields}
     for event in page:
-        changes = sorted(
-            ((name, values) for name, values in event.changes.items() if name in order),
-            key=lambda item: order[item[0]],
-        )
-        event.change_rows = [(labels[name], *values) for name, values in changes]
-    return _profile(request, customer, "activity", {"events": page})
+        rows = [(name, values) for name, values in event.changes.items() if name in order]
+        rows.sort(key=lambda item: order[item[0]])
+        event.change_rows = [(labels[name], *values) for name, values in rows] + [
+            (name, *values) for name, values in event.changes.items() if name not in labels
+        ]
+    return _profile(
+        request,
+        customer,
+        "activity",
+        {
+            "events": page,
+            "kind": kind,
+            "kinds": [(key, label) for key, (label, _) in ACTIVITY_GROUPS.items()],
+        },
+    )
 
 
 @org_permission("customers.change")
