@@ -15,6 +15,7 @@ ADMIN_PERMISSIONS = STAFF_PERMISSIONS | {
     "staff.view",
     "staff.invite",
     "tags.create",
+    "notes.manage",
     "reports.view",
 }
 OWNER_PERMISSIONS = ADMIN_PERMISSIONS | {"organization.change", "staff.manage_owners"}

@@ -133,3 +133,15 @@ def tenant_rls(table: str) -> migrations.RunSQL:
             f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY',
         ],
     )
+
+
+def same_organization(table: str, column: str, target: str = "customers_customer") -> migrations.RunSQL:
+    """Migration operation: a composite foreign key (organization_id, column) → target (organization_id, id),
+    so a row can never point at another organization's row (plain foreign key checks bypass row security).
+    The target needs a unique constraint on (organization, id)."""
+    name = f"{table}_{column}_same_org"
+    return migrations.RunSQL(
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY (organization_id, "{column}")'
+        f' REFERENCES "{target}" (organization_id, id) ON DELETE CASCADE',
+        f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"',
+    )

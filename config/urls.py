@@ -7,6 +7,7 @@ from portal.urls import urlpatterns as portal_urlpatterns
 
 staff_area = [
     path("", include((staff_urlpatterns, "staff"))),
+    path("settings/tags/", include("tags.urls")),
     path("settings/", include("customers.settings_urls")),
     path("customers/", include("customers.urls")),
     path("families/", include("families.urls")),

@@ -20,10 +20,11 @@ CHUNK = 2000
 
 @dataclass(frozen=True)
 class ExportColumn:
-    """A column another area adds to exports: `values(customer_ids)` → {customer_id: text}, per chunk."""
+    """A column another area adds to exports: `values(customer_ids, membership)` → {customer_id: text}, per
+    chunk, holding only what that staff member may see."""
 
     header: str
-    values: Callable[[list[int]], dict[int, str]]
+    values: Callable[[list[int], object], dict[int, str]]
 
 
 EXPORT_COLUMNS: list[ExportColumn] = []
@@ -59,34 +60,34 @@ class _Echo:
         return value
 
 
-def _customers(queryset):
+def _customers(queryset, membership):
     """The customers with their custom field values and extra columns, read a chunk at a time."""
     for chunk in itertools.batched(queryset.iterator(chunk_size=CHUNK), CHUNK):
         load_custom_data(chunk)
         ids = [customer.pk for customer in chunk]
-        extra = [column.values(ids) for column in EXPORT_COLUMNS]
+        extra = [column.values(ids, membership) for column in EXPORT_COLUMNS]
         for customer in chunk:
             customer.export_extra = extra
         yield from chunk
 
 
-def _csv_lines(organization, queryset, audience: str):
+def _csv_lines(organization, queryset, membership):
     # Runs while the response streams, after the request's tenant transaction has ended: enter it again.
     writer = csv.writer(_Echo())
     with tenant(organization), timezone.override(organization.time_zone):
-        fields = customer_fields(audience)
+        fields = customer_fields(membership.role)
         yield "\ufeff" + writer.writerow(_header(fields))  # BOM: Excel opens UTF-8 correctly
-        for customer in _customers(queryset):
+        for customer in _customers(queryset, membership):
             yield writer.writerow(_row(fields, customer))
 
 
-def export_response(organization, queryset, file_format: str, *, audience: str):
-    """The roster as a file, with one column per field `audience` (a staff role) may see."""
+def export_response(organization, queryset, file_format: str, *, membership):
+    """The roster as a file, with one column per field this staff member's role may see."""
     stamp = timezone.localdate().isoformat()
     filename = f"{organization.slug}-customers-{stamp}.{file_format}"
     if file_format == "csv":
         response = StreamingHttpResponse(
-            _csv_lines(organization, queryset, audience), content_type="text/csv; charset=utf-8"
+            _csv_lines(organization, queryset, membership), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
@@ -95,9 +96,9 @@ def export_response(organization, queryset, file_format: str, *, audience: str):
         os.close(handle)
         workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False})
         sheet = workbook.add_worksheet("Customers")
-        fields = customer_fields(audience)
+        fields = customer_fields(membership.role)
         sheet.write_row(0, 0, _header(fields), workbook.add_format({"bold": True}))
-        for number, customer in enumerate(_customers(queryset), start=1):
+        for number, customer in enumerate(_customers(queryset, membership), start=1):
             sheet.write_row(number, 0, _row(fields, customer))
         workbook.close()
         stream = open(path, "rb")  # noqa: SIM115 - FileResponse closes it

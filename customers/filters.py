@@ -92,7 +92,9 @@ class CustomerFilter(django_filters.FilterSet):
                 method=self.filter_affiliation,
             )
         for extra in ROSTER_FILTERS:
-            self.filters.update(extra(audience))
+            for name, item in extra(audience).items():
+                item.model, item.parent = Customer, self
+                self.filters[name] = item
         for field in customer_fields(audience):
             if field.custom:
                 self.filters[field.name] = _custom_filter(field)

@@ -175,6 +175,14 @@ class Activity(TenantModel):
     )
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
     detail = models.CharField(max_length=200, blank=True, help_text="Where it came from, e.g. which form.")
+    note = models.ForeignKey(
+        "notes.Note",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The note an event is about: shown only to those who may read that note.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -186,6 +194,16 @@ class Activity(TenantModel):
         return f"{self.get_kind_display()} {self.customer_label}"
 
 
+# How the roster reports a finished bulk action: "3 customers tagged".
+BULK_DONE = {
+    "archive": "archived",
+    "restore": "restored",
+    "invite": "invited",
+    "add_tag": "tagged",
+    "remove_tag": "untagged",
+}
+
+
 class BulkOperation(TenantModel):
     """A bulk action on many customers, run by a worker; the roster polls it for progress."""
 
@@ -193,8 +211,11 @@ class BulkOperation(TenantModel):
         ARCHIVE = "archive", "Archive"
         RESTORE = "restore", "Restore"
         INVITE = "invite", "Invite"
+        ADD_TAG = "add_tag", "Add tag"
+        REMOVE_TAG = "remove_tag", "Remove tag"
 
     action = models.CharField(max_length=20, choices=Action.choices)
+    params = models.JSONField(default=dict, blank=True, help_text='What the action needs, e.g. {"tag": 7}.')
     customer_ids = models.JSONField(default=list)
     total = models.PositiveIntegerField()
     done = models.PositiveIntegerField(default=0)
@@ -206,6 +227,10 @@ class BulkOperation(TenantModel):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.total}"
+
+    @property
+    def past_tense(self) -> str:
+        return BULK_DONE[self.action]
 
     @property
     def percent(self) -> int:
@@ -417,3 +442,23 @@ class IntakeForm(TenantModel):
 
     def __str__(self):
         return self.title
+
+
+class Segment(TenantModel):
+    """A saved roster view: its search, A–Z letter and filters as a query string (the conditions, not the
+    customers, so it stays right as the roster changes). Shared with the team or kept private."""
+
+    name = models.CharField(max_length=80)
+    query = models.TextField(help_text="The roster's query string, e.g. q=smith&tag=3&tag_mode=all.")
+    shared = models.BooleanField("share with the team", default=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("organization", "owner", Lower("name"), name="segment_name_unique")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -11,11 +11,16 @@ away (btree lookups, no scan).
 import re
 import string
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import phonenumbers
 from django.conf import settings
 from django.db.models import Q, QuerySet
+
+# Besides the customer's own fields, search looks in other text about them (custom field values, notes): each
+# such source maps the normalized query to the ids of the customers it matches, as an index range.
+SearchSource = Callable[[str], QuerySet]
 
 COUNT_CAP = 1_000  # "1,000+ matches": exact counts of common prefixes cost more than they tell
 _NOT_DIGITS = re.compile(r"[\s().+\-/]")
@@ -78,8 +83,8 @@ class SearchPlan:
     query: str
     branches: list[Branch] = field(default_factory=list)
     fuzzy_branches: list[Branch] = field(default_factory=list)
-    custom_branch: Branch | None = None  # text custom field values: last, and counted apart (see below)
-    custom_values: QuerySet | None = None  # the custom branch's customer ids
+    extra_branch: Branch | None = None  # matches of the extra sources: last, and counted apart (see below)
+    extra_values: QuerySet | None = None  # the extra branch's customer ids
 
     @property
     def builtin_condition(self) -> Q:
@@ -90,20 +95,20 @@ class SearchPlan:
 
     @property
     def condition(self) -> Q:
-        """Every match: what sorted search, "select all matching" and exports take. With custom fields, the
-        ids of both kinds of match in one UNION (an OR with the custom-field subquery scans the roster)."""
-        if self.custom_values is None:
+        """Every match: what sorted search, "select all matching" and exports take. With extra sources, the
+        ids of both kinds of match in one UNION (an OR with the sources' subquery scans the roster)."""
+        if self.extra_values is None:
             return self.builtin_condition
         if not self.branches:
-            return Q(pk__in=self.custom_values)
+            return Q(pk__in=self.extra_values)
         from customers.models import Customer
 
         builtin_ids = Customer.objects.filter(self.builtin_condition).values("pk")
-        return Q(pk__in=builtin_ids.union(self.custom_values))
+        return Q(pk__in=builtin_ids.union(self.extra_values))
 
     @property
     def all_branches(self) -> list[Branch]:
-        return self.branches + ([self.custom_branch] if self.custom_branch else [])
+        return self.branches + ([self.extra_branch] if self.extra_branch else [])
 
 
 def _name_branches(tokens: list[str]) -> list[Branch]:
@@ -164,17 +169,20 @@ def _email_branches(query: str) -> list[Branch]:
     ]
 
 
-def _custom_field_values(text: str, field_ids: list[int]) -> QuerySet:
-    """Ids of customers with a text custom field (of these) starting with `text`."""
+def custom_field_source(field_ids: list[int]) -> SearchSource:
+    """Customers with a text custom field (of these) starting with the query."""
     from customers.models import CustomFieldValue
 
-    return CustomFieldValue.objects.filter(key__prefix=text[:100], field_id__in=field_ids).values(
-        "customer_id"
-    )
+    def matches(text: str) -> QuerySet:
+        return CustomFieldValue.objects.filter(key__prefix=text[:100], field_id__in=field_ids).values(
+            "customer_id"
+        )
+
+    return matches
 
 
-def plan(raw_query: str, custom_fields: list[int] = ()) -> SearchPlan:
-    """`custom_fields`: ids of the text custom fields to look in as well (after the built-in fields)."""
+def plan(raw_query: str, sources: list[SearchSource] = ()) -> SearchPlan:
+    """`sources`: where else to look (after the built-in fields), see SearchSource."""
     query = normalize(raw_query)
     search = SearchPlan(query)
     if not query:
@@ -193,9 +201,10 @@ def plan(raw_query: str, custom_fields: list[int] = ()) -> SearchPlan:
         tokens = query.split(" ")
         search.branches = _name_branches(tokens)
         search.fuzzy_branches = _fuzzy_branches(tokens)
-    if custom_fields and len(query) >= 2:
-        search.custom_values = _custom_field_values(query, custom_fields)
-        search.custom_branch = Branch(Q(pk__in=search.custom_values))
+    if sources and len(query) >= 2:
+        first, *others = (source(query) for source in sources)
+        search.extra_values = first.union(*others) if others else first
+        search.extra_branch = Branch(Q(pk__in=search.extra_values))
     return search
 
 
@@ -228,15 +237,15 @@ def capped_count(queryset: QuerySet) -> tuple[int, bool]:
 
 
 def capped_match_count(queryset: QuerySet, search: SearchPlan) -> tuple[int, bool]:
-    """How many customers match, up to COUNT_CAP. Built-in and custom-field matches are counted apart and
-    merged: an OR with the custom-field subquery makes PostgreSQL expect half the roster to match and scan
-    it all, where each part alone is an index range that stops at the cap."""
-    if search.custom_branch is None:
+    """How many customers match, up to COUNT_CAP. Built-in and extra matches are counted apart and merged:
+    an OR with the extra sources' subquery makes PostgreSQL expect half the roster to match and scan it all,
+    where each part alone is an index range that stops at the cap."""
+    if search.extra_branch is None:
         return capped_count(queryset.filter(search.condition))
     parts = (
-        [search.builtin_condition, search.custom_branch.condition]
+        [search.builtin_condition, search.extra_branch.condition]
         if search.branches
-        else [search.custom_branch.condition]
+        else [search.extra_branch.condition]
     )
     ids = set()
     for condition in parts:
@@ -245,10 +254,10 @@ def capped_match_count(queryset: QuerySet, search: SearchPlan) -> tuple[int, boo
 
 
 def search_page(
-    queryset: QuerySet, raw_query: str, *, offset: int, limit: int, custom_fields: list[int] = ()
+    queryset: QuerySet, raw_query: str, *, offset: int, limit: int, sources: list[SearchSource] = ()
 ) -> SearchPage:
     """A page of customers matching `raw_query` within `queryset`, best matches first."""
-    search = plan(raw_query, custom_fields)
+    search = plan(raw_query, sources)
     rows, has_next = _collect(queryset, search.all_branches, offset, limit)
     if rows or offset:
         total, capped = capped_match_count(queryset, search)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from customers.fields import customer_fields
 from customers.filters import CustomerFilter
 from customers.models import TEXT_TYPES, Customer, age_on
-from customers.search import plan
+from customers.search import SearchSource, custom_field_source, plan
 
 ROSTER_ORDER = ("last_key", "first_key", "id")
 
@@ -28,22 +28,29 @@ def roster_queryset(params: QueryDict, audience: str) -> tuple[CustomerFilter, Q
     return customer_filter, queryset
 
 
-def searchable_fields(audience: str) -> list[int]:
-    """Ids of the text custom fields the search box looks in for `audience` (never one it may not see)."""
-    return [field.custom.pk for field in customer_fields(audience) if field.type in TEXT_TYPES]
+# Other areas' search sources, each `(membership) -> SearchSource`, added from their AppConfig.ready().
+SEARCH_SOURCES: list = []
 
 
-def matching_queryset(params: QueryDict, audience: str) -> QuerySet:
+def search_sources(membership) -> list[SearchSource]:
+    """Where the search box looks besides the customer's own fields, for this staff member: the text custom
+    fields their role may see, and what other areas add (notes they may read)."""
+    field_ids = [field.custom.pk for field in customer_fields(membership.role) if field.type in TEXT_TYPES]
+    sources = [custom_field_source(field_ids)] if field_ids else []
+    return sources + [make(membership) for make in SEARCH_SOURCES]
+
+
+def matching_queryset(params: QueryDict, membership) -> QuerySet:
     """Every customer the roster shows for `params` (all pages): what "select all N matching" means."""
-    _, queryset = roster_queryset(params, audience)
+    _, queryset = roster_queryset(params, membership.role)
     query = params.get("q", "").strip()
-    return queryset.filter(plan(query, searchable_fields(audience)).condition) if query else queryset
+    return queryset.filter(plan(query, search_sources(membership)).condition) if query else queryset
 
 
-def selected_customers(post: QueryDict, audience: str) -> QuerySet:
+def selected_customers(post: QueryDict, membership) -> QuerySet:
     """The customers a bulk form names: ticked ids (of this organization only) or all matching."""
     if post.get("all_matching") == "1":
-        return matching_queryset(QueryDict(post.get("query", "")), audience)
+        return matching_queryset(QueryDict(post.get("query", "")), membership)
     ids = [int(value) for value in post.getlist("ids") if value.isdigit()]
     return Customer.objects.filter(pk__in=ids)
 

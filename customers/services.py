@@ -223,48 +223,48 @@ def possible_duplicates(*, data: dict, exclude_pk: int | None = None) -> list[Cu
     )
 
 
-_BULK_KINDS = {
-    BulkOperation.Action.ARCHIVE: (
-        Q(archived_at=None),
-        {"archived_at": timezone.now},
-        Activity.Kind.ARCHIVED,
-    ),
-    BulkOperation.Action.RESTORE: (
-        ~Q(archived_at=None),
-        {"archived_at": lambda: None},
-        Activity.Kind.RESTORED,
-    ),
+def _archive_or_restore(action: str):
+    still_to_change, value, kind = {
+        BulkOperation.Action.ARCHIVE: (Q(archived_at=None), timezone.now, Activity.Kind.ARCHIVED),
+        BulkOperation.Action.RESTORE: (~Q(archived_at=None), lambda: None, Activity.Kind.RESTORED),
+    }[action]
+
+    def apply(*, customer_ids: list[int], by, params: dict) -> int:
+        customers = list(
+            Customer.objects.filter(still_to_change, pk__in=customer_ids).only(
+                "id", "first_name", "last_name"
+            )
+        )
+        Customer.objects.filter(pk__in=[c.pk for c in customers]).update(
+            archived_at=value(), last_activity_at=timezone.now()
+        )
+        Activity.objects.bulk_create(
+            Activity(customer=customer, customer_label=customer.full_name, kind=kind, actor=by)
+            for customer in customers
+        )
+        return len(customers)
+
+    return apply
+
+
+# What each bulk action does to a batch of customers (of the current organization; other ids match nothing):
+# `apply(customer_ids=, by=, params=)` → how many changed, one activity event each. Other areas add theirs.
+BULK_ACTIONS = {
+    BulkOperation.Action.ARCHIVE: _archive_or_restore(BulkOperation.Action.ARCHIVE),
+    BulkOperation.Action.RESTORE: _archive_or_restore(BulkOperation.Action.RESTORE),
 }
 
 
-def _bulk_apply(*, action: str, customer_ids: list[int], by) -> int:
-    """Archive, restore or invite these customers (of the current organization), one activity event each."""
-    if action == BulkOperation.Action.INVITE:
-        from portal.services import invites_send
-
-        return invites_send(customer_ids=customer_ids, by=by)[0]
-    still_to_change, values, kind = _BULK_KINDS[action]
-    customers = list(
-        Customer.objects.filter(still_to_change, pk__in=customer_ids).only("id", "first_name", "last_name")
-    )
-    now = timezone.now()
-    Customer.objects.filter(pk__in=[c.pk for c in customers]).update(
-        **{name: make() for name, make in values.items()}, last_activity_at=now
-    )
-    Activity.objects.bulk_create(
-        Activity(customer=customer, customer_label=customer.full_name, kind=kind, actor=by)
-        for customer in customers
-    )
-    return len(customers)
-
-
 @transaction.atomic
-def customers_bulk(*, action: str, customer_ids: list[int], by) -> BulkOperation | int:
+def customers_bulk(
+    *, action: str, customer_ids: list[int], by, params: dict | None = None
+) -> BulkOperation | int:
     """Run a bulk action now (returns how many changed) or, when large, queue it (returns the operation)."""
+    params = params or {}
     if len(customer_ids) <= BULK_INLINE_LIMIT:
-        return _bulk_apply(action=action, customer_ids=customer_ids, by=by)
+        return BULK_ACTIONS[action](customer_ids=customer_ids, by=by, params=params)
     operation = BulkOperation.objects.create(
-        action=action, customer_ids=customer_ids, total=len(customer_ids), created_by=by
+        action=action, params=params, customer_ids=customer_ids, total=len(customer_ids), created_by=by
     )
     from customers.tasks import customers_bulk_run
 
@@ -282,7 +282,9 @@ def bulk_operation_run(*, organization, operation_id: int) -> None:
                 operation.save(update_fields=["finished_at"])
                 return
             batch = operation.customer_ids[operation.done : operation.done + BULK_BATCH]
-            _bulk_apply(action=operation.action, customer_ids=batch, by=operation.created_by)
+            BULK_ACTIONS[operation.action](
+                customer_ids=batch, by=operation.created_by, params=operation.params
+            )
             operation.done += len(batch)
             operation.save(update_fields=["done"])
 

@@ -14,6 +14,7 @@ class CustomerTable(tables.Table):
         orderable=False,
     )
     name = tables.Column(accessor="last_key", order_by=("last_key", "first_key", "id"), verbose_name="Name")
+    tags = tables.Column(empty_values=(), orderable=False, verbose_name="Tags")
     email = tables.Column(order_by=("email_key", "id"))
     phone = tables.Column(order_by=("phone_digits", "id"), attrs=NOWRAP)
     birthday = tables.Column(verbose_name="Birthday / age", order_by=("birthday", "id"), attrs=NOWRAP)
@@ -28,6 +29,7 @@ class CustomerTable(tables.Table):
         fields = (
             "select",
             "name",
+            "tags",
             "email",
             "phone",
             "birthday",

@@ -12,6 +12,7 @@ class ProfileTab:
     label: str
     url_name: str
     permission: str = "customers.view"
+    count: Callable | None = None  # (request, customer) -> int, shown beside the label
 
 
 PROFILE_TABS = [
@@ -22,11 +23,13 @@ PROFILE_TABS = [
 
 @dataclass(frozen=True)
 class ProfileBox:
-    """A box in the profile's right-hand column: `template` drawn with `context(request, customer)`."""
+    """A box on the profile: `template` drawn with `context(request, customer)`, in the right-hand column
+    ("side") or above the tabs ("top"; drawn only when its context is not empty)."""
 
     template: str
     context: Callable
     permission: str = "customers.view"
+    place: str = "side"
 
 
 PROFILE_BOXES: list[ProfileBox] = []

@@ -14,7 +14,8 @@ from customers import services
 from customers.exports import export_response
 from customers.fields import customer_fields, grouped
 from customers.forms import CustomerForm
-from customers.models import Activity, BulkOperation, Customer
+from customers.models import BULK_DONE, Activity, BulkOperation, Customer
+from customers.segments import segments_for
 from customers.search import SearchPage, capped_count, capped_match_count, plan, search_page
 from customers.selectors import (
     ROSTER_ORDER,
@@ -22,14 +23,17 @@ from customers.selectors import (
     get_customer_for_org,
     matching_queryset,
     roster_queryset,
-    searchable_fields,
+    search_sources,
     selected_customers,
 )
 from customers.tables import CustomerTable
 from customers.tabs import PROFILE_BOXES, PROFILE_TABS
 from families.selectors import people_of
+from notes.selectors import with_pinned_notes
 from portal.selectors import with_claim_status
 from portal.services import invites_send
+from tags.models import Tag
+from tags.selectors import tag_choices, with_tags
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -52,11 +56,11 @@ def roster(request, org_slug):
 
     if query and not sort_order:
         page = search_page(
-            queryset, query, offset=offset, limit=page_size, custom_fields=searchable_fields(audience)
+            queryset, query, offset=offset, limit=page_size, sources=search_sources(request.membership)
         )
     else:
         if query:
-            search = plan(query, searchable_fields(audience))
+            search = plan(query, search_sources(request.membership))
             total, capped = capped_match_count(queryset, search)
             queryset = queryset.filter(search.condition)
         else:
@@ -64,7 +68,8 @@ def roster(request, org_slug):
         rows = list(queryset.order_by(*(sort_order or ROSTER_ORDER))[offset : offset + page_size + 1])
         page = SearchPage(rows[:page_size], total, capped, len(rows) > page_size)
 
-    table = CustomerTable(with_claim_status(page.rows), order_by=sort if sort_order else None)
+    rows = with_pinned_notes(with_tags(with_claim_status(page.rows)), request.membership)
+    table = CustomerTable(rows, order_by=sort if sort_order else None)
     context = {
         "filter": customer_filter,
         "table": table,
@@ -77,6 +82,8 @@ def roster(request, org_slug):
         "last_row": offset + len(page.rows),
         "roster_is_empty": not page.rows and not Customer.objects.exists(),
         "bulk_operation": _bulk_operation(request),
+        "bulk_tags": tag_choices(),
+        "segment": _open_segment(request),
     }
     # Search, filters, A–Z, sorting and paging all swap #results only; anything else gets the whole page.
     template = (
@@ -91,6 +98,11 @@ def _sort_order(sort: str):
     if column is None or column.order_by is None:
         return None
     return column.order_by.opposite if sort.startswith("-") else column.order_by
+
+
+def _open_segment(request):
+    segment_id = _positive_int(request.GET.get("segment"), 0)
+    return segments_for(request.membership).filter(pk=segment_id).first() if segment_id else None
 
 
 def _bulk_operation(request):
@@ -123,9 +135,13 @@ def _profile(request, customer: Customer, tab: str, context: dict):
     context = {
         "customer": customer,
         "tab": tab,
-        "tabs": [item for item in PROFILE_TABS if has_permission(request.membership, item.permission)],
+        "tabs": [
+            (item, item.count(request, customer) if item.count else None)
+            for item in PROFILE_TABS
+            if has_permission(request.membership, item.permission)
+        ],
         "boxes": [
-            (box.template, box.context(request, customer))
+            (box.place, box.template, box.context(request, customer))
             for box in PROFILE_BOXES
             if has_permission(request.membership, box.permission)
         ],
@@ -260,9 +276,15 @@ def bulk(request, org_slug):
     if action not in BulkOperation.Action.values:
         messages.error(request, "Choose an action.")
         return redirect(back)
-    customer_ids = list(
-        selected_customers(request.POST, request.membership.role).values_list("pk", flat=True)
-    )
+    params = {}
+    if action in (BulkOperation.Action.ADD_TAG, BulkOperation.Action.REMOVE_TAG):
+        tag_id = request.POST.get("tag", "")
+        tag = Tag.objects.filter(pk=int(tag_id)).first() if tag_id.isdigit() else None
+        if tag is None:
+            messages.error(request, "Choose a tag first.")
+            return redirect(back)
+        params = {"tag": tag.pk, "tag_name": tag.name}
+    customer_ids = list(selected_customers(request.POST, request.membership).values_list("pk", flat=True))
     if not customer_ids:
         messages.error(request, "Select customers first.")
         return redirect(back)
@@ -273,11 +295,11 @@ def bulk(request, org_slug):
         if reasons:
             messages.warning(request, f"Not invited: {reasons}.")
         return redirect(back)
-    result = services.customers_bulk(action=action, customer_ids=customer_ids, by=request.user)
+    result = services.customers_bulk(action=action, customer_ids=customer_ids, by=request.user, params=params)
     if isinstance(result, BulkOperation):
         return redirect(f"{back}&bulk={result.pk}")
-    verb = "archived" if action == BulkOperation.Action.ARCHIVE else "restored"
-    messages.success(request, f"{result} customer{'s' if result != 1 else ''} {verb}.")
+    what = f" (“{params['tag_name']}”)" if params else ""
+    messages.success(request, f"{result} customer{'s' if result != 1 else ''} {BULK_DONE[action]}{what}.")
     return redirect(back)
 
 
@@ -293,10 +315,10 @@ def bulk_progress(request, org_slug, pk):
 @org_permission("customers.export")
 def export(request, org_slug, file_format):
     queryset = (
-        selected_customers(request.POST, request.membership.role)
+        selected_customers(request.POST, request.membership)
         if request.method == "POST"
-        else matching_queryset(request.GET, request.membership.role)
+        else matching_queryset(request.GET, request.membership)
     )
     return export_response(
-        request.org, queryset.order_by(*ROSTER_ORDER), file_format, audience=request.membership.role
+        request.org, queryset.order_by(*ROSTER_ORDER), file_format, membership=request.membership
     )

@@ -7,7 +7,7 @@ from families.models import Affiliation, GuardianLink
 from families.views import people_box
 
 
-def _guardian_names(customer_ids: list[int]) -> dict[int, str]:
+def _guardian_names(customer_ids: list[int], membership) -> dict[int, str]:
     names: dict[int, list[str]] = {}
     links = GuardianLink.objects.filter(dependant_id__in=customer_ids).select_related("guardian")
     for link in links.order_by("-is_primary", "guardian__last_key"):
@@ -17,7 +17,7 @@ def _guardian_names(customer_ids: list[int]) -> dict[int, str]:
     return {customer_id: "; ".join(items) for customer_id, items in names.items()}
 
 
-def _affiliations(customer_ids: list[int]) -> dict[int, str]:
+def _affiliations(customer_ids: list[int], membership) -> dict[int, str]:
     names: dict[int, list[str]] = {}
     rows = Affiliation.objects.filter(customer_id__in=customer_ids).select_related("affiliated")
     for row in rows.order_by("affiliated__name"):

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "accounts",
     "customers",
     "families",
+    "notes",
+    "tags",
     "imports",
     "portal",
 ]

@@ -1,0 +1,110 @@
+"""Notes on a customer. An edit keeps what it replaced; deleting is soft; each change is an activity event
+tied to its note, so the Activity Log shows it only to those who may read the note."""
+
+import re
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Role
+from customers.models import Activity, Customer
+from customers.search import normalize
+from customers.services import activity_record
+from notes.models import Note, NoteRevision, NoteWord, Visibility
+
+MAX_WORDS = 300
+_WORD = re.compile(r"[\w'@.+-]+")
+
+
+def readable(membership) -> Q:
+    """The notes this staff member may read: the team's, admins' if an admin, and their own private ones."""
+    condition = Q(visibility=Visibility.STAFF) | Q(author_id=membership.user_id)
+    if membership.role in (Role.OWNER, Role.ADMIN):
+        condition |= Q(visibility=Visibility.ADMINS)
+    return condition
+
+
+def may_edit(membership, note: Note) -> bool:
+    """Authors edit and delete their notes; admins those they can read."""
+    return note.author_id == membership.user_id or membership.role in (Role.OWNER, Role.ADMIN)
+
+
+def words(text: str) -> list[str]:
+    """A note's distinct words as search keys: "Allergic to PEANUTS!" → allergic, to, peanuts."""
+    found = dict.fromkeys(word.strip(".'-+") for word in _WORD.findall(normalize(text)))
+    return [word[:100] for word in found if len(word) >= 2][:MAX_WORDS]
+
+
+def _index(note: Note) -> None:
+    NoteWord.objects.filter(note=note).delete()
+    if note.deleted_at is None:
+        NoteWord.objects.bulk_create(
+            NoteWord(note=note, customer_id=note.customer_id, key=key) for key in words(note.text)
+        )
+
+
+def _record(note: Note, by, detail: str, before: str = "", after: str = "") -> None:
+    customer = Customer.objects.get(pk=note.customer_id)
+    changes = {"Note": [before, after]} if before != after else {}
+    event = activity_record(customer=customer, by=by, kind=Activity.Kind.NOTE, changes=changes, detail=detail)
+    Activity.objects.filter(pk=event.pk).update(note=note)
+
+
+@transaction.atomic
+def note_add(*, customer: Customer, text: str, visibility: str, pinned: bool, by) -> Note:
+    note = Note.objects.create(
+        customer=customer,
+        author=by,
+        text=text,
+        visibility=visibility,
+        pinned_at=timezone.now() if pinned else None,
+    )
+    _index(note)
+    _record(note, by, "Added", after=text)
+    return note
+
+
+@transaction.atomic
+def note_edit(*, note: Note, text: str, visibility: str, pinned: bool, by) -> bool:
+    """Save an edit, keeping the text it replaces as a revision; False when nothing changed."""
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    text_or_visibility = (text, visibility) != (note.text, note.visibility)
+    pin_changed = pinned != (note.pinned_at is not None)
+    if not text_or_visibility and not pin_changed:
+        return False
+    if text_or_visibility:
+        NoteRevision.objects.create(
+            note=note,
+            text=note.text,
+            visibility=note.visibility,
+            written_by_id=note.edited_by_id if note.edited_at else note.author_id,
+            written_at=note.edited_at or note.created_at,
+            replaced_by=by,
+        )
+        before = note.text
+        note.text, note.visibility, note.edited_at, note.edited_by = text, visibility, timezone.now(), by
+        detail = "Edited" if before != text else f"Now visible to: {note.get_visibility_display().lower()}"
+        _record(note, by, detail, before, text)
+    if pin_changed:
+        note.pinned_at = timezone.now() if pinned else None
+        _record(note, by, "Pinned" if pinned else "Unpinned")
+    note.save()
+    _index(note)
+    return True
+
+
+@transaction.atomic
+def note_delete(*, note: Note, by) -> None:
+    note.deleted_at, note.deleted_by = timezone.now(), by
+    note.save(update_fields=["deleted_at", "deleted_by"])
+    _index(note)
+    _record(note, by, "Deleted", note.text, "")
+
+
+@transaction.atomic
+def note_restore(*, note: Note, by) -> None:
+    note.deleted_at, note.deleted_by = None, None
+    note.save(update_fields=["deleted_at", "deleted_by"])
+    _index(note)
+    _record(note, by, "Restored", "", note.text)

@@ -1,0 +1,75 @@
+"""What tags add to the customers app: the Tags box on the profile, the roster's tag filter, the Tags export
+column and the bulk actions that add or remove a tag."""
+
+import django_filters
+from django import forms
+
+from customers.exports import EXPORT_COLUMNS, ExportColumn
+from customers.filters import ROSTER_FILTERS
+from customers.models import BulkOperation
+from customers.services import BULK_ACTIONS
+from customers.tabs import PROFILE_BOXES, ProfileBox
+from tags.models import CustomerTag, Tag
+from tags.selectors import tag_choices
+from tags.services import tag_names, tags_apply
+from tags.views import tags_box
+
+TAG_MODES = [("", "have any of"), ("all", "have all of"), ("none", "have none of")]
+
+
+class TagFilter(django_filters.MultipleChoiceFilter):
+    """Customers with any, all or none of the ticked tags, as the `tag_mode` beside it says. Each tag is an
+    index range of (organization, tag, customer)."""
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        ids = [int(pk) for pk in value]
+        mode = self.parent.form.cleaned_data.get("tag_mode")
+        having = CustomerTag.objects.values("customer_id")
+        if mode == "all":
+            for tag_id in ids:
+                queryset = queryset.filter(pk__in=having.filter(tag_id=tag_id))
+            return queryset
+        if mode == "none":
+            return queryset.exclude(pk__in=having.filter(tag_id__in=ids))
+        return queryset.filter(pk__in=having.filter(tag_id__in=ids))
+
+
+def _tag_filters(audience: str) -> dict:
+    choices = tag_choices()
+    if not choices:
+        return {}
+    return {
+        "tag_mode": django_filters.ChoiceFilter(
+            choices=TAG_MODES,
+            empty_label=None,
+            label="Customers who",
+            method=lambda queryset, name, value: queryset,  # read by the tag filter
+            widget=forms.Select(attrs={"class": "form-select filter-input"}),
+        ),
+        "tag": TagFilter(
+            label="Tags",
+            choices=choices,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input filter-input"}),
+        ),
+    }
+
+
+def _bulk(remove: bool):
+    def apply(*, customer_ids: list[int], by, params: dict) -> int:
+        tag = Tag.objects.filter(pk=params["tag"]).first()
+        return tags_apply(tag=tag, customer_ids=customer_ids, by=by, remove=remove) if tag else 0
+
+    return apply
+
+
+def _export(customer_ids: list[int], membership) -> dict[int, str]:
+    return {customer_id: ", ".join(names) for customer_id, names in tag_names(customer_ids).items()}
+
+
+PROFILE_BOXES.append(ProfileBox("tags/box.html", tags_box))
+ROSTER_FILTERS.append(_tag_filters)
+EXPORT_COLUMNS.append(ExportColumn("Tags", _export))
+BULK_ACTIONS[BulkOperation.Action.ADD_TAG] = _bulk(remove=False)
+BULK_ACTIONS[BulkOperation.Action.REMOVE_TAG] = _bulk(remove=True)

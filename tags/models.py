@@ -1,0 +1,54 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from accounts.tenancy import TenantModel
+from customers.models import Customer
+
+
+class Color(models.TextChoices):
+    """A small palette, each drawn by a `tag-<color>` class (CSP allows no inline styles)."""
+
+    GRAY = "gray", "Gray"
+    BLUE = "blue", "Blue"
+    TEAL = "teal", "Teal"
+    GREEN = "green", "Green"
+    YELLOW = "yellow", "Yellow"
+    ORANGE = "orange", "Orange"
+    RED = "red", "Red"
+    PINK = "pink", "Pink"
+    PURPLE = "purple", "Purple"
+
+
+class Tag(TenantModel):
+    name = models.CharField(max_length=60)
+    color = models.CharField(max_length=10, choices=Color.choices, default=Color.GRAY)
+    description = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("organization", Lower("name"), name="tag_name_unique"),
+            models.CheckConstraint(condition=models.Q(color__in=Color.values), name="tag_color_valid"),
+            # The target of the composite foreign key that keeps a customer's tags inside one organization.
+            models.UniqueConstraint(fields=["organization", "id"], name="tag_organization_id_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerTag(TenantModel):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="assignments")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "tag"], name="customer_tag_unique")]
+        indexes = [models.Index(fields=["organization", "tag", "customer"], name="customer_tag_filter_idx")]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.tag_id}"

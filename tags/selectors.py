@@ -1,0 +1,24 @@
+from django.db.models.functions import Lower
+
+from tags.models import CustomerTag, Tag
+
+
+def tags_by_customer(customer_ids: list[int]) -> dict[int, list[Tag]]:
+    """{customer_id: [their tags, alphabetical]} in one query."""
+    tags: dict[int, list[Tag]] = {}
+    assignments = CustomerTag.objects.filter(customer_id__in=customer_ids).select_related("tag")
+    for assignment in assignments.order_by(Lower("tag__name")):
+        tags.setdefault(assignment.customer_id, []).append(assignment.tag)
+    return tags
+
+
+def with_tags(customers: list) -> list:
+    """The customers, each with `tag_list` (for the roster's Tags column)."""
+    tags = tags_by_customer([customer.pk for customer in customers])
+    for customer in customers:
+        customer.tag_list = tags.get(customer.pk, [])
+    return customers
+
+
+def tag_choices() -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in Tag.objects.order_by(Lower("name")).values_list("pk", "name")]
