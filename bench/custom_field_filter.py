@@ -17,6 +17,7 @@ import random
 import statistics
 import time
 from datetime import date, timedelta
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from _harness import bench_environment
@@ -239,14 +240,17 @@ def roster_request(organization, params) -> int:
     panel's queryset, the page of 25 rows and the capped count); returns the count."""
     from accounts.tenancy import tenant
     from customers.search import capped_count, search_page
-    from customers.selectors import ROSTER_ORDER, roster_queryset, searchable_fields
+    from customers.selectors import ROSTER_ORDER, roster_queryset, search_sources
 
     with tenant(organization):
         customer_filter, queryset = roster_queryset(params, "owner")
         assert customer_filter.is_valid(), customer_filter.errors
         query = params.get("q", "").strip()[:100]
         if query:
-            page = search_page(queryset, query, offset=0, limit=25, custom_fields=searchable_fields("owner"))
+            owner = SimpleNamespace(
+                role="owner", user_id=None
+            )  # what the view passes: the request's membership
+            page = search_page(queryset, query, offset=0, limit=25, sources=search_sources(owner))
             return page.total
         list(queryset.order_by(*ROSTER_ORDER)[:26])
         return capped_count(queryset)[0]

@@ -15,8 +15,8 @@ from customers.exports import export_response
 from customers.fields import customer_fields, grouped
 from customers.forms import CustomerForm
 from customers.models import BULK_DONE, Activity, BulkOperation, Customer
-from customers.segments import segments_for
 from customers.search import SearchPage, capped_count, capped_match_count, plan, search_page
+from customers.segments import segments_for
 from customers.selectors import (
     ROSTER_ORDER,
     birthday_banner,

@@ -2,8 +2,6 @@
 
 from django.db import migrations, models
 
-from accounts.tenancy import tenant_rls
-
 
 class Migration(migrations.Migration):
 
@@ -23,5 +21,4 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],
         ),
-        tenant_rls("customers_segment"),
     ]

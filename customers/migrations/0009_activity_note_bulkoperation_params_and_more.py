@@ -5,7 +5,7 @@ import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
-from accounts.tenancy import same_organization
+from accounts.tenancy import same_organization, tenant_rls
 
 
 class Migration(migrations.Migration):
@@ -48,4 +48,5 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(models.F('organization'), models.F('owner'), django.db.models.functions.text.Lower('name'), name='segment_name_unique'),
         ),
         same_organization("customers_activity", "note_id", "notes_note"),
+        tenant_rls("customers_segment"),
     ]
