@@ -8,6 +8,8 @@ from accounts.tenancy import tenant
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 from families.demo import demo_families
+from notes.demo import demo_notes
+from tags.demo import demo_tags
 
 DEMO_PASSWORD = "roster-demo-2026"  # noqa: S105 - published demo logins, local data only
 
@@ -83,3 +85,6 @@ def demo_load(*, reset: bool = False) -> None:
             )
             demo_custom_fields(customers, seed=seed)
             demo_families(customers, seed=seed)
+            demo_tags(customers, seed=seed)
+            staff = [users[email] for email, *_, roles in STAFF if spec["slug"] in roles]
+            demo_notes(customers, staff, seed=seed)

@@ -162,7 +162,10 @@ class CustomerFilter(django_filters.FilterSet):
     @property
     def active_filter_count(self) -> int:
         data = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
-        ignored = {"letter", "status"}
+        # A mode beside another filter (the tags' any/all/none) does not count on its own.
+        ignored = {"letter", "status"} | {
+            name for name, item in self.filters.items() if getattr(item, "mode_of", "")
+        }
         return sum(
             1 for name, value in data.items() if name not in ignored and value not in (None, "", [])
         ) + (data.get("status") not in (None, "", "active"))

@@ -40,14 +40,16 @@ def _tag_filters(audience: str) -> dict:
     choices = tag_choices()
     if not choices:
         return {}
+    mode = django_filters.ChoiceFilter(
+        choices=TAG_MODES,
+        empty_label=None,
+        label="Customers who",
+        method=lambda queryset, name, value: queryset,  # read by the tag filter
+        widget=forms.Select(attrs={"class": "form-select filter-input"}),
+    )
+    mode.mode_of = "tag"
     return {
-        "tag_mode": django_filters.ChoiceFilter(
-            choices=TAG_MODES,
-            empty_label=None,
-            label="Customers who",
-            method=lambda queryset, name, value: queryset,  # read by the tag filter
-            widget=forms.Select(attrs={"class": "form-select filter-input"}),
-        ),
+        "tag_mode": mode,
         "tag": TagFilter(
             label="Tags",
             choices=choices,
@@ -68,7 +70,7 @@ def _export(customer_ids: list[int], membership) -> dict[int, str]:
     return {customer_id: ", ".join(names) for customer_id, names in tag_names(customer_ids).items()}
 
 
-PROFILE_BOXES.append(ProfileBox("tags/box.html", tags_box))
+PROFILE_BOXES.insert(0, ProfileBox("tags/box.html", tags_box))
 ROSTER_FILTERS.append(_tag_filters)
 EXPORT_COLUMNS.append(ExportColumn("Tags", _export))
 BULK_ACTIONS[BulkOperation.Action.ADD_TAG] = _bulk(remove=False)
