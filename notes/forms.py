@@ -7,6 +7,7 @@ class NoteForm(forms.ModelForm):
     text = forms.CharField(
         label="Note",
         max_length=10_000,
+        error_messages={"required": "Write something first."},
         widget=forms.Textarea(
             attrs={"rows": 3, "placeholder": "What should the team know? Links become clickable."}
         ),
