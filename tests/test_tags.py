@@ -1,5 +1,5 @@
-"""Tags: definitions (unique names, merge, delete), the profile box, bulk tagging of a selection, the any / all
-/ none roster filter, exports and the activity log — and the other tenant."""
+"""Tags: definitions (unique names, merge, delete), the profile box, bulk tagging of a selection, the
+any / all / none roster filter, exports and the activity log — and the other tenant."""
 
 import csv
 import io
@@ -150,7 +150,7 @@ def test_names_merge_delete_and_segments_follow(org_a, alice, alice_client, tagg
 
 
 def test_staff_cannot_manage_tags_and_other_organizations_cannot_reach_them(org_a, bob_client, tagged):
-    tags, people = tagged
+    tags, _ = tagged
     staff = logged_in(make_member(org_a, Role.STAFF, "sam@alpha.example"))
     assert staff.get(f"/app/{org_a.slug}/settings/tags/").status_code == 403
     red = tags["red"].pk
