@@ -8,6 +8,7 @@ from accounts.tenancy import tenant
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 from families.demo import demo_families
+from metrics.demo import demo_metrics
 
 DEMO_PASSWORD = "roster-demo-2026"  # noqa: S105 - published demo logins, local data only
 
@@ -83,3 +84,4 @@ def demo_load(*, reset: bool = False) -> None:
             )
             demo_custom_fields(customers, seed=seed)
             demo_families(customers, seed=seed)
+            demo_metrics(customers, seed=seed)

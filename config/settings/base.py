@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "accounts",
     "customers",
     "families",
+    "metrics",
     "imports",
     "portal",
 ]
