@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.urls import public_urlpatterns, staff_urlpatterns
+from metrics import urls as metric_urls
 from portal.urls import urlpatterns as portal_urlpatterns
 
 staff_area = [
@@ -12,6 +13,9 @@ staff_area = [
     path("customers/", include("customers.urls")),
     path("families/", include("families.urls")),
     path("imports/", include("imports.urls")),
+    path("settings/metrics/", include((metric_urls.settings_patterns, "metric_settings"))),
+    path("customers/", include((metric_urls.profile_patterns, "customer_metrics"))),
+    path("metrics/", include((metric_urls.report_patterns, "metrics"))),
 ]
 
 urlpatterns = [

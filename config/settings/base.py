@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "families",
     "notes",
     "tags",
+    "metrics",
     "imports",
     "portal",
 ]

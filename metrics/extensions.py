@@ -1,0 +1,8 @@
+"""What metrics add to the customers app: the profile's Metrics tab and the roster's Metric filter."""
+
+from customers.filters import ROSTER_FILTERS
+from customers.tabs import PROFILE_TABS, ProfileTab
+from metrics.filters import metric_filters
+
+PROFILE_TABS.append(ProfileTab("metrics", "Metrics", "customer_metrics:tab"))
+ROSTER_FILTERS.append(metric_filters)

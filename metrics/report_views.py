@@ -1,0 +1,154 @@
+"""Reports → Metrics: how current values spread across active customers, and what was measured month by
+month; each as a chart, a table and a CSV."""
+
+import csv
+
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import slugify
+
+from accounts.permissions import has_permission, org_permission
+from accounts.tenancy import tenant
+from customers.exports import safe_cell
+from metrics.models import Metric
+from metrics.selectors import current_values, distribution, get_metric_for_org, report_index, summary, trend
+
+
+@org_permission("reports.view")
+def report_list(request, org_slug):
+    metrics = list(Metric.objects.filter(archived_at=None).order_by("position", "name"))
+    return render(request, "metrics/reports.html", {"rows": report_index(metrics)})
+
+
+def _trend_rows(metric: Metric) -> list[dict]:
+    months = trend(metric)
+    for month in months:
+        month["label"] = date_format(month["month"], "M Y")
+        month["average_text"] = metric.format(month["average"]) if month["average"] is not None else "—"
+    return months
+
+
+@org_permission("reports.view")
+def report(request, org_slug, pk):
+    metric = get_metric_for_org(pk)
+    stats = summary(metric)
+    buckets = distribution(metric, stats)
+    months = _trend_rows(metric)
+    context = {
+        "metric": metric,
+        "stats": stats,
+        "buckets": buckets,
+        "months": months,
+        "statistics": [
+            ("Lowest", metric.format(stats["low"])),
+            ("Median", metric.format(stats["median"])),
+            ("Average", metric.format(stats["mean"])),
+            ("Highest", metric.format(stats["high"])),
+        ],
+        "distribution_chart": {
+            "type": "bar",
+            "labels": [bucket["label"] for bucket in buckets],
+            "series": [{"label": "Customers", "data": [bucket["customers"] for bucket in buckets]}],
+            "integer": True,
+        },
+        "trend_chart": {
+            "type": "bar",
+            "labels": [month["label"] for month in months],
+            "series": [
+                {"label": "Values recorded", "data": [month["entries"] for month in months]},
+                {"label": "Customers measured", "data": [month["customers"] for month in months]},
+                {
+                    "label": f"Average {metric.name}",
+                    "data": [month["average"] for month in months],
+                    "type": "line",
+                    "axis": "y2",
+                },
+            ],
+            "formatted": [None, None, [month["average_text"] for month in months]],
+            "integer": True,
+        },
+    }
+    return render(request, "metrics/report.html", context)
+
+
+def _filename(metric: Metric, what: str) -> str:
+    return f"{slugify(metric.name) or 'metric'}-{what}-{timezone.localdate().isoformat()}.csv"
+
+
+def _csv_response(filename: str, lines) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv_lines(header: list[str], rows) -> list[str]:
+    writer = csv.writer(_Echo())
+    lines = ["\ufeff" + writer.writerow(header)]  # BOM: Excel opens UTF-8 correctly
+    return lines + [writer.writerow([safe_cell(cell) for cell in row]) for row in rows]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@org_permission("reports.view")
+def distribution_csv(request, org_slug, pk):
+    metric = get_metric_for_org(pk)
+    buckets = distribution(metric, summary(metric))
+    rows = [[metric.name, bucket["label"], bucket["customers"]] for bucket in buckets]
+    lines = _csv_lines(["Metric", "Current value", "Customers"], rows)
+    return _csv_response(_filename(metric, "distribution"), lines)
+
+
+@org_permission("reports.view")
+def trend_csv(request, org_slug, pk):
+    metric = get_metric_for_org(pk)
+    rows = [
+        [
+            metric.name,
+            month["month"].strftime("%Y-%m"),
+            month["entries"],
+            month["customers"],
+            month["average_text"],
+        ]
+        for month in _trend_rows(metric)
+    ]
+    lines = _csv_lines(["Metric", "Month", "Values recorded", "Customers measured", "Average"], rows)
+    return _csv_response(_filename(metric, "trend"), lines)
+
+
+def _value_lines(organization, metric: Metric):
+    # Streams after the request's tenant transaction has ended: enter the organization again.
+    writer = csv.writer(_Echo())
+    with tenant(organization), timezone.override(organization.time_zone):
+        yield "\ufeff" + writer.writerow(
+            ["Customer", "Metric", "Current value", "Measured on", "Recorded by", "Comment"]
+        )
+        entries = (
+            current_values(metric)
+            .select_related("customer", "recorded_by")
+            .order_by("customer__last_key", "customer__first_key", "customer_id")
+        )
+        for entry in entries.iterator(chunk_size=2000):
+            row = [
+                entry.customer.full_name,
+                metric.name,
+                metric.format(entry.value),
+                entry.recorded_on.isoformat(),
+                entry.recorded_by.display_name if entry.recorded_by else "",
+                entry.comment,
+            ]
+            yield writer.writerow([safe_cell(cell) for cell in row])
+
+
+@org_permission("reports.view")
+def values_csv(request, org_slug, pk):
+    """Each active customer's current value: customer data, so also only for roles that may export."""
+    if not has_permission(request.membership, "customers.export"):
+        raise PermissionDenied("Your role may not export customers (customers.export).")
+    metric = get_metric_for_org(pk)
+    return _csv_response(_filename(metric, "values"), _value_lines(request.org, metric))

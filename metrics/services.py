@@ -1,0 +1,135 @@
+"""Writes to metrics: definitions (settings) and values (profiles). Every value is kept; a correction is a new
+entry superseding the old. Each write to values locks the customer, so `is_current` is kept right by one
+writer at a time, and records its Activity in the same transaction."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from customers.models import Activity, Customer
+from customers.services import activity_record
+from metrics.models import Metric, MetricEntry
+
+
+class MetricError(Exception):
+    """A write the rules refuse; the message is for the person who asked."""
+
+
+@transaction.atomic
+def metric_save(*, metric: Metric) -> Metric:
+    if metric.pk is None:
+        metric.position = (Metric.objects.aggregate(last=Max("position"))["last"] or 0) + 1
+    metric.save()
+    return metric
+
+
+@transaction.atomic
+def metric_archive(*, metric: Metric) -> None:
+    if metric.archived_at is None:
+        metric.archived_at = timezone.now()
+        metric.save(update_fields=["archived_at"])
+
+
+@transaction.atomic
+def metric_restore(*, metric: Metric) -> None:
+    metric.archived_at = None
+    metric.save(update_fields=["archived_at"])
+
+
+def _current(customer: Customer, metric: Metric) -> MetricEntry | None:
+    return MetricEntry.objects.filter(customer=customer, metric=metric, is_current=True).first()
+
+
+def _current_refresh(customer: Customer, metric: Metric) -> MetricEntry | None:
+    """Mark the latest entry no correction supersedes as current (and no other): call under the lock."""
+    series = MetricEntry.objects.filter(customer=customer, metric=metric)
+    latest = series.filter(corrections=None).order_by("-recorded_on", "-created_at", "-id").first()
+    # Clear first: the database allows one current entry per customer and metric at any moment.
+    series.filter(is_current=True).exclude(pk=latest.pk if latest else None).update(is_current=False)
+    if latest and not latest.is_current:
+        series.filter(pk=latest.pk).update(is_current=True)
+        latest.is_current = True
+    return latest
+
+
+def _lock(customer: Customer) -> None:
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+
+
+def _refuse_archived(metric: Metric) -> None:
+    metric.refresh_from_db(fields=["archived_at"])
+    if metric.archived_at is not None:
+        raise MetricError(f"“{metric.name}” is archived: restore it in Settings → Metrics to record values.")
+
+
+def _when(day: date) -> str:
+    return "" if day == timezone.localdate() else f" (for {date_format(day, 'M j, Y')})"
+
+
+@transaction.atomic
+def entry_record(
+    *, customer: Customer, metric: Metric, value: Decimal | float, recorded_on: date, comment: str = "", by
+) -> MetricEntry:
+    """Record a customer's value of a metric as measured on `recorded_on`."""
+    _lock(customer)
+    _refuse_archived(metric)
+    before = _current(customer, metric)
+    entry = MetricEntry.objects.create(
+        customer=customer,
+        metric=metric,
+        value=float(value),
+        recorded_on=recorded_on,
+        comment=comment,
+        recorded_by=by,
+    )
+    _current_refresh(customer, metric)
+    activity_record(
+        customer=customer,
+        by=by,
+        kind=Activity.Kind.METRIC,
+        changes={
+            metric.name: [
+                metric.format(before.value) if before else None,
+                metric.format(entry.value) + _when(recorded_on),
+            ]
+        },
+        detail=comment[:200],
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_correct(
+    *, entry: MetricEntry, value: Decimal | float, recorded_on: date, comment: str = "", by
+) -> MetricEntry:
+    """Replace a wrong value: a new entry supersedes `entry`, which is kept (shown struck through)."""
+    customer, metric = entry.customer, entry.metric
+    _lock(customer)
+    _refuse_archived(metric)
+    if MetricEntry.objects.filter(supersedes=entry).exists():
+        raise MetricError("This value was already corrected: correct the newer value instead.")
+    correction = MetricEntry.objects.create(
+        customer=customer,
+        metric=metric,
+        value=float(value),
+        recorded_on=recorded_on,
+        comment=comment,
+        recorded_by=by,
+        supersedes=entry,
+    )
+    _current_refresh(customer, metric)
+    detail = f"Corrected the value of {date_format(entry.recorded_on, 'M j, Y')}"
+    activity_record(
+        customer=customer,
+        by=by,
+        kind=Activity.Kind.METRIC,
+        changes={
+            metric.name: [metric.format(entry.value), metric.format(correction.value) + _when(recorded_on)]
+        },
+        detail=(f"{detail}: {comment}" if comment else detail)[:200],
+    )
+    return correction
