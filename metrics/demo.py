@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from accounts.models import Membership
 from accounts.tenancy import required_organization
 from customers.models import Customer
 from metrics.models import Metric, MetricEntry, MetricKind
@@ -56,6 +57,7 @@ def demo_metrics(customers: list[Customer], *, seed: int) -> None:
         )
         for position, spec in enumerate(METRICS, start=1)
     ]
+    staff = [membership.user for membership in Membership.objects.select_related("user").order_by("id")]
     today = timezone.localdate()
     measured = [customer for customer in customers if rng.random() < 0.2]
     entries, corrections = [], []
@@ -71,6 +73,7 @@ def demo_metrics(customers: list[Customer], *, seed: int) -> None:
                     value=value,
                     recorded_on=today - timedelta(days=days_ago),
                     comment=rng.choice(COMMENTS),
+                    recorded_by=rng.choice(staff) if staff else None,
                     is_current=index == len(history) - 1,
                 )
                 entries.append(entry)
@@ -86,6 +89,7 @@ def demo_metrics(customers: list[Customer], *, seed: int) -> None:
                 value=value,
                 recorded_on=entry.recorded_on,
                 comment="Typo corrected",
+                recorded_by=entry.recorded_by,
                 supersedes=entry,
             )
             for entry, value in corrections

@@ -19,7 +19,9 @@ def _tab(request, customer: Customer, *, form=None, correction=None, notice: str
     metrics = list(active_metrics())
     may_record = has_permission(request.membership, "customers.change")
     if form is None and may_record and correction is None:
-        form = EntryForm(metrics=active_metrics(), initial={"metric": request.GET.get("metric")})
+        # One metric: chosen already. More: the one asked for (?metric=) or none.
+        chosen = metrics[0].pk if len(metrics) == 1 else request.GET.get("metric")
+        form = EntryForm(metrics=active_metrics(), initial={"metric": chosen})
     context = {
         "series": customer_series(customer, metrics),
         "entry_form": form,

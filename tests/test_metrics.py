@@ -15,8 +15,9 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.tenancy import tenant
 from customers import services as customer_services
-from customers.models import Activity
+from customers.models import Activity, Customer
 from metrics import services
+from metrics.demo import demo_metrics
 from metrics.formatting import format_value
 from metrics.models import Metric, MetricEntry, MetricKind
 from tests.conftest import logged_in, make_member
@@ -109,7 +110,10 @@ def test_a_correction_keeps_the_old_value_struck_and_makes_the_new_one_current(
     response = alice_client.post(url, {"value": "5.5", "recorded_on": today().isoformat(), "comment": "typo"})
     assert response.status_code == 302
     page = alice_client.get(tab_url(org_a, a["ann"])).text
-    assert "<del>55.0 of 10</del>" in page and "corrected by Alice Anders to 5.5 of 10" in page
+    assert (
+        '<del class="text-nowrap">55.0 of 10</del>' in page
+        and "corrected by Alice Anders to 5.5 of 10" in page
+    )
     assert "correction of 55.0 of 10" in page
     with tenant(org_a):
         wrong.refresh_from_db()
@@ -547,3 +551,24 @@ def test_the_tab_says_where_metrics_are_defined_when_there_are_none(alice_client
     assert (
         "No metrics yet." in empty and "Define metrics in Settings" in empty and "Record a value" not in empty
     )
+
+
+def test_demo_metrics_have_histories_whose_current_value_is_the_latest(org_a):
+    with tenant(org_a):
+        people = Customer.objects.bulk_create(Customer(first_name="P", last_name=f"N{n}") for n in range(200))
+        demo_metrics(people, seed=1)
+        assert sorted(Metric.objects.values_list("name", flat=True)) == [
+            "Attendance rate",
+            "Lifetime spend",
+            "Skill level",
+            "Visits",
+        ]
+        entries = list(MetricEntry.objects.order_by("recorded_on", "created_at", "id"))
+        measured = {entry.customer_id for entry in entries}
+        assert 20 <= len(measured) <= 70  # about a fifth
+        corrected = {entry.supersedes_id for entry in entries if entry.supersedes_id}
+        latest = {}
+        for entry in entries:
+            if entry.pk not in corrected:
+                latest[(entry.customer_id, entry.metric_id)] = entry.pk
+        assert {entry.pk for entry in entries if entry.is_current} == set(latest.values())
