@@ -17,7 +17,7 @@ import argparse
 import random
 import statistics
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -25,12 +25,12 @@ from _harness import bench_environment
 from roster_search import as_you_type_queries, load, percentile
 
 TAG_COUNT, TAGS_PER_CUSTOMER = 50, 2.0
-METRICS = [  # name, kind, decimals, typical value
-    ("Visits", "counter", 0, lambda rng: rng.randint(0, 60)),
-    ("Lifetime spend", "money", 2, lambda rng: round(rng.lognormvariate(5, 1), 2)),
-    ("Skill level", "number", 1, lambda rng: round(rng.uniform(1, 10), 1)),
-    ("Attendance rate", "percentage", 0, lambda rng: rng.randint(20, 100)),
-    ("Lap time", "number", 2, lambda rng: round(rng.uniform(25, 90), 2)),
+METRICS = [  # name, kind, decimals, a threshold for the filter, the range of values
+    ("Visits", "counter", 0, lambda rng: rng.randint(0, 60), 0, 60),
+    ("Lifetime spend", "money", 2, lambda rng: round(rng.uniform(20, 2000), 2), 20, 2000),
+    ("Skill level", "number", 1, lambda rng: round(rng.uniform(1, 10), 1), 1, 10),
+    ("Attendance rate", "percentage", 0, lambda rng: rng.randint(20, 100), 20, 100),
+    ("Lap time", "number", 2, lambda rng: round(rng.uniform(25, 90), 2), 25, 90),
 ]
 MEASURED_SHARE, ENTRIES_EACH = 0.20, 10
 NOTES = [
@@ -76,27 +76,29 @@ def load_extras(
                 for tag_id in set(picks):
                     copy.write_row((organization_id, customer_id, tag_id, now))
                     counts["tags"] += 1
-        columns = (
-            "organization_id, customer_id, metric_id, value, recorded_on, comment, created_at, is_current"
-        )
-        with cursor.copy(f"COPY metrics_metricentry ({columns}) FROM STDIN") as copy:
-            for customer_id in rng.sample(customers, round(len(customers) * MEASURED_SHARE)):
-                for metric_id, (*_, typical) in zip(metric_ids, METRICS, strict=True):
-                    first = TODAY - timedelta(days=rng.randint(60, 900))
-                    for number in range(ENTRIES_EACH):
-                        day = first + timedelta(days=number * rng.randint(5, 30))
-                        row = (
-                            organization_id,
-                            customer_id,
-                            metric_id,
-                            typical(rng),
-                            day,
-                            "",
-                            now,
-                            number == 9,
-                        )
-                        copy.write_row(row)
-                        counts["entries"] += 1
+        # Generated in the server: 10 entries a metric, about a month apart, the last one current.
+        measured = rng.sample(customers, round(len(customers) * MEASURED_SHARE))
+        for metric_id, (_, _, decimals, _, low, high) in zip(metric_ids, METRICS, strict=True):
+            cursor.execute(
+                """INSERT INTO metrics_metricentry (organization_id, customer_id, metric_id, value,
+                     recorded_on, comment, created_at, is_current)
+                   SELECT %(org)s, customer, %(metric)s,
+                     round((%(low)s + random() * %(span)s)::numeric, %(places)s),
+                     %(today)s::date - 900 + entry * 60 + (random() * 30)::int, '', %(now)s, entry = %(last)s
+                   FROM unnest(%(customers)s::bigint[]) AS customer, generate_series(1, %(last)s) AS entry""",
+                {
+                    "org": organization_id,
+                    "metric": metric_id,
+                    "low": low,
+                    "span": high - low,
+                    "places": decimals,
+                    "today": TODAY,
+                    "now": now,
+                    "last": ENTRIES_EACH,
+                    "customers": measured,
+                },
+            )
+            counts["entries"] += cursor.rowcount
         columns = "organization_id, customer_id, text, visibility, created_at"
         with cursor.copy(f"COPY notes_note ({columns}) FROM STDIN") as copy:
             for customer_id in rng.sample(customers, round(len(customers) * 0.05)):
@@ -185,15 +187,16 @@ def requests_for(tag_ids: list[int], metric_ids: list[int], queries: list[str], 
     }
 
 
-def bulk_tag(organization, owner, tag, count: int) -> float:
-    """Seconds to tag `count` customers as the roster's bulk action does when it is large: the operation is
-    queued, then run in committed batches as the worker runs it."""
+def bulk_tag(organization, owner, count: int) -> float:
+    """Seconds to tag `count` customers with a new tag as the roster's bulk action does when it is large: the
+    operation is queued, then run in committed batches as the worker runs it."""
     from accounts.tenancy import tenant
     from customers import services
     from customers.models import BulkOperation, Customer
-    from tags.models import CustomerTag
+    from tags.models import CustomerTag, Tag
 
     with tenant(organization):
+        tag = Tag.objects.create(name="Bulk-tagged")
         ids = list(Customer.objects.order_by("?").values_list("pk", flat=True)[:count])
     started = time.perf_counter()
     with tenant(organization):
@@ -226,11 +229,10 @@ def main() -> None:
     run_started = time.perf_counter()
 
     with bench_environment("segments-bench-") as superuser_url:
-        from metrics.models import Metric
-
         from accounts import services as account_services
         from accounts.tenancy import tenant
         from customers.models import Customer
+        from metrics.models import Metric
         from tags.models import Tag
 
         rng = random.Random(7)
@@ -249,7 +251,7 @@ def main() -> None:
                 Metric.objects.create(
                     name=name, kind=kind, decimals=decimals, currency="USD" if kind == "money" else ""
                 )
-                for name, kind, decimals, _typical in METRICS
+                for name, kind, decimals, *_ in METRICS
             ]
             rows = Customer.objects.count()
             sample = list(Customer.objects.order_by("?")[:500])
@@ -275,7 +277,7 @@ def main() -> None:
         figures["segment live count (tags + metric)"] = [
             timed(lambda params=params: segment_count(big, params, viewer)) for params in segments
         ]
-        bulk_seconds = bulk_tag(big, owner, tags[-1], bulk_count)
+        bulk_seconds = bulk_tag(big, owner, bulk_count)
 
     print(
         f"\n{rows:,} customers in the measured organization ({total - rows:,} in another), {TAG_COUNT} tags"

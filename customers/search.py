@@ -22,7 +22,8 @@ from django.db.models import Q, QuerySet
 # such source maps the normalized query to the ids of the customers it matches, as an index range.
 SearchSource = Callable[[str], QuerySet]
 
-COUNT_CAP = 1_000  # "1,000+ matches": exact counts of common prefixes cost more than they tell
+COUNT_CAP = 1_000
+FUZZY_CAP = 500  # close matches looked at per spelling branch  # "1,000+ matches": exact counts of common prefixes cost more than they tell
 _NOT_DIGITS = re.compile(r"[\s().+\-/]")
 
 
@@ -262,5 +263,12 @@ def search_page(
     if rows or offset:
         total, capped = capped_match_count(queryset, search)
         return SearchPage(rows, max(total, len(rows)), capped, has_next)
-    rows, has_next = _collect(queryset, search.fuzzy_branches, 0, limit)
+    # Close matches: first the few customers spelled one edit away (index lookups), then the filters on them
+    # alone; with the filters in the same query the planner may intersect whole filter sets first.
+    close = set()
+    for branch in search.fuzzy_branches:
+        close.update(queryset.model.objects.filter(branch.condition).values_list("pk", flat=True)[:FUZZY_CAP])
+    if not close:
+        return SearchPage([], 0, False, False)
+    rows, has_next = _collect(queryset.filter(pk__in=close), search.fuzzy_branches, 0, limit)
     return SearchPage(rows, len(rows), False, has_next, close_matches=bool(rows))

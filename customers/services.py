@@ -34,7 +34,7 @@ from customers.search import normalize, phone_to_digits
 
 # Bulk actions on more customers than this run in a worker, with progress.
 BULK_INLINE_LIMIT = 2000
-BULK_BATCH = 500
+BULK_BATCH = 1000
 
 
 def activity_record(
@@ -274,19 +274,17 @@ def customers_bulk(
 
 def bulk_operation_run(*, organization, operation_id: int) -> None:
     """Process a queued bulk action in committed batches, so progress shows and a retry resumes."""
-    while True:
+    with tenant(organization):
+        operation = BulkOperation.objects.select_related("created_by").get(pk=operation_id)
+    for start in range(operation.done, operation.total, BULK_BATCH):
         with tenant(organization):
-            operation = BulkOperation.objects.select_related("created_by").get(pk=operation_id)
-            if operation.done >= operation.total:
-                operation.finished_at = operation.finished_at or timezone.now()
-                operation.save(update_fields=["finished_at"])
-                return
-            batch = operation.customer_ids[operation.done : operation.done + BULK_BATCH]
+            batch = operation.customer_ids[start : start + BULK_BATCH]
             BULK_ACTIONS[operation.action](
                 customer_ids=batch, by=operation.created_by, params=operation.params
             )
-            operation.done += len(batch)
-            operation.save(update_fields=["done"])
+            BulkOperation.objects.filter(pk=operation_id).update(done=start + len(batch))
+    with tenant(organization):
+        BulkOperation.objects.filter(pk=operation_id, finished_at=None).update(finished_at=timezone.now())
 
 
 def _custom_fields_changed() -> None:

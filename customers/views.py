@@ -107,7 +107,9 @@ def _open_segment(request):
 
 def _bulk_operation(request):
     operation_id = _positive_int(request.GET.get("bulk"), 0)
-    return BulkOperation.objects.filter(pk=operation_id).first() if operation_id else None
+    return (
+        BulkOperation.objects.defer("customer_ids").filter(pk=operation_id).first() if operation_id else None
+    )
 
 
 @org_permission("customers.change")
@@ -305,7 +307,7 @@ def bulk(request, org_slug):
 
 @org_permission("customers.change")
 def bulk_progress(request, org_slug, pk):
-    operation = get_object_or_404(BulkOperation, pk=pk)
+    operation = get_object_or_404(BulkOperation.objects.defer("customer_ids"), pk=pk)
     response = render(request, "customers/roster.html#bulk_progress", {"bulk_operation": operation})
     if operation.finished_at:
         response.status_code = 286  # htmx: stop polling

@@ -70,35 +70,35 @@ def tag_remove(*, customer: Customer, tag: Tag, by) -> bool:
 def tags_apply(*, tag: Tag, customer_ids: list[int], by, remove: bool = False) -> int:
     """Add (or remove) `tag` on these customers of the current organization in a few statements, one activity
     event per customer that changed; returns how many changed. Ids of another organization match nothing."""
-    names = tag_names(list(Customer.objects.filter(pk__in=customer_ids).values_list("pk", flat=True)))
-    having = {customer_id for customer_id, tags in names.items() if tag.name in tags}
-    changing = having if remove else set(names) - having
+    labels = {
+        pk: f"{first} {last}".strip()
+        for pk, first, last in Customer.objects.filter(pk__in=customer_ids).values_list(
+            "pk", "first_name", "last_name"
+        )
+    }
+    names = tag_names(list(labels))
+    changing = [pk for pk in labels if (tag.name in names[pk]) == remove]
     if not changing:
         return 0
     if remove:
         CustomerTag.objects.filter(tag=tag, customer_id__in=changing).delete()
     else:
         CustomerTag.objects.bulk_create(
-            [CustomerTag(customer_id=customer_id, tag=tag, added_by=by) for customer_id in changing],
-            ignore_conflicts=True,
+            [CustomerTag(customer_id=pk, tag=tag, added_by=by) for pk in changing], ignore_conflicts=True
         )
-    now = timezone.now()
-    customers = Customer.objects.filter(pk__in=changing).only("id", "first_name", "last_name")
-    Customer.objects.filter(pk__in=changing).update(last_activity_at=now)
+    Customer.objects.filter(pk__in=changing).update(last_activity_at=timezone.now())
     Activity.objects.bulk_create(
         Activity(
-            customer=customer,
-            customer_label=customer.full_name,
+            customer_id=pk,
+            customer_label=labels[pk],
             kind=Activity.Kind.TAGS,
             actor=by,
             changes=_tags_change(
-                names[customer.pk],
-                [name for name in names[customer.pk] if name != tag.name]
-                if remove
-                else [*names[customer.pk], tag.name],
+                names[pk],
+                [name for name in names[pk] if name != tag.name] if remove else [*names[pk], tag.name],
             ),
         )
-        for customer in customers
+        for pk in changing
     )
     return len(changing)
 
