@@ -22,8 +22,8 @@ from django.db.models import Q, QuerySet
 # such source maps the normalized query to the ids of the customers it matches, as an index range.
 SearchSource = Callable[[str], QuerySet]
 
-COUNT_CAP = 1_000
-FUZZY_CAP = 500  # close matches looked at per spelling branch  # "1,000+ matches": exact counts of common prefixes cost more than they tell
+COUNT_CAP = 1_000  # "1,000+ matches": exact counts of common prefixes cost more than they tell
+FUZZY_CAP = 500  # close matches looked at per spelling branch
 _NOT_DIGITS = re.compile(r"[\s().+\-/]")
 
 
