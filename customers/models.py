@@ -181,13 +181,15 @@ class Activity(TenantModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # a partial index below: most events are about no note
         help_text="The note an event is about: shown only to those who may read that note.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["organization", "customer", "-created_at"], name="activity_customer_idx")
+            models.Index(fields=["organization", "customer", "-created_at"], name="activity_customer_idx"),
+            models.Index(fields=["note"], condition=models.Q(note__isnull=False), name="activity_note_idx"),
         ]
 
     def __str__(self):

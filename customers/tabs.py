@@ -1,6 +1,6 @@
 """The profile's tab bar and the boxes beside it. Each later area (Notes, Families, Waivers, Loyalty,
-Bookings, Payments) adds its tab or box here from its AppConfig.ready(); each shows to roles with its
-permission."""
+Bookings, Payments) adds its tab or box here from its AppConfig.ready(), tabs before the Activity Log
+(`PROFILE_TABS.insert(-1, …)`); each shows to roles with its permission."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

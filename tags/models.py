@@ -39,7 +39,9 @@ class Tag(TenantModel):
 
 
 class CustomerTag(TenantModel):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # The unique (customer, tag) index serves lookups by customer, foreign key checks included: one index
+    # less to write when thousands are tagged at once.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="assignments")
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
