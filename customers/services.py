@@ -38,7 +38,7 @@ BULK_BATCH = 1000
 
 
 def activity_record(
-    *, customer: Customer, by, kind: str, changes: dict | None = None, detail: str = ""
+    *, customer: Customer, by, kind: str, changes: dict | None = None, detail: str = "", note=None
 ) -> Activity:
     now = timezone.now()
     Customer.objects.filter(pk=customer.pk).update(last_activity_at=now)
@@ -50,6 +50,7 @@ def activity_record(
         actor=by,
         changes=changes or {},
         detail=detail,
+        note=note,
     )
 
 

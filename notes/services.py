@@ -47,8 +47,9 @@ def _index(note: Note) -> None:
 def _record(note: Note, by, detail: str, before: str = "", after: str = "") -> None:
     customer = Customer.objects.get(pk=note.customer_id)
     changes = {"Note": [before, after]} if before != after else {}
-    event = activity_record(customer=customer, by=by, kind=Activity.Kind.NOTE, changes=changes, detail=detail)
-    Activity.objects.filter(pk=event.pk).update(note=note)
+    activity_record(
+        customer=customer, by=by, kind=Activity.Kind.NOTE, changes=changes, detail=detail, note=note
+    )
 
 
 @transaction.atomic

@@ -8,7 +8,6 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from customers.models import Activity, Customer
-from customers.services import activity_record
 from tags.models import CustomerTag, Tag
 
 
@@ -32,41 +31,28 @@ def _tags_change(before: list[str], after: list[str]) -> dict:
 @transaction.atomic
 def tag_save(*, tag: Tag) -> Tag:
     """Create or rename/recolor a tag; a name another tag has (in any letter case) is refused."""
-    clash = Tag.objects.filter(name__iexact=tag.name.strip()).exclude(pk=tag.pk).first()
+    tag.name = " ".join(tag.name.split())
+    clash = Tag.objects.filter(name__iexact=tag.name).exclude(pk=tag.pk).first()
     if clash:
         raise TagError(f"There is already a tag called “{clash.name}”.")
-    tag.name = " ".join(tag.name.split())
-    tag.save()
+    try:
+        with transaction.atomic():
+            tag.save()
+    except IntegrityError as error:  # saved by someone else a moment ago
+        raise TagError(f"There is already a tag called “{tag.name}”.") from error
     return tag
 
 
-@transaction.atomic
 def tag_add(*, customer: Customer, tag: Tag, by) -> bool:
     """Tag one customer; False if they already had it."""
-    before = tag_names([customer.pk])[customer.pk]
-    try:
-        with transaction.atomic():
-            CustomerTag.objects.create(customer=customer, tag=tag, added_by=by)
-    except IntegrityError:
-        return False
-    activity_record(
-        customer=customer, by=by, kind=Activity.Kind.TAGS, changes=_tags_change(before, [*before, tag.name])
-    )
-    return True
+    return tags_apply(tag=tag, customer_ids=[customer.pk], by=by) == 1
+
+
+def tag_remove(*, customer: Customer, tag: Tag, by) -> bool:
+    return tags_apply(tag=tag, customer_ids=[customer.pk], by=by, remove=True) == 1
 
 
 @transaction.atomic
-def tag_remove(*, customer: Customer, tag: Tag, by) -> bool:
-    before = tag_names([customer.pk])[customer.pk]
-    deleted, _ = CustomerTag.objects.filter(customer=customer, tag=tag).delete()
-    if deleted:
-        after = [name for name in before if name != tag.name]
-        activity_record(
-            customer=customer, by=by, kind=Activity.Kind.TAGS, changes=_tags_change(before, after)
-        )
-    return bool(deleted)
-
-
 def tags_apply(*, tag: Tag, customer_ids: list[int], by, remove: bool = False) -> int:
     """Add (or remove) `tag` on these customers of the current organization in a few statements, one activity
     event per customer that changed; returns how many changed. Ids of another organization match nothing."""
