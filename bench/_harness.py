@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,3 +42,42 @@ def bench_environment(prefix: str):
             yield postgres.url("postgres")
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def bench_organizations():
+    """An owner and two organizations: the measured one and another beside it (what RLS must keep apart)."""
+    from accounts import services
+
+    owner = services.user_signup(email="bench@roster.example", password="bench-password-123")
+    measured, other = (
+        services.organization_create(
+            name=f"Bench {n}", slug=f"bench-{n}", time_zone="UTC", currency="USD", owner=owner
+        )
+        for n in range(2)
+    )
+    return owner, measured, other
+
+
+def roster_request(organization, params, viewer) -> int:
+    """What the roster view asks the database for one request (page 1 in the default order: the filter
+    panel's queryset, the page of 25 rows and the capped count); returns the count. `viewer`: the membership
+    (role and user)."""
+    from accounts.tenancy import tenant
+    from customers.search import capped_count, search_page
+    from customers.selectors import ROSTER_ORDER, roster_queryset, search_sources
+
+    with tenant(organization):
+        customer_filter, queryset = roster_queryset(params, viewer.role)
+        assert customer_filter.is_valid(), customer_filter.errors
+        query = params.get("q", "").strip()[:100]
+        if query:
+            return search_page(queryset, query, offset=0, limit=25, sources=search_sources(viewer)).total
+        list(queryset.order_by(*ROSTER_ORDER)[:26])
+        return capped_count(queryset)[0]
+
+
+def timed(function) -> float:
+    """Milliseconds `function()` takes."""
+    started = time.perf_counter()
+    function()
+    return (time.perf_counter() - started) * 1000

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-from _harness import bench_environment
+from _harness import bench_environment, bench_organizations, roster_request, timed
 from roster_search import as_you_type_queries, load, percentile
 
 # (label, type, share of customers with a value, options): the fields of a membership business's roster.
@@ -235,28 +235,7 @@ def filter_requests(
     }
 
 
-def roster_request(organization, params) -> int:
-    """What the roster view asks the database for one request (page 1 in the default order: the filter
-    panel's queryset, the page of 25 rows and the capped count); returns the count."""
-    from accounts.tenancy import tenant
-    from customers.search import capped_count, search_page
-    from customers.selectors import ROSTER_ORDER, roster_queryset, search_sources
-
-    with tenant(organization):
-        customer_filter, queryset = roster_queryset(params, "owner")
-        assert customer_filter.is_valid(), customer_filter.errors
-        query = params.get("q", "").strip()[:100]
-        if query:
-            owner = SimpleNamespace(
-                role="owner", user_id=None
-            )  # what the view passes: the request's membership
-            page = search_page(queryset, query, offset=0, limit=25, sources=search_sources(owner))
-            return page.total
-        list(queryset.order_by(*ROSTER_ORDER)[:26])
-        return capped_count(queryset)[0]
-
-
-def explain_slowest(organization, times: list[float], requests: list) -> None:
+def explain_slowest(organization, viewer, times: list[float], requests: list) -> None:
     """EXPLAIN ANALYZE (as the app role, row-level security in force) the queries of the slowest request:
     each query's time, then the plans of the two slowest."""
     from django.db import connection
@@ -267,7 +246,7 @@ def explain_slowest(organization, times: list[float], requests: list) -> None:
     took, params = max(zip(times, requests, strict=True), key=lambda pair: pair[0])
     print(f"\nslowest headline request ({took:.1f} ms): ?{params.urlencode()}")
     with CaptureQueriesContext(connection) as captured:
-        roster_request(organization, params)
+        roster_request(organization, params, viewer)
     plans = []
     with tenant(organization), connection.cursor() as cursor:
         for item in captured.captured_queries:
@@ -299,18 +278,12 @@ def main() -> None:
     with bench_environment("custom-field-bench-") as superuser_url:
         from django.test import Client
 
-        from accounts import services as account_services
         from accounts.tenancy import tenant
         from customers.models import Customer
 
         rng = random.Random(11)
-        owner = account_services.user_signup(email="bench@roster.example", password="bench-password-123")
-        big, other = (
-            account_services.organization_create(
-                name=f"Bench {n}", slug=f"bench-{n}", time_zone="UTC", currency="USD", owner=owner
-            )
-            for n in range(2)
-        )
+        owner, big, other = bench_organizations()
+        viewer = SimpleNamespace(role="owner", user_id=owner.pk)  # what the view passes: the membership
         load(superuser_url, total, (size - 0.5) / total, [big.pk, other.pk], rng)
         with tenant(big):
             fields = {field.label: field for field in define_fields()}
@@ -329,17 +302,14 @@ def main() -> None:
             {label: field.name for label, field in fields.items()}, option_ids, queries, options.requests, rng
         )
 
-        def timed(function) -> float:
-            started = time.perf_counter()
-            function()
-            return (time.perf_counter() - started) * 1000
-
         figures, matches = {}, {}
         for name, batch in requests.items():
             for params in batch[:5]:  # warm the caches
-                roster_request(big, params)
-            figures[name] = [timed(lambda params=params: roster_request(big, params)) for params in batch]
-            matches[name] = [roster_request(big, params) for params in batch[:20]]
+                roster_request(big, params, viewer)
+            figures[name] = [
+                timed(lambda params=params: roster_request(big, params, viewer)) for params in batch
+            ]
+            matches[name] = [roster_request(big, params, viewer) for params in batch[:20]]
 
         client = Client()
         client.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
@@ -353,7 +323,7 @@ def main() -> None:
         ]
 
         if options.explain:
-            explain_slowest(big, figures[HEADLINE], requests[HEADLINE])
+            explain_slowest(big, viewer, figures[HEADLINE], requests[HEADLINE])
 
     print(
         f"\n{rows:,} customers in the measured organization ({total - rows:,} in another), "
