@@ -39,10 +39,16 @@ class Tag(TenantModel):
 
 
 class CustomerTag(TenantModel):
-    # The unique (customer, tag) index serves lookups by customer, foreign key checks included: one index
-    # less to write when thousands are tagged at once.
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", db_index=False)
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="assignments")
+    # Both are enforced by composite foreign keys, (organization, customer) and (organization, tag), added in
+    # the migration; they also keep a row inside one organization. Plain keys would be checked a second time
+    # for each row when thousands are tagged at once, and the unique (customer, tag) and (organization, tag,
+    # customer) indexes serve every lookup, the key checks' included.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="assignments", db_index=False, db_constraint=False
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
