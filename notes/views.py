@@ -16,10 +16,11 @@ from notes.selectors import notes_of
 
 def _note(request, customer_pk: int, note_pk: int, *, editing: bool = False) -> Note:
     """A note of this customer the viewer may read (404 otherwise: a private note is not theirs to know
-    about); when `editing`, one they may also change (403)."""
-    note = get_object_or_404(
-        Note.objects.filter(services.readable(request.membership)), pk=note_pk, customer_id=customer_pk
-    )
+    about); when `editing`, a live one (deleted notes are only restored) they may also change (403)."""
+    notes = Note.objects.filter(services.readable(request.membership))
+    if editing:
+        notes = notes.filter(deleted_at=None)
+    note = get_object_or_404(notes, pk=note_pk, customer_id=customer_pk)
     if editing and not services.may_edit(request.membership, note):
         raise PermissionDenied("Only the note's author or an admin may change it.")
     return note
@@ -109,10 +110,8 @@ def note_pin(request, org_slug, pk, note_pk):
 @require_POST
 @org_permission("customers.change")
 def note_delete(request, org_slug, pk, note_pk):
-    note = _note(request, pk, note_pk, editing=True)
-    if note.deleted_at is None:
-        services.note_delete(note=note, by=request.user)
-        messages.success(request, "Note deleted. An admin can restore it.")
+    services.note_delete(note=_note(request, pk, note_pk, editing=True), by=request.user)
+    messages.success(request, "Note deleted. An admin can restore it.")
     return _back(request, org_slug, pk)
 
 

@@ -107,6 +107,8 @@ def test_only_authors_and_admins_change_notes_and_only_admins_restore(org_a, tea
     assert sue.post(f"{base}{private.pk}/delete/").status_code == 404  # not hers to know about
     assert adam.get(f"{base}{private.pk}/history/").status_code == 404  # admins do not read private notes
     assert sue.post(f"{base}{everyone.pk}/delete/").status_code == 302
+    assert sue.post(f"{base}{everyone.pk}/edit/", {"text": "x", "visibility": "staff"}).status_code == 404
+    assert sue.post(f"{base}{everyone.pk}/delete/").status_code == 404  # deleted once, logged once
     assert "Loves dinosaurs" not in sam.get(f"/app/{org_a.slug}/customers/?q=dinos").text
     assert sue.post(f"{base}{everyone.pk}/restore/").status_code == 403
     assert "Deleted notes (1)" in adam.get(base).text
