@@ -5,6 +5,7 @@ import io
 import time
 import zipfile
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -226,7 +227,8 @@ def test_editing_records_before_and_after(alice_client, org_a, jane):
 
 
 def test_profile_shows_a_birthday_banner_in_the_coming_week(alice_client, org_a, alice):
-    soon = timezone.localdate() + timedelta(days=3)
+    # "Today" is the organization's (Chicago), not the test process's UTC: around midnight UTC they differ.
+    soon = timezone.localdate(timezone=ZoneInfo(org_a.time_zone)) + timedelta(days=3)
     with tenant(org_a):
         kid = customer(
             first_name="Kai", last_name="Young", birthday=soon.replace(year=soon.year - 8), by=alice
