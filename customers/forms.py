@@ -41,6 +41,14 @@ def clean_phone(value: str) -> str:
     return value.strip()
 
 
+def check_birthday(birthday: date | None) -> date | None:
+    if birthday and birthday > timezone.localdate():
+        raise forms.ValidationError("A birthday cannot be in the future.")
+    if birthday and birthday < date(1900, 1, 1):
+        raise forms.ValidationError("Enter a birthday after 1900.")
+    return birthday
+
+
 class CustomerForm(forms.ModelForm):
     """A form that creates or edits a customer, built from the field registry and a set of rules — a
     channel's, or an intake form's — for an audience: hidden fields, and custom fields the audience may not
@@ -119,12 +127,7 @@ class CustomerForm(forms.ModelForm):
         return clean_phone(self.cleaned_data["emergency_contact_phone"])
 
     def clean_birthday(self):
-        birthday = self.cleaned_data["birthday"]
-        if birthday and birthday > timezone.localdate():
-            raise forms.ValidationError("A birthday cannot be in the future.")
-        if birthday and birthday < date(1900, 1, 1):
-            raise forms.ValidationError("Enter a birthday after 1900.")
-        return birthday
+        return check_birthday(self.cleaned_data["birthday"])
 
 
 class CustomerSignupForm(SetPasswordMixin, CustomerForm):

@@ -54,7 +54,7 @@ def activity_record(
     )
 
 
-def _custom_value_rows(customer: Customer, item: CustomerField, value) -> list[CustomFieldValue]:
+def custom_value_rows(customer: Customer, item: CustomerField, value) -> list[CustomFieldValue]:
     row = {"customer": customer, "field": item.custom}
     match item.type:
         case FieldType.MULTIPLE_CHOICE:
@@ -70,7 +70,7 @@ def _custom_value_rows(customer: Customer, item: CustomerField, value) -> list[C
     return [CustomFieldValue(**row, text=value, key=normalize(value)[:100])]
 
 
-def _same(before, after) -> bool:
+def same_value(before, after) -> bool:
     if isinstance(before, list) or isinstance(after, list):
         return sorted(before or []) == sorted(after or [])
     return before == after
@@ -85,11 +85,11 @@ def _custom_values_save(customer: Customer, values: dict) -> dict:
         item = registry[name]
         value = None if value in ("", []) else value
         before = current.get(name)
-        if _same(before, value):
+        if same_value(before, value):
             continue
         CustomFieldValue.objects.filter(customer=customer, field=item.custom).delete()
         if value is not None:
-            CustomFieldValue.objects.bulk_create(_custom_value_rows(customer, item, value))
+            CustomFieldValue.objects.bulk_create(custom_value_rows(customer, item, value))
         changes[name] = [
             jsonable(item.display_value(before)) or None,
             jsonable(item.display_value(value)) or None,

@@ -109,3 +109,17 @@ def note_restore(*, note: Note, by) -> None:
     note.save(update_fields=["deleted_at", "deleted_by"])
     _index(note)
     _record(note, by, "Restored", "", note.text)
+
+
+def notes_import(*, texts: dict[int, str], by) -> None:
+    """A note for each of many customers ({customer_id: text}, from an import), for the whole team and
+    searchable. The import's own activity event for each customer shows the note."""
+    notes = Note.objects.bulk_create(
+        Note(customer_id=customer_id, author=by, text=text, visibility=Visibility.STAFF)
+        for customer_id, text in texts.items()
+    )
+    NoteWord.objects.bulk_create(
+        NoteWord(note=note, customer_id=note.customer_id, key=key)
+        for note in notes
+        for key in words(note.text)
+    )

@@ -144,6 +144,9 @@ STORAGES = {
 }
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # an .xlsx that unpacks to more is refused unopened
+IMPORT_BATCH_ROWS = env.int("IMPORT_BATCH_ROWS", default=2000)
 
 MAILERS = {
     "default": {
@@ -188,6 +191,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "claim-invite-reminders": {"task": "portal.tasks.claim_invites_remind", "schedule": 3600},
+    "imports-resume": {"task": "imports.tasks.imports_resume", "schedule": 60},
 }
 
 LOGGING = {

@@ -15,6 +15,9 @@ if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
     _services = ExitStack()
     atexit.register(_services.close)
     os.environ.update(_services.enter_context(local_services(_run_dir, grant_truncate=True)))
+if not os.environ.get("MEDIA_ROOT"):  # uploads of the session, shared with the worker processes it starts
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="roster-media-")
+    atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)
 
 from .base import *  # noqa: F403
 

@@ -1,0 +1,39 @@
+"""What imports add to the customers app: the roster filter "imported by" a job."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from customers.filters import ROSTER_FILTERS
+from imports.models import ImportJob, ImportRecord
+
+
+class JobChoice(forms.ModelChoiceField):
+    def label_from_instance(self, job):
+        return f"{job.file_name} ({timezone.localtime(job.created_at):%b %-d, %Y})"
+
+
+class ImportedByFilter(django_filters.ModelChoiceFilter):
+    """Customers an import created or updated: one index range of (organization, job, customer)."""
+
+    field_class = JobChoice
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=ImportRecord.objects.filter(job=value).values("customer_id"))
+
+
+def _import_filters(audience: str) -> dict:
+    return {
+        "imported_by": ImportedByFilter(
+            label="Imported by",
+            queryset=ImportJob.objects.filter(Q(created__gt=0) | Q(updated__gt=0)).order_by("-created_at"),
+            empty_label="Any import",
+            widget=forms.Select(attrs={"class": "form-select filter-input"}),
+        )
+    }
+
+
+ROSTER_FILTERS.append(_import_filters)

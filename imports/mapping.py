@@ -1,0 +1,127 @@
+"""Which column goes into which customer field: the choices (the field registry plus tags, a note and a full
+name to split), and a first guess from the headers and, failing that, from the values."""
+
+import re
+from dataclasses import dataclass
+
+from customers.fields import customer_fields
+from customers.models import Audience
+from customers.search import normalize
+
+FULL_NAME, TAGS, NOTE = "full_name", "tags", "note"
+EXTRA_TARGETS = {
+    FULL_NAME: "Full name (split into first and last)",
+    TAGS: "Tags (names separated by commas)",
+    NOTE: "Note",
+}
+
+# Headers other systems export, normalized (see `header_key`), for each target.
+SYNONYMS = {
+    "first_name": "first, firstname, first name, given name, given, forename, fname, prenom",
+    "last_name": "last, lastname, last name, surname, family name, lname, child last name",
+    FULL_NAME: "name, full name, customer name, client name, contact name, member name, display name",
+    "email": "email, e mail, email address, e mail address, mail, primary email",
+    "phone": "phone, mobile, cell, telephone, tel, phone number, mobile phone, cell phone, mobile number",
+    "birthday": "birthday, dob, date of birth, birth date, birthdate, bday",
+    "gender": "gender, sex",
+    "address_line1": "address, address 1, address1, street, street address, address line 1, address line1",
+    "address_line2": "address 2, address2, address line 2, address line2, apt, suite, unit",
+    "city": "city, town",
+    "region": "state, province, region, county, state province, state region",
+    "postal_code": "zip, zip code, zipcode, postal code, postcode, post code",
+    "country": "country",
+    "emergency_contact_name": "emergency contact, emergency contact name, emergency name",
+    "emergency_contact_phone": "emergency phone, emergency contact phone, emergency number",
+    "marketing_opt_in": "marketing, marketing opt in, opt in, optin, newsletter, accepts marketing",
+    "number": "number, customer number, customer id, customer no, member id, member number, client id, id",
+    TAGS: "tags, tag, labels, groups",
+    NOTE: "note, notes, comment, comments, remarks",
+}
+
+EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_SHAPE = re.compile(r"^\+?[\d\s().\-/]{7,20}$")
+DATE_SHAPE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})$")
+
+
+def header_key(header: str) -> str:
+    """ "E-mail Address:" → "e mail address": how headers are compared."""
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", normalize(header)).split())
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    label: str
+    group: str
+
+
+def targets() -> list[Target]:
+    """Everything a column can go into, for the mapping form, in the registry's order."""
+    fields = [
+        Target(item.name, item.label, item.group)
+        for item in customer_fields(Audience.ADMIN)
+        if item.editable_by(Audience.ADMIN)
+    ]
+    return fields + [Target(name, label, "Other") for name, label in EXTRA_TARGETS.items()]
+
+
+def _synonyms() -> dict[str, str]:
+    """{header key: target} from the built-in synonyms and each custom field's label and key."""
+    known = {}
+    for target, words in SYNONYMS.items():
+        for phrase in words.split(", "):
+            known[phrase] = target
+    for item in customer_fields(Audience.ADMIN):
+        if item.custom:
+            known[header_key(item.label)] = item.name
+            if item.custom.key:
+                known[header_key(item.custom.key)] = item.name
+    return known
+
+
+def auto_map(headers: list[str], samples: list[list[str]], template_columns: dict | None = None) -> list[str]:
+    """A target per column (or "" to ignore): a template's choice, then the header, then the values."""
+    known = _synonyms()
+    allowed = {target.name for target in targets()}
+    mapping = [""] * len(headers)
+    taken: set[str] = set()
+
+    def assign(index: int, target: str | None) -> None:
+        if target and target in allowed and target not in taken and not mapping[index]:
+            mapping[index] = target
+            taken.add(target)
+
+    custom_keys = {item.custom.key: item.name for item in customer_fields(Audience.ADMIN) if item.custom}
+    for index, header in enumerate(headers):
+        if template_columns:
+            assign(index, template_columns.get(header_key(header)))
+        assign(
+            index, header if header in allowed else custom_keys.get(header)
+        )  # field names, as the API sends
+    for index, header in enumerate(headers):
+        assign(index, known.get(header_key(header)))
+    if {"first_name", "last_name"} <= taken:
+        taken.add(FULL_NAME)
+    for index in range(len(headers)):
+        assign(index, _by_content([row[index] for row in samples if index < len(row) and row[index]]))
+    return mapping
+
+
+def _by_content(values: list[str]) -> str | None:
+    if not values:
+        return None
+    for target, shape in (("email", EMAIL_SHAPE), ("phone", PHONE_SHAPE), ("birthday", DATE_SHAPE)):
+        if all(shape.match(value) for value in values):
+            return target
+    return None
+
+
+def template_match(headers: list[str], templates) -> object | None:
+    """The saved template whose columns best cover this file's, if it covers most of them."""
+    keys = {header_key(header) for header in headers if header.strip()}
+    best, best_share = None, 0.0
+    for template in templates:
+        share = len(keys & set(template.columns)) / max(len(keys), 1)
+        if share > best_share:
+            best, best_share = template, share
+    return best if best_share >= 0.6 else None

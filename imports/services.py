@@ -1,0 +1,393 @@
+"""Import jobs, from the uploaded file to the report. People (views, the API) call the functions at the top;
+the worker calls `job_work`, which moves a job through its steps: read the file, dry run, run."""
+
+import logging
+from collections import Counter
+from itertools import islice
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Organization
+from accounts.tenancy import required_organization, tenant
+from customers.fields import BUILTIN_NAMES, field_labels
+from customers.models import BulkOperation, Customer
+from customers.rules import Channel, Rule, channel_rules
+from customers.services import customers_bulk
+from imports.engine import (
+    CREATE,
+    ERROR,
+    EXISTS,
+    UNCHANGED,
+    UPDATE,
+    Planner,
+    Writer,
+    batches,
+    data_rows,
+    issues_of,
+)
+from imports.mapping import FULL_NAME, auto_map, header_key, targets, template_match
+from imports.models import ImportIssue, ImportJob, ImportRecord, ImportTemplate
+from imports.reading import ImportFileError, read_rows, read_shape
+from imports.validation import DATE_FORMATS
+from tags.models import Tag
+
+logger = logging.getLogger(__name__)
+Status = ImportJob.Status
+SAMPLE_ROWS = 5
+
+
+class MappingError(ValueError):
+    """The mapping cannot run; `messages` say what to change."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__(" ".join(messages))
+        self.messages = messages
+
+
+def _enqueue(job: ImportJob) -> None:
+    from imports.tasks import import_job_work
+
+    import_job_work.delay_on_commit(org_id=job.organization_id, job_id=job.pk)
+
+
+# What people do --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def job_create(*, file, file_name: str, by, origin: str = ImportJob.Origin.UPLOAD, **options) -> ImportJob:
+    """Store the file and queue the job; the worker reads it. `options` set mapping choices up front
+    (the API), e.g. mode, match_key, auto_run, api_key_name, idempotency_key."""
+    if file.size > settings.IMPORT_MAX_BYTES:
+        raise ImportFileError(
+            f"The file is {file.size / 1e6:.1f} MB; an import takes up to "
+            f"{settings.IMPORT_MAX_BYTES / 1e6:.0f} MB. Split it, or remove columns you do not need."
+        )
+    if file.size == 0:
+        raise ImportFileError("The file is empty.")
+    job = ImportJob(
+        organization=required_organization("An import created"),
+        file_name=file_name[:255],
+        file_size=file.size,
+        created_by=by,
+        origin=origin,
+        **options,
+    )
+    job.file.save(file_name, file, save=False)
+    job.save()
+    _enqueue(job)
+    return job
+
+
+def mapping_check(job: ImportJob, mapping: list[str], match_key: str, mode: str) -> list[str]:
+    """What is wrong with a mapping, in words; [] when it can run."""
+    allowed = {target.name for target in targets()}
+    labels = field_labels()
+    chosen = [target for target in mapping if target]
+    problems = [
+        f"“{target}” is not a field you can import into." for target in chosen if target not in allowed
+    ]
+    doubled = [target for target, count in Counter(chosen).items() if count > 1]
+    problems += [f"Two columns go into {labels.get(target, target)}: choose one." for target in doubled]
+    if len(mapping) != len(job.headers):
+        problems.append("The mapping does not fit the file's columns.")
+    names = set(chosen) | ({"first_name", "last_name"} if FULL_NAME in chosen else set())
+    key_mapped = match_key in names
+    if mode == ImportJob.Mode.UPDATE and not key_mapped:
+        problems.append(f"Map a column to {labels[match_key]}: it is how existing customers are found.")
+    if mode != ImportJob.Mode.UPDATE:
+        required = [name for name, rule in channel_rules(Channel.STAFF).items() if rule == Rule.REQUIRED]
+        missing = [labels.get(name, name) for name in required if name not in names]
+        if missing:
+            problems.append(f"Map {', '.join(missing)}: required to add a customer.")
+    if not names & (BUILTIN_NAMES | {name for name in allowed if name.startswith("cf_")} | {"tags", "note"}):
+        problems.append("Map at least one column.")
+    return problems
+
+
+@transaction.atomic
+def job_map(
+    *,
+    job: ImportJob,
+    mapping: list[str],
+    date_format: str,
+    match_key: str,
+    mode: str,
+    skip_errors: bool,
+    tag_ids: list[int],
+    template_name: str = "",
+    by=None,
+) -> ImportJob:
+    """Confirm the mapping and start the dry run (again, after a change)."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status not in (Status.MAPPING, Status.READY):
+        raise MappingError(
+            [f"This import is {job.get_status_display().lower()}; its mapping cannot change now."]
+        )
+    problems = mapping_check(job, mapping, match_key, mode)
+    if date_format not in DATE_FORMATS:
+        problems.append("Choose a date format.")
+    if problems:
+        raise MappingError(problems)
+    job.mapping, job.date_format, job.match_key, job.mode = mapping, date_format, match_key, mode
+    job.skip_errors = skip_errors
+    job.tag_ids = list(Tag.objects.filter(pk__in=tag_ids).values_list("pk", flat=True))
+    if template_name.strip():
+        job.template = template_save(job=job, name=template_name, by=by)
+    job.status = Status.VALIDATING
+    job.save()
+    _enqueue(job)
+    return job
+
+
+def template_save(*, job: ImportJob, name: str, by) -> ImportTemplate:
+    """Save (or overwrite, by name) the job's mapping as a template for files with the same columns."""
+    columns = {
+        header_key(header): target for header, target in zip(job.headers, job.mapping, strict=True) if target
+    }
+    template = ImportTemplate.objects.filter(name__iexact=name.strip()).first() or ImportTemplate(
+        name=name.strip()[:80]
+    )
+    template.columns, template.date_format = columns, job.date_format
+    template.match_key, template.mode, template.created_by = (
+        job.match_key,
+        job.mode,
+        template.created_by or by,
+    )
+    template.save()
+    return template
+
+
+@transaction.atomic
+def job_start(*, job: ImportJob) -> ImportJob:
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != Status.READY:
+        raise MappingError([f"This import is {job.get_status_display().lower()}, not ready to run."])
+    if job.error_rows and not job.skip_errors:
+        raise MappingError(["Fix the rows with errors and upload the file again, or choose to skip them."])
+    job.status, job.started_at = Status.RUNNING, timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    _enqueue(job)
+    return job
+
+
+@transaction.atomic
+def job_cancel(*, job: ImportJob) -> ImportJob:
+    """A running import stops at its next batch (what is done stays done); any other stops now."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status == Status.RUNNING:
+        job.cancel_requested = True
+    elif job.status in (Status.QUEUED, Status.MAPPING, Status.VALIDATING, Status.READY):
+        job.status, job.finished_at, job.cancel_requested = Status.CANCELLED, timezone.now(), True
+    job.save()
+    return job
+
+
+def undo_possible(job: ImportJob) -> bool:
+    return job.status == Status.DONE and job.created > 0 and job.updated == 0 and job.undone_at is None
+
+
+@transaction.atomic
+def job_undo(*, job: ImportJob, by) -> tuple[int | BulkOperation, int]:
+    """Archive the customers a finished import added, unless someone has touched them since; returns
+    (how many archived, or the queued operation when many; how many were left because they changed)."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not undo_possible(job):
+        raise MappingError(["Only a finished import that added customers and updated none can be undone."])
+    created = ImportRecord.objects.filter(job=job, created=True).values("customer_id")
+    candidates = Customer.objects.filter(pk__in=created, archived_at=None)
+    untouched = list(candidates.filter(last_activity_at__lte=job.finished_at).values_list("pk", flat=True))
+    touched = candidates.count() - len(untouched)
+    job.undone_at = timezone.now()
+    job.save(update_fields=["undone_at"])
+    return customers_bulk(action=BulkOperation.Action.ARCHIVE, customer_ids=untouched, by=by), touched
+
+
+# What the worker does --------------------------------------------------------------------------------------
+
+
+def job_work(*, organization: Organization, job_id: int) -> None:
+    """Take the job through its steps. A session advisory lock makes this the only worker on the job; a
+    killed worker's connection closes and frees it, so a retry (or `jobs_resume`) carries on from the last
+    committed checkpoint."""
+    with connection.cursor() as cursor:  # the job id is the key: no other advisory locks are used
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [job_id])
+        if not cursor.fetchone()[0]:
+            return
+    try:
+        while step := STEPS.get(_status(organization, job_id)):
+            try:
+                step(organization, job_id)
+            except ImportFileError as error:
+                _fail(organization, job_id, str(error))
+            except OperationalError:
+                raise  # the database went away: the task retries
+            except Exception:
+                logger.exception("Import %s failed", job_id)
+                _fail(
+                    organization,
+                    job_id,
+                    "Something went wrong on our side; we have been told. Try again later.",
+                )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [job_id])
+
+
+def _status(organization, job_id: int) -> str:
+    with tenant(organization):
+        return ImportJob.objects.values_list("status", flat=True).get(pk=job_id)
+
+
+def _fail(organization, job_id: int, message: str) -> None:
+    with tenant(organization):
+        ImportJob.objects.filter(pk=job_id).update(
+            status=Status.FAILED, message=message, finished_at=timezone.now()
+        )
+
+
+def _analyze(organization, job_id: int) -> None:
+    """Read the whole file once: its shape, header, samples and row count; unreadable files fail here, before
+    anyone maps them. Then guess the mapping (from a saved template whose columns match, if any)."""
+    with tenant(organization):
+        job = ImportJob.objects.get(pk=job_id)
+        shape = read_shape(job.file.path, job.file_name)
+        rows = read_rows(job.file.path, shape)
+        headers = next(rows, None)
+        if not headers or not any(headers):
+            raise ImportFileError(
+                "The first row should name the columns (First name, Email, …), but it is empty."
+            )
+        samples = [row for row in islice(rows, SAMPLE_ROWS * 4) if any(row)][:SAMPLE_ROWS]
+        total, blank = 0, 0
+        for row in read_rows(job.file.path, shape):
+            total += 1
+            blank += not any(row)
+        total -= 1
+        if total - blank <= 0:
+            raise ImportFileError("The file has a header row but no customers under it.")
+        job.file_format, job.encoding, job.delimiter = shape.format, shape.encoding, shape.delimiter
+        job.headers = [header or f"Column {index + 1}" for index, header in enumerate(headers)]
+        job.samples, job.total_rows, job.blank_rows = samples, total, blank
+        if len(job.mapping) != len(headers):
+            job.template = template_match(headers, ImportTemplate.objects.all())
+            if job.template:
+                job.date_format, job.match_key = job.template.date_format, job.template.match_key
+                job.mode = job.template.mode
+            job.mapping = auto_map(job.headers, samples, job.template.columns if job.template else None)
+        problems = mapping_check(job, job.mapping, job.match_key, job.mode) if job.auto_run else []
+        if problems:
+            raise ImportFileError(" ".join(problems))
+        job.status = Status.VALIDATING if job.auto_run else Status.MAPPING
+        job.save()
+
+
+def _validate(organization, job_id: int) -> None:
+    """The dry run: plan every row, store the errors, count what the run would do. Starts over if
+    interrupted (it writes nothing but its findings)."""
+    with tenant(organization):
+        job = ImportJob.objects.get(pk=job_id)
+        ImportIssue.objects.filter(job=job).delete()
+        planner = Planner(job)
+    counts: Counter = Counter()
+    new_tags: dict[str, str] = {}
+    for batch in batches(data_rows(job), settings.IMPORT_BATCH_ROWS):
+        with tenant(organization):
+            if _cancelled(job_id):
+                return
+            plans = planner.plan(batch, check_duplicates=True)
+            ImportIssue.objects.bulk_create(issues_of(job, plans))
+            counts.update(plan.action for plan in plans)
+            new_tags.update((name.lower(), name) for plan in plans for name in plan.new_tags)
+            ImportJob.objects.filter(pk=job_id).update(validated_rows=batch[-1][0] - 1, **_dry_counts(counts))
+    with tenant(organization):
+        existing = set(Tag.objects.values_list("name", flat=True))
+        existing = {name.lower() for name in existing}
+        job.refresh_from_db()
+        job.new_tags = sorted((name for key, name in new_tags.items() if key not in existing), key=str.lower)
+        job.validated_rows, job.validated_at = job.total_rows, timezone.now()
+        runnable = job.skip_errors or not job.error_rows
+        if job.auto_run and runnable:
+            job.status, job.started_at = Status.RUNNING, timezone.now()
+        else:
+            job.status = Status.READY
+        job.save()
+
+
+def _dry_counts(counts: Counter) -> dict:
+    return {
+        "to_create": counts[CREATE],
+        "to_update": counts[UPDATE],
+        "unchanged": counts[UNCHANGED] + counts[EXISTS],
+        "error_rows": counts[ERROR],
+    }
+
+
+def _cancelled(job_id: int) -> bool:
+    """Stop at this batch boundary if someone asked to; True when the job has stopped."""
+    job = ImportJob.objects.values("cancel_requested", "status").get(pk=job_id)
+    if job["status"] == Status.CANCELLED:
+        return True
+    if job["cancel_requested"]:
+        ImportJob.objects.filter(pk=job_id).update(status=Status.CANCELLED, finished_at=timezone.now())
+        return True
+    return False
+
+
+def _run(organization, job_id: int) -> None:
+    """Write every valid row, a batch per transaction with its checkpoint (`processed_rows`): resuming starts
+    after the last committed batch, so no row is lost or written twice. Rows the dry run found in error are
+    skipped; a row that has become wrong since (the roster changed) is skipped and reported."""
+    with tenant(organization):
+        job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+        skip = set(ImportIssue.objects.filter(job=job).values_list("row", flat=True))
+        planner, writer = Planner(job), Writer(job)
+    for batch in batches(data_rows(job, job.processed_rows), settings.IMPORT_BATCH_ROWS):
+        for attempt in range(3):
+            try:
+                with tenant(organization):
+                    if _cancelled(job_id):
+                        return
+                    _run_batch(job, batch, skip, planner, writer)
+                break
+            except IntegrityError:  # someone added a clashing customer meanwhile: plan the batch again
+                if attempt == 2:
+                    raise
+    with tenant(organization):
+        ImportJob.objects.filter(pk=job_id).update(
+            status=Status.DONE, processed_rows=F("total_rows"), finished_at=timezone.now()
+        )
+
+
+def _run_batch(job: ImportJob, batch, skip: set[int], planner: Planner, writer: Writer) -> None:
+    todo = [(number, cells) for number, cells in batch if number not in skip]
+    plans = planner.plan(todo, check_duplicates=False)
+    created, updated = writer.write(plans)
+    ImportIssue.objects.bulk_create(issues_of(job, plans))
+    errors = sum(plan.action == ERROR for plan in plans)
+    ImportJob.objects.filter(pk=job.pk).update(
+        processed_rows=batch[-1][0] - 1,
+        created=F("created") + created,
+        updated=F("updated") + updated,
+        skipped=F("skipped") + errors + len(batch) - len(todo),
+    )
+
+
+STEPS = {Status.QUEUED: _analyze, Status.VALIDATING: _validate, Status.RUNNING: _run}
+
+
+def jobs_resume() -> int:
+    """Queue every job a worker should be working on; those a live worker holds are left to it (the lock).
+    Runs when a worker starts and every minute, so a job whose worker died carries on."""
+    from imports.tasks import import_job_work
+
+    queued = 0
+    for organization in Organization.objects.all():
+        with tenant(organization):
+            active = list(ImportJob.objects.filter(status__in=STEPS).values_list("pk", flat=True))
+        for job_id in active:
+            import_job_work.delay(org_id=organization.pk, job_id=job_id)
+            queued += 1
+    return queued

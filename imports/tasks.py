@@ -1,0 +1,21 @@
+from celery.signals import worker_ready
+
+from accounts.models import Organization
+from config.celery_app import app, tenant_task
+from imports import services
+
+
+@tenant_task(batched=True)
+def import_job_work(*, org_id: int, job_id: int) -> None:
+    services.job_work(organization=Organization.objects.get(pk=org_id), job_id=job_id)
+
+
+@app.task
+def imports_resume() -> int:
+    return services.jobs_resume()
+
+
+@worker_ready.connect
+def _resume_on_start(**kwargs) -> None:
+    """A worker that starts picks up imports whose worker died (their task may not come back for an hour)."""
+    imports_resume.delay()
