@@ -277,10 +277,11 @@ def _analyze(organization, job_id: int) -> None:
                 job.date_format, job.match_key = job.template.date_format, job.template.match_key
                 job.mode = job.template.mode
             job.mapping = auto_map(job.headers, samples, job.template.columns if job.template else None)
-        problems = mapping_check(job, job.mapping, job.match_key, job.mode) if job.auto_run else []
+        automatic = job.origin == ImportJob.Origin.API  # no one to confirm the mapping: it must fit as guessed
+        problems = mapping_check(job, job.mapping, job.match_key, job.mode) if automatic else []
         if problems:
             raise ImportFileError(" ".join(problems))
-        job.status = Status.VALIDATING if job.auto_run else Status.MAPPING
+        job.status = Status.VALIDATING if automatic else Status.MAPPING
         job.save()
 
 
