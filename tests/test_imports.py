@@ -104,3 +104,31 @@ def test_bad_files_fail_with_a_clear_message(org_a, alice, content, message):
     job = work(org_a, job)
     assert job.status == ImportJob.Status.FAILED
     assert message in job.message
+
+
+def test_the_pages_walk_through_an_import(alice_client, org_a, alice):
+    base = "/app/alpha/imports/"
+    assert "No imports yet" in alice_client.get(base).content.decode()
+    response = alice_client.post(base, {"file": ContentFile(MESSY.encode(), name="messy.csv")})
+    assert response.status_code == 302
+    job_url = response["Location"]
+    with tenant(org_a):
+        job = ImportJob.objects.get()
+    work(org_a, job)
+    page = alice_client.get(job_url).content.decode()
+    assert "Match the columns" in page and "ANA@example.com" in page
+    form = {f"column_{i}": target for i, target in enumerate(job.mapping)}
+    form |= {"date_format": "mdy", "mode": "upsert", "match_key": "email", "skip_errors": "true"}
+    assert alice_client.post(job_url, form).status_code == 302
+    work(org_a, job)
+    page = alice_client.get(job_url).content.decode()
+    assert "Dry run" in page and "is not an email address" in page
+    errors = b"".join(alice_client.get(job_url + "errors.csv").streaming_content).decode()
+    assert "cleo@example" in errors and "Errors" in errors.splitlines()[0]
+    alice_client.post(job_url + "run/")
+    work(org_a, job)
+    page = alice_client.get(job_url).content.decode()
+    assert "Report" in page and "See the imported customers" in page
+    roster = alice_client.get(f"/app/alpha/customers/?imported_by={job.pk}&status=all").content.decode()
+    assert "García" in roster
+    assert alice_client.get(base + "report/").status_code == 200
