@@ -26,7 +26,9 @@ class UploadForm(forms.Form):
             raise forms.ValidationError("Upload a CSV or an Excel (.xlsx) file.")
         if upload.size > settings.IMPORT_MAX_BYTES:
             limit = settings.IMPORT_MAX_BYTES / 1e6
-            raise forms.ValidationError(f"The file is {upload.size / 1e6:.1f} MB; the limit is {limit:.0f} MB.")
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1e6:.1f} MB; the limit is {limit:.0f} MB."
+            )
         return upload
 
 
@@ -65,6 +67,8 @@ class MappingForm(forms.Form):
         }
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["tags"].queryset = Tag.objects.order_by("name")
+        if not self.fields["tags"].queryset.exists():
+            del self.fields["tags"]
         choices = [("", "— Don't import —")] + [
             (group, [(target.name, target.label) for target in items])
             for group, items in grouped(targets(), lambda target: target.group)

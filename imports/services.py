@@ -277,7 +277,9 @@ def _analyze(organization, job_id: int) -> None:
                 job.date_format, job.match_key = job.template.date_format, job.template.match_key
                 job.mode = job.template.mode
             job.mapping = auto_map(job.headers, samples, job.template.columns if job.template else None)
-        automatic = job.origin == ImportJob.Origin.API  # no one to confirm the mapping: it must fit as guessed
+        automatic = (
+            job.origin == ImportJob.Origin.API
+        )  # no one to confirm the mapping: it must fit as guessed
         problems = mapping_check(job, job.mapping, job.match_key, job.mode) if automatic else []
         if problems:
             raise ImportFileError(" ".join(problems))

@@ -58,7 +58,7 @@ def job(request, org_slug, pk):
                     match_key=form.cleaned_data["match_key"],
                     mode=form.cleaned_data["mode"],
                     skip_errors=form.cleaned_data["skip_errors"],
-                    tag_ids=[tag.pk for tag in form.cleaned_data["tags"]],
+                    tag_ids=[tag.pk for tag in form.cleaned_data.get("tags", [])],
                     template_name=form.cleaned_data["template_name"],
                     by=request.user,
                 )
@@ -85,7 +85,9 @@ def job(request, org_slug, pk):
 def _mapped(job: ImportJob) -> list[tuple[str, str]]:
     """(column, what it went into) for the report."""
     labels = field_labels() | EXTRA_TARGETS
-    return [(header, labels.get(target, target)) for header, target in zip(job.headers, job.mapping) if target]
+    return [
+        (header, labels.get(target, target)) for header, target in zip(job.headers, job.mapping) if target
+    ]
 
 
 def _date_preview(job: ImportJob) -> dict | None:
@@ -183,7 +185,9 @@ def errors_csv(request, org_slug, pk):
         if problems:
             for number, cells in data_rows(job):
                 if number in problems:
-                    yield writer.writerow([safe_cell(cell) for cell in cells] + [" | ".join(problems[number])])
+                    yield writer.writerow(
+                        [safe_cell(cell) for cell in cells] + [" | ".join(problems[number])]
+                    )
 
     name = job.file_name.rsplit(".", 1)[0]
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

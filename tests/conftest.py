@@ -4,6 +4,7 @@ applies to. Every module gets two organizations: Alpha (alice) and Beta (bob).""
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -124,39 +125,60 @@ def smtp_server(smtp_port):
     controller.stop()
 
 
+class Worker:
+    """A real Celery worker process; tests of crashes kill it (SIGKILL) and start it again."""
+
+    def __init__(self, env: dict):
+        self.env = env
+        self.process: subprocess.Popen | None = None
+
+    def start(self, wait: bool = True, **env) -> None:
+        from config.celery_app import app
+
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--include=tests.probe_tasks",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                "test@%h",
+            ],
+            cwd=BASE_DIR,
+            env=self.env | env,
+        )
+        deadline = time.monotonic() + 60
+        while wait and not app.control.ping(timeout=0.5):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                raise RuntimeError("The Celery worker did not start")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(20)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+
+
 @pytest.fixture(scope="session")
 def celery_worker(smtp_server, smtp_port, django_db_setup):
     """A real Celery worker process on the session's Redis and database, sending mail to smtp_server."""
     from config.celery_app import app
 
     app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--include=tests.probe_tasks",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            "test@%h",
-        ],
-        cwd=BASE_DIR,
-        env={**os.environ, "SMTP_PORT": str(smtp_port)},
-    )
-    deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("The Celery worker did not start")
-    yield process
-    process.terminate()
-    process.wait(20)
+    worker = Worker({**os.environ, "SMTP_PORT": str(smtp_port)})
+    worker.start()
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture(scope="session")
