@@ -86,7 +86,9 @@ def _mapped(job: ImportJob) -> list[tuple[str, str]]:
     """(column, what it went into) for the report."""
     labels = field_labels() | EXTRA_TARGETS
     return [
-        (header, labels.get(target, target)) for header, target in zip(job.headers, job.mapping) if target
+        (header, labels.get(target, target))
+        for header, target in zip(job.headers, job.mapping, strict=False)
+        if target
     ]
 
 

@@ -1,12 +1,19 @@
 """Roster imports: reading files, mapping, the dry run, the run and its report."""
 
+import io
+import zipfile
+from datetime import date
+
 import pytest
+import xlsxwriter
 from django.core.files.base import ContentFile
 
 from accounts.tenancy import tenant
 from customers.models import Activity, Customer
+from customers import services as customer_services
 from imports import services
 from imports.models import ImportIssue, ImportJob
+from imports.reading import ImportFileError
 from tests.factories import customer
 
 MESSY = (
@@ -85,25 +92,193 @@ def test_messy_csv_is_read_mapped_dry_run_and_imported(org_a, alice):
         assert Customer.objects.count() == 3
 
 
+def _zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * 400_000_000)
+    return buffer.getvalue()
+
+
+def _workbook(rows) -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet, as_date = workbook.add_worksheet(), workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for index, row in enumerate(rows):
+        for column, value in enumerate(row):
+            sheet.write(index, column, value, as_date if isinstance(value, date) else None)
+    workbook.close()
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("name", "content", "message"),
     [
-        (b"", "empty"),
-        (b"First name,Last name\r\n", "no customers"),
-        (bytes(range(256)) * 50, "does not look like a CSV"),
-        (b"PK\x03\x04garbage", "not a valid Excel file"),
+        ("empty.csv", b"", "The file is empty."),
+        ("blank.csv", b"\r\n\r\n", "The file is empty."),
+        ("header.csv", b"First name,Last name\r\n", "header row but no customers"),
+        ("garbage.csv", bytes(range(256)) * 50, "does not look like a CSV"),
+        ("renamed.xlsx", b"First name\nAna\n", "not a valid Excel file"),
+        ("broken.xlsx", b"PK\x03\x04garbage", "not a valid Excel file"),
+        ("bomb.xlsx", None, "unpacks to far more data"),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Old Excel files"),
+        (
+            "wide.csv",
+            (",".join(f"c{i}" for i in range(100_000)) + "\r\n" + "x," * 99_999 + "x").encode(),
+            "100,000 columns",
+        ),
+        (
+            "cell.csv",
+            b'First name,Note\r\nAna,"' + b"x" * 10_000_000 + b'"\r\n',
+            "longer than 100,000 characters",
+        ),
+        (
+            "quote.csv",
+            b'First name,Last name\r\nAna,"Garc\r\n' + b"Ben,Okafor\r\n" * 20_000,
+            "longer than 100,000",
+        ),
     ],
 )
-def test_bad_files_fail_with_a_clear_message(org_a, alice, content, message):
+def test_bad_files_fail_with_a_clear_message(org_a, alice, name, content, message):
+    content = _zip_bomb() if content is None else content
     with tenant(org_a):
         try:
-            job = services.job_create(file=ContentFile(content), file_name="x.csv", by=alice)
-        except Exception as error:
+            job = services.job_create(file=ContentFile(content), file_name=name, by=alice)
+        except ImportFileError as error:
             assert message in str(error)
             return
     job = work(org_a, job)
     assert job.status == ImportJob.Status.FAILED
     assert message in job.message
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "delimiter"),
+    [
+        ("First name\tLast name\tEmail\nJosé\tNúñez\tjose@example.com\n", "utf-16", "\t"),
+        ("First name;Last name;Email\r\nJosé;Núñez;jose@example.com\r\n", "cp1252", ";"),
+        ("\ufeffFirst name|Last name|Email\nJosé|Núñez|jose@example.com\n", "utf-8", "|"),
+    ],
+)
+def test_encodings_and_delimiters_are_detected(org_a, alice, text, encoding, delimiter):
+    job = confirm(org_a, work(org_a, upload(org_a, alice, text, encoding=encoding)))
+    assert job.delimiter == delimiter and job.to_create == 1
+    start(org_a, job)
+    with tenant(org_a):
+        assert Customer.objects.get(email="jose@example.com").last_name == "Núñez"
+
+
+def test_a_mixed_encoding_file_reads_the_odd_lines_as_windows_text(org_a, alice):
+    content = "First name,Last name\nJosé,Núñez\n".encode() + "Renée,Müller\n".encode("cp1252")
+    with tenant(org_a):
+        job = services.job_create(file=ContentFile(content), file_name="mixed.csv", by=alice)
+    start(org_a, confirm(org_a, work(org_a, job)))
+    with tenant(org_a):
+        assert set(Customer.objects.values_list("last_name", flat=True)) == {"Núñez", "Müller"}
+
+
+def test_an_excel_workbook_is_imported(org_a, alice):
+    rows = [["First name", "Last name", "Birthday", "Marketing"], ["Ana", "Lee", date(2016, 5, 4), True]]
+    with tenant(org_a):
+        job = services.job_create(file=ContentFile(_workbook(rows)), file_name="list.xlsx", by=alice)
+    job = work(org_a, job)
+    assert job.file_format == "xlsx" and job.mapping == [
+        "first_name",
+        "last_name",
+        "birthday",
+        "marketing_opt_in",
+    ]
+    start(org_a, confirm(org_a, job))
+    with tenant(org_a):
+        ana = Customer.objects.get()
+        assert ana.birthday == date(2016, 5, 4) and ana.marketing_opt_in
+
+
+def test_formula_cells_are_kept_as_text_and_neutralized_in_the_error_file(alice_client, org_a, alice):
+    job = confirm(
+        org_a, work(org_a, upload(org_a, alice, 'First name,Last name,Email\n=HYPERLINK("x"),A,bad\n'))
+    )
+    errors = b"".join(alice_client.get(f"/app/alpha/imports/{job.pk}/errors.csv").streaming_content).decode()
+    assert "'=HYPERLINK" in errors
+
+
+def test_matching_never_reaches_another_organization(org_a, org_b, alice, bob):
+    with tenant(org_b):
+        theirs = customer(first_name="Ana", last_name="Beta", email="ana@example.com")
+    job = start(
+        org_a,
+        confirm(
+            org_a,
+            work(org_a, upload(org_a, alice, "First name,Last name,Email\nAna,Alpha,ana@example.com\n")),
+        ),
+    )
+    assert (job.created, job.updated) == (1, 0)
+    with tenant(org_b):
+        theirs.refresh_from_db()
+        assert theirs.last_name == "Beta" and Customer.objects.count() == 1
+
+
+def test_another_organizations_import_is_not_found(bob_client, org_a, alice):
+    job = work(org_a, upload(org_a, alice, MESSY))
+    for path in ("", "progress/", "errors.csv"):
+        assert bob_client.get(f"/app/beta/imports/{job.pk}/{path}").status_code == 404
+    assert bob_client.post(f"/app/beta/imports/{job.pk}/run/").status_code == 404
+
+
+def test_update_only_matches_by_customer_number_and_leaves_empty_cells_alone(org_a, alice):
+    with tenant(org_a):
+        kept = customer(first_name="Ana", last_name="Lee", number="A-1", phone="(555) 201-0009")
+    text = "Member ID,First name,Last name,Mobile\nA-1,Anna,,\nZ-9,Zed,Zee,\n"
+    job = confirm(org_a, work(org_a, upload(org_a, alice, text)), match_key="number", mode="update")
+    assert (job.to_update, job.error_rows) == (1, 1)
+    start(org_a, job)
+    with tenant(org_a):
+        kept.refresh_from_db()
+        assert (kept.first_name, kept.last_name, kept.phone) == ("Anna", "Lee", "(555) 201-0009")
+        assert Customer.objects.count() == 1
+
+
+def test_a_mapping_that_cannot_run_is_refused_in_words(org_a, alice):
+    job = work(org_a, upload(org_a, alice, "Email,Phone\nana@example.com,5552010001\n"))
+    with tenant(org_a), pytest.raises(services.MappingError) as refused:
+        services.job_map(
+            job=job, mapping=["email", "email"], date_format="auto", match_key="email", mode="upsert",
+            skip_errors=True, tag_ids=[],
+        )  # fmt: skip
+    assert "Two columns go into Email" in str(refused.value)
+    assert "Map First name, Last name" in str(refused.value)
+
+
+def test_a_saved_template_maps_the_next_file(org_a, alice):
+    text = "Kid,Surname,Shoe\nAna,Lee,\n"
+    job = work(org_a, upload(org_a, alice, text))
+    assert job.mapping == ["", "last_name", ""]
+    confirm(org_a, job, mapping=["first_name", "last_name", ""], template_name="Old system")
+    again = work(org_a, upload(org_a, alice, text))
+    assert again.mapping == ["first_name", "last_name", ""]
+    with tenant(org_a):
+        assert again.template.name == "Old system"
+
+
+def test_undo_archives_what_a_create_only_import_added_unless_touched(org_a, alice):
+    job = start(
+        org_a, confirm(org_a, work(org_a, upload(org_a, alice, "First name,Last name\nAna,Lee\nBen,Ito\n")))
+    )
+    with tenant(org_a):
+        ben = Customer.objects.get(first_name="Ben")
+        customer_services.customer_update(customer=ben, data={"last_name": "Itō"}, by=alice)
+        archived, touched = services.job_undo(job=job, by=alice)
+        assert (archived, touched) == (1, 1)
+        assert Customer.objects.get(first_name="Ana").archived_at is not None
+        with pytest.raises(services.MappingError):
+            services.job_undo(job=job, by=alice)
+
+
+def test_cancel_before_running_changes_nothing(org_a, alice):
+    job = confirm(org_a, work(org_a, upload(org_a, alice, MESSY)))
+    with tenant(org_a):
+        services.job_cancel(job=job)
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.CANCELLED and Customer.objects.count() == 0
 
 
 def test_the_pages_walk_through_an_import(alice_client, org_a, alice):
