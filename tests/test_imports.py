@@ -9,8 +9,8 @@ import xlsxwriter
 from django.core.files.base import ContentFile
 
 from accounts.tenancy import tenant
-from customers.models import Activity, Customer
 from customers import services as customer_services
+from customers.models import Activity, Customer
 from imports import services
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError
