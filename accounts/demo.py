@@ -8,6 +8,7 @@ from accounts.tenancy import tenant
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 from families.demo import demo_families
+from imports.demo import demo_import
 from metrics.demo import demo_metrics
 from notes.demo import demo_notes
 from tags.demo import demo_tags
@@ -90,3 +91,4 @@ def demo_load(*, reset: bool = False) -> None:
             staff = [users[email] for email, *_, roles in STAFF if spec["slug"] in roles]
             demo_notes(customers, staff, seed=seed)
             demo_metrics(customers, seed=seed)
+            demo_import(by=users[owner_email])
