@@ -54,20 +54,20 @@ def activity_record(
     )
 
 
-def custom_value_rows(customer: Customer, item: CustomerField, value) -> list[CustomFieldValue]:
-    row = {"customer": customer, "field": item.custom}
+def custom_value_columns(item: CustomerField, value) -> list[dict]:
+    """The stored form of one custom field's value: a row's typed columns ({column: value}) per stored row."""
     match item.type:
         case FieldType.MULTIPLE_CHOICE:
-            return [CustomFieldValue(**row, option_id=option_id) for option_id in value]
+            return [{"option_id": option_id} for option_id in value]
         case FieldType.CHOICE:
-            return [CustomFieldValue(**row, option_id=value)]
+            return [{"option_id": value}]
         case FieldType.NUMBER:
-            return [CustomFieldValue(**row, text=format(value.normalize(), "f"), number=float(value))]
+            return [{"text": format(value.normalize(), "f"), "number": float(value)}]
         case FieldType.DATE:
-            return [CustomFieldValue(**row, date=value)]
+            return [{"date": value}]
         case FieldType.YES_NO:
-            return [CustomFieldValue(**row, flag=value)]
-    return [CustomFieldValue(**row, text=value, key=normalize(value)[:100])]
+            return [{"flag": value}]
+    return [{"text": value, "key": normalize(value)[:100]}]
 
 
 def same_value(before, after) -> bool:
@@ -89,7 +89,10 @@ def _custom_values_save(customer: Customer, values: dict) -> dict:
             continue
         CustomFieldValue.objects.filter(customer=customer, field=item.custom).delete()
         if value is not None:
-            CustomFieldValue.objects.bulk_create(custom_value_rows(customer, item, value))
+            CustomFieldValue.objects.bulk_create(
+                CustomFieldValue(customer=customer, field=item.custom, **columns)
+                for columns in custom_value_columns(item, value)
+            )
         changes[name] = [
             jsonable(item.display_value(before)) or None,
             jsonable(item.display_value(value)) or None,

@@ -141,3 +141,24 @@ def test_search_uses_indexes_under_row_level_security(roster, org_a):
             cursor.execute("EXPLAIN " + sql, params)
             plan_text = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Cond" in plan_text and "last_key)::text >= 'smi'" in plan_text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "(312) 555-0101",
+        "312.555.0101",
+        "312 555 0101",
+        "3125550101",
+        "(312)555-0101",
+        "212-555-0199",
+        "(905) 555 0123",
+    ],
+)
+def test_the_quick_reading_of_north_american_numbers_agrees_with_phonenumbers(typed):
+    import phonenumbers
+
+    parsed = phonenumbers.parse(typed, "US")
+    assert (
+        phone_to_digits(typed) == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
+    )

@@ -146,7 +146,7 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # an .xlsx that unpacks to more is refused unopened
-IMPORT_BATCH_ROWS = env.int("IMPORT_BATCH_ROWS", default=2000)
+IMPORT_BATCH_ROWS = env.int("IMPORT_BATCH_ROWS", default=5000)
 
 MAILERS = {
     "default": {
