@@ -7,6 +7,7 @@ from django.db.models.functions import TruncWeek
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import org_permission
@@ -193,7 +194,7 @@ def errors_csv(request, org_slug, pk):
 
     name = job.file_name.rsplit(".", 1)[0]
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name[:80]}-errors.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{name[:80]}-errors.csv")
     return response
 
 

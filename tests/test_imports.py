@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 import xlsxwriter
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant
 from customers import services as customer_services
@@ -14,6 +16,7 @@ from customers.models import Activity, Customer
 from imports import services
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError
+from tests.conftest import logged_in, make_member
 from tests.factories import customer
 
 MESSY = (
@@ -307,3 +310,30 @@ def test_the_pages_walk_through_an_import(alice_client, org_a, alice):
     roster = alice_client.get(f"/app/alpha/customers/?imported_by={job.pk}&status=all").content.decode()
     assert "García" in roster
     assert alice_client.get(base + "report/").status_code == 200
+
+
+def test_the_imports_list_and_a_job_page_run_a_constant_number_of_queries(alice_client, org_a, alice):
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert alice_client.get(url).status_code == 200
+        return len(captured)
+
+    job = start(org_a, confirm(org_a, work(org_a, upload(org_a, alice, MESSY))))
+    few_list, few_job = queries("/app/alpha/imports/"), queries(f"/app/alpha/imports/{job.pk}/")
+    for _ in range(5):
+        start(
+            org_a,
+            confirm(org_a, work(org_a, upload(org_a, alice, MESSY + "Zed,Zee,zed@example.com,,,,\r\n"))),
+        )
+    assert queries("/app/alpha/imports/") == few_list
+    assert queries(f"/app/alpha/imports/{job.pk}/") == few_job
+
+
+def test_staff_without_the_import_permission_are_refused(org_a, alice):
+    sam = make_member(org_a, "staff", "sam@alpha.example")
+    client = logged_in(sam)
+    assert client.get("/app/alpha/imports/").status_code == 403
+    assert (
+        client.post("/app/alpha/imports/", {"file": ContentFile(MESSY.encode(), name="x.csv")}).status_code
+        == 403
+    )
