@@ -23,7 +23,6 @@ from imports.engine import (
     UNCHANGED,
     UPDATE,
     Planner,
-    Writer,
     batches,
     data_rows,
     issues_of,
@@ -32,6 +31,7 @@ from imports.mapping import FULL_NAME, auto_map, header_key, targets, template_m
 from imports.models import ImportIssue, ImportJob, ImportRecord, ImportTemplate
 from imports.reading import ImportFileError, read_rows, read_shape
 from imports.validation import DATE_FORMATS
+from imports.writing import Writer
 from tags.models import Tag
 
 logger = logging.getLogger(__name__)
