@@ -3,12 +3,14 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.urls import public_urlpatterns, staff_urlpatterns
+from api.api import api
 from metrics import urls as metric_urls
 from portal.urls import urlpatterns as portal_urlpatterns
 
 staff_area = [
     path("", include((staff_urlpatterns, "staff"))),
     path("settings/tags/", include("tags.urls")),
+    path("settings/api-keys/", include("api.urls")),
     path("settings/", include("customers.settings_urls")),
     path("customers/", include("customers.urls")),
     path("families/", include("families.urls")),
@@ -23,6 +25,7 @@ urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("api/v1/", api.urls),
     path("app/<slug:org_slug>/", include(staff_area)),
     # Last: customer-facing pages of an organization; slugs that would shadow the paths above are reserved.
     path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),

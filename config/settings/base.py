@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "tags",
     "metrics",
     "imports",
+    "api",
+    "ninja",
     "portal",
 ]
 

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from accounts.tenancy import TenantModel
+
+
+class Scope(models.TextChoices):
+    IMPORTS = "imports", "Imports: send customers, read import jobs"
+
+
+class ApiKey(TenantModel):
+    """An organization's key to the JSON API. Only a hash is kept: the key is shown once, when made."""
+
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. “Website sign-ups”.")
+    prefix = models.CharField(max_length=16, help_text="The start of the key, to tell keys apart.")
+    key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key, hex.")
+    scopes = ArrayField(models.CharField(max_length=20, choices=Scope.choices), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
