@@ -293,8 +293,8 @@ def main() -> None:
             million = ours(organization, owner, big)
             seconds = million["read"] + million["dry_run"] + million["run"]
             print(
-                f"1,000,000-row file: {million['status']}, {seconds:.0f} s ({1_000_000 / seconds:,.0f} rows/s),"
-                f" worker peak RSS {million['peak_rss_mb']:.0f} MB"
+                f"1,000,000-row file: {million['status']}, {seconds:.0f} s "
+                f"({1_000_000 / seconds:,.0f} rows/s), worker peak RSS {million['peak_rss_mb']:.0f} MB"
             )
             peak = max(peak, million["peak_rss_mb"])
         print(
