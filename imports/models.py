@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.tenancy import TenantModel, tenant_upload_path
 from customers.models import Customer
@@ -115,8 +116,6 @@ class ImportJob(TenantModel):
     def rows_per_second(self) -> int | None:
         if not (self.started_at and self.processed_rows):
             return None
-        from django.utils import timezone
-
         seconds = ((self.finished_at or timezone.now()) - self.started_at).total_seconds()
         return round(self.processed_rows / seconds) if seconds > 0 else None
 
@@ -126,8 +125,12 @@ class ImportJob(TenantModel):
         return max(0, (self.total_rows or 0) - self.created - self.updated - self.skipped - self.blank_rows)
 
     @property
-    def duration(self):
-        return self.finished_at - self.started_at if self.started_at and self.finished_at else None
+    def duration(self) -> str:
+        """How long the run took, as people say it: "2 min 5 s"."""
+        if not (self.started_at and self.finished_at):
+            return ""
+        minutes, seconds = divmod(round((self.finished_at - self.started_at).total_seconds()), 60)
+        return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
 class ImportIssue(TenantModel):
