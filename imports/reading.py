@@ -4,7 +4,6 @@ or an Excel workbook. Streaming, so a million rows take the memory of one. Anyth
 
 import codecs
 import csv
-import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -193,8 +192,3 @@ def _cell_text(value) -> str:
 def encoding_label(encoding: str) -> str:
     return ENCODING_NAMES.get(encoding, encoding)
 
-
-def csv_text(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue()

@@ -337,3 +337,24 @@ def test_staff_without_the_import_permission_are_refused(org_a, alice):
         client.post("/app/alpha/imports/", {"file": ContentFile(MESSY.encode(), name="x.csv")}).status_code
         == 403
     )
+
+
+def test_cancel_during_a_run_stops_at_the_next_batch_and_keeps_what_is_done(
+    org_a, alice, settings, monkeypatch
+):
+    settings.IMPORT_BATCH_ROWS = 2
+    rows = "".join(f"Kid{n},Lee\n" for n in range(10))
+    job = confirm(org_a, work(org_a, upload(org_a, alice, "First name,Last name\n" + rows)))
+    with tenant(org_a):
+        services.job_start(job=job)
+    run_batch = services._run_batch
+
+    def cancel_after_the_first(job, *args):
+        run_batch(job, *args)
+        services.job_cancel(job=job)  # as the Cancel button does, while the worker runs
+
+    monkeypatch.setattr(services, "_run_batch", cancel_after_the_first)
+    job = work(org_a, job)
+    assert (job.status, job.processed_rows, job.created) == ("cancelled", 2, 2)
+    with tenant(org_a):
+        assert Customer.objects.count() == 2
