@@ -191,4 +191,3 @@ def _cell_text(value) -> str:
 
 def encoding_label(encoding: str) -> str:
     return ENCODING_NAMES.get(encoding, encoding)
-
