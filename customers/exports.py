@@ -55,7 +55,9 @@ def _row(fields, customer) -> list[str]:
     )
 
 
-class _Echo:
+class Echo:
+    """A file that hands back what is written: `csv.writer(Echo()).writerow(row)` is the line, to stream."""
+
     def write(self, value):
         return value
 
@@ -73,7 +75,7 @@ def _customers(queryset, membership):
 
 def _csv_lines(organization, queryset, membership):
     # Runs while the response streams, after the request's tenant transaction has ended: enter it again.
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     with tenant(organization), timezone.override(organization.time_zone):
         fields = customer_fields(membership.role)
         yield "\ufeff" + writer.writerow(_header(fields))  # BOM: Excel opens UTF-8 correctly

@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import org_permission
-from customers.exports import safe_cell
+from customers.exports import Echo, safe_cell
 from customers.fields import field_labels
 from customers.models import BulkOperation
 from imports import services
@@ -169,11 +169,6 @@ def undo(request, org_slug, pk):
     return redirect("imports:job", org_slug=org_slug, pk=pk)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @org_permission("imports.run")
 def errors_csv(request, org_slug, pk):
     """The rows with errors as they were in the file, plus an Errors column: fix them and upload this file."""
@@ -181,7 +176,7 @@ def errors_csv(request, org_slug, pk):
     problems: dict[int, list[str]] = defaultdict(list)
     for row, column, message in ImportIssue.objects.filter(job=job).values_list("row", "column", "message"):
         problems[row].append(f"{column}: {message}" if column else message)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
 
     def lines():
         yield "\ufeff" + writer.writerow([safe_cell(header) for header in job.headers] + ["Errors"])

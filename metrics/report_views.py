@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from accounts.permissions import has_permission, org_permission
 from accounts.tenancy import tenant
-from customers.exports import safe_cell
+from customers.exports import Echo, safe_cell
 from metrics.models import Metric
 from metrics.selectors import current_values, distribution, get_metric_for_org, report_index, summary, trend
 
@@ -85,14 +85,9 @@ def _csv_response(filename: str, lines) -> StreamingHttpResponse:
 
 
 def _csv_lines(header: list[str], rows) -> list[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     lines = ["\ufeff" + writer.writerow(header)]  # BOM: Excel opens UTF-8 correctly
     return lines + [writer.writerow([safe_cell(cell) for cell in row]) for row in rows]
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 @org_permission("reports.view")
@@ -123,7 +118,7 @@ def trend_csv(request, org_slug, pk):
 
 def _value_lines(organization, metric: Metric):
     # Streams after the request's tenant transaction has ended: enter the organization again.
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     with tenant(organization), timezone.override(organization.time_zone):
         yield "\ufeff" + writer.writerow(
             ["Customer", "Metric", "Current value", "Measured on", "Recorded by", "Comment"]
