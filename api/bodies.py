@@ -10,8 +10,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.files import File
 
-from customers.fields import BUILTIN_NAMES, customer_fields
-from imports.mapping import EXTRA_TARGETS
+from imports.mapping import exact_targets
 
 JSON_MAX_BYTES = 10 * 1024 * 1024  # parsed whole, unlike CSV: larger lists go as CSV
 
@@ -47,15 +46,6 @@ def spooled_body(request):
         yield file
 
 
-def field_keys() -> dict[str, str]:
-    """{key a JSON object may use: mapping target}: built-in field names, custom field keys, tags, note."""
-    keys = {name: name for name in BUILTIN_NAMES} | {name: name for name in EXTRA_TARGETS}
-    for item in customer_fields():
-        if item.custom and item.custom.key:
-            keys[item.custom.key] = item.name
-    return keys
-
-
 def json_to_csv(file: File) -> tuple[File, list[str]]:
     """A JSON array of customer objects as a CSV file, and the mapping of its columns."""
     if file.size > JSON_MAX_BYTES:
@@ -66,7 +56,7 @@ def json_to_csv(file: File) -> tuple[File, list[str]]:
         raise BodyError(f"The body is not valid JSON ({error}).") from error
     if not isinstance(rows, list) or not rows:
         raise BodyError('Send a JSON array of customer objects, e.g. [{"first_name": "Ana", …}].')
-    known, columns = field_keys(), {}
+    known, columns = exact_targets(), {}
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             raise BodyError(f"Item {number} is not an object.")

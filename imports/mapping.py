@@ -65,6 +65,16 @@ def targets() -> list[Target]:
     return fields + [Target(name, label, "Other") for name, label in EXTRA_TARGETS.items()]
 
 
+def exact_targets() -> dict[str, str]:
+    """{name: target} for columns named as the API names fields: targets by name, custom fields by key."""
+    exact = {target.name: target.name for target in targets()}
+    return exact | {
+        item.custom.key: item.name
+        for item in customer_fields(Audience.ADMIN)
+        if item.custom and item.custom.key and item.name in exact
+    }
+
+
 def _synonyms() -> dict[str, str]:
     """{header key: target} from the built-in synonyms and each custom field's label and key."""
     known = {}
@@ -81,8 +91,8 @@ def _synonyms() -> dict[str, str]:
 
 def auto_map(headers: list[str], samples: list[list[str]], template_columns: dict | None = None) -> list[str]:
     """A target per column (or "" to ignore): a template's choice, then the header, then the values."""
-    known = _synonyms()
-    allowed = {target.name for target in targets()}
+    known, exact = _synonyms(), exact_targets()
+    allowed = set(exact.values())
     mapping = [""] * len(headers)
     taken: set[str] = set()
 
@@ -91,13 +101,10 @@ def auto_map(headers: list[str], samples: list[list[str]], template_columns: dic
             mapping[index] = target
             taken.add(target)
 
-    custom_keys = {item.custom.key: item.name for item in customer_fields(Audience.ADMIN) if item.custom}
     for index, header in enumerate(headers):
         if template_columns:
             assign(index, template_columns.get(header_key(header)))
-        assign(
-            index, header if header in allowed else custom_keys.get(header)
-        )  # field names, as the API sends
+        assign(index, exact.get(header))
     for index, header in enumerate(headers):
         assign(index, known.get(header_key(header)))
     if {"first_name", "last_name"} <= taken:

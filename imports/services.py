@@ -3,7 +3,6 @@ the worker calls `job_work`, which moves a job through its steps: read the file,
 
 import logging
 from collections import Counter
-from itertools import islice
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -260,12 +259,13 @@ def _analyze(organization, job_id: int) -> None:
             raise ImportFileError(
                 "The first row should name the columns (First name, Email, …), but it is empty."
             )
-        samples = [row for row in islice(rows, SAMPLE_ROWS * 4) if any(row)][:SAMPLE_ROWS]
-        total, blank = 0, 0
-        for row in read_rows(job.file.path, shape):
+        samples, total, blank = [], 0, 0
+        for row in rows:
             total += 1
-            blank += not any(row)
-        total -= 1
+            if not any(row):
+                blank += 1
+            elif len(samples) < SAMPLE_ROWS:
+                samples.append(row)
         if total - blank <= 0:
             raise ImportFileError("The file has a header row but no customers under it.")
         job.file_format, job.encoding, job.delimiter = shape.format, shape.encoding, shape.delimiter
