@@ -76,7 +76,7 @@ class Planner:
             keys["email"] = email
         if number := parsed.builtin.get("number"):
             keys["number"] = normalize(number)
-        if phone := parsed.builtin.get("phone"):
+        if self.job.match_key == ImportJob.MatchKey.PHONE and (phone := parsed.builtin.get("phone")):
             keys["phone"] = phone_to_digits(phone)
         return keys
 
@@ -115,7 +115,7 @@ class Planner:
     def _existing(self, keys: list[dict]) -> tuple[dict, dict, dict]:
         emails = {row["email"] for row in keys if "email" in row}
         numbers = {row["number"] for row in keys if "number" in row}
-        phones = {row["phone"] for row in keys if "phone" in row} if self.job.match_key == "phone" else set()
+        phones = {row["phone"] for row in keys if "phone" in row}
         if not (emails or numbers or phones):
             return {}, {}, {}
         found = Customer.objects.filter(

@@ -306,8 +306,7 @@ def _validate(organization, job_id: int) -> None:
             new_tags.update((name.lower(), name) for plan in plans for name in plan.new_tags)
             ImportJob.objects.filter(pk=job_id).update(validated_rows=batch[-1][0] - 1, **_dry_counts(counts))
     with tenant(organization):
-        existing = set(Tag.objects.values_list("name", flat=True))
-        existing = {name.lower() for name in existing}
+        existing = {name.lower() for name in Tag.objects.values_list("name", flat=True)}
         job.refresh_from_db()
         job.new_tags = sorted((name for key, name in new_tags.items() if key not in existing), key=str.lower)
         job.validated_rows, job.validated_at = job.total_rows, timezone.now()

@@ -358,3 +358,19 @@ def test_cancel_during_a_run_stops_at_the_next_batch_and_keeps_what_is_done(
     assert (job.status, job.processed_rows, job.created) == ("cancelled", 2, 2)
     with tenant(org_a):
         assert Customer.objects.count() == 2
+
+
+def test_matching_by_phone_updates_the_one_customer_and_refuses_a_shared_number(org_a, alice):
+    with tenant(org_a):
+        one = customer(first_name="Ana", last_name="Lee", phone="(312) 555-0101")
+        customer(first_name="Bo", last_name="Kim", phone="312-555-0199")
+        customer(first_name="Cy", last_name="Kim", phone="3125550199")
+    text = "Mobile,City\n312.555.0101,Chicago\n(312) 555-0199,Evanston\n"
+    job = confirm(org_a, work(org_a, upload(org_a, alice, text)), match_key="phone", mode="update")
+    assert (job.to_update, job.error_rows) == (1, 1)
+    with tenant(org_a):
+        assert "2 customers have this phone" in ImportIssue.objects.get(job=job).message
+    start(org_a, job)
+    with tenant(org_a):
+        one.refresh_from_db()
+        assert one.city == "Chicago"
