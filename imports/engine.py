@@ -16,6 +16,7 @@ from imports.mapping import TAGS
 from imports.models import ImportIssue, ImportJob
 from imports.reading import FileShape, read_rows
 from imports.validation import Parsed, RowReader
+from notes.models import Note
 from tags.models import CustomerTag, Tag
 
 CREATE, UPDATE, UNCHANGED, EXISTS, ERROR = "create", "update", "unchanged", "exists", "error"
@@ -95,8 +96,11 @@ class Planner:
         matched = [plan.customer for plan in plans if plan.customer]
         load_custom_data(matched)
         current_tags = self._tags_of([customer.pk for customer in matched])
+        noted = self._noted([plan for plan in plans if plan.action == UPDATE and plan.parsed.note])
         for plan in plans:
             if plan.action == UPDATE:
+                if (plan.customer.pk, plan.parsed.note) in noted:  # the same file imported again
+                    plan.parsed.note = ""
                 self._changes(plan, current_tags.get(plan.customer.pk, set()))
             elif plan.action == CREATE:
                 plan.new_tags = self._tag_names(plan, set())
@@ -180,6 +184,17 @@ class Planner:
         for customer_id, name in rows:
             tags.setdefault(customer_id, set()).add(name.lower())
         return tags
+
+    def _noted(self, plans: list[Plan]) -> set[tuple[int, str]]:
+        """(customer, text) of the notes these rows bring that their customers already have."""
+        if not plans:
+            return set()
+        notes = Note.objects.filter(
+            customer_id__in=[plan.customer.pk for plan in plans],
+            text__in=[plan.parsed.note for plan in plans],
+            deleted_at=None,
+        )
+        return set(notes.values_list("customer_id", "text"))
 
     def _tag_names(self, plan: Plan, current: set[str]) -> list[str]:
         wanted = dict.fromkeys([*plan.parsed.tags, *self.everyone_tags])

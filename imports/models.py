@@ -74,7 +74,7 @@ class ImportJob(TenantModel):
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
-    blank_rows = models.PositiveIntegerField(default=0)
+    kept = models.PositiveIntegerField(default=0, help_text="Rows the run found already up to date.")
     message = models.TextField(blank=True, help_text="Why it failed, or what the reader should know.")
     cancel_requested = models.BooleanField(default=False)
     created_by = models.ForeignKey(
@@ -118,11 +118,6 @@ class ImportJob(TenantModel):
             return None
         seconds = ((self.finished_at or timezone.now()) - self.started_at).total_seconds()
         return round(self.processed_rows / seconds) if seconds > 0 else None
-
-    @property
-    def left_unchanged(self) -> int:
-        """Rows the run found already up to date (or, adding only, already on the roster)."""
-        return max(0, (self.total_rows or 0) - self.created - self.updated - self.skipped - self.blank_rows)
 
     @property
     def duration(self) -> str:

@@ -270,7 +270,7 @@ def _analyze(organization, job_id: int) -> None:
             raise ImportFileError("The file has a header row but no customers under it.")
         job.file_format, job.encoding, job.delimiter = shape.format, shape.encoding, shape.delimiter
         job.headers = [header or f"Column {index + 1}" for index, header in enumerate(headers)]
-        job.samples, job.total_rows, job.blank_rows = samples, total, blank
+        job.samples, job.total_rows = samples, total
         if len(job.mapping) != len(headers):
             job.template = template_match(headers, ImportTemplate.objects.all())
             if job.template:
@@ -372,12 +372,13 @@ def _run_batch(job: ImportJob, batch, skip: set[int], planner: Planner, writer: 
     plans = planner.plan(todo, check_duplicates=False)
     created, updated = writer.write(plans)
     ImportIssue.objects.bulk_create(issues_of(job, plans))
-    errors = sum(plan.action == ERROR for plan in plans)
+    actions = Counter(plan.action for plan in plans)
     ImportJob.objects.filter(pk=job.pk).update(
         processed_rows=batch[-1][0] - 1,
         created=F("created") + created,
         updated=F("updated") + updated,
-        skipped=F("skipped") + errors + len(batch) - len(todo),
+        kept=F("kept") + actions[UNCHANGED] + actions[EXISTS],
+        skipped=F("skipped") + actions[ERROR] + len(batch) - len(todo),
     )
 
 

@@ -16,6 +16,7 @@ from customers.models import Activity, Customer
 from imports import services
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError
+from notes.models import Note
 from tests.conftest import logged_in, make_member
 from tests.factories import customer
 
@@ -71,7 +72,7 @@ def test_messy_csv_is_read_mapped_dry_run_and_imported(org_a, alice):
         existing = customer(first_name="Ben", last_name="Okafor", email="ben@example.com", phone="")
     job = work(org_a, upload(org_a, alice, MESSY))
     assert job.status == ImportJob.Status.MAPPING
-    assert job.delimiter == ";" and job.total_rows == 6 and job.blank_rows == 1
+    assert job.delimiter == ";" and job.total_rows == 6
     assert job.mapping == ["first_name", "last_name", "email", "phone", "birthday", "tags", "note"]
     job = confirm(org_a, job)
     assert job.status == ImportJob.Status.READY
@@ -374,3 +375,13 @@ def test_matching_by_phone_updates_the_one_customer_and_refuses_a_shared_number(
     with tenant(org_a):
         one.refresh_from_db()
         assert one.city == "Chicago"
+
+
+def test_the_same_file_imported_again_changes_nothing(org_a, alice):
+    first = start(org_a, confirm(org_a, work(org_a, upload(org_a, alice, MESSY))))
+    again = confirm(org_a, work(org_a, upload(org_a, alice, MESSY)))
+    assert (again.to_create, again.to_update, again.unchanged) == (0, 0, first.created)
+    again = start(org_a, again)
+    assert (again.created, again.updated, again.kept) == (0, 0, first.created)
+    with tenant(org_a):
+        assert Note.objects.filter(text="Allergic to nuts").count() == 1
