@@ -1,0 +1,54 @@
+"""The customers app's models, in two rooms: the roster (customers, activity, bulk operations, segments) and
+what an organization asks about its customers (field rules, custom fields, intake forms)."""
+
+from customers.models.custom_fields import (
+    CHOICE_TYPES,
+    STAFF_AUDIENCES,
+    TEXT_TYPES,
+    Audience,
+    CustomField,
+    CustomFieldOption,
+    CustomFieldValue,
+    FieldRule,
+    FieldRuleChange,
+    FieldType,
+    IntakeForm,
+    Scope,
+)
+from customers.models.roster import (
+    BULK_DONE,
+    KEY_COLLATION,
+    Activity,
+    BulkOperation,
+    Customer,
+    CustomerManager,
+    Gender,
+    Segment,
+    Source,
+    age_on,
+)
+
+__all__ = [
+    "BULK_DONE",
+    "CHOICE_TYPES",
+    "KEY_COLLATION",
+    "STAFF_AUDIENCES",
+    "TEXT_TYPES",
+    "Activity",
+    "Audience",
+    "BulkOperation",
+    "CustomField",
+    "CustomFieldOption",
+    "CustomFieldValue",
+    "Customer",
+    "CustomerManager",
+    "FieldRule",
+    "FieldRuleChange",
+    "FieldType",
+    "Gender",
+    "IntakeForm",
+    "Scope",
+    "Segment",
+    "Source",
+    "age_on",
+]
