@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.tenancy import required_organization, tenant
-from customers.fields import BUILTIN_NAMES, field_labels
+from customers.fields import field_labels
 from customers.models import BulkOperation, Customer
 from customers.rules import Channel, Rule, channel_rules
 from customers.services import customers_bulk
@@ -93,15 +93,14 @@ def mapping_check(job: ImportJob, mapping: list[str], match_key: str, mode: str)
     if len(mapping) != len(job.headers):
         problems.append("The mapping does not fit the file's columns.")
     names = set(chosen) | ({"first_name", "last_name"} if FULL_NAME in chosen else set())
-    key_mapped = match_key in names
-    if mode == ImportJob.Mode.UPDATE and not key_mapped:
+    if mode == ImportJob.Mode.UPDATE and match_key not in names:
         problems.append(f"Map a column to {labels[match_key]}: it is how existing customers are found.")
     if mode != ImportJob.Mode.UPDATE:
         required = [name for name, rule in channel_rules(Channel.STAFF).items() if rule == Rule.REQUIRED]
         missing = [labels.get(name, name) for name in required if name not in names]
         if missing:
             problems.append(f"Map {', '.join(missing)}: required to add a customer.")
-    if not names & (BUILTIN_NAMES | {name for name in allowed if name.startswith("cf_")} | {"tags", "note"}):
+    if not chosen:
         problems.append("Map at least one column.")
     return problems
 
@@ -146,15 +145,12 @@ def template_save(*, job: ImportJob, name: str, by) -> ImportTemplate:
     columns = {
         header_key(header): target for header, target in zip(job.headers, job.mapping, strict=True) if target
     }
-    template = ImportTemplate.objects.filter(name__iexact=name.strip()).first() or ImportTemplate(
-        name=name.strip()[:80]
+    name = name.strip()[:80]
+    template = ImportTemplate.objects.filter(name__iexact=name).first() or ImportTemplate(
+        name=name, created_by=by
     )
     template.columns, template.date_format = columns, job.date_format
-    template.match_key, template.mode, template.created_by = (
-        job.match_key,
-        job.mode,
-        template.created_by or by,
-    )
+    template.match_key, template.mode = job.match_key, job.mode
     template.save()
     return template
 
