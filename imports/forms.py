@@ -1,7 +1,6 @@
 from pathlib import PurePath
 
 from django import forms
-from django.conf import settings
 
 from customers.fields import grouped
 from imports.mapping import targets
@@ -24,11 +23,6 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if PurePath(upload.name).suffix.lower() not in EXTENSIONS:
             raise forms.ValidationError("Upload a CSV or an Excel (.xlsx) file.")
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            limit = settings.IMPORT_MAX_BYTES / 1e6
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1e6:.1f} MB; the limit is {limit:.0f} MB."
-            )
         return upload
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -61,8 +62,8 @@ def job_create(*, file, file_name: str, by, origin: str = ImportJob.Origin.UPLOA
     (the API), e.g. mode, match_key, auto_run, api_key_name, idempotency_key."""
     if file.size > settings.IMPORT_MAX_BYTES:
         raise ImportFileError(
-            f"The file is {file.size / 1e6:.1f} MB; an import takes up to "
-            f"{settings.IMPORT_MAX_BYTES / 1e6:.0f} MB. Split it, or remove columns you do not need."
+            f"The file is {filesizeformat(file.size)}; an import takes up to "
+            f"{filesizeformat(settings.IMPORT_MAX_BYTES)}. Split it, or remove columns you do not need."
         )
     if file.size == 0:
         raise ImportFileError("The file is empty.")

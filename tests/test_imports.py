@@ -385,3 +385,22 @@ def test_the_same_file_imported_again_changes_nothing(org_a, alice):
     assert (again.created, again.updated, again.kept) == (0, 0, first.created)
     with tenant(org_a):
         assert Note.objects.filter(text="Allergic to nuts").count() == 1
+
+
+def test_the_upload_form_says_what_is_wrong_next_to_the_field(alice_client, org_a, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    for name, content, message in [
+        ("list.pdf", b"%PDF-1.7", "Upload a CSV or an Excel (.xlsx) file."),
+        (
+            "big.csv",
+            b"First name\n" + b"Ana\n" * 50,
+            "an import takes up to 100\xa0bytes.",
+        ),
+        ("empty.csv", b"", "The submitted file is empty."),
+    ]:
+        page = alice_client.post(
+            "/app/alpha/imports/", {"file": ContentFile(content, name=name)}
+        ).content.decode()
+        assert message in page and "invalid-feedback" in page
+    with tenant(org_a):
+        assert not ImportJob.objects.exists()
