@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: install run demo test lint bench
 
@@ -15,6 +16,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# axe-core checks every page the browser tests load; package-lock.json pins it, npm installs it locally.
+$(AXE): package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
 run: install  ## serve the app with its worker and beat (embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set)
 	$(PY) -m config.run
 
@@ -25,7 +31,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install lint
+test: install lint $(AXE)
 	@scripts/ensure-chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
