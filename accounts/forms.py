@@ -2,8 +2,10 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.core.exceptions import ValidationError
 
 from accounts.models import Organization, Role, User
+from accounts.ratelimit import hit, hits
 
 TIME_ZONE_CHOICES = [(zone, zone.replace("_", " ")) for zone in sorted(available_timezones())]
 
@@ -22,8 +24,27 @@ class SignupForm(BaseUserCreationForm):
         return self.cleaned_data["email"].strip().lower()
 
 
+LOGIN_FAILURES_PER_ACCOUNT = 20  # from any number of addresses; axes locks one address after 5
+LOGIN_FAILURE_WINDOW = 15 * 60
+
+
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+    def clean(self):
+        # Failures are counted per account too, so spreading guesses over many addresses does not help.
+        username = self.cleaned_data.get("username")
+        account = f"login-failures:{(username or '').lower()}"
+        if username and hits(account) >= LOGIN_FAILURES_PER_ACCOUNT:
+            raise ValidationError(
+                "Too many failed log-in attempts for this account: try again in 15 minutes.",
+                code="account_throttled",
+            )
+        try:
+            return super().clean()
+        except ValidationError:
+            hit(account, seconds=LOGIN_FAILURE_WINDOW)
+            raise
 
 
 class OrganizationForm(forms.ModelForm):

@@ -1,11 +1,28 @@
-"""One way to bound how often a visitor may do something (submit a form, ask for an email)."""
+"""One way to bound how often a visitor may do something (submit a form, ask for an email, log in)."""
 
+from axes.helpers import get_client_ip_address
 from django.core.cache import cache
 
 
-def over_limit(request, action: str, *, limit: int, seconds: int) -> bool:
-    """Count this request's `action` from its address; True once more than `limit` fall in `seconds`.
+def client_ip(request) -> str:
+    """The visitor's address, resolved as the log-in lockout resolves it (django-axes with django-ipware):
+    the peer's, or behind a declared proxy (TRUSTED_PROXY_COUNT) the address that proxy forwarded."""
+    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR", "")
+
+
+def hit(key: str, *, seconds: int) -> int:
+    """Count one more `key` (an action and who does it) in a window of `seconds` opened by the first.
     The counter lives in the cache (Redis): shared by every web process, gone after the window."""
-    key = f"rate:{action}:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, seconds)
-    return cache.incr(key) > limit
+    cache_key = f"rate:{key}"
+    cache.add(cache_key, 0, seconds)
+    return cache.incr(cache_key)
+
+
+def hits(key: str) -> int:
+    """How many `key` were counted in the current window, without counting one more."""
+    return cache.get(f"rate:{key}", 0)
+
+
+def over_limit(request, action: str, *, limit: int, seconds: int) -> bool:
+    """Count this request's `action` from its address; True once more than `limit` fall in `seconds`."""
+    return hit(f"{action}:{client_ip(request)}", seconds=seconds) > limit

@@ -127,6 +127,17 @@ AXES_USERNAME_FORM_FIELD = "username"  # the login form field; axes would look f
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
+# Reverse proxies in front of the app that append the visitor to X-Forwarded-For (nginx alone: 1). With none,
+# the peer is the visitor and a forged header is ignored. The lockout and every throttle use this address
+# (accounts.ratelimit.client_ip); set it only where the app cannot be reached around the proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1  # ipware counts the proxies listed in the header
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+IPWARE_STRICT = False  # a longer header (addresses the visitor made up) still yields the proxy-given one
+
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")  # numbers typed without +country code
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
