@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import org_permission
+from customers.fields import customer_fields
 from customers.forms import CustomerForm
 from customers.models import Activity, Audience
-from customers.rules import Channel
+from customers.rules import Channel, channel_rules
 from customers.selectors import get_customer_for_org
 from customers.services import activity_record
 from portal import services
@@ -55,7 +56,12 @@ def view_as(request, org_slug, pk):
     """The customer's portal page, read-only, for staff helping them on the phone. Logged."""
     customer = get_customer_for_org(pk)
     activity_record(customer=customer, by=request.user, kind=Activity.Kind.PORTAL_VIEWED)
-    form = CustomerForm(instance=customer, channel=Channel.ONLINE_BOOKING, audience=Audience.CUSTOMER)
+    # The customer's fields, less those the staff member's own role may not see.
+    visible = {field.name for field in customer_fields(request.membership.role)}
+    rules = {name: rule for name, rule in channel_rules(Channel.ONLINE_BOOKING).items() if name in visible}
+    form = CustomerForm(
+        instance=customer, channel=Channel.ONLINE_BOOKING, audience=Audience.CUSTOMER, rules=rules
+    )
     context = {
         "customer": customer,
         "form": form,

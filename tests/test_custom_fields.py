@@ -210,6 +210,25 @@ def test_a_field_a_role_may_not_see_never_reaches_it(alice_client, org_a, fields
     assert "Credit risk" not in text and "Watch deposits" not in text
 
 
+def test_viewing_the_portal_as_the_customer_shows_only_fields_the_staff_member_may_see(alice_client, org_a):
+    with tenant(org_a):
+        medical = make_field(
+            "Medical notes",
+            FieldType.TEXT,
+            scope=Scope.PERSON,
+            visible_to=[Audience.OWNER, Audience.ADMIN, Audience.CUSTOMER],
+            editable_by=[Audience.OWNER, Audience.CUSTOMER],
+        )
+        jane = customer(email="jane@example.com")
+        services.customer_update(customer=jane, data={medical.name: "Epilepsy"}, by=None)
+    view_as = f"/app/{org_a.slug}/customers/{jane.pk}/portal/"
+    assert "Epilepsy" in alice_client.get(view_as).text  # the owner sees it, as the customer does
+    staff = logged_in(make_member(org_a, Role.STAFF, "sal@alpha.example"))
+    page = staff.get(view_as).text
+    assert "Jane" in page
+    assert "Medical notes" not in page and "Epilepsy" not in page
+
+
 def test_signup_offers_person_fields_the_customer_may_edit_and_never_staff_ones(client, org_a, fields):
     page = client.get(f"/{org_a.slug}/signup/booking/").text
     assert "Allergies" in page
