@@ -22,7 +22,7 @@ from customers.models import (
     IntakeForm,
     Scope,
 )
-from customers.rules import Channel, Rule, channel_rules
+from customers.rules import Channel, Rule, allowed, channel_rules, lock_for
 from customers.search import normalize, phone_to_digits
 
 PHONE_HELP = "Enter a valid phone number, e.g. (555) 123-4567 or +44 20 7946 0958."
@@ -63,6 +63,7 @@ class CustomerForm(forms.ModelForm):
         self, *args, channel: str = Channel.STAFF, audience: str, rules: dict | None = None, **kwargs
     ):
         super().__init__(*args, **kwargs)
+        self.audience = audience
         rules = channel_rules(channel) if rules is None else rules
         self.registry = {field.name: field for field in customer_fields()}
         current = custom_data(self.instance)
@@ -101,6 +102,8 @@ class CustomerForm(forms.ModelForm):
         return Customer.objects.filter(**lookup).exclude(pk=self.instance.pk).first()
 
     def _taken(self, customer: Customer, what: str) -> forms.ValidationError:
+        if self.audience not in STAFF_AUDIENCES:  # customers and guardians never learn whose record it is
+            return forms.ValidationError(f"{what} cannot be used here. Ask us if you need help with it.")
         url = reverse(
             "customers:profile", kwargs={"org_slug": current_organization().slug, "pk": customer.pk}
         )
@@ -290,7 +293,13 @@ class IntakeCustomerForm(CustomerForm):
     )
 
     def __init__(self, *args, intake: IntakeForm, **kwargs):
-        rules = {item["name"]: Rule.REQUIRED if item["required"] else Rule.OPTIONAL for item in intake.fields}
+        registry = {field.name: field for field in customer_fields()}
+        rules = {
+            item["name"]: Rule.REQUIRED
+            if item["required"] and may_require(registry.get(item["name"]))
+            else Rule.OPTIONAL
+            for item in intake.fields
+        }
         super().__init__(
             *args, rules=rules, audience=Audience.CUSTOMER, channel=Channel.ONLINE_BOOKING, **kwargs
         )
@@ -305,6 +314,12 @@ class IntakeCustomerForm(CustomerForm):
 
 # Always on an intake form: the name (every customer has one) and the email (how a submission finds them).
 INTAKE_LOCKED = ("first_name", "last_name", "email")
+
+
+def may_require(field) -> bool:
+    """Whether an intake form may make a field compulsory: as the grid allows online (never marketing
+    consent)."""
+    return field is not None and allowed(field, Channel.ONLINE_BOOKING, Rule.REQUIRED)
 
 
 def intake_choices() -> list:
@@ -348,9 +363,17 @@ class IntakeFormForm(forms.ModelForm):
                 "asked": name in picked,
                 "required": picked.get(name, {}).get("required", False),
                 "locked": name in INTAKE_LOCKED,
+                "never_required": not may_require(self.choices[name]),
             }
             for name in order
         ]
+
+    def clean(self):
+        for item in self.picked:
+            field = self.choices[item["name"]]
+            if item["required"] and not may_require(field):
+                self.add_error(None, lock_for(field, Channel.ONLINE_BOOKING).reason)
+        return super().clean()
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

@@ -26,7 +26,6 @@ from customers.models import (
     FieldRule,
     FieldRuleChange,
     FieldType,
-    IntakeForm,
     Source,
 )
 from customers.rules import Channel, default_rule, forget_rules, grid_rules
@@ -347,23 +346,3 @@ def custom_fields_reorder(*, ordered_ids: list[int]) -> None:
     CustomField.objects.bulk_update(changed, ["position"])
     _custom_fields_changed()
 
-
-@transaction.atomic
-def intake_submit(*, intake: IntakeForm, data: dict) -> Customer:
-    """A visitor's intake form: update the customer with that email, or add them (source "form").
-    Empty answers never erase what is on file; a customer who has claimed their login keeps what they
-    wrote themselves and only gets blanks filled in."""
-    detail = f"Intake form “{intake.title}”"
-    answers = {name: value for name, value in data.items() if value not in ("", None, [])}
-    existing = Customer.objects.filter(email_key=data["email"]).first()
-    if existing is None:
-        return customer_create(
-            data=answers, by=None, source=Source.FORM, kind=Activity.Kind.FORM, detail=detail
-        )
-    if existing.user_id:
-        fields = {field.name: field for field in customer_fields()}
-        answers = {
-            name: value for name, value in answers.items() if fields[name].value(existing) in ("", None, [])
-        }
-    customer_update(customer=existing, data=answers, by=None, kind=Activity.Kind.FORM, detail=detail)
-    return existing

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import segments, views
+from customers import intake_views, segments, views
 from families import views as family_views
 from notes import views as note_views
 from portal import staff_views as account_views
@@ -33,6 +33,16 @@ urlpatterns = [
     path("<int:pk>/tags/add/", tag_views.customer_tag_add, name="tag_add"),
     path("<int:pk>/tags/<int:tag_pk>/remove/", tag_views.customer_tag_remove, name="tag_remove"),
     path("<int:pk>/tags/suggest/", tag_views.tag_suggest, name="tag_suggest"),
+    path(
+        "<int:pk>/form-responses/<int:change_pk>/accept/",
+        intake_views.form_response_accept,
+        name="form_response_accept",
+    ),
+    path(
+        "<int:pk>/form-responses/<int:change_pk>/reject/",
+        intake_views.form_response_reject,
+        name="form_response_reject",
+    ),
     path("<int:pk>/family/", family_views.family, name="family"),
     path("<int:pk>/invite/", account_views.invite, name="invite"),
     path("<int:pk>/invite/revoke/", account_views.invite_revoke, name="invite_revoke"),

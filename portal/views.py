@@ -16,6 +16,7 @@ from accounts.ratelimit import over_limit
 from accounts.tenancy import as_user
 from customers import services
 from customers.forms import CustomerForm, CustomerSignupForm, IntakeCustomerForm
+from customers.intake import intake_submit
 from customers.models import Audience, Customer, IntakeForm
 from customers.rules import Channel
 from families import services as family_services
@@ -58,7 +59,7 @@ def intake_form(request, org_slug, form_slug):
         if form.is_valid():
             if not form.is_spam:  # a bot filled the honeypot: thank it and keep nothing
                 data = {name: value for name, value in form.cleaned_data.items() if name != "website"}
-                services.intake_submit(intake=intake, data=data)
+                intake_submit(intake=intake, data=data)
             return redirect("portal:intake_thanks", org_slug=org_slug, form_slug=form_slug)
     return render(request, "portal/intake_form.html", {"intake": intake, "form": form})
 
@@ -185,17 +186,19 @@ def family(request, org_slug):
         messages.success(request, f"{child.first_name} is added to your family.")
         return redirect("portal:family", org_slug=org_slug)
     links = list(
-        GuardianLink.objects.filter(guardian=customer)
+        GuardianLink.objects.filter(guardian=customer, dependant__archived_at=None)
         .select_related("dependant")
         .order_by("dependant__birthday")
     )
-    others = GuardianLink.objects.filter(dependant__in=[link.dependant for link in links]).exclude(
+    # Beyond a name, a dependant's details (age, who else looks after them) need "view profile".
+    visible = [link for link in links if guardian_may(customer, GuardianPermission.VIEW_PROFILE, link.dependant)]
+    others = GuardianLink.objects.filter(dependant__in=[link.dependant for link in visible]).exclude(
         guardian=customer
     )
     co_guardians: dict[int, list] = {}
     for other in others.select_related("guardian"):
         co_guardians.setdefault(other.dependant_id, []).append(other.guardian)
-    rows = [(link, co_guardians.get(link.dependant_id, [])) for link in links]
+    rows = [(link, link in visible, co_guardians.get(link.dependant_id, [])) for link in links]
     return _portal(request, customer, "family", "portal/family.html", {"rows": rows, "form": form})
 
 

@@ -13,6 +13,7 @@ from customers.models.custom_fields import (
     FieldRuleChange,
     FieldType,
     IntakeForm,
+    PendingChange,
     Scope,
 )
 from customers.models.roster import (
@@ -47,6 +48,7 @@ __all__ = [
     "FieldType",
     "Gender",
     "IntakeForm",
+    "PendingChange",
     "Scope",
     "Segment",
     "Source",

@@ -1,0 +1,163 @@
+"""Intake form submissions and their review. A visitor is anonymous: whoever knows an email could post it, so
+an answer never overwrites a customer. It fills what is blank; anything that differs from what is on file
+waits as a pending change that staff accept or reject, field by field, from the profile."""
+
+from datetime import date
+from decimal import Decimal
+
+import phonenumbers
+from django.db import transaction
+from django.utils import timezone
+
+from customers.fields import CustomerField, customer_fields, jsonable
+from customers.models import Activity, Customer, FieldType, IntakeForm, PendingChange, Source
+from customers.search import phone_to_digits
+from customers.services import activity_record, customer_create, customer_update, same_value
+
+# Consent must come from the person: a stranger's post can only propose it for staff to confirm.
+CONSENT = "marketing_opt_in"
+PHONES = ("phone", "emergency_contact_phone")
+EMPTY = ("", None, [])
+
+
+class ReviewError(Exception):
+    """A pending change that can no longer be applied; the message says why."""
+
+
+def _same_answer(name: str, current, answer) -> bool:
+    """Equal once formatting is set aside: case and spacing of text, punctuation of phone numbers."""
+    if isinstance(current, str) and isinstance(answer, str):
+        if name in PHONES:
+            try:
+                return phone_to_digits(current) == phone_to_digits(answer)
+            except phonenumbers.NumberParseException:
+                pass
+        return " ".join(current.split()).casefold() == " ".join(answer.split()).casefold()
+    return same_value(current, answer)
+
+
+def _propose(*, customer: Customer, intake: IntakeForm, name: str, before, answer) -> bool:
+    """Keep one answer for review, unless the same one is already waiting."""
+    proposed = jsonable(answer)
+    waiting = PendingChange.objects.filter(
+        customer=customer, field=name, status=PendingChange.Status.PENDING, proposed=proposed
+    )
+    if waiting.exists():
+        return False
+    PendingChange.objects.create(
+        customer=customer,
+        intake=intake,
+        form_title=intake.title,
+        field=name,
+        before=jsonable(before),
+        proposed=proposed,
+    )
+    return True
+
+
+@transaction.atomic
+def intake_submit(*, intake: IntakeForm, data: dict) -> Customer:
+    """A visitor's intake form: fill in the customer with that email, or add them (source "form").
+    Empty answers and an unticked box are no answer; a different answer and any consent wait for staff."""
+    detail = f"Intake form “{intake.title}”"
+    answers = {name: value for name, value in data.items() if value not in EMPTY}
+    consent = answers.pop(CONSENT, False) is True
+    existing = Customer.objects.filter(email_key=data["email"]).first()
+    if existing is None:
+        customer = customer_create(
+            data=answers, by=None, source=Source.FORM, kind=Activity.Kind.FORM, detail=detail
+        )
+        if consent:
+            _propose(customer=customer, intake=intake, name=CONSENT, before=False, answer=True)
+        return customer
+    fields = {field.name: field for field in customer_fields()}
+    blanks, proposed = {}, 0
+    for name, answer in answers.items():
+        current = fields[name].value(existing)
+        if current in EMPTY:
+            blanks[name] = answer
+        elif name != "email" and not _same_answer(name, current, answer):
+            proposed += _propose(customer=existing, intake=intake, name=name, before=current, answer=answer)
+    if consent and not existing.marketing_opt_in:
+        proposed += _propose(customer=existing, intake=intake, name=CONSENT, before=False, answer=True)
+    if proposed:
+        detail += f" · {proposed} answer{'s' if proposed > 1 else ''} to review"
+    customer_update(customer=existing, data=blanks, by=None, kind=Activity.Kind.FORM, detail=detail)
+    return existing
+
+
+def answer_value(item: CustomerField, stored):
+    """A stored answer (see jsonable) back in the type its field holds."""
+    if stored is None:
+        return None
+    if item.name == "birthday" or item.type == FieldType.DATE:
+        return date.fromisoformat(stored)
+    if item.type == FieldType.NUMBER:
+        return Decimal(stored)
+    return stored
+
+
+def answer_display(item: CustomerField, value) -> str:
+    """An answer as people read it: choices by their label, yes/no as words."""
+    if item.custom is None and value not in EMPTY:
+        choices = dict(Customer._meta.get_field(item.name).choices or ())
+        if value in choices:
+            return str(choices[value])
+    return str(item.display_value(value))
+
+
+def _decide(change: PendingChange, *, status: str, by) -> PendingChange:
+    """Lock the change and record the decision; refused when someone has decided it already."""
+    locked = PendingChange.objects.select_for_update().get(pk=change.pk)
+    if locked.status != PendingChange.Status.PENDING:
+        raise ReviewError("This answer has already been reviewed.")
+    locked.status, locked.decided_by, locked.decided_at = status, by, timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    return locked
+
+
+@transaction.atomic
+def pending_change_accept(*, change: PendingChange, by) -> PendingChange:
+    """Put the answer on file, recorded in the Activity Log as the reviewer's change."""
+    item = {field.name: field for field in customer_fields()}.get(change.field)
+    if item is None:
+        raise ReviewError("This field no longer exists; reject the answer instead.")
+    value = answer_value(item, change.proposed)
+    chosen = value if isinstance(value, list) else [value]
+    if item.type in (FieldType.CHOICE, FieldType.MULTIPLE_CHOICE) and not {
+        option.pk for option in item.options
+    }.issuperset(chosen):
+        raise ReviewError("This answer is no longer one of the field's options; reject it instead.")
+    change = _decide(change, status=PendingChange.Status.ACCEPTED, by=by)
+    detail = f"Accepted an answer from intake form “{change.form_title}”"
+    customer = Customer.objects.get(pk=change.customer_id)
+    if not customer_update(customer=customer, data={change.field: value}, by=by, detail=detail):
+        activity_record(customer=customer, by=by, kind=Activity.Kind.UPDATED, detail=detail)
+    return change
+
+
+@transaction.atomic
+def pending_change_reject(*, change: PendingChange, by) -> PendingChange:
+    change = _decide(change, status=PendingChange.Status.REJECTED, by=by)
+    detail = f"Rejected an answer from intake form “{change.form_title}”"
+    activity_record(customer=change.customer, by=by, kind=Activity.Kind.UPDATED, detail=detail)
+    return change
+
+
+def form_responses(customer: Customer, audience: str) -> list[dict]:
+    """The answers waiting for review on this customer that `audience` may see and edit, oldest first."""
+    fields = {field.name: field for field in customer_fields(audience) if field.editable_by(audience)}
+    changes = PendingChange.objects.filter(customer=customer, status=PendingChange.Status.PENDING)
+    rows = []
+    for change in changes.order_by("submitted_at", "id"):
+        item = fields.get(change.field)
+        if item is not None:
+            rows.append(
+                {
+                    "change": change,
+                    "label": item.label,
+                    "on_file": answer_display(item, item.value(customer)),
+                    "proposed": answer_display(item, answer_value(item, change.proposed)),
+                }
+            )
+    return rows
