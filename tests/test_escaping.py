@@ -1,0 +1,191 @@
+"""Every text a tenant or a customer writes comes out escaped on every page that shows it.
+
+With htmx on the page, injected markup is an action: `<i hx-post=… hx-trigger=load>` would post with the
+viewer's session and CSRF header. Each text below carries three probes; no page may contain one raw."""
+
+import html
+from datetime import date
+
+import pytest
+
+from accounts.models import Organization
+from accounts.tenancy import tenant
+from customers import services
+from customers.models import (
+    STAFF_AUDIENCES,
+    Audience,
+    CustomField,
+    CustomFieldOption,
+    FieldType,
+    IntakeForm,
+    Scope,
+    Segment,
+)
+from families.services import link_add
+from metrics.models import Metric
+from metrics.services import entry_record, metric_save
+from notes.services import note_add
+from portal.models import InviteSettings
+from tags.models import Tag
+from tags.services import tag_add, tag_save
+from tests.conftest import logged_in, make_org, make_user
+from tests.factories import customer
+
+BOLD = "<b id=probe>"
+HTMX = "<i hx-post=/evil hx-trigger=load>"
+META = "<meta http-equiv=refresh content=0>"
+PROBES = (BOLD, HTMX, META)
+
+
+def evil(text: str, probe: str = BOLD) -> str:
+    return f"{text} {probe}"
+
+
+@pytest.fixture
+def world(db):
+    """An organization whose every admin-editable text, and every text its customers typed, is markup."""
+    owner = make_user("mallory@evil.example")
+    organization = make_org(evil("Evil Fun", META), "evil", owner)
+    with tenant(organization):
+        everyone = [*STAFF_AUDIENCES, Audience.CUSTOMER, Audience.GUARDIAN]
+        allergy = services.custom_field_save(
+            field=CustomField(
+                label=evil("Allergies"),
+                help_text=evil("Tell us", HTMX),
+                type=FieldType.CHOICE,
+                scope=Scope.PERSON,
+                visible_to=everyone,
+                editable_by=everyone,
+            ),
+            options=[
+                {"option": CustomFieldOption(label=evil("Peanuts", HTMX)), "retired": False, "delete": False}
+            ],
+        )
+        note = services.custom_field_save(
+            field=CustomField(
+                label=evil("Notes for the party"),
+                help_text=evil("Anything", META),
+                type=FieldType.TEXT,
+                scope=Scope.PERSON,
+                visible_to=everyone,
+                editable_by=everyone,
+            ),
+            options=[],
+        )
+        tag = tag_save(tag=Tag(name=evil("VIP"), description=evil("Big spender", HTMX)))
+        metric = metric_save(metric=Metric(name=evil("Visits"), unit=BOLD))
+        parent_user = make_user("pat@home.example")
+        parent = services.customer_create(
+            data={
+                "first_name": evil("Pat"),
+                "last_name": evil("Parent", HTMX),
+                "email": "pat@home.example",
+                note.name: evil("Balloons", META),
+            },
+            by=owner,
+            user=parent_user,
+        )
+        child = customer(first_name=evil("Kid"), last_name="Parent", birthday=date(2018, 5, 1))
+        link_add(guardian=parent, dependant=child, relationship="parent", by=owner)
+        tag_add(customer=parent, tag=tag, by=owner)
+        entry_record(customer=parent, metric=metric, value=3, recorded_on=date(2026, 1, 5), by=owner)
+        note_add(customer=parent, text=evil("Call back", HTMX), visibility="staff", pinned=True, by=owner)
+        Segment.objects.create(name=evil("Big spenders", HTMX), query="tag=1", owner=owner)
+        IntakeForm.objects.create(
+            title=evil("Party guests"),
+            slug="guests",
+            intro=evil("Welcome", HTMX),
+            is_open=True,
+            fields=[{"name": "first_name", "required": True}, {"name": allergy.name, "required": False}],
+        )
+        invite_settings, _ = InviteSettings.objects.get_or_create()
+        invite_settings.subject = evil("Hello")
+        invite_settings.body = evil("Claim it: {{ link }}", HTMX)
+        invite_settings.save()
+    return {"org": organization, "owner": owner, "parent": parent, "child": child, "parent_user": parent_user}
+
+
+def assert_escaped(response, url):
+    assert response.status_code == 200, f"{url} answered {response.status_code}"
+    body = response.content.decode()
+    for probe in PROBES:
+        assert probe not in body, f"{url} shows {probe!r} as markup"
+    shown = {html.escape(probe, quote=quote) for probe in PROBES for quote in (False, True)}
+    assert any(text in body for text in shown), f"{url} shows none of the tenant's texts"
+
+
+STAFF_PAGES = [
+    "/app/evil/customers/",
+    "/app/evil/customers/?filters=1",
+    "/app/evil/customers/new/",
+    "/app/evil/customers/{parent}/",
+    "/app/evil/customers/{parent}/edit/",
+    "/app/evil/customers/{parent}/activity/",
+    "/app/evil/customers/{parent}/notes/",
+    "/app/evil/customers/{parent}/family/",
+    "/app/evil/customers/{parent}/portal/",
+    "/app/evil/customers/{parent}/metrics/",
+    "/app/evil/customers/segments/",
+    "/app/evil/families/",
+    "/app/evil/settings/",
+    "/app/evil/settings/custom-fields/",
+    "/app/evil/settings/required-fields/",
+    "/app/evil/settings/forms/",
+    "/app/evil/settings/invites/",
+    "/app/evil/settings/tags/",
+    "/app/evil/settings/metrics/",
+    "/app/evil/metrics/",
+]
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_staff_pages_escape_what_the_tenant_wrote(world, page):
+    url = page.format(parent=world["parent"].pk)
+    assert_escaped(logged_in(world["owner"]).get(url), url)
+
+
+def test_custom_field_edit_page_escapes_label_help_and_options(world):
+    with tenant(world["org"]):
+        field = CustomField.objects.get(type=FieldType.CHOICE)
+    url = f"/app/evil/settings/custom-fields/{field.pk}/"
+    assert_escaped(logged_in(world["owner"]).get(url), url)
+
+
+def test_intake_form_settings_page_escapes_the_title(world):
+    with tenant(world["org"]):
+        form = IntakeForm.objects.get()
+    url = f"/app/evil/settings/forms/{form.pk}/"
+    assert_escaped(logged_in(world["owner"]).get(url), url)
+
+
+@pytest.mark.parametrize("page", ["/evil/signup/booking/", "/evil/signup/store/", "/evil/forms/guests/"])
+def test_public_pages_escape_what_the_tenant_wrote(world, client, page):
+    assert_escaped(client.get(page), page)
+
+
+@pytest.mark.parametrize("page", ["/evil/account/", "/evil/account/family/", "/evil/account/family/{child}/"])
+def test_portal_pages_escape_what_the_tenant_and_customers_wrote(world, page):
+    url = page.format(child=world["child"].pk)
+    assert_escaped(logged_in(world["parent_user"]).get(url), url)
+
+
+def test_workspaces_page_escapes_the_organization_name(world):
+    assert_escaped(logged_in(world["owner"]).get("/accounts/organizations/?all=1"), "/accounts/organizations/")
+
+
+def test_tenant_blocks_on_public_pages_sit_inside_hx_disable(world, client):
+    """Even if an escape were missed, htmx ignores whatever sits inside an hx-disable element."""
+    body = client.get("/evil/forms/guests/").content.decode()
+    assert "hx-disable" in body
+    assert body.index("hx-disable") < body.index(html.escape(evil("Welcome", HTMX), quote=False)[:10])
+
+
+def test_organization_name_is_escaped_in_the_page_title(world):
+    body = logged_in(world["owner"]).get("/app/evil/customers/").content.decode()
+    title = body.split("<title>")[1].split("</title>")[0]
+    assert META not in title and "&lt;meta" in title
+
+
+def test_other_organization_staff_never_see_the_probe_organization(world, alice, org_a):
+    assert Organization.objects.filter(slug="evil").exists()
+    assert logged_in(alice).get("/app/evil/customers/").status_code == 404
