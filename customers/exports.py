@@ -38,7 +38,7 @@ def safe_cell(value) -> str:
 
 def _header(fields) -> list[str]:
     extra = [column.header for column in EXPORT_COLUMNS]
-    return [field.label for field in fields] + extra + ["Source", "Created", "Archived"]
+    return [safe_cell(field.label) for field in fields] + extra + ["Source", "Created", "Archived"]
 
 
 def _row(fields, customer) -> list[str]:

@@ -184,7 +184,7 @@ def errors_csv(request, org_slug, pk):
             for number, cells in data_rows(job):
                 if number in problems:
                     yield writer.writerow(
-                        [safe_cell(cell) for cell in cells] + [" | ".join(problems[number])]
+                        [safe_cell(cell) for cell in cells] + [safe_cell(" | ".join(problems[number]))]
                     )
 
     name = job.file_name.rsplit(".", 1)[0]

@@ -120,6 +120,15 @@ def test_filters_by_email_phone_source_birthday_month_and_creation(alice_client,
     assert "Smith, Jane" not in alice_client.get(roster_url(org_a, f"?created_min={tomorrow}")).text
 
 
+def test_a_date_range_filter_is_a_wide_from_to_pair_each_with_a_label(alice_client, org_a):
+    panel = alice_client.get(roster_url(org_a)).text
+    assert (
+        '<div class="col-sm-12 col-lg-4">\n            <label class="form-label" for="id_created_0">Created between'
+        in panel
+    )
+    assert '<label class="visually-hidden" for="id_created_1">to</label>' in panel
+
+
 def test_roster_runs_the_same_number_of_queries_whatever_the_page_size(alice_client, org_a, alice):
     with tenant(org_a):
         Customer.objects.bulk_create(
@@ -349,6 +358,21 @@ def test_export_csv_neutralizes_formulas_and_keeps_to_the_organization(
         alice_client.post(f"/app/{org_a.slug}/customers/export.csv", {"ids": [beta_customer.pk]})
     )
     assert selected == [rows[0]]
+
+
+def test_export_header_neutralizes_formulas_in_admin_set_labels(alice_client, org_a, jane):
+    from customers.models import STAFF_AUDIENCES, CustomField, FieldType
+
+    with tenant(org_a):
+        field = CustomField(
+            label='=HYPERLINK("http://evil")',
+            type=FieldType.TEXT,
+            visible_to=list(STAFF_AUDIENCES),
+            editable_by=list(STAFF_AUDIENCES),
+        )
+        services.custom_field_save(field=field, options=[])
+    header = read_csv(alice_client.get(f"/app/{org_a.slug}/customers/export.csv"))[0]
+    assert '\'=HYPERLINK("http://evil")' in header and '=HYPERLINK("http://evil")' not in header
 
 
 def test_export_xlsx_is_a_workbook_of_the_filtered_list(alice_client, org_a, jane, alice):

@@ -1,5 +1,6 @@
 """Roster imports: reading files, mapping, the dry run, the run and its report."""
 
+import csv
 import io
 import zipfile
 from datetime import date
@@ -203,6 +204,13 @@ def test_formula_cells_are_kept_as_text_and_neutralized_in_the_error_file(alice_
     )
     errors = b"".join(alice_client.get(f"/app/alpha/imports/{job.pk}/errors.csv").streaming_content).decode()
     assert "'=HYPERLINK" in errors
+
+
+def test_the_error_files_errors_column_is_neutralized_too(alice_client, org_a, alice):
+    job = confirm(org_a, work(org_a, upload(org_a, alice, "First name,Last name,-Email\nAna,A,bad\n")))
+    rows = b"".join(alice_client.get(f"/app/alpha/imports/{job.pk}/errors.csv").streaming_content)
+    errors_cell = list(csv.reader(io.StringIO(rows.decode("utf-8-sig"))))[1][-1]
+    assert errors_cell.startswith("'-Email: ")
 
 
 def test_matching_never_reaches_another_organization(org_a, org_b, alice, bob):
