@@ -11,15 +11,23 @@ from customers.models import TEXT_TYPES, Customer, CustomFieldValue, FieldType, 
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from portal.models import ClaimInvite
 
+
+class RangeInputs(django_filters.widgets.RangeWidget):
+    """From – to: the filter's label names the first input, a hidden "to" the second, for screen readers."""
+
+    template_name = "customers/range_filter_widget.html"
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else ""
+
+
 # Plain widgets with Bootstrap classes: the panel is drawn on every roster page, so it stays cheap.
 SELECT = forms.Select(attrs={"class": "form-select filter-input"})
 YES_NO = forms.Select(
     choices=[("", "Any"), ("true", "Yes"), ("false", "No")], attrs={"class": "form-select filter-input"}
 )
-DATE_RANGE = django_filters.widgets.RangeWidget(attrs={"type": "date", "class": "form-control filter-input"})
-NUMBER_RANGE = django_filters.widgets.RangeWidget(
-    attrs={"type": "number", "step": "any", "class": "form-control filter-input"}
-)
+DATE_RANGE = RangeInputs(attrs={"type": "date", "class": "form-control filter-input"})
+NUMBER_RANGE = RangeInputs(attrs={"type": "number", "step": "any", "class": "form-control filter-input"})
 LETTERS = [(letter, letter.upper()) for letter in "abcdefghijklmnopqrstuvwxyz"] + [("#", "#")]
 
 # Filters other areas add to the panel (tags, metrics), each from its AppConfig.ready():
@@ -102,11 +110,9 @@ class CustomerFilter(django_filters.FilterSet):
     @property
     def wide_fields(self) -> set[str]:
         """Filters drawn as two inputs (from – to)."""
-        return {
-            name
-            for name, item in self.filters.items()
-            if isinstance(item.field_class(), forms.MultiValueField)
-        }
+        # Classes, not instances: a model choice field can't be built without its queryset.
+        fields = self.filters.items()
+        return {name for name, item in fields if issubclass(item.field_class, forms.MultiValueField)}
 
     def filter_queryset(self, queryset):
         if not self.form.cleaned_data.get("status"):
