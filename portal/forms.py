@@ -56,6 +56,12 @@ class InviteSettingsForm(forms.ModelForm):
             raise forms.ValidationError("At most 2 reminders.")
         return count
 
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise forms.ValidationError("The subject must fit on one line.")
+        return subject
+
     def clean_body(self):
         body = self.cleaned_data["body"]
         if "{{ link }}" not in body.replace("{{link}}", "{{ link }}"):

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, linebreaks, urlize
+from django.utils.html import escape, format_html, linebreaks
 
 from accounts.models import Organization
 from accounts.tenancy import tenant
@@ -46,16 +46,24 @@ def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> EmailMult
         "link": settings.SITE_URL + path,
         "expires": expires.strftime("%B %-d, %Y %H:%M"),
     }
+    # What a customer typed must not become a link in a mail client: a name like "http://…" is defused.
+    values["first_name"] = unlinkable(values["first_name"])
     html_values = {name: escape(value) for name, value in values.items()}
+    html_values["link"] = format_html('<a href="{0}">{0}</a>', values["link"])
+    subject = ("Reminder: " if reminder else "") + services.fill(wording.subject, values)
     message = EmailMultiAlternatives(
-        subject=("Reminder: " if reminder else "") + services.fill(wording.subject, values),
+        subject=" ".join(subject.split()),  # one line: a header with a line break is refused by the mailer
         body=services.fill(wording.body, values),
         to=[invite.email],
     )
-    message.attach_alternative(
-        urlize(linebreaks(services.fill(escape(wording.body), html_values))), "text/html"
-    )
+    message.attach_alternative(linebreaks(services.fill(escape(wording.body), html_values)), "text/html")
     return message
+
+
+def unlinkable(text: str) -> str:
+    """`text` as people read it, with a zero-width space after each ":" and "." so that no mail client
+    autolinks it as a web address."""
+    return text.replace(":", ":\u200b").replace(".", ".\u200b")
 
 
 @app.task

@@ -191,7 +191,9 @@ def family(request, org_slug):
         .order_by("dependant__birthday")
     )
     # Beyond a name, a dependant's details (age, who else looks after them) need "view profile".
-    visible = [link for link in links if guardian_may(customer, GuardianPermission.VIEW_PROFILE, link.dependant)]
+    visible = [
+        link for link in links if guardian_may(customer, GuardianPermission.VIEW_PROFILE, link.dependant)
+    ]
     others = GuardianLink.objects.filter(dependant__in=[link.dependant for link in visible]).exclude(
         guardian=customer
     )
