@@ -20,6 +20,7 @@ from notes.models import Note
 from tags.models import CustomerTag, Tag
 
 CREATE, UPDATE, UNCHANGED, EXISTS, ERROR = "create", "update", "unchanged", "exists", "error"
+BLANK = ("", None, [])
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Plan:
     new_tags: list[str] = field(default_factory=list)
     customer_id: int | None = None  # set when written
     label: str = ""
+    claimed: bool = False  # matched a customer with their own login: only their blanks are filled
 
     def error(self, message: str, column: str = "") -> "Plan":
         self.parsed.errors.append((column, message))
@@ -200,7 +202,23 @@ class Planner:
         wanted = dict.fromkeys([*plan.parsed.tags, *self.everyone_tags])
         return [name for name in wanted if name.lower() not in current]
 
+    def _keep_their_own(self, plan: Plan) -> None:
+        """A customer with their own login keeps what they wrote, as with intake forms: the file only fills
+        their blanks, and their marketing consent is theirs alone to give."""
+        customer, parsed = plan.customer, plan.parsed
+        plan.claimed = True
+        parsed.builtin = {
+            name: value
+            for name, value in parsed.builtin.items()
+            if name != "marketing_opt_in" and getattr(customer, name) in BLANK
+        }
+        parsed.custom = {
+            name: value for name, value in parsed.custom.items() if customer.custom_data.get(name) in BLANK
+        }
+
     def _changes(self, plan: Plan, current_tags: set[str]) -> None:
+        if plan.customer.user_id:
+            self._keep_their_own(plan)
         customer, parsed = plan.customer, plan.parsed
         for name, value in parsed.builtin.items():
             if getattr(customer, name) != value:

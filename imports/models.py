@@ -69,6 +69,9 @@ class ImportJob(TenantModel):
     to_update = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     error_rows = models.PositiveIntegerField(default=0)
+    claimed_rows = models.PositiveIntegerField(
+        default=0, help_text="Rows matching customers with their own login, whose blanks only are filled."
+    )
     new_tags = models.JSONField(default=list, help_text="Tag names the import will create.")
     processed_rows = models.PositiveIntegerField(default=0, help_text="Rows of the file the run has done.")
     created = models.PositiveIntegerField(default=0)

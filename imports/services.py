@@ -300,6 +300,7 @@ def _validate(organization, job_id: int) -> None:
             plans = planner.plan(batch, check_duplicates=True)
             ImportIssue.objects.bulk_create(issues_of(job, plans))
             counts.update(plan.action for plan in plans)
+            counts["claimed"] += sum(plan.claimed for plan in plans)
             new_tags.update((name.lower(), name) for plan in plans for name in plan.new_tags)
             ImportJob.objects.filter(pk=job_id).update(validated_rows=batch[-1][0] - 1, **_dry_counts(counts))
     with tenant(organization):
@@ -321,6 +322,7 @@ def _dry_counts(counts: Counter) -> dict:
         "to_update": counts[UPDATE],
         "unchanged": counts[UNCHANGED] + counts[EXISTS],
         "error_rows": counts[ERROR],
+        "claimed_rows": counts["claimed"],
     }
 
 

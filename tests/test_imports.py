@@ -18,7 +18,7 @@ from imports import services
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError
 from notes.models import Note
-from tests.conftest import logged_in, make_member
+from tests.conftest import logged_in, make_member, make_user
 from tests.factories import customer
 
 MESSY = (
@@ -211,6 +211,31 @@ def test_the_error_files_errors_column_is_neutralized_too(alice_client, org_a, a
     rows = b"".join(alice_client.get(f"/app/alpha/imports/{job.pk}/errors.csv").streaming_content)
     errors_cell = list(csv.reader(io.StringIO(rows.decode("utf-8-sig"))))[1][-1]
     assert errors_cell.startswith("'-Email: ")
+
+
+def test_a_claimed_customer_only_gets_blanks_filled_and_the_dry_run_says_so(alice_client, org_a, alice):
+    with tenant(org_a):
+        own = customer(first_name="Ana", last_name="Own", email="ana@example.com", phone="312-555-0100")
+        Customer.objects.filter(pk=own.pk).update(user=make_user("ana@example.com"))
+        staff_made = customer(first_name="Ben", last_name="Old", email="ben@example.com")
+    text = (
+        "First name,Last name,Email,Phone,City,Marketing emails\n"
+        "Anna,Changed,ana@example.com,312-555-0999,Springfield,yes\n"
+        "Ben,New,ben@example.com,,,\n"
+    )
+    job = confirm(org_a, work(org_a, upload(org_a, alice, text)))
+    assert (job.to_update, job.claimed_rows) == (2, 1)
+    page = alice_client.get(f"/app/{org_a.slug}/imports/{job.pk}/").text
+    assert "1 row matches a customer with their own login" in page
+    start(org_a, job)
+    with tenant(org_a):
+        own.refresh_from_db()
+        staff_made.refresh_from_db()
+        assert (own.first_name, own.last_name, own.phone) == ("Ana", "Own", "312-555-0100")
+        assert (
+            own.city == "Springfield" and own.marketing_opt_in is False
+        )  # a blank filled; consent is theirs
+        assert staff_made.last_name == "New"
 
 
 def test_matching_never_reaches_another_organization(org_a, org_b, alice, bob):
