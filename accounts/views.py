@@ -77,6 +77,7 @@ def organization_create(request):
     return render(request, "accounts/organization_create.html", {"form": form})
 
 
+@org_permission("customers.view")
 def staff_home(request, org_slug):
     return redirect("customers:roster", org_slug=org_slug)
 

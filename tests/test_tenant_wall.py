@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts import services
 from accounts.models import Membership, Role, StaffInvitation
+from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from customers import services as customer_services
 from tests.conftest import make_member
@@ -27,6 +28,36 @@ TENANT_TABLES_LACKING_RLS = """
           AND p.cmd = 'ALL' AND p.qual LIKE '%app.org_id%' AND p.with_check LIKE '%app.org_id%'))
     ORDER BY 1
 """
+
+
+# Every row-security policy in the schema, to compare with the ones the tenant wall allows.
+POLICIES = """
+    SELECT tablename, policyname, permissive, array_to_string(roles, ','), cmd, qual, with_check
+    FROM pg_policies WHERE schemaname = 'public'
+"""
+TENANT_CONDITION = "(organization_id = (NULLIF(current_setting('app.org_id'::text, true), ''::text))::bigint)"
+OWN_USER_CONDITION = "(user_id = (NULLIF(current_setting('app.user_id'::text, true), ''::text))::bigint)"
+# Each policy beyond tenant_isolation lets a caller read exactly its own rows before a tenant is entered.
+OWN_ROWS_POLICIES = {
+    ("accounts_membership", "member_reads_own"): OWN_USER_CONDITION,
+    ("customers_customer", "customer_reads_own"): OWN_USER_CONDITION,
+    ("api_apikey", "key_lookup"): (
+        "((key_hash)::text = NULLIF(current_setting('app.api_key_hash'::text, true), ''::text))"
+    ),
+}
+
+
+def policies_unlike_the_wall(conn, tenant_tables: list[str]) -> list[tuple]:
+    """Policies missing from, or beyond, tenant_isolation on every tenant table plus OWN_ROWS_POLICIES."""
+    expected = {
+        (table, "tenant_isolation", "PERMISSIVE", "public", "ALL", TENANT_CONDITION, TENANT_CONDITION)
+        for table in tenant_tables
+    } | {
+        (table, name, "PERMISSIVE", "public", "SELECT", condition, None)
+        for (table, name), condition in OWN_ROWS_POLICIES.items()
+    }
+    actual = set(conn.execute(POLICIES).fetchall())
+    return sorted(actual ^ expected, key=str)
 
 
 def tenant_models():
@@ -45,6 +76,33 @@ def test_a_new_tenant_table_without_its_policy_is_caught():
         lacking = [row[0] for row in conn.execute(TENANT_TABLES_LACKING_RLS)]
         conn.rollback()
     assert lacking == ["forgotten_policy"]
+
+
+def test_every_tenant_table_has_exactly_the_pinned_policies(django_db_setup):
+    tables = sorted(model._meta.db_table for model in tenant_models())
+    with psycopg.connect(os.environ["DATABASE_OWNER_URL"]) as conn:
+        unlike = policies_unlike_the_wall(conn, tables)
+        assert unlike == [], "\n".join(map(str, unlike))
+        # A policy that opens a table, or a tenant policy loosened, is caught.
+        conn.execute("CREATE POLICY everyone ON customers_customer FOR SELECT USING (true)")
+        conn.execute("ALTER POLICY tenant_isolation ON notes_note USING (true)")
+        assert [row[:2] for row in policies_unlike_the_wall(conn, tables)] == [
+            ("customers_customer", "everyone"),
+            ("notes_note", "tenant_isolation"),
+            ("notes_note", "tenant_isolation"),
+        ]
+        conn.rollback()
+
+
+def test_every_staff_page_declares_the_permission_it_needs():
+    staff_routes = [(route, pattern) for route, pattern in routes() if route.startswith(STAFF_AREA)]
+    assert len(staff_routes) > 50
+    undeclared = [
+        route
+        for route, pattern in staff_routes
+        if getattr(pattern.callback, "required_permission", None) not in OWNER_PERMISSIONS
+    ]
+    assert undeclared == []
 
 
 def test_every_model_with_an_organization_derives_from_the_tenant_base():
@@ -139,6 +197,7 @@ def alpha_world(org_a, org_b, alice):
 
 
 METHODS = ("get", "post", "put", "patch", "delete")
+STAFF_AREA = "app/<slug:org_slug>/"
 
 
 def test_member_of_another_organization_never_reaches_its_pages_or_ids(bob_client, org_a, org_b, alpha_world):
