@@ -4,6 +4,7 @@ or an Excel workbook. Streaming, so a million rows take the memory of one. Anyth
 
 import codecs
 import csv
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from datetime import date, datetime, time
 from django.conf import settings
 
 MAX_COLUMNS = 500
+WORKSHEET = re.compile(r"xl/worksheets/sheet\d+\.xml")
 MAX_CELL = 100_000  # characters in one cell
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
@@ -156,17 +158,37 @@ def _refuse_zip_bomb(path: str) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
+            strings = _shared_strings_parts(archive)
     except (zipfile.BadZipFile, OSError) as error:
         raise ImportFileError(
             "This is not a valid Excel file: it may be damaged or a different file renamed."
         ) from error
     unpacked = sum(member.file_size for member in members)
     packed = sum(member.compress_size for member in members) or 1
-    if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES or unpacked / packed > 200:
+    # Sheets are streamed; every other part (shared strings above all) is loaded whole, so each is bounded.
+    sheets = {member.filename for member in members if WORKSHEET.fullmatch(member.filename)} - strings
+    loaded_whole = [member.file_size for member in members if member.filename not in sheets]
+    too_big = unpacked > settings.IMPORT_MAX_UNPACKED_BYTES or unpacked / packed > 200
+    if too_big or max(loaded_whole, default=0) > settings.IMPORT_MAX_XLSX_PART_BYTES:
         raise ImportFileError(
             "This Excel file unpacks to far more data than a customer list holds, so it was not opened. "
             "Export the sheet as CSV and upload that."
         )
+
+
+def _shared_strings_parts(archive: zipfile.ZipFile) -> set[str]:
+    """Where the workbook keeps its shared strings, found as openpyxl finds them (whatever their name)."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+    from openpyxl.xml.functions import fromstring
+
+    try:
+        if archive.getinfo(ARC_CONTENT_TYPES).file_size > settings.IMPORT_MAX_XLSX_PART_BYTES:
+            return set()  # refused by its own size
+        manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
+    except Exception:  # no or a broken manifest: openpyxl refuses the file itself, with our message
+        return set()
+    return {part.PartName.lstrip("/") for part in manifest.findall(SHARED_STRINGS)}
 
 
 def _cell_text(value) -> str:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import random
 import zipfile
 from datetime import date
 
@@ -154,6 +155,40 @@ def test_bad_files_fail_with_a_clear_message(org_a, alice, name, content, messag
     job = work(org_a, job)
     assert job.status == ImportJob.Status.FAILED
     assert message in job.message
+
+
+def _shared_strings_bomb(part: str) -> bytes:
+    """A real workbook whose shared strings (stored under `part`, declared in its manifest) unpack to 3 MB
+    of one-letter strings: beside a little incompressible padding, a ratio and a total that look ordinary."""
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    strings += b"<si><t>a</t></si>" * 180_000 + b"</sst>"
+    original = zipfile.ZipFile(io.BytesIO(_workbook([["First name", "Last name"], ["Ana", "Lee"]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in original.infolist():
+            content = original.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                content = content.replace(b"/xl/sharedStrings.xml", f"/{part}".encode())
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(b'"sharedStrings.xml"', f'"/{part}"'.encode())
+            if item.filename == "xl/sharedStrings.xml":
+                item.filename, content = part, strings
+            archive.writestr(item.filename, content)
+        archive.writestr("xl/media/padding.bin", random.Random(0).randbytes(200_000))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "xl/worksheets/sheet2.xml"])
+def test_an_xlsx_whose_shared_strings_unpack_past_the_limit_fails_unopened(org_a, alice, settings, part):
+    settings.IMPORT_MAX_XLSX_PART_BYTES = 1_000_000
+    job = work(org_a, upload_bytes(org_a, alice, _shared_strings_bomb(part)))
+    assert job.status == ImportJob.Status.FAILED
+    assert "unpacks to far more data than a customer list holds" in job.message
+
+
+def upload_bytes(org, user, content: bytes) -> ImportJob:
+    with tenant(org):
+        return services.job_create(file=ContentFile(content), file_name="bomb.xlsx", by=user)
 
 
 @pytest.mark.parametrize(

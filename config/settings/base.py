@@ -159,6 +159,8 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # an .xlsx that unpacks to more is refused unopened
+# Shared strings, styles and every other part of an .xlsx but its sheets are read whole: each at most this.
+IMPORT_MAX_XLSX_PART_BYTES = env.int("IMPORT_MAX_XLSX_PART_BYTES", default=32 * 1024 * 1024)
 IMPORT_BATCH_ROWS = env.int("IMPORT_BATCH_ROWS", default=5000)
 
 MAILERS = {
