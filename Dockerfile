@@ -12,4 +12,4 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.production \
 RUN useradd --create-home roster && chown -R roster /app
 USER roster
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]

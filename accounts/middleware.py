@@ -1,8 +1,9 @@
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -10,6 +11,28 @@ from accounts.models import Membership, Organization
 from accounts.tenancy import tenant
 
 STAFF_PREFIX = "/app/"
+
+
+class RequestSizeMiddleware:
+    """Refuse (413) a body declared larger than REQUEST_MAX_BYTES before anything reads it: Django bounds form
+    fields in memory, but would spool any size of uploaded file to disk first (the CSRF check reads the
+    form of every POST). A body without a length is not read at all under WSGI."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.REQUEST_MAX_BYTES:
+            return HttpResponse(
+                f"Request body too large: this site takes up to {settings.REQUEST_MAX_BYTES:,} bytes.",
+                status=413,
+                content_type="text/plain",
+            )
+        return self.get_response(request)
 
 
 class TenantMiddleware:

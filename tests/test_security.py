@@ -5,9 +5,11 @@ import secrets
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from config.services import free_port
 from tests.conftest import BASE_DIR
@@ -43,6 +45,15 @@ def test_forms_need_a_csrf_token(org_a, org_b):
     assert client.post("/accounts/login/", {"username": "a@b.example", "password": "x"}).status_code == 403
 
 
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client, settings, org_a, org_b):
+    settings.REQUEST_MAX_BYTES = 4096
+    login = {"username": "a@b.example", "password": "wrong-password"}
+    big = SimpleUploadedFile("big.csv", b"x" * 8192)
+    response = client.post("/accounts/login/", {**login, "file": big})
+    assert response.status_code == 413
+    assert client.post("/accounts/login/", login).status_code == 200
+
+
 def test_deploy_checks_pass_under_production_settings(db):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -75,7 +86,17 @@ def test_gunicorn_serves_the_app_with_production_settings_over_tcp(org_a):
     assert os.environ["REDIS_URL"].startswith("redis://127.0.0.1:")
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "config/gunicorn.py",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w=1",
+            "config.wsgi",
+        ],
         cwd=BASE_DIR,
         env=production_env(SECURE_SSL_REDIRECT="false"),
     )
@@ -89,6 +110,11 @@ def test_gunicorn_serves_the_app_with_production_settings_over_tcp(org_a):
             except OSError:
                 time.sleep(0.1)
         assert body == b"ok"
+        # gunicorn's own bounds (config/gunicorn.py) refuse a flood of headers before Django sees it.
+        flood = {f"X-Flood-{number}": "1" for number in range(80)}
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers=flood))
+        assert refused.value.code == 431  # Request Header Fields Too Large
     finally:
         server.terminate()
         server.wait(10)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.middleware.RequestSizeMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -156,8 +157,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Request bodies: the largest is an import upload (the proxy in front should refuse more, README "Settings");
+# form fields are held in memory up to their own bound, uploaded files go to disk past 2.5 MB.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=IMPORT_MAX_BYTES + 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000  # an import's column mapping has one per column, up to 500
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 IMPORT_MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # an .xlsx that unpacks to more is refused unopened
 # Shared strings, styles and every other part of an .xlsx but its sheets are read whole: each at most this.
 IMPORT_MAX_XLSX_PART_BYTES = env.int("IMPORT_MAX_XLSX_PART_BYTES", default=32 * 1024 * 1024)
