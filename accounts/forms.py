@@ -23,6 +23,13 @@ class SignupForm(BaseUserCreationForm):
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
 
+    def validate_unique(self):
+        """Never "this email already has a login": the page answers alike, the email tells its owner."""
+
+
+class ResendForm(forms.Form):
+    email = forms.EmailField()
+
 
 LOGIN_FAILURES_PER_ACCOUNT = 20  # from any number of addresses; axes locks one address after 5
 LOGIN_FAILURE_WINDOW = 15 * 60
@@ -45,6 +52,15 @@ class LoginForm(AuthenticationForm):
         except ValidationError:
             hit(account, seconds=LOGIN_FAILURE_WINDOW)
             raise
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.email_verified_at is None:  # told only to whoever knows the password
+            raise ValidationError(
+                "Confirm your email address first: open the link we emailed you. Lost it? Choose a new "
+                "password with “Forgot your password?”: that confirms your address too.",
+                code="unconfirmed",
+            )
 
 
 class OrganizationForm(forms.ModelForm):

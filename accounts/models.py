@@ -41,6 +41,7 @@ class UserManager(BaseUserManager):
         return self.get(email=username.lower())
 
     def create_superuser(self, email, password=None, **fields):
+        fields.setdefault("email_verified_at", timezone.now())
         return self.create_user(email, password, is_staff=True, is_superuser=True, **fields)
 
 
@@ -53,6 +54,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Platform staff: may use the platform admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    email_verified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its owner proved the address (a link we emailed); empty: no log-in.",
+    )
 
     objects = UserManager()
 

@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,36 @@ INVITATION_LIFETIME = timedelta(days=7)
 
 @transaction.atomic
 def user_signup(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
-    return User.objects.create_user(email, password, first_name=first_name, last_name=last_name)
+    """A login whose address is already known to be its owner's (the demo, the platform's own people)."""
+    return User.objects.create_user(
+        email, password, first_name=first_name, last_name=last_name, email_verified_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def signup_request(*, email: str, password: str, first_name: str, last_name: str, next_url: str = "") -> None:
+    """A visitor asks for a login. It works only once they open the link we email, so an address nobody has
+    proven never becomes an identity. An address that has a login gets an email saying so instead: the page
+    answers alike either way."""
+    from accounts.tasks import existing_login_notice, signup_confirmation_send
+
+    email = email.strip().lower()
+    password_hash = make_password(password)  # hashed on both paths, so both take as long
+    if User.objects.filter(email=email).exists():
+        existing_login_notice.delay_on_commit(email=email)
+        return
+    user = User.objects.create(
+        email=email, password=password_hash, first_name=first_name, last_name=last_name
+    )
+    signup_confirmation_send.delay_on_commit(user_id=user.pk, next_url=next_url)
+
+
+@transaction.atomic
+def user_email_confirm(*, user: User) -> None:
+    """The owner of the address opened a link we sent there (a confirmation or a password reset)."""
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
 
 
 @transaction.atomic

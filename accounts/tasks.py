@@ -3,13 +3,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlencode, urlsafe_base64_encode
 
 from accounts import services
-from accounts.models import Organization, StaffInvitation
+from accounts.models import Organization, StaffInvitation, User
 from accounts.tenancy import tenant
+from accounts.tokens import email_confirmation_tokens
 from config.celery_app import app, tenant_task
 
 
@@ -52,3 +55,59 @@ def password_reset_request(*, email: str) -> None:
             email_template_name="accounts/email/password_reset.txt",
             html_email_template_name="accounts/email/password_reset.html",
         )
+
+
+def _send_text(*, to: str, subject: str, template: str, context: dict) -> None:
+    """A plain-text email: nothing in it is markup a mail client could render."""
+    EmailMessage(subject=subject, body=render_to_string(template, context), to=[to]).send()
+
+
+@app.task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5)
+def signup_confirmation_send(*, user_id: int, next_url: str = "") -> None:
+    """Email the link that confirms a new login's address (and signs its owner in)."""
+    user = User.objects.filter(pk=user_id, email_verified_at=None).first()
+    if user is None:
+        return
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_confirmation_tokens.make_token(user)
+    path = reverse("accounts:signup_confirm", kwargs={"uidb64": uidb64, "token": token})
+    query = f"?{urlencode({'next': next_url})}" if next_url else ""
+    _send_text(
+        to=user.email,
+        subject="Confirm your email address for Roster",
+        template="accounts/email/signup_confirm.txt",
+        context={"user": user, "url": settings.SITE_URL + path + query},
+    )
+
+
+@app.task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5)
+def signup_confirmation_resend(*, email: str) -> None:
+    """ "Send it again": a fresh link for a login still waiting for confirmation, the existing-login email
+    for a confirmed one, nothing for an unknown address. The page answers alike in every case."""
+    user = User.objects.filter(email=email.strip().lower()).first()
+    if user is not None and user.email_verified_at is None:
+        signup_confirmation_send(user_id=user.pk)
+    elif user is not None:
+        existing_login_notice(email=user.email)
+
+
+@app.task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5)
+def existing_login_notice(*, email: str, org_id: int | None = None) -> None:
+    """Someone signed up with an address that has a login: tell its owner (only they read this) how to get
+    in, instead of telling the visitor on the page."""
+    organization = Organization.objects.filter(pk=org_id).first() if org_id else None
+    login = reverse("accounts:login")
+    if organization is not None:
+        login += "?" + urlencode({"next": reverse("portal:account", kwargs={"org_slug": organization.slug})})
+    context = {
+        "email": email,
+        "organization": organization,
+        "login_url": settings.SITE_URL + login,
+        "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+    }
+    _send_text(
+        to=email,
+        subject=f"You already have an account {f'with {organization.name}' if organization else 'on Roster'}",
+        template="accounts/email/existing_login.txt",
+        context=context,
+    )

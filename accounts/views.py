@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
@@ -7,22 +8,24 @@ from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import (
     OrganizationForm,
     OrganizationSettingsForm,
+    ResendForm,
     RoleForm,
     SignupForm,
     StaffInviteForm,
 )
-from accounts.models import Membership, StaffInvitation
+from accounts.models import Membership, StaffInvitation, User
 from accounts.permissions import has_permission, org_permission
-from accounts.ratelimit import over_limit
+from accounts.ratelimit import hit, over_limit
 from accounts.selectors import memberships_for_user, pending_invitation_for_token
-from accounts.tasks import password_reset_request
+from accounts.tasks import password_reset_request, signup_confirmation_resend
+from accounts.tokens import email_confirmation_tokens
 
 
 def _safe_next(request) -> str | None:
@@ -44,19 +47,73 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+SIGNUPS_PER_HOUR = 10  # per visitor address: the page sends email, so it is not a mail cannon
+SIGNUPS_PER_ADDRESS = 3  # emails per address and hour, whoever asks
+
+
 def signup(request):
+    """The page says "check your email" whether or not the address has a login; the email tells its owner
+    which it is. The login works once the link in it is opened."""
     form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    context = {"form": form, "next": _safe_next(request)}
+    if request.method == "POST" and over_limit(request, "signup", limit=SIGNUPS_PER_HOUR, seconds=3600):
+        return render(request, "accounts/signup.html", context | {"limited": True}, status=429)
     if form.is_valid():
-        user = services.user_signup(
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            first_name=form.cleaned_data["first_name"],
-            last_name=form.cleaned_data["last_name"],
-        )
+        email = form.cleaned_data["email"]
+        if hit(f"signup-email:{email}", seconds=3600) <= SIGNUPS_PER_ADDRESS:
+            services.signup_request(
+                email=email,
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                next_url=_safe_next(request) or "",
+            )
+        return render(request, "accounts/signup_sent.html", {"email": email})
+    return render(request, "accounts/signup.html", context)
+
+
+def signup_confirm(request, uidb64, token):
+    """The link from the confirmation email: a page with one button (mail scanners that open links must not
+    use it up), which confirms the address and signs in."""
+    user = _user_from_uid(uidb64)
+    if user is None or not email_confirmation_tokens.check_token(user, token):
+        return render(request, "accounts/signup_confirm.html", {"valid": False}, status=404)
+    if request.method == "POST":
+        services.user_email_confirm(user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Roster! Your account is ready.")
+        messages.success(request, "Your email address is confirmed. Welcome to Roster!")
         return redirect(_safe_next(request) or reverse("accounts:organization_create"))
-    return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request)})
+    context = {"valid": True, "user": user, "next": _safe_next(request)}
+    return render(request, "accounts/signup_confirm.html", context)
+
+
+def _user_from_uid(uidb64: str) -> User | None:
+    try:
+        return User.objects.filter(pk=int(urlsafe_base64_decode(uidb64).decode())).first()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@require_POST
+def signup_resend(request):
+    """ "Send it again": the same answer for every address; the worker looks it up."""
+    form = ResendForm(request.POST)
+    if form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
+        allowed = not over_limit(request, "signup", limit=SIGNUPS_PER_HOUR, seconds=3600)
+        if allowed and hit(f"signup-email:{email}", seconds=3600) <= SIGNUPS_PER_ADDRESS:
+            signup_confirmation_resend.delay(email=email)
+        return render(request, "accounts/signup_sent.html", {"email": email, "resent": True})
+    return redirect("accounts:signup")
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """Choosing a new password from the emailed link proves the address too."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.user_email_confirm(user=form.user)
+        return response
 
 
 @login_required

@@ -1,10 +1,14 @@
 """Signing up, creating an organization, switching between organizations, and organization settings."""
 
+import time
+
 import pytest
+from django.test import Client
 
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
 from tests.conftest import PASSWORD, logged_in, make_member
+from tests.test_portal_accounts import comparable, email_text, emailed_path, visitor
 
 SIGNUP = {
     "email": "Nina@Example.com",
@@ -15,13 +19,28 @@ SIGNUP = {
 }
 
 
-def test_visitor_signs_up_and_is_asked_for_an_organization(client, org_b):
-    response = client.post("/accounts/signup/", SIGNUP)
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/organizations/new/"
+@pytest.mark.django_db(transaction=True)
+def test_visitor_confirms_their_address_before_the_login_works(celery_worker, smtp_server, org_b):
+    client = visitor()
+    response = client.post("/accounts/signup/?next=https://evil.example/", SIGNUP)
+    assert response.status_code == 200 and "Check your email" in response.text
     user = User.objects.get(email="nina@example.com")
-    assert user.password.startswith("argon2")
+    assert user.password.startswith("argon2") and user.email_verified_at is None
+    assert client.get("/accounts/organizations/new/").status_code == 302  # not signed in
+    refused = client.post("/accounts/login/", {"username": "nina@example.com", "password": PASSWORD})
+    assert "Confirm your email address first" in refused.text
+
+    path = emailed_path(smtp_server.wait_for("nina@example.com"), r"/accounts/signup/confirm/\S+")
+    assert "Nina" not in email_text(smtp_server.wait_for("nina@example.com"))  # no visitor-typed text
+    uidb64, token = path.split("?")[0].strip("/").split("/")[-2:]
+    assert client.get(f"/accounts/signup/confirm/{uidb64}/{token[:-2]}xx/").status_code == 404
+    page = client.get(path)
+    assert page.status_code == 200 and "Confirm and sign in" in page.text
+    response = client.post(path)
+    assert response["Location"] == "/accounts/organizations/new/"  # the foreign next is dropped
     assert client.get("/accounts/organizations/new/").status_code == 200
+    assert User.objects.get(email="nina@example.com").email_verified_at is not None
+    assert Client().get(path).status_code == 404  # used once
 
 
 @pytest.mark.parametrize(
@@ -30,19 +49,63 @@ def test_visitor_signs_up_and_is_asked_for_an_organization(client, org_b):
         ({"email": "not-an-email"}, "email", "Enter a valid email address."),
         ({"password2": "something-else-entirely"}, "password2", "The two password fields didn’t match."),
         ({"password1": "short", "password2": "short"}, "password2", "This password is too short."),
-        ({"email": "ALICE@alpha.example"}, "email", "User with this Email already exists."),
     ],
 )
-def test_signup_shows_what_is_wrong_next_to_the_field(client, alice, org_b, change, field, message):
-    response = client.post("/accounts/signup/", SIGNUP | change)
+def test_signup_shows_what_is_wrong_next_to_the_field(alice, org_b, change, field, message):
+    response = visitor().post("/accounts/signup/", SIGNUP | change)
     assert response.status_code == 200
     assert message in response.context["form"].errors[field][0]
     assert not User.objects.filter(first_name="Nina").exists()
 
 
-def test_signup_next_is_followed_only_within_the_site(client, org_b):
-    response = client.post("/accounts/signup/?next=https://evil.example/", SIGNUP)
-    assert response["Location"] == "/accounts/organizations/new/"
+@pytest.mark.django_db(transaction=True)
+def test_signup_with_an_address_that_has_a_login_says_the_same_and_emails_its_owner(
+    celery_worker, smtp_server, alice, org_a
+):
+    client = visitor()
+    taken = client.post("/accounts/signup/", SIGNUP | {"email": "ALICE@alpha.example"})
+    fresh = client.post("/accounts/signup/", SIGNUP | {"email": "fresh@example.com"})
+    assert comparable(taken.text).replace("alice@alpha.example", "") == comparable(fresh.text).replace(
+        "fresh@example.com", ""
+    )
+    notice = email_text(smtp_server.wait_for("alice@alpha.example"))
+    assert "You already have a login with this address" in notice and "/accounts/password/reset/" in notice
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD) and alice.first_name == "Alice"  # untouched
+    assert User.objects.filter(email="fresh@example.com", email_verified_at=None).exists()
+
+
+def test_signup_is_throttled_per_visitor_and_per_address(org_b):
+    client = visitor()
+    for number in range(10):
+        response = client.post("/accounts/signup/", SIGNUP | {"email": f"n{number}@example.com"})
+        assert response.status_code == 200
+    refused = client.post("/accounts/signup/", SIGNUP | {"email": "n10@example.com"})
+    assert refused.status_code == 429 and "Too many sign-ups" in refused.text
+    assert not User.objects.filter(email="n10@example.com").exists()
+    # Another address: a fourth request for one email in the hour sends nothing (one login, one email).
+    spammer = [visitor() for _ in range(5)]
+    for client in spammer:
+        client.post("/accounts/signup/", SIGNUP | {"email": "flooded@example.com"})
+    assert User.objects.filter(email="flooded@example.com").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_password_from_the_reset_link_confirms_the_address(celery_worker, smtp_server, org_b):
+    client = visitor()
+    client.post("/accounts/signup/", SIGNUP | {"email": "forgot.link@example.com"})
+    smtp_server.wait_for("forgot.link@example.com")
+    client.post("/accounts/password/reset/", {"email": "forgot.link@example.com"})
+    deadline = time.monotonic() + 30
+    while not (resets := [m for m in smtp_server.messages if m["Subject"] == "Reset your Roster password"]):
+        assert time.monotonic() < deadline, "no reset email"
+        time.sleep(0.1)
+    page = client.get(emailed_path(resets[0], r"/accounts/password/reset/\S+/"), follow=True)
+    new = "a-brand-new-passphrase-42"
+    client.post(page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert User.objects.get(email="forgot.link@example.com").email_verified_at is not None
+    login = client.post("/accounts/login/", {"username": "forgot.link@example.com", "password": new})
+    assert login.status_code == 302
 
 
 def test_new_owner_creates_an_organization_and_lands_in_it(alice_client, alice):

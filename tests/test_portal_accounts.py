@@ -2,10 +2,12 @@
 the new address, neutral answers that name no one, throttles, the claim email's escaping and what the family
 list shows. Emails go through a real worker and SMTP server."""
 
+import itertools
 import re
 from email.header import decode_header, make_header
 
 import pytest
+from django.test import Client
 
 from accounts.tenancy import tenant
 from customers.models import Customer
@@ -20,6 +22,25 @@ from tests.test_required_fields import save_grid
 def comparable(text: str) -> str:
     """A page without what differs on every response (CSRF tokens, CSP nonces)."""
     return re.sub(r'(value|nonce)="[^"]+"|"X-CSRFToken": "\w+"', "", text)
+
+
+_visitors = itertools.count(1)
+
+
+def visitor() -> Client:
+    """An anonymous browser from an address of its own, so throttles counted in other tests never apply."""
+    number = next(_visitors)
+    return Client(REMOTE_ADDR=f"203.0.{113 + number // 250}.{number % 250 + 1}")
+
+
+def email_text(message) -> str:
+    part = next(part for part in message.walk() if part.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode()
+
+
+def emailed_path(message, pattern: str) -> str:
+    """The path of the first link in the email's text matching `pattern` (a regular expression)."""
+    return re.search(rf"https?://[^/\s]+({pattern})", email_text(message)).group(1)
 
 
 def portal_login(org, email="pat@example.com", **fields):
