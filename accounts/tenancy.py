@@ -135,13 +135,24 @@ def tenant_rls(table: str) -> migrations.RunSQL:
     )
 
 
-def same_organization(table: str, column: str, target: str = "customers_customer") -> migrations.RunSQL:
+def same_organization(
+    table: str,
+    column: str,
+    target: str = "customers_customer",
+    *,
+    on_delete: str = "CASCADE",
+    existing_rows: bool = False,
+) -> migrations.RunSQL:
     """Migration operation: a composite foreign key (organization_id, column) → target (organization_id, id),
     so a row can never point at another organization's row (plain foreign key checks bypass row security).
-    The target needs a unique constraint on (organization, id)."""
+    The target needs a unique constraint on (organization, id). `on_delete` is SQL, e.g. "SET NULL (column)"
+    for a nullable key. On a table that has rows (`existing_rows`, in a migration with atomic = False) the
+    key is added unchecked, then checked under a lock that lets the app keep writing."""
     name = f"{table}_{column}_same_org"
-    return migrations.RunSQL(
+    add = (
         f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY (organization_id, "{column}")'
-        f' REFERENCES "{target}" (organization_id, id) ON DELETE CASCADE',
-        f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"',
+        f' REFERENCES "{target}" (organization_id, id) ON DELETE {on_delete}'
     )
+    validate = f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"'
+    sql = [f"{add} NOT VALID", validate] if existing_rows else add
+    return migrations.RunSQL(sql, f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')

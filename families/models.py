@@ -101,7 +101,12 @@ class AffiliatedOrganization(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint("organization", Lower("name"), name="affiliated_organization_name_unique")
+            models.UniqueConstraint(
+                "organization", Lower("name"), name="affiliated_organization_name_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "id"], name="affiliated_organization_organization_id_unique"
+            ),
         ]
 
     def __str__(self):

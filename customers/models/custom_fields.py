@@ -116,6 +116,10 @@ class CustomField(TenantModel):
                 condition=models.Q(editable_by__contained_by=models.F("visible_to")),
                 name="custom_field_edit_implies_see",
             ),
+            # The target of the same-organization keys of options and values.
+            models.UniqueConstraint(
+                fields=["organization", "id"], name="custom_field_organization_id_unique"
+            ),
         ]
         indexes = [models.Index(fields=["organization", "position", "id"], name="custom_field_order_idx")]
 
@@ -150,6 +154,11 @@ class CustomFieldOption(TenantModel):
 
     class Meta:
         ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "id"], name="custom_field_option_organization_id_unique"
+            )
+        ]
 
     def __str__(self):
         return self.label
@@ -210,7 +219,8 @@ class IntakeForm(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "slug"], name="intake_form_slug_unique")
+            models.UniqueConstraint(fields=["organization", "slug"], name="intake_form_slug_unique"),
+            models.UniqueConstraint(fields=["organization", "id"], name="intake_form_organization_id_unique"),
         ]
 
     def __str__(self):
