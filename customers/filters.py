@@ -13,12 +13,20 @@ from portal.models import ClaimInvite
 
 
 class RangeInputs(django_filters.widgets.RangeWidget):
-    """From – to: the filter's label names the first input, a hidden "to" the second, for screen readers."""
+    """From – to. The roster's label (id "<id>_0-label") names the first input; the second is named by it
+    and a hidden "to", so a screen reader says "Created between to"."""
 
     template_name = "customers/range_filter_widget.html"
 
     def id_for_label(self, id_):
         return f"{id_}_0" if id_ else ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if id_ := context["widget"]["attrs"].get("id"):
+            high = context["widget"]["subwidgets"][1]
+            high["attrs"] = {**high["attrs"], "aria-labelledby": f"{id_}_0-label {id_}_1-to"}
+        return context
 
 
 # Plain widgets with Bootstrap classes: the panel is drawn on every roster page, so it stays cheap.

@@ -123,8 +123,11 @@ def test_filters_by_email_phone_source_birthday_month_and_creation(alice_client,
 
 def test_a_date_range_filter_is_a_wide_from_to_pair_each_with_a_label(alice_client, org_a):
     panel = alice_client.get(roster_url(org_a)).text
-    assert re.search(r'col-lg-4">\s*<label class="form-label" for="id_created_0">Created between<', panel)
-    assert '<label class="visually-hidden" for="id_created_1">to</label>' in panel
+    first_label = '<label class="form-label" id="id_created_0-label" for="id_created_0">Created between<'
+    assert re.search(r'col-lg-4">\s*' + re.escape(first_label), panel)
+    second_input = re.search(r'<input [^>]*id="id_created_1"[^>]*>', panel).group()
+    assert 'aria-labelledby="id_created_0-label id_created_1-to"' in second_input
+    assert '<span id="id_created_1-to" hidden>to</span>' in panel
 
 
 def test_roster_runs_the_same_number_of_queries_whatever_the_page_size(alice_client, org_a, alice):

@@ -121,7 +121,7 @@ def test_a_metric_is_defined_recorded_charted_corrected_filtered_and_reported(
     page.get_by_label("Current value").press("Tab")
     expect(page.get_by_text("No customers match")).to_be_visible()
     page.get_by_label("Current value").fill("5")
-    page.get_by_label("to", exact=True).fill("9")
+    page.locator(".metric-filter").get_by_label("to", exact=True).fill("9")
     page.get_by_label("Changed in the last").fill("7")
     page.get_by_label("Changed in the last").press("Tab")
     expect(page.locator("#roster-table tbody tr")).to_have_count(1)
