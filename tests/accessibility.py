@@ -58,6 +58,8 @@ class AxeWatch:
         page.on("load", self.check)
 
     def check(self, page: Page) -> None:
+        if page.url == "about:blank":  # a page not yet sent anywhere
+            return
         try:
             if not page.evaluate("() => typeof window.axe === 'object'"):
                 # DevTools evaluation: the page's CSP (script-src self + nonce) does not apply to it.

@@ -20,6 +20,7 @@ from accounts import services
 from accounts.models import Membership, Organization, User
 from accounts.tenancy import tenant
 from config.services import free_port
+from tests.accessibility import AxeWatch
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SCREENSHOTS = BASE_DIR / "screenshots"
@@ -204,6 +205,18 @@ def sync_database_beside_playwright():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     yield
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def new_context(new_context, browser, monkeypatch):
+    """Every browser context of a test (pytest-playwright's and `browser.new_context()`'s) runs axe-core on
+    each page load and on its open pages at the end; serious or critical violations fail the test."""
+    watch = AxeWatch()
+    make_context = browser.new_context
+    monkeypatch.setattr(browser, "new_context", lambda **kwargs: watch.watch(make_context(**kwargs)))
+    yield new_context
+    if watch.check_open_pages():
+        pytest.fail(watch.report(), pytrace=False)
 
 
 @pytest.fixture
