@@ -1,5 +1,6 @@
 """The demo organizations, their staff and customers, loaded by `make demo` (and by the first `make run`)."""
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts import services
@@ -56,8 +57,16 @@ def login_lines() -> list[str]:
     return [*lines, f"  password for all: {DEMO_PASSWORD}"]
 
 
+class DemoRefused(RuntimeError):
+    """The demo's logins share a published password: they never go where DEMO_LOGINS is off."""
+
+
 @transaction.atomic
 def demo_load(*, reset: bool = False) -> None:
+    if not settings.DEMO_LOGINS:
+        raise DemoRefused(
+            "The demo (a platform admin with a published password) loads only under config.settings.dev."
+        )
     slugs = [spec["slug"] for spec in ORGANIZATIONS]
     if reset:
         for organization in Organization.objects.filter(slug__in=slugs):

@@ -5,7 +5,8 @@ from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from django.db import OperationalError
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+# Unnamed, the settings that refuse to run insecurely; make run and pytest name theirs.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("roster", task_cls=DjangoTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")

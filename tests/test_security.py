@@ -1,6 +1,7 @@
 """Security baseline, and the production settings path (gunicorn, DATABASE_URL/REDIS_URL over TCP)."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -75,6 +76,65 @@ def test_production_refuses_an_insecure_secret_key(db):
     )
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def run_python(code: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+SETTINGS_SEEN = "from django.conf import settings; print(settings.SETTINGS_MODULE)"
+
+
+def test_entry_points_without_a_settings_module_run_production_settings(db):
+    unset = {name: value for name, value in production_env().items() if name != "DJANGO_SETTINGS_MODULE"}
+    for entry_point in ("config.wsgi", "config.celery_app"):
+        result = run_python(f"import {entry_point}; {SETTINGS_SEEN}", unset)
+        assert result.stdout.strip() == "config.settings.production", entry_point + result.stderr
+    # Without a real SECRET_KEY, production refuses to start rather than fall back to development.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env={name: value for name, value in unset.items() if name != "SECRET_KEY"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "Set SECRET_KEY" in result.stderr
+
+
+def test_production_trusts_forwarded_proto_only_behind_a_declared_proxy_and_does_not_preload_hsts(db):
+    code = "print(settings.SECURE_PROXY_SSL_HEADER, settings.SECURE_HSTS_PRELOAD)"
+    direct = run_python(
+        f"import django; django.setup(); from django.conf import settings; {code}", production_env()
+    )
+    assert direct.stdout.strip() == "None False", direct.stderr
+    proxied = run_python(
+        f"import django; django.setup(); from django.conf import settings; {code}",
+        production_env(TRUSTED_PROXY_COUNT="1"),
+    )
+    assert proxied.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https') False", proxied.stderr
+
+
+def test_compose_has_no_default_database_passwords():
+    compose = (BASE_DIR / "docker-compose.yml").read_text()
+    database_secrets = re.findall(r"\$\{(\w*(?:DB|POSTGRES)_PASSWORD)(:?[-?])", compose)
+    assert {name for name, _ in database_secrets} == {
+        "POSTGRES_PASSWORD",
+        "APP_DB_PASSWORD",
+        "OWNER_DB_PASSWORD",
+    }
+    assert {kind for _, kind in database_secrets} == {":?"}, "each must be required, never defaulted"
+
+
+def test_the_demo_and_its_published_password_are_refused_outside_development(db, settings):
+    from accounts.demo import PLATFORM_ADMIN, DemoRefused, demo_load
+    from accounts.models import User
+
+    assert not settings.DEMO_LOGINS  # only config.settings.dev allows them
+    with pytest.raises(DemoRefused):
+        demo_load()
+    assert not User.objects.filter(email=PLATFORM_ADMIN).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -139,6 +139,8 @@ else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 IPWARE_STRICT = False  # a longer header (addresses the visitor made up) still yields the proxy-given one
 
+DEMO_LOGINS = False  # the demo's published password: config.settings.dev alone allows it
+
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")  # numbers typed without +country code
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import demo_load, login_lines
+from accounts.demo import DemoRefused, demo_load, login_lines
 
 
 class Command(BaseCommand):
@@ -10,6 +10,9 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="Delete the demo data first, then load it.")
 
     def handle(self, *args, reset, **options):
-        demo_load(reset=reset)
+        try:
+            demo_load(reset=reset)
+        except DemoRefused as refusal:
+            raise CommandError(str(refusal)) from refusal
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
         self.stdout.write("\n".join(login_lines()))
