@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from accounts.models import Membership, Organization
 from accounts.tenancy import tenant
@@ -33,6 +34,20 @@ class RequestSizeMiddleware:
                 content_type="text/plain",
             )
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """A page for a signed-in person (staff pages, exports, the portal) is kept by no browser or proxy cache,
+    so Back after log-out or the next user of a shared computer finds nothing of it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
 
 
 class TenantMiddleware:

@@ -1,5 +1,6 @@
 """Security baseline, and the production settings path (gunicorn, DATABASE_URL/REDIS_URL over TCP)."""
 
+import json
 import os
 import re
 import secrets
@@ -12,8 +13,11 @@ import urllib.request
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.tenancy import tenant
 from config.services import free_port
-from tests.conftest import BASE_DIR
+from customers.models import Customer
+from tests.conftest import BASE_DIR, logged_in, make_user
+from tests.factories import customer
 
 
 def production_env(**extra) -> dict:
@@ -178,3 +182,26 @@ def test_gunicorn_serves_the_app_with_production_settings_over_tcp(org_a):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_pages_for_a_signed_in_person_are_never_stored(alice_client, client, org_a):
+    user = make_user("pat@example.com")
+    with tenant(org_a):
+        pat = customer(first_name="Pat", last_name="Lee", email="pat@example.com")
+        Customer.objects.filter(pk=pat.pk).update(user=user)
+    staff_pages = [
+        f"/app/{org_a.slug}/customers/",
+        f"/app/{org_a.slug}/customers/{pat.pk}/",
+        f"/app/{org_a.slug}/customers/export.csv",
+    ]
+    responses = [alice_client.get(url) for url in staff_pages]
+    responses.append(logged_in(user).get(f"/{org_a.slug}/account/"))
+    for response in responses:
+        assert response.status_code == 200, response
+        assert "no-store" in response["Cache-Control"], response
+    # htmx keeps no copy of pages in localStorage for Back to show after log-out.
+    page = alice_client.get(f"/app/{org_a.slug}/customers/").text
+    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", page).group(1))
+    assert config["historyCacheSize"] == 0 and config["refreshOnHistoryMiss"] is True
+    # A public page may be kept as usual.
+    assert "no-store" not in client.get("/accounts/signup/").get("Cache-Control", "")
