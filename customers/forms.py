@@ -2,12 +2,10 @@ from datetime import date
 
 import phonenumbers
 from django import forms
-from django.contrib.auth.forms import SetPasswordMixin
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.models import User
 from accounts.tenancy import current_organization
 from customers.fields import BUILTIN_FIELDS, BUILTIN_NAMES, custom_data, customer_fields, grouped
 from customers.models import (
@@ -133,34 +131,12 @@ class CustomerForm(forms.ModelForm):
         return check_birthday(self.cleaned_data["birthday"])
 
 
-class CustomerSignupForm(SetPasswordMixin, CustomerForm):
-    """A customer creating their own account online: the channel's fields and a password."""
-
-    password1, password2 = SetPasswordMixin.create_password_fields()
-
-    def _taken(self, customer: Customer, what: str) -> forms.ValidationError:
-        # A visitor learns only that the detail is on file, never whose record it is.
-        return forms.ValidationError(
-            f"{what} is already on file with us. Ask us for a link to claim your account."
-        )
+class CustomerSignupForm(CustomerForm):
+    """A customer creating their own account online: the channel's fields. Whether the email is on the
+    roster or has a login is never said here; the email we send to the address tells its owner."""
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(
-                format_html(
-                    'You already have a Roster account with this email. <a href="{}">Log in</a> to continue.',
-                    reverse("accounts:login"),
-                )
-            )
-        return super().clean_email()
-
-    def clean(self):
-        cleaned_data = super().clean()
-        self.validate_passwords()
-        user = User(email=cleaned_data.get("email", ""), first_name=cleaned_data.get("first_name", ""))
-        self.validate_password_for_user(user)
-        return cleaned_data
+        return self.cleaned_data["email"].strip().lower()
 
 
 class CustomFieldForm(forms.ModelForm):

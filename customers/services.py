@@ -5,7 +5,6 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from accounts.models import User
 from accounts.tenancy import tenant
 from customers.fields import (
     BUILTIN_FIELDS,
@@ -171,15 +170,6 @@ def customer_delete(*, customer: Customer, by) -> None:
 
 
 SIGNUP_SOURCES = {Channel.ONLINE_BOOKING: Source.ONLINE_BOOKING, Channel.ONLINE_STORE: Source.ONLINE_STORE}
-
-
-@transaction.atomic
-def customer_signup(*, data: dict, password: str, channel: str) -> Customer:
-    """A visitor creates their account while booking or buying online: a login and their roster entry."""
-    user = User.objects.create_user(
-        data["email"], password, first_name=data["first_name"], last_name=data["last_name"]
-    )
-    return customer_create(data=data, by=user, source=SIGNUP_SOURCES[channel], user=user)
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
 
 from accounts.models import User
+from customers.forms import check_birthday
 from portal.models import InviteSettings
 
 
@@ -20,6 +21,33 @@ class ClaimPasswordForm(SetPasswordMixin, forms.Form):
         self.validate_passwords()
         self.validate_password_for_user(self.user)
         return cleaned_data
+
+
+class SignupPasswordForm(SetPasswordMixin, forms.Form):
+    """The password of an online sign-up, checked against the name and email typed beside it."""
+
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.validate_passwords()
+        person = User(email=self.data.get("email", ""), first_name=self.data.get("first_name", ""))
+        self.validate_password_for_user(person)
+        return cleaned_data
+
+
+class SignupChildForm(forms.Form):
+    """A child added while signing up: a name and a birthday (the last name defaults to the parent's)."""
+
+    first_name = forms.CharField(label="Child's first name", max_length=100)
+    last_name = forms.CharField(label="Last name (if not yours)", max_length=100, required=False)
+    birthday = forms.DateField(label="Child's birthday", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_birthday(self):
+        return check_birthday(self.cleaned_data["birthday"])
+
+
+SignupChildFormSet = forms.formset_factory(SignupChildForm, extra=2, max_num=10, validate_max=True)
 
 
 class ClaimRequestForm(forms.Form):

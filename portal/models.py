@@ -98,3 +98,23 @@ class InviteSettings(TenantModel):
 
     def __str__(self):
         return f"Invite settings of {self.organization_id}"
+
+
+class SignupRequest(TenantModel):
+    """A visitor's online sign-up, waiting for them to open the link we emailed. Nothing on the roster and
+    no login exists until they do: an address nobody has proven never becomes an identity. `details` holds
+    the form as posted (without the password), checked again when it is confirmed."""
+
+    email = models.EmailField()
+    channel = models.CharField(max_length=20)
+    password = models.CharField(max_length=128, help_text="Hashed, as a login keeps it.")
+    details = models.JSONField(default=dict)
+    token_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "token_hash"], name="signup_request_token_idx")]
+
+    def __str__(self):
+        return f"{self.email} (sign-up)"

@@ -4,17 +4,19 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html, linebreaks
 
-from accounts.models import Organization
+from accounts.models import Organization, User
+from accounts.tasks import existing_login_notice
 from accounts.tenancy import tenant
 from config.celery_app import app, tenant_task
 from customers.models import Customer
-from portal import services
-from portal.models import ClaimInvite
+from portal import services, signups
+from portal.models import ClaimInvite, SignupRequest
 
 
 @tenant_task(batched=True)
@@ -95,3 +97,34 @@ def claim_link_request(*, org_id: int, email: str) -> None:
     if customer is not None:
         with contextlib.suppress(services.InviteError):  # invited moments ago: that email is on its way
             services.invite_send(customer=customer, by=None)
+
+
+@tenant_task(batched=True)
+def signup_request_send(*, org_id: int, signup_id: int | None = None, email: str = "") -> None:
+    """An online sign-up's email (the newest open one of `email` for "send it again"), decided here so the
+    page answers alike (and as fast) in every case: an address with a login is told so; one on the roster
+    that nobody claimed gets a claim link; any other gets the link that confirms the sign-up. The token is
+    committed before the email leaves."""
+    organization = Organization.objects.get(pk=org_id)
+    with tenant(organization):
+        pending = SignupRequest.objects.filter(expires_at__gt=timezone.now())
+        signup = pending.filter(pk=signup_id).first() if signup_id else pending.filter(email=email).last()
+        if signup is None:
+            return
+        on_file = Customer.objects.filter(email_key=signup.email).first()
+        if User.objects.filter(email=signup.email).exists() or on_file is not None:
+            signup.delete()
+            if on_file is not None and not on_file.user_id and not on_file.archived_at:
+                with contextlib.suppress(services.InviteError):  # invited moments ago: it is on its way
+                    services.invite_send(customer=on_file, by=None)  # claiming is how they get in
+            if on_file is None or on_file.user_id:
+                existing_login_notice.delay(email=signup.email, org_id=org_id)
+            return
+        token = signups.signup_issue_token(signup=signup)
+    path = reverse("portal:signup_confirm", kwargs={"org_slug": organization.slug, "token": token})
+    context = {"organization": organization, "email": signup.email, "url": settings.SITE_URL + path}
+    EmailMessage(
+        subject=f"Confirm your account with {organization.name}",
+        body=render_to_string("portal/email/signup_confirm.txt", context),
+        to=[signup.email],
+    ).send()

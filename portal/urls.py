@@ -5,6 +5,8 @@ from portal import views
 # Mounted at /<org_slug>/ (namespace "portal") by config/urls.py.
 urlpatterns = [
     path("signup/<slug:channel_slug>/", views.signup, name="signup"),
+    path("signup-link/", views.signup_resend, name="signup_resend"),
+    path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path("account/", views.account, name="account"),
     path("account/family/", views.family, name="family"),
     path("account/family/<int:pk>/", views.family_member, name="family_member"),

@@ -6,13 +6,16 @@ import copy
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.ratelimit import over_limit
+from accounts.ratelimit import hit, over_limit
 from accounts.tenancy import as_user
 from customers import services
 from customers.forms import CustomerForm, CustomerSignupForm, IntakeCustomerForm
@@ -23,26 +26,101 @@ from families import services as family_services
 from families.models import GuardianLink, GuardianPermission, Relationship
 from families.selectors import guardian_may
 from portal import services as portal_services
-from portal.forms import ClaimPasswordForm, ClaimRequestForm, GuestChildForm
+from portal import signups
+from portal.forms import (
+    ClaimPasswordForm,
+    ClaimRequestForm,
+    GuestChildForm,
+    SignupChildFormSet,
+    SignupPasswordForm,
+)
 from portal.navigation import PORTAL_SECTIONS
-from portal.tasks import claim_link_request
+from portal.tasks import claim_link_request, signup_request_send
 
 SIGNUP_CHANNELS = {"booking": Channel.ONLINE_BOOKING, "store": Channel.ONLINE_STORE}
 
 
+SIGNUPS_PER_HOUR = 10  # per visitor address (counters carry the organization)
+SIGNUPS_PER_ADDRESS = 3  # emails to one address per hour, whoever asks
+
+
+def _signup_page(channel: str, data=None, **context):
+    context = {
+        "form": CustomerSignupForm(data, channel=channel, audience=Audience.CUSTOMER),
+        "children": SignupChildFormSet(data, prefix="child"),
+        "password_form": SignupPasswordForm(data),
+        "channel": channel,
+        "channel_slug": next(slug for slug, value in SIGNUP_CHANNELS.items() if value == channel),
+        **context,
+    }
+    return context
+
+
 def signup(request, org_slug, channel_slug):
+    """Always "check your email" for a valid form: whether the address has a login or is on the roster is
+    for its owner to read in the email, and nothing is made until they open the link in it."""
     channel = SIGNUP_CHANNELS.get(channel_slug)
     if channel is None:
         raise Http404("No such sign-up page.")
-    form = CustomerSignupForm(request.POST or None, channel=channel, audience=Audience.CUSTOMER)
-    if form.is_valid():
-        data = {name: value for name, value in form.cleaned_data.items() if not name.startswith("password")}
-        customer = services.customer_signup(
-            data=data, password=form.cleaned_data["password1"], channel=channel
+    data = request.POST if request.method == "POST" else None
+    context = _signup_page(channel, data)
+    if data is None:
+        return render(request, "portal/signup.html", context)
+    if over_limit(request, "signup", limit=SIGNUPS_PER_HOUR, seconds=3600):
+        return render(request, "portal/signup.html", context | {"limited": True}, status=429)
+    form, children, password = context["form"], context["children"], context["password_form"]
+    if not all([form.is_valid(), children.is_valid(), password.is_valid()]):
+        return render(request, "portal/signup.html", context)
+    email = form.cleaned_data["email"]
+    if hit(f"signup-email:{email}", seconds=3600) <= SIGNUPS_PER_ADDRESS:
+        details = {key: data.getlist(key) for key in data if key not in SIGNUP_UNKEPT}
+        signups.signup_request(
+            email=email, password=password.cleaned_data["password1"], channel=channel, details=details
         )
-        login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("portal:account", org_slug=org_slug)
-    return render(request, "portal/signup.html", {"form": form, "channel": channel})
+    return render(request, "portal/signup_sent.html", {"email": email})
+
+
+SIGNUP_UNKEPT = ("csrfmiddlewaretoken", "password1", "password2")
+
+
+@require_POST
+def signup_resend(request, org_slug):
+    """ "Send it again": the same answer for every address; the worker looks it up."""
+    form = ClaimRequestForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No address.")
+    email = form.cleaned_data["email"].strip().lower()
+    allowed = not over_limit(request, "signup", limit=SIGNUPS_PER_HOUR, seconds=3600)
+    if allowed and hit(f"signup-email:{email}", seconds=3600) <= SIGNUPS_PER_ADDRESS:
+        signup_request_send.delay_on_commit(org_id=request.org.pk, email=email)
+    return render(request, "portal/signup_sent.html", {"email": email, "resent": True})
+
+
+def signup_confirm(request, org_slug, token):
+    """The link from the sign-up email: one button (mail scanners that open links must not use it up),
+    which makes the account from what the visitor typed, checked again, and signs them in."""
+    signup = signups.open_signup_for_token(token)
+    if signup is None:
+        return render(request, "portal/signup_confirm.html", {"valid": False}, status=404)
+    if request.method != "POST":
+        return render(request, "portal/signup_confirm.html", {"valid": True, "signup": signup})
+    context = _signup_page(signup.channel, MultiValueDict(signup.details))
+    form, children = context["form"], context["children"]
+    if not (form.is_valid() and children.is_valid()):  # the organization asks for other details since
+        context["password_form"] = SignupPasswordForm()
+        return render(request, "portal/signup.html", context | {"asks_more": True})
+    try:
+        customer = signups.signup_confirm(
+            signup_id=signup.pk,
+            data=form.cleaned_data,
+            children=[child for child in children.cleaned_data if child],
+        )
+    except signups.SignupError as error:
+        messages.info(request, f"{error} Log in to continue.")
+        return redirect_to_login(reverse("portal:account", kwargs={"org_slug": org_slug}))
+    login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, f"Welcome! Your account with {request.org.name} is ready.")
+    return redirect("portal:account", org_slug=org_slug)
 
 
 INTAKE_LIMIT = 5  # submissions per visitor address and form every INTAKE_WINDOW seconds

@@ -8,7 +8,7 @@ from django.test import Client
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
 from tests.conftest import PASSWORD, logged_in, make_member
-from tests.test_portal_accounts import comparable, email_text, emailed_path, visitor
+from tests.inbox import comparable, email_text, emailed_path, visitor
 
 SIGNUP = {
     "email": "Nina@Example.com",

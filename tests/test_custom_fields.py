@@ -23,6 +23,7 @@ from customers.models import (
 from customers.rules import Channel, Rule, grid_rules
 from tests.conftest import PASSWORD, logged_in, make_member
 from tests.factories import customer
+from tests.inbox import signup_and_confirm
 
 SETTINGS = "/app/{slug}/settings/custom-fields/"
 
@@ -229,7 +230,10 @@ def test_viewing_the_portal_as_the_customer_shows_only_fields_the_staff_member_m
     assert "Medical notes" not in page and "Epilepsy" not in page
 
 
-def test_signup_offers_person_fields_the_customer_may_edit_and_never_staff_ones(client, org_a, fields):
+@pytest.mark.django_db(transaction=True)
+def test_signup_offers_person_fields_the_customer_may_edit_and_never_staff_ones(
+    celery_worker, smtp_server, client, org_a, fields
+):
     page = client.get(f"/{org_a.slug}/signup/booking/").text
     assert "Allergies" in page
     for hidden in ("T-shirt size", "Credit risk", "Visits"):
@@ -243,10 +247,12 @@ def test_signup_offers_person_fields_the_customer_may_edit_and_never_staff_ones(
         "phone": "312-555-0142",
         "password1": PASSWORD,
         "password2": PASSWORD,
+        "child-TOTAL_FORMS": "0",
+        "child-INITIAL_FORMS": "0",
         fields["allergies"].name: "Shellfish",
         fields["secret"].name: "injected",
     }
-    assert client.post(f"/{org_a.slug}/signup/booking/", data).status_code == 302
+    assert signup_and_confirm(client, smtp_server, org_a, data).status_code == 302
     with tenant(org_a):
         assert list(CustomFieldValue.objects.values_list("text", flat=True)) == ["Shellfish"]
 

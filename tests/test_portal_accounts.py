@@ -2,45 +2,33 @@
 the new address, neutral answers that name no one, throttles, the claim email's escaping and what the family
 list shows. Emails go through a real worker and SMTP server."""
 
-import itertools
 import re
 from email.header import decode_header, make_header
 
 import pytest
 from django.test import Client
 
+from accounts.models import User
 from accounts.tenancy import tenant
 from customers.models import Customer
 from families import services as family_services
 from families.models import GuardianLink, Relationship
-from portal.models import InviteSettings
+from portal.models import InviteSettings, SignupRequest
 from tests.conftest import logged_in, make_user
 from tests.factories import customer
-from tests.test_required_fields import save_grid
+from tests.inbox import comparable, email_text, emailed_path
+from tests.test_required_fields import SIGNUP, save_grid
 
-
-def comparable(text: str) -> str:
-    """A page without what differs on every response (CSRF tokens, CSP nonces)."""
-    return re.sub(r'(value|nonce)="[^"]+"|"X-CSRFToken": "\w+"', "", text)
-
-
-_visitors = itertools.count(1)
-
-
-def visitor() -> Client:
-    """An anonymous browser from an address of its own, so throttles counted in other tests never apply."""
-    number = next(_visitors)
-    return Client(REMOTE_ADDR=f"203.0.{113 + number // 250}.{number % 250 + 1}")
-
-
-def email_text(message) -> str:
-    part = next(part for part in message.walk() if part.get_content_type() == "text/plain")
-    return part.get_payload(decode=True).decode()
-
-
-def emailed_path(message, pattern: str) -> str:
-    """The path of the first link in the email's text matching `pattern` (a regular expression)."""
-    return re.search(rf"https?://[^/\s]+({pattern})", email_text(message)).group(1)
+CHILD = {
+    "child-TOTAL_FORMS": "2",
+    "child-INITIAL_FORMS": "0",
+    "child-0-first_name": "Vik",
+    "child-0-last_name": "",
+    "child-0-birthday": "2019-04-05",
+    "child-1-first_name": "",
+    "child-1-last_name": "",
+    "child-1-birthday": "",
+}
 
 
 def portal_login(org, email="pat@example.com", **fields):
@@ -149,3 +137,88 @@ def test_claim_email_never_links_what_the_customer_typed_and_keeps_a_one_line_su
         },
     )
     assert refused.status_code == 200 and "The subject must fit on one line." in refused.text
+
+
+# Online sign-up ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_online_signup_makes_the_account_and_children_only_from_the_emailed_link(
+    celery_worker, smtp_server, client, org_a, org_b
+):
+    data = SIGNUP | CHILD | {"email": "Vera.New@Example.com"}
+    sent = client.post(f"/{org_a.slug}/signup/booking/", data)
+    assert "Check your email" in sent.text and "vera.new@example.com" in sent.text
+    assert client.get(f"/{org_a.slug}/account/").status_code == 302  # not signed in
+    assert not User.objects.filter(email="vera.new@example.com").exists()
+    with tenant(org_a):
+        assert not Customer.objects.exists()  # nothing on the roster to match on yet
+
+    message = smtp_server.wait_for("vera.new@example.com")
+    assert "Vera" not in email_text(message)  # what the visitor typed is not mailed to the address
+    path = emailed_path(message, rf"/{org_a.slug}/signup/confirm/[\w-]+/")
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    assert Client().post(f"/{org_b.slug}/signup/confirm/{token}/").status_code == 404  # other organization
+    assert Client().post(f"/{org_a.slug}/signup/confirm/{token[:-3]}abc/").status_code == 404  # bad token
+    page = client.get(path)
+    assert "Confirm and sign in" in page.text
+    with tenant(org_a):
+        assert not Customer.objects.exists()  # a mail scanner opening the link makes nothing
+    response = client.post(path)
+    assert response.status_code == 302 and response["Location"] == f"/{org_a.slug}/account/"
+    assert "Welcome, Vera!" in client.get(response["Location"]).text
+    user = User.objects.get(email="vera.new@example.com")
+    assert user.email_verified_at is not None and user.check_password(SIGNUP["password1"])
+    with tenant(org_a):
+        vera = Customer.objects.get(email="vera.new@example.com")
+        assert (vera.user, vera.source, vera.phone) == (user, "online_booking", "312-555-0142")
+        vik = GuardianLink.objects.get(guardian=vera).dependant
+        assert (vik.first_name, vik.last_name, str(vik.birthday)) == ("Vik", "Visitor", "2019-04-05")
+        assert GuardianLink.objects.get(guardian=vera).is_primary
+        assert not SignupRequest.objects.exists()
+    with tenant(org_b):
+        assert not Customer.objects.exists()
+    assert "Vik Visitor" in client.get(f"/{org_a.slug}/account/family/").text
+    assert Client().post(path).status_code == 404  # used once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_online_signup_answers_alike_and_only_the_email_says_what_exists(
+    celery_worker, smtp_server, client, alice_client, org_a, org_b, bob
+):
+    with tenant(org_a):
+        staff_made = customer(first_name="Secret", last_name="Sam", email="on.file@example.com")
+    pages = {}
+    for email in ("bob@beta.example", "on.file@example.com", "brand.new@example.com"):
+        response = client.post(f"/{org_a.slug}/signup/store/", SIGNUP | {"email": email})
+        pages[email] = comparable(response.text).replace(email, "")
+    assert len(set(pages.values())) == 1 and "Secret" not in pages["on.file@example.com"]
+
+    notice = email_text(smtp_server.wait_for("bob@beta.example"))
+    assert (
+        "You already have a login with this address" in notice and f"%2F{org_a.slug}%2Faccount%2F" in notice
+    )
+    claim = smtp_server.wait_for("on.file@example.com")
+    assert claim["Subject"] == f"Your account with {org_a.name}"  # a claim invitation proves the address
+    assert "/signup/confirm/" in email_text(smtp_server.wait_for("brand.new@example.com"))
+    assert User.objects.get(email="bob@beta.example").last_name == "Brandt"  # the login is untouched
+    assert not User.objects.filter(email__in=["on.file@example.com", "brand.new@example.com"]).exists()
+    with tenant(org_a):
+        staff_made.refresh_from_db()
+        assert (staff_made.first_name, staff_made.user) == ("Secret", None)
+        assert Customer.objects.count() == 1
+
+
+def test_online_signup_is_throttled_per_visitor_and_per_address(client, org_a, org_b):
+    url = f"/{org_a.slug}/signup/booking/"
+    for number in range(10):
+        assert client.post(url, SIGNUP | {"email": f"v{number}@example.com"}).status_code == 200
+    refused = client.post(url, SIGNUP | {"email": "v10@example.com"})
+    assert refused.status_code == 429 and "Too many sign-ups" in refused.text
+    for number in range(5):
+        other = Client(REMOTE_ADDR=f"198.51.100.{number + 20}")
+        assert "Check your email" in other.post(url, SIGNUP | {"email": "target@example.com"}).text
+    with tenant(org_a):
+        assert SignupRequest.objects.filter(email="target@example.com").count() == 3
+    # Counters belong to the organization: the other one's page still answers.
+    assert client.post(f"/{org_b.slug}/signup/booking/", SIGNUP).status_code == 200

@@ -7,13 +7,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.inbox import emailed_path
 from tests.test_browser_journey import log_in, watch_console
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_admin_sets_rules_and_every_form_follows(
-    browser_page, browser, live_server, org_a, org_b, screenshot
+    celery_worker, smtp_server, browser_page, browser, live_server, org_a, org_b, screenshot
 ):
     page = browser_page
     errors = watch_console(page)
@@ -34,17 +35,18 @@ def test_admin_sets_rules_and_every_form_follows(
     visitor = browser.new_context().new_page()
     visitor_errors = watch_console(visitor)
     visitor.goto(f"{live_server.url}/{org_a.slug}/signup/booking/")
-    expect(visitor.get_by_label("Birthday")).to_be_visible()
+    birthday = visitor.get_by_label("Birthday", exact=True)  # the children have their own
+    expect(birthday).to_be_visible()
     expect(visitor.get_by_label("Gender")).to_be_visible()
     expect(visitor.get_by_label("Customer number")).to_have_count(0)
-    expect(visitor.locator(".required").filter(has=visitor.get_by_label("Birthday"))).to_have_count(1)
+    expect(visitor.locator(".required").filter(has=birthday)).to_have_count(1)
     screenshot(visitor, "21-signup-booking")
 
     visitor.goto(f"{live_server.url}/{org_a.slug}/signup/store/")
     expect(visitor.get_by_label("Gender")).to_have_count(0)
-    expect(visitor.locator(".required").filter(has=visitor.get_by_label("Birthday"))).to_have_count(0)
-    visitor.get_by_label("First name").fill("Vera")
-    visitor.get_by_label("Last name").fill("Visitor")
+    expect(visitor.locator(".required").filter(has=birthday)).to_have_count(0)
+    visitor.get_by_label("First name", exact=True).fill("Vera")
+    visitor.get_by_label("Last name", exact=True).fill("Visitor")
     visitor.get_by_label("Email", exact=True).fill("vera@example.com")
     visitor.get_by_label("Password", exact=True).fill(PASSWORD)
     visitor.get_by_label("Password confirmation").fill(PASSWORD)
@@ -54,7 +56,13 @@ def test_admin_sets_rules_and_every_form_follows(
     visitor.get_by_label("Phone").fill("(312) 555-0142")
     visitor.get_by_label("Password", exact=True).fill(PASSWORD)
     visitor.get_by_label("Password confirmation").fill(PASSWORD)
+    visitor.get_by_label("Child's first name").first.fill("Vik")
+    visitor.get_by_label("Child's birthday").first.fill("2019-04-05")
     visitor.get_by_role("button", name="Create account").click()
+    expect(visitor.get_by_role("heading", level=1)).to_contain_text("Check your email")
+    path = emailed_path(smtp_server.wait_for("vera@example.com"), rf"/{org_a.slug}/signup/confirm/[\w-]+/")
+    visitor.goto(live_server.url + path)
+    visitor.get_by_role("button", name="Confirm and sign in").click()
     expect(visitor).to_have_url(re.compile(rf"/{org_a.slug}/account/$"))
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("Welcome, Vera!")
 
