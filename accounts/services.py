@@ -112,6 +112,14 @@ def staff_invitation_accept(*, invitation: StaffInvitation, user: User) -> Membe
     return membership
 
 
+def _lock_owners(*memberships: Membership) -> None:
+    """Lock the organization's owner memberships, then re-read the roles at stake: two owners changing each
+    other at once take turns, and the second sees what the first did (it may no longer be an owner)."""
+    list(Membership.objects.select_for_update().filter(role=Role.OWNER).values_list("pk", flat=True))
+    for membership in memberships:
+        membership.refresh_from_db(fields=["role"])
+
+
 def _ensure_an_owner_remains(membership: Membership) -> None:
     if membership.role == Role.OWNER and Membership.objects.filter(role=Role.OWNER).count() == 1:
         raise ValidationError("An organization needs at least one owner.")
@@ -119,6 +127,7 @@ def _ensure_an_owner_remains(membership: Membership) -> None:
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, by: Membership) -> None:
+    _lock_owners(membership, by)
     if Role.OWNER in (role, membership.role) and by.role != Role.OWNER:
         raise ValidationError("Only an owner can grant or take away the owner role.")
     if role != membership.role:
@@ -129,6 +138,7 @@ def membership_change_role(*, membership: Membership, role: str, by: Membership)
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: Membership) -> None:
+    _lock_owners(membership, by)
     if membership.role == Role.OWNER and by.role != Role.OWNER:
         raise ValidationError("Only an owner can remove an owner.")
     _ensure_an_owner_remains(membership)

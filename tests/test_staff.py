@@ -2,9 +2,13 @@
 the invitee joins, and roles are managed within the rules."""
 
 import re
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from accounts import services
@@ -172,3 +176,42 @@ def test_login_is_throttled_after_repeated_failures(client, alice, org_a, org_b)
     locked = client.post("/accounts/login/", {"username": "alice@alpha.example", "password": PASSWORD})
     assert locked.status_code == 429
     assert "Too many failed log-in attempts" in locked.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(org_a, alice):
+    olga = make_member(org_a, Role.OWNER, "olga@alpha.example")
+    first_demoted, results = threading.Event(), {}
+
+    def owners_as_loaded() -> dict:
+        with tenant(org_a):
+            return {owner.user_id: owner for owner in Membership.objects.filter(role=Role.OWNER)}
+
+    def demote(owners, by_user, other_user):
+        try:
+            with tenant(org_a):
+                services.membership_change_role(
+                    membership=owners[other_user.pk], role=Role.ADMIN, by=owners[by_user.pk]
+                )
+                if by_user == alice:  # Alice's change waits uncommitted while Olga's comes in
+                    first_demoted.set()
+                    time.sleep(1.5)
+            results[by_user.email] = "demoted"
+        except ValidationError as error:
+            results[by_user.email] = " ".join(error.messages)
+        finally:
+            connection.close()
+
+    alices_page, olgas_page = owners_as_loaded(), owners_as_loaded()  # each sees two owners
+    alice_demotes = threading.Thread(target=demote, args=(alices_page, alice, olga))
+    alice_demotes.start()
+    first_demoted.wait(10)
+    demote(olgas_page, olga, alice)
+    alice_demotes.join()
+    assert results == {
+        "alice@alpha.example": "demoted",
+        "olga@alpha.example": "Only an owner can grant or take away the owner role.",
+    }
+    with tenant(org_a):
+        owners = Membership.objects.filter(role=Role.OWNER).values_list("user__email", flat=True)
+        assert list(owners) == ["alice@alpha.example"]
