@@ -15,10 +15,10 @@ RUN_AXE = """async (impacts) => {
     const previous = (window.__rosterAxeRun || Promise.resolve()).catch(() => null);
     window.__rosterAxeRun = previous.then(() => axe.run(document, {resultTypes: ["violations"]}));
     const results = await window.__rosterAxeRun;
-    return results.violations.filter((v) => impacts.includes(v.impact)).map((v) => ({
-        rule: v.id, impact: v.impact, help: v.help,
-        targets: v.nodes.map((node) => node.target.join(" ")),
-    }));
+    const failing = results.violations.filter((v) => impacts.includes(v.impact));
+    return {url: location.href, violations: failing.map((v) => ({
+        rule: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((node) => node.target.join(" ")),
+    }))};
 }"""
 
 # A page that navigates or closes mid-check is checked again on its next load.
@@ -45,6 +45,7 @@ class AxeWatch:
             raise RuntimeError(f"{AXE_JS} is missing: run `make test` once, or `npm ci --no-audit --no-fund`")
         self.source = AXE_JS.read_text()
         self.violations: list[Violation] = []
+        self.problems: list[str] = []
         self.pages: list[Page] = []
 
     def watch(self, context: BrowserContext) -> BrowserContext:
@@ -55,7 +56,14 @@ class AxeWatch:
 
     def _watch_page(self, page: Page) -> None:
         self.pages.append(page)
-        page.on("load", self.check)
+        page.on("load", self._check_loaded)
+
+    def _check_loaded(self, page: Page) -> None:
+        # Playwright prints and drops what an event handler raises: keep it for the report instead.
+        try:
+            self.check(page)
+        except Error as error:
+            self.problems.append(f"axe-core could not check {page.url}: {error.message}")
 
     def check(self, page: Page) -> None:
         if page.url == "about:blank":  # a page not yet sent anywhere
@@ -69,8 +77,8 @@ class AxeWatch:
             if page.is_closed() or any(sign in error.message for sign in GONE):
                 return
             raise
-        for item in found:
-            violation = Violation(url=page.url, targets=tuple(item.pop("targets")), **item)
+        for item in found["violations"]:
+            violation = Violation(url=found["url"], targets=tuple(item.pop("targets")), **item)
             if violation not in self.violations:
                 self.violations.append(violation)
 
@@ -82,4 +90,5 @@ class AxeWatch:
 
     def report(self) -> str:
         lines = [f"axe-core found {len(self.violations)} serious or critical violation(s):"]
-        return "\n".join(lines + [f"  - {violation}" for violation in self.violations])
+        lines += [f"  - {violation}" for violation in self.violations] + self.problems
+        return "\n".join(lines)

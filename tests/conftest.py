@@ -213,9 +213,14 @@ def new_context(new_context, browser, monkeypatch):
     each page load and on its open pages at the end; serious or critical violations fail the test."""
     watch = AxeWatch()
     make_context = browser.new_context
-    monkeypatch.setattr(browser, "new_context", lambda **kwargs: watch.watch(make_context(**kwargs)))
+
+    def new_checked_context(**kwargs):
+        # Reduced motion turns Bootstrap's transitions off: axe would measure a button's colours mid-fade.
+        return watch.watch(make_context(**{"reduced_motion": "reduce", **kwargs}))
+
+    monkeypatch.setattr(browser, "new_context", new_checked_context)
     yield new_context
-    if watch.check_open_pages():
+    if watch.check_open_pages() or watch.problems:
         pytest.fail(watch.report(), pytrace=False)
 
 
