@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
 
 from accounts.models import User
-from customers.forms import check_birthday
+from customers.forms import CustomerForm, check_birthday
 from portal.models import InviteSettings
 
 
@@ -95,3 +95,19 @@ class InviteSettingsForm(forms.ModelForm):
         if "{{ link }}" not in body.replace("{{link}}", "{{ link }}"):
             raise forms.ValidationError("The email must contain {{ link }}: it is how the customer claims.")
         return body
+
+
+class PortalCustomerForm(CustomerForm):
+    """A customer's or guardian's own form: everything the channel allows but the email, which changes only
+    through a change confirmed from the new address (`EmailChangeForm`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("email", None)
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label="New email address")
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()

@@ -5,12 +5,13 @@ import re
 import secrets
 from datetime import timedelta
 
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from customers.models import Activity, Customer
-from customers.services import activity_record
+from customers.services import activity_record, customer_update
 from portal.models import ClaimInvite, InviteSettings
 
 RESEND_COOLDOWN = timedelta(minutes=10)  # per customer: a resend button is not a mail cannon
@@ -158,3 +159,65 @@ def invite_claim_with_new_login(*, invite_id: int, password: str) -> Customer:
         invite.email, password, first_name=customer.first_name, last_name=customer.last_name
     )
     return invite_claim(invite_id=invite_id, user=user)
+
+
+# Email changes from the portal ----------------------------------------------------------------------------
+
+EMAIL_CHANGE_MAX_AGE = 24 * 3600
+
+
+def _email_change_salt(organization_id: int) -> str:
+    return f"portal.email-change:{organization_id}"  # a token works only in its own organization
+
+
+def email_change_token(*, customer: Customer, new_email: str) -> str:
+    """Signed, so it cannot be made up; single use, because it names the address it replaces."""
+    payload = {"customer": customer.pk, "old": customer.email, "new": new_email}
+    return signing.dumps(payload, salt=_email_change_salt(customer.organization_id))
+
+
+def email_change_request(*, customer: Customer, new_email: str) -> None:
+    """Email a confirmation link to the new address; nothing changes until it is opened."""
+    from portal.tasks import email_change_send
+
+    email_change_send.delay_on_commit(
+        org_id=customer.organization_id, customer_id=customer.pk, email=new_email
+    )
+
+
+class EmailChangeError(Exception):
+    """An email change link that cannot be used; the message says why."""
+
+
+def email_change_for_token(token: str, organization_id: int) -> tuple[Customer, str]:
+    try:
+        payload = signing.loads(token, salt=_email_change_salt(organization_id), max_age=EMAIL_CHANGE_MAX_AGE)
+    except signing.BadSignature as error:
+        raise EmailChangeError("This link has expired.") from error
+    customer = Customer.objects.filter(pk=payload["customer"]).first()
+    if customer is None or customer.email != payload["old"]:
+        raise EmailChangeError("This link has expired.")
+    return customer, payload["new"]
+
+
+@transaction.atomic
+def email_change_confirm(*, token: str, organization_id: int) -> Customer:
+    """The new address is proven: it becomes the roster entry's email, and the login's where that login is
+    the customer's own and was known by the old address."""
+    customer, new_email = email_change_for_token(token, organization_id)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if Customer.objects.filter(email_key=new_email).exclude(pk=customer.pk).exists():
+        raise EmailChangeError("This address is already in use with us: ask us to help you change it.")
+    user = customer.user
+    if user is not None and user.email == customer.email.lower():
+        if User.objects.filter(email=new_email).exclude(pk=user.pk).exists():
+            raise EmailChangeError("This address has a login of its own: ask us to help you change it.")
+        user.email = new_email
+        user.save(update_fields=["email"])
+    customer_update(
+        customer=customer,
+        data={"email": new_email},
+        by=user,
+        detail="Email changed, confirmed from the new address",
+    )
+    return customer

@@ -128,3 +128,18 @@ def signup_request_send(*, org_id: int, signup_id: int | None = None, email: str
         body=render_to_string("portal/email/signup_confirm.txt", context),
         to=[signup.email],
     ).send()
+
+
+@tenant_task()
+def email_change_send(*, org_id: int, customer_id: int, email: str) -> None:
+    """The link that confirms an email change, sent to the new address (only its reader can confirm)."""
+    customer = Customer.objects.select_related("organization").get(pk=customer_id)
+    token = services.email_change_token(customer=customer, new_email=email)
+    organization = customer.organization
+    path = reverse("portal:email_change_confirm", kwargs={"org_slug": organization.slug, "token": token})
+    context = {"organization": organization, "email": email, "url": settings.SITE_URL + path}
+    EmailMessage(
+        subject=f"Confirm your new email address with {organization.name}",
+        body=render_to_string("portal/email/email_change.txt", context),
+        to=[email],
+    ).send()

@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.ratelimit import hit, over_limit
 from accounts.tenancy import as_user
 from customers import services
-from customers.forms import CustomerForm, CustomerSignupForm, IntakeCustomerForm
+from customers.forms import CustomerSignupForm, IntakeCustomerForm
 from customers.intake import intake_submit
 from customers.models import Audience, Customer, IntakeForm
 from customers.rules import Channel
@@ -30,7 +30,9 @@ from portal import signups
 from portal.forms import (
     ClaimPasswordForm,
     ClaimRequestForm,
+    EmailChangeForm,
     GuestChildForm,
+    PortalCustomerForm,
     SignupChildFormSet,
     SignupPasswordForm,
 )
@@ -234,7 +236,7 @@ def _portal(request, customer: Customer, section: str, template: str, context: d
 @login_required
 def account(request, org_slug):
     customer = _own_customer(request)
-    form = CustomerForm(
+    form = PortalCustomerForm(
         request.POST or None,
         instance=copy.copy(customer),
         channel=Channel.ONLINE_BOOKING,
@@ -246,7 +248,8 @@ def account(request, org_slug):
         )
         messages.success(request, "Your details are saved." if changes else "Nothing changed.")
         return redirect("portal:account", org_slug=org_slug)
-    return _portal(request, customer, "profile", "portal/account.html", {"form": form})
+    context = {"form": form, "email_form": EmailChangeForm()}
+    return _portal(request, customer, "profile", "portal/account.html", context)
 
 
 @login_required
@@ -293,7 +296,7 @@ def family_member(request, org_slug, pk):
         raise Http404("You may not see this profile.")
     may_edit = guardian_may(customer, GuardianPermission.EDIT_PROFILE, link.dependant)
     dependant = link.dependant
-    form = CustomerForm(
+    form = PortalCustomerForm(
         request.POST if may_edit and request.method == "POST" else None,
         instance=copy.copy(dependant),
         channel=Channel.ONLINE_BOOKING,
@@ -311,4 +314,48 @@ def family_member(request, org_slug, pk):
         messages.success(request, f"{dependant.first_name}'s details are saved.")
         return redirect("portal:family", org_slug=org_slug)
     context = {"dependant": dependant, "form": form, "may_edit": may_edit, "link": link}
+    context["email_form"] = EmailChangeForm() if may_edit and not dependant.user_id else None
     return _portal(request, customer, "family", "portal/family_member.html", context)
+
+
+# Email changes: confirmed from the new address ------------------------------------------------------------
+
+EMAIL_CHANGES_PER_HOUR = 5
+
+
+@require_POST
+@login_required
+def email_change(request, org_slug, pk=None):
+    """Ask to change the email of one's own entry, or of a dependant without a login of their own that one
+    may edit. Nothing changes until the link sent to the new address is opened."""
+    customer = _own_customer(request)
+    target, back = customer, redirect("portal:account", org_slug=org_slug)
+    if pk is not None:
+        links = GuardianLink.objects.select_related("dependant")
+        link = get_object_or_404(links, guardian=customer, dependant_id=pk)
+        target, back = link.dependant, redirect("portal:family_member", org_slug=org_slug, pk=pk)
+        if target.user_id or not guardian_may(customer, GuardianPermission.EDIT_PROFILE, target):
+            raise PermissionDenied("You may not change this email.")
+    form = EmailChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a valid email address.")
+    elif over_limit(request, "email-change", limit=EMAIL_CHANGES_PER_HOUR, seconds=3600):
+        messages.error(request, "Too many changes asked for: try again in an hour.")
+    else:
+        portal_services.email_change_request(customer=target, new_email=form.cleaned_data["email"])
+        messages.success(
+            request, f"We sent a link to {form.cleaned_data['email']}: the email changes when it is opened."
+        )
+    return back
+
+
+def email_change_confirm(request, org_slug, token):
+    """The link from the new address's inbox: one button, then the change applies."""
+    try:
+        customer, new_email = portal_services.email_change_for_token(token, request.org.pk)
+        if request.method == "POST":
+            portal_services.email_change_confirm(token=token, organization_id=request.org.pk)
+            return render(request, "portal/email_change_confirm.html", {"done": True, "new_email": new_email})
+    except portal_services.EmailChangeError as error:
+        return render(request, "portal/email_change_confirm.html", {"error": str(error)}, status=404)
+    return render(request, "portal/email_change_confirm.html", {"customer": customer, "new_email": new_email})

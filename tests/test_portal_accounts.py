@@ -10,7 +10,7 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.tenancy import tenant
-from customers.models import Customer
+from customers.models import Activity, Customer
 from families import services as family_services
 from families.models import GuardianLink, Relationship
 from portal.models import InviteSettings, SignupRequest
@@ -222,3 +222,82 @@ def test_online_signup_is_throttled_per_visitor_and_per_address(client, org_a, o
         assert SignupRequest.objects.filter(email="target@example.com").count() == 3
     # Counters belong to the organization: the other one's page still answers.
     assert client.post(f"/{org_b.slug}/signup/booking/", SIGNUP).status_code == 200
+
+
+# Email changes in the portal --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_changes_their_email_only_from_the_new_address(celery_worker, smtp_server, org_a, org_b):
+    client, pat = portal_login(org_a, email="pat.old@example.com")
+    details = {
+        "first_name": "Pat",
+        "last_name": "Lee",
+        "phone": "312-555-0100",
+        "email": "hijack@example.com",
+    }
+    assert client.post(f"/{org_a.slug}/account/", details).status_code == 302
+    with tenant(org_a):
+        assert Customer.objects.get(pk=pat.pk).email == "pat.old@example.com"  # not a plain field
+
+    response = client.post(f"/{org_a.slug}/account/email/", {"email": "Pat.New@Example.com"}, follow=True)
+    assert "We sent a link to pat.new@example.com" in response.text
+    path = emailed_path(
+        smtp_server.wait_for("pat.new@example.com"), rf"/{org_a.slug}/account/email/confirm/\S+/"
+    )
+    with tenant(org_a):
+        assert Customer.objects.get(pk=pat.pk).email == "pat.old@example.com"  # not before it is confirmed
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    assert Client().post(f"/{org_b.slug}/account/email/confirm/{token}/").status_code == 404  # other org
+    assert Client().post(f"/{org_a.slug}/account/email/confirm/{token[:-2]}zz/").status_code == 404  # forged
+    assert "Confirm the new address" in Client().get(path).text
+    done = Client().post(path)
+    assert done.status_code == 200 and "Your email address is changed" in done.text
+    with tenant(org_a):
+        assert Customer.objects.get(pk=pat.pk).email == "pat.new@example.com"
+        assert Activity.objects.filter(
+            customer=pat, detail__contains="confirmed from the new address"
+        ).exists()
+    assert User.objects.filter(email="pat.new@example.com").exists()  # their login follows
+    assert not User.objects.filter(email="pat.old@example.com").exists()
+    assert Client().post(path).status_code == 404  # used once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guardian_changes_a_dependants_email_only_when_confirmed_and_never_a_taken_one(
+    celery_worker, smtp_server, org_a, org_b
+):
+    client, pat = portal_login(org_a, email="guardian@example.com")
+    with tenant(org_a):
+        kid = customer(first_name="Kim", last_name="Lee")
+        family_services.link_add(guardian=pat, dependant=kid, relationship=Relationship.PARENT, by=None)
+        viewer_only = customer(first_name="Vi", last_name="Lee")
+        family_services.link_add(
+            guardian=pat, dependant=viewer_only, relationship=Relationship.OTHER, by=None
+        )
+        customer(first_name="Taken", last_name="Person", email="taken@example.com")
+    assert (
+        client.post(
+            f"/{org_a.slug}/account/family/{viewer_only.pk}/email/", {"email": "x@example.com"}
+        ).status_code
+        == 403
+    )
+
+    client.post(f"/{org_a.slug}/account/family/{kid.pk}/email/", {"email": "kim@example.com"})
+    path = emailed_path(smtp_server.wait_for("kim@example.com"), rf"/{org_a.slug}/account/email/confirm/\S+/")
+    assert "Your email address is changed" in Client().post(path).text
+    with tenant(org_a):
+        assert Customer.objects.get(pk=kid.pk).email == "kim@example.com"
+
+    client.post(f"/{org_a.slug}/account/family/{kid.pk}/email/", {"email": "taken@example.com"})
+    path = emailed_path(
+        smtp_server.wait_for("taken@example.com"), rf"/{org_a.slug}/account/email/confirm/\S+/"
+    )
+    refused = Client().post(path)
+    assert (
+        refused.status_code == 404
+        and "already in use with us" in refused.text
+        and "Taken" not in refused.text
+    )
+    with tenant(org_a):
+        assert Customer.objects.get(pk=kid.pk).email == "kim@example.com"
