@@ -2,6 +2,7 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 
 from accounts.models import Organization, Role, User
@@ -29,6 +30,28 @@ class SignupForm(BaseUserCreationForm):
 
 class ResendForm(forms.Form):
     email = forms.EmailField()
+
+
+class ConfirmSignupForm(forms.Form):
+    """Opening a confirmation link also takes the password chosen at sign-up: whoever signed up with someone
+    else's address cannot have the owner activate an account whose password the signer knows."""
+
+    password = forms.CharField(
+        label="The password you chose", strip=False, widget=forms.PasswordInput(attrs={"autofocus": True})
+    )
+
+    def __init__(self, *args, password_hash: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password_hash = password_hash
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not check_password(password, self.password_hash):
+            raise ValidationError(
+                "That is not the password chosen when signing up. If you did not sign up, ignore the email; "
+                "to choose a new password, use “Forgot your password?” on the log-in page."
+            )
+        return password
 
 
 LOGIN_FAILURES_PER_ACCOUNT = 20  # from any number of addresses; axes locks one address after 5

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import (
+    ConfirmSignupForm,
     OrganizationForm,
     OrganizationSettingsForm,
     ResendForm,
@@ -78,12 +79,13 @@ def signup_confirm(request, uidb64, token):
     user = _user_from_uid(uidb64)
     if user is None or not email_confirmation_tokens.check_token(user, token):
         return render(request, "accounts/signup_confirm.html", {"valid": False}, status=404)
-    if request.method == "POST":
+    form = ConfirmSignupForm(request.POST or None, password_hash=user.password)
+    if form.is_valid():
         services.user_email_confirm(user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Your email address is confirmed. Welcome to Roster!")
         return redirect(_safe_next(request) or reverse("accounts:organization_create"))
-    context = {"valid": True, "user": user, "next": _safe_next(request)}
+    context = {"valid": True, "user": user, "form": form, "next": _safe_next(request)}
     return render(request, "accounts/signup_confirm.html", context)
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
+from accounts.forms import ConfirmSignupForm
 from accounts.models import User
 from accounts.ratelimit import hit, over_limit
 from accounts.tenancy import as_user
@@ -104,8 +105,10 @@ def signup_confirm(request, org_slug, token):
     signup = signups.open_signup_for_token(token)
     if signup is None:
         return render(request, "portal/signup_confirm.html", {"valid": False}, status=404)
-    if request.method != "POST":
-        return render(request, "portal/signup_confirm.html", {"valid": True, "signup": signup})
+    confirmation = ConfirmSignupForm(request.POST or None, password_hash=signup.password)
+    if not confirmation.is_valid():
+        context = {"valid": True, "signup": signup, "form": confirmation}
+        return render(request, "portal/signup_confirm.html", context)
     context = _signup_page(signup.channel, MultiValueDict(signup.details))
     form, children = context["form"], context["children"]
     if not (form.is_valid() and children.is_valid()):  # the organization asks for other details since

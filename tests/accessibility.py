@@ -21,8 +21,16 @@ RUN_AXE = """async (impacts) => {
     }))};
 }"""
 
-# A page that navigates or closes mid-check is checked again on its next load.
-GONE = ("Execution context was destroyed", "has been closed", "Target closed", "detached", "navigation")
+# A page that navigates or closes mid-check is checked again on its next load ("axe is not defined": the
+# document changed between injecting axe and running it).
+GONE = (
+    "Execution context was destroyed",
+    "has been closed",
+    "Target closed",
+    "detached",
+    "navigation",
+    "axe is not defined",
+)
 
 
 @dataclass(frozen=True)

@@ -102,11 +102,12 @@ class MailRecorder:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
-    def wait_for(self, recipient: str, timeout: float = 30) -> Message:
+    def wait_for(self, recipient: str, timeout: float = 30, subject: str = "") -> Message:
+        """The first email to `recipient` (whose subject contains `subject`)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for message in self.messages:
-                if recipient in message["To"]:
+                if recipient in message["To"] and subject in str(message["Subject"]):
                     return message
             time.sleep(0.1)
         raise AssertionError(f"No email to {recipient} within {timeout}s")

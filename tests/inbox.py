@@ -36,4 +36,4 @@ def signup_and_confirm(client, smtp_server, org, data: dict, channel_slug: str =
     sent = client.post(f"/{org.slug}/signup/{channel_slug}/", data)
     assert sent.status_code == 200 and "Check your email" in sent.text, sent.text
     path = emailed_path(smtp_server.wait_for(data["email"]), rf"/{org.slug}/signup/confirm/[\w-]+/")
-    return client.post(path)
+    return client.post(path, {"password": data["password1"]})

@@ -36,7 +36,10 @@ def test_visitor_confirms_their_address_before_the_login_works(celery_worker, sm
     assert client.get(f"/accounts/signup/confirm/{uidb64}/{token[:-2]}xx/").status_code == 404
     page = client.get(path)
     assert page.status_code == 200 and "Confirm and sign in" in page.text
-    response = client.post(path)
+    refused = client.post(path, {"password": "not-what-nina-chose"})
+    assert "not the password chosen when signing up" in refused.text
+    assert User.objects.get(email="nina@example.com").email_verified_at is None
+    response = client.post(path, {"password": PASSWORD})
     assert response["Location"] == "/accounts/organizations/new/"  # the foreign next is dropped
     assert client.get("/accounts/organizations/new/").status_code == 200
     assert User.objects.get(email="nina@example.com").email_verified_at is not None

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.inbox import emailed_path
 from tests.test_staff import invite_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,6 +34,15 @@ def sign_up(page, *, email: str, first_name: str, fill_email: bool = True) -> No
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check your email")
+
+
+def confirm_email(page, base_url: str, smtp_server, email: str) -> None:
+    """Open the emailed confirmation link and confirm with the password chosen at sign-up."""
+    message = smtp_server.wait_for(email, subject="Confirm your email address")
+    page.goto(base_url + emailed_path(message, r"/accounts/signup/confirm/\S+"))
+    page.get_by_label("The password you chose").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm and sign in").click()
 
 
 def test_owner_builds_a_team_and_staff_switches_organizations(
@@ -43,6 +53,7 @@ def test_owner_builds_a_team_and_staff_switches_organizations(
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Create an account").click()
     sign_up(page, email="olivia@jumpzone.example", first_name="Olivia")
+    confirm_email(page, live_server.url, smtp_server, "olivia@jumpzone.example")
     expect(page).to_have_url(re.compile(r"/accounts/organizations/new/$"))
 
     page.get_by_label("Business name").fill("Jump Zone")
@@ -76,6 +87,7 @@ def test_owner_builds_a_team_and_staff_switches_organizations(
     staff.get_by_role("link", name="Create account").click()
     expect(staff.get_by_label("Email")).to_have_value("sam@jumpzone.example")
     sign_up(staff, email="sam@jumpzone.example", first_name="Sam", fill_email=False)
+    confirm_email(staff, live_server.url, smtp_server, "sam@jumpzone.example")
     staff.get_by_role("button", name="Join Jump Zone").click()
     expect(staff).to_have_url(re.compile(r"/app/jump-zone/customers/$"))
     expect(staff.get_by_role("status")).to_contain_text("Welcome to Jump Zone!")

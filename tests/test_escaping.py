@@ -170,7 +170,9 @@ def test_portal_pages_escape_what_the_tenant_and_customers_wrote(world, page):
 
 
 def test_workspaces_page_escapes_the_organization_name(world):
-    assert_escaped(logged_in(world["owner"]).get("/accounts/organizations/?all=1"), "/accounts/organizations/")
+    assert_escaped(
+        logged_in(world["owner"]).get("/accounts/organizations/?all=1"), "/accounts/organizations/"
+    )
 
 
 def test_tenant_blocks_on_public_pages_sit_inside_hx_disable(world, client):

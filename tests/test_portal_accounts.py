@@ -164,7 +164,11 @@ def test_online_signup_makes_the_account_and_children_only_from_the_emailed_link
     assert "Confirm and sign in" in page.text
     with tenant(org_a):
         assert not Customer.objects.exists()  # a mail scanner opening the link makes nothing
-    response = client.post(path)
+    hijack = client.post(path, {"password": "whoever-signed-up-as-vera"})  # the inbox alone is not enough
+    assert "not the password chosen when signing up" in hijack.text
+    with tenant(org_a):
+        assert not Customer.objects.exists()
+    response = client.post(path, {"password": SIGNUP["password1"]})
     assert response.status_code == 302 and response["Location"] == f"/{org_a.slug}/account/"
     assert "Welcome, Vera!" in client.get(response["Location"]).text
     user = User.objects.get(email="vera.new@example.com")

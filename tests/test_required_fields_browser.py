@@ -62,6 +62,7 @@ def test_admin_sets_rules_and_every_form_follows(
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("Check your email")
     path = emailed_path(smtp_server.wait_for("vera@example.com"), rf"/{org_a.slug}/signup/confirm/[\w-]+/")
     visitor.goto(live_server.url + path)
+    visitor.get_by_label("The password you chose").fill(PASSWORD)
     visitor.get_by_role("button", name="Confirm and sign in").click()
     expect(visitor).to_have_url(re.compile(rf"/{org_a.slug}/account/$"))
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("Welcome, Vera!")
