@@ -4,6 +4,7 @@ With htmx on the page, injected markup is an action: `<i hx-post=… hx-trigger=
 viewer's session and CSRF header. Each text below carries three probes; no page may contain one raw."""
 
 import html
+import json
 from datetime import date
 
 import pytest
@@ -180,6 +181,15 @@ def test_tenant_blocks_on_public_pages_sit_inside_hx_disable(world, client):
     body = client.get("/evil/forms/guests/").content.decode()
     assert "hx-disable" in body
     assert body.index("hx-disable") < body.index(html.escape(evil("Welcome", HTMX), quote=False)[:10])
+
+
+def test_htmx_evaluates_no_code_from_the_page(client, db):
+    """Defence in depth behind escaping: no hx-on, js: or trigger filters, no script tags in swaps, and
+    requests only to our own origin."""
+    config = client.get("/accounts/login/").text.split('name="htmx-config" content=\'')[1].split("'")[0]
+    assert json.loads(config) | {"allowEval": False, "allowScriptTags": False, "selfRequestsOnly": True} == (
+        json.loads(config)
+    )
 
 
 def test_organization_name_is_escaped_in_the_page_title(world):
