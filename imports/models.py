@@ -80,6 +80,11 @@ class ImportJob(TenantModel):
     kept = models.PositiveIntegerField(default=0, help_text="Rows the run found already up to date.")
     message = models.TextField(blank=True, help_text="Why it failed, or what the reader should know.")
     cancel_requested = models.BooleanField(default=False)
+    crashes = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Workers that began the job at `crash_point` and died there (killed, out of memory).",
+    )
+    crash_point = models.CharField(max_length=60, blank=True, help_text="Status and progress they began at.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -213,6 +213,8 @@ def job_work(*, organization: Organization, job_id: int) -> None:
         if not cursor.fetchone()[0]:
             return
     try:
+        if _crashed_twice(organization, job_id):
+            _fail(organization, job_id, CRASHED)
         while step := STEPS.get(_status(organization, job_id)):
             try:
                 step(organization, job_id)
@@ -228,8 +230,31 @@ def job_work(*, organization: Organization, job_id: int) -> None:
                     "Something went wrong on our side; we have been told. Try again later.",
                 )
     finally:
+        with tenant(organization):  # the worker lived to the end of its attempt
+            ImportJob.objects.filter(pk=job_id).update(crashes=0)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [job_id])
+
+
+CRASHED = (
+    "This file stopped the import worker twice at the same point, so it was set aside. "
+    "Save it as CSV (or split it into smaller files) and upload it again."
+)
+
+
+def _crashed_twice(organization, job_id: int) -> bool:
+    """Count this attempt (committed before any work) unless the job has moved on since the last one; a job
+    that two workers died on at the same point would kill every worker that takes it up, for every tenant."""
+    with tenant(organization):
+        job = ImportJob.objects.get(pk=job_id)
+        if job.status not in STEPS:
+            return False
+        point = f"{job.status}:{job.validated_rows}:{job.processed_rows}"
+        crashes = job.crashes if job.crash_point == point else 0
+        if crashes >= 2:
+            return True
+        ImportJob.objects.filter(pk=job_id).update(crashes=crashes + 1, crash_point=point)
+        return False
 
 
 def _status(organization, job_id: int) -> str:

@@ -1,6 +1,7 @@
 """A worker killed (SIGKILL) in the middle of an import, again and again at different points: when a new
 worker takes over, the import ends with every valid row imported exactly once — none lost, none doubled."""
 
+import os
 import time
 
 import pytest
@@ -87,3 +88,37 @@ def kill_and_restart(worker, org, job, when) -> None:
     worker.kill()
     assert _state(org, job)["status"] in (ImportJob.Status.VALIDATING, ImportJob.Status.RUNNING), state
     worker.start(wait=False, IMPORT_BATCH_ROWS=BATCH)  # a solo worker busy with the job answers no ping
+
+
+def test_a_job_that_killed_its_worker_twice_fails_instead_of_crash_looping(celery_worker, org_a, alice):
+    """The worker dies twice at the same point (here it hangs reading a file that never ends, and is
+    killed): the third worker to take the job up sets it aside as failed, with a message."""
+    celery_worker.stop()
+    try:
+        with tenant(org_a):
+            job = services.job_create(
+                file=ContentFile(b"First name,Last name\nAna,Lee\n"), file_name="stuck.csv", by=alice
+            )
+        os.remove(job.file.path)
+        os.mkfifo(job.file.path)  # opening it waits for a writer that never comes
+        celery_worker.start(wait=False)
+        for crashes in (1, 2):
+            deadline = time.monotonic() + 60
+            while _crashes(org_a, job) < crashes:
+                assert time.monotonic() < deadline, "no worker took the job up"
+                time.sleep(0.05)
+            celery_worker.kill()
+            celery_worker.start(wait=False)  # on start it re-queues the jobs no live worker holds
+        deadline = time.monotonic() + 60
+        while (state := _state(org_a, job))["status"] != ImportJob.Status.FAILED:
+            assert time.monotonic() < deadline, state
+            time.sleep(0.05)
+        assert "stopped the import worker twice" in state["message"]
+    finally:
+        celery_worker.stop()
+        celery_worker.start()
+
+
+def _crashes(org, job) -> int:
+    with tenant(org):
+        return ImportJob.objects.values_list("crashes", flat=True).get(pk=job.pk)
