@@ -103,6 +103,8 @@ class ImportJob(TenantModel):
                 condition=~models.Q(idempotency_key=""),
                 name="import_job_idempotency_unique",
             ),
+            # The target of the same-organization keys of its issues and records.
+            models.UniqueConstraint(fields=["organization", "id"], name="import_job_organization_id_unique"),
         ]
         indexes = [models.Index(fields=["organization", "-created_at"], name="import_job_recent_idx")]
 
@@ -186,7 +188,10 @@ class ImportTemplate(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint("organization", Lower("name"), name="import_template_name_unique")
+            models.UniqueConstraint("organization", Lower("name"), name="import_template_name_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "id"], name="import_template_organization_id_unique"
+            ),
         ]
 
     def __str__(self):

@@ -30,6 +30,26 @@ TENANT_TABLES_LACKING_RLS = """
 """
 
 
+# A foreign key between two tenant tables that no composite (organization_id, column) key backs: a plain
+# key is checked without row security, so only the composite one keeps both ends in one organization.
+TENANT_KEYS_LACKING_SAME_ORGANIZATION = """
+    WITH tenant_table AS (
+      SELECT c.oid, a.attnum AS org_column FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p'))
+    SELECT fk.conrelid::regclass::text, column_.attname FROM pg_constraint fk
+    JOIN tenant_table source ON source.oid = fk.conrelid
+    JOIN tenant_table target ON target.oid = fk.confrelid
+    JOIN pg_attribute column_ ON column_.attrelid = fk.conrelid AND column_.attnum = fk.conkey[1]
+    WHERE fk.contype = 'f' AND cardinality(fk.conkey) = 1 AND NOT EXISTS (
+      SELECT 1 FROM pg_constraint same_org
+      WHERE same_org.contype = 'f' AND same_org.conrelid = fk.conrelid AND same_org.confrelid = fk.confrelid
+        AND same_org.conkey @> ARRAY[source.org_column, fk.conkey[1]])
+    ORDER BY 1, 2
+"""
+
+
 # Every row-security policy in the schema, to compare with the ones the tenant wall allows.
 POLICIES = """
     SELECT tablename, policyname, permissive, array_to_string(roles, ','), cmd, qual, with_check
@@ -76,6 +96,13 @@ def test_a_new_tenant_table_without_its_policy_is_caught():
         lacking = [row[0] for row in conn.execute(TENANT_TABLES_LACKING_RLS)]
         conn.rollback()
     assert lacking == ["forgotten_policy"]
+
+
+def test_every_key_between_tenant_tables_stays_inside_one_organization(db):
+    with connection.cursor() as cursor:
+        cursor.execute(TENANT_KEYS_LACKING_SAME_ORGANIZATION)
+        lacking = cursor.fetchall()
+        assert lacking == [], "\n".join(map(str, lacking))
 
 
 def test_every_tenant_table_has_exactly_the_pinned_policies(django_db_setup):
