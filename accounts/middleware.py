@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -33,6 +33,24 @@ class RequestSizeMiddleware:
                 status=413,
                 content_type="text/plain",
             )
+        return self.get_response(request)
+
+
+class NulCharacterMiddleware:
+    """Refuse (400) a path, query string or form with a NUL character: PostgreSQL text cannot hold one and
+    no person types it, so it is refused once here instead of failing (500) wherever a view reads it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        data = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in query.getlist(key))
+            for query in data
+            for key in query
+        ):
+            return HttpResponseBadRequest("NUL characters are not accepted.", content_type="text/plain")
         return self.get_response(request)
 
 

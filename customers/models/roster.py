@@ -174,7 +174,8 @@ class Activity(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
-    detail = models.CharField(max_length=200, blank=True, help_text="Where it came from, e.g. which form.")
+    # Text, not a bounded column: it names people, forms and permissions, whose lengths add up.
+    detail = models.TextField(blank=True, help_text="Where it came from, e.g. which form.")
     note = models.ForeignKey(
         "notes.Note",
         on_delete=models.CASCADE,
