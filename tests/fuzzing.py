@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from django.apps import apps
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,14 +18,13 @@ from django.utils.http import urlsafe_base64_encode
 from hypothesis import strategies as st
 
 from accounts import services as account_services
-from accounts.models import Membership, Organization, Role
-from accounts.tenancy import TenantModel, tenant
+from accounts.models import Membership, Organization, Role, User
+from accounts.tenancy import tenant
 from api.services import key_create
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
 from customers.intake import intake_submit
 from customers.models import (
-    Activity,
     BulkOperation,
     Customer,
     CustomField,
@@ -49,6 +47,7 @@ from tags import services as tag_services
 from tags.demo import demo_tags
 from tags.models import Tag
 from tests.conftest import make_member, make_user
+from tests.test_tenant_wall import tenant_models
 
 # Markup a tenant or a visitor may type; the raw marker must never reach an HTML page unescaped.
 MARKUP = {
@@ -70,13 +69,14 @@ def unescaped_markup(html: str) -> list[str]:
 @dataclass
 class World:
     organization: Organization
-    ids: dict[str, int | str] = field(default_factory=dict)
-    emails: list[str] = field(default_factory=list)
+    ids: dict[str, int | str]  # a row of every kind (and links with their tokens), by what it is
+    users: dict[str, User]  # by role: owner, admin, staff, and the customer with a portal login
+    emails: list[str]
+    api_secret: str
 
 
 def build_world(organization: Organization, owner, *, seed: int, prefix: str) -> World:
     """A small organization with a row of every kind, built by the demo's loaders and the services."""
-    world = World(organization)
     staff = make_member(organization, Role.STAFF, f"staff@{prefix}.example")
     admin = make_member(organization, Role.ADMIN, f"admin@{prefix}.example")
     portal_user = make_user(f"pat@{prefix}.example")
@@ -117,7 +117,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             action=BulkOperation.Action.ARCHIVE, customer_ids=[customers[-1].pk], total=1, created_by=owner
         )
         api_key, secret = key_create(name="Fuzz", scopes=["imports"], by=owner)
-        world.ids = {
+        ids = {
             "customer": main.pk,
             "change": PendingChange.objects.get(customer=main, field="first_name").pk,
             "note": note.pk,
@@ -142,11 +142,13 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "uidb64": urlsafe_base64_encode(force_bytes(portal_user.pk)),
             "reset_token": default_token_generator.make_token(portal_user),
         }
-        world.secret = secret
-        world.users = {"owner": owner, "admin": admin, "staff": staff, "customer": portal_user}
-        world.emails = [owner.email, admin.email, staff.email, portal_user.email, invited.email]
-        assert Activity.objects.exists()
-    return world
+    return World(
+        organization,
+        ids,
+        users={"owner": owner, "admin": admin, "staff": staff, "customer": portal_user},
+        emails=[owner.email, admin.email, staff.email, portal_user.email, invited.email],
+        api_secret=secret,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ the URLs
@@ -265,17 +267,19 @@ class FormParser(HTMLParser):
         self.forms: list[Form] = []
         self.by_id: dict[str, Form] = {}
         self.current: Form | None = None
-        self.pending: list[tuple[str | None, str, str]] = []  # controls naming a form declared later
-        self.select: str | None = None
+        self.controls: list[tuple] = []  # (form id, name, value, kind, enclosing form), resolved at close
+        self.select: str | None = None  # the open <select> or <textarea> and the form it names
         self.textarea: str | None = None
+        self.owner: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attrs = {key: value or "" for key, value in attrs}
         if tag == "form":
             action = attrs.get("hx-post") or attrs.get("hx-get") or attrs.get("action") or self.page_url
-            method = "get" if "hx-get" in attrs or attrs.get("method", "get").lower() == "get" else "post"
-            if "hx-post" in attrs:
-                method = "post"
+            posts = "hx-post" in attrs or (
+                "hx-get" not in attrs and attrs.get("method", "").lower() == "post"
+            )
+            method = "post" if posts else "get"
             self.current = Form(urlsplit(action).path or self.page_url, method)
             self.forms.append(self.current)
             if attrs.get("id"):
@@ -304,11 +308,11 @@ class FormParser(HTMLParser):
             self.select = self.textarea = None
 
     def _add(self, form_id, name, value, kind):
-        self.pending.append((form_id, name, value, kind, self.current))
+        self.controls.append((form_id, name, value, kind, self.current))
 
     def close(self):
         super().close()
-        for form_id, name, value, kind, current in self.pending:
+        for form_id, name, value, kind, current in self.controls:
             form = self.by_id.get(form_id) if form_id else current
             if form is None:
                 continue
@@ -447,10 +451,6 @@ JSON_BODIES = st.one_of(
 
 
 # ------------------------------------------------------------------------------------------- fingerprints
-
-
-def tenant_models() -> list[type]:
-    return [model for model in apps.get_models() if issubclass(model, TenantModel)]
 
 
 def fingerprint(world: World) -> str:

@@ -63,7 +63,7 @@ class Run:
 
 
 def api_headers(role: str, ours, theirs) -> dict:
-    keys = {"owner": ours.secret, "other": theirs.secret, "anonymous": None}
+    keys = {"owner": ours.api_secret, "other": theirs.api_secret, "anonymous": None}
     key = keys.get(role, "rk_not-a-key")
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
 
