@@ -43,7 +43,7 @@ class SegmentForm(forms.ModelForm):
         fields = ["name", "shared"]
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].replace("\x00", "").split())
+        name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise forms.ValidationError("Name the segment.")
         return name

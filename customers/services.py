@@ -335,4 +335,3 @@ def custom_fields_reorder(*, ordered_ids: list[int]) -> None:
         fields[pk].position = position
     CustomField.objects.bulk_update(changed, ["position"])
     _custom_fields_changed()
-

@@ -46,7 +46,7 @@ def _positive_int(value, default: int) -> int:
 def roster(request, org_slug):
     audience = request.membership.role
     customer_filter, queryset = roster_queryset(request.GET, audience)
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    query = request.GET.get("q", "").strip()[:100]
     page_size = _positive_int(request.GET.get("size"), 25)
     page_size = page_size if page_size in PAGE_SIZES else 25
     page_number = _positive_int(request.GET.get("page"), 1)

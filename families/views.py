@@ -99,7 +99,7 @@ def person_add(request, org_slug, pk):
 def person_search(request, org_slug, pk):
     """Customers matching `q`, to pick the one to link (radio buttons swapped into the add form)."""
     customer = get_customer_for_org(pk)
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    query = request.GET.get("q", "").strip()[:100]
     matches = []
     if query:
         page = search_page(

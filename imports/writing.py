@@ -75,7 +75,7 @@ class Writer:
         self.by = job.created_by
         self.actor_id = job.created_by_id
         self.source = Source.API if job.origin == ImportJob.Origin.API else Source.IMPORT
-        self.detail = f"Import “{job.file_name}”"[:200]
+        self.detail = f"Import “{job.file_name}”"
         self.registry = {item.name: item for item in customer_fields(include_retired=True) if item.custom}
 
     def write(self, plans: list[Plan]) -> tuple[int, int]:

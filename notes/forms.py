@@ -29,7 +29,7 @@ class NoteForm(forms.ModelForm):
         self.fields["pinned"].initial = self.instance.pinned_at is not None
 
     def clean_text(self):
-        text = self.cleaned_data["text"].replace("\x00", "").strip()
+        text = self.cleaned_data["text"].strip()
         if not text:
             raise forms.ValidationError("Write something first.")
         return text

@@ -10,7 +10,7 @@ class TagForm(forms.ModelForm):
         widgets = {"description": forms.TextInput(attrs={"placeholder": "What it means, when to use it"})}
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].replace("\x00", "").split())
+        name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise forms.ValidationError("Give the tag a name.")
         return name
