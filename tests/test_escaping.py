@@ -184,12 +184,12 @@ def test_tenant_blocks_on_public_pages_sit_inside_hx_disable(world, client):
 
 
 def test_htmx_evaluates_no_code_from_the_page(client, db):
-    """Defence in depth behind escaping: no hx-on, js: or trigger filters, no script tags in swaps, and
-    requests only to our own origin."""
+    """Defence in depth behind escaping: no hx-on, js: or trigger filters; requests to our own origin only.
+    (Script tags in swapped content stay allowed: the metrics tab brings its chart script; the CSP's nonce
+    keeps out any inline script.)"""
     config = client.get("/accounts/login/").text.split('name="htmx-config" content=\'')[1].split("'")[0]
-    assert json.loads(config) | {"allowEval": False, "allowScriptTags": False, "selfRequestsOnly": True} == (
-        json.loads(config)
-    )
+    settings = json.loads(config)
+    assert (settings["allowEval"], settings["selfRequestsOnly"]) == (False, True)
 
 
 def test_organization_name_is_escaped_in_the_page_title(world):
