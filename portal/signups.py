@@ -79,8 +79,24 @@ def signup_confirm(*, signup_id: int, data: dict, children: list[dict]) -> Custo
         last_name=data["last_name"],
         email_verified_at=timezone.now(),
     )
+    return _roster_entry(user=user, existing=existing, channel=signup.channel, data=data, children=children)
+
+
+@transaction.atomic
+def signup_join(*, user: User, channel: str, data: dict, children: list[dict]) -> Customer:
+    """Someone with a confirmed login (a customer of another business, say) becomes a customer here: the
+    roster entry with their address if staff have one nobody claimed, else a new one from `data`."""
+    existing = Customer.objects.select_for_update().filter(email_key=user.email).first()
+    if Customer.objects.filter(user=user).exists() or (existing and existing.user_id):
+        raise SignupError("You already have an account here.")
+    return _roster_entry(user=user, existing=existing, channel=channel, data=data, children=children)
+
+
+def _roster_entry(*, user: User, existing: Customer | None, channel: str, data: dict, children: list[dict]):
+    """Link `user` (whose address is proven) to `existing`, or to a new entry made from `data`, and add the
+    children as dependants."""
     if existing is None:
-        customer = customer_create(data=data, by=user, source=SIGNUP_SOURCES[signup.channel], user=user)
+        customer = customer_create(data=data, by=user, source=SIGNUP_SOURCES[channel], user=user)
     else:  # staff had them on file: the proven address claims that entry, details as staff keep them
         Customer.objects.filter(pk=existing.pk).update(user=user)
         customer = existing

@@ -65,6 +65,8 @@ def signup(request, org_slug, channel_slug):
     channel = SIGNUP_CHANNELS.get(channel_slug)
     if channel is None:
         raise Http404("No such sign-up page.")
+    if request.user.is_authenticated:
+        return _signup_join(request, channel)
     data = request.POST if request.method == "POST" else None
     context = _signup_page(channel, data)
     if data is None:
@@ -84,6 +86,30 @@ def signup(request, org_slug, channel_slug):
 
 
 SIGNUP_UNKEPT = ("csrfmiddlewaretoken", "password1", "password2")
+
+
+def _signup_join(request, channel: str):
+    """Signed in (every login's address is confirmed) but not a customer here yet: the same form, with their
+    address fixed and no password."""
+    if Customer.objects.filter(user=request.user).exists():
+        return redirect("portal:account", org_slug=request.org.slug)
+    context = _signup_page(channel, request.POST if request.method == "POST" else None, joining=True)
+    form, children = context["form"], context["children"]
+    form.fields["email"].disabled = True
+    form.initial["email"] = request.user.email
+    if request.method == "POST" and form.is_valid() and children.is_valid():
+        try:
+            signups.signup_join(
+                user=request.user,
+                channel=channel,
+                data=form.cleaned_data,
+                children=[child for child in children.cleaned_data if child],
+            )
+        except signups.SignupError:
+            return redirect("portal:account", org_slug=request.org.slug)
+        messages.success(request, f"Welcome! Your account with {request.org.name} is ready.")
+        return redirect("portal:account", org_slug=request.org.slug)
+    return render(request, "portal/signup.html", context)
 
 
 @require_POST
@@ -238,6 +264,8 @@ def _portal(request, customer: Customer, section: str, template: str, context: d
 
 @login_required
 def account(request, org_slug):
+    if not Customer.objects.filter(user=request.user).exists():  # a login from elsewhere: join here first
+        return redirect("portal:signup", org_slug=org_slug, channel_slug="booking")
     customer = _own_customer(request)
     form = PortalCustomerForm(
         request.POST or None,

@@ -312,7 +312,9 @@ def test_guardians_act_only_as_their_permissions_allow(family_login, org_a, org_
         assert Customer.objects.get(pk=kim.pk).first_name == "Kim"
         stranger = customer(first_name="Stranger")
     assert client.get(f"/{org_a.slug}/account/family/{stranger.pk}/").status_code == 404
-    assert client.get(f"/{org_b.slug}/account/").status_code == 404  # no account there
+    # No account there: offered to join, nothing of that organization shown.
+    assert client.get(f"/{org_b.slug}/account/")["Location"] == f"/{org_b.slug}/signup/booking/"
+    assert client.get(f"/{org_b.slug}/account/family/").status_code == 404
     response = client.post(
         f"/{org_a.slug}/account/family/", {"first_name": "Max", "last_name": "Lee", "birthday": "2021-05-06"}
     )

@@ -305,3 +305,40 @@ def test_a_guardian_changes_a_dependants_email_only_when_confirmed_and_never_a_t
     )
     with tenant(org_a):
         assert Customer.objects.get(pk=kid.pk).email == "kim@example.com"
+
+
+# A login from elsewhere joins this business ----------------------------------------------------------------
+
+
+def test_a_customer_of_another_business_joins_with_their_login_and_never_another_address(org_a, org_b):
+    client, pat = portal_login(org_b, email="pat@example.com")
+    response = client.get(f"/{org_a.slug}/account/")
+    assert response["Location"] == f"/{org_a.slug}/signup/booking/"
+    page = client.get(response["Location"])
+    assert "Join Canary Alpha Fun Center" in page.text and "password1" not in page.text
+    joined = client.post(
+        f"/{org_a.slug}/signup/booking/",
+        SIGNUP | {"email": "someone.else@example.com", "first_name": "Patricia", "last_name": "Lee"},
+    )
+    assert joined["Location"] == f"/{org_a.slug}/account/"
+    with tenant(org_a):
+        here = Customer.objects.get()
+        assert (here.email, here.first_name, here.user.email) == (
+            "pat@example.com",
+            "Patricia",
+            "pat@example.com",
+        )
+        assert here.source == "online_booking"
+    assert client.get(f"/{org_a.slug}/signup/booking/")["Location"] == f"/{org_a.slug}/account/"
+    with tenant(org_b):
+        assert Customer.objects.get(pk=pat.pk).first_name == "Pat"  # the other business's entry untouched
+
+
+def test_joining_links_the_entry_staff_made_for_that_address(org_a, org_b):
+    client, _ = portal_login(org_b, email="pat@example.com")
+    with tenant(org_a):
+        on_file = customer(first_name="Pat", last_name="Onfile", email="pat@example.com")
+    client.post(f"/{org_a.slug}/signup/booking/", SIGNUP | {"first_name": "Mallory", "last_name": "X"})
+    with tenant(org_a):
+        linked = Customer.objects.get()
+        assert (linked.pk, linked.first_name, linked.user.email) == (on_file.pk, "Pat", "pat@example.com")
