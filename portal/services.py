@@ -150,13 +150,18 @@ def invite_claim(*, invite_id: int, user: User) -> Customer:
 
 @transaction.atomic
 def invite_claim_with_new_login(*, invite_id: int, password: str) -> Customer:
-    """The invited address has no login yet: create it with this password, and claim."""
+    """The invited address has no login yet: create it with this password, and claim. The link came to that
+    address, so the login's address is confirmed."""
     invite = ClaimInvite.objects.select_for_update().select_related("customer").get(pk=invite_id)
     if not invite.is_open:
         raise InviteError("This link has already been used.")
     customer = invite.customer
     user = User.objects.create_user(
-        invite.email, password, first_name=customer.first_name, last_name=customer.last_name
+        invite.email,
+        password,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        email_verified_at=timezone.now(),
     )
     return invite_claim(invite_id=invite_id, user=user)
 

@@ -77,6 +77,9 @@ def test_staff_invite_is_emailed_and_claimed_with_a_new_password(
         assert jane.user.email == "jane.claim@example.com"
         assert Activity.objects.filter(customer=jane, kind=Activity.Kind.CLAIMED).exists()
     assert "This link has expired" in Client().get(path).text  # single use
+    # The claim link proved the address: the new login works on the next visit too.
+    later = Client().post("/accounts/login/", {"username": "jane.claim@example.com", "password": PASSWORD})
+    assert later.status_code == 302
     assert "Claimed" in alice_client.get(f"/app/{org_a.slug}/customers/{jane.pk}/").text
 
 
