@@ -41,6 +41,17 @@ def signup_request(*, email: str, password: str, first_name: str, last_name: str
     signup_confirmation_send.delay_on_commit(user_id=user.pk, next_url=next_url)
 
 
+UNCONFIRMED_LOGIN_LIFETIME = timedelta(days=7)
+
+
+def unconfirmed_logins_delete() -> int:
+    """Logins whose address nobody confirmed within a week go: the address is free for its real owner, and
+    nothing (no membership, no roster entry) was ever attached to them."""
+    cutoff = timezone.now() - UNCONFIRMED_LOGIN_LIFETIME
+    deleted, _ = User.objects.filter(email_verified_at=None, date_joined__lt=cutoff).delete()
+    return deleted
+
+
 @transaction.atomic
 def user_email_confirm(*, user: User) -> None:
     """The owner of the address opened a link we sent there (a confirmation or a password reset)."""

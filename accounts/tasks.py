@@ -41,6 +41,12 @@ def staff_invitation_send(*, org_id: int, invitation_id: int) -> None:
     message.send()
 
 
+@app.task
+def unconfirmed_logins_delete() -> None:
+    """Celery beat: see accounts.services.unconfirmed_logins_delete."""
+    services.unconfirmed_logins_delete()
+
+
 @app.task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5)
 def password_reset_request(*, email: str) -> None:
     """Email a password reset link if a login has this address. Runs in the worker, so the page answers

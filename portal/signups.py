@@ -44,6 +44,13 @@ def signup_request(*, email: str, password: str, channel: str, details: dict) ->
     return signup
 
 
+def signups_expired_delete() -> int:
+    """Forget the current organization's sign-ups nobody confirmed in time (they hold a password hash and
+    the details typed)."""
+    deleted, _ = SignupRequest.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
 @transaction.atomic
 def signup_issue_token(*, signup: SignupRequest) -> str:
     """A fresh token for the email about to go out (in the worker); only its hash is kept."""

@@ -89,6 +89,14 @@ def claim_invites_remind() -> None:
                     claim_invite_send.delay(org_id=organization.pk, invite_id=invite.pk, reminder=True)
 
 
+@app.task
+def signups_expired_delete() -> None:
+    """Celery beat: online sign-ups nobody confirmed are forgotten once their link has expired."""
+    for organization in Organization.objects.all():
+        with tenant(organization):
+            signups.signups_expired_delete()
+
+
 @tenant_task()
 def claim_link_request(*, org_id: int, email: str) -> None:
     """Someone asked for a new claim link: send one if an unclaimed customer has this address. Runs in the

@@ -3,16 +3,20 @@ the new address, neutral answers that name no one, throttles, the claim email's 
 list shows. Emails go through a real worker and SMTP server."""
 
 import re
+from datetime import timedelta
 from email.header import decode_header, make_header
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from accounts import tasks as account_tasks
 from accounts.models import User
 from accounts.tenancy import tenant
 from customers.models import Activity, Customer
 from families import services as family_services
 from families.models import GuardianLink, Relationship
+from portal import tasks as portal_tasks
 from portal.models import InviteSettings, SignupRequest
 from tests.conftest import logged_in, make_user
 from tests.factories import customer
@@ -342,3 +346,42 @@ def test_joining_links_the_entry_staff_made_for_that_address(org_a, org_b):
     with tenant(org_a):
         linked = Customer.objects.get()
         assert (linked.pk, linked.first_name, linked.user.email) == (on_file.pk, "Pat", "pat@example.com")
+
+
+# What nobody confirmed is forgotten -----------------------------------------------------------------------
+
+
+def test_expired_sign_ups_and_week_old_unconfirmed_logins_are_deleted_and_nothing_else(org_a, org_b):
+    now = timezone.now()
+    for organization, email in ((org_a, "gone@example.com"), (org_b, "also.gone@example.com")):
+        with tenant(organization):
+            SignupRequest.objects.create(
+                email=email,
+                channel="online_booking",
+                password="x",
+                details={},
+                expires_at=now - timedelta(hours=1),
+            )
+    with tenant(org_a):
+        waiting = SignupRequest.objects.create(
+            email="waiting@example.com",
+            channel="online_booking",
+            password="x",
+            details={},
+            expires_at=now + timedelta(hours=1),
+        )
+    stale = User.objects.create(email="stale@example.com", date_joined=now - timedelta(days=8))
+    fresh = User.objects.create(email="fresh@example.com", date_joined=now - timedelta(days=1))
+    confirmed_long_ago = make_user("old.friend@example.com")
+    User.objects.filter(pk=confirmed_long_ago.pk).update(date_joined=now - timedelta(days=400))
+
+    portal_tasks.signups_expired_delete()
+    account_tasks.unconfirmed_logins_delete()
+
+    for organization in (org_a, org_b):
+        with tenant(organization):
+            assert not SignupRequest.objects.exclude(pk=waiting.pk).exists()
+    with tenant(org_a):
+        assert SignupRequest.objects.filter(pk=waiting.pk).exists()
+    assert not User.objects.filter(pk=stale.pk).exists()
+    assert User.objects.filter(pk__in=[fresh.pk, confirmed_long_ago.pk]).count() == 2
