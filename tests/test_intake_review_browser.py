@@ -44,7 +44,7 @@ def test_staff_accept_one_answer_and_reject_another(browser, browser_page, live_
     expect(box.get_by_role("row")).to_have_count(3)  # the header, the first name, the emergency phone
     expect(box).to_contain_text("Mallory")
     expect(page.locator("h1")).to_contain_text("Cam")  # the blank phone was filled, the name was not changed
-    screenshot(page, "60-form-responses")
+    screenshot(page, "80-form-responses")
 
     box.get_by_role("button", name="Accept Emergency contact phone: 312-555-0666").click()
     expect(box.get_by_role("row")).to_have_count(2)
