@@ -40,7 +40,9 @@ class SignupChildForm(forms.Form):
     """A child added while signing up: a name and a birthday (the last name defaults to the parent's)."""
 
     first_name = forms.CharField(label="Child's first name", max_length=100)
-    last_name = forms.CharField(label="Last name (if not yours)", max_length=100, required=False)
+    last_name = forms.CharField(
+        label="Child's last name", max_length=100, required=False, help_text="Leave empty if it is yours."
+    )
     birthday = forms.DateField(label="Child's birthday", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_birthday(self):
