@@ -21,11 +21,14 @@ $(AXE): package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# Named here: importing the config package (its Celery app) would otherwise settle on the production settings.
+DEV_SETTINGS := DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev}
+
 run: install  ## serve the app with its worker and beat (embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set)
-	$(PY) -m config.run
+	$(DEV_SETTINGS) $(PY) -m config.run
 
 demo: install  ## reload the demo organizations
-	$(PY) -m config.run --demo-only
+	$(DEV_SETTINGS) $(PY) -m config.run --demo-only
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,7 @@
 """`make run` and `make demo`: start embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL are unset,
 migrate as the owner role, load the demo if missing, then serve the web app with a Celery worker and beat.
-Ctrl-C stops everything this started; data stays in .run/ for the next run."""
+Ctrl-C stops everything this started; data stays in .run/ for the next run. The Makefile names the development
+settings: by the time this module runs, importing the config package has chosen the settings."""
 
 import argparse
 import os
@@ -70,7 +71,6 @@ def main() -> int:
     parser.add_argument("--demo-only", action="store_true", help="reload the demo data and exit")
     options = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     # Stop children and servers on Ctrl-C or SIGTERM, even where the shell started us ignoring SIGINT.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

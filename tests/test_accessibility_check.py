@@ -54,7 +54,26 @@ def test_each_load_is_checked_and_a_clean_page_passes(site):
     watch = AxeWatch()
     page = watch.watch(site('<input name="email">')).new_page()
     page.goto("http://site.test/form/")
+    for _ in range(
+        100
+    ):  # let the load handler finish (it runs as Playwright dispatches events) before leaving
+        if watch.violations:
+            break
+        page.wait_for_timeout(50)
     page.get_by_role("link", name="Next").click()
     page.wait_for_url("http://site.test/next/")
 
     assert [v.url for v in watch.check_open_pages()] == ["http://site.test/form/"]
+
+
+def test_a_page_wider_than_the_window_is_reported(site):
+    watch = AxeWatch()
+    page = watch.watch(site('<label>Name <input name="name" size="400"></label>')).new_page()
+    page.goto("http://site.test/form/")
+
+    violations = watch.check_open_pages()
+
+    assert [(v.rule, v.impact, v.url) for v in violations] == [
+        ("horizontal-scroll", "serious", "http://site.test/form/")
+    ]
+    assert "px wide in 1280px" in violations[0].targets[0]
