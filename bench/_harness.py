@@ -14,7 +14,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from config.services import local_services, start_postgres  # noqa: E402
+from config.local_servers import local_services, start_postgres  # noqa: E402
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from config.services import free_port, local_services, port_is_free
+from config.local_servers import free_port, local_services, port_is_free
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = BASE_DIR / ".run"
@@ -23,7 +23,7 @@ def manage(*args: str, env: dict | None = None) -> None:
 
 
 def migrate() -> None:
-    # Tables belong to the owner role; the app role only gets DML on them (see config/services.py).
+    # Tables belong to the owner role; the app role only gets DML on them (see config/local_servers.py).
     owner_url = os.environ.get("DATABASE_OWNER_URL", os.environ["DATABASE_URL"])
     manage("migrate", "--noinput", env={**os.environ, "DATABASE_URL": owner_url})
 
@@ -36,7 +36,7 @@ def serve(port: int) -> int:
         "beat": [*celery, "beat", "--loglevel=INFO", f"--schedule={RUN_DIR / 'celerybeat-schedule'}"],
     }
     processes = {name: subprocess.Popen(command, cwd=BASE_DIR) for name, command in commands.items()}
-    from accounts.demo import login_lines
+    from demo.loader import login_lines
 
     time.sleep(2)
     print(

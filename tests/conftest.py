@@ -19,7 +19,7 @@ from django.test import Client
 from accounts import services
 from accounts.models import Membership, Organization, User
 from accounts.tenancy import tenant
-from config.services import free_port
+from config.local_servers import free_port
 from tests.accessibility import AxeWatch
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tenancy import tenant
-from config.services import free_port
+from config.local_servers import free_port
 from customers.models import Customer
 from tests.conftest import BASE_DIR, logged_in, make_user
 from tests.factories import customer
@@ -132,8 +132,8 @@ def test_compose_has_no_default_database_passwords():
 
 
 def test_the_demo_and_its_published_password_are_refused_outside_development(db, settings):
-    from accounts.demo import PLATFORM_ADMIN, DemoRefused, demo_load
     from accounts.models import User
+    from demo.loader import PLATFORM_ADMIN, DemoRefused, demo_load
 
     assert not settings.DEMO_LOGINS  # only config.settings.dev allows them
     with pytest.raises(DemoRefused):

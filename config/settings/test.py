@@ -7,7 +7,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from config.services import local_services
+from config.local_servers import local_services
 
 if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
     _run_dir = Path(tempfile.mkdtemp(prefix="roster-test-"))

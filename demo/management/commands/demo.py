@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import DemoRefused, demo_load, login_lines
+from demo.loader import DemoRefused, demo_load, login_lines
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
-"""The demo organizations, their staff and customers, loaded by `make demo` (and by the first `make run`)."""
+"""The demo organizations, their staff and customers, loaded by `make demo` (and by the first `make run`).
+It lives in its own app, above the others, because it loads every app's demo data."""
 
 from django.conf import settings
 from django.db import transaction
