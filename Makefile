@@ -33,6 +33,7 @@ demo: install  ## reload the demo organizations
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 test: install lint $(AXE)
 	@scripts/ensure-chromium
