@@ -4,19 +4,29 @@ from django.urls import include, path
 from accounts import views as account_views
 from accounts.urls import public_urlpatterns, staff_urlpatterns
 from api.api import api
+from families import urls as family_urls
 from metrics import urls as metric_urls
+from notes import urls as note_urls
+from portal import staff_urls as portal_staff_urls
 from portal.urls import urlpatterns as portal_urlpatterns
+from tags import urls as tag_urls
 
 staff_area = [
     path("", include((staff_urlpatterns, "staff"))),
     path("settings/tags/", include("tags.urls")),
     path("settings/api-keys/", include("api.urls")),
+    path("settings/invites/", include((portal_staff_urls.settings_patterns, "invite_settings"))),
     path("settings/", include("customers.settings_urls")),
     path("customers/", include("customers.urls")),
     path("families/", include("families.urls")),
     path("imports/", include("imports.urls")),
     path("settings/metrics/", include((metric_urls.settings_patterns, "metric_settings"))),
-    path("customers/", include((metric_urls.profile_patterns, "customer_metrics"))),
+    # What feature apps add to a profile; a "profile_" namespace keeps Customers marked in the menu.
+    path("customers/", include((metric_urls.profile_patterns, "profile_metrics"))),
+    path("customers/", include((note_urls.profile_patterns, "profile_notes"))),
+    path("customers/", include((tag_urls.profile_patterns, "profile_tags"))),
+    path("customers/", include((family_urls.profile_patterns, "profile_family"))),
+    path("customers/", include((portal_staff_urls.profile_patterns, "profile_account"))),
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),
 ]
 

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from customers import settings_views
-from portal import staff_views as account_views
 
 app_name = "customer_settings"
 urlpatterns = [
@@ -11,7 +10,6 @@ urlpatterns = [
     path("custom-fields/<int:pk>/", settings_views.custom_field_edit, name="custom_field_edit"),
     path("custom-fields/<int:pk>/retire/", settings_views.custom_field_retire, name="custom_field_retire"),
     path("custom-fields/<int:pk>/restore/", settings_views.custom_field_restore, name="custom_field_restore"),
-    path("invites/", account_views.invite_settings, name="invites"),
     path("forms/", settings_views.intake_forms, name="intake_forms"),
     path("forms/new/", settings_views.intake_form_edit, name="intake_form_create"),
     path("forms/<int:pk>/", settings_views.intake_form_edit, name="intake_form_edit"),

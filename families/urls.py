@@ -15,3 +15,6 @@ urlpatterns = [
     path("organizations/new/", views.organization_create, name="organization_create"),
     path("organizations/<int:pk>/", views.organization, name="organization"),
 ]
+
+# A profile's family view, mounted under /app/<org>/customers/ by config/urls.py (namespace profile_family).
+profile_patterns = [path("<int:pk>/family/", views.family, name="family")]

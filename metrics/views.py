@@ -37,7 +37,7 @@ def _done(request, customer: Customer, notice: str):
     if request.htmx:
         return _tab(request, customer, notice=notice)
     messages.success(request, notice)
-    return redirect("customer_metrics:tab", org_slug=request.org.slug, pk=customer.pk)
+    return redirect("profile_metrics:tab", org_slug=request.org.slug, pk=customer.pk)
 
 
 @org_permission("customers.view")
@@ -81,7 +81,7 @@ def correct(request, org_slug, pk):
         if request.htmx:
             return _tab(request, customer, notice=refusal, tone="warning")
         messages.warning(request, refusal)
-        return redirect("customer_metrics:tab", org_slug=org_slug, pk=customer.pk)
+        return redirect("profile_metrics:tab", org_slug=org_slug, pk=customer.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -33,7 +33,7 @@ def _readable_events(request, events):
     return events.filter(Q(note=None) | Q(note__in=notes))
 
 
-PROFILE_TABS.insert(-1, ProfileTab("notes", "Notes", "customers:notes", count=_count))
+PROFILE_TABS.insert(-1, ProfileTab("notes", "Notes", "profile_notes:tab", count=_count))
 PROFILE_BOXES.append(ProfileBox("notes/pinned_box.html", _pinned, place="top"))
 SEARCH_SOURCES.append(note_source)
 EXPORT_COLUMNS.append(ExportColumn("Notes", _export))

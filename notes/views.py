@@ -55,7 +55,7 @@ def notes_tab(request, org_slug, pk):
 
 
 def _back(request, org_slug, pk):
-    response = redirect("customers:notes", org_slug=org_slug, pk=pk)
+    response = redirect("profile_notes:tab", org_slug=org_slug, pk=pk)
     return _tab(request, get_customer_for_org(pk)) if request.htmx else response
 
 

@@ -79,7 +79,7 @@ def invite_settings(request, org_slug):
     if form.is_valid():
         form.save()
         messages.success(request, "Invitation settings saved.")
-        return redirect("customer_settings:invites", org_slug=org_slug)
+        return redirect("invite_settings:invites", org_slug=org_slug)
     wording = settings
     sample = {
         "first_name": "Jamie",

@@ -183,7 +183,7 @@ PARAMETERS = {
     "metric_settings:edit": {"pk": "metric"},
     "metric_settings:archive": {"pk": "metric"},
     "metric_settings:restore": {"pk": "metric"},
-    "customer_metrics:correct": {"pk": "metric_entry"},
+    "profile_metrics:correct": {"pk": "metric_entry"},
     "metrics:report": {"pk": "metric"},
     "metrics:distribution_csv": {"pk": "metric"},
     "metrics:trend_csv": {"pk": "metric"},
