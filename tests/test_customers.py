@@ -400,3 +400,13 @@ def test_a_february_29_birthday_is_announced_for_march_1_in_common_years():
 
     assert birthday_banner(date(2016, 2, 29), date(2027, 2, 26)) == "Birthday in 3 days — turns 11"
     assert birthday_banner(date(2016, 2, 29), date(2028, 2, 29)) == "Birthday today — turns 12"
+
+
+@pytest.mark.parametrize("page", ["", "notes/", "metrics/", "family/", "activity/"])
+def test_every_profile_page_keeps_customers_marked_in_the_menu(alice_client, org_a, jane, page):
+    """Feature apps mount their profile pages in namespaces of their own; the menu still marks Customers."""
+    body = alice_client.get(f"/app/{org_a.slug}/customers/{jane.pk}/{page}").text
+    menu = body.split('aria-label="Main"')[1].split("</nav>")[0]
+    customers_link = menu.split(">Customers</a>")[0].rsplit("<a ", 1)[1]
+    assert "active" in customers_link
+    assert "active" not in menu.split(">Customers</a>")[1]
