@@ -4,12 +4,9 @@ from collections.abc import Callable
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 
 from customers.fields import customer_fields
 from customers.models import TEXT_TYPES, Customer, CustomFieldValue, FieldType, Source
-from families.models import AffiliatedOrganization, Affiliation, GuardianLink
-from portal.models import ClaimInvite
 
 
 class RangeInputs(django_filters.widgets.RangeWidget):
@@ -38,7 +35,7 @@ DATE_RANGE = RangeInputs(attrs={"type": "date", "class": "form-control filter-in
 NUMBER_RANGE = RangeInputs(attrs={"type": "number", "step": "any", "class": "form-control filter-input"})
 LETTERS = [(letter, letter.upper()) for letter in "abcdefghijklmnopqrstuvwxyz"] + [("#", "#")]
 
-# Filters other areas add to the panel (tags, metrics), each from its AppConfig.ready():
+# Filters other areas add to the panel (family, tags, metrics, online account), each from AppConfig.ready():
 # a callable taking the viewer's role and returning {name: filter}, drawn after the built-in ones.
 ROSTER_FILTERS: list[Callable[[str], dict[str, django_filters.Filter]]] = []
 
@@ -67,31 +64,6 @@ class CustomerFilter(django_filters.FilterSet):
     has_email = django_filters.BooleanFilter(method="filter_has_email", label="Has email", widget=YES_NO)
     has_phone = django_filters.BooleanFilter(method="filter_has_phone", label="Has phone", widget=YES_NO)
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source", widget=SELECT)
-    claim = django_filters.ChoiceFilter(
-        choices=[
-            ("not_invited", "Not invited"),
-            ("invited", "Invited, not yet claimed"),
-            ("expired", "Invitation expired"),
-            ("failed", "Invitation bounced"),
-            ("revoked", "Invitation revoked"),
-            ("claimed", "Has an online account"),
-        ],
-        empty_label="Any",
-        label="Online account",
-        method="filter_claim",
-        widget=SELECT,
-    )
-    family = django_filters.ChoiceFilter(
-        choices=[
-            ("guardians", "Look after someone"),
-            ("dependants", "Have a guardian"),
-            ("guests", "Guest members (no email)"),
-        ],
-        empty_label="Anyone",
-        label="Family",
-        method="filter_family",
-        widget=SELECT,
-    )
 
     class Meta:
         model = Customer
@@ -99,14 +71,6 @@ class CustomerFilter(django_filters.FilterSet):
 
     def __init__(self, *args, audience: str, **kwargs):
         super().__init__(*args, **kwargs)
-        affiliated = list(AffiliatedOrganization.objects.order_by("name").values_list("pk", "name"))
-        if affiliated:
-            self.filters["affiliation"] = django_filters.MultipleChoiceFilter(
-                label="Affiliated with (any of)",
-                choices=[(str(pk), name) for pk, name in affiliated],
-                widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input filter-input"}),
-                method=self.filter_affiliation,
-            )
         for extra in ROSTER_FILTERS:
             for name, item in extra(audience).items():
                 item.model, item.parent = Customer, self
@@ -137,35 +101,6 @@ class CustomerFilter(django_filters.FilterSet):
         if value == "#":  # names not starting with a letter; comparisons stay index-friendly under RLS
             return queryset.filter(Q(last_key__lt="a") | Q(last_key__gte="{"))
         return queryset.filter(last_key__prefix=value)
-
-    def filter_claim(self, queryset, name, value):
-        if value == "claimed":
-            return queryset.exclude(user=None)
-        queryset = queryset.filter(user=None)
-        invites = ClaimInvite.objects.all()
-        unfinished = invites.filter(claimed_at=None, revoked_at=None, failed_at=None)
-        now = timezone.now()
-        by_status = {
-            "invited": unfinished.filter(expires_at__gt=now),
-            "expired": unfinished.filter(expires_at__lte=now),
-            "failed": invites.filter(claimed_at=None, revoked_at=None).exclude(failed_at=None),
-            "revoked": invites.exclude(revoked_at=None),
-        }
-        if value == "not_invited":
-            return queryset.exclude(pk__in=invites.values("customer_id"))
-        return queryset.filter(pk__in=by_status[value].values("customer_id"))
-
-    def filter_family(self, queryset, name, value):
-        guardians = GuardianLink.objects.values("guardian_id")
-        dependants = GuardianLink.objects.values("dependant_id")
-        if value == "guardians":
-            return queryset.filter(pk__in=guardians)
-        queryset = queryset.filter(pk__in=dependants)
-        return queryset.filter(email="", user=None) if value == "guests" else queryset
-
-    def filter_affiliation(self, queryset, name, value):
-        ids = [int(pk) for pk in value]
-        return queryset.filter(pk__in=Affiliation.objects.filter(affiliated_id__in=ids).values("customer_id"))
 
     def filter_has_email(self, queryset, name, value):
         return queryset.exclude(email="") if value else queryset.filter(email="")
