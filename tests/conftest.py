@@ -22,6 +22,8 @@ from accounts.tenancy import tenant
 from config.local_servers import free_port
 from tests.accessibility import AxeWatch
 
+pytest_plugins = ["tests.metric_helpers"]  # fixtures more than one module shares
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SCREENSHOTS = BASE_DIR / "screenshots"
 PASSWORD = "correct-horse-battery"
