@@ -26,3 +26,19 @@ def hits(key: str) -> int:
 def over_limit(request, action: str, *, limit: int, seconds: int) -> bool:
     """Count this request's `action` from its address; True once more than `limit` fall in `seconds`."""
     return hit(f"{action}:{client_ip(request)}", seconds=seconds) > limit
+
+
+# The sign-up pages (/accounts/signup/ and each organization's) send email, so they are not a mail cannon.
+# On an organization's pages the counters are that organization's (cache keys carry it).
+SIGNUPS_PER_HOUR = 10  # per visitor address
+SIGNUP_EMAILS_PER_ADDRESS = 3  # emails to one address an hour, whoever asks
+
+
+def signups_over_limit(request) -> bool:
+    """Count a sign-up (or "send it again") from this visitor; True past SIGNUPS_PER_HOUR in the hour."""
+    return over_limit(request, "signup", limit=SIGNUPS_PER_HOUR, seconds=3600)
+
+
+def signup_email_allowed(email: str) -> bool:
+    """Count one more sign-up email to `email`; False past SIGNUP_EMAILS_PER_ADDRESS in the hour."""
+    return hit(f"signup-email:{email}", seconds=3600) <= SIGNUP_EMAILS_PER_ADDRESS

@@ -63,7 +63,7 @@ def password_reset_request(*, email: str) -> None:
         )
 
 
-def _send_text(*, to: str, subject: str, template: str, context: dict) -> None:
+def send_text_email(*, to: str, subject: str, template: str, context: dict) -> None:
     """A plain-text email: nothing in it is markup a mail client could render."""
     EmailMessage(subject=subject, body=render_to_string(template, context), to=[to]).send()
 
@@ -78,7 +78,7 @@ def signup_confirmation_send(*, user_id: int, next_url: str = "") -> None:
     token = email_confirmation_tokens.make_token(user)
     path = reverse("accounts:signup_confirm", kwargs={"uidb64": uidb64, "token": token})
     query = f"?{urlencode({'next': next_url})}" if next_url else ""
-    _send_text(
+    send_text_email(
         to=user.email,
         subject="Confirm your email address for Roster",
         template="accounts/email/signup_confirm.txt",
@@ -111,7 +111,7 @@ def existing_login_notice(*, email: str, org_id: int | None = None) -> None:
         "login_url": settings.SITE_URL + login,
         "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
     }
-    _send_text(
+    send_text_email(
         to=email,
         subject=f"You already have an account {f'with {organization.name}' if organization else 'on Roster'}",
         template="accounts/email/existing_login.txt",

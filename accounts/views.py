@@ -23,7 +23,7 @@ from accounts.forms import (
 )
 from accounts.models import Membership, StaffInvitation, User
 from accounts.permissions import has_permission, org_permission
-from accounts.ratelimit import hit, over_limit
+from accounts.ratelimit import over_limit, signup_email_allowed, signups_over_limit
 from accounts.selectors import memberships_for_user, pending_invitation_for_token
 from accounts.tasks import password_reset_request, signup_confirmation_resend
 from accounts.tokens import email_confirmation_tokens
@@ -48,20 +48,16 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-SIGNUPS_PER_HOUR = 10  # per visitor address: the page sends email, so it is not a mail cannon
-SIGNUPS_PER_ADDRESS = 3  # emails per address and hour, whoever asks
-
-
 def signup(request):
     """The page says "check your email" whether or not the address has a login; the email tells its owner
     which it is. The login works once the link in it is opened."""
     form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     context = {"form": form, "next": _safe_next(request)}
-    if request.method == "POST" and over_limit(request, "signup", limit=SIGNUPS_PER_HOUR, seconds=3600):
+    if request.method == "POST" and signups_over_limit(request):
         return render(request, "accounts/signup.html", context | {"limited": True}, status=429)
     if form.is_valid():
         email = form.cleaned_data["email"]
-        if hit(f"signup-email:{email}", seconds=3600) <= SIGNUPS_PER_ADDRESS:
+        if signup_email_allowed(email):
             services.signup_request(
                 email=email,
                 password=form.cleaned_data["password1"],
@@ -102,8 +98,8 @@ def signup_resend(request):
     form = ResendForm(request.POST)
     if form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
-        allowed = not over_limit(request, "signup", limit=SIGNUPS_PER_HOUR, seconds=3600)
-        if allowed and hit(f"signup-email:{email}", seconds=3600) <= SIGNUPS_PER_ADDRESS:
+        allowed = not signups_over_limit(request)
+        if allowed and signup_email_allowed(email):
             signup_confirmation_resend.delay(email=email)
         return render(request, "accounts/signup_sent.html", {"email": email, "resent": True})
     return redirect("accounts:signup")

@@ -1,6 +1,5 @@
 """Customer account invitations and claims: one function per use case, each recorded in the Activity Log."""
 
-import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -10,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import token_hash
 from customers.models import Activity, Customer
 from customers.services import activity_record, customer_update
 from portal.models import ClaimInvite, InviteSettings
@@ -20,10 +20,6 @@ _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 class InviteError(Exception):
     """An invitation that cannot be sent now; the message says why."""
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def invite_settings() -> InviteSettings:

@@ -1,7 +1,6 @@
 """Online sign-ups (`/<org>/signup/<channel>/`): nothing exists until the visitor opens the link we email.
 Then the login (its address proven), the roster entry and the children they added are made together."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import token_hash
 from customers.models import Activity, Customer
 from customers.services import SIGNUP_SOURCES, activity_record, customer_create
 from families import services as family_services
@@ -21,10 +21,6 @@ SIGNUP_LIFETIME = timedelta(hours=72)
 
 class SignupError(Exception):
     """A sign-up that cannot be completed any more (an account with that address exists now)."""
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic

@@ -4,14 +4,13 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html, linebreaks
 
 from accounts.models import Organization, User
-from accounts.tasks import existing_login_notice
+from accounts.tasks import existing_login_notice, send_text_email
 from accounts.tenancy import tenant
 from config.celery_app import app, tenant_task
 from customers.models import Customer
@@ -131,11 +130,12 @@ def signup_request_send(*, org_id: int, signup_id: int | None = None, email: str
         token = signups.signup_issue_token(signup=signup)
     path = reverse("portal:signup_confirm", kwargs={"org_slug": organization.slug, "token": token})
     context = {"organization": organization, "email": signup.email, "url": settings.SITE_URL + path}
-    EmailMessage(
+    send_text_email(
+        to=signup.email,
         subject=f"Confirm your account with {organization.name}",
-        body=render_to_string("portal/email/signup_confirm.txt", context),
-        to=[signup.email],
-    ).send()
+        template="portal/email/signup_confirm.txt",
+        context=context,
+    )
 
 
 @tenant_task()
@@ -146,8 +146,9 @@ def email_change_send(*, org_id: int, customer_id: int, email: str) -> None:
     organization = customer.organization
     path = reverse("portal:email_change_confirm", kwargs={"org_slug": organization.slug, "token": token})
     context = {"organization": organization, "email": email, "url": settings.SITE_URL + path}
-    EmailMessage(
+    send_text_email(
+        to=email,
         subject=f"Confirm your new email address with {organization.name}",
-        body=render_to_string("portal/email/email_change.txt", context),
-        to=[email],
-    ).send()
+        template="portal/email/email_change.txt",
+        context=context,
+    )

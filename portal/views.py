@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import ConfirmSignupForm
 from accounts.models import User
-from accounts.ratelimit import hit, over_limit
+from accounts.ratelimit import over_limit, signup_email_allowed, signups_over_limit
 from accounts.tenancy import as_user
 from customers import services
 from customers.forms import CustomerSignupForm, IntakeCustomerForm
@@ -43,10 +43,6 @@ from portal.tasks import claim_link_request, signup_request_send
 SIGNUP_CHANNELS = {"booking": Channel.ONLINE_BOOKING, "store": Channel.ONLINE_STORE}
 
 
-SIGNUPS_PER_HOUR = 10  # per visitor address (counters carry the organization)
-SIGNUPS_PER_ADDRESS = 3  # emails to one address per hour, whoever asks
-
-
 def _signup_page(channel: str, data=None, **context):
     context = {
         "form": CustomerSignupForm(data, channel=channel, audience=Audience.CUSTOMER),
@@ -71,13 +67,13 @@ def signup(request, org_slug, channel_slug):
     context = _signup_page(channel, data)
     if data is None:
         return render(request, "portal/signup.html", context)
-    if over_limit(request, "signup", limit=SIGNUPS_PER_HOUR, seconds=3600):
+    if signups_over_limit(request):
         return render(request, "portal/signup.html", context | {"limited": True}, status=429)
     form, children, password = context["form"], context["children"], context["password_form"]
     if not all([form.is_valid(), children.is_valid(), password.is_valid()]):
         return render(request, "portal/signup.html", context)
     email = form.cleaned_data["email"]
-    if hit(f"signup-email:{email}", seconds=3600) <= SIGNUPS_PER_ADDRESS:
+    if signup_email_allowed(email):
         details = {key: data.getlist(key) for key in data if key not in SIGNUP_UNKEPT}
         signups.signup_request(
             email=email, password=password.cleaned_data["password1"], channel=channel, details=details
@@ -119,8 +115,8 @@ def signup_resend(request, org_slug):
     if not form.is_valid():
         raise Http404("No address.")
     email = form.cleaned_data["email"].strip().lower()
-    allowed = not over_limit(request, "signup", limit=SIGNUPS_PER_HOUR, seconds=3600)
-    if allowed and hit(f"signup-email:{email}", seconds=3600) <= SIGNUPS_PER_ADDRESS:
+    allowed = not signups_over_limit(request)
+    if allowed and signup_email_allowed(email):
         signup_request_send.delay_on_commit(org_id=request.org.pk, email=email)
     return render(request, "portal/signup_sent.html", {"email": email, "resent": True})
 
@@ -264,9 +260,9 @@ def _portal(request, customer: Customer, section: str, template: str, context: d
 
 @login_required
 def account(request, org_slug):
-    if not Customer.objects.filter(user=request.user).exists():  # a login from elsewhere: join here first
+    customer = Customer.objects.filter(user=request.user).first()
+    if customer is None:  # a login from elsewhere: join here first
         return redirect("portal:signup", org_slug=org_slug, channel_slug="booking")
-    customer = _own_customer(request)
     form = PortalCustomerForm(
         request.POST or None,
         instance=copy.copy(customer),
