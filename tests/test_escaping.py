@@ -16,7 +16,6 @@ from customers.models import (
     STAFF_AUDIENCES,
     Audience,
     CustomField,
-    CustomFieldOption,
     FieldType,
     IntakeForm,
     Scope,
@@ -31,6 +30,7 @@ from tags.models import Tag
 from tags.services import tag_add, tag_save
 from tests.conftest import logged_in, make_org, make_user
 from tests.factories import customer
+from tests.test_custom_fields import make_field
 
 BOLD = "<b id=probe>"
 HTMX = "<i hx-post=/evil hx-trigger=load>"
@@ -49,29 +49,16 @@ def world(db):
     organization = make_org(evil("Evil Fun", META), "evil", owner)
     with tenant(organization):
         everyone = [*STAFF_AUDIENCES, Audience.CUSTOMER, Audience.GUARDIAN]
-        allergy = services.custom_field_save(
-            field=CustomField(
-                label=evil("Allergies"),
-                help_text=evil("Tell us", HTMX),
-                type=FieldType.CHOICE,
-                scope=Scope.PERSON,
-                visible_to=everyone,
-                editable_by=everyone,
-            ),
-            options=[
-                {"option": CustomFieldOption(label=evil("Peanuts", HTMX)), "retired": False, "delete": False}
-            ],
+        person = {"scope": Scope.PERSON, "visible_to": everyone, "editable_by": everyone}
+        allergy = make_field(
+            evil("Allergies"),
+            FieldType.CHOICE,
+            options=[evil("Peanuts", HTMX)],
+            help_text=evil("Tell us", HTMX),
+            **person,
         )
-        note = services.custom_field_save(
-            field=CustomField(
-                label=evil("Notes for the party"),
-                help_text=evil("Anything", META),
-                type=FieldType.TEXT,
-                scope=Scope.PERSON,
-                visible_to=everyone,
-                editable_by=everyone,
-            ),
-            options=[],
+        note = make_field(
+            evil("Notes for the party"), FieldType.TEXT, help_text=evil("Anything", META), **person
         )
         tag = tag_save(tag=Tag(name=evil("VIP"), description=evil("Big spender", HTMX)))
         metric = metric_save(metric=Metric(name=evil("Visits"), unit=BOLD))
