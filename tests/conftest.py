@@ -1,6 +1,7 @@
 """Test harness: the session's embedded PostgreSQL and Redis are started by config.settings.test; here the
 database is migrated as the owner role, then every test connects as the app role that row-level security
-applies to. Every module gets two organizations: Alpha (alice) and Beta (bob)."""
+applies to. Every module gets two organizations: Alpha (alice, its owner, and carol, on its staff) and Beta
+(bob)."""
 
 import os
 import shutil
@@ -17,7 +18,7 @@ from aiosmtpd.controller import Controller
 from django.test import Client
 
 from accounts import services
-from accounts.models import Membership, Organization, User
+from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
 from config.local_servers import free_port
 from tests.accessibility import AxeWatch
@@ -44,9 +45,9 @@ def make_user(email: str, **names) -> User:
     return services.user_signup(email=email, password=PASSWORD, **names)
 
 
-def make_member(organization: Organization, role: str, email: str) -> User:
+def make_member(organization: Organization, role: str, email: str, **names) -> User:
     """A new user on the organization's staff with `role`."""
-    user = make_user(email)
+    user = make_user(email, **names)
     with tenant(organization):
         Membership.objects.create(user=user, role=role)
     return user
@@ -78,6 +79,12 @@ def org_b(bob):
     return make_org("Beta Studio", "beta", bob)
 
 
+@pytest.fixture
+def carol(org_a):
+    """Alpha's front-desk staff member: the STAFF role, so none of the owner's or admins' permissions."""
+    return make_member(org_a, Role.STAFF, "carol@alpha.example", first_name="Carol", last_name="Castro")
+
+
 def logged_in(user: User) -> Client:
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -92,6 +99,11 @@ def alice_client(alice, org_a, org_b):
 @pytest.fixture
 def bob_client(bob, org_a, org_b):
     return logged_in(bob)
+
+
+@pytest.fixture
+def carol_client(carol, org_a, org_b):
+    return logged_in(carol)
 
 
 class MailRecorder:

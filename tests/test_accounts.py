@@ -189,11 +189,10 @@ def test_admin_sees_settings_but_cannot_change_organization_details(org_a, org_b
     assert org_a.name != "Hijacked"
 
 
-def test_staff_role_gets_403_on_settings_and_no_settings_link(org_a, org_b):
-    client = logged_in(make_member(org_a, Role.STAFF, "stan@alpha.example"))
-    assert client.get(f"/app/{org_a.slug}/settings/").status_code == 403
-    assert client.get(f"/app/{org_a.slug}/imports/").status_code == 403
-    page = client.get(f"/app/{org_a.slug}/customers/").text
+def test_staff_role_gets_403_on_settings_and_no_settings_link(org_a, org_b, carol_client):
+    assert carol_client.get(f"/app/{org_a.slug}/settings/").status_code == 403
+    assert carol_client.get(f"/app/{org_a.slug}/imports/").status_code == 403
+    page = carol_client.get(f"/app/{org_a.slug}/customers/").text
     assert f"/app/{org_a.slug}/settings/" not in page
 
 
