@@ -1,6 +1,7 @@
 """Meta-tests that keep the tenant wall standing as the app grows: every new tenant table, model and URL
 is checked here without anyone having to remember to add it."""
 
+import itertools
 import os
 import re
 
@@ -14,7 +15,14 @@ from accounts import services
 from accounts.models import Membership, Role, StaffInvitation
 from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
-from customers import services as customer_services
+from api.models import ApiKey
+from customers.models import BulkOperation, Customer, CustomField, IntakeForm, PendingChange, Segment
+from families.models import AffiliatedOrganization, Affiliation, GuardianLink
+from imports.models import ImportJob
+from metrics.models import Metric, MetricEntry
+from notes.models import Note
+from tags.models import Tag
+from tests.canaries import canaries_seed
 from tests.conftest import make_member
 
 TENANT_TABLES_LACKING_RLS = """
@@ -207,20 +215,78 @@ def fill(route: str, values: dict[str, str]) -> str:
 
 @pytest.fixture
 def alpha_world(org_a, org_b, alice):
-    """Org A's data with canary strings, and ids of org A that are no id of org B."""
+    """Org A's canaries (a row of every tenant model) with the ids of each model, one id of each model that
+    is no id of org B, and the tokens and slug that open its rows from outside the staff pages."""
     make_member(org_a, Role.STAFF, "canary-staff@alpha.example")
     with tenant(org_a):
-        owner = Membership.objects.get(user=alice)
-        invitation = services.staff_invite(email="canary-invitee@alpha.example", role=Role.ADMIN, by=owner)
-        token = services.staff_invitation_issue_token(invitation=invitation)
-        canary = customer_services.customer_create(
-            data={"first_name": "Canary", "last_name": "Customer", "email": "canary@alpha.example"}, by=alice
-        )
-        customer_services.customers_bulk(action="archive", customer_ids=[canary.pk], by=alice)
-        a_ids = {pk for model in tenant_models() for pk in model.objects.values_list("pk", flat=True)}
+        links = canaries_seed(organization=org_a, owner=alice)
+        rows = {model: list(model.objects.values_list("pk", flat=True)) for model in tenant_models()}
     with tenant(org_b):
         b_ids = {pk for model in tenant_models() for pk in model.objects.values_list("pk", flat=True)}
-    return {"ids": sorted(a_ids - b_ids), "token": token}
+    one_of_each = {next((pk for pk in pks if pk not in b_ids), None) for pks in rows.values()} - {None}
+    return {"rows": rows, "one_of_each": sorted(one_of_each), "links": links}
+
+
+def test_alpha_world_seeds_a_canary_of_every_tenant_model(alpha_world):
+    unseeded = [model._meta.label for model, pks in alpha_world["rows"].items() if not pks]
+    assert unseeded == [], "add a canary of each to tests/canaries.py"
+
+
+# The model a route's <int:pk> names, by how the route goes on after the organization (the longest match
+# wins); a route none of these names is tried with an id of every tenant model.
+PK_KINDS = {
+    "settings/staff/": Membership,
+    "settings/staff/invitations/": StaffInvitation,
+    "settings/tags/": Tag,
+    "settings/api-keys/": ApiKey,
+    "settings/custom-fields/": CustomField,
+    "settings/forms/": IntakeForm,
+    "settings/metrics/": Metric,
+    "customers/": Customer,
+    "customers/bulk/": BulkOperation,
+    "customers/segments/": Segment,
+    "customers/metric-entries/": MetricEntry,
+    "families/people/": Customer,
+    "families/links/": GuardianLink,
+    "families/affiliations/": Affiliation,
+    "families/organizations/": AffiliatedOrganization,
+    "imports/": ImportJob,
+    "metrics/": Metric,
+    "account/family/": Customer,
+}
+ID_KINDS = {"note_pk": Note, "tag_pk": Tag, "change_pk": PendingChange}
+# The link a route's <str:token> opens, named as canaries_seed names it.
+TOKEN_KINDS = {
+    "join/": "join",
+    "claim/": "claim",
+    "signup/confirm/": "signup",
+    "account/email/confirm/": "email_change",
+}
+
+
+def longest_match(route: str, kinds: dict):
+    matches = [beginning for beginning in kinds if route.startswith(beginning)]
+    return kinds[max(matches, key=len)] if matches else None
+
+
+def org_a_values(route: str, world: dict) -> list[dict[str, str]]:
+    """Every combination of values naming org A's data for the route's parameters after the organization:
+    ids of the model each expects, org A's token or intake form slug; [{}] when it names none."""
+    after_organization = route.split("<slug:org_slug>/", 1)[1]
+    choices = {}
+    for name in re.findall(r"<(?:\w+:)?(\w+)>", after_organization):
+        if name == "pk" or name in ID_KINDS:
+            kind = ID_KINDS.get(name) or longest_match(after_organization, PK_KINDS)
+            choices[name] = world["rows"][kind] if kind else world["one_of_each"]
+        elif name == "token":
+            link = longest_match(after_organization, TOKEN_KINDS)
+            choices[name] = [world["links"][each] for each in ([link] if link else TOKEN_KINDS.values())]
+        elif name == "form_slug":
+            choices[name] = [world["links"]["form_slug"]]
+    return [
+        {name: str(value) for name, value in zip(choices, combination, strict=True)}
+        for combination in itertools.product(*choices.values())
+    ]
 
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -228,20 +294,18 @@ STAFF_AREA = "app/<slug:org_slug>/"
 
 
 def test_member_of_another_organization_never_reaches_its_pages_or_ids(bob_client, org_a, org_b, alpha_world):
+    """Bob (staff of B) tries every route of an organization: in org A's staff area, and in his own
+    organization with org A's ids, tokens and form slug. Each route takes the ids of the model it expects."""
     tenant_routes = [route for route, _ in routes() if "<slug:org_slug>" in route]
-    assert any(route.startswith("app/") for route in tenant_routes)
+    assert any(route.startswith(STAFF_AREA) for route in tenant_routes)
     checked = 0
     for route in tenant_routes:
-        for pk in alpha_world["ids"]:
+        for values in org_a_values(route, alpha_world):
             urls = []
-            if route.startswith("app/"):
-                urls.append(
-                    fill(route, {"org_slug": org_a.slug, "pk": str(pk), "token": alpha_world["token"]})
-                )
-            if "<int:pk>" in route or "<str:token>" in route:
-                urls.append(
-                    fill(route, {"org_slug": org_b.slug, "pk": str(pk), "token": alpha_world["token"]})
-                )
+            if route.startswith(STAFF_AREA):
+                urls.append(fill(route, values | {"org_slug": org_a.slug}))
+            if values:
+                urls.append(fill(route, values | {"org_slug": org_b.slug}))
             for url in urls:
                 for method in METHODS:
                     response = getattr(bob_client, method)(url)
@@ -249,6 +313,22 @@ def test_member_of_another_organization_never_reaches_its_pages_or_ids(bob_clien
                     assert b"canary" not in response.content.lower(), (method, url)
                     checked += 1
     assert checked > 50
+
+
+def test_the_sweep_gives_each_staff_page_ids_of_the_model_it_expects(alice_client, org_a, alpha_world):
+    """Org A's owner reaches a staff page with each id the sweep gives it, or with some combination where it
+    takes a customer and one of their rows (a page taking only POST answers 405 before it looks): ids of the
+    wrong model for a route show here rather than pass quietly."""
+    not_found = []
+    for route, _ in routes():
+        if route.startswith(STAFF_AREA) and "<int:" in route:
+            reached = [
+                alice_client.get(fill(route, values | {"org_slug": org_a.slug})).status_code != 404
+                for values in org_a_values(route, alpha_world)
+            ]
+            if not (any(reached) if route.count("<int:") > 1 else all(reached)):
+                not_found.append(route)
+    assert not_found == []
 
 
 def test_anonymous_visitor_is_sent_to_login_for_any_staff_page(client, org_a):

@@ -1,0 +1,163 @@
+"""Org A's canaries for the tenant wall's sweep: a row of every tenant model, made through the apps' services
+(straight through the model where no service makes it), with "canary" in its texts so a page that leaks one
+to another organization gives itself away."""
+
+from datetime import date
+from unittest import mock
+
+from django.core.files.base import ContentFile
+
+from accounts import services as account_services
+from accounts.models import Membership, Organization, Role, User
+from api import services as api_services
+from customers import intake
+from customers import services as customer_services
+from customers.models import (
+    STAFF_AUDIENCES,
+    Audience,
+    CustomField,
+    CustomFieldOption,
+    FieldType,
+    IntakeForm,
+    Segment,
+)
+from customers.rules import Channel, Rule
+from families import services as family_services
+from families.models import AffiliatedOrganization, AffiliationRole, Relationship
+from imports import services as import_services
+from metrics import services as metric_services
+from metrics.models import Metric
+from notes import services as note_services
+from notes.models import Visibility
+from portal import services as portal_services
+from portal import signups
+from tags import services as tag_services
+from tags.models import Tag
+from tests.conftest import PASSWORD
+
+IMPORT_FILE = (
+    "First name,Last name,Email\n"
+    "Canary,Imported,canary-imported@alpha.example\n"
+    "Canary,Misspelt,canary-at-alpha.example\n"  # refused: an import issue
+)
+
+
+def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
+    """Seed the current organization (`organization`, entered by the caller); returns what opens its rows
+    from outside the staff pages: {"join", "claim", "signup", "email_change"} tokens and the intake form's
+    slug."""
+    membership = Membership.objects.get(user=owner)
+    invitation = account_services.staff_invite(
+        email="canary-invitee@alpha.example", role=Role.ADMIN, by=membership
+    )
+    colour = customer_services.custom_field_save(
+        field=CustomField(
+            label="Canary colour",
+            type=FieldType.CHOICE,
+            help_text="canary",
+            visible_to=[*STAFF_AUDIENCES, Audience.CUSTOMER],
+            editable_by=list(STAFF_AUDIENCES),
+        ),
+        options=[{"option": CustomFieldOption(label="Canary yellow"), "retired": False, "delete": False}],
+    )
+    song = customer_services.custom_field_save(
+        field=CustomField(
+            label="Canary song",
+            type=FieldType.TEXT,
+            visible_to=[*STAFF_AUDIENCES, Audience.CUSTOMER],
+            editable_by=[*STAFF_AUDIENCES, Audience.CUSTOMER],
+        ),
+        options=[],
+    )
+    canary = customer_services.customer_create(
+        data={
+            "first_name": "Canary",
+            "last_name": "Customer",
+            "email": "canary@alpha.example",
+            colour.name: colour.options.get().pk,
+            song.name: "Canary trill",
+        },
+        by=owner,
+    )
+    customer_services.field_rules_save(rules={("birthday", Channel.ONLINE_BOOKING): Rule.REQUIRED}, by=owner)
+    Segment.objects.create(name="Canary segment", query="q=canary", shared=True, owner=owner)
+    form = IntakeForm.objects.create(
+        title="Canary camp form",
+        slug="canary-camp",
+        intro="Canary camp",
+        fields=[{"name": name, "required": True} for name in ("first_name", "last_name", "email", song.name)],
+        created_by=owner,
+    )
+    # The same address with other answers: they wait for staff as pending changes.
+    intake.intake_submit(
+        intake=form,
+        data={
+            "first_name": "Canary-renamed",
+            "last_name": "Customer",
+            "email": "canary@alpha.example",
+            song.name: "Canary warble",
+        },
+    )
+    fledgling = family_services.guest_create(
+        guardian=canary,
+        data={"first_name": "Canary", "last_name": "Fledgling"},
+        relationship=Relationship.PARENT,
+        is_primary=True,
+        by=owner,
+    )
+    aviary = AffiliatedOrganization.objects.create(name="Canary Aviary School", notes="canary")
+    family_services.affiliation_add(
+        customer=fledgling, affiliated=aviary, role=AffiliationRole.MEMBER, by=owner
+    )
+    note = note_services.note_add(
+        customer=canary, text="Canary note", visibility=Visibility.STAFF, pinned=True, by=owner
+    )
+    note_services.note_edit(
+        note=note, text="Canary note, revised", visibility=Visibility.STAFF, pinned=True, by=owner
+    )
+    tag = tag_services.tag_save(tag=Tag(name="Canary tag", description="canary"))
+    tag_services.tag_add(customer=canary, tag=tag, by=owner)
+    metric = metric_services.metric_save(metric=Metric(name="Canary laps", unit="canary laps"))
+    metric_services.entry_record(
+        customer=canary, metric=metric, value=3, recorded_on=date(2025, 5, 1), comment="canary", by=owner
+    )
+    job = import_services.job_create(file=ContentFile(IMPORT_FILE.encode()), file_name="canary.csv", by=owner)
+    import_services.job_work(organization=organization, job_id=job.pk)  # read: columns mapped
+    job.refresh_from_db()
+    import_services.job_map(
+        job=job,
+        mapping=job.mapping,
+        date_format="auto",
+        match_key="email",
+        mode="upsert",
+        skip_errors=True,
+        tag_ids=[],
+        template_name="Canary template",
+        by=owner,
+    )
+    import_services.job_work(organization=organization, job_id=job.pk)  # dry run: the issue
+    import_services.job_start(job=job)
+    import_services.job_work(organization=organization, job_id=job.pk)  # run: the record of what it made
+    api_services.key_create(name="Canary key", scopes=["imports"], by=owner)
+    invite_settings = portal_services.invite_settings()
+    invite_settings.subject = "Canary invitation"
+    invite_settings.save()
+    invite = portal_services.invite_send(customer=canary, by=owner)
+    signup = signups.signup_request(
+        email="canary-signup@alpha.example",
+        password=PASSWORD,
+        channel=Channel.ONLINE_BOOKING,
+        details={"first_name": "Canary", "last_name": "Signup"},
+    )
+    with mock.patch.object(customer_services, "BULK_INLINE_LIMIT", 0):  # large enough to be queued
+        operation = customer_services.customers_bulk(action="archive", customer_ids=[fledgling.pk], by=owner)
+    customer_services.bulk_operation_run(organization=organization, operation_id=operation.pk)
+    return {
+        "join": account_services.staff_invitation_issue_token(invitation=invitation),
+        "claim": portal_services.invite_issue_token(invite=invite, reminder=False),
+        "signup": signups.signup_issue_token(signup=signup),
+        "email_change": portal_services.email_change_token(
+            customer=canary, new_email="canary-new@alpha.example"
+        ),
+        "form_slug": form.slug,
+    }
