@@ -25,7 +25,7 @@ from customers.models import Activity
 from families import services as family_services
 from families.models import GuardianPermission, Relationship
 from tags.models import Tag
-from tests import fuzzing
+from tests import fuzz_inputs, fuzz_world
 from tests.conftest import logged_in
 from tests.factories import customer
 
@@ -50,8 +50,8 @@ def quiet_refusals():
 
 @pytest.fixture
 def worlds(alice, bob, org_a, org_b):
-    ours = fuzzing.build_world(org_a, alice, seed=0, prefix="alpha")
-    theirs = fuzzing.build_world(org_b, bob, seed=1, prefix="beta")
+    ours = fuzz_world.build_world(org_a, alice, seed=0, prefix="alpha")
+    theirs = fuzz_world.build_world(org_b, bob, seed=1, prefix="beta")
     return ours, theirs
 
 
@@ -68,33 +68,33 @@ def api_headers(role: str, ours, theirs) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
 
 
-def discover(clients: dict, routes: list, ours) -> dict[str, list[fuzzing.Form]]:
+def discover(clients: dict, routes: list, ours) -> dict[str, list[fuzz_inputs.Form]]:
     """The forms of every page, by the path they send to: the staff pages as the owner, the customer pages
     as the customer with a login and as an anonymous visitor."""
-    forms: dict[str, list[fuzzing.Form]] = {}
+    forms: dict[str, list[fuzz_inputs.Form]] = {}
     for route in routes:
         public = route.name.startswith(("portal:", "accounts:"))
         for role in ("customer", "anonymous") if public else ("owner",):
             url = route.url(ours.organization.slug, ours)
             response = clients[role].get(url)
             if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-                for form in fuzzing.page_forms(url, response.content.decode()):
+                for form in fuzz_inputs.page_forms(url, response.content.decode()):
                     forms.setdefault(form.action, []).append(form)
     return forms
 
 
 def assert_escaped(response, what: str) -> None:
     if response["Content-Type"].startswith("text/html"):
-        found = fuzzing.unescaped_markup(response.content.decode(errors="replace"))
+        found = fuzz_inputs.unescaped_markup(response.content.decode(errors="replace"))
         assert not found, f"{what}: unescaped markup {found}"
 
 
-def send(client, form: fuzzing.Form, url: str, values: dict, headers: dict):
+def send(client, form: fuzz_inputs.Form, url: str, values: dict, headers: dict):
     if form.method == "json":
         return client.post(url, json.dumps(values), content_type="application/json", **headers)
     if form.method == "get":
         return client.get(url, {k: v for k, v in values.items() if not isinstance(v, bytes)}, **headers)
-    files = {k: fuzzing.upload(v) if isinstance(v, bytes) else v for k, v in values.items()}
+    files = {k: fuzz_inputs.upload(v) if isinstance(v, bytes) else v for k, v in values.items()}
     return client.post(url, files, **headers)
 
 
@@ -114,7 +114,7 @@ def fuzz_endpoint(client, url: str, forms: list, *, run_with, headers, examples,
         global cases
         form = data.draw(st.sampled_from(forms), label="form")
         values = data.draw(
-            fuzzing.JSON_BODIES if form.method == "json" else fuzzing.form_data(form, run_with.pool),
+            fuzz_inputs.JSON_BODIES if form.method == "json" else fuzz_inputs.form_data(form, run_with.pool),
             label="values",
         )
         extra = {"HTTP_HX_REQUEST": "true"} if data.draw(st.booleans(), label="htmx") else {}
@@ -138,7 +138,7 @@ def fuzz_endpoint(client, url: str, forms: list, *, run_with, headers, examples,
                 transaction.set_rollback(True)
         finally:
             client.cookies = cookies
-            fuzzing.cache_forget()
+            fuzz_world.cache_forget()
             cases += 1
 
     try:
@@ -155,13 +155,13 @@ def test_generated_input_never_crashes_crosses_organizations_or_reaches_a_page_u
     slug = ours.organization.slug
     clients = {role: logged_in(ours.users[role]) for role in ("owner", "admin", "staff", "customer")}
     clients |= {"anonymous": Client(), "other": logged_in(theirs.users["owner"])}
-    routes = fuzzing.routes()
+    routes = fuzz_world.routes()
     forms = discover(clients, routes, ours)
-    before = {"ours": fuzzing.fingerprint(ours), "theirs": fuzzing.fingerprint(theirs)}
+    before = {"ours": fuzz_world.fingerprint(ours), "theirs": fuzz_world.fingerprint(theirs)}
     staff_pages = [f"/app/{slug}/customers/new/", f"/app/{slug}/customers/{ours.ids['customer']}/"]
     staff_pages += [f"/app/{slug}/customers/{ours.ids['customer']}/edit/", f"/app/{slug}/customers/"]
     run_with = Run(
-        pool=fuzzing.id_pool(ours, theirs),
+        pool=fuzz_world.id_pool(ours, theirs),
         showcase=[(clients["owner"], page) for page in staff_pages]
         + [(clients["staff"], f"/app/{slug}/customers/{ours.ids['customer']}/")]
         + [(clients["anonymous"], f"/{slug}/forms/{ours.ids['form_slug']}/")]
@@ -174,7 +174,7 @@ def test_generated_input_never_crashes_crosses_organizations_or_reaches_a_page_u
         def check(response):
             worlds_by_name = {"ours": ours, "theirs": theirs}
             for name in guarded:
-                assert fuzzing.fingerprint(worlds_by_name[name]) == before[name], f"{name} changed"
+                assert fuzz_world.fingerprint(worlds_by_name[name]) == before[name], f"{name} changed"
             if refused:
                 assert response.status_code in REFUSALS, f"not refused: {response.status_code}"
 
@@ -182,7 +182,7 @@ def test_generated_input_never_crashes_crosses_organizations_or_reaches_a_page_u
 
     for route in routes:
         url = route.url(slug, ours)
-        endpoint_forms = fuzzing.endpoint_forms(route, url, forms)
+        endpoint_forms = fuzz_inputs.endpoint_forms(route, url, forms)
         api = route.name.startswith("api:")
         for role, client in clients.items():
             if api:  # the key decides the organization: ours for the owner, theirs for the other owner
