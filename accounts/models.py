@@ -172,3 +172,75 @@ class StaffInvitation(TenantModel):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class AuditAction(models.TextChoices):
+    """What the organization's audit trail records: changes to its setup and to who may use it."""
+
+    ORGANIZATION_CHANGED = "organization.changed", "Organization details changed"
+    STAFF_INVITED = "staff.invited", "Staff invited"
+    STAFF_INVITATION_REVOKED = "staff.invitation_revoked", "Staff invitation revoked"
+    STAFF_JOINED = "staff.joined", "Staff joined"
+    ROLE_CHANGED = "role.changed", "Staff role changed"
+    STAFF_REMOVED = "staff.removed", "Staff removed"
+    API_KEY_CREATED = "api_key.created", "API key created"
+    API_KEY_REVOKED = "api_key.revoked", "API key revoked"
+    CUSTOM_FIELD_CREATED = "custom_field.created", "Custom field added"
+    CUSTOM_FIELD_CHANGED = "custom_field.changed", "Custom field changed"
+    CUSTOM_FIELD_RETIRED = "custom_field.retired", "Custom field retired"
+    CUSTOM_FIELD_RESTORED = "custom_field.restored", "Custom field restored"
+    CUSTOM_FIELDS_REORDERED = "custom_field.reordered", "Custom fields reordered"
+    RULES_CHANGED = "rules.changed", "Required fields changed"
+    INTAKE_FORM_CREATED = "intake_form.created", "Intake form added"
+    INTAKE_FORM_CHANGED = "intake_form.changed", "Intake form changed"
+    TAG_CREATED = "tag.created", "Tag created"
+    TAG_CHANGED = "tag.changed", "Tag changed"
+    TAG_MERGED = "tag.merged", "Tags merged"
+    TAG_DELETED = "tag.deleted", "Tag deleted"
+    METRIC_CREATED = "metric.created", "Metric added"
+    METRIC_CHANGED = "metric.changed", "Metric changed"
+    METRIC_ARCHIVED = "metric.archived", "Metric archived"
+    METRIC_RESTORED = "metric.restored", "Metric restored"
+    INVITE_SETTINGS_CHANGED = "invite_settings.changed", "Account invite settings changed"
+    IMPORT_STARTED = "import.started", "Import started"
+    IMPORT_CANCELLED = "import.cancelled", "Import cancelled"
+    IMPORT_UNDONE = "import.undone", "Import undone"
+    EXPORT_DOWNLOADED = "export.downloaded", "Customers exported"
+
+
+class AuditEvent(TenantModel):
+    """One change to the organization's setup or access, written by the service that made it, in the same
+    transaction. Read by owners and admins at Settings → Audit log."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(
+        max_length=300, blank=True, help_text="Who did it, as they were named then; kept once they are gone."
+    )
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    target = models.CharField(max_length=200, blank=True, help_text="What it was done to: a field, tag, key…")
+    detail = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True, help_text="{what: [before, after]}")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=AuditAction.values), name="audit_event_action_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="audit_event_newest_idx"),
+            models.Index(fields=["organization", "action", "-created_at"], name="audit_event_action_idx"),
+            models.Index(fields=["organization", "actor", "-created_at"], name="audit_event_actor_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.target}".strip()
+
+    @property
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """(what, before, after) of each change recorded."""
+        return [
+            (what, *values) if isinstance(values, list) and len(values) == 2 else (what, None, values)
+            for what, values in self.changes.items()
+        ]

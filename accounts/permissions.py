@@ -8,6 +8,7 @@ from accounts.models import Role
 
 STAFF_PERMISSIONS = frozenset({"customers.view", "customers.change", "families.view", "families.change"})
 ADMIN_PERMISSIONS = STAFF_PERMISSIONS | {
+    "audit.view",
     "customers.export",
     "customers.delete",
     "imports.run",

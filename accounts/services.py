@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, Role, StaffInvitation, User
+from accounts.audit import audit_record, changes_of
+from accounts.models import AuditAction, Membership, Organization, Role, StaffInvitation, User
 from accounts.selectors import token_hash
 from accounts.tenancy import tenant
 
@@ -69,9 +70,16 @@ def organization_create(*, name: str, slug: str, time_zone: str, currency: str, 
 
 
 @transaction.atomic
-def organization_update(*, organization: Organization, name: str, time_zone: str, currency: str) -> None:
+def organization_update(
+    *, organization: Organization, name: str, time_zone: str, currency: str, by: Membership
+) -> None:
     organization.name, organization.time_zone, organization.currency = name, time_zone, currency
+    changes = changes_of(organization, ["name", "time_zone", "currency"])
     organization.save(update_fields=["name", "time_zone", "currency"])
+    if changes:
+        audit_record(
+            action=AuditAction.ORGANIZATION_CHANGED, by=by.user, target=organization.name, changes=changes
+        )
 
 
 @transaction.atomic
@@ -88,10 +96,17 @@ def staff_invite(*, email: str, role: str, by: Membership) -> StaffInvitation:
     invitation = StaffInvitation.objects.filter(
         email__iexact=email, accepted_at=None, revoked_at=None
     ).first() or StaffInvitation(email=email)
+    again = invitation.pk is not None
     invitation.role = role
     invitation.invited_by = by.user
     invitation.expires_at = timezone.now() + INVITATION_LIFETIME
     invitation.save()
+    audit_record(
+        action=AuditAction.STAFF_INVITED,
+        by=by.user,
+        target=email,
+        detail=f"As {invitation.get_role_display()}{', sent again' if again else ''}",
+    )
     staff_invitation_send.delay_on_commit(org_id=by.organization_id, invitation_id=invitation.pk)
     return invitation
 
@@ -107,19 +122,23 @@ def staff_invitation_issue_token(*, invitation: StaffInvitation) -> str:
 
 
 @transaction.atomic
-def staff_invitation_revoke(*, invitation: StaffInvitation) -> None:
+def staff_invitation_revoke(*, invitation: StaffInvitation, by: Membership) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    audit_record(action=AuditAction.STAFF_INVITATION_REVOKED, by=by.user, target=invitation.email)
 
 
 @transaction.atomic
 def staff_invitation_accept(*, invitation: StaffInvitation, user: User) -> Membership:
     if user.email.lower() != invitation.email.lower():
         raise ValidationError("This invitation was sent to another email address.")
-    membership, _ = Membership.objects.get_or_create(user=user, defaults={"role": invitation.role})
+    membership, joined = Membership.objects.get_or_create(user=user, defaults={"role": invitation.role})
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    if joined:
+        detail = f"As {membership.get_role_display()}, by invitation"
+        audit_record(action=AuditAction.STAFF_JOINED, by=user, target=user.email, detail=detail)
     return membership
 
 
@@ -141,10 +160,18 @@ def membership_change_role(*, membership: Membership, role: str, by: Membership)
     _lock_owners(membership, by)
     if Role.OWNER in (role, membership.role) and by.role != Role.OWNER:
         raise ValidationError("Only an owner can grant or take away the owner role.")
-    if role != membership.role:
-        _ensure_an_owner_remains(membership)
+    if role == membership.role:
+        return
+    _ensure_an_owner_remains(membership)
+    before = membership.get_role_display()
     membership.role = role
     membership.save(update_fields=["role"])
+    audit_record(
+        action=AuditAction.ROLE_CHANGED,
+        by=by.user,
+        target=membership.user.email,
+        changes={"Role": [before, membership.get_role_display()]},
+    )
 
 
 @transaction.atomic
@@ -154,3 +181,9 @@ def membership_remove(*, membership: Membership, by: Membership) -> None:
         raise ValidationError("Only an owner can remove an owner.")
     _ensure_an_owner_remains(membership)
     membership.delete()
+    audit_record(
+        action=AuditAction.STAFF_REMOVED,
+        by=by.user,
+        target=membership.user.email,
+        detail=f"Was {membership.get_role_display()}",
+    )

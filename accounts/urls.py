@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import audit_views, views
 from accounts.forms import LoginForm
 
 app_name = "accounts"
@@ -42,6 +42,8 @@ staff_urlpatterns = [
     path("settings/staff/<int:pk>/remove/", views.membership_remove, name="membership_remove"),
     path("settings/staff/invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("settings/staff/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("settings/audit/", audit_views.audit_log, name="audit"),
+    path("settings/audit/export.csv", audit_views.audit_export, name="audit_export"),
 ]
 
 # Customer-facing area, mounted at /<org_slug>/ (namespace "portal").

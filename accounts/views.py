@@ -145,7 +145,7 @@ def organization_settings(request, org_slug):
         if not can_edit:
             messages.error(request, "Only an owner can change the organization's details.")
         elif form.is_valid():
-            services.organization_update(organization=request.org, **form.cleaned_data)
+            services.organization_update(organization=request.org, by=request.membership, **form.cleaned_data)
             messages.success(request, "Organization details saved.")
             return redirect("staff:settings", org_slug=org_slug)
     return render(request, "accounts/settings.html", {"form": form, "can_edit": can_edit})
@@ -223,7 +223,7 @@ def invitation_resend(request, org_slug, pk):
 @org_permission("staff.invite")
 def invitation_revoke(request, org_slug, pk):
     invitation = get_object_or_404(StaffInvitation, pk=pk, accepted_at=None, revoked_at=None)
-    services.staff_invitation_revoke(invitation=invitation)
+    services.staff_invitation_revoke(invitation=invitation, by=request.membership)
     messages.success(request, f"Invitation to {invitation.email} revoked.")
     return redirect("staff:staff", org_slug=org_slug)
 

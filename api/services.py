@@ -8,8 +8,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record
+from accounts.models import AuditAction, User
 from accounts.tenancy import db_setting, tenant
-from api.models import ApiKey
+from api.models import ApiKey, Scope
 
 KEY_PREFIX = "rk_"
 LAST_USED_EVERY = timedelta(minutes=1)  # how stale "last used" may get, so calls do not all write
@@ -21,20 +23,23 @@ def key_hash(key: str) -> str:
 
 
 @transaction.atomic
-def key_create(*, name: str, scopes: list[str], by) -> tuple[ApiKey, str]:
+def key_create(*, name: str, scopes: list[str], by: User) -> tuple[ApiKey, str]:
     """A new key and its secret, which is not kept."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(
         name=name, prefix=secret[:11], key_hash=key_hash(secret), scopes=scopes, created_by=by
     )
+    may = ", ".join(Scope(scope).label for scope in scopes)
+    audit_record(action=AuditAction.API_KEY_CREATED, by=by, target=name, detail=f"{key.prefix}… · {may}")
     return key, secret
 
 
 @transaction.atomic
-def key_revoke(*, key: ApiKey) -> None:
+def key_revoke(*, key: ApiKey, by: User) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        audit_record(action=AuditAction.API_KEY_REVOKED, by=by, target=key.name, detail=f"{key.prefix}…")
 
 
 def key_find(secret: str) -> ApiKey | None:

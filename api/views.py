@@ -28,6 +28,6 @@ def keys(request, org_slug):
 @org_permission("settings.change")
 def revoke(request, org_slug, pk):
     key = get_object_or_404(ApiKey, pk=pk)
-    services.key_revoke(key=key)
+    services.key_revoke(key=key, by=request.user)
     messages.success(request, f"The key “{key.name}” is revoked: calls made with it are refused from now on.")
     return redirect("api_keys:list", org_slug=org_slug)

@@ -11,10 +11,10 @@ import xlsxwriter
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 
+from accounts.downloads import Echo, safe_cell
 from accounts.tenancy import tenant
 from customers.fields import customer_fields, load_custom_data
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 
 
@@ -28,12 +28,6 @@ class ExportColumn:
 
 
 EXPORT_COLUMNS: list[ExportColumn] = []
-
-
-def safe_cell(value) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _header(fields) -> list[str]:
@@ -53,13 +47,6 @@ def _row(fields, customer) -> list[str]:
             local(customer.archived_at).strftime("%Y-%m-%d %H:%M") if customer.archived_at else "",
         ]
     )
-
-
-class Echo:
-    """A file that hands back what is written: `csv.writer(Echo()).writerow(row)` is the line, to stream."""
-
-    def write(self, value):
-        return value
 
 
 def _customers(queryset, membership):

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from accounts.downloads import Echo, safe_cell
 from accounts.permissions import org_permission
-from customers.exports import Echo, safe_cell
 from customers.fields import field_labels
 from customers.models import BulkOperation
 from imports import services

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
 
+from accounts.downloads import Echo, safe_cell
 from accounts.permissions import has_permission, org_permission
 from accounts.tenancy import tenant
-from customers.exports import Echo, safe_cell
 from metrics.models import Metric
 from metrics.selectors import current_values, distribution, get_metric_for_org, report_index, summary, trend
 
