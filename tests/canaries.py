@@ -15,8 +15,6 @@ from customers import services as customer_services
 from customers.models import (
     STAFF_AUDIENCES,
     Audience,
-    CustomField,
-    CustomFieldOption,
     FieldType,
     IntakeForm,
     Segment,
@@ -34,6 +32,7 @@ from portal import signups
 from tags import services as tag_services
 from tags.models import Tag
 from tests.conftest import PASSWORD
+from tests.custom_field_helpers import make_field
 
 IMPORT_FILE = (
     "First name,Last name,Email\n"
@@ -47,28 +46,15 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     from outside the staff pages: {"join", "claim", "signup", "email_change"} tokens and the intake form's
     slug."""
     membership = Membership.objects.get(user=owner)
+    # The invitation (and the API key below) write the audit log's canaries too.
     invitation = account_services.staff_invite(
         email="canary-invitee@alpha.example", role=Role.ADMIN, by=membership
     )
-    colour = customer_services.custom_field_save(
-        field=CustomField(
-            label="Canary colour",
-            type=FieldType.CHOICE,
-            help_text="canary",
-            visible_to=[*STAFF_AUDIENCES, Audience.CUSTOMER],
-            editable_by=list(STAFF_AUDIENCES),
-        ),
-        options=[{"option": CustomFieldOption(label="Canary yellow"), "retired": False, "delete": False}],
+    everyone = [*STAFF_AUDIENCES, Audience.CUSTOMER]
+    colour = make_field(
+        "Canary colour", FieldType.CHOICE, options=["Canary yellow"], help_text="canary", visible_to=everyone
     )
-    song = customer_services.custom_field_save(
-        field=CustomField(
-            label="Canary song",
-            type=FieldType.TEXT,
-            visible_to=[*STAFF_AUDIENCES, Audience.CUSTOMER],
-            editable_by=[*STAFF_AUDIENCES, Audience.CUSTOMER],
-        ),
-        options=[],
-    )
+    song = make_field("Canary song", FieldType.TEXT, visible_to=everyone, editable_by=everyone)
     canary = customer_services.customer_create(
         data={
             "first_name": "Canary",

@@ -23,7 +23,11 @@ from accounts.tenancy import tenant
 from config.local_servers import free_port
 from tests.accessibility import AxeWatch
 
-pytest_plugins = ["tests.metric_helpers"]  # fixtures more than one module shares
+pytest_plugins = [  # fixtures more than one module shares
+    "tests.custom_field_helpers",
+    "tests.customer_helpers",
+    "tests.metric_helpers",
+]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SCREENSHOTS = BASE_DIR / "screenshots"

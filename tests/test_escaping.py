@@ -29,8 +29,8 @@ from portal.models import InviteSettings
 from tags.models import Tag
 from tags.services import tag_add, tag_save
 from tests.conftest import logged_in, make_org, make_user
+from tests.custom_field_helpers import make_field
 from tests.factories import customer
-from tests.test_custom_fields import make_field
 
 BOLD = "<b id=probe>"
 HTMX = "<i hx-post=/evil hx-trigger=load>"

@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from accounts.tenancy import tenant
 from customers.models import Customer, FieldType
+from tests.custom_field_helpers import make_field
 from tests.factories import customer
 from tests.test_browser_journey import log_in, watch_console
-from tests.test_custom_fields import make_field
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
