@@ -1,6 +1,7 @@
 import smtplib
 from urllib.parse import urlsplit
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -11,9 +12,8 @@ from django.utils.http import urlencode, urlsafe_base64_encode
 
 from accounts import services
 from accounts.models import Organization, StaffInvitation, User
-from accounts.tenancy import tenant
+from accounts.tenancy import tenant, tenant_task
 from accounts.tokens import email_confirmation_tokens
-from config.celery_app import app, tenant_task
 
 
 @tenant_task(batched=True)
@@ -41,13 +41,15 @@ def staff_invitation_send(*, org_id: int, invitation_id: int) -> None:
     message.send()
 
 
-@app.task
+@shared_task
 def unconfirmed_logins_delete() -> None:
     """Celery beat: see accounts.services.unconfirmed_logins_delete."""
     services.unconfirmed_logins_delete()
 
 
-@app.task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5)
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5
+)
 def password_reset_request(*, email: str) -> None:
     """Email a password reset link if a login has this address. Runs in the worker, so the page answers
     alike, and as fast, whether or not it does."""
@@ -68,7 +70,9 @@ def send_text_email(*, to: str, subject: str, template: str, context: dict) -> N
     EmailMessage(subject=subject, body=render_to_string(template, context), to=[to]).send()
 
 
-@app.task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5)
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5
+)
 def signup_confirmation_send(*, user_id: int, next_url: str = "") -> None:
     """Email the link that confirms a new login's address (and signs its owner in)."""
     user = User.objects.filter(pk=user_id, email_verified_at=None).first()
@@ -86,7 +90,9 @@ def signup_confirmation_send(*, user_id: int, next_url: str = "") -> None:
     )
 
 
-@app.task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5)
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5
+)
 def signup_confirmation_resend(*, email: str) -> None:
     """ "Send it again": a fresh link for a login still waiting for confirmation, the existing-login email
     for a confirmed one, nothing for an unknown address. The page answers alike in every case."""
@@ -97,7 +103,9 @@ def signup_confirmation_resend(*, email: str) -> None:
         existing_login_notice(email=user.email)
 
 
-@app.task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5)
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5
+)
 def existing_login_notice(*, email: str, org_id: int | None = None) -> None:
     """Someone signed up with an address that has a login: tell its owner (only they read this) how to get
     in, instead of telling the visitor on the page."""

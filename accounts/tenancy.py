@@ -5,13 +5,16 @@ refuses to run outside `tenant(org)` and filters by it. The second is PostgreSQL
 keyed on the transaction-local setting `app.org_id` that `tenant(org)` sets (see `tenant_rls`).
 """
 
+import smtplib
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from django.db import connection, migrations, models, transaction
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from django.db import OperationalError, connection, migrations, models, transaction
 
 if TYPE_CHECKING:
     from accounts.models import Organization
@@ -156,3 +159,31 @@ def same_organization(
     validate = f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"'
     sql = [f"{add} NOT VALID", validate] if existing_rows else add
     return migrations.RunSQL(sql, f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+
+
+class TenantTask(DjangoTask):
+    """A task that runs inside one organization: it takes `org_id` and plain ids, never instances.
+    The tenant (context, transaction, `app.org_id`) ends with the task, so nothing carries over.
+    A `batched` task enters its tenant itself, one committed transaction per batch, so progress shows."""
+
+    batched = False
+
+    def __call__(self, *args, **kwargs):
+        if self.batched:
+            return super().__call__(*args, **kwargs)
+        from accounts.models import Organization
+
+        with tenant(Organization.objects.get(pk=kwargs["org_id"])):
+            return super().__call__(*args, **kwargs)
+
+
+def tenant_task(**options):
+    """Decorator for tasks that touch tenant data; enqueue them with `.delay_on_commit(org_id=…, …)`."""
+    defaults = {
+        "acks_late": True,
+        "reject_on_worker_lost": True,
+        "autoretry_for": (OperationalError, smtplib.SMTPException, ConnectionError),
+        "retry_backoff": True,
+        "max_retries": 5,
+    }
+    return shared_task(base=TenantTask, **(defaults | options))

@@ -4,34 +4,23 @@ import csv
 import itertools
 import os
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import xlsxwriter
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.downloads import Echo, safe_cell
+from accounts.models import AuditAction
 from accounts.tenancy import tenant
+from customers.extend import ExportColumn, registered
 from customers.fields import customer_fields, load_custom_data
 
 CHUNK = 2000
 
 
-@dataclass(frozen=True)
-class ExportColumn:
-    """A column another area adds to exports: `values(customer_ids, membership)` → {customer_id: text}, per
-    chunk, holding only what that staff member may see."""
-
-    header: str
-    values: Callable[[list[int], object], dict[int, str]]
-
-
-EXPORT_COLUMNS: list[ExportColumn] = []
-
-
 def _header(fields) -> list[str]:
-    extra = [column.header for column in EXPORT_COLUMNS]
+    extra = [safe_cell(column.header) for column in registered(ExportColumn)]
     return [safe_cell(field.label) for field in fields] + extra + ["Source", "Created", "Archived"]
 
 
@@ -54,7 +43,7 @@ def _customers(queryset, membership):
     for chunk in itertools.batched(queryset.iterator(chunk_size=CHUNK), CHUNK):
         load_custom_data(chunk)
         ids = [customer.pk for customer in chunk]
-        extra = [column.values(ids, membership) for column in EXPORT_COLUMNS]
+        extra = [column.values(ids, membership) for column in registered(ExportColumn)]
         for customer in chunk:
             customer.export_extra = extra
         yield from chunk
@@ -71,26 +60,34 @@ def _csv_lines(organization, queryset, membership):
 
 
 def export_response(organization, queryset, file_format: str, *, membership):
-    """The roster as a file, with one column per field this staff member's role may see."""
+    """The roster as a file, with one column per field this staff member's role may see. The download is
+    recorded in the audit trail (in the request's transaction, before the file streams)."""
+    if file_format not in ("csv", "xlsx"):
+        raise Http404("Unknown export format.")
     stamp = timezone.localdate().isoformat()
     filename = f"{organization.slug}-customers-{stamp}.{file_format}"
+    rows = queryset.count()
+    audit_record(
+        action=AuditAction.EXPORT_DOWNLOADED,
+        by=membership.user,
+        target=filename,
+        detail=f"{rows:,} customer{'s' if rows != 1 else ''}, {file_format.upper()}",
+    )
     if file_format == "csv":
         response = StreamingHttpResponse(
             _csv_lines(organization, queryset, membership), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-    if file_format == "xlsx":
-        handle, path = tempfile.mkstemp(suffix=".xlsx")
-        os.close(handle)
-        workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False})
-        sheet = workbook.add_worksheet("Customers")
-        fields = customer_fields(membership.role)
-        sheet.write_row(0, 0, _header(fields), workbook.add_format({"bold": True}))
-        for number, customer in enumerate(_customers(queryset, membership), start=1):
-            sheet.write_row(number, 0, _row(fields, customer))
-        workbook.close()
-        stream = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-        os.unlink(path)  # the open handle keeps the data until the response is sent
-        return FileResponse(stream, as_attachment=True, filename=filename)
-    raise Http404("Unknown export format.")
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False})
+    sheet = workbook.add_worksheet("Customers")
+    fields = customer_fields(membership.role)
+    sheet.write_row(0, 0, _header(fields), workbook.add_format({"bold": True}))
+    for number, customer in enumerate(_customers(queryset, membership), start=1):
+        sheet.write_row(number, 0, _row(fields, customer))
+    workbook.close()
+    stream = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+    os.unlink(path)  # the open handle keeps the data until the response is sent
+    return FileResponse(stream, as_attachment=True, filename=filename)

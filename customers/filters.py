@@ -1,10 +1,10 @@
 import calendar
-from collections.abc import Callable
 
 import django_filters
 from django import forms
 from django.db.models import Q
 
+from customers.extend import RosterFilters, registered
 from customers.fields import customer_fields
 from customers.models import TEXT_TYPES, Customer, CustomFieldValue, FieldType, Source
 
@@ -34,10 +34,6 @@ YES_NO = forms.Select(
 DATE_RANGE = RangeInputs(attrs={"type": "date", "class": "form-control filter-input"})
 NUMBER_RANGE = RangeInputs(attrs={"type": "number", "step": "any", "class": "form-control filter-input"})
 LETTERS = [(letter, letter.upper()) for letter in "abcdefghijklmnopqrstuvwxyz"] + [("#", "#")]
-
-# Filters other areas add to the panel (family, tags, metrics, online account), each from AppConfig.ready():
-# a callable taking the viewer's role and returning {name: filter}, drawn after the built-in ones.
-ROSTER_FILTERS: list[Callable[[str], dict[str, django_filters.Filter]]] = []
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -71,8 +67,8 @@ class CustomerFilter(django_filters.FilterSet):
 
     def __init__(self, *args, audience: str, **kwargs):
         super().__init__(*args, **kwargs)
-        for extra in ROSTER_FILTERS:
-            for name, item in extra(audience).items():
+        for extra in registered(RosterFilters):
+            for name, item in extra.filters(audience).items():
                 item.model, item.parent = Customer, self
                 self.filters[name] = item
         for field in customer_fields(audience):

@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 
+from customers import extend
+from customers.extend import registered
 from customers.fields import customer_fields
 from customers.filters import CustomerFilter
 from customers.models import TEXT_TYPES, Customer, age_on
@@ -28,16 +30,12 @@ def roster_queryset(params: QueryDict, audience: str) -> tuple[CustomerFilter, Q
     return customer_filter, queryset
 
 
-# Other areas' search sources, each `(membership) -> SearchSource`, added from their AppConfig.ready().
-SEARCH_SOURCES: list = []
-
-
 def search_sources(membership) -> list[SearchSource]:
     """Where the search box looks besides the customer's own fields, for this staff member: the text custom
     fields their role may see, and what other areas add (notes they may read)."""
     field_ids = [field.custom.pk for field in customer_fields(membership.role) if field.type in TEXT_TYPES]
     sources = [custom_field_source(field_ids)] if field_ids else []
-    return sources + [make(membership) for make in SEARCH_SOURCES]
+    return sources + [extra.source(membership) for extra in registered(extend.SearchSource)]
 
 
 def matching_queryset(params: QueryDict, membership) -> QuerySet:

@@ -5,7 +5,10 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from accounts.audit import audit_record, changes_of
+from accounts.models import AuditAction, User
 from accounts.tenancy import tenant
+from customers.extend import BulkAction, find
 from customers.fields import (
     BUILTIN_FIELDS,
     BUILTIN_NAMES,
@@ -27,7 +30,7 @@ from customers.models import (
     FieldType,
     Source,
 )
-from customers.rules import Channel, default_rule, forget_rules, grid_rules
+from customers.rules import Channel, Rule, default_rule, forget_rules, grid_rules
 from customers.search import normalize, phone_to_digits
 
 # Bulk actions on more customers than this run in a worker, with progress.
@@ -36,8 +39,10 @@ BULK_BATCH = 1000
 
 
 def activity_record(
-    *, customer: Customer, by, kind: str, changes: dict | None = None, detail: str = "", note=None
+    *, customer: Customer, by, kind: str, changes: dict | None = None, detail: str = "", subject_id=None
 ) -> Activity:
+    """Write one event to the customer's Activity Log and mark them active now. `subject_id` names the record
+    of a feature app it is about (see Activity.subject_id)."""
     now = timezone.now()
     Customer.objects.filter(pk=customer.pk).update(last_activity_at=now)
     customer.last_activity_at = now
@@ -48,7 +53,27 @@ def activity_record(
         actor=by,
         changes=changes or {},
         detail=detail,
-        note=note,
+        subject_id=subject_id,
+    )
+
+
+def activities_record(
+    *, labels: dict[int, str], by, kind: str, detail: str = "", changes: dict[int, dict] | None = None
+) -> None:
+    """Write one event to each of many customers' Activity Logs ({customer_id: name}) and mark them active:
+    the batch form of activity_record, for bulk actions."""
+    Customer.objects.filter(pk__in=list(labels)).update(last_activity_at=timezone.now())
+    changes = changes or {}
+    Activity.objects.bulk_create(
+        Activity(
+            customer_id=pk,
+            customer_label=label,
+            kind=kind,
+            actor=by,
+            detail=detail,
+            changes=changes.get(pk, {}),
+        )
+        for pk, label in labels.items()
     )
 
 
@@ -165,8 +190,8 @@ def customer_restore(*, customer: Customer, by) -> Customer:
 def customer_delete(*, customer: Customer, by) -> None:
     """Delete for good; the deletion itself stays in the organization's activity records."""
     label = f"{customer.full_name} (#{customer.pk})"
-    customer.delete()
-    Activity.objects.create(customer=None, customer_label=label, kind=Activity.Kind.DELETED, actor=by)
+    activities_record(labels={customer.pk: label}, by=by, kind=Activity.Kind.DELETED)
+    customer.delete()  # the event stays, no longer linked
 
 
 SIGNUP_SOURCES = {Channel.ONLINE_BOOKING: Source.ONLINE_BOOKING, Channel.ONLINE_STORE: Source.ONLINE_STORE}
@@ -178,7 +203,7 @@ def field_rules_save(*, rules: dict[tuple[str, str], str], by) -> int:
     Only departures from the defaults are stored; every change is kept in the history."""
     current = grid_rules()
     registry = {field.name: field for field in customer_fields()}
-    changed = 0
+    changes, labels = {}, {}
     for (field, channel), rule in rules.items():
         before = current[(field, channel)]
         if rule == before:
@@ -188,7 +213,12 @@ def field_rules_save(*, rules: dict[tuple[str, str], str], by) -> int:
         else:
             FieldRule.objects.update_or_create(field=field, channel=channel, defaults={"rule": rule})
         FieldRuleChange.objects.create(field=field, channel=channel, before=before, after=rule, changed_by=by)
-        changed += 1
+        label = labels.setdefault(field, registry[field].label)
+        changes[f"{label} · {Channel(channel).label}"] = [Rule(before).label, Rule(rule).label]
+    changed = len(changes)
+    if changes:
+        target = ", ".join(labels.values())
+        audit_record(action=AuditAction.RULES_CHANGED, by=by, target=target, changes=changes)
     forget_rules()
     transaction.on_commit(forget_rules)  # and again once committed, so no reader re-caches the old rules
     return changed
@@ -216,11 +246,13 @@ def possible_duplicates(*, data: dict, exclude_pk: int | None = None) -> list[Cu
     )
 
 
-def _archive_or_restore(action: str):
-    still_to_change, value, kind = {
-        BulkOperation.Action.ARCHIVE: (Q(archived_at=None), timezone.now, Activity.Kind.ARCHIVED),
-        BulkOperation.Action.RESTORE: (~Q(archived_at=None), lambda: None, Activity.Kind.RESTORED),
-    }[action]
+def customers_archive_or_restore(*, archive: bool):
+    """The bulk action that archives (or restores) a batch of customers, one activity event each."""
+    still_to_change, value, kind = (
+        (Q(archived_at=None), timezone.now, Activity.Kind.ARCHIVED)
+        if archive
+        else (~Q(archived_at=None), lambda: None, Activity.Kind.RESTORED)
+    )
 
     def apply(*, customer_ids: list[int], by, params: dict) -> int:
         customers = list(
@@ -228,24 +260,11 @@ def _archive_or_restore(action: str):
                 "id", "first_name", "last_name"
             )
         )
-        Customer.objects.filter(pk__in=[c.pk for c in customers]).update(
-            archived_at=value(), last_activity_at=timezone.now()
-        )
-        Activity.objects.bulk_create(
-            Activity(customer=customer, customer_label=customer.full_name, kind=kind, actor=by)
-            for customer in customers
-        )
+        Customer.objects.filter(pk__in=[c.pk for c in customers]).update(archived_at=value())
+        activities_record(labels={c.pk: c.full_name for c in customers}, by=by, kind=kind)
         return len(customers)
 
     return apply
-
-
-# What each bulk action does to a batch of customers (of the current organization; other ids match nothing):
-# `apply(customer_ids=, by=, params=)` → how many changed, one activity event each. Other areas add theirs.
-BULK_ACTIONS = {
-    BulkOperation.Action.ARCHIVE: _archive_or_restore(BulkOperation.Action.ARCHIVE),
-    BulkOperation.Action.RESTORE: _archive_or_restore(BulkOperation.Action.RESTORE),
-}
 
 
 @transaction.atomic
@@ -255,7 +274,7 @@ def customers_bulk(
     """Run a bulk action now (returns how many changed) or, when large, queue it (returns the operation)."""
     params = params or {}
     if len(customer_ids) <= BULK_INLINE_LIMIT:
-        return BULK_ACTIONS[action](customer_ids=customer_ids, by=by, params=params)
+        return find(BulkAction, action).apply(customer_ids=customer_ids, by=by, params=params)
     operation = BulkOperation.objects.create(
         action=action, params=params, customer_ids=customer_ids, total=len(customer_ids), created_by=by
     )
@@ -272,9 +291,7 @@ def bulk_operation_run(*, organization, operation_id: int) -> None:
     for start in range(operation.done, operation.total, BULK_BATCH):
         with tenant(organization):
             batch = operation.customer_ids[start : start + BULK_BATCH]
-            BULK_ACTIONS[operation.action](
-                customer_ids=batch, by=operation.created_by, params=operation.params
-            )
+            operation.bulk_action.apply(customer_ids=batch, by=operation.created_by, params=operation.params)
             BulkOperation.objects.filter(pk=operation_id).update(done=start + len(batch))
     with tenant(organization):
         BulkOperation.objects.filter(pk=operation_id, finished_at=None).update(finished_at=timezone.now())
@@ -285,11 +302,34 @@ def _custom_fields_changed() -> None:
     transaction.on_commit(forget_custom_fields)  # and once committed, so no reader re-caches the old list
 
 
+CUSTOM_FIELD_AUDITED = [
+    "label",
+    "key",
+    "help_text",
+    "type",
+    "scope",
+    "visible_to",
+    "editable_by",
+    "min_length",
+    "max_length",
+    "min_value",
+    "max_value",
+]
+
+
+def _option_labels(field: CustomField) -> str:
+    options = CustomFieldOption.objects.filter(field=field, retired_at=None)
+    return ", ".join(options.values_list("label", flat=True))
+
+
 @transaction.atomic
-def custom_field_save(*, field: CustomField, options: list[dict]) -> CustomField:
+def custom_field_save(*, field: CustomField, options: list[dict], by: User | None) -> CustomField:
     """Save a custom field definition and its options: [{"option", "retired", "delete"}] in their order.
     A new field goes last."""
-    if field.pk is None:
+    created = field.pk is None
+    changes = changes_of(field, CUSTOM_FIELD_AUDITED)
+    options_before = "" if created else _option_labels(field)
+    if created:
         last = CustomField.objects.aggregate(last=Max("position"))["last"]
         field.position = 0 if last is None else last + 1
     field.save()
@@ -303,35 +343,52 @@ def custom_field_save(*, field: CustomField, options: list[dict]) -> CustomField
         option.field, option.position = field, position
         option.retired_at = (option.retired_at or now) if item["retired"] else None
         option.save()
+    options_after = _option_labels(field) if options or not created else ""
+    if options_before != options_after:
+        changes["Options"] = [options_before or None, options_after or None]
+    if created or changes:
+        audit_record(
+            action=AuditAction.CUSTOM_FIELD_CREATED if created else AuditAction.CUSTOM_FIELD_CHANGED,
+            by=by,
+            target=field.label,
+            detail=field.get_type_display() if created else "",
+            changes=changes,
+        )
     _custom_fields_changed()
     return field
 
 
 @transaction.atomic
-def custom_field_retire(*, field: CustomField) -> None:
+def custom_field_retire(*, field: CustomField, by: User) -> None:
     """Take a field out of every form, profile, filter and export; its values stay for a restore."""
     if field.retired_at is None:
         field.retired_at = timezone.now()
         field.save(update_fields=["retired_at"])
+        audit_record(action=AuditAction.CUSTOM_FIELD_RETIRED, by=by, target=field.label)
         _custom_fields_changed()
 
 
 @transaction.atomic
-def custom_field_restore(*, field: CustomField) -> None:
+def custom_field_restore(*, field: CustomField, by: User) -> None:
     if field.retired_at is not None:
         field.retired_at = None
         field.save(update_fields=["retired_at"])
+        audit_record(action=AuditAction.CUSTOM_FIELD_RESTORED, by=by, target=field.label)
         _custom_fields_changed()
 
 
 @transaction.atomic
-def custom_fields_reorder(*, ordered_ids: list[int]) -> None:
+def custom_fields_reorder(*, ordered_ids: list[int], by: User) -> None:
     """Number the fields in this order; fields not named (retired ones) keep their relative order after."""
     fields = {field.pk: field for field in CustomField.objects.order_by("position", "id")}
     named = [pk for pk in dict.fromkeys(ordered_ids) if pk in fields]
     order = named + [pk for pk in fields if pk not in named]
     changed = [fields[pk] for position, pk in enumerate(order) if fields[pk].position != position]
+    before = ", ".join(field.label for field in fields.values() if not field.is_retired)
     for position, pk in enumerate(order):
         fields[pk].position = position
     CustomField.objects.bulk_update(changed, ["position"])
+    if changed:
+        after = ", ".join(fields[pk].label for pk in order if not fields[pk].is_retired)
+        audit_record(action=AuditAction.CUSTOM_FIELDS_REORDERED, by=by, changes={"Order": [before, after]})
     _custom_fields_changed()

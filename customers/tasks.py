@@ -1,5 +1,5 @@
 from accounts.models import Organization
-from config.celery_app import tenant_task
+from accounts.tenancy import tenant_task
 from customers import services
 
 

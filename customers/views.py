@@ -12,9 +12,19 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.permissions import has_permission, org_permission
 from customers import services
 from customers.exports import export_response
+from customers.extend import (
+    ActivityKinds,
+    ArchiveWarning,
+    BulkAction,
+    BulkActionError,
+    ProfileBox,
+    ProfileTab,
+    find,
+    registered,
+)
 from customers.fields import customer_fields, grouped
 from customers.forms import CustomerForm
-from customers.models import BULK_DONE, Activity, BulkOperation, Customer
+from customers.models import Activity, BulkOperation, Customer
 from customers.search import SearchPage, capped_count, capped_match_count, plan, search_page
 from customers.segments import segments_for
 from customers.selectors import (
@@ -26,14 +36,7 @@ from customers.selectors import (
     search_sources,
     selected_customers,
 )
-from customers.tables import CustomerTable
-from customers.tabs import PROFILE_BOXES, PROFILE_TABS
-from families.selectors import people_of
-from notes.selectors import with_pinned_notes
-from portal.selectors import with_claim_status
-from portal.services import invites_send
-from tags.models import Tag
-from tags.selectors import tag_choices, with_tags
+from customers.tables import CustomerTable, roster_table
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -68,8 +71,7 @@ def roster(request, org_slug):
         rows = list(queryset.order_by(*(sort_order or ROSTER_ORDER))[offset : offset + page_size + 1])
         page = SearchPage(rows[:page_size], total, capped, len(rows) > page_size)
 
-    rows = with_pinned_notes(with_tags(with_claim_status(page.rows)), request.membership)
-    table = CustomerTable(rows, order_by=sort if sort_order else None)
+    table = roster_table(page.rows, request.membership, order_by=sort if sort_order else None)
     context = {
         "filter": customer_filter,
         "table": table,
@@ -82,7 +84,11 @@ def roster(request, org_slug):
         "last_row": offset + len(page.rows),
         "roster_is_empty": not page.rows and not Customer.objects.exists(),
         "bulk_operation": _bulk_operation(request),
-        "bulk_tags": tag_choices(),
+        "bulk_actions": [
+            (action, action.control_context())
+            for action in registered(BulkAction)
+            if has_permission(request.membership, action.permission)
+        ],
         "segment": _open_segment(request),
     }
     # Search, filters, A–Z, sorting and paging all swap #results only; anything else gets the whole page.
@@ -132,22 +138,21 @@ def customer_create(request, org_slug):
     return render(request, "customers/customer_form.html", {"form": form, "duplicates": duplicates})
 
 
-def _profile(request, customer: Customer, tab: str, context: dict):
-    today = timezone.localdate()
+def render_profile(request, customer: Customer, tab: str, context: dict):
+    """The profile page with tab `tab` open (its ProfileTab's template drawn with `context`), or only the tab
+    area for htmx. Each app's tab view ends here."""
+    tabs = [item for item in registered(ProfileTab) if has_permission(request.membership, item.permission)]
     context = {
         "customer": customer,
         "tab": tab,
-        "tabs": [
-            (item, item.count(request, customer) if item.count else None)
-            for item in PROFILE_TABS
-            if has_permission(request.membership, item.permission)
-        ],
+        "tab_template": find(ProfileTab, tab).template,
+        "tabs": [(item, item.count(request, customer) if item.count else None) for item in tabs],
         "boxes": [
             (box.place, box.template, box.context(request, customer))
-            for box in PROFILE_BOXES
+            for box in registered(ProfileBox)
             if has_permission(request.membership, box.permission)
         ],
-        "birthday_banner": birthday_banner(customer.birthday, today),
+        "birthday_banner": birthday_banner(customer.birthday, timezone.localdate()),
         **context,
     }
     template = "customers/profile.html#tab" if request.htmx else "customers/profile.html"
@@ -158,30 +163,18 @@ def _profile(request, customer: Customer, tab: str, context: dict):
 def profile(request, org_slug, pk):
     customer = get_customer_for_org(pk)
     fields = [(field, field.display(customer)) for field in customer_fields(request.membership.role)]
-    return _profile(request, customer, "info", {"field_groups": grouped(fields, lambda item: item[0].group)})
-
-
-# The Activity Log's kind filter: ?kind=<key> shows these kinds of event.
-ACTIVITY_GROUPS = {
-    "profile": ("Profile changes", ["created", "updated", "archived", "restored", "form"]),
-    "notes": ("Notes", ["note"]),
-    "tags": ("Tags", ["tags"]),
-    "metrics": ("Metrics", ["metric"]),
-    "family": ("Family", ["family", "affiliation"]),
-    "account": ("Online account", ["invite", "claimed", "portal_viewed"]),
-}
+    return render_profile(
+        request, customer, "info", {"field_groups": grouped(fields, lambda item: item[0].group)}
+    )
 
 
 def visible_events(request, customer: Customer):
-    """The customer's activity this viewer may see; extended by areas whose events carry restricted text."""
+    """The customer's activity this viewer may see: each kind's area drops the events it restricts."""
     events = Activity.objects.filter(customer=customer)
-    for restrict in ACTIVITY_RESTRICTIONS:
-        events = restrict(request, events)
+    for group in registered(ActivityKinds):
+        if group.restrict:
+            events = group.restrict(request, events)
     return events
-
-
-# Callables (request, events) → events, e.g. notes drop the events of notes the viewer may not read.
-ACTIVITY_RESTRICTIONS = []
 
 
 @org_permission("customers.view")
@@ -189,8 +182,8 @@ def activity(request, org_slug, pk):
     customer = get_customer_for_org(pk)
     events = visible_events(request, customer)
     kind = request.GET.get("kind", "")
-    if kind in ACTIVITY_GROUPS:
-        events = events.filter(kind__in=ACTIVITY_GROUPS[kind][1])
+    if group := find(ActivityKinds, kind):
+        events = events.filter(kind__in=list(group.kinds))
     events = events.select_related("actor").order_by("-created_at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
     # Changes to a field this role may not see are left out, as the field is everywhere else. Changes of
@@ -205,14 +198,14 @@ def activity(request, org_slug, pk):
         event.change_rows = [(labels[name], *values) for name, values in rows] + [
             (name, *values) for name, values in event.changes.items() if name not in labels
         ]
-    return _profile(
+    return render_profile(
         request,
         customer,
         "activity",
         {
             "events": page,
             "kind": kind,
-            "kinds": [(key, label) for key, (label, _) in ACTIVITY_GROUPS.items()],
+            "kinds": [(group.key, group.label) for group in registered(ActivityKinds)],
         },
     )
 
@@ -233,18 +226,17 @@ def customer_edit(request, org_slug, pk):
             messages.success(request, "Changes saved." if changes else "Nothing changed.")
             url = reverse("customers:profile", kwargs={"org_slug": org_slug, "pk": pk})
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    return _profile(request, customer, "info", {"form": form, "editing": True})
+    return render_profile(request, customer, "info", {"form": form, "editing": True})
 
 
 @require_POST
 @org_permission("customers.change")
 def customer_archive(request, org_slug, pk):
     customer = get_customer_for_org(pk)
-    guardians, _ = people_of(customer)
-    if guardians and request.POST.get("family_confirmed") != "1":
-        return render(
-            request, "customers/archive_confirm.html", {"customer": customer, "guardians": guardians}
-        )
+    warnings = [(item.template, item.context(customer)) for item in registered(ArchiveWarning)]
+    warnings = [(template, warning) for template, warning in warnings if warning]
+    if warnings and request.POST.get("confirmed") != "1":
+        return render(request, "customers/archive_confirm.html", {"customer": customer, "warnings": warnings})
     services.customer_archive(customer=customer, by=request.user)
     messages.success(request, f"{customer.full_name} archived. They stay findable with the Archived filter.")
     return redirect("customers:profile", org_slug=org_slug, pk=pk)
@@ -273,35 +265,31 @@ def customer_delete(request, org_slug, pk):
 @require_POST
 @org_permission("customers.change")
 def bulk(request, org_slug):
-    action = request.POST.get("action")
+    action = find(BulkAction, request.POST.get("action", ""))
     back = reverse("customers:roster", kwargs={"org_slug": org_slug}) + "?" + request.POST.get("query", "")
-    if action not in BulkOperation.Action.values:
+    if action is None or not has_permission(request.membership, action.permission):
         messages.error(request, "Choose an action.")
         return redirect(back)
-    params = {}
-    if action in (BulkOperation.Action.ADD_TAG, BulkOperation.Action.REMOVE_TAG):
-        tag_id = request.POST.get("tag", "")
-        tag = Tag.objects.filter(pk=int(tag_id)).first() if tag_id.isdigit() else None
-        if tag is None:
-            messages.error(request, "Choose a tag first.")
-            return redirect(back)
-        params = {"tag": tag.pk, "tag_name": tag.name}
+    try:
+        params = action.params(request.POST) if action.params else {}
+    except BulkActionError as error:
+        messages.error(request, str(error))
+        return redirect(back)
     customer_ids = list(selected_customers(request.POST, request.membership).values_list("pk", flat=True))
     if not customer_ids:
         messages.error(request, "Select customers first.")
         return redirect(back)
-    if action == BulkOperation.Action.INVITE and len(customer_ids) <= services.BULK_INLINE_LIMIT:
-        sent, skipped = invites_send(customer_ids=customer_ids, by=request.user)
-        reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
-        messages.success(request, f"{sent} invitation{'s' if sent != 1 else ''} on the way.")
-        if reasons:
-            messages.warning(request, f"Not invited: {reasons}.")
+    if action.run_now and len(customer_ids) <= services.BULK_INLINE_LIMIT:
+        for level, text in action.run_now(customer_ids=customer_ids, by=request.user):
+            messages.add_message(request, level, text)
         return redirect(back)
-    result = services.customers_bulk(action=action, customer_ids=customer_ids, by=request.user, params=params)
+    result = services.customers_bulk(
+        action=action.key, customer_ids=customer_ids, by=request.user, params=params
+    )
     if isinstance(result, BulkOperation):
         return redirect(f"{back}&bulk={result.pk}")
-    what = f" (“{params['tag_name']}”)" if params else ""
-    messages.success(request, f"{result} customer{'s' if result != 1 else ''} {BULK_DONE[action]}{what}.")
+    what = action.describe(params)
+    messages.success(request, f"{result} customer{'s' if result != 1 else ''} {action.done}{what}.")
     return redirect(back)
 
 

@@ -1,13 +1,14 @@
 """What families add to the customers app: the People and Affiliated organizations boxes on the profile, the
-roster's Family and Affiliated with filters, and the Guardians and Affiliations columns of exports."""
+roster's Family and Affiliated with filters, the Guardians and Affiliations columns of exports, a word before
+archiving someone's dependant, and their events in the Activity Log."""
 
 import django_filters
 from django import forms
 
-from customers.exports import EXPORT_COLUMNS, ExportColumn
-from customers.filters import ROSTER_FILTERS, SELECT
-from customers.tabs import PROFILE_BOXES, ProfileBox
-from families.models import AffiliatedOrganization, Affiliation, GuardianLink
+from customers.extend import ActivityKinds, ArchiveWarning, ExportColumn, ProfileBox, RosterFilters, register
+from customers.filters import SELECT
+from families.models import AffiliatedOrganization, Affiliation, FamilyEvent, GuardianLink
+from families.selectors import people_of
 from families.views import people_box
 
 
@@ -68,8 +69,15 @@ def _affiliations(customer_ids: list[int], membership) -> dict[int, str]:
     return {customer_id: "; ".join(items) for customer_id, items in names.items()}
 
 
-PROFILE_BOXES.append(ProfileBox("families/people_box.html", people_box, "families.view"))
-ROSTER_FILTERS.append(_roster_filters)
-EXPORT_COLUMNS.extend(
-    [ExportColumn("Guardians", _guardian_names), ExportColumn("Affiliations", _affiliations)]
+def _guardians(customer) -> list[GuardianLink]:
+    return people_of(customer)[0]
+
+
+register(
+    ProfileBox("people", "families/people_box.html", people_box, order=30, permission="families.view"),
+    RosterFilters("families", _roster_filters, order=10),
+    ExportColumn("guardians", "Guardians", _guardian_names, order=10),
+    ExportColumn("affiliations", "Affiliations", _affiliations, order=11),
+    ArchiveWarning("guardians", "families/archive_warning.html", _guardians, order=10),
+    ActivityKinds("family", "Family", dict(FamilyEvent.choices), order=40),
 )

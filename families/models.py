@@ -11,6 +11,13 @@ from accounts.tenancy import TenantModel
 from customers.models import Customer
 
 
+class FamilyEvent(models.TextChoices):
+    """The Activity Log's kinds of event about families and affiliations."""
+
+    FAMILY = "family", "Family"
+    AFFILIATION = "affiliation", "Affiliation"
+
+
 class Relationship(models.TextChoices):
     PARENT = "parent", "Parent"
     GUARDIAN = "guardian", "Guardian"

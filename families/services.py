@@ -3,11 +3,12 @@
 from django.db import IntegrityError, transaction
 
 from customers import services as customer_services
-from customers.models import Activity, Customer
+from customers.models import Customer
 from families.models import (
     DEFAULT_PERMISSIONS,
     AffiliatedOrganization,
     Affiliation,
+    FamilyEvent,
     GuardianLink,
     Relationship,
 )
@@ -17,7 +18,7 @@ class FamilyError(Exception):
     """A link the family rules refuse; the message says why, for the person who asked."""
 
 
-def _record(customer: Customer, by, detail: str, kind=Activity.Kind.FAMILY) -> None:
+def _record(customer: Customer, by, detail: str, kind=FamilyEvent.FAMILY) -> None:
     customer_services.activity_record(customer=customer, by=by, kind=kind, detail=detail)
 
 
@@ -114,7 +115,7 @@ def affiliation_add(*, customer: Customer, affiliated: AffiliatedOrganization, r
         customer,
         by,
         f"{verb} {affiliated.name} ({affiliation.get_role_display().lower()})",
-        Activity.Kind.AFFILIATION,
+        FamilyEvent.AFFILIATION,
     )
     return affiliation
 
@@ -126,5 +127,5 @@ def affiliation_remove(*, affiliation: Affiliation, by) -> None:
         affiliation.customer,
         by,
         f"No longer affiliated with {affiliation.affiliated.name}",
-        Activity.Kind.AFFILIATION,
+        FamilyEvent.AFFILIATION,
     )

@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from customers.filters import ROSTER_FILTERS
+from customers.extend import RosterFilters, register
 from imports.models import ImportJob, ImportRecord
 
 
@@ -36,4 +36,4 @@ def _import_filters(audience: str) -> dict:
     }
 
 
-ROSTER_FILTERS.append(_import_filters)
+register(RosterFilters("imports", _import_filters, order=40))

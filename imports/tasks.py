@@ -1,7 +1,8 @@
+from celery import shared_task
 from celery.signals import worker_ready
 
 from accounts.models import Organization
-from config.celery_app import app, tenant_task
+from accounts.tenancy import tenant_task
 from imports import services
 
 
@@ -10,7 +11,7 @@ def import_job_work(*, org_id: int, job_id: int) -> None:
     services.job_work(organization=Organization.objects.get(pk=org_id), job_id=job_id)
 
 
-@app.task
+@shared_task
 def imports_resume() -> int:
     return services.jobs_resume()
 

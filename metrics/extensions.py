@@ -1,8 +1,12 @@
-"""What metrics add to the customers app: the profile's Metrics tab and the roster's Metric filter."""
+"""What metrics add to the customers app: the profile's Metrics tab, the roster's Metric filter and their
+events in the Activity Log."""
 
-from customers.filters import ROSTER_FILTERS
-from customers.tabs import PROFILE_TABS, ProfileTab
+from customers.extend import ActivityKinds, ProfileTab, RosterFilters, register
 from metrics.filters import metric_filters
+from metrics.models import MetricEvent
 
-PROFILE_TABS.insert(-1, ProfileTab("metrics", "Metrics", "profile_metrics:tab"))
-ROSTER_FILTERS.append(metric_filters)
+register(
+    ProfileTab("metrics", "Metrics", "profile_metrics:tab", "metrics/tab.html", order=30),
+    RosterFilters("metrics", metric_filters, order=30),
+    ActivityKinds("metrics", "Metrics", dict(MetricEvent.choices), order=30),
+)

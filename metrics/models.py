@@ -19,6 +19,12 @@ from customers.models import Customer
 MAX_DECIMALS = 6
 
 
+class MetricEvent(models.TextChoices):
+    """The Activity Log's kinds of event about metrics."""
+
+    METRIC = "metric", "Metric"
+
+
 class MetricKind(models.TextChoices):
     NUMBER = "number", "Number"
     COUNTER = "counter", "Counter (whole numbers from 0)"

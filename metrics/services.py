@@ -10,9 +10,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from customers.models import Activity, Customer
+from accounts.audit import audit_record, changes_of
+from accounts.models import AuditAction, User
+from customers.models import Customer
 from customers.services import activity_record
-from metrics.models import Metric, MetricEntry
+from metrics.models import Metric, MetricEntry, MetricEvent
 
 
 class MetricError(Exception):
@@ -20,24 +22,33 @@ class MetricError(Exception):
 
 
 @transaction.atomic
-def metric_save(*, metric: Metric) -> Metric:
-    if metric.pk is None:
+def metric_save(*, metric: Metric, by: User | None) -> Metric:
+    created = metric.pk is None
+    changes = changes_of(metric, ["name", "unit", "kind", "currency", "decimals", "higher_is_better"])
+    if created:
         metric.position = (Metric.objects.aggregate(last=Max("position"))["last"] or 0) + 1
     metric.save()
+    if created or changes:
+        action = AuditAction.METRIC_CREATED if created else AuditAction.METRIC_CHANGED
+        detail = metric.kind_display if created else ""
+        audit_record(action=action, by=by, target=metric.name, detail=detail, changes=changes)
     return metric
 
 
 @transaction.atomic
-def metric_archive(*, metric: Metric) -> None:
+def metric_archive(*, metric: Metric, by: User) -> None:
     if metric.archived_at is None:
         metric.archived_at = timezone.now()
         metric.save(update_fields=["archived_at"])
+        audit_record(action=AuditAction.METRIC_ARCHIVED, by=by, target=metric.name)
 
 
 @transaction.atomic
-def metric_restore(*, metric: Metric) -> None:
-    metric.archived_at = None
-    metric.save(update_fields=["archived_at"])
+def metric_restore(*, metric: Metric, by: User) -> None:
+    if metric.archived_at is not None:
+        metric.archived_at = None
+        metric.save(update_fields=["archived_at"])
+        audit_record(action=AuditAction.METRIC_RESTORED, by=by, target=metric.name)
 
 
 def _current(customer: Customer, metric: Metric) -> MetricEntry | None:
@@ -90,7 +101,7 @@ def entry_record(
     activity_record(
         customer=customer,
         by=by,
-        kind=Activity.Kind.METRIC,
+        kind=MetricEvent.METRIC,
         changes={
             metric.name: [
                 metric.format(before.value) if before else None,
@@ -126,7 +137,7 @@ def entry_correct(
     activity_record(
         customer=customer,
         by=by,
-        kind=Activity.Kind.METRIC,
+        kind=MetricEvent.METRIC,
         changes={
             metric.name: [metric.format(entry.value), metric.format(correction.value) + _when(recorded_on)]
         },

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import has_permission, org_permission
 from customers.models import Customer
 from customers.selectors import get_customer_for_org
-from customers.views import _profile
+from customers.views import render_profile
 from metrics import services
 from metrics.forms import CorrectionForm, EntryForm
 from metrics.models import MetricEntry
@@ -30,7 +30,7 @@ def _tab(request, customer: Customer, *, form=None, correction=None, notice: str
         "notice": notice,
         "notice_tone": tone,
     }
-    return _profile(request, customer, "metrics", context)
+    return render_profile(request, customer, "metrics", context)
 
 
 def _done(request, customer: Customer, notice: str):

@@ -1,14 +1,20 @@
-"""What notes add to the customers app: the Notes tab (with its count), pinned notes above the tabs, the
-search source, the Notes export column and the rule that a note's events show only to its readers."""
+"""What notes add to the customers app: the Notes tab (with its count), pinned notes above the tabs and beside
+names on the roster, the search source, the Notes export column, and their events, shown only to those who may
+read the note."""
 
 from django.db.models import Q
 
-from customers.exports import EXPORT_COLUMNS, ExportColumn
-from customers.selectors import SEARCH_SOURCES
-from customers.tabs import PROFILE_BOXES, PROFILE_TABS, ProfileBox, ProfileTab
-from customers.views import ACTIVITY_RESTRICTIONS
-from notes.models import Note
-from notes.selectors import note_source, notes_of
+from customers.extend import (
+    ActivityKinds,
+    ExportColumn,
+    ProfileBox,
+    ProfileTab,
+    RowMark,
+    SearchSource,
+    register,
+)
+from notes.models import Note, NoteEvent
+from notes.selectors import note_source, notes_of, with_pinned_notes
 from notes.services import readable
 
 
@@ -30,11 +36,14 @@ def _export(customer_ids: list[int], membership) -> dict[int, str]:
 
 def _readable_events(request, events):
     notes = Note.objects.filter(readable(request.membership)).values("pk")
-    return events.filter(Q(note=None) | Q(note__in=notes))
+    return events.filter(~Q(kind__in=NoteEvent.values) | Q(subject_id__in=notes))
 
 
-PROFILE_TABS.insert(-1, ProfileTab("notes", "Notes", "profile_notes:tab", count=_count))
-PROFILE_BOXES.append(ProfileBox("notes/pinned_box.html", _pinned, place="top"))
-SEARCH_SOURCES.append(note_source)
-EXPORT_COLUMNS.append(ExportColumn("Notes", _export))
-ACTIVITY_RESTRICTIONS.append(_readable_events)
+register(
+    ProfileTab("notes", "Notes", "profile_notes:tab", "notes/tab.html", order=20, count=_count),
+    ProfileBox("pinned_notes", "notes/pinned_box.html", _pinned, order=20, place="top"),
+    RowMark("pinned_note", "notes/pinned_mark.html", with_pinned_notes, order=10),
+    SearchSource("notes", note_source, order=10),
+    ExportColumn("notes", "Notes", _export, order=20),
+    ActivityKinds("notes", "Notes", dict(NoteEvent.choices), order=10, restrict=_readable_events),
+)

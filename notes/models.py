@@ -5,6 +5,12 @@ from accounts.tenancy import TenantModel
 from customers.models import KEY_COLLATION, Customer
 
 
+class NoteEvent(models.TextChoices):
+    """The Activity Log's kinds of event about notes."""
+
+    NOTE = "note", "Note"
+
+
 class Visibility(models.TextChoices):
     STAFF = "staff", "Everyone on staff"
     ADMINS = "admins", "Admins only"

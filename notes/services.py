@@ -8,10 +8,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role
-from customers.models import Activity, Customer
+from customers.models import Customer
 from customers.search import normalize
 from customers.services import activity_record
-from notes.models import Note, NoteRevision, NoteWord, Visibility
+from notes.models import Note, NoteEvent, NoteRevision, NoteWord, Visibility
 
 MAX_WORDS = 300
 _WORD = re.compile(r"[\w'@.+-]+")
@@ -48,7 +48,7 @@ def _record(note: Note, by, detail: str, before: str = "", after: str = "") -> N
     customer = Customer.objects.get(pk=note.customer_id)
     changes = {"Note": [before, after]} if before != after else {}
     activity_record(
-        customer=customer, by=by, kind=Activity.Kind.NOTE, changes=changes, detail=detail, note=note
+        customer=customer, by=by, kind=NoteEvent.NOTE, changes=changes, detail=detail, subject_id=note.pk
     )
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import has_permission, org_permission
 from customers.selectors import get_customer_for_org
-from customers.views import _profile
+from customers.views import render_profile
 from notes import services
 from notes.forms import NoteForm
 from notes.models import Note
@@ -39,7 +39,7 @@ def _tab(request, customer, form=None, status=200):
         if has_permission(membership, "notes.manage")
         else []
     )
-    response = _profile(
+    response = render_profile(
         request,
         customer,
         "notes",

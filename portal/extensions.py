@@ -1,14 +1,15 @@
-"""What the portal adds to the customers app: the Online account box on the profile, the roster's Online
-account filter and the bulk action that invites the selection to claim their accounts."""
+"""What the portal adds to the customers app: the Online account box on the profile, the roster's Account
+column and Online account filter, the bulk action that invites the selection to claim their accounts, and
+their events in the Activity Log."""
 
 import django_filters
+from django.contrib import messages
 from django.utils import timezone
 
-from customers.filters import ROSTER_FILTERS, SELECT
-from customers.models import BulkOperation
-from customers.services import BULK_ACTIONS
-from customers.tabs import PROFILE_BOXES, ProfileBox
-from portal.models import ClaimInvite
+from customers.extend import ActivityKinds, BulkAction, ProfileBox, RosterColumn, RosterFilters, register
+from customers.filters import SELECT
+from portal.models import AccountEvent, ClaimInvite
+from portal.selectors import with_claim_status
 from portal.services import invites_send
 from portal.staff_views import account_box
 
@@ -49,10 +50,31 @@ def _roster_filters(audience: str) -> dict:
     return {"claim": claim}
 
 
-def _invite(*, customer_ids, by, params):
+def _invite(*, customer_ids, by, params) -> int:
     return invites_send(customer_ids=customer_ids, by=by)[0]
 
 
-PROFILE_BOXES.insert(0, ProfileBox("portal/account_box.html", account_box))
-BULK_ACTIONS[BulkOperation.Action.INVITE] = _invite
-ROSTER_FILTERS.append(_roster_filters)
+def _invite_now(*, customer_ids, by) -> list[tuple[int, str]]:
+    """A small selection is invited at once, saying who was left out and why."""
+    sent, skipped = invites_send(customer_ids=customer_ids, by=by)
+    said = [(messages.SUCCESS, f"{sent} invitation{'s' if sent != 1 else ''} on the way.")]
+    if skipped:
+        reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
+        said.append((messages.WARNING, f"Not invited: {reasons}."))
+    return said
+
+
+register(
+    ProfileBox("account", "portal/account_box.html", account_box, order=10),
+    RosterColumn(
+        "account",
+        "Account",
+        "birthday",
+        "portal/roster_cell.html",
+        lambda rows, membership: with_claim_status(rows),
+        order=10,
+    ),
+    RosterFilters("claim", _roster_filters, order=50),
+    BulkAction("invite", "Invite to claim", "invited", _invite, order=30, run_now=_invite_now),
+    ActivityKinds("account", "Online account", dict(AccountEvent.choices), order=50),
+)

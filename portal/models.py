@@ -9,6 +9,14 @@ from accounts.tenancy import TenantModel
 from customers.models import Customer
 
 
+class AccountEvent(models.TextChoices):
+    """The Activity Log's kinds of event about online accounts."""
+
+    INVITE = "invite", "Account invite"
+    CLAIMED = "claimed", "Claimed their account"
+    PORTAL_VIEWED = "portal_viewed", "Portal viewed by staff"
+
+
 class ClaimStatus(models.TextChoices):
     NOT_INVITED = "not_invited", "Not invited"
     SENDING = "sending", "Sending"

@@ -8,11 +8,12 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.audit import audit_record, changes_of
+from accounts.models import AuditAction, User
 from accounts.selectors import token_hash
-from customers.models import Activity, Customer
+from customers.models import Customer
 from customers.services import activity_record, customer_update
-from portal.models import ClaimInvite, InviteSettings
+from portal.models import AccountEvent, ClaimInvite, InviteSettings
 
 RESEND_COOLDOWN = timedelta(minutes=10)  # per customer: a resend button is not a mail cannon
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -24,6 +25,19 @@ class InviteError(Exception):
 
 def invite_settings() -> InviteSettings:
     settings, _ = InviteSettings.objects.get_or_create()
+    return settings
+
+
+@transaction.atomic
+def invite_settings_save(*, settings: InviteSettings, by: User) -> InviteSettings:
+    """Save the invitation email's wording and timing (Settings → Account invites)."""
+    fields = ["subject", "body", "expiry_hours", "remind_after_days", "max_reminders"]
+    changes = changes_of(settings, fields)
+    settings.save()
+    if changes:
+        audit_record(
+            action=AuditAction.INVITE_SETTINGS_CHANGED, by=by, target="Invitation email", changes=changes
+        )
     return settings
 
 
@@ -63,7 +77,7 @@ def invite_send(*, customer: Customer, by) -> ClaimInvite:
     invite.reminders_sent, invite.failure = 0, ""
     invite.save()
     detail = f"{'Invitation resent' if resend else 'Invited to claim their account'} ({customer.email})"
-    activity_record(customer=customer, by=by, kind=Activity.Kind.INVITE, detail=detail)
+    activity_record(customer=customer, by=by, kind=AccountEvent.INVITE, detail=detail)
     claim_invite_send.delay_on_commit(org_id=customer.organization_id, invite_id=invite.pk)
     return invite
 
@@ -90,7 +104,7 @@ def invite_revoke(*, invite: ClaimInvite, by) -> None:
         invite.revoked_at = timezone.now()
         invite.save(update_fields=["revoked_at"])
         activity_record(
-            customer=invite.customer, by=by, kind=Activity.Kind.INVITE, detail="Invitation revoked"
+            customer=invite.customer, by=by, kind=AccountEvent.INVITE, detail="Invitation revoked"
         )
 
 
@@ -113,7 +127,7 @@ def invite_failed(*, invite: ClaimInvite, error: str) -> None:
     invite.failed_at, invite.failure = timezone.now(), error[:300]
     invite.save(update_fields=["failed_at", "failure"])
     detail = f"Invitation could not be delivered to {invite.email}: {invite.failure}"
-    activity_record(customer=invite.customer, by=None, kind=Activity.Kind.INVITE, detail=detail)
+    activity_record(customer=invite.customer, by=None, kind=AccountEvent.INVITE, detail=detail)
 
 
 def open_invite_for_token(token: str) -> ClaimInvite | None:
@@ -139,7 +153,7 @@ def invite_claim(*, invite_id: int, user: User) -> Customer:
     Customer.objects.filter(pk=customer.pk).update(user=user)
     customer.user = user
     activity_record(
-        customer=customer, by=user, kind=Activity.Kind.CLAIMED, detail=f"Signed in as {user.email}"
+        customer=customer, by=user, kind=AccountEvent.CLAIMED, detail=f"Signed in as {user.email}"
     )
     return customer
 

@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import token_hash
-from customers.models import Activity, Customer
+from customers.models import Customer
 from customers.services import SIGNUP_SOURCES, activity_record, customer_create
 from families import services as family_services
 from families.models import Relationship
-from portal.models import SignupRequest
+from portal.models import AccountEvent, SignupRequest
 
 SIGNUP_LIFETIME = timedelta(hours=72)
 
@@ -105,7 +105,7 @@ def _roster_entry(*, user: User, existing: Customer | None, channel: str, data: 
         customer = existing
         customer.user = user
         detail = f"Signed up online as {user.email}"
-        activity_record(customer=customer, by=user, kind=Activity.Kind.CLAIMED, detail=detail)
+        activity_record(customer=customer, by=user, kind=AccountEvent.CLAIMED, detail=detail)
     for child in children:
         family_services.guest_create(
             guardian=customer,

@@ -3,6 +3,7 @@ import smtplib
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
@@ -11,8 +12,7 @@ from django.utils.html import escape, format_html, linebreaks
 
 from accounts.models import Organization, User
 from accounts.tasks import existing_login_notice, send_text_email
-from accounts.tenancy import tenant
-from config.celery_app import app, tenant_task
+from accounts.tenancy import tenant, tenant_task
 from customers.models import Customer
 from portal import services, signups
 from portal.models import ClaimInvite, SignupRequest
@@ -67,7 +67,7 @@ def unlinkable(text: str) -> str:
     return text.replace(":", ":\u200b").replace(".", ".\u200b")
 
 
-@app.task
+@shared_task
 def claim_invites_remind() -> None:
     """Celery beat: a reminder for each open invitation left unclaimed for the organization's N days."""
     for organization in Organization.objects.all():
@@ -88,7 +88,7 @@ def claim_invites_remind() -> None:
                     claim_invite_send.delay(org_id=organization.pk, invite_id=invite.pk, reminder=True)
 
 
-@app.task
+@shared_task
 def signups_expired_delete() -> None:
     """Celery beat: online sign-ups nobody confirmed are forgotten once their link has expired."""
     for organization in Organization.objects.all():

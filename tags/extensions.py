@@ -1,17 +1,22 @@
-"""What tags add to the customers app: the Tags box on the profile, the roster's tag filter, the Tags export
-column and the bulk actions that add or remove a tag."""
+"""What tags add to the customers app: the Tags box on the profile, the roster's Tags column and filter, the
+Tags export column, the bulk actions that add or remove a tag, and their events in the Activity Log."""
 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 
-from customers.exports import EXPORT_COLUMNS, ExportColumn
-from customers.filters import ROSTER_FILTERS
-from customers.models import BulkOperation
-from customers.services import BULK_ACTIONS
-from customers.tabs import PROFILE_BOXES, ProfileBox
-from tags.models import CustomerTag, Tag
-from tags.selectors import tag_choices
+from customers.extend import (
+    ActivityKinds,
+    BulkAction,
+    BulkActionError,
+    ExportColumn,
+    ProfileBox,
+    RosterColumn,
+    RosterFilters,
+    register,
+)
+from tags.models import CustomerTag, Tag, TagEvent
+from tags.selectors import tag_choices, with_tags
 from tags.services import tag_names, tags_apply
 from tags.views import tags_box
 
@@ -69,12 +74,49 @@ def _bulk(remove: bool):
     return apply
 
 
+def _bulk_params(post) -> dict:
+    tag_id = post.get("tag", "")
+    tag = Tag.objects.filter(pk=int(tag_id)).first() if tag_id.isdigit() else None
+    if tag is None:
+        raise BulkActionError("Choose a tag first.")
+    return {"tag": tag.pk, "tag_name": tag.name}
+
+
+def _describe(params: dict) -> str:
+    return f" (“{params['tag_name']}”)"
+
+
 def _export(customer_ids: list[int], membership) -> dict[int, str]:
     return {customer_id: ", ".join(names) for customer_id, names in tag_names(customer_ids).items()}
 
 
-PROFILE_BOXES.insert(0, ProfileBox("tags/box.html", tags_box))
-ROSTER_FILTERS.append(_tag_filters)
-EXPORT_COLUMNS.append(ExportColumn("Tags", _export))
-BULK_ACTIONS[BulkOperation.Action.ADD_TAG] = _bulk(remove=False)
-BULK_ACTIONS[BulkOperation.Action.REMOVE_TAG] = _bulk(remove=True)
+register(
+    ProfileBox("tags", "tags/box.html", tags_box, order=20),
+    RosterColumn(
+        "tags", "Tags", "name", "tags/roster_cell.html", lambda rows, membership: with_tags(rows), order=10
+    ),
+    RosterFilters("tags", _tag_filters, order=20),
+    ExportColumn("tags", "Tags", _export, order=30),
+    BulkAction(
+        "add_tag",
+        "Add tag",
+        "tagged",
+        _bulk(remove=False),
+        order=40,
+        params=_bulk_params,
+        describe=_describe,
+        control="tags/bulk_control.html",
+        control_context=tag_choices,
+    ),
+    BulkAction(
+        "remove_tag",
+        "Remove tag",
+        "untagged",
+        _bulk(remove=True),
+        order=41,
+        params=_bulk_params,
+        describe=_describe,
+        control="",
+    ),
+    ActivityKinds("tags", "Tags", dict(TagEvent.choices), order=20),
+)

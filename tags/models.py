@@ -6,6 +6,12 @@ from accounts.tenancy import TenantModel
 from customers.models import Customer
 
 
+class TagEvent(models.TextChoices):
+    """The Activity Log's kinds of event about tags."""
+
+    TAGS = "tags", "Tags"
+
+
 class Color(models.TextChoices):
     """A small palette, each drawn by a `tag-<color>` class (CSP allows no inline styles)."""
 

@@ -4,8 +4,7 @@ from celery import shared_task
 from django.db import connection
 
 from accounts.models import Membership
-from accounts.tenancy import current_organization
-from config.celery_app import tenant_task
+from accounts.tenancy import current_organization, tenant_task
 
 
 def _seen() -> dict:

@@ -19,7 +19,7 @@ from customers.models import Activity, Customer
 from families import services as family_services
 from families.models import GuardianLink, Relationship
 from portal import services
-from portal.models import ClaimInvite, ClaimStatus
+from portal.models import AccountEvent, ClaimInvite, ClaimStatus
 from portal.tasks import claim_invites_remind
 from tests.conftest import PASSWORD, logged_in, make_user
 from tests.factories import customer
@@ -75,7 +75,7 @@ def test_staff_invite_is_emailed_and_claimed_with_a_new_password(
     with tenant(org_a):
         jane.refresh_from_db()
         assert jane.user.email == "jane.claim@example.com"
-        assert Activity.objects.filter(customer=jane, kind=Activity.Kind.CLAIMED).exists()
+        assert Activity.objects.filter(customer=jane, kind=AccountEvent.CLAIMED).exists()
     assert "This link has expired" in Client().get(path).text  # single use
     # The claim link proved the address: the new login works on the next visit too.
     later = Client().post("/accounts/login/", {"username": "jane.claim@example.com", "password": PASSWORD})
@@ -203,7 +203,7 @@ def test_resend_is_rate_limited_revoke_kills_the_link_and_bad_cases_are_refused(
     assert alice_client.post(f"/app/{org_a.slug}/customers/{theirs.pk}/invite/").status_code == 404
     with tenant(org_a):
         kinds = list(
-            Activity.objects.filter(customer=jane, kind=Activity.Kind.INVITE).values_list("detail", flat=True)
+            Activity.objects.filter(customer=jane, kind=AccountEvent.INVITE).values_list("detail", flat=True)
         )
     assert kinds == ["Invited to claim their account (jane@example.com)", "Invitation revoked"]
 
@@ -332,7 +332,7 @@ def test_staff_view_the_portal_as_the_customer_and_it_is_logged(alice_client, fa
     page = alice_client.get(f"/app/{org_a.slug}/customers/{pat.pk}/portal/").text
     assert "Read-only" in page and "<fieldset disabled>" in page
     with tenant(org_a):
-        assert Activity.objects.filter(customer=pat, kind=Activity.Kind.PORTAL_VIEWED).exists()
+        assert Activity.objects.filter(customer=pat, kind=AccountEvent.PORTAL_VIEWED).exists()
 
 
 def test_bulk_invite_skips_and_reports_and_never_reaches_another_organization(alice_client, org_a, org_b):

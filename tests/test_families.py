@@ -14,6 +14,7 @@ from families.models import (
     DEFAULT_PERMISSIONS,
     AffiliatedOrganization,
     Affiliation,
+    FamilyEvent,
     GuardianLink,
     GuardianPermission,
     Relationship,
@@ -148,7 +149,7 @@ def test_staff_add_a_guest_child_and_an_existing_guardian(alice_client, org_a, d
     with tenant(org_a):
         assert guardian_may(gran, "book", eli) and not guardian_may(gran, "edit_profile", eli)
         details = set(
-            Activity.objects.filter(kind=Activity.Kind.FAMILY).values_list("customer__first_name", "detail")
+            Activity.objects.filter(kind=FamilyEvent.FAMILY).values_list("customer__first_name", "detail")
         )
     assert ("Eli", "Guardian added: Gran Doe (grandparent)") in details
     assert ("Gran", "Now responsible for Eli Doe (grandparent)") in details
@@ -175,7 +176,7 @@ def test_archiving_a_child_asks_about_the_family_and_a_guardian_keeps_links(alic
     assert prompt.status_code == 200 and "is part of a family" in prompt.text and "Ann Doe" in prompt.text
     with tenant(org_a):
         assert Customer.objects.get(pk=doe["Cy"].pk).archived_at is None
-    assert alice_client.post(archive, {"family_confirmed": "1"}).status_code == 302
+    assert alice_client.post(archive, {"confirmed": "1"}).status_code == 302
     assert alice_client.post(f"/app/{org_a.slug}/customers/{doe['Bob'].pk}/archive/").status_code == 302
     with tenant(org_a):
         assert Customer.objects.get(pk=doe["Cy"].pk).archived_at is not None

@@ -11,7 +11,7 @@ from accounts.tenancy import tenant
 from customers.models import Activity
 from metrics import services
 from metrics.formatting import format_value
-from metrics.models import Metric, MetricEntry, MetricKind
+from metrics.models import Metric, MetricEntry, MetricEvent, MetricKind
 from tests.factories import customer
 from tests.metric_helpers import SETTINGS, record, roster, tab_url, today
 
@@ -60,7 +60,7 @@ def test_a_correction_keeps_the_old_value_struck_and_makes_the_new_one_current(
         wrong.refresh_from_db()
         current = MetricEntry.objects.get(customer=a["ann"], metric=a["skill"], is_current=True)
         assert (wrong.value, wrong.is_current, current.value, current.supersedes) == (55, False, 5.5, wrong)
-        event = Activity.objects.filter(kind=Activity.Kind.METRIC).latest("id")
+        event = Activity.objects.filter(kind=MetricEvent.METRIC).latest("id")
         assert event.changes == {"Skill level": ["55.0 of 10", "5.5 of 10"]}
         assert event.detail.endswith(": typo") and event.actor == alice
         # An entry is corrected once: the second try changes nothing.
@@ -150,7 +150,7 @@ def test_bad_values_get_a_message_next_to_the_field_and_nothing_is_saved(
     assert f'id="id_{field}_error"' in response.text and "invalid-feedback" in response.text
     with tenant(org_a):
         assert not MetricEntry.objects.exists()
-        assert not Activity.objects.filter(kind=Activity.Kind.METRIC).exists()
+        assert not Activity.objects.filter(kind=MetricEvent.METRIC).exists()
 
 
 def test_staff_record_with_htmx_or_a_plain_form_and_it_is_logged(alice_client, org_a, alice, metric_world):
@@ -168,7 +168,7 @@ def test_staff_record_with_htmx_or_a_plain_form_and_it_is_logged(alice_client, o
     events = alice_client.get(f"/app/{org_a.slug}/customers/{a['ann'].pk}/activity/?kind=metrics").text
     assert "Lifetime spend" in events and "$120.50" in events and "Party" in events
     with tenant(org_a):
-        first, second = Activity.objects.filter(kind=Activity.Kind.METRIC).order_by("id")
+        first, second = Activity.objects.filter(kind=MetricEvent.METRIC).order_by("id")
         assert first.changes == {"Lifetime spend": [None, "$120.50"]} and first.detail == "Party"
         assert second.changes["Lifetime spend"][0] == "$120.50"
         assert second.changes["Lifetime spend"][1].startswith("$99.00 (for ")

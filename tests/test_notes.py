@@ -84,7 +84,7 @@ def test_edits_keep_every_revision_and_are_logged(org_a, team, noted):
         revisions = list(NoteRevision.objects.filter(note=note).order_by("replaced_at", "id"))
         assert [revision.text for revision in revisions] == ["Loves dinosaurs", "Loves dinosaurs and trains"]
         assert revisions[1].written_by == team["sue"] and revisions[1].replaced_by == team["sue"]
-        edits = Activity.objects.filter(note=note, detail="Edited").order_by("id")
+        edits = Activity.objects.filter(subject_id=note.pk, detail="Edited").order_by("id")
         assert [event.changes["Note"] for event in edits] == [
             ["Loves dinosaurs", "Loves dinosaurs and trains"],
             ["Loves dinosaurs and trains", "Loves trains"],
@@ -117,7 +117,7 @@ def test_only_authors_and_admins_change_notes_and_only_admins_restore(org_a, tea
         everyone.refresh_from_db()
         assert everyone.deleted_at is None
         assert list(
-            Activity.objects.filter(note=everyone).values_list("detail", flat=True).order_by("id")
+            Activity.objects.filter(subject_id=everyone.pk).values_list("detail", flat=True).order_by("id")
         ) == [
             "Added",
             "Deleted",

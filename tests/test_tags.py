@@ -9,7 +9,7 @@ import pytest
 from accounts.tenancy import tenant
 from customers.models import Activity, Segment
 from tags import services
-from tags.models import CustomerTag, Tag
+from tags.models import CustomerTag, Tag, TagEvent
 from tests.factories import customer
 
 
@@ -18,7 +18,7 @@ def tagged(org_a, alice):
     """Ann (red, blue), Ben (red), Cy (blue), Di (none); tags red, blue, green."""
     with tenant(org_a):
         tags = {
-            name: services.tag_save(tag=Tag(name=name.title(), color=name))
+            name: services.tag_save(tag=Tag(name=name.title(), color=name), by=alice)
             for name in ("red", "blue", "green")
         }
         people = {name: customer(first_name=name, last_name="Tagtest") for name in ("Ann", "Ben", "Cy", "Di")}
@@ -69,7 +69,7 @@ def test_profile_box_adds_creates_and_removes_with_permission(
             "Brand new",
             "Red",
         ]
-        event = Activity.objects.filter(customer=people["Di"], kind=Activity.Kind.TAGS).latest("id")
+        event = Activity.objects.filter(customer=people["Di"], kind=TagEvent.TAGS).latest("id")
         assert event.changes == {"Tags": ["Red", "Brand new, Red"]}
     carol_client.post(f"{url}{tags['red'].pk}/remove/")
     with tenant(org_a):
@@ -97,12 +97,10 @@ def test_bulk_tagging_touches_only_this_organization(org_a, org_b, alice_client,
             "Cy",
             "Di",
         }
-        after = [event.changes["Tags"][1] for event in Activity.objects.filter(kind=Activity.Kind.TAGS)]
+        after = [event.changes["Tags"][1] for event in Activity.objects.filter(kind=TagEvent.TAGS)]
         assert sorted(text for text in after if "Green" in text) == ["Blue, Green", "Green", "Green, Red"]
     with tenant(org_b):
-        assert (
-            not CustomerTag.objects.exists() and not Activity.objects.filter(kind=Activity.Kind.TAGS).exists()
-        )
+        assert not CustomerTag.objects.exists() and not Activity.objects.filter(kind=TagEvent.TAGS).exists()
     # All matching a filter: remove blue from everyone who has red.
     query = f"q=tagtest&tag={tags['red'].pk}"
     alice_client.post(
@@ -115,7 +113,7 @@ def test_bulk_tagging_touches_only_this_organization(org_a, org_b, alice_client,
         ) == {"Cy"}
     # Another organization's tag is no tag here.
     with tenant(org_b):
-        theirs = services.tag_save(tag=Tag(name="Theirs"))
+        theirs = services.tag_save(tag=Tag(name="Theirs"), by=None)
     alice_client.post(
         f"/app/{org_a.slug}/customers/bulk/", {"action": "add_tag", "tag": theirs.pk, "ids": ids}
     )

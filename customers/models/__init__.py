@@ -17,7 +17,6 @@ from customers.models.custom_fields import (
     Scope,
 )
 from customers.models.roster import (
-    BULK_DONE,
     KEY_COLLATION,
     Activity,
     BulkOperation,
@@ -30,7 +29,6 @@ from customers.models.roster import (
 )
 
 __all__ = [
-    "BULK_DONE",
     "CHOICE_TYPES",
     "KEY_COLLATION",
     "STAFF_AUDIENCES",

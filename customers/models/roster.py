@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.tenancy import TenantManager, TenantModel
+from customers.extend import BulkAction, activity_kind_labels, find
 
 # Sort and search keys use the "C" collation so that a prefix match (`^@`, see customers.lookups) walks the
 # same btree index that orders the roster: a page of matches stops at its LIMIT instead of sorting them all.
@@ -152,72 +153,54 @@ class Activity(TenantModel):
     """One event in a customer's history, written by the service that made the change."""
 
     class Kind(models.TextChoices):
+        """The roster's own kinds of event; feature apps register theirs (customers.extend.ActivityKinds)."""
+
         CREATED = "created", "Created"
         UPDATED = "updated", "Updated"
         ARCHIVED = "archived", "Archived"
         RESTORED = "restored", "Restored"
         DELETED = "deleted", "Deleted"
         FORM = "form", "Sent a form"
-        FAMILY = "family", "Family"
-        AFFILIATION = "affiliation", "Affiliation"
-        INVITE = "invite", "Account invite"
-        CLAIMED = "claimed", "Claimed their account"
-        PORTAL_VIEWED = "portal_viewed", "Portal viewed by staff"
-        NOTE = "note", "Note"
-        TAGS = "tags", "Tags"
-        METRIC = "metric", "Metric"
 
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="activities")
     customer_label = models.CharField(max_length=250, help_text="Who it was about, kept after a deletion.")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
     # Text, not a bounded column: it names people, forms and permissions, whose lengths add up.
     detail = models.TextField(blank=True, help_text="Where it came from, e.g. which form.")
-    note = models.ForeignKey(
-        "notes.Note",
-        on_delete=models.CASCADE,
+    subject_id = models.BigIntegerField(
         null=True,
         blank=True,
-        related_name="+",
-        db_index=False,  # a partial index below: most events are about no note
-        help_text="The note an event is about: shown only to those who may read that note.",
+        help_text="The feature app's record the event is about (e.g. a note), so that app can hide the event "
+        "from staff who may not read that record.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["organization", "customer", "-created_at"], name="activity_customer_idx"),
-            models.Index(fields=["note"], condition=models.Q(note__isnull=False), name="activity_note_idx"),
+            models.Index(
+                fields=["subject_id"],
+                condition=models.Q(subject_id__isnull=False),
+                name="activity_subject_idx",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.customer_label}"
+        return f"{self.kind_label} {self.customer_label}"
 
-
-# How the roster reports a finished bulk action: "3 customers tagged".
-BULK_DONE = {
-    "archive": "archived",
-    "restore": "restored",
-    "invite": "invited",
-    "add_tag": "tagged",
-    "remove_tag": "untagged",
-}
+    @property
+    def kind_label(self) -> str:
+        return activity_kind_labels().get(self.kind, self.kind)
 
 
 class BulkOperation(TenantModel):
     """A bulk action on many customers, run by a worker; the roster polls it for progress."""
 
-    class Action(models.TextChoices):
-        ARCHIVE = "archive", "Archive"
-        RESTORE = "restore", "Restore"
-        INVITE = "invite", "Invite"
-        ADD_TAG = "add_tag", "Add tag"
-        REMOVE_TAG = "remove_tag", "Remove tag"
-
-    action = models.CharField(max_length=20, choices=Action.choices)
+    action = models.CharField(max_length=20, help_text="The key of a registered customers.extend.BulkAction.")
     params = models.JSONField(default=dict, blank=True, help_text='What the action needs, e.g. {"tag": 7}.')
     customer_ids = models.JSONField(default=list)
     total = models.PositiveIntegerField()
@@ -229,11 +212,16 @@ class BulkOperation(TenantModel):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.total}"
+        return f"{self.bulk_action.label} {self.total}"
 
     @property
-    def past_tense(self) -> str:
-        return BULK_DONE[self.action]
+    def bulk_action(self):
+        return find(BulkAction, self.action)
+
+    @property
+    def description(self) -> str:
+        """What the action was given, as its messages name it: (“VIP”)."""
+        return self.bulk_action.describe(self.params)
 
     @property
     def percent(self) -> int:

@@ -1,0 +1,186 @@
+"""The customers app's extension API: what a feature app adds to the roster and the profile.
+
+A feature app describes each addition with one of the types below and passes it to `register()` from its
+AppConfig.ready() (by importing its `extensions` module). The core reads them with `registered(Type)`, sorted
+by `order` then `key`, so the order of INSTALLED_APPS does not matter. The core imports no feature app:
+everything it shows of one comes through here.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class ProfileTab:
+    """A tab of the profile. Its view (mounted by the app) calls `render_profile(request, customer, key,
+    context)`; `template` draws the tab's body with that context."""
+
+    key: str
+    label: str
+    url_name: str  # reversed with org_slug and pk
+    template: str
+    order: int
+    permission: str = "customers.view"
+    count: Callable | None = None  # (request, customer) -> int, shown beside the label
+
+
+@dataclass(frozen=True)
+class ProfileBox:
+    """A box on the profile: `template` drawn with `box` = `context(request, customer)`, in the right-hand
+    column ("side") or above the tabs ("top"; drawn only when its context is not empty)."""
+
+    key: str
+    template: str
+    context: Callable
+    order: int
+    permission: str = "customers.view"
+    place: str = "side"
+
+
+@dataclass(frozen=True)
+class RosterFilters:
+    """Filters of the roster's panel: `filters(audience)` → {name: django_filters.Filter}, drawn after the
+    built-in ones."""
+
+    key: str
+    filters: Callable[[str], dict]
+    order: int
+
+
+@dataclass(frozen=True)
+class RosterColumn:
+    """A column of the roster, drawn right after the built-in column `after`. `annotate(customers,
+    membership)` sets what `template` reads on a page of customers, in a query or two; `template` draws one
+    cell's content with `customer`."""
+
+    key: str
+    header: str
+    after: str
+    template: str
+    annotate: Callable[[list, object], None]
+    order: int
+
+
+@dataclass(frozen=True)
+class RowMark:
+    """A mark beside a customer's name on the roster (e.g. a pinned note): `annotate` as for a column,
+    `template` drawn inside the name cell with `customer`."""
+
+    key: str
+    template: str
+    annotate: Callable[[list, object], None]
+    order: int
+
+
+class BulkActionError(ValueError):
+    """What the staff member must fix before a bulk action can run, in words for them."""
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """An action on the customers ticked on the roster (or all matching).
+
+    `apply(customer_ids=, by=, params=)` changes a batch of the current organization's customers (other ids
+    match nothing) and returns how many changed; large selections run it in a worker, batch by batch.
+    `params(post)` reads what the action needs from the bulk form (a JSON-able dict), raising
+    BulkActionError. `describe(params)` names it in messages (' (“VIP”)'). `run_now(customer_ids=, by=)`, when
+    given, runs a small selection at once and returns its own messages [(level, text)]. `control` is the
+    template drawn in the bulk bar with `action` and `control` = `control_context()` (a submit button named
+    "action" by default; "" when another action's control draws this one's button)."""
+
+    key: str
+    label: str
+    done: str  # "3 customers <done>"
+    apply: Callable[..., int]
+    order: int
+    permission: str = "customers.change"
+    params: Callable | None = None
+    describe: Callable[[dict], str] = lambda params: ""
+    run_now: Callable | None = None
+    control: str = "customers/bulk_button.html"
+    control_context: Callable[[], object] = lambda: None
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """A column of exports: `values(customer_ids, membership)` → {customer_id: text}, per chunk, holding only
+    what that staff member may see."""
+
+    key: str
+    header: str
+    values: Callable[[list[int], object], dict[int, str]]
+    order: int
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    """Where the roster's search box also looks: `source(membership)` → customers.search.SearchSource."""
+
+    key: str
+    source: Callable
+    order: int
+
+
+@dataclass(frozen=True)
+class ActivityKinds:
+    """A group of the Activity Log's kinds of event ({value: label}), offered as one filter.
+    `restrict(request, events)`, when given, drops the events this viewer may not read (private notes)."""
+
+    key: str
+    label: str
+    kinds: dict[str, str]
+    order: int
+    restrict: Callable | None = None
+
+
+@dataclass(frozen=True)
+class ArchiveWarning:
+    """Something staff confirm before archiving a customer: `template` drawn on the confirmation page with
+    `warning` = `context(customer)` when that is not empty."""
+
+    key: str
+    template: str
+    context: Callable
+    order: int
+
+
+Extension = (
+    ProfileTab
+    | ProfileBox
+    | RosterFilters
+    | RosterColumn
+    | RowMark
+    | BulkAction
+    | ExportColumn
+    | SearchSource
+    | ActivityKinds
+    | ArchiveWarning
+)
+_registry: dict[type, dict[str, object]] = defaultdict(dict)
+
+
+def register(*extensions: Extension) -> None:
+    for extension in extensions:
+        of_its_type = _registry[type(extension)]
+        if extension.key in of_its_type:
+            raise ImproperlyConfigured(
+                f"Two {type(extension).__name__} extensions are named {extension.key!r}."
+            )
+        of_its_type[extension.key] = extension
+
+
+def registered[T](kind: type[T]) -> list[T]:
+    """The extensions of one type, in their order."""
+    return sorted(_registry[kind].values(), key=lambda extension: (extension.order, extension.key))
+
+
+def find[T](kind: type[T], key: str) -> T | None:
+    return _registry[kind].get(key)
+
+
+def activity_kind_labels() -> dict[str, str]:
+    """Every kind of activity event with its label."""
+    return {kind: label for group in registered(ActivityKinds) for kind, label in group.kinds.items()}
