@@ -186,6 +186,6 @@ def import_run(request, job_id: int):
     key = _scoped(request, Scope.IMPORTS)
     with tenant(key.organization):
         try:
-            return services.job_start(job=_job(job_id))
+            return services.job_start(job=_job(job_id), by=None)
         except services.MappingError as error:
             return Status(409, {"detail": " ".join(error.messages)})

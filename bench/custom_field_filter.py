@@ -152,7 +152,7 @@ def define_fields() -> list:
             for text in options or ()
         ]
         field = CustomField(label=label, type=kind, visible_to=staff, editable_by=staff)
-        fields.append(custom_field_save(field=field, options=rows))
+        fields.append(custom_field_save(field=field, options=rows, by=None))
     return fields
 
 

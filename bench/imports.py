@@ -117,7 +117,7 @@ def child(org_id: int, job_id: int) -> None:
     services.job_work(organization=organization, job_id=job_id)
     timings["dry_run"] = time.perf_counter() - started
     with tenant(organization):
-        services.job_start(job=ImportJob.objects.get(pk=job_id))
+        services.job_start(job=ImportJob.objects.get(pk=job_id), by=None)
     started = time.perf_counter()
     services.job_work(organization=organization, job_id=job_id)
     timings["run"] = time.perf_counter() - started
@@ -234,6 +234,7 @@ def main() -> None:
                         {"option": CustomFieldOption(label=text), "retired": False, "delete": False}
                         for text in options
                     ],
+                    by=None,
                 )
         with psycopg.connect(superuser_url) as connection:
             existing = [

@@ -141,7 +141,8 @@ def demo_custom_fields(customers: list[Customer], *, seed: int) -> None:
         rows = [
             {"option": CustomFieldOption(label=text), "retired": False, "delete": False} for text in options
         ]
-        return custom_field_save(field=CustomField(label=label, type=field_type, **attributes), options=rows)
+        definition = CustomField(label=label, type=field_type, **attributes)
+        return custom_field_save(field=definition, options=rows, by=None)
 
     person = {"scope": Scope.PERSON, "visible_to": everyone, "editable_by": everyone}
     size = field(

@@ -1,6 +1,7 @@
-"""Intake form submissions and their review. A visitor is anonymous: whoever knows an email could post it, so
-an answer never overwrites a customer. It fills what is blank; anything that differs from what is on file
-waits as a pending change that staff accept or reject, field by field, from the profile."""
+"""Intake forms: saving one (Settings → Intake forms), submissions and their review. A visitor is anonymous:
+whoever knows an email could post it, so an answer never overwrites a customer. It fills what is blank;
+anything that differs from what is on file waits as a pending change that staff accept or reject, field by
+field, from the profile."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,7 +10,9 @@ import phonenumbers
 from django.db import transaction
 from django.utils import timezone
 
-from customers.fields import CustomerField, customer_fields, jsonable
+from accounts.audit import audit_record, changes_of
+from accounts.models import AuditAction, User
+from customers.fields import CustomerField, customer_fields, field_labels, jsonable
 from customers.models import Activity, Customer, FieldType, IntakeForm, PendingChange, Source
 from customers.search import phone_to_digits
 from customers.services import activity_record, customer_create, customer_update, same_value
@@ -34,6 +37,32 @@ def _same_answer(name: str, current, answer) -> bool:
                 pass
         return " ".join(current.split()).casefold() == " ".join(answer.split()).casefold()
     return same_value(current, answer)
+
+
+def _asked(fields: list[dict]) -> str | None:
+    labels = field_labels()
+    named = [(labels.get(item["name"], item["name"]), item["required"]) for item in fields]
+    return ", ".join(f"{label} (required)" if required else label for label, required in named) or None
+
+
+@transaction.atomic
+def intake_form_save(*, intake: IntakeForm, by: User) -> IntakeForm:
+    """Create or change an intake form (its settings and the fields it asks, in order)."""
+    created = intake.pk is None
+    changes = changes_of(intake, ["title", "slug", "intro", "is_open"])
+    if not created:
+        asked_before = _asked(IntakeForm.objects.values_list("fields", flat=True).get(pk=intake.pk))
+        if asked_before != _asked(intake.fields):
+            changes["Fields asked"] = [asked_before, _asked(intake.fields)]
+    intake.save()
+    if created or changes:
+        audit_record(
+            action=AuditAction.INTAKE_FORM_CREATED if created else AuditAction.INTAKE_FORM_CHANGED,
+            by=by,
+            target=intake.title,
+            changes={"Fields asked": [None, _asked(intake.fields)]} if created else changes,
+        )
+    return intake
 
 
 def _propose(*, customer: Customer, intake: IntakeForm, name: str, before, answer) -> bool:

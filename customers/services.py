@@ -28,6 +28,7 @@ from customers.models import (
     FieldRule,
     FieldRuleChange,
     FieldType,
+    Segment,
     Source,
 )
 from customers.rules import Channel, Rule, default_rule, forget_rules, grid_rules
@@ -392,3 +393,19 @@ def custom_fields_reorder(*, ordered_ids: list[int], by: User) -> None:
         after = ", ".join(fields[pk].label for pk in order if not fields[pk].is_retired)
         audit_record(action=AuditAction.CUSTOM_FIELDS_REORDERED, by=by, changes={"Order": [before, after]})
     _custom_fields_changed()
+
+
+@transaction.atomic
+def segment_save(*, owner, name: str, query: str, shared: bool) -> tuple[Segment, bool]:
+    """Save roster conditions under a name; the owner's segment of the same name is updated. Returns it and
+    whether it is new."""
+    segment = Segment.objects.filter(owner=owner, name__iexact=name).first() or Segment(owner=owner)
+    created = segment.pk is None
+    segment.name, segment.query, segment.shared = name, query, shared
+    segment.save()
+    return segment, created
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment) -> None:
+    segment.delete()

@@ -10,6 +10,7 @@ from accounts.permissions import org_permission
 from customers import services
 from customers.fields import customer_fields, field_labels, grouped
 from customers.forms import CustomFieldForm, IntakeFormForm, OptionFormSet
+from customers.intake import intake_form_save
 from customers.models import CHOICE_TYPES, CustomField, CustomFieldValue, FieldRuleChange, IntakeForm
 from customers.rules import Channel, Rule, allowed, grid_rules, lock_for
 
@@ -102,7 +103,7 @@ def custom_fields(request, org_slug):
             swap = index - 1 if direction == "up" else index + 1
             if 0 <= swap < len(ordered):
                 ordered[index], ordered[swap] = ordered[swap], ordered[index]
-        services.custom_fields_reorder(ordered_ids=ordered)
+        services.custom_fields_reorder(ordered_ids=ordered, by=request.user)
         if not request.htmx:
             return redirect("customer_settings:custom_fields", org_slug=org_slug)
     return _custom_field_list(request)
@@ -135,7 +136,9 @@ def custom_field_edit(request, org_slug, pk=None):
             if is_choice and not any(not row["delete"] for row in rows):
                 messages.error(request, "Add at least one option.")
             else:
-                field = services.custom_field_save(field=form.save(commit=False), options=rows)
+                field = services.custom_field_save(
+                    field=form.save(commit=False), options=rows, by=request.user
+                )
                 messages.success(request, f"“{field.label}” saved.")
                 return redirect("customer_settings:custom_fields", org_slug=org_slug)
     usage = {}
@@ -152,7 +155,7 @@ def custom_field_edit(request, org_slug, pk=None):
 @org_permission("settings.change")
 def custom_field_retire(request, org_slug, pk):
     field = get_object_or_404(CustomField, pk=pk)
-    services.custom_field_retire(field=field)
+    services.custom_field_retire(field=field, by=request.user)
     messages.success(request, f"“{field.label}” retired. Its values are kept; restore it to bring them back.")
     return redirect("customer_settings:custom_fields", org_slug=org_slug)
 
@@ -161,7 +164,7 @@ def custom_field_retire(request, org_slug, pk):
 @org_permission("settings.change")
 def custom_field_restore(request, org_slug, pk):
     field = get_object_or_404(CustomField, pk=pk)
-    services.custom_field_restore(field=field)
+    services.custom_field_restore(field=field, by=request.user)
     messages.success(request, f"“{field.label}” restored.")
     return redirect("customer_settings:custom_fields", org_slug=org_slug)
 
@@ -177,7 +180,7 @@ def intake_form_edit(request, org_slug, pk=None):
     intake = get_object_or_404(IntakeForm, pk=pk) if pk else IntakeForm(created_by=request.user)
     form = IntakeFormForm(request.POST or None, instance=intake)
     if form.is_valid():
-        intake = form.save()
+        intake = intake_form_save(intake=form.save(commit=False), by=request.user)
         messages.success(request, f"“{intake.title}” saved. Share its link: it is live.")
         return redirect("customer_settings:intake_forms", org_slug=org_slug)
     return render(request, "customers/intake_form_form.html", {"form": form, "intake": intake})

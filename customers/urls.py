@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import intake_views, segments, views
+from customers import intake_views, segment_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -9,10 +9,10 @@ urlpatterns = [
     path("bulk/", views.bulk, name="bulk"),
     path("bulk/<int:pk>/", views.bulk_progress, name="bulk_progress"),
     path("export.<str:file_format>", views.export, name="export"),
-    path("segments/", segments.segment_list, name="segments"),
-    path("segments/save/", segments.segment_save, name="segment_save"),
-    path("segments/<int:pk>/count/", segments.segment_count, name="segment_count"),
-    path("segments/<int:pk>/delete/", segments.segment_delete, name="segment_delete"),
+    path("segments/", segment_views.segment_list, name="segments"),
+    path("segments/save/", segment_views.segment_save, name="segment_save"),
+    path("segments/<int:pk>/count/", segment_views.segment_count, name="segment_count"),
+    path("segments/<int:pk>/delete/", segment_views.segment_delete, name="segment_delete"),
     path("<int:pk>/", views.profile, name="profile"),
     path("<int:pk>/activity/", views.activity, name="activity"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),

@@ -129,3 +129,10 @@ def affiliation_remove(*, affiliation: Affiliation, by) -> None:
         f"No longer affiliated with {affiliation.affiliated.name}",
         FamilyEvent.AFFILIATION,
     )
+
+
+@transaction.atomic
+def affiliated_organization_save(*, item: AffiliatedOrganization) -> AffiliatedOrganization:
+    """Add or edit a school, company or club customers can be affiliated with."""
+    item.save()
+    return item

@@ -181,7 +181,7 @@ def organizations(request, org_slug):
 def organization_create(request, org_slug):
     form = AffiliatedOrganizationForm(request.POST or None)
     if form.is_valid():
-        item = form.save()
+        item = services.affiliated_organization_save(item=form.save(commit=False))
         messages.success(request, f"{item.name} added.")
         return redirect("families:organization", org_slug=org_slug, pk=item.pk)
     return render(request, "families/organization_form.html", {"form": form})
@@ -195,7 +195,7 @@ def organization(request, org_slug, pk):
         if not has_permission(request.membership, "families.change"):
             raise PermissionDenied("Your role may not do this (families.change).")
         if form.is_valid():
-            form.save()
+            services.affiliated_organization_save(item=form.save(commit=False))
             messages.success(request, "Saved.")
             return redirect("families:organization", org_slug=org_slug, pk=pk)
     people = item.affiliations.select_related("customer").order_by(

@@ -28,5 +28,5 @@ def demo_import(*, by) -> None:
         by=by,
     )
     services.job_work(organization=organization, job_id=job.pk)
-    services.job_start(job=job)
+    services.job_start(job=job, by=by)
     services.job_work(organization=organization, job_id=job.pk)

@@ -10,7 +10,8 @@ from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from accounts.models import Organization
+from accounts.audit import audit_record
+from accounts.models import AuditAction, Organization, User
 from accounts.tenancy import required_organization, tenant
 from customers.fields import field_labels
 from customers.models import BulkOperation, Customer
@@ -45,6 +46,12 @@ class MappingError(ValueError):
     def __init__(self, messages: list[str]):
         super().__init__(" ".join(messages))
         self.messages = messages
+
+
+def _audit(job: ImportJob, action: str, by: User | None, detail: str = "") -> None:
+    """An import's step in the audit trail, named by its file; one sent with an API key says so."""
+    via = f"API key “{job.api_key_name}”" if job.origin == ImportJob.Origin.API else ""
+    audit_record(action=action, by=by, target=job.file_name, detail=" · ".join(filter(None, [detail, via])))
 
 
 def _enqueue(job: ImportJob) -> None:
@@ -156,8 +163,13 @@ def template_save(*, job: ImportJob, name: str, by) -> ImportTemplate:
     return template
 
 
+def _planned(job: ImportJob) -> str:
+    return f"{job.to_create:,} to add, {job.to_update:,} to update, {job.error_rows:,} rows with errors"
+
+
 @transaction.atomic
-def job_start(*, job: ImportJob) -> ImportJob:
+def job_start(*, job: ImportJob, by: User | None) -> ImportJob:
+    """Run an import that is ready; `by` is None when an API call starts it."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != Status.READY:
         raise MappingError([f"This import is {job.get_status_display().lower()}, not ready to run."])
@@ -165,19 +177,25 @@ def job_start(*, job: ImportJob) -> ImportJob:
         raise MappingError(["Fix the rows with errors and upload the file again, or choose to skip them."])
     job.status, job.started_at = Status.RUNNING, timezone.now()
     job.save(update_fields=["status", "started_at"])
+    _audit(job, AuditAction.IMPORT_STARTED, by, _planned(job))
     _enqueue(job)
     return job
 
 
 @transaction.atomic
-def job_cancel(*, job: ImportJob) -> ImportJob:
+def job_cancel(*, job: ImportJob, by: User) -> ImportJob:
     """A running import stops at its next batch (what is done stays done); any other stops now."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status == Status.RUNNING:
         job.cancel_requested = True
+        detail = "While running: what was imported by then stays"
     elif job.status in (Status.QUEUED, Status.MAPPING, Status.VALIDATING, Status.READY):
         job.status, job.finished_at, job.cancel_requested = Status.CANCELLED, timezone.now(), True
+        detail = "Before it ran"
+    else:
+        return job  # finished, failed or cancelled already: nothing to stop
     job.save()
+    _audit(job, AuditAction.IMPORT_CANCELLED, by, detail)
     return job
 
 
@@ -198,6 +216,8 @@ def job_undo(*, job: ImportJob, by) -> tuple[int | BulkOperation, int]:
     touched = candidates.count() - len(untouched)
     job.undone_at = timezone.now()
     job.save(update_fields=["undone_at"])
+    kept = f"; {touched:,} changed since and kept" if touched else ""
+    _audit(job, AuditAction.IMPORT_UNDONE, by, f"{len(untouched):,} customers it added archived{kept}")
     return customers_bulk(action=BulkOperation.Action.ARCHIVE, customer_ids=untouched, by=by), touched
 
 
@@ -336,6 +356,7 @@ def _validate(organization, job_id: int) -> None:
         runnable = job.skip_errors or not job.error_rows
         if job.auto_run and runnable:
             job.status, job.started_at = Status.RUNNING, timezone.now()
+            _audit(job, AuditAction.IMPORT_STARTED, None, _planned(job))
         else:
             job.status = Status.READY
         job.save()

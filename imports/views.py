@@ -136,7 +136,7 @@ def progress(request, org_slug, pk):
 @require_POST
 def start(request, org_slug, pk):
     try:
-        services.job_start(job=_job(pk))
+        services.job_start(job=_job(pk), by=request.user)
     except services.MappingError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("imports:job", org_slug=org_slug, pk=pk)
@@ -145,7 +145,7 @@ def start(request, org_slug, pk):
 @org_permission("imports.run")
 @require_POST
 def cancel(request, org_slug, pk):
-    job = services.job_cancel(job=_job(pk))
+    job = services.job_cancel(job=_job(pk), by=request.user)
     if job.status == ImportJob.Status.RUNNING:
         messages.info(request, "Stopping after the current batch; what is imported by then stays.")
     return redirect("imports:job", org_slug=org_slug, pk=pk)

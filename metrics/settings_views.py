@@ -29,7 +29,7 @@ def metric_edit(request, org_slug, pk=None):
     metric = get_metric_for_org(pk) if pk else Metric()
     form = MetricForm(request.POST or None, instance=metric, organization=request.org)
     if form.is_valid():
-        metric = services.metric_save(metric=form.save(commit=False))
+        metric = services.metric_save(metric=form.save(commit=False), by=request.user)
         messages.success(request, f"“{metric.name}” saved. Record values on a customer's Metrics tab.")
         return redirect("metric_settings:list", org_slug=org_slug)
     return render(request, "metrics/metric_form.html", {"form": form, "metric": metric})
@@ -39,7 +39,7 @@ def metric_edit(request, org_slug, pk=None):
 @org_permission("settings.change")
 def metric_archive(request, org_slug, pk):
     metric = get_metric_for_org(pk)
-    services.metric_archive(metric=metric)
+    services.metric_archive(metric=metric, by=request.user)
     messages.success(
         request, f"“{metric.name}” archived. Its history is kept; restore it to record and filter again."
     )
@@ -50,6 +50,6 @@ def metric_archive(request, org_slug, pk):
 @org_permission("settings.change")
 def metric_restore(request, org_slug, pk):
     metric = get_metric_for_org(pk)
-    services.metric_restore(metric=metric)
+    services.metric_restore(metric=metric, by=request.user)
     messages.success(request, f"“{metric.name}” restored.")
     return redirect("metric_settings:list", org_slug=org_slug)

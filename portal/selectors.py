@@ -1,6 +1,6 @@
 """Reads of customer accounts that the staff side shares: the claim status of one customer or a page."""
 
-from portal.models import ClaimInvite, ClaimStatus
+from portal.models import ClaimInvite, ClaimStatus, InviteSettings
 
 
 def claim_status(customer, invite: ClaimInvite | None) -> ClaimStatus:
@@ -15,3 +15,8 @@ def with_claim_status(customers: list) -> list:
     for customer in customers:
         customer.claim_status = claim_status(customer, invites.get(customer.pk))
     return customers
+
+
+def invite_settings() -> InviteSettings:
+    """The organization's invitation wording and timing: saved ones, else the defaults (unsaved)."""
+    return InviteSettings.objects.first() or InviteSettings()

@@ -14,6 +14,7 @@ from accounts.selectors import token_hash
 from customers.models import Customer
 from customers.services import activity_record, customer_update
 from portal.models import AccountEvent, ClaimInvite, InviteSettings
+from portal.selectors import invite_settings
 
 RESEND_COOLDOWN = timedelta(minutes=10)  # per customer: a resend button is not a mail cannon
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -21,11 +22,6 @@ _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 class InviteError(Exception):
     """An invitation that cannot be sent now; the message says why."""
-
-
-def invite_settings() -> InviteSettings:
-    settings, _ = InviteSettings.objects.get_or_create()
-    return settings
 
 
 @transaction.atomic
@@ -236,3 +232,9 @@ def email_change_confirm(*, token: str, organization_id: int) -> Customer:
         detail="Email changed, confirmed from the new address",
     )
     return customer
+
+
+@transaction.atomic
+def portal_view_record(*, customer: Customer, by: User) -> None:
+    """Staff opened the customer's portal, read-only: it goes in the customer's Activity Log."""
+    activity_record(customer=customer, by=by, kind=AccountEvent.PORTAL_VIEWED)

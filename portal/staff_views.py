@@ -14,10 +14,9 @@ from customers.forms import CustomerForm
 from customers.models import Audience
 from customers.rules import Channel, channel_rules
 from customers.selectors import get_customer_for_org
-from customers.services import activity_record
-from portal import services
+from portal import selectors, services
 from portal.forms import InviteSettingsForm
-from portal.models import AccountEvent, ClaimInvite
+from portal.models import ClaimInvite
 from portal.navigation import PORTAL_SECTIONS
 from portal.selectors import claim_status
 
@@ -55,7 +54,7 @@ def invite_revoke(request, org_slug, pk):
 def view_as(request, org_slug, pk):
     """The customer's portal page, read-only, for staff helping them on the phone. Logged."""
     customer = get_customer_for_org(pk)
-    activity_record(customer=customer, by=request.user, kind=AccountEvent.PORTAL_VIEWED)
+    services.portal_view_record(customer=customer, by=request.user)
     # The customer's fields, less those the staff member's own role may not see.
     visible = {field.name for field in customer_fields(request.membership.role)}
     rules = {name: rule for name, rule in channel_rules(Channel.ONLINE_BOOKING).items() if name in visible}
@@ -74,7 +73,7 @@ def view_as(request, org_slug, pk):
 
 @org_permission("settings.change")
 def invite_settings(request, org_slug):
-    settings = services.invite_settings()
+    settings = selectors.invite_settings()
     form = InviteSettingsForm(request.POST or None, instance=settings)
     if form.is_valid():
         services.invite_settings_save(settings=form.save(commit=False), by=request.user)

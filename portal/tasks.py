@@ -16,6 +16,7 @@ from accounts.tenancy import tenant, tenant_task
 from customers.models import Customer
 from portal import services, signups
 from portal.models import ClaimInvite, SignupRequest
+from portal.selectors import invite_settings
 
 
 @tenant_task(batched=True)
@@ -39,7 +40,7 @@ def claim_invite_send(*, org_id: int, invite_id: int, reminder: bool = False) ->
 def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> EmailMultiAlternatives:
     organization = invite.organization
     path = reverse("portal:claim", kwargs={"org_slug": organization.slug, "token": token})
-    wording = services.invite_settings()
+    wording = invite_settings()
     expires = timezone.localtime(invite.expires_at, ZoneInfo(organization.time_zone))
     values = {
         "first_name": invite.customer.first_name,
@@ -72,7 +73,7 @@ def claim_invites_remind() -> None:
     """Celery beat: a reminder for each open invitation left unclaimed for the organization's N days."""
     for organization in Organization.objects.all():
         with tenant(organization):
-            wording = services.invite_settings()
+            wording = invite_settings()
             if not wording.max_reminders:
                 continue
             due = timezone.now() - timedelta(days=wording.remind_after_days)

@@ -35,7 +35,7 @@ def customer_tag_add(request, org_slug, pk):
     if tag is None and name:
         tag = Tag.objects.filter(name__iexact=name).first()
         if tag is None and request.POST.get("create") and has_permission(request.membership, "tags.create"):
-            tag = services.tag_save(tag=Tag(name=name))
+            tag = services.tag_save(tag=Tag(name=name), by=request.user)
     if tag is None:
         error = f"There is no tag called “{name}”." if name else "Type or pick a tag."
         if name and not has_permission(request.membership, "tags.create"):
@@ -74,7 +74,7 @@ def tag_list(request, org_slug):
     form = TagForm(request.POST or None)
     if form.is_valid():
         try:
-            tag = services.tag_save(tag=form.save(commit=False))
+            tag = services.tag_save(tag=form.save(commit=False), by=request.user)
         except services.TagError as error:
             form.add_error("name", str(error))
         else:
@@ -89,7 +89,7 @@ def tag_edit(request, org_slug, pk):
     form = TagForm(request.POST or None, instance=tag)
     if form.is_valid():
         try:
-            services.tag_save(tag=form.save(commit=False))
+            services.tag_save(tag=form.save(commit=False), by=request.user)
         except services.TagError as error:
             form.add_error("name", str(error))
         else:
@@ -110,7 +110,7 @@ def tag_merge(request, org_slug, pk):
         context = {"tag": source, "form": TagForm(instance=source), "merge_form": form, "count": count}
         return render(request, "tags/tag_form.html", context, status=422)
     target = form.cleaned_data["target"]
-    moved = services.tag_merge(source=source, target=target)
+    moved = services.tag_merge(source=source, target=target, by=request.user)
     messages.success(request, f"“{source.name}” merged into “{target.name}” ({moved} customers gained it).")
     return redirect("tag_settings:list", org_slug=org_slug)
 
@@ -119,7 +119,7 @@ def tag_merge(request, org_slug, pk):
 def tag_delete(request, org_slug, pk):
     tag = get_object_or_404(Tag, pk=pk)
     if request.method == "POST":
-        count = services.tag_delete(tag=tag)
+        count = services.tag_delete(tag=tag, by=request.user)
         messages.success(request, f"Tag “{tag.name}” deleted and taken off {count} customers.")
         return redirect("tag_settings:list", org_slug=org_slug)
     count = CustomerTag.objects.filter(tag=tag).count()

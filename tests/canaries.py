@@ -27,6 +27,7 @@ from metrics import services as metric_services
 from metrics.models import Metric
 from notes import services as note_services
 from notes.models import Visibility
+from portal import selectors as portal_selectors
 from portal import services as portal_services
 from portal import signups
 from tags import services as tag_services
@@ -101,9 +102,9 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     note_services.note_edit(
         note=note, text="Canary note, revised", visibility=Visibility.STAFF, pinned=True, by=owner
     )
-    tag = tag_services.tag_save(tag=Tag(name="Canary tag", description="canary"))
+    tag = tag_services.tag_save(tag=Tag(name="Canary tag", description="canary"), by=owner)
     tag_services.tag_add(customer=canary, tag=tag, by=owner)
-    metric = metric_services.metric_save(metric=Metric(name="Canary laps", unit="canary laps"))
+    metric = metric_services.metric_save(metric=Metric(name="Canary laps", unit="canary laps"), by=owner)
     metric_services.entry_record(
         customer=canary, metric=metric, value=3, recorded_on=date(2025, 5, 1), comment="canary", by=owner
     )
@@ -122,10 +123,10 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         by=owner,
     )
     import_services.job_work(organization=organization, job_id=job.pk)  # dry run: the issue
-    import_services.job_start(job=job)
+    import_services.job_start(job=job, by=owner)
     import_services.job_work(organization=organization, job_id=job.pk)  # run: the record of what it made
     api_services.key_create(name="Canary key", scopes=["imports"], by=owner)
-    invite_settings = portal_services.invite_settings()
+    invite_settings = portal_selectors.invite_settings()
     invite_settings.subject = "Canary invitation"
     invite_settings.save()
     invite = portal_services.invite_send(customer=canary, by=owner)

@@ -21,7 +21,7 @@ def make_field(label, field_type, *, options=(), **attributes) -> CustomField:
     attributes = {"visible_to": list(STAFF_AUDIENCES), "editable_by": list(STAFF_AUDIENCES)} | attributes
     field = CustomField(label=label, type=field_type, **attributes)
     rows = [{"option": CustomFieldOption(label=text), "retired": False, "delete": False} for text in options]
-    return services.custom_field_save(field=field, options=rows)
+    return services.custom_field_save(field=field, options=rows, by=None)
 
 
 def option_id(field, label) -> int:

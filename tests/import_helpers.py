@@ -50,5 +50,5 @@ def confirm(org, job: ImportJob, **changes) -> ImportJob:
 
 def start(org, job: ImportJob) -> ImportJob:
     with tenant(org):
-        services.job_start(job=job)
+        services.job_start(job=job, by=None)
     return work(org, job)

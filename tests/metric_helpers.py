@@ -19,7 +19,7 @@ SETTINGS = "/app/{slug}/settings/metrics/"
 def make_metric(name, kind=MetricKind.NUMBER, **attributes) -> Metric:
     if kind == MetricKind.MONEY:
         attributes.setdefault("currency", "USD")
-    return services.metric_save(metric=Metric(name=name, kind=kind, **attributes))
+    return services.metric_save(metric=Metric(name=name, kind=kind, **attributes), by=None)
 
 
 def today():

@@ -212,7 +212,6 @@ def test_resend_is_rate_limited_revoke_kills_the_link_and_bad_cases_are_refused(
 def test_reminders_go_out_after_n_days_at_most_twice(celery_worker, smtp_server, alice_client, org_a):
     with tenant(org_a):
         jane = customer(email="remind.me@example.com")
-        services.invite_settings()
     invite_by_staff(alice_client, org_a, jane)
     smtp_server.wait_for("remind.me@example.com")
     for round_ in (1, 2, 3):

@@ -60,8 +60,8 @@ def world(db):
         note = make_field(
             evil("Notes for the party"), FieldType.TEXT, help_text=evil("Anything", META), **person
         )
-        tag = tag_save(tag=Tag(name=evil("VIP"), description=evil("Big spender", HTMX)))
-        metric = metric_save(metric=Metric(name=evil("Visits"), unit=BOLD))
+        tag = tag_save(tag=Tag(name=evil("VIP"), description=evil("Big spender", HTMX)), by=owner)
+        metric = metric_save(metric=Metric(name=evil("Visits"), unit=BOLD), by=owner)
         parent_user = make_user("pat@home.example")
         parent = services.customer_create(
             data={
@@ -122,6 +122,7 @@ STAFF_PAGES = [
     "/app/evil/settings/invites/",
     "/app/evil/settings/tags/",
     "/app/evil/settings/metrics/",
+    "/app/evil/settings/audit/",
     "/app/evil/metrics/",
 ]
 

@@ -146,7 +146,7 @@ def test_undo_archives_what_a_create_only_import_added_unless_touched(org_a, ali
 def test_cancel_before_running_changes_nothing(org_a, alice):
     job = confirm(org_a, work(org_a, upload(org_a, alice, MESSY)))
     with tenant(org_a):
-        services.job_cancel(job=job)
+        services.job_cancel(job=job, by=alice)
         job.refresh_from_db()
         assert job.status == ImportJob.Status.CANCELLED and Customer.objects.count() == 0
 
@@ -213,12 +213,12 @@ def test_cancel_during_a_run_stops_at_the_next_batch_and_keeps_what_is_done(
     rows = "".join(f"Kid{n},Lee\n" for n in range(10))
     job = confirm(org_a, work(org_a, upload(org_a, alice, "First name,Last name\n" + rows)))
     with tenant(org_a):
-        services.job_start(job=job)
+        services.job_start(job=job, by=alice)
     run_batch = services._run_batch
 
     def cancel_after_the_first(job, *args):
         run_batch(job, *args)
-        services.job_cancel(job=job)  # as the Cancel button does, while the worker runs
+        services.job_cancel(job=job, by=alice)  # as the Cancel button does, while the worker runs
 
     monkeypatch.setattr(services, "_run_batch", cancel_after_the_first)
     job = work(org_a, job)

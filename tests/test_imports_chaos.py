@@ -56,7 +56,7 @@ def test_killed_workers_lose_and_double_nothing(celery_worker, org_a, alice):
         kill_and_restart(celery_worker, org_a, job, lambda s: s["validated_rows"] > ROWS // 3)
         _wait(org_a, job, lambda s: s["status"] == ImportJob.Status.READY)
         with tenant(org_a):
-            services.job_start(job=job)
+            services.job_start(job=job, by=None)
         for share in (0.15, 0.5):
             kill_and_restart(
                 celery_worker, org_a, job, lambda s, share=share: s["processed_rows"] > ROWS * share

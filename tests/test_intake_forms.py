@@ -35,7 +35,7 @@ def allergies(org_a):
             visible_to=everyone,
             editable_by=everyone,
         )
-        return services.custom_field_save(field=field, options=[])
+        return services.custom_field_save(field=field, options=[], by=None)
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def staff_only(org_a):
             visible_to=list(STAFF_AUDIENCES),
             editable_by=list(STAFF_AUDIENCES),
         )
-        return services.custom_field_save(field=field, options=[])
+        return services.custom_field_save(field=field, options=[], by=None)
 
 
 @pytest.fixture

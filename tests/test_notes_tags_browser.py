@@ -61,8 +61,8 @@ def test_a_note_is_added_pinned_edited_and_its_history_read(browser_page, live_s
 
 def test_bulk_tagging_two_tag_filter_and_a_saved_segment(browser_page, live_server, org_a, alice, screenshot):
     with tenant(org_a):
-        vip = tag_services.tag_save(tag=Tag(name="VIP", color="purple"))
-        tag_services.tag_save(tag=Tag(name="Birthday club", color="pink"))
+        vip = tag_services.tag_save(tag=Tag(name="VIP", color="purple"), by=alice)
+        tag_services.tag_save(tag=Tag(name="Birthday club", color="pink"), by=alice)
         people = [customer(first_name=name, last_name="Tagger") for name in ("Ann", "Ben", "Cy", "Di")]
         tag_services.tag_add(customer=people[0], tag=vip, by=alice)
         tag_services.tag_add(customer=people[3], tag=vip, by=alice)

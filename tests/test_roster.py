@@ -204,7 +204,7 @@ def test_export_header_neutralizes_formulas_in_admin_set_labels(alice_client, or
             visible_to=list(STAFF_AUDIENCES),
             editable_by=list(STAFF_AUDIENCES),
         )
-        services.custom_field_save(field=field, options=[])
+        services.custom_field_save(field=field, options=[], by=None)
     header = read_csv(alice_client.get(f"/app/{org_a.slug}/customers/export.csv"))[0]
     assert '\'=HYPERLINK("http://evil")' in header and '=HYPERLINK("http://evil")' not in header
 

@@ -16,7 +16,7 @@ from tests.factories import customer
 def roster(org_a, alice):
     """Smiths and Joneses; the Smiths born in March are tagged VIP."""
     with tenant(org_a):
-        vip = tag_services.tag_save(tag=Tag(name="VIP"))
+        vip = tag_services.tag_save(tag=Tag(name="VIP"), by=alice)
         for number in range(6):
             person = customer(
                 first_name=f"S{number}", last_name="Smith", birthday=f"2010-0{3 + number % 2}-01"
