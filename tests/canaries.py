@@ -1,6 +1,5 @@
-"""Org A's canaries for the tenant wall's sweep: a row of every tenant model, made through the apps' services
-(straight through the model where no service makes it), with "canary" in its texts so a page that leaks one
-to another organization gives itself away."""
+"""Org A's canaries for the tenant wall's sweep: a row of every tenant model, made through the apps' services,
+with "canary" in its texts so a page that leaks one to another organization gives itself away."""
 
 from datetime import date
 from unittest import mock
@@ -17,7 +16,6 @@ from customers.models import (
     Audience,
     FieldType,
     IntakeForm,
-    Segment,
 )
 from customers.rules import Channel, Rule
 from families import services as family_services
@@ -67,13 +65,18 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         by=owner,
     )
     customer_services.field_rules_save(rules={("birthday", Channel.ONLINE_BOOKING): Rule.REQUIRED}, by=owner)
-    Segment.objects.create(name="Canary segment", query="q=canary", shared=True, owner=owner)
-    form = IntakeForm.objects.create(
-        title="Canary camp form",
-        slug="canary-camp",
-        intro="Canary camp",
-        fields=[{"name": name, "required": True} for name in ("first_name", "last_name", "email", song.name)],
-        created_by=owner,
+    customer_services.segment_save(owner=owner, name="Canary segment", query="q=canary", shared=True)
+    form = intake.intake_form_save(
+        intake=IntakeForm(
+            title="Canary camp form",
+            slug="canary-camp",
+            intro="Canary camp",
+            fields=[
+                {"name": name, "required": True} for name in ("first_name", "last_name", "email", song.name)
+            ],
+            created_by=owner,
+        ),
+        by=owner,
     )
     # The same address with other answers: they wait for staff as pending changes.
     intake.intake_submit(
@@ -92,7 +95,9 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         is_primary=True,
         by=owner,
     )
-    aviary = AffiliatedOrganization.objects.create(name="Canary Aviary School", notes="canary")
+    aviary = family_services.affiliated_organization_save(
+        item=AffiliatedOrganization(name="Canary Aviary School", notes="canary")
+    )
     family_services.affiliation_add(
         customer=fledgling, affiliated=aviary, role=AffiliationRole.MEMBER, by=owner
     )
@@ -128,7 +133,7 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     api_services.key_create(name="Canary key", scopes=["imports"], by=owner)
     invite_settings = portal_selectors.invite_settings()
     invite_settings.subject = "Canary invitation"
-    invite_settings.save()
+    portal_services.invite_settings_save(settings=invite_settings, by=owner)
     invite = portal_services.invite_send(customer=canary, by=owner)
     signup = signups.signup_request(
         email="canary-signup@alpha.example",
