@@ -45,12 +45,12 @@ def _shown(field: models.Field, value):
     return value if isinstance(value, int | float | str) else str(value)
 
 
-def changes_of(instance: models.Model, fields: list[str]) -> dict:
+def changes_of(instance: models.Model, fields: list[str], *, before: models.Model | None = None) -> dict:
     """{label: [before, after]} of the `fields` an unsaved change to `instance` makes, read against its stored
-    row (one query); {} for a new row. Call it before saving."""
-    if instance.pk is None:
-        return {}
-    stored = type(instance)._default_manager.filter(pk=instance.pk).first()
+    row (one query) or `before`; {} for a new row with nothing to compare. Call it before saving."""
+    stored = before
+    if stored is None and instance.pk is not None:
+        stored = type(instance)._default_manager.filter(pk=instance.pk).first()
     if stored is None:
         return {}
     changes = {}

@@ -218,7 +218,7 @@ def job_undo(*, job: ImportJob, by) -> tuple[int | BulkOperation, int]:
     job.save(update_fields=["undone_at"])
     kept = f"; {touched:,} changed since and kept" if touched else ""
     _audit(job, AuditAction.IMPORT_UNDONE, by, f"{len(untouched):,} customers it added archived{kept}")
-    return customers_bulk(action=BulkOperation.Action.ARCHIVE, customer_ids=untouched, by=by), touched
+    return customers_bulk(action="archive", customer_ids=untouched, by=by), touched
 
 
 # What the worker does --------------------------------------------------------------------------------------

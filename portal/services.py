@@ -28,7 +28,8 @@ class InviteError(Exception):
 def invite_settings_save(*, settings: InviteSettings, by: User) -> InviteSettings:
     """Save the invitation email's wording and timing (Settings → Account invites)."""
     fields = ["subject", "body", "expiry_hours", "remind_after_days", "max_reminders"]
-    changes = changes_of(settings, fields)
+    defaults = None if settings.pk else InviteSettings()  # a first save departs from the defaults
+    changes = changes_of(settings, fields, before=defaults)
     settings.save()
     if changes:
         audit_record(
