@@ -185,7 +185,7 @@ def bulk_tag(organization, owner, count: int) -> float:
     started = time.perf_counter()
     with tenant(organization):
         operation = services.customers_bulk(
-            action=BulkOperation.Action.ADD_TAG,
+            action="add_tag",
             customer_ids=ids,
             by=owner,
             params={"tag": tag.pk, "tag_name": tag.name},

@@ -96,7 +96,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
         tag_services.tag_add(customer=main, tag=tag, by=owner)
         segment = Segment.objects.create(name="Fuzz segment", query="q=a", owner=owner)
         bulk = BulkOperation.objects.create(
-            action=BulkOperation.Action.ARCHIVE, customer_ids=[customers[-1].pk], total=1, created_by=owner
+            action="archive", customer_ids=[customers[-1].pk], total=1, created_by=owner
         )
         api_key, secret = key_create(name="Fuzz", scopes=["imports"], by=owner)
         ids = {
