@@ -138,6 +138,21 @@ def tenant_rls(table: str) -> migrations.RunSQL:
     )
 
 
+def across_organizations(table: str, sql: str, reverse_sql: str) -> migrations.RunSQL:
+    """Migration operation: a data change to every organization's rows of `table`. The owner running
+    migrations is held to row security like everyone (FORCE), so it is lifted for this statement only, inside
+    the migration's transaction."""
+
+    def wrapped(statement: str) -> list[str]:
+        return [
+            f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY',
+            statement,
+            f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
+        ]
+
+    return migrations.RunSQL(wrapped(sql), wrapped(reverse_sql))
+
+
 def same_organization(
     table: str,
     column: str,

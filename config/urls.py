@@ -5,6 +5,7 @@ from accounts import views as account_views
 from accounts.urls import public_urlpatterns, staff_urlpatterns
 from api.api import api
 from families import urls as family_urls
+from intake import urls as intake_urls
 from metrics import urls as metric_urls
 from notes import urls as note_urls
 from portal import staff_urls as portal_staff_urls
@@ -16,6 +17,7 @@ staff_area = [
     path("settings/tags/", include("tags.urls")),
     path("settings/api-keys/", include("api.urls")),
     path("settings/invites/", include((portal_staff_urls.settings_patterns, "invite_settings"))),
+    path("settings/forms/", include((intake_urls.settings_patterns, "intake_settings"))),
     path("settings/", include("customers.settings_urls")),
     path("customers/", include("customers.urls")),
     path("families/", include("families.urls")),
@@ -27,6 +29,7 @@ staff_area = [
     path("customers/", include((tag_urls.profile_patterns, "profile_tags"))),
     path("customers/", include((family_urls.profile_patterns, "profile_family"))),
     path("customers/", include((portal_staff_urls.profile_patterns, "profile_account"))),
+    path("customers/", include((intake_urls.profile_patterns, "profile_intake"))),
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),
 ]
 
@@ -38,5 +41,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("app/<slug:org_slug>/", include(staff_area)),
     # Last: customer-facing pages of an organization; slugs that would shadow the paths above are reserved.
+    path("<slug:org_slug>/forms/", include((intake_urls.public_patterns, "intake"))),
     path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),
 ]

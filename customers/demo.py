@@ -119,7 +119,7 @@ def demo_customers(*, count: int, seed: int) -> list[Customer]:
 
 
 def demo_custom_fields(customers: list[Customer], *, seed: int) -> None:
-    """Custom fields a kids' activity center keeps, filled at realistic densities, and a public intake form."""
+    """Custom fields a kids' activity center keeps, filled at realistic densities."""
     from customers.models import (
         STAFF_AUDIENCES,
         Audience,
@@ -127,7 +127,6 @@ def demo_custom_fields(customers: list[Customer], *, seed: int) -> None:
         CustomFieldOption,
         CustomFieldValue,
         FieldType,
-        IntakeForm,
         Scope,
     )
     from customers.search import normalize
@@ -189,17 +188,3 @@ def demo_custom_fields(customers: list[Customer], *, seed: int) -> None:
             count = rng.randint(1, 40)
             values.append(CustomFieldValue(**row, field=visits, text=str(count), number=count))
     CustomFieldValue.objects.bulk_create(values, batch_size=2000)
-    IntakeForm.objects.create(
-        title="Birthday party guest registration",
-        slug="party-guests",
-        intro="Coming to a party with us? Tell us who is coming so we can get everything ready.",
-        fields=[
-            {"name": "first_name", "required": True},
-            {"name": "last_name", "required": True},
-            {"name": "email", "required": True},
-            {"name": "phone", "required": False},
-            {"name": "birthday", "required": True},
-            {"name": allergies.name, "required": False},
-            {"name": school.name, "required": False},
-        ],
-    )

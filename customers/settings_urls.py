@@ -10,7 +10,4 @@ urlpatterns = [
     path("custom-fields/<int:pk>/", settings_views.custom_field_edit, name="custom_field_edit"),
     path("custom-fields/<int:pk>/retire/", settings_views.custom_field_retire, name="custom_field_retire"),
     path("custom-fields/<int:pk>/restore/", settings_views.custom_field_restore, name="custom_field_restore"),
-    path("forms/", settings_views.intake_forms, name="intake_forms"),
-    path("forms/new/", settings_views.intake_form_edit, name="intake_form_create"),
-    path("forms/<int:pk>/", settings_views.intake_form_edit, name="intake_form_edit"),
 ]

@@ -1,5 +1,5 @@
-"""Settings for customer data: Custom fields (definitions, options, order), Required fields (the grid of rules
-per field and channel) and Intake forms (public forms built from the same fields)."""
+"""Settings for customer data: Custom fields (definitions, options, order) and Required fields (the grid of
+rules per field and channel)."""
 
 from django.contrib import messages
 from django.db.models import Count
@@ -9,9 +9,8 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import org_permission
 from customers import services
 from customers.fields import customer_fields, field_labels, grouped
-from customers.forms import CustomFieldForm, IntakeFormForm, OptionFormSet
-from customers.intake import intake_form_save
-from customers.models import CHOICE_TYPES, CustomField, CustomFieldValue, FieldRuleChange, IntakeForm
+from customers.forms import CustomFieldForm, OptionFormSet
+from customers.models import CHOICE_TYPES, CustomField, CustomFieldValue, FieldRuleChange
 from customers.rules import Channel, Rule, allowed, grid_rules, lock_for
 
 
@@ -167,20 +166,3 @@ def custom_field_restore(request, org_slug, pk):
     services.custom_field_restore(field=field, by=request.user)
     messages.success(request, f"“{field.label}” restored.")
     return redirect("customer_settings:custom_fields", org_slug=org_slug)
-
-
-@org_permission("settings.change")
-def intake_forms(request, org_slug):
-    forms = IntakeForm.objects.order_by("title")
-    return render(request, "customers/intake_forms.html", {"intake_forms": forms})
-
-
-@org_permission("settings.change")
-def intake_form_edit(request, org_slug, pk=None):
-    intake = get_object_or_404(IntakeForm, pk=pk) if pk else IntakeForm(created_by=request.user)
-    form = IntakeFormForm(request.POST or None, instance=intake)
-    if form.is_valid():
-        intake = intake_form_save(intake=form.save(commit=False), by=request.user)
-        messages.success(request, f"“{intake.title}” saved. Share its link: it is live.")
-        return redirect("customer_settings:intake_forms", org_slug=org_slug)
-    return render(request, "customers/intake_form_form.html", {"form": form, "intake": intake})

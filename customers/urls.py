@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import intake_views, segment_views, views
+from customers import segment_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -19,14 +19,4 @@ urlpatterns = [
     path("<int:pk>/archive/", views.customer_archive, name="archive"),
     path("<int:pk>/restore/", views.customer_restore, name="restore"),
     path("<int:pk>/delete/", views.customer_delete, name="delete"),
-    path(
-        "<int:pk>/form-responses/<int:change_pk>/accept/",
-        intake_views.form_response_accept,
-        name="form_response_accept",
-    ),
-    path(
-        "<int:pk>/form-responses/<int:change_pk>/reject/",
-        intake_views.form_response_reject,
-        name="form_response_reject",
-    ),
 ]

@@ -11,6 +11,7 @@ from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 from families.demo import demo_families
 from imports.demo import demo_import
+from intake.demo import demo_intake_form
 from metrics.demo import demo_metrics
 from notes.demo import demo_notes
 from tags.demo import demo_tags
@@ -96,6 +97,7 @@ def demo_load(*, reset: bool = False) -> None:
                 demo_customers(count=CUSTOMERS_PER_ORGANIZATION, seed=seed), batch_size=1000
             )
             demo_custom_fields(customers, seed=seed)
+            demo_intake_form()
             demo_families(customers, seed=seed)
             demo_tags(customers, seed=seed)
             staff = [users[email] for email, *_, roles in STAFF if spec["slug"] in roles]

@@ -15,6 +15,4 @@ urlpatterns = [
     path("account/family/<int:pk>/", views.family_member, name="family_member"),
     path("claim/<str:token>/", views.claim, name="claim"),
     path("claim-link/", views.claim_request, name="claim_request"),
-    path("forms/<slug:form_slug>/", views.intake_form, name="intake_form"),
-    path("forms/<slug:form_slug>/thanks/", views.intake_thanks, name="intake_thanks"),
 ]

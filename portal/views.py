@@ -1,5 +1,5 @@
-"""What customers see: creating an account while booking or buying online, intake forms, claiming the
-account staff made for them, and their own pages (profile, family)."""
+"""What customers see: creating an account while booking or buying online, claiming the account staff made
+for them, and their own pages (profile, family)."""
 
 import copy
 
@@ -19,9 +19,8 @@ from accounts.models import User
 from accounts.ratelimit import over_limit, signup_email_allowed, signups_over_limit
 from accounts.tenancy import as_user
 from customers import services
-from customers.forms import CustomerSignupForm, IntakeCustomerForm
-from customers.intake import intake_submit
-from customers.models import Audience, Customer, IntakeForm
+from customers.forms import CustomerSignupForm
+from customers.models import Audience, Customer
 from customers.rules import Channel
 from families import services as family_services
 from families.models import GuardianLink, GuardianPermission, Relationship
@@ -148,30 +147,6 @@ def signup_confirm(request, org_slug, token):
     login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, f"Welcome! Your account with {request.org.name} is ready.")
     return redirect("portal:account", org_slug=org_slug)
-
-
-INTAKE_LIMIT = 5  # submissions per visitor address and form every INTAKE_WINDOW seconds
-INTAKE_WINDOW = 600
-
-
-def intake_form(request, org_slug, form_slug):
-    intake = get_object_or_404(IntakeForm, slug=form_slug, is_open=True)
-    form = IntakeCustomerForm(request.POST or None, intake=intake)
-    if request.method == "POST":
-        if over_limit(request, f"intake:{intake.pk}", limit=INTAKE_LIMIT, seconds=INTAKE_WINDOW):
-            context = {"intake": intake, "form": form, "limited": True}
-            return render(request, "portal/intake_form.html", context, status=429)
-        if form.is_valid():
-            if not form.is_spam:  # a bot filled the honeypot: thank it and keep nothing
-                data = {name: value for name, value in form.cleaned_data.items() if name != "website"}
-                intake_submit(intake=intake, data=data)
-            return redirect("portal:intake_thanks", org_slug=org_slug, form_slug=form_slug)
-    return render(request, "portal/intake_form.html", {"intake": intake, "form": form})
-
-
-def intake_thanks(request, org_slug, form_slug):
-    intake = get_object_or_404(IntakeForm, slug=form_slug)
-    return render(request, "portal/intake_thanks.html", {"intake": intake})
 
 
 # Claiming an account ------------------------------------------------------------------------------------

@@ -9,18 +9,14 @@ from django.core.files.base import ContentFile
 from accounts import services as account_services
 from accounts.models import Membership, Organization, Role, User
 from api import services as api_services
-from customers import intake
 from customers import services as customer_services
-from customers.models import (
-    STAFF_AUDIENCES,
-    Audience,
-    FieldType,
-    IntakeForm,
-)
+from customers.models import STAFF_AUDIENCES, Audience, FieldType
 from customers.rules import Channel, Rule
 from families import services as family_services
 from families.models import AffiliatedOrganization, AffiliationRole, Relationship
 from imports import services as import_services
+from intake import services as intake
+from intake.models import IntakeForm
 from metrics import services as metric_services
 from metrics.models import Metric
 from notes import services as note_services

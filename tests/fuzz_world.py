@@ -19,20 +19,15 @@ from accounts.tenancy import tenant
 from api.services import key_create
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
-from customers.intake import intake_submit
-from customers.models import (
-    BulkOperation,
-    Customer,
-    CustomField,
-    IntakeForm,
-    PendingChange,
-    Segment,
-)
+from customers.models import BulkOperation, Customer, CustomField, Segment
 from families import services as family_services
 from families.demo import demo_families
 from families.models import AffiliatedOrganization, Affiliation, Relationship
 from imports.demo import demo_import
 from imports.models import ImportJob
+from intake.demo import demo_intake_form
+from intake.models import IntakeForm, PendingChange
+from intake.services import intake_submit
 from metrics.demo import demo_metrics
 from metrics.models import Metric, MetricEntry
 from notes import services as note_services
@@ -65,6 +60,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
     with tenant(organization):
         customers = Customer.objects.bulk_create(demo_customers(count=24, seed=seed))
         demo_custom_fields(customers, seed=seed)
+        demo_intake_form()
         demo_families(customers, seed=seed)
         demo_tags(customers, seed=seed)
         demo_notes(customers, [owner, staff], seed=seed)
@@ -144,8 +140,8 @@ PARAMETERS = {
     "portal:staff_join": {"token": "staff_token"},
     "portal:claim": {"token": "claim_token"},
     "portal:family_member": {"pk": "dependant"},
-    "portal:intake_form": {"form_slug": "form_slug"},
-    "portal:intake_thanks": {"form_slug": "form_slug"},
+    "intake:form": {"form_slug": "form_slug"},
+    "intake:thanks": {"form_slug": "form_slug"},
     "accounts:password_reset_confirm": {"uidb64": "uidb64", "token": "reset_token"},
     "customers:bulk_progress": {"pk": "bulk"},
     "customers:segment_count": {"pk": "segment"},
@@ -153,7 +149,7 @@ PARAMETERS = {
     "customer_settings:custom_field_edit": {"pk": "custom_field"},
     "customer_settings:custom_field_retire": {"pk": "custom_field"},
     "customer_settings:custom_field_restore": {"pk": "custom_field"},
-    "customer_settings:intake_form_edit": {"pk": "intake_form"},
+    "intake_settings:form_edit": {"pk": "intake_form"},
     "families:link_edit": {"pk": "link"},
     "families:link_remove": {"pk": "link"},
     "families:affiliation_remove": {"pk": "affiliation"},

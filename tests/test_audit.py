@@ -16,8 +16,9 @@ from accounts.audit import audit_record
 from accounts.models import AuditAction, AuditEvent, Membership, Role, StaffInvitation
 from accounts.tenancy import tenant
 from api.models import ApiKey
-from customers.models import Activity, CustomField, FieldType, IntakeForm
+from customers.models import Activity, CustomField, FieldType
 from imports.models import ImportJob
+from intake.models import IntakeForm
 from metrics.models import Metric
 from metrics.services import metric_save
 from tags.models import Tag

@@ -12,16 +12,9 @@ import pytest
 from accounts.models import Organization
 from accounts.tenancy import tenant
 from customers import services
-from customers.models import (
-    STAFF_AUDIENCES,
-    Audience,
-    CustomField,
-    FieldType,
-    IntakeForm,
-    Scope,
-    Segment,
-)
+from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
+from intake.models import IntakeForm
 from metrics.models import Metric
 from metrics.services import entry_record, metric_save
 from notes.services import note_add

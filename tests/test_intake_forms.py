@@ -13,11 +13,10 @@ from customers.models import (
     CustomField,
     CustomFieldValue,
     FieldType,
-    IntakeForm,
-    PendingChange,
     Scope,
     Source,
 )
+from intake.models import IntakeEvent, IntakeForm, PendingChange
 from tests.conftest import make_user
 from tests.factories import customer
 
@@ -109,7 +108,7 @@ def test_a_visitor_is_added_to_the_roster_with_the_activity_recorded(client, org
         assert (cam.email, cam.source) == ("cam@example.com", Source.FORM)
         assert CustomFieldValue.objects.get(customer=cam).text == "Bees"
         event = Activity.objects.get(customer=cam)
-        assert event.kind == Activity.Kind.FORM and event.detail == "Intake form “Summer camp sign-up”"
+        assert event.kind == IntakeEvent.FORM and event.detail == "Intake form “Summer camp sign-up”"
 
 
 def test_an_existing_customer_is_updated_and_blank_answers_erase_nothing(client, org_a, camp_form, allergies):
@@ -221,7 +220,7 @@ def test_an_anonymous_answer_fills_blanks_and_keeps_differences_for_review(clien
         assert cam.first_name == "Cam" and cam.emergency_contact_phone == "312-555-0199"  # never overwritten
         pending = {(c.field, c.proposed) for c in PendingChange.objects.filter(customer=cam)}
         assert pending == {("first_name", "Mallory"), ("emergency_contact_phone", "312-555-0666")}
-        event = Activity.objects.get(customer=cam, kind=Activity.Kind.FORM)
+        event = Activity.objects.get(customer=cam, kind=IntakeEvent.FORM)
         assert event.changes == {"birthday": [None, "2015-06-01"]}
     # The same answers again add nothing new to review.
     client.post(f"/{org_a.slug}/forms/news/", visitor(first_name="Mallory"))

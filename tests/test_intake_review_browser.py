@@ -5,7 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tenancy import tenant
-from customers.models import Customer, IntakeForm
+from customers.models import Customer
+from intake.models import IntakeForm
 from tests.factories import customer
 from tests.test_browser_journey import log_in, watch_console
 

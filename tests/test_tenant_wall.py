@@ -16,9 +16,10 @@ from accounts.models import Membership, Role, StaffInvitation
 from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
-from customers.models import BulkOperation, Customer, CustomField, IntakeForm, PendingChange, Segment
+from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
+from intake.models import IntakeForm, PendingChange
 from metrics.models import Metric, MetricEntry
 from notes.models import Note
 from tags.models import Tag

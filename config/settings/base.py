@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "api",
     "ninja",
     "portal",
+    "intake",
     "demo",  # last: it loads every app's demo data
 ]
 

@@ -4,6 +4,8 @@ at the notes app (whose extension hides events of notes a viewer may not read)."
 
 from django.db import migrations, models
 
+from accounts.tenancy import across_organizations
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -21,7 +23,8 @@ class Migration(migrations.Migration):
                 null=True,
             ),
         ),
-        migrations.RunSQL(
+        across_organizations(
+            "customers_activity",
             "UPDATE customers_activity SET subject_id = note_id WHERE note_id IS NOT NULL",
             "UPDATE customers_activity SET note_id = subject_id WHERE kind = 'note' AND subject_id IS NOT NULL",
         ),

@@ -12,8 +12,6 @@ from customers.models.custom_fields import (
     FieldRule,
     FieldRuleChange,
     FieldType,
-    IntakeForm,
-    PendingChange,
     Scope,
 )
 from customers.models.roster import (
@@ -45,8 +43,6 @@ __all__ = [
     "FieldRuleChange",
     "FieldType",
     "Gender",
-    "IntakeForm",
-    "PendingChange",
     "Scope",
     "Segment",
     "Source",

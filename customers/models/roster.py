@@ -160,7 +160,6 @@ class Activity(TenantModel):
         ARCHIVED = "archived", "Archived"
         RESTORED = "restored", "Restored"
         DELETED = "deleted", "Deleted"
-        FORM = "form", "Sent a form"
 
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="activities")
     customer_label = models.CharField(max_length=250, help_text="Who it was about, kept after a deletion.")

@@ -1,10 +1,7 @@
-"""Intake forms: saving one (Settings → Intake forms), submissions and their review. A visitor is anonymous:
-whoever knows an email could post it, so an answer never overwrites a customer. It fills what is blank;
-anything that differs from what is on file waits as a pending change that staff accept or reject, field by
-field, from the profile."""
-
-from datetime import date
-from decimal import Decimal
+"""Writes of intake forms: saving one (Settings → Intake forms), submissions and their review. A visitor is
+anonymous: whoever knows an email could post it, so an answer never overwrites a customer. It fills what is
+blank; anything that differs from what is on file waits as a pending change that staff accept or reject, field
+by field, from the profile."""
 
 import phonenumbers
 from django.db import transaction
@@ -12,15 +9,16 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
 from accounts.models import AuditAction, User
-from customers.fields import CustomerField, customer_fields, field_labels, jsonable
-from customers.models import Activity, Customer, FieldType, IntakeForm, PendingChange, Source
+from customers.fields import customer_fields, field_labels, jsonable
+from customers.models import Activity, Customer, FieldType, Source
 from customers.search import phone_to_digits
 from customers.services import activity_record, customer_create, customer_update, same_value
+from intake.models import IntakeEvent, IntakeForm, PendingChange
+from intake.selectors import EMPTY, answer_value
 
 # Consent must come from the person: a stranger's post can only propose it for staff to confirm.
 CONSENT = "marketing_opt_in"
 PHONES = ("phone", "emergency_contact_phone")
-EMPTY = ("", None, [])
 
 
 class ReviewError(Exception):
@@ -94,7 +92,7 @@ def intake_submit(*, intake: IntakeForm, data: dict) -> Customer:
     existing = Customer.objects.filter(email_key=data["email"]).first()
     if existing is None:
         customer = customer_create(
-            data=answers, by=None, source=Source.FORM, kind=Activity.Kind.FORM, detail=detail
+            data=answers, by=None, source=Source.FORM, kind=IntakeEvent.FORM, detail=detail
         )
         if consent:
             _propose(customer=customer, intake=intake, name=CONSENT, before=False, answer=True)
@@ -111,28 +109,8 @@ def intake_submit(*, intake: IntakeForm, data: dict) -> Customer:
         proposed += _propose(customer=existing, intake=intake, name=CONSENT, before=False, answer=True)
     if proposed:
         detail += f" · {proposed} answer{'s' if proposed > 1 else ''} to review"
-    customer_update(customer=existing, data=blanks, by=None, kind=Activity.Kind.FORM, detail=detail)
+    customer_update(customer=existing, data=blanks, by=None, kind=IntakeEvent.FORM, detail=detail)
     return existing
-
-
-def answer_value(item: CustomerField, stored):
-    """A stored answer (see jsonable) back in the type its field holds."""
-    if stored is None:
-        return None
-    if item.name == "birthday" or item.type == FieldType.DATE:
-        return date.fromisoformat(stored)
-    if item.type == FieldType.NUMBER:
-        return Decimal(stored)
-    return stored
-
-
-def answer_display(item: CustomerField, value) -> str:
-    """An answer as people read it: choices by their label, yes/no as words."""
-    if item.custom is None and value not in EMPTY:
-        choices = dict(Customer._meta.get_field(item.name).choices or ())
-        if value in choices:
-            return str(choices[value])
-    return str(item.display_value(value))
 
 
 def _decide(change: PendingChange, *, status: str, by) -> PendingChange:
@@ -171,22 +149,3 @@ def pending_change_reject(*, change: PendingChange, by) -> PendingChange:
     detail = f"Rejected an answer from intake form “{change.form_title}”"
     activity_record(customer=change.customer, by=by, kind=Activity.Kind.UPDATED, detail=detail)
     return change
-
-
-def form_responses(customer: Customer, audience: str) -> list[dict]:
-    """The answers waiting for review on this customer that `audience` may see and edit, oldest first."""
-    fields = {field.name: field for field in customer_fields(audience) if field.editable_by(audience)}
-    changes = PendingChange.objects.filter(customer=customer, status=PendingChange.Status.PENDING)
-    rows = []
-    for change in changes.order_by("submitted_at", "id"):
-        item = fields.get(change.field)
-        if item is not None:
-            rows.append(
-                {
-                    "change": change,
-                    "label": item.label,
-                    "on_file": answer_display(item, item.value(customer)),
-                    "proposed": answer_display(item, answer_value(item, change.proposed)),
-                }
-            )
-    return rows

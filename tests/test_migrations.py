@@ -1,0 +1,77 @@
+"""The architecture's migrations on a database that has data: an event's note becomes its subject id, and
+intake forms with their pending answers move from customers to the intake app, both ways, rows kept."""
+
+import os
+import subprocess
+import sys
+
+import psycopg
+import pytest
+
+from accounts.tenancy import tenant
+from customers.models import Activity
+from intake import services as intake_services
+from intake.models import IntakeForm, PendingChange
+from notes.models import NoteEvent
+from notes.services import note_add
+from tests.conftest import BASE_DIR
+from tests.factories import customer
+
+
+def migrate(*target: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", *target, "--noinput", "--verbosity=0"],
+        cwd=BASE_DIR,
+        env={**os.environ, "DATABASE_URL": os.environ["DATABASE_OWNER_URL"]},
+        check=True,
+    )
+
+
+def owner_query(organization, query: str) -> list[tuple]:
+    with psycopg.connect(os.environ["DATABASE_OWNER_URL"]) as conn:
+        conn.execute("SELECT set_config('app.org_id', %s, false)", [str(organization.pk)])
+        return conn.execute(query).fetchall()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_survive_the_moves_back_and_forth(org_a, alice):
+    with tenant(org_a):
+        jane = customer(first_name="Jane", email="jane@alpha.example", phone="312-555-0100", by=alice)
+        note = note_add(customer=jane, text="Allergic to peanuts", visibility="staff", pinned=False, by=alice)
+        intake = intake_services.intake_form_save(
+            intake=IntakeForm(
+                title="Camp",
+                slug="camp",
+                fields=[{"name": name, "required": True} for name in ("first_name", "last_name", "email")]
+                + [{"name": "phone", "required": False}],
+            ),
+            by=alice,
+        )
+        intake_services.intake_submit(
+            intake=intake,
+            data={
+                "first_name": "Jane",
+                "last_name": "Doe",
+                "email": "jane@alpha.example",
+                "phone": "312-555-0199",
+            },
+        )
+    try:
+        migrate("intake", "zero")
+        migrate("customers", "0014_activity_detail_text")
+        assert owner_query(org_a, "SELECT note_id FROM customers_activity WHERE kind = 'note'") == [
+            (note.pk,)
+        ]
+        assert owner_query(org_a, "SELECT title FROM customers_intakeform") == [("Camp",)]
+        assert owner_query(org_a, "SELECT field, status FROM customers_pendingchange") == [
+            ("phone", "pending")
+        ]
+    finally:
+        migrate()
+    with tenant(org_a):
+        assert list(Activity.objects.filter(kind=NoteEvent.NOTE).values_list("subject_id", flat=True)) == [
+            note.pk
+        ]
+        assert IntakeForm.objects.get().title == "Camp"
+        change = PendingChange.objects.get()
+        assert (change.customer_id, change.intake_id, change.proposed) == (jane.pk, intake.pk, "312-555-0199")
