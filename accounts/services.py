@@ -45,6 +45,7 @@ def signup_request(*, email: str, password: str, first_name: str, last_name: str
 UNCONFIRMED_LOGIN_LIFETIME = timedelta(days=7)
 
 
+@transaction.atomic
 def unconfirmed_logins_delete() -> int:
     """Logins whose address nobody confirmed within a week go: the address is free for its real owner, and
     nothing (no membership, no roster entry) was ever attached to them."""
@@ -71,25 +72,25 @@ def organization_create(*, name: str, slug: str, time_zone: str, currency: str, 
 
 @transaction.atomic
 def organization_update(
-    *, organization: Organization, name: str, time_zone: str, currency: str, by: Membership
+    *, organization: Organization, name: str, time_zone: str, currency: str, by: User
 ) -> None:
     organization.name, organization.time_zone, organization.currency = name, time_zone, currency
     changes = changes_of(organization, ["name", "time_zone", "currency"])
     organization.save(update_fields=["name", "time_zone", "currency"])
     if changes:
         audit_record(
-            action=AuditAction.ORGANIZATION_CHANGED, by=by.user, target=organization.name, changes=changes
+            action=AuditAction.ORGANIZATION_CHANGED, by=by, target=organization.name, changes=changes
         )
 
 
 @transaction.atomic
-def staff_invite(*, email: str, role: str, by: Membership) -> StaffInvitation:
+def staff_invite(*, email: str, role: str, by: User) -> StaffInvitation:
     """Invite someone to the current organization's staff, or refresh their pending invitation.
     The email goes out from a worker once this transaction commits."""
     from accounts.tasks import staff_invitation_send
 
     email = email.strip().lower()
-    if role == Role.OWNER and by.role != Role.OWNER:
+    if role == Role.OWNER and _role_of(by) != Role.OWNER:
         raise ValidationError({"role": "Only an owner can invite another owner."})
     if Membership.objects.filter(user__email=email).exists():
         raise ValidationError({"email": "This person is already on your staff."})
@@ -98,16 +99,16 @@ def staff_invite(*, email: str, role: str, by: Membership) -> StaffInvitation:
     ).first() or StaffInvitation(email=email)
     again = invitation.pk is not None
     invitation.role = role
-    invitation.invited_by = by.user
+    invitation.invited_by = by
     invitation.expires_at = timezone.now() + INVITATION_LIFETIME
     invitation.save()
     audit_record(
         action=AuditAction.STAFF_INVITED,
-        by=by.user,
+        by=by,
         target=email,
         detail=f"As {invitation.get_role_display()}{', sent again' if again else ''}",
     )
-    staff_invitation_send.delay_on_commit(org_id=by.organization_id, invitation_id=invitation.pk)
+    staff_invitation_send.delay_on_commit(org_id=invitation.organization_id, invitation_id=invitation.pk)
     return invitation
 
 
@@ -122,10 +123,10 @@ def staff_invitation_issue_token(*, invitation: StaffInvitation) -> str:
 
 
 @transaction.atomic
-def staff_invitation_revoke(*, invitation: StaffInvitation, by: Membership) -> None:
+def staff_invitation_revoke(*, invitation: StaffInvitation, by: User) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    audit_record(action=AuditAction.STAFF_INVITATION_REVOKED, by=by.user, target=invitation.email)
+    audit_record(action=AuditAction.STAFF_INVITATION_REVOKED, by=by, target=invitation.email)
 
 
 @transaction.atomic
@@ -142,12 +143,18 @@ def staff_invitation_accept(*, invitation: StaffInvitation, user: User) -> Membe
     return membership
 
 
-def _lock_owners(*memberships: Membership) -> None:
-    """Lock the organization's owner memberships, then re-read the roles at stake: two owners changing each
-    other at once take turns, and the second sees what the first did (it may no longer be an owner)."""
+def _role_of(user: User) -> str:
+    """The role of a staff member acting in the current organization."""
+    return Membership.objects.values_list("role", flat=True).get(user=user)
+
+
+def _lock_owners(membership: Membership, by: User) -> str:
+    """Lock the organization's owner memberships, then re-read the roles at stake (returning the actor's):
+    two owners changing each other at once take turns, and the second sees what the first did (it may no
+    longer be an owner)."""
     list(Membership.objects.select_for_update().filter(role=Role.OWNER).values_list("pk", flat=True))
-    for membership in memberships:
-        membership.refresh_from_db(fields=["role"])
+    membership.refresh_from_db(fields=["role"])
+    return _role_of(by)
 
 
 def _ensure_an_owner_remains(membership: Membership) -> None:
@@ -156,9 +163,9 @@ def _ensure_an_owner_remains(membership: Membership) -> None:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str, by: Membership) -> None:
-    _lock_owners(membership, by)
-    if Role.OWNER in (role, membership.role) and by.role != Role.OWNER:
+def membership_change_role(*, membership: Membership, role: str, by: User) -> None:
+    acting_role = _lock_owners(membership, by)
+    if Role.OWNER in (role, membership.role) and acting_role != Role.OWNER:
         raise ValidationError("Only an owner can grant or take away the owner role.")
     if role == membership.role:
         return
@@ -168,22 +175,22 @@ def membership_change_role(*, membership: Membership, role: str, by: Membership)
     membership.save(update_fields=["role"])
     audit_record(
         action=AuditAction.ROLE_CHANGED,
-        by=by.user,
+        by=by,
         target=membership.user.email,
         changes={"Role": [before, membership.get_role_display()]},
     )
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, by: Membership) -> None:
-    _lock_owners(membership, by)
-    if membership.role == Role.OWNER and by.role != Role.OWNER:
+def membership_remove(*, membership: Membership, by: User) -> None:
+    acting_role = _lock_owners(membership, by)
+    if membership.role == Role.OWNER and acting_role != Role.OWNER:
         raise ValidationError("Only an owner can remove an owner.")
     _ensure_an_owner_remains(membership)
     membership.delete()
     audit_record(
         action=AuditAction.STAFF_REMOVED,
-        by=by.user,
+        by=by,
         target=membership.user.email,
         detail=f"Was {membership.get_role_display()}",
     )

@@ -145,7 +145,7 @@ def organization_settings(request, org_slug):
         if not can_edit:
             messages.error(request, "Only an owner can change the organization's details.")
         elif form.is_valid():
-            services.organization_update(organization=request.org, by=request.membership, **form.cleaned_data)
+            services.organization_update(organization=request.org, by=request.user, **form.cleaned_data)
             messages.success(request, "Organization details saved.")
             return redirect("staff:settings", org_slug=org_slug)
     return render(request, "accounts/settings.html", {"form": form, "can_edit": can_edit})
@@ -159,7 +159,7 @@ def staff_list(request, org_slug):
             messages.error(request, "Your role may not invite staff.")
         elif form.is_valid():
             try:
-                invitation = services.staff_invite(by=request.membership, **form.cleaned_data)
+                invitation = services.staff_invite(by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -184,7 +184,7 @@ def membership_role(request, org_slug, pk):
     if form.is_valid():
         try:
             services.membership_change_role(
-                membership=membership, role=form.cleaned_data["role"], by=request.membership
+                membership=membership, role=form.cleaned_data["role"], by=request.user
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -198,7 +198,7 @@ def membership_role(request, org_slug, pk):
 def membership_remove(request, org_slug, pk):
     membership = get_object_or_404(Membership, pk=pk)
     try:
-        services.membership_remove(membership=membership, by=request.membership)
+        services.membership_remove(membership=membership, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -211,7 +211,7 @@ def membership_remove(request, org_slug, pk):
 def invitation_resend(request, org_slug, pk):
     invitation = get_object_or_404(StaffInvitation, pk=pk, accepted_at=None, revoked_at=None)
     try:
-        services.staff_invite(email=invitation.email, role=invitation.role, by=request.membership)
+        services.staff_invite(email=invitation.email, role=invitation.role, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -223,7 +223,7 @@ def invitation_resend(request, org_slug, pk):
 @org_permission("staff.invite")
 def invitation_revoke(request, org_slug, pk):
     invitation = get_object_or_404(StaffInvitation, pk=pk, accepted_at=None, revoked_at=None)
-    services.staff_invitation_revoke(invitation=invitation, by=request.membership)
+    services.staff_invitation_revoke(invitation=invitation, by=request.user)
     messages.success(request, f"Invitation to {invitation.email} revoked.")
     return redirect("staff:staff", org_slug=org_slug)
 

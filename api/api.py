@@ -16,7 +16,7 @@ from ninja.security import HttpBearer
 from accounts.tenancy import tenant
 from api.bodies import BodyError, json_to_csv, spooled_body
 from api.models import ApiKey, Scope
-from api.services import key_find
+from api.selectors import key_find
 from imports import services
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError

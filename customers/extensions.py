@@ -3,12 +3,12 @@ its own kinds of event and the archive and restore bulk actions."""
 
 from customers.extend import ActivityKinds, BulkAction, ProfileTab, register
 from customers.models import Activity
-from customers.services import customers_archive_or_restore
+from customers.services import customers_archive, customers_restore
 
 register(
     ProfileTab("info", "Info", "customers:profile", "customers/info_tab.html", order=0),
     ProfileTab("activity", "Activity Log", "customers:activity", "customers/activity_tab.html", order=1000),
     ActivityKinds("profile", "Profile changes", dict(Activity.Kind.choices), order=0),
-    BulkAction("archive", "Archive", "archived", customers_archive_or_restore(archive=True), order=10),
-    BulkAction("restore", "Restore", "restored", customers_archive_or_restore(archive=False), order=20),
+    BulkAction("archive", "Archive", "archived", customers_archive, order=10),
+    BulkAction("restore", "Restore", "restored", customers_restore, order=20),
 )

@@ -21,6 +21,7 @@ from customers.models import (
     FieldType,
     Scope,
 )
+from customers.search import normalize
 
 
 @dataclass(frozen=True)
@@ -259,3 +260,25 @@ def _formfield(item: CustomerField, current) -> forms.Field:
         case FieldType.URL:
             return forms.URLField(**common, assume_scheme="https", max_length=500)
     raise ValueError(f"Unknown field type {custom.type}")
+
+
+def custom_value_columns(item: CustomerField, value) -> list[dict]:
+    """The stored form of one custom field's value: a row's typed columns ({column: value}) per stored row."""
+    match item.type:
+        case FieldType.MULTIPLE_CHOICE:
+            return [{"option_id": option_id} for option_id in value]
+        case FieldType.CHOICE:
+            return [{"option_id": value}]
+        case FieldType.NUMBER:
+            return [{"text": format(value.normalize(), "f"), "number": float(value)}]
+        case FieldType.DATE:
+            return [{"date": value}]
+        case FieldType.YES_NO:
+            return [{"flag": value}]
+    return [{"text": value, "key": normalize(value)[:100]}]
+
+
+def same_value(before, after) -> bool:
+    if isinstance(before, list) or isinstance(after, list):
+        return sorted(before or []) == sorted(after or [])
+    return before == after

@@ -1,6 +1,5 @@
 """Writes to the roster: one function per use case, each in one transaction with its activity events."""
 
-import phonenumbers
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -12,11 +11,12 @@ from customers.extend import BulkAction, find
 from customers.fields import (
     BUILTIN_FIELDS,
     BUILTIN_NAMES,
-    CustomerField,
     custom_data,
+    custom_value_columns,
     customer_fields,
     forget_custom_fields,
     jsonable,
+    same_value,
 )
 from customers.models import (
     Activity,
@@ -27,18 +27,17 @@ from customers.models import (
     CustomFieldValue,
     FieldRule,
     FieldRuleChange,
-    FieldType,
     Segment,
     Source,
 )
 from customers.rules import Channel, Rule, default_rule, forget_rules, grid_rules
-from customers.search import normalize, phone_to_digits
 
 # Bulk actions on more customers than this run in a worker, with progress.
 BULK_INLINE_LIMIT = 2000
 BULK_BATCH = 1000
 
 
+@transaction.atomic
 def activity_record(
     *, customer: Customer, by, kind: str, changes: dict | None = None, detail: str = "", subject_id=None
 ) -> Activity:
@@ -58,6 +57,7 @@ def activity_record(
     )
 
 
+@transaction.atomic
 def activities_record(
     *, labels: dict[int, str], by, kind: str, detail: str = "", changes: dict[int, dict] | None = None
 ) -> None:
@@ -76,28 +76,6 @@ def activities_record(
         )
         for pk, label in labels.items()
     )
-
-
-def custom_value_columns(item: CustomerField, value) -> list[dict]:
-    """The stored form of one custom field's value: a row's typed columns ({column: value}) per stored row."""
-    match item.type:
-        case FieldType.MULTIPLE_CHOICE:
-            return [{"option_id": option_id} for option_id in value]
-        case FieldType.CHOICE:
-            return [{"option_id": value}]
-        case FieldType.NUMBER:
-            return [{"text": format(value.normalize(), "f"), "number": float(value)}]
-        case FieldType.DATE:
-            return [{"date": value}]
-        case FieldType.YES_NO:
-            return [{"flag": value}]
-    return [{"text": value, "key": normalize(value)[:100]}]
-
-
-def same_value(before, after) -> bool:
-    if isinstance(before, list) or isinstance(after, list):
-        return sorted(before or []) == sorted(after or [])
-    return before == after
 
 
 def _custom_values_save(customer: Customer, values: dict) -> dict:
@@ -225,47 +203,32 @@ def field_rules_save(*, rules: dict[tuple[str, str], str], by) -> int:
     return changed
 
 
-def possible_duplicates(*, data: dict, exclude_pk: int | None = None) -> list[Customer]:
-    """Customers who may be the same person: same phone, or same name and birthday."""
-    condition = Q()
-    try:
-        digits = phone_to_digits(data.get("phone", ""))
-    except phonenumbers.NumberParseException:
-        digits = ""
-    if digits:
-        condition |= Q(phone_digits=digits)
-    if data.get("birthday"):
-        condition |= Q(
-            first_key=normalize(data["first_name"]),
-            last_key=normalize(data["last_name"]),
-            birthday=data["birthday"],
-        )
-    if not condition:
-        return []
-    return list(
-        Customer.objects.filter(condition).exclude(pk=exclude_pk).order_by("last_key", "first_key")[:5]
-    )
-
-
-def customers_archive_or_restore(*, archive: bool):
-    """The bulk action that archives (or restores) a batch of customers, one activity event each."""
-    still_to_change, value, kind = (
-        (Q(archived_at=None), timezone.now, Activity.Kind.ARCHIVED)
+def _archive_or_restore(customer_ids: list[int], by, *, archive: bool) -> int:
+    still_to_change, kind = (
+        (Q(archived_at=None), Activity.Kind.ARCHIVED)
         if archive
-        else (~Q(archived_at=None), lambda: None, Activity.Kind.RESTORED)
+        else (~Q(archived_at=None), Activity.Kind.RESTORED)
     )
+    customers = list(
+        Customer.objects.filter(still_to_change, pk__in=customer_ids).only("id", "first_name", "last_name")
+    )
+    Customer.objects.filter(pk__in=[c.pk for c in customers]).update(
+        archived_at=timezone.now() if archive else None
+    )
+    activities_record(labels={c.pk: c.full_name for c in customers}, by=by, kind=kind)
+    return len(customers)
 
-    def apply(*, customer_ids: list[int], by, params: dict) -> int:
-        customers = list(
-            Customer.objects.filter(still_to_change, pk__in=customer_ids).only(
-                "id", "first_name", "last_name"
-            )
-        )
-        Customer.objects.filter(pk__in=[c.pk for c in customers]).update(archived_at=value())
-        activities_record(labels={c.pk: c.full_name for c in customers}, by=by, kind=kind)
-        return len(customers)
 
-    return apply
+@transaction.atomic
+def customers_archive(*, customer_ids: list[int], by, params: dict) -> int:
+    """The Archive bulk action on a batch of customers: how many it archived, one activity event each."""
+    return _archive_or_restore(customer_ids, by, archive=True)
+
+
+@transaction.atomic
+def customers_restore(*, customer_ids: list[int], by, params: dict) -> int:
+    """The Restore bulk action on a batch of customers: how many it restored, one activity event each."""
+    return _archive_or_restore(customer_ids, by, archive=False)
 
 
 @transaction.atomic

@@ -75,3 +75,15 @@ def household(customer: Customer) -> Household:
     for link in result.links:
         link.guardian, link.dependant = result.people[link.guardian_id], result.people[link.dependant_id]
     return result
+
+
+def would_cycle(guardian: Customer, dependant: Customer) -> bool:
+    """Would `guardian` → `dependant` close a loop (the guardian is already looked after by the dependant)?"""
+    below, frontier = {dependant.pk}, {dependant.pk}
+    while frontier:
+        frontier = (
+            set(GuardianLink.objects.filter(guardian_id__in=frontier).values_list("dependant_id", flat=True))
+            - below
+        )
+        below |= frontier
+    return guardian.pk in below

@@ -12,6 +12,7 @@ from families.models import (
     GuardianLink,
     Relationship,
 )
+from families.selectors import would_cycle
 
 
 class FamilyError(Exception):
@@ -20,18 +21,6 @@ class FamilyError(Exception):
 
 def _record(customer: Customer, by, detail: str, kind=FamilyEvent.FAMILY) -> None:
     customer_services.activity_record(customer=customer, by=by, kind=kind, detail=detail)
-
-
-def would_cycle(guardian: Customer, dependant: Customer) -> bool:
-    """Would `guardian` → `dependant` close a loop (the guardian is already looked after by the dependant)?"""
-    below, frontier = {dependant.pk}, {dependant.pk}
-    while frontier:
-        frontier = (
-            set(GuardianLink.objects.filter(guardian_id__in=frontier).values_list("dependant_id", flat=True))
-            - below
-        )
-        below |= frontier
-    return guardian.pk in below
 
 
 @transaction.atomic

@@ -8,10 +8,9 @@ from itertools import islice
 
 from django.db.models import Q
 
-from customers.fields import customer_fields, field_labels, jsonable, load_custom_data
+from customers.fields import customer_fields, field_labels, jsonable, load_custom_data, same_value
 from customers.models import Customer
 from customers.search import normalize, phone_to_digits
-from customers.services import same_value
 from imports.mapping import TAGS
 from imports.models import ImportIssue, ImportJob
 from imports.reading import FileShape, read_rows

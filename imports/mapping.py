@@ -2,11 +2,14 @@
 name to split), and a first guess from the headers and, failing that, from the values."""
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from customers.fields import customer_fields
+from customers.fields import customer_fields, field_labels
 from customers.models import Audience
+from customers.rules import Channel, Rule, channel_rules
 from customers.search import normalize
+from imports.models import ImportJob
 
 FULL_NAME, TAGS, NOTE = "full_name", "tags", "note"
 EXTRA_TARGETS = {
@@ -132,3 +135,28 @@ def template_match(headers: list[str], templates) -> object | None:
         if share > best_share:
             best, best_share = template, share
     return best if best_share >= 0.6 else None
+
+
+def mapping_check(job: ImportJob, mapping: list[str], match_key: str, mode: str) -> list[str]:
+    """What is wrong with a mapping, in words; [] when it can run."""
+    allowed = {target.name for target in targets()}
+    labels = field_labels()
+    chosen = [target for target in mapping if target]
+    problems = [
+        f"“{target}” is not a field you can import into." for target in chosen if target not in allowed
+    ]
+    doubled = [target for target, count in Counter(chosen).items() if count > 1]
+    problems += [f"Two columns go into {labels.get(target, target)}: choose one." for target in doubled]
+    if len(mapping) != len(job.headers):
+        problems.append("The mapping does not fit the file's columns.")
+    names = set(chosen) | ({"first_name", "last_name"} if FULL_NAME in chosen else set())
+    if mode == ImportJob.Mode.UPDATE and match_key not in names:
+        problems.append(f"Map a column to {labels[match_key]}: it is how existing customers are found.")
+    if mode != ImportJob.Mode.UPDATE:
+        required = [name for name, rule in channel_rules(Channel.STAFF).items() if rule == Rule.REQUIRED]
+        missing = [labels.get(name, name) for name in required if name not in names]
+        if missing:
+            problems.append(f"Map {', '.join(missing)}: required to add a customer.")
+    if not chosen:
+        problems.append("Map at least one column.")
+    return problems

@@ -117,6 +117,16 @@ class ImportJob(TenantModel):
         return self.status in (self.Status.QUEUED, self.Status.VALIDATING, self.Status.RUNNING)
 
     @property
+    def can_undo(self) -> bool:
+        """A finished import that added customers and updated none: archiving what it added undoes it."""
+        return (
+            self.status == self.Status.DONE
+            and self.created > 0
+            and self.updated == 0
+            and self.undone_at is None
+        )
+
+    @property
     def percent(self) -> int:
         total = self.total_rows or 0
         done = self.processed_rows if self.status == self.Status.RUNNING else self.validated_rows

@@ -13,9 +13,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import AuditAction, Organization, User
 from accounts.tenancy import required_organization, tenant
-from customers.fields import field_labels
 from customers.models import BulkOperation, Customer
-from customers.rules import Channel, Rule, channel_rules
 from customers.services import customers_bulk
 from imports.engine import (
     CREATE,
@@ -28,7 +26,7 @@ from imports.engine import (
     data_rows,
     issues_of,
 )
-from imports.mapping import FULL_NAME, auto_map, header_key, targets, template_match
+from imports.mapping import auto_map, header_key, mapping_check, template_match
 from imports.models import ImportIssue, ImportJob, ImportRecord, ImportTemplate
 from imports.reading import ImportFileError, read_rows, read_shape
 from imports.validation import DATE_FORMATS
@@ -88,31 +86,6 @@ def job_create(*, file, file_name: str, by, origin: str = ImportJob.Origin.UPLOA
     return job
 
 
-def mapping_check(job: ImportJob, mapping: list[str], match_key: str, mode: str) -> list[str]:
-    """What is wrong with a mapping, in words; [] when it can run."""
-    allowed = {target.name for target in targets()}
-    labels = field_labels()
-    chosen = [target for target in mapping if target]
-    problems = [
-        f"“{target}” is not a field you can import into." for target in chosen if target not in allowed
-    ]
-    doubled = [target for target, count in Counter(chosen).items() if count > 1]
-    problems += [f"Two columns go into {labels.get(target, target)}: choose one." for target in doubled]
-    if len(mapping) != len(job.headers):
-        problems.append("The mapping does not fit the file's columns.")
-    names = set(chosen) | ({"first_name", "last_name"} if FULL_NAME in chosen else set())
-    if mode == ImportJob.Mode.UPDATE and match_key not in names:
-        problems.append(f"Map a column to {labels[match_key]}: it is how existing customers are found.")
-    if mode != ImportJob.Mode.UPDATE:
-        required = [name for name, rule in channel_rules(Channel.STAFF).items() if rule == Rule.REQUIRED]
-        missing = [labels.get(name, name) for name in required if name not in names]
-        if missing:
-            problems.append(f"Map {', '.join(missing)}: required to add a customer.")
-    if not chosen:
-        problems.append("Map at least one column.")
-    return problems
-
-
 @transaction.atomic
 def job_map(
     *,
@@ -148,6 +121,7 @@ def job_map(
     return job
 
 
+@transaction.atomic
 def template_save(*, job: ImportJob, name: str, by) -> ImportTemplate:
     """Save (or overwrite, by name) the job's mapping as a template for files with the same columns."""
     columns = {
@@ -199,16 +173,12 @@ def job_cancel(*, job: ImportJob, by: User) -> ImportJob:
     return job
 
 
-def undo_possible(job: ImportJob) -> bool:
-    return job.status == Status.DONE and job.created > 0 and job.updated == 0 and job.undone_at is None
-
-
 @transaction.atomic
 def job_undo(*, job: ImportJob, by) -> tuple[int | BulkOperation, int]:
     """Archive the customers a finished import added, unless someone has touched them since; returns
     (how many archived, or the queued operation when many; how many were left because they changed)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if not undo_possible(job):
+    if not job.can_undo:
         raise MappingError(["Only a finished import that added customers and updated none can be undone."])
     created = ImportRecord.objects.filter(job=job, created=True).values("customer_id")
     candidates = Customer.objects.filter(pk__in=created, archived_at=None)

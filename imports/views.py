@@ -77,7 +77,6 @@ def job(request, org_slug, pk):
         "date_preview": _date_preview(job) if form else None,
         "mapped": _mapped(job),
         "encoding": encoding_label(job.encoding),
-        "undo_possible": services.undo_possible(job),
         "section": "imports",
     }
     return render(request, "imports/job.html", context)

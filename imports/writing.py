@@ -9,10 +9,9 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from accounts.tenancy import required_organization
-from customers.fields import BUILTIN_FIELDS, customer_fields, jsonable
+from customers.fields import BUILTIN_FIELDS, custom_value_columns, customer_fields, jsonable
 from customers.models import Activity, Customer, CustomFieldValue, Source
 from customers.search import refresh_keys
-from customers.services import custom_value_columns
 from imports.engine import CREATE, UPDATE, Plan
 from imports.models import ImportJob, ImportRecord
 from notes.services import notes_import

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
 from accounts.models import AuditAction, User
-from customers.fields import customer_fields, field_labels, jsonable
+from customers.fields import customer_fields, field_labels, jsonable, same_value
 from customers.models import Activity, Customer, FieldType, Source
 from customers.search import phone_to_digits
-from customers.services import activity_record, customer_create, customer_update, same_value
+from customers.services import activity_record, customer_create, customer_update
 from intake.models import IntakeEvent, IntakeForm, PendingChange
 from intake.selectors import EMPTY, answer_value
 

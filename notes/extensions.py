@@ -14,8 +14,7 @@ from customers.extend import (
     register,
 )
 from notes.models import Note, NoteEvent
-from notes.selectors import note_source, notes_of, with_pinned_notes
-from notes.services import readable
+from notes.selectors import note_source, notes_of, readable, with_pinned_notes
 
 
 def _count(request, customer) -> int:

@@ -1,8 +1,15 @@
-from django.db.models import F, QuerySet
+"""Reads of notes: who may read or edit which, a customer's notes, pinned ones on the roster, note search."""
 
-from customers.search import SearchSource
-from notes.models import Note, NoteWord
-from notes.services import readable
+import re
+
+from django.db.models import F, Q, QuerySet
+
+from accounts.models import Role
+from customers.search import SearchSource, normalize
+from notes.models import Note, NoteWord, Visibility
+
+MAX_WORDS = 300
+_WORD = re.compile(r"[\w'@.+-]+")
 
 
 def notes_of(customer_id: int, membership) -> QuerySet:
@@ -47,3 +54,22 @@ def note_source(membership) -> SearchSource:
         return notes.values("customer_id")
 
     return matches
+
+
+def readable(membership) -> Q:
+    """The notes this staff member may read: the team's, admins' if an admin, and their own private ones."""
+    condition = Q(visibility=Visibility.STAFF) | Q(author_id=membership.user_id)
+    if membership.role in (Role.OWNER, Role.ADMIN):
+        condition |= Q(visibility=Visibility.ADMINS)
+    return condition
+
+
+def may_edit(membership, note: Note) -> bool:
+    """Authors edit and delete their notes; admins those they can read."""
+    return note.author_id == membership.user_id or membership.role in (Role.OWNER, Role.ADMIN)
+
+
+def words(text: str) -> list[str]:
+    """A note's distinct words as search keys: "Allergic to PEANUTS!" → allergic, to, peanuts."""
+    found = dict.fromkeys(word.strip(".'-+") for word in _WORD.findall(normalize(text)))
+    return [word[:100] for word in found if len(word) >= 2][:MAX_WORDS]

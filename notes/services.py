@@ -1,39 +1,13 @@
 """Notes on a customer. An edit keeps what it replaced; deleting is soft; each change is an activity event
 tied to its note, so the Activity Log shows it only to those who may read the note."""
 
-import re
-
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role
 from customers.models import Customer
-from customers.search import normalize
 from customers.services import activity_record
 from notes.models import Note, NoteEvent, NoteRevision, NoteWord, Visibility
-
-MAX_WORDS = 300
-_WORD = re.compile(r"[\w'@.+-]+")
-
-
-def readable(membership) -> Q:
-    """The notes this staff member may read: the team's, admins' if an admin, and their own private ones."""
-    condition = Q(visibility=Visibility.STAFF) | Q(author_id=membership.user_id)
-    if membership.role in (Role.OWNER, Role.ADMIN):
-        condition |= Q(visibility=Visibility.ADMINS)
-    return condition
-
-
-def may_edit(membership, note: Note) -> bool:
-    """Authors edit and delete their notes; admins those they can read."""
-    return note.author_id == membership.user_id or membership.role in (Role.OWNER, Role.ADMIN)
-
-
-def words(text: str) -> list[str]:
-    """A note's distinct words as search keys: "Allergic to PEANUTS!" → allergic, to, peanuts."""
-    found = dict.fromkeys(word.strip(".'-+") for word in _WORD.findall(normalize(text)))
-    return [word[:100] for word in found if len(word) >= 2][:MAX_WORDS]
+from notes.selectors import words
 
 
 def _index(note: Note) -> None:
@@ -111,6 +85,7 @@ def note_restore(*, note: Note, by) -> None:
     _record(note, by, "Restored", "", note.text)
 
 
+@transaction.atomic
 def notes_import(*, texts: dict[int, str], by) -> None:
     """A note for each of many customers ({customer_id: text}, from an import), for the whole team and
     searchable. The import's own activity event for each customer shows the note."""

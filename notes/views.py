@@ -11,17 +11,17 @@ from customers.views import render_profile
 from notes import services
 from notes.forms import NoteForm
 from notes.models import Note
-from notes.selectors import notes_of
+from notes.selectors import may_edit, notes_of, readable
 
 
 def _note(request, customer_pk: int, note_pk: int, *, editing: bool = False) -> Note:
     """A note of this customer the viewer may read (404 otherwise: a private note is not theirs to know
     about); when `editing`, a live one (deleted notes are only restored) they may also change (403)."""
-    notes = Note.objects.filter(services.readable(request.membership))
+    notes = Note.objects.filter(readable(request.membership))
     if editing:
         notes = notes.filter(deleted_at=None)
     note = get_object_or_404(notes, pk=note_pk, customer_id=customer_pk)
-    if editing and not services.may_edit(request.membership, note):
+    if editing and not may_edit(request.membership, note):
         raise PermissionDenied("Only the note's author or an admin may change it.")
     return note
 
@@ -30,9 +30,9 @@ def _tab(request, customer, form=None, status=200):
     membership = request.membership
     notes = list(notes_of(customer.pk, membership))
     for note in notes:
-        note.editable = services.may_edit(membership, note)
+        note.editable = may_edit(membership, note)
     deleted = (
-        Note.objects.filter(services.readable(membership), customer=customer)
+        Note.objects.filter(readable(membership), customer=customer)
         .exclude(deleted_at=None)
         .select_related("deleted_by")
         .order_by("-deleted_at")

@@ -1,5 +1,6 @@
 """Reads of customer accounts that the staff side shares: the claim status of one customer or a page."""
 
+from accounts.selectors import token_hash
 from portal.models import ClaimInvite, ClaimStatus, InviteSettings
 
 
@@ -20,3 +21,12 @@ def with_claim_status(customers: list) -> list:
 def invite_settings() -> InviteSettings:
     """The organization's invitation wording and timing: saved ones, else the defaults (unsaved)."""
     return InviteSettings.objects.first() or InviteSettings()
+
+
+def open_invite_for_token(token: str) -> ClaimInvite | None:
+    """The open invitation this token belongs to (in the current organization), or None. Unknown, used,
+    expired and revoked tokens all take the same path: one indexed lookup."""
+    invite = ClaimInvite.objects.select_related("customer").filter(token_hash=token_hash(token or "")).first()
+    if invite is None or not invite.is_open or invite.email.lower() != invite.customer.email.lower():
+        return None
+    return invite

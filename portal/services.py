@@ -1,10 +1,8 @@
 """Customer account invitations and claims: one function per use case, each recorded in the Activity Log."""
 
-import re
 import secrets
 from datetime import timedelta
 
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,11 +11,11 @@ from accounts.models import AuditAction, User
 from accounts.selectors import token_hash
 from customers.models import Customer
 from customers.services import activity_record, customer_update
+from portal.email_change import EmailChangeError, email_change_for_token
 from portal.models import AccountEvent, ClaimInvite, InviteSettings
 from portal.selectors import invite_settings
 
 RESEND_COOLDOWN = timedelta(minutes=10)  # per customer: a resend button is not a mail cannon
-_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 class InviteError(Exception):
@@ -36,11 +34,6 @@ def invite_settings_save(*, settings: InviteSettings, by: User) -> InviteSetting
             action=AuditAction.INVITE_SETTINGS_CHANGED, by=by, target="Invitation email", changes=changes
         )
     return settings
-
-
-def fill(template: str, values: dict[str, str]) -> str:
-    """Replace {{ name }} placeholders; unknown names stay as written (no attribute access, no formatting)."""
-    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)
 
 
 def _eligibility(customer: Customer) -> str | None:
@@ -127,15 +120,6 @@ def invite_failed(*, invite: ClaimInvite, error: str) -> None:
     activity_record(customer=invite.customer, by=None, kind=AccountEvent.INVITE, detail=detail)
 
 
-def open_invite_for_token(token: str) -> ClaimInvite | None:
-    """The open invitation this token belongs to (in the current organization), or None. Unknown, used,
-    expired and revoked tokens all take the same path: one indexed lookup."""
-    invite = ClaimInvite.objects.select_related("customer").filter(token_hash=token_hash(token or "")).first()
-    if invite is None or not invite.is_open or invite.email.lower() != invite.customer.email.lower():
-        return None
-    return invite
-
-
 @transaction.atomic
 def invite_claim(*, invite_id: int, user: User) -> Customer:
     """Link the customer to `user`, once: of two claims at the same moment exactly one wins."""
@@ -175,19 +159,8 @@ def invite_claim_with_new_login(*, invite_id: int, password: str) -> Customer:
 
 # Email changes from the portal ----------------------------------------------------------------------------
 
-EMAIL_CHANGE_MAX_AGE = 24 * 3600
 
-
-def _email_change_salt(organization_id: int) -> str:
-    return f"portal.email-change:{organization_id}"  # a token works only in its own organization
-
-
-def email_change_token(*, customer: Customer, new_email: str) -> str:
-    """Signed, so it cannot be made up; single use, because it names the address it replaces."""
-    payload = {"customer": customer.pk, "old": customer.email, "new": new_email}
-    return signing.dumps(payload, salt=_email_change_salt(customer.organization_id))
-
-
+@transaction.atomic
 def email_change_request(*, customer: Customer, new_email: str) -> None:
     """Email a confirmation link to the new address; nothing changes until it is opened."""
     from portal.tasks import email_change_send
@@ -195,21 +168,6 @@ def email_change_request(*, customer: Customer, new_email: str) -> None:
     email_change_send.delay_on_commit(
         org_id=customer.organization_id, customer_id=customer.pk, email=new_email
     )
-
-
-class EmailChangeError(Exception):
-    """An email change link that cannot be used; the message says why."""
-
-
-def email_change_for_token(token: str, organization_id: int) -> tuple[Customer, str]:
-    try:
-        payload = signing.loads(token, salt=_email_change_salt(organization_id), max_age=EMAIL_CHANGE_MAX_AGE)
-    except signing.BadSignature as error:
-        raise EmailChangeError("This link has expired.") from error
-    customer = Customer.objects.filter(pk=payload["customer"]).first()
-    if customer is None or customer.email != payload["old"]:
-        raise EmailChangeError("This link has expired.")
-    return customer, payload["new"]
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from portal.forms import InviteSettingsForm
 from portal.models import ClaimInvite
 from portal.navigation import PORTAL_SECTIONS
 from portal.selectors import claim_status
+from portal.wording import fill
 
 
 def account_box(request, customer) -> dict:
@@ -89,7 +90,7 @@ def invite_settings(request, org_slug):
         ),
     }
     preview = {
-        "subject": services.fill(form["subject"].value() or "", sample),
-        "body": services.fill(form["body"].value() or "", sample),
+        "subject": fill(form["subject"].value() or "", sample),
+        "body": fill(form["body"].value() or "", sample),
     }
     return render(request, "portal/invite_settings.html", {"form": form, "preview": preview})

@@ -15,8 +15,10 @@ from accounts.tasks import existing_login_notice, send_text_email
 from accounts.tenancy import tenant, tenant_task
 from customers.models import Customer
 from portal import services, signups
+from portal.email_change import email_change_token
 from portal.models import ClaimInvite, SignupRequest
 from portal.selectors import invite_settings
+from portal.wording import fill
 
 
 @tenant_task(batched=True)
@@ -52,13 +54,13 @@ def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> EmailMult
     values["first_name"] = unlinkable(values["first_name"])
     html_values = {name: escape(value) for name, value in values.items()}
     html_values["link"] = format_html('<a href="{0}">{0}</a>', values["link"])
-    subject = ("Reminder: " if reminder else "") + services.fill(wording.subject, values)
+    subject = ("Reminder: " if reminder else "") + fill(wording.subject, values)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),  # one line: a header with a line break is refused by the mailer
-        body=services.fill(wording.body, values),
+        body=fill(wording.body, values),
         to=[invite.email],
     )
-    message.attach_alternative(linebreaks(services.fill(escape(wording.body), html_values)), "text/html")
+    message.attach_alternative(linebreaks(fill(escape(wording.body), html_values)), "text/html")
     return message
 
 
@@ -143,7 +145,7 @@ def signup_request_send(*, org_id: int, signup_id: int | None = None, email: str
 def email_change_send(*, org_id: int, customer_id: int, email: str) -> None:
     """The link that confirms an email change, sent to the new address (only its reader can confirm)."""
     customer = Customer.objects.select_related("organization").get(pk=customer_id)
-    token = services.email_change_token(customer=customer, new_email=email)
+    token = email_change_token(customer=customer, new_email=email)
     organization = customer.organization
     path = reverse("portal:email_change_confirm", kwargs={"org_slug": organization.slug, "token": token})
     context = {"organization": organization, "email": email, "url": settings.SITE_URL + path}

@@ -27,6 +27,7 @@ from families.models import GuardianLink, GuardianPermission, Relationship
 from families.selectors import guardian_may
 from portal import services as portal_services
 from portal import signups
+from portal.email_change import EmailChangeError, email_change_for_token
 from portal.forms import (
     ClaimPasswordForm,
     ClaimRequestForm,
@@ -37,6 +38,7 @@ from portal.forms import (
     SignupPasswordForm,
 )
 from portal.navigation import PORTAL_SECTIONS
+from portal.selectors import open_invite_for_token
 from portal.tasks import claim_link_request, signup_request_send
 
 SIGNUP_CHANNELS = {"booking": Channel.ONLINE_BOOKING, "store": Channel.ONLINE_STORE}
@@ -161,7 +163,7 @@ def _invalid_claim(request, form=None, sent=False):
 
 
 def claim(request, org_slug, token):
-    invite = portal_services.open_invite_for_token(token)
+    invite = open_invite_for_token(token)
     if invite is None:
         return _invalid_claim(request)
     customer = invite.customer
@@ -354,10 +356,10 @@ def email_change(request, org_slug, pk=None):
 def email_change_confirm(request, org_slug, token):
     """The link from the new address's inbox: one button, then the change applies."""
     try:
-        customer, new_email = portal_services.email_change_for_token(token, request.org.pk)
+        customer, new_email = email_change_for_token(token, request.org.pk)
         if request.method == "POST":
             portal_services.email_change_confirm(token=token, organization_id=request.org.pk)
             return render(request, "portal/email_change_confirm.html", {"done": True, "new_email": new_email})
-    except portal_services.EmailChangeError as error:
+    except EmailChangeError as error:
         return render(request, "portal/email_change_confirm.html", {"error": str(error)}, status=404)
     return render(request, "portal/email_change_confirm.html", {"customer": customer, "new_email": new_email})

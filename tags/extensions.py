@@ -16,8 +16,8 @@ from customers.extend import (
     register,
 )
 from tags.models import CustomerTag, Tag, TagEvent
-from tags.selectors import tag_choices, with_tags
-from tags.services import tag_names, tags_apply
+from tags.selectors import tag_choices, tag_names, with_tags
+from tags.services import tags_apply
 from tags.views import tags_box
 
 TAG_MODES = [("", "have any of"), ("all", "have all of"), ("none", "have none of")]

@@ -1,3 +1,4 @@
+from django.db.models import Count
 from django.db.models.functions import Lower
 
 from tags.models import CustomerTag, Tag
@@ -22,3 +23,16 @@ def with_tags(customers: list) -> list:
 
 def tag_choices() -> list[tuple[str, str]]:
     return [(str(pk), name) for pk, name in Tag.objects.order_by(Lower("name")).values_list("pk", "name")]
+
+
+def tag_names(customer_ids: list[int]) -> dict[int, list[str]]:
+    """{customer_id: [tag names, alphabetical]} for these customers."""
+    names: dict[int, list[str]] = {customer_id: [] for customer_id in customer_ids}
+    rows = CustomerTag.objects.filter(customer_id__in=customer_ids).order_by(Lower("tag__name"))
+    for customer_id, name in rows.values_list("customer_id", "tag__name"):
+        names[customer_id].append(name)
+    return names
+
+
+def tags_with_counts():
+    return Tag.objects.annotate(customer_count=Count("assignments")).order_by(Lower("name"))

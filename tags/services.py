@@ -2,8 +2,6 @@
 tags before and after."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
-from django.db.models.functions import Lower
 from django.http import QueryDict
 
 from accounts.audit import audit_record, changes_of
@@ -11,19 +9,11 @@ from accounts.models import AuditAction, User
 from customers.models import Customer
 from customers.services import activities_record
 from tags.models import CustomerTag, Tag, TagEvent
+from tags.selectors import tag_names
 
 
 class TagError(ValueError):
     pass
-
-
-def tag_names(customer_ids: list[int]) -> dict[int, list[str]]:
-    """{customer_id: [tag names, alphabetical]} for these customers."""
-    names: dict[int, list[str]] = {customer_id: [] for customer_id in customer_ids}
-    rows = CustomerTag.objects.filter(customer_id__in=customer_ids).order_by(Lower("tag__name"))
-    for customer_id, name in rows.values_list("customer_id", "tag__name"):
-        names[customer_id].append(name)
-    return names
 
 
 def _tags_change(before: list[str], after: list[str]) -> dict:
@@ -56,11 +46,13 @@ def tag_save(*, tag: Tag, by: User | None) -> Tag:
     return tag
 
 
+@transaction.atomic
 def tag_add(*, customer: Customer, tag: Tag, by) -> bool:
     """Tag one customer; False if they already had it."""
     return tags_apply(tag=tag, customer_ids=[customer.pk], by=by) == 1
 
 
+@transaction.atomic
 def tag_remove(*, customer: Customer, tag: Tag, by) -> bool:
     return tags_apply(tag=tag, customer_ids=[customer.pk], by=by, remove=True) == 1
 
@@ -156,7 +148,3 @@ def _segments_retarget(old_id: int, new_id: int | None) -> None:
             params.setlist("tag", kept)
             segment.query = params.urlencode()
             segment.save(update_fields=["query"])
-
-
-def tags_with_counts():
-    return Tag.objects.annotate(customer_count=Count("assignments")).order_by(Lower("name"))

@@ -8,7 +8,7 @@ from customers.selectors import get_customer_for_org
 from tags import services
 from tags.forms import MergeForm, TagForm
 from tags.models import CustomerTag, Tag
-from tags.selectors import tags_by_customer
+from tags.selectors import tags_by_customer, tags_with_counts
 
 SUGGESTIONS = 8
 
@@ -80,7 +80,7 @@ def tag_list(request, org_slug):
         else:
             messages.success(request, f"Tag “{tag.name}” created.")
             return redirect("tag_settings:list", org_slug=org_slug)
-    return render(request, "tags/tag_list.html", {"tags": services.tags_with_counts(), "form": form})
+    return render(request, "tags/tag_list.html", {"tags": tags_with_counts(), "form": form})
 
 
 @org_permission("settings.change")

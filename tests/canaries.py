@@ -7,7 +7,7 @@ from unittest import mock
 from django.core.files.base import ContentFile
 
 from accounts import services as account_services
-from accounts.models import Membership, Organization, Role, User
+from accounts.models import Organization, Role, User
 from api import services as api_services
 from customers import services as customer_services
 from customers.models import STAFF_AUDIENCES, Audience, FieldType
@@ -24,6 +24,7 @@ from notes.models import Visibility
 from portal import selectors as portal_selectors
 from portal import services as portal_services
 from portal import signups
+from portal.email_change import email_change_token
 from tags import services as tag_services
 from tags.models import Tag
 from tests.conftest import PASSWORD
@@ -40,10 +41,9 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     """Seed the current organization (`organization`, entered by the caller); returns what opens its rows
     from outside the staff pages: {"join", "claim", "signup", "email_change"} tokens and the intake form's
     slug."""
-    membership = Membership.objects.get(user=owner)
     # The invitation (and the API key below) write the audit log's canaries too.
     invitation = account_services.staff_invite(
-        email="canary-invitee@alpha.example", role=Role.ADMIN, by=membership
+        email="canary-invitee@alpha.example", role=Role.ADMIN, by=owner
     )
     everyone = [*STAFF_AUDIENCES, Audience.CUSTOMER]
     colour = make_field(
@@ -144,8 +144,6 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         "join": account_services.staff_invitation_issue_token(invitation=invitation),
         "claim": portal_services.invite_issue_token(invite=invite, reminder=False),
         "signup": signups.signup_issue_token(signup=signup),
-        "email_change": portal_services.email_change_token(
-            customer=canary, new_email="canary-new@alpha.example"
-        ),
+        "email_change": email_change_token(customer=canary, new_email="canary-new@alpha.example"),
         "form_slug": form.slug,
     }

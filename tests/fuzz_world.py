@@ -78,9 +78,8 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             data={"first_name": "Ivy", "last_name": "Fuzz", "email": f"ivy@{prefix}.example"}, by=owner
         )
         claim = portal_services.invite_send(customer=invited, by=owner)
-        owner_membership = Membership.objects.get(user=owner)
         invitation = account_services.staff_invite(
-            email=f"invitee@{prefix}.example", role=Role.STAFF, by=owner_membership
+            email=f"invitee@{prefix}.example", role=Role.STAFF, by=owner
         )
         main = next(person for person in customers if person.email)
         intake = IntakeForm.objects.get()

@@ -7,7 +7,8 @@ import pytest
 
 from accounts.tenancy import tenant
 from api.models import ApiKey
-from api.services import key_create, key_hash
+from api.selectors import key_hash
+from api.services import key_create
 from customers.models import Customer
 from imports import services
 from imports.models import ImportJob

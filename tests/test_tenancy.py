@@ -32,9 +32,7 @@ def test_invitation_email_is_queued_only_when_the_transaction_commits(
     org_a, org_b, alice, django_capture_on_commit_callbacks
 ):
     with tenant(org_a), django_capture_on_commit_callbacks() as callbacks:
-        services.staff_invite(
-            email="kim@alpha.example", role=Role.STAFF, by=Membership.objects.get(user=alice)
-        )
+        services.staff_invite(email="kim@alpha.example", role=Role.STAFF, by=alice)
         assert StaffInvitation.objects.get().sent_at is None
     assert len(callbacks) == 1
 

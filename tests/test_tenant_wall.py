@@ -347,7 +347,7 @@ def test_migrations_are_complete(db):
 
 def test_invitation_rows_exist_only_in_their_organization(org_a, org_b, alice):
     with tenant(org_a):
-        services.staff_invite(email="x@alpha.example", role=Role.STAFF, by=Membership.objects.get(user=alice))
+        services.staff_invite(email="x@alpha.example", role=Role.STAFF, by=alice)
         assert StaffInvitation.objects.count() == 1
     with tenant(org_b):
         assert StaffInvitation.objects.count() == 0
