@@ -32,6 +32,7 @@ from customers.selectors import (
     birthday_banner,
     get_customer_for_org,
     matching_queryset,
+    possible_duplicates,
     roster_queryset,
     search_sources,
     selected_customers,
@@ -124,7 +125,7 @@ def customer_create(request, org_slug):
     duplicates = []
     if form.is_valid():
         if "save_anyway" not in request.POST:
-            duplicates = services.possible_duplicates(data=form.cleaned_data)
+            duplicates = possible_duplicates(data=form.cleaned_data)
         if not duplicates:
             try:
                 customer = services.customer_create(data=form.cleaned_data, by=request.user)
