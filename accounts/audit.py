@@ -1,10 +1,29 @@
 """The organization's audit trail: the one writer every service that changes the setup or access calls, in
 its own transaction, so the event and the change commit (or roll back) together."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils.text import capfirst
 
 from accounts.models import AuditEvent, User
+
+_ACTIONS: dict[str, str] = {}
+
+
+def register_audit_actions(actions: type[models.TextChoices]) -> None:
+    """Called from each app's AppConfig.ready() with the actions it records ({value: label})."""
+    for value, label in actions.choices:
+        if _ACTIONS.setdefault(value, label) != label:
+            raise ImproperlyConfigured(f"Two audit actions are named {value!r}.")
+
+
+def audit_action_label(action: str) -> str:
+    return _ACTIONS.get(action, action)
+
+
+def audit_action_choices() -> list[tuple[str, str]]:
+    """Every registered action, by label: the audit log's "What" filter."""
+    return sorted(_ACTIONS.items(), key=lambda item: item[1])
 
 
 def actor_label(user: User | None) -> str:

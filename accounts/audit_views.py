@@ -39,7 +39,7 @@ def _csv_row(event: AuditEvent) -> list[str]:
     )
     when = timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M")
     who = event.actor_label or "Automatic"
-    return [when, who, event.get_action_display(), event.target, event.detail, changes]
+    return [when, who, event.action_label, event.target, event.detail, changes]
 
 
 @org_permission("audit.view")

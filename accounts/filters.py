@@ -6,8 +6,8 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
-from accounts.audit import actor_label
-from accounts.models import AuditAction, AuditEvent, User
+from accounts.audit import actor_label, audit_action_choices
+from accounts.models import AuditEvent, User
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -40,7 +40,7 @@ class AuditEventFilter(django_filters.FilterSet):
     )
     action = django_filters.ChoiceFilter(
         label="What",
-        choices=AuditAction.choices,
+        choices=audit_action_choices,
         empty_label="Any change",
         widget=forms.Select(attrs={"class": "form-select"}),
     )

@@ -29,3 +29,10 @@ class ApiKey(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ApiKeyAudit(models.TextChoices):
+    """What the organization's audit trail records of API keys."""
+
+    API_KEY_CREATED = "api_key.created", "API key created"
+    API_KEY_REVOKED = "api_key.revoked", "API key revoked"

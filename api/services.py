@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import AuditAction, User
-from api.models import ApiKey, Scope
+from accounts.models import User
+from api.models import ApiKey, ApiKeyAudit, Scope
 from api.selectors import KEY_PREFIX, key_hash
 
 
@@ -20,7 +20,7 @@ def key_create(*, name: str, scopes: list[str], by: User) -> tuple[ApiKey, str]:
         name=name, prefix=secret[:11], key_hash=key_hash(secret), scopes=scopes, created_by=by
     )
     may = ", ".join(Scope(scope).label for scope in scopes)
-    audit_record(action=AuditAction.API_KEY_CREATED, by=by, target=name, detail=f"{key.prefix}… · {may}")
+    audit_record(action=ApiKeyAudit.API_KEY_CREATED, by=by, target=name, detail=f"{key.prefix}… · {may}")
     return key, secret
 
 
@@ -29,4 +29,4 @@ def key_revoke(*, key: ApiKey, by: User) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        audit_record(action=AuditAction.API_KEY_REVOKED, by=by, target=key.name, detail=f"{key.prefix}…")
+        audit_record(action=ApiKeyAudit.API_KEY_REVOKED, by=by, target=key.name, detail=f"{key.prefix}…")

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.downloads import Echo, safe_cell
-from accounts.models import AuditAction
 from accounts.tenancy import tenant
 from customers.extend import ExportColumn, registered
 from customers.fields import customer_fields, load_custom_data
+from customers.models import CustomerAudit
 
 CHUNK = 2000
 
@@ -68,7 +68,7 @@ def export_response(organization, queryset, file_format: str, *, membership):
     filename = f"{organization.slug}-customers-{stamp}.{file_format}"
     rows = queryset.count()
     audit_record(
-        action=AuditAction.EXPORT_DOWNLOADED,
+        action=CustomerAudit.EXPORT_DOWNLOADED,
         by=membership.user,
         target=filename,
         detail=f"{rows:,} customer{'s' if rows != 1 else ''}, {file_format.upper()}",

@@ -1,8 +1,9 @@
 """What the roster itself shows through its extension API (customers.extend): the Info and Activity Log tabs,
-its own kinds of event and the archive and restore bulk actions."""
+its own kinds of event and the archive and restore bulk actions; and the audit actions its services record."""
 
+from accounts.audit import register_audit_actions
 from customers.extend import ActivityKinds, BulkAction, ProfileTab, register
-from customers.models import Activity
+from customers.models import Activity, CustomerAudit
 from customers.services import customers_archive, customers_restore
 
 register(
@@ -12,3 +13,4 @@ register(
     BulkAction("archive", "Archive", "archived", customers_archive, order=10),
     BulkAction("restore", "Restore", "restored", customers_restore, order=20),
 )
+register_audit_actions(CustomerAudit)

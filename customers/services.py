@@ -5,7 +5,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
-from accounts.models import AuditAction, User
+from accounts.models import User
 from accounts.tenancy import tenant
 from customers.extend import BulkAction, find
 from customers.fields import (
@@ -22,6 +22,7 @@ from customers.models import (
     Activity,
     BulkOperation,
     Customer,
+    CustomerAudit,
     CustomField,
     CustomFieldOption,
     CustomFieldValue,
@@ -197,7 +198,7 @@ def field_rules_save(*, rules: dict[tuple[str, str], str], by) -> int:
     changed = len(changes)
     if changes:
         target = ", ".join(labels.values())
-        audit_record(action=AuditAction.RULES_CHANGED, by=by, target=target, changes=changes)
+        audit_record(action=CustomerAudit.RULES_CHANGED, by=by, target=target, changes=changes)
     forget_rules()
     transaction.on_commit(forget_rules)  # and again once committed, so no reader re-caches the old rules
     return changed
@@ -312,7 +313,7 @@ def custom_field_save(*, field: CustomField, options: list[dict], by: User | Non
         changes["Options"] = [options_before or None, options_after or None]
     if created or changes:
         audit_record(
-            action=AuditAction.CUSTOM_FIELD_CREATED if created else AuditAction.CUSTOM_FIELD_CHANGED,
+            action=CustomerAudit.CUSTOM_FIELD_CREATED if created else CustomerAudit.CUSTOM_FIELD_CHANGED,
             by=by,
             target=field.label,
             detail=field.get_type_display() if created else "",
@@ -328,7 +329,7 @@ def custom_field_retire(*, field: CustomField, by: User) -> None:
     if field.retired_at is None:
         field.retired_at = timezone.now()
         field.save(update_fields=["retired_at"])
-        audit_record(action=AuditAction.CUSTOM_FIELD_RETIRED, by=by, target=field.label)
+        audit_record(action=CustomerAudit.CUSTOM_FIELD_RETIRED, by=by, target=field.label)
         _custom_fields_changed()
 
 
@@ -337,7 +338,7 @@ def custom_field_restore(*, field: CustomField, by: User) -> None:
     if field.retired_at is not None:
         field.retired_at = None
         field.save(update_fields=["retired_at"])
-        audit_record(action=AuditAction.CUSTOM_FIELD_RESTORED, by=by, target=field.label)
+        audit_record(action=CustomerAudit.CUSTOM_FIELD_RESTORED, by=by, target=field.label)
         _custom_fields_changed()
 
 
@@ -354,7 +355,7 @@ def custom_fields_reorder(*, ordered_ids: list[int], by: User) -> None:
     CustomField.objects.bulk_update(changed, ["position"])
     if changed:
         after = ", ".join(fields[pk].label for pk in order if not fields[pk].is_retired)
-        audit_record(action=AuditAction.CUSTOM_FIELDS_REORDERED, by=by, changes={"Order": [before, after]})
+        audit_record(action=CustomerAudit.CUSTOM_FIELDS_REORDERED, by=by, changes={"Order": [before, after]})
     _custom_fields_changed()
 
 

@@ -5,8 +5,9 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.audit import register_audit_actions
 from customers.extend import RosterFilters, register
-from imports.models import ImportJob, ImportRecord
+from imports.models import ImportAudit, ImportJob, ImportRecord
 
 
 class JobChoice(forms.ModelChoiceField):
@@ -37,3 +38,4 @@ def _import_filters(audience: str) -> dict:
 
 
 register(RosterFilters("imports", _import_filters, order=40))
+register_audit_actions(ImportAudit)

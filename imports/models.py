@@ -206,3 +206,11 @@ class ImportTemplate(TenantModel):
 
     def __str__(self):
         return self.name
+
+
+class ImportAudit(models.TextChoices):
+    """What the organization's audit trail records of imports."""
+
+    IMPORT_STARTED = "import.started", "Import started"
+    IMPORT_CANCELLED = "import.cancelled", "Import cancelled"
+    IMPORT_UNDONE = "import.undone", "Import undone"

@@ -11,7 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import AuditAction, Organization, User
+from accounts.models import Organization, User
 from accounts.tenancy import required_organization, tenant
 from customers.models import BulkOperation, Customer
 from customers.services import customers_bulk
@@ -27,7 +27,7 @@ from imports.engine import (
     issues_of,
 )
 from imports.mapping import auto_map, header_key, mapping_check, template_match
-from imports.models import ImportIssue, ImportJob, ImportRecord, ImportTemplate
+from imports.models import ImportAudit, ImportIssue, ImportJob, ImportRecord, ImportTemplate
 from imports.reading import ImportFileError, read_rows, read_shape
 from imports.validation import DATE_FORMATS
 from imports.writing import Writer
@@ -151,7 +151,7 @@ def job_start(*, job: ImportJob, by: User | None) -> ImportJob:
         raise MappingError(["Fix the rows with errors and upload the file again, or choose to skip them."])
     job.status, job.started_at = Status.RUNNING, timezone.now()
     job.save(update_fields=["status", "started_at"])
-    _audit(job, AuditAction.IMPORT_STARTED, by, _planned(job))
+    _audit(job, ImportAudit.IMPORT_STARTED, by, _planned(job))
     _enqueue(job)
     return job
 
@@ -169,7 +169,7 @@ def job_cancel(*, job: ImportJob, by: User) -> ImportJob:
     else:
         return job  # finished, failed or cancelled already: nothing to stop
     job.save()
-    _audit(job, AuditAction.IMPORT_CANCELLED, by, detail)
+    _audit(job, ImportAudit.IMPORT_CANCELLED, by, detail)
     return job
 
 
@@ -187,7 +187,7 @@ def job_undo(*, job: ImportJob, by) -> tuple[int | BulkOperation, int]:
     job.undone_at = timezone.now()
     job.save(update_fields=["undone_at"])
     kept = f"; {touched:,} changed since and kept" if touched else ""
-    _audit(job, AuditAction.IMPORT_UNDONE, by, f"{len(untouched):,} customers it added archived{kept}")
+    _audit(job, ImportAudit.IMPORT_UNDONE, by, f"{len(untouched):,} customers it added archived{kept}")
     return customers_bulk(action="archive", customer_ids=untouched, by=by), touched
 
 
@@ -326,7 +326,7 @@ def _validate(organization, job_id: int) -> None:
         runnable = job.skip_errors or not job.error_rows
         if job.auto_run and runnable:
             job.status, job.started_at = Status.RUNNING, timezone.now()
-            _audit(job, AuditAction.IMPORT_STARTED, None, _planned(job))
+            _audit(job, ImportAudit.IMPORT_STARTED, None, _planned(job))
         else:
             job.status = Status.READY
         job.save()

@@ -1,11 +1,13 @@
 """What intake forms add to the customers app: the profile's Form responses box (answers waiting for review,
 above the tabs) and their events in the Activity Log."""
 
+from accounts.audit import register_audit_actions
 from customers.extend import ActivityKinds, ProfileBox, register
-from intake.models import IntakeEvent
+from intake.models import IntakeAudit, IntakeEvent
 from intake.views import form_responses_box
 
 register(
     ProfileBox("form_responses", "intake/form_responses_box.html", form_responses_box, order=10, place="top"),
     ActivityKinds("forms", "Forms", dict(IntakeEvent.choices), order=5),
 )
+register_audit_actions(IntakeAudit)

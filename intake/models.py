@@ -73,3 +73,10 @@ class PendingChange(TenantModel):
 
     def __str__(self):
         return f"{self.field}: {self.proposed} ({self.status})"
+
+
+class IntakeAudit(models.TextChoices):
+    """What the organization's audit trail records of intake forms."""
+
+    INTAKE_FORM_CREATED = "intake_form.created", "Intake form added"
+    INTAKE_FORM_CHANGED = "intake_form.changed", "Intake form changed"

@@ -8,12 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
-from accounts.models import AuditAction, User
+from accounts.models import User
 from customers.fields import customer_fields, field_labels, jsonable, same_value
 from customers.models import Activity, Customer, FieldType, Source
 from customers.search import phone_to_digits
 from customers.services import activity_record, customer_create, customer_update
-from intake.models import IntakeEvent, IntakeForm, PendingChange
+from intake.models import IntakeAudit, IntakeEvent, IntakeForm, PendingChange
 from intake.selectors import EMPTY, answer_value
 
 # Consent must come from the person: a stranger's post can only propose it for staff to confirm.
@@ -55,7 +55,7 @@ def intake_form_save(*, intake: IntakeForm, by: User) -> IntakeForm:
     intake.save()
     if created or changes:
         audit_record(
-            action=AuditAction.INTAKE_FORM_CREATED if created else AuditAction.INTAKE_FORM_CHANGED,
+            action=IntakeAudit.INTAKE_FORM_CREATED if created else IntakeAudit.INTAKE_FORM_CHANGED,
             by=by,
             target=intake.title,
             changes={"Fields asked": [None, _asked(intake.fields)]} if created else changes,

@@ -1,12 +1,14 @@
 """What metrics add to the customers app: the profile's Metrics tab, the roster's Metric filter and their
 events in the Activity Log."""
 
+from accounts.audit import register_audit_actions
 from customers.extend import ActivityKinds, ProfileTab, RosterFilters, register
 from metrics.filters import metric_filters
-from metrics.models import MetricEvent
+from metrics.models import MetricAudit, MetricEvent
 
 register(
     ProfileTab("metrics", "Metrics", "profile_metrics:tab", "metrics/tab.html", order=30),
     RosterFilters("metrics", metric_filters, order=30),
     ActivityKinds("metrics", "Metrics", dict(MetricEvent.choices), order=30),
 )
+register_audit_actions(MetricAudit)

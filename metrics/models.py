@@ -158,3 +158,12 @@ class MetricEntry(TenantModel):
 
     def __str__(self):
         return f"{self.metric_id}={self.value} for {self.customer_id} on {self.recorded_on}"
+
+
+class MetricAudit(models.TextChoices):
+    """What the organization's audit trail records of metric definitions."""
+
+    METRIC_CREATED = "metric.created", "Metric added"
+    METRIC_CHANGED = "metric.changed", "Metric changed"
+    METRIC_ARCHIVED = "metric.archived", "Metric archived"
+    METRIC_RESTORED = "metric.restored", "Metric restored"

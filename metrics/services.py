@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.audit import audit_record, changes_of
-from accounts.models import AuditAction, User
+from accounts.models import User
 from customers.models import Customer
 from customers.services import activity_record
-from metrics.models import Metric, MetricEntry, MetricEvent
+from metrics.models import Metric, MetricAudit, MetricEntry, MetricEvent
 
 
 class MetricError(Exception):
@@ -29,7 +29,7 @@ def metric_save(*, metric: Metric, by: User | None) -> Metric:
         metric.position = (Metric.objects.aggregate(last=Max("position"))["last"] or 0) + 1
     metric.save()
     if created or changes:
-        action = AuditAction.METRIC_CREATED if created else AuditAction.METRIC_CHANGED
+        action = MetricAudit.METRIC_CREATED if created else MetricAudit.METRIC_CHANGED
         detail = metric.kind_display if created else ""
         audit_record(action=action, by=by, target=metric.name, detail=detail, changes=changes)
     return metric
@@ -40,7 +40,7 @@ def metric_archive(*, metric: Metric, by: User) -> None:
     if metric.archived_at is None:
         metric.archived_at = timezone.now()
         metric.save(update_fields=["archived_at"])
-        audit_record(action=AuditAction.METRIC_ARCHIVED, by=by, target=metric.name)
+        audit_record(action=MetricAudit.METRIC_ARCHIVED, by=by, target=metric.name)
 
 
 @transaction.atomic
@@ -48,7 +48,7 @@ def metric_restore(*, metric: Metric, by: User) -> None:
     if metric.archived_at is not None:
         metric.archived_at = None
         metric.save(update_fields=["archived_at"])
-        audit_record(action=AuditAction.METRIC_RESTORED, by=by, target=metric.name)
+        audit_record(action=MetricAudit.METRIC_RESTORED, by=by, target=metric.name)
 
 
 def _current(customer: Customer, metric: Metric) -> MetricEntry | None:

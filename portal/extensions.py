@@ -6,9 +6,10 @@ import django_filters
 from django.contrib import messages
 from django.utils import timezone
 
+from accounts.audit import register_audit_actions
 from customers.extend import ActivityKinds, BulkAction, ProfileBox, RosterColumn, RosterFilters, register
 from customers.filters import SELECT
-from portal.models import AccountEvent, ClaimInvite
+from portal.models import AccountEvent, ClaimInvite, PortalAudit
 from portal.selectors import with_claim_status
 from portal.services import invites_send
 from portal.staff_views import account_box
@@ -78,3 +79,4 @@ register(
     BulkAction("invite", "Invite to claim", "invited", _invite, order=30, run_now=_invite_now),
     ActivityKinds("account", "Online account", dict(AccountEvent.choices), order=50),
 )
+register_audit_actions(PortalAudit)

@@ -126,3 +126,9 @@ class SignupRequest(TenantModel):
 
     def __str__(self):
         return f"{self.email} (sign-up)"
+
+
+class PortalAudit(models.TextChoices):
+    """What the organization's audit trail records of the account invitation settings."""
+
+    INVITE_SETTINGS_CHANGED = "invite_settings.changed", "Account invite settings changed"

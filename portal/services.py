@@ -7,12 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
-from accounts.models import AuditAction, User
+from accounts.models import User
 from accounts.selectors import token_hash
 from customers.models import Customer
 from customers.services import activity_record, customer_update
 from portal.email_change import EmailChangeError, email_change_for_token
-from portal.models import AccountEvent, ClaimInvite, InviteSettings
+from portal.models import AccountEvent, ClaimInvite, InviteSettings, PortalAudit
 from portal.selectors import invite_settings
 
 RESEND_COOLDOWN = timedelta(minutes=10)  # per customer: a resend button is not a mail cannon
@@ -31,7 +31,7 @@ def invite_settings_save(*, settings: InviteSettings, by: User) -> InviteSetting
     settings.save()
     if changes:
         audit_record(
-            action=AuditAction.INVITE_SETTINGS_CHANGED, by=by, target="Invitation email", changes=changes
+            action=PortalAudit.INVITE_SETTINGS_CHANGED, by=by, target="Invitation email", changes=changes
         )
     return settings
 

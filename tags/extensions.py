@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 
+from accounts.audit import register_audit_actions
 from customers.extend import (
     ActivityKinds,
     BulkAction,
@@ -15,7 +16,7 @@ from customers.extend import (
     RosterFilters,
     register,
 )
-from tags.models import CustomerTag, Tag, TagEvent
+from tags.models import CustomerTag, Tag, TagAudit, TagEvent
 from tags.selectors import tag_choices, tag_names, with_tags
 from tags.services import tags_apply
 from tags.views import tags_box
@@ -120,3 +121,4 @@ register(
     ),
     ActivityKinds("tags", "Tags", dict(TagEvent.choices), order=20),
 )
+register_audit_actions(TagAudit)

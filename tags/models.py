@@ -66,3 +66,12 @@ class CustomerTag(TenantModel):
 
     def __str__(self):
         return f"{self.customer_id}: {self.tag_id}"
+
+
+class TagAudit(models.TextChoices):
+    """What the organization's audit trail records of tags."""
+
+    TAG_CREATED = "tag.created", "Tag created"
+    TAG_CHANGED = "tag.changed", "Tag changed"
+    TAG_MERGED = "tag.merged", "Tags merged"
+    TAG_DELETED = "tag.deleted", "Tag deleted"

@@ -5,10 +5,10 @@ from django.db import IntegrityError, transaction
 from django.http import QueryDict
 
 from accounts.audit import audit_record, changes_of
-from accounts.models import AuditAction, User
+from accounts.models import User
 from customers.models import Customer
 from customers.services import activities_record
-from tags.models import CustomerTag, Tag, TagEvent
+from tags.models import CustomerTag, Tag, TagAudit, TagEvent
 from tags.selectors import tag_names
 
 
@@ -41,7 +41,7 @@ def tag_save(*, tag: Tag, by: User | None) -> Tag:
     except IntegrityError as error:  # saved by someone else a moment ago
         raise TagError(f"There is already a tag called “{tag.name}”.") from error
     if created or changes:
-        action = AuditAction.TAG_CREATED if created else AuditAction.TAG_CHANGED
+        action = TagAudit.TAG_CREATED if created else TagAudit.TAG_CHANGED
         audit_record(action=action, by=by, target=tag.name, changes=changes)
     return tag
 
@@ -116,7 +116,7 @@ def tag_merge(*, source: Tag, target: Tag, by: User) -> int:
     _segments_retarget(source.pk, target.pk)
     source.delete()
     audit_record(
-        action=AuditAction.TAG_MERGED,
+        action=TagAudit.TAG_MERGED,
         by=by,
         target=f"{source.name} → {target.name}",
         detail=f"{had} customer{'s' if had != 1 else ''} had “{source.name}”; {moved} gained “{target.name}”",
@@ -131,7 +131,7 @@ def tag_delete(*, tag: Tag, by: User) -> int:
     _segments_retarget(tag.pk, None)
     tag.delete()
     detail = f"Taken off {count} customer{'s' if count != 1 else ''}"
-    audit_record(action=AuditAction.TAG_DELETED, by=by, target=tag.name, detail=detail)
+    audit_record(action=TagAudit.TAG_DELETED, by=by, target=tag.name, detail=detail)
     return count
 
 

@@ -7,21 +7,23 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.audit import audit_record
+from accounts.audit import audit_action_choices, audit_record, register_audit_actions
 from accounts.models import AuditAction, AuditEvent, Membership, Role, StaffInvitation
 from accounts.tenancy import tenant
-from api.models import ApiKey
-from customers.models import Activity, CustomField, FieldType
-from imports.models import ImportJob
-from intake.models import IntakeForm
-from metrics.models import Metric
+from api.models import ApiKey, ApiKeyAudit
+from customers.models import Activity, CustomerAudit, CustomField, FieldType
+from imports.models import ImportAudit, ImportJob
+from intake.models import IntakeAudit, IntakeForm
+from metrics.models import Metric, MetricAudit
 from metrics.services import metric_save
-from tags.models import Tag
+from portal.models import PortalAudit
+from tags.models import Tag, TagAudit
 from tags.services import tag_add, tag_save
 from tests.conftest import logged_in, make_member, make_user
 from tests.custom_field_helpers import make_field
@@ -139,14 +141,14 @@ def test_organization_details_changes_are_recorded_with_before_and_after(alice, 
 def test_api_keys_made_and_revoked_are_recorded(alice, alice_client, org_a, trail):
     keys = f"/app/{org_a.slug}/settings/api-keys/"
     assert alice_client.post(keys, {"name": "Website", "scopes": ["imports"]}).status_code == 200
-    event = trail.one(AuditAction.API_KEY_CREATED, alice, "Website")
+    event = trail.one(ApiKeyAudit.API_KEY_CREATED, alice, "Website")
     with tenant(org_a):
         key = ApiKey.objects.get()
     assert event.detail == f"{key.prefix}… · Imports: send customers, read import jobs"
     alice_client.post(keys, {"name": "", "scopes": ["imports"]})  # no name: refused
     trail.none()
     alice_client.post(f"{keys}{key.pk}/revoke/")
-    trail.one(AuditAction.API_KEY_REVOKED, alice, "Website")
+    trail.one(ApiKeyAudit.API_KEY_REVOKED, alice, "Website")
     alice_client.post(f"{keys}{key.pk}/revoke/")  # revoked already
     trail.none()
 
@@ -171,7 +173,7 @@ def test_custom_fields_added_changed_retired_restored_and_reordered_are_recorded
         "options-1-label": "M",
     }
     assert alice_client.post(f"{settings}new/", data).status_code == 302
-    event = trail.one(AuditAction.CUSTOM_FIELD_CREATED, alice, "Shirt size")
+    event = trail.one(CustomerAudit.CUSTOM_FIELD_CREATED, alice, "Shirt size")
     assert event.detail == "Single choice" and event.changes == {"Options": [None, "S, M"]}
     with tenant(org_a):
         shirt = CustomField.objects.get()
@@ -187,7 +189,7 @@ def test_custom_fields_added_changed_retired_restored_and_reordered_are_recorded
         "options-2-label": "L",
     }
     assert alice_client.post(f"{settings}{shirt.pk}/", edit).status_code == 302
-    event = trail.one(AuditAction.CUSTOM_FIELD_CHANGED, alice, "T-shirt size")
+    event = trail.one(CustomerAudit.CUSTOM_FIELD_CHANGED, alice, "T-shirt size")
     assert event.changes == {"Label": ["Shirt size", "T-shirt size"], "Options": ["S, M", "S, M, L"]}
     with tenant(org_a):
         large = shirt.options.get(label="L")
@@ -197,15 +199,15 @@ def test_custom_fields_added_changed_retired_restored_and_reordered_are_recorded
     trail.none()
 
     alice_client.post(f"{settings}{shirt.pk}/retire/")
-    trail.one(AuditAction.CUSTOM_FIELD_RETIRED, alice, "T-shirt size")
+    trail.one(CustomerAudit.CUSTOM_FIELD_RETIRED, alice, "T-shirt size")
     alice_client.post(f"{settings}{shirt.pk}/restore/")
-    trail.one(AuditAction.CUSTOM_FIELD_RESTORED, alice, "T-shirt size")
+    trail.one(CustomerAudit.CUSTOM_FIELD_RESTORED, alice, "T-shirt size")
 
     with tenant(org_a):
         school = make_field("School", FieldType.TEXT)
-    trail.one(AuditAction.CUSTOM_FIELD_CREATED, None, "School")  # made without a person: the system
+    trail.one(CustomerAudit.CUSTOM_FIELD_CREATED, None, "School")  # made without a person: the system
     alice_client.post(settings, {"field": [shirt.pk, school.pk], "move": f"{school.pk}:up"})
-    event = trail.one(AuditAction.CUSTOM_FIELDS_REORDERED, alice, "")
+    event = trail.one(CustomerAudit.CUSTOM_FIELDS_REORDERED, alice, "")
     assert event.changes == {"Order": ["T-shirt size, School", "School, T-shirt size"]}
     alice_client.post(settings, {"field": [school.pk, shirt.pk]})  # the order it has
     trail.none()
@@ -214,7 +216,7 @@ def test_custom_fields_added_changed_retired_restored_and_reordered_are_recorded
 def test_required_field_rules_are_recorded_once_per_save_with_each_cell(alice, alice_client, org_a, trail):
     grid = f"/app/{org_a.slug}/settings/required-fields/"
     alice_client.post(grid, {"rule:phone:staff": "required", "rule:birthday:online_booking": "hidden"})
-    event = trail.one(AuditAction.RULES_CHANGED, alice, "Phone, Birthday")
+    event = trail.one(CustomerAudit.RULES_CHANGED, alice, "Phone, Birthday")
     assert event.changes == {
         "Phone · Staff Portal": ["Optional", "Required"],
         "Birthday · Online Booking": ["Optional", "Hide"],
@@ -234,14 +236,14 @@ def test_intake_forms_are_saved_by_a_service_that_records_them(alice, alice_clie
         "field": ["first_name", "last_name", "email", "phone"],
     }
     assert alice_client.post(f"{builder}new/", data).status_code == 302
-    event = trail.one(AuditAction.INTAKE_FORM_CREATED, alice, "Camp sign-up")
+    event = trail.one(IntakeAudit.INTAKE_FORM_CREATED, alice, "Camp sign-up")
     assert event.changes["Fields asked"][1].startswith("First name (required), Last name (required)")
     with tenant(org_a):
         intake = IntakeForm.objects.get()
         assert intake.created_by == alice and intake.fields[3] == {"name": "phone", "required": False}
     edit = data | {"is_open": "", "field": ["first_name", "last_name", "email"]}
     assert alice_client.post(f"{builder}{intake.pk}/", edit).status_code == 302
-    event = trail.one(AuditAction.INTAKE_FORM_CHANGED, alice, "Camp sign-up")
+    event = trail.one(IntakeAudit.INTAKE_FORM_CHANGED, alice, "Camp sign-up")
     assert event.changes["Accepting submissions"] == ["Yes", "No"]
     assert event.changes["Fields asked"][1] == "First name (required), Last name (required), Email (required)"
     alice_client.post(f"{builder}new/", data | {"title": "Again"})  # the link is taken
@@ -271,23 +273,23 @@ def tag_events(org, person) -> list[tuple[str, dict]]:
 def test_tags_created_changed_merged_and_deleted_are_recorded(alice, alice_client, org_a, tagged, trail):
     tags = f"/app/{org_a.slug}/settings/tags/"
     assert alice_client.post(tags, {"name": "Birthday club", "color": "pink"}).status_code == 302
-    trail.one(AuditAction.TAG_CREATED, alice, "Birthday club")
+    trail.one(TagAudit.TAG_CREATED, alice, "Birthday club")
     alice_client.post(tags, {"name": "birthday CLUB", "color": "red"})  # the name is taken
     trail.none()
     vip = tagged["vip"]
     alice_client.post(f"{tags}{vip.pk}/", {"name": "VIP", "color": "purple", "description": ""})
-    assert trail.one(AuditAction.TAG_CHANGED, alice, "VIP").changes == {"Color": ["Gray", "Purple"]}
+    assert trail.one(TagAudit.TAG_CHANGED, alice, "VIP").changes == {"Color": ["Gray", "Purple"]}
 
     # Merging VIP into Gold: Ann gains Gold, Ben keeps it; each has the change in their activity log.
     alice_client.post(f"{tags}{vip.pk}/merge/", {"target": tagged["gold"].pk})
-    event = trail.one(AuditAction.TAG_MERGED, alice, "VIP → Gold")
+    event = trail.one(TagAudit.TAG_MERGED, alice, "VIP → Gold")
     assert event.detail == "2 customers had “VIP”; 1 gained “Gold”"
     assert tag_events(org_a, tagged["Ann"]) == [("“VIP” merged into “Gold”", {"Tags": ["VIP", "Gold"]})]
     assert tag_events(org_a, tagged["Ben"]) == [("“VIP” merged into “Gold”", {"Tags": ["Gold, VIP", "Gold"]})]
     assert tag_events(org_a, tagged["Cy"]) == []
 
     alice_client.post(f"{tags}{tagged['gold'].pk}/delete/")
-    assert trail.one(AuditAction.TAG_DELETED, alice, "Gold").detail == "Taken off 3 customers"
+    assert trail.one(TagAudit.TAG_DELETED, alice, "Gold").detail == "Taken off 3 customers"
     for name in ("Ann", "Ben", "Cy"):
         assert tag_events(org_a, tagged[name])[-1] == ("Tag “Gold” deleted", {"Tags": ["Gold", ""]})
     with tenant(org_a):
@@ -306,17 +308,17 @@ def test_metric_definitions_are_recorded(alice, alice_client, org_a, trail):
     settings = f"/app/{org_a.slug}/settings/metrics/"
     data = {"name": "Visits", "kind": "counter", "unit": "visits", "decimals": 0, "higher_is_better": "True"}
     assert alice_client.post(f"{settings}new/", data).status_code == 302
-    assert trail.one(AuditAction.METRIC_CREATED, alice, "Visits").detail == "Counter"
+    assert trail.one(MetricAudit.METRIC_CREATED, alice, "Visits").detail == "Counter"
     with tenant(org_a):
         visits = Metric.objects.get()
     alice_client.post(f"{settings}{visits.pk}/", data | {"unit": "times"})
-    assert trail.one(AuditAction.METRIC_CHANGED, alice, "Visits").changes == {"Unit": ["visits", "times"]}
+    assert trail.one(MetricAudit.METRIC_CHANGED, alice, "Visits").changes == {"Unit": ["visits", "times"]}
     alice_client.post(f"{settings}new/", data | {"name": "VISITS"})  # the name is taken
     trail.none()
     alice_client.post(f"{settings}{visits.pk}/archive/")
-    trail.one(AuditAction.METRIC_ARCHIVED, alice, "Visits")
+    trail.one(MetricAudit.METRIC_ARCHIVED, alice, "Visits")
     alice_client.post(f"{settings}{visits.pk}/restore/")
-    trail.one(AuditAction.METRIC_RESTORED, alice, "Visits")
+    trail.one(MetricAudit.METRIC_RESTORED, alice, "Visits")
 
 
 def test_invitation_email_settings_are_recorded_and_a_refused_save_is_not(alice, alice_client, org_a, trail):
@@ -329,7 +331,7 @@ def test_invitation_email_settings_are_recorded_and_a_refused_save_is_not(alice,
         "max_reminders": 2,
     }
     assert alice_client.post(url, data).status_code == 302
-    event = trail.one(AuditAction.INVITE_SETTINGS_CHANGED, alice, "Invitation email")
+    event = trail.one(PortalAudit.INVITE_SETTINGS_CHANGED, alice, "Invitation email")
     assert event.changes["Link valid for (hours)"] == [72, 48]
     assert set(event.changes) == {"Subject", "Body", "Link valid for (hours)"}
     assert alice_client.post(url, data | {"expiry_hours": 400}).status_code == 200
@@ -348,7 +350,7 @@ def test_imports_started_cancelled_and_undone_are_recorded(alice, alice_client, 
     job = ready_import(org_a, alice)
     trail.new()
     assert alice_client.post(f"{imports}{job.pk}/run/").status_code == 302
-    event = trail.one(AuditAction.IMPORT_STARTED, alice, "customers.csv")
+    event = trail.one(ImportAudit.IMPORT_STARTED, alice, "customers.csv")
     assert event.detail == "2 to add, 0 to update, 0 rows with errors"
     alice_client.post(f"{imports}{job.pk}/run/")  # running already: refused
     trail.none()
@@ -356,7 +358,7 @@ def test_imports_started_cancelled_and_undone_are_recorded(alice, alice_client, 
     assert job.status == ImportJob.Status.DONE
     alice_client.post(f"{imports}{job.pk}/undo/")
     assert (
-        trail.one(AuditAction.IMPORT_UNDONE, alice, "customers.csv").detail == "2 customers it added archived"
+        trail.one(ImportAudit.IMPORT_UNDONE, alice, "customers.csv").detail == "2 customers it added archived"
     )
     alice_client.post(f"{imports}{job.pk}/undo/")  # undone already
     alice_client.post(f"{imports}{job.pk}/cancel/")  # finished: nothing to stop
@@ -365,14 +367,14 @@ def test_imports_started_cancelled_and_undone_are_recorded(alice, alice_client, 
     other = ready_import(org_a, alice)
     trail.new()
     alice_client.post(f"{imports}{other.pk}/cancel/")
-    assert trail.one(AuditAction.IMPORT_CANCELLED, alice, "customers.csv").detail == "Before it ran"
+    assert trail.one(ImportAudit.IMPORT_CANCELLED, alice, "customers.csv").detail == "Before it ran"
 
 
 def test_an_import_sent_with_an_api_key_that_runs_by_itself_is_recorded_as_automatic(org_a, trail):
     text = "First name,Last name,Email\nAna,Lee,ana@x.example\n"
     options = {"origin": ImportJob.Origin.API, "auto_run": True, "api_key_name": "Website"}
     assert work(org_a, upload(org_a, None, text, name="api-import.csv", **options)).status == "done"
-    event = trail.one(AuditAction.IMPORT_STARTED, None, "api-import.csv")
+    event = trail.one(ImportAudit.IMPORT_STARTED, None, "api-import.csv")
     assert event.detail == "1 to add, 0 to update, 0 rows with errors · API key “Website”"
 
 
@@ -383,7 +385,7 @@ def test_customer_exports_record_how_many_rows_and_which_format(alice, alice_cli
     trail.new()
     response = alice_client.get(f"/app/{org_a.slug}/customers/export.csv?q=export")
     assert len(rows(response)) == 4
-    event = trail.one(AuditAction.EXPORT_DOWNLOADED, alice, file_name(response))
+    event = trail.one(CustomerAudit.EXPORT_DOWNLOADED, alice, file_name(response))
     assert event.detail == "3 customers, CSV"
     alice_client.get(f"/app/{org_a.slug}/customers/export.xlsx?q=ann")
     assert trail.new()[0].detail == "1 customer, XLSX"
@@ -400,8 +402,8 @@ def history(org_a, alice, carol):
     with tenant(org_a):
         for action, by, target, days_ago in (
             (AuditAction.STAFF_INVITED, alice, "tom@alpha.example", 3),
-            (AuditAction.EXPORT_DOWNLOADED, carol, "alpha-customers.csv", 1),
-            (AuditAction.TAG_CREATED, alice, "VIP", 0),
+            (CustomerAudit.EXPORT_DOWNLOADED, carol, "alpha-customers.csv", 1),
+            (TagAudit.TAG_CREATED, alice, "VIP", 0),
         ):
             event = audit_record(action=action, by=by, target=target)
             AuditEvent.objects.filter(pk=event.pk).update(
@@ -453,7 +455,7 @@ def test_the_log_filters_by_who_what_and_when(alice, alice_client, carol, org_a,
 
 def test_the_filtered_log_exports_as_csv_with_formulas_neutralized(alice, alice_client, org_a, history):
     with tenant(org_a):
-        audit_record(action=AuditAction.TAG_CREATED, by=alice, target='=HYPERLINK("http://evil")')
+        audit_record(action=TagAudit.TAG_CREATED, by=alice, target='=HYPERLINK("http://evil")')
     url = AUDIT.format(slug=org_a.slug)
     page = alice_client.get(url, {"action": "tag.created"}).text
     assert 'href="/app/alpha/settings/audit/export.csv?action=tag.created"' in page
@@ -474,7 +476,7 @@ def test_the_log_pages_by_25_in_a_constant_number_of_queries(alice, alice_client
     url = AUDIT.format(slug=org_a.slug)
     with tenant(org_a):
         for number in range(30):
-            audit_record(action=AuditAction.TAG_CREATED, by=alice, target=f"Tag {number:02}")
+            audit_record(action=TagAudit.TAG_CREATED, by=alice, target=f"Tag {number:02}")
     first = alice_client.get(url).text
     assert first.count("<tr>") == 26 and "Tag 29" in first and "Tag 05" in first and "Tag 04" not in first
     assert "Page 1 of 2" in first
@@ -518,7 +520,7 @@ def test_a_user_who_is_gone_is_still_named(alice_client, org_a):
 
 def test_it_checks_ownership(alice, bob, bob_client, org_a, org_b, history):
     with tenant(org_b):
-        audit_record(action=AuditAction.TAG_CREATED, by=bob, target="Beta tag")
+        audit_record(action=TagAudit.TAG_CREATED, by=bob, target="Beta tag")
     assert bob_client.get(AUDIT.format(slug=org_a.slug)).status_code == 404
     assert bob_client.get(AUDIT.format(slug=org_a.slug) + "export.csv").status_code == 404
     theirs = bob_client.get(AUDIT.format(slug=org_b.slug))
@@ -531,3 +533,16 @@ def test_it_checks_ownership(alice, bob, bob_client, org_a, org_b, history):
     with tenant(org_b):
         assert AuditEvent.objects.count() == 1
         assert AuditEvent.objects.unscoped().count() == 1  # row-level security hides Alpha's too
+
+
+def test_each_app_registers_its_own_actions_and_a_clash_is_refused():
+    labels = dict(audit_action_choices())
+    assert labels["staff.invited"] == "Staff invited" and labels["tag.merged"] == "Tags merged"
+    assert labels["import.undone"] == "Import undone" and labels["api_key.created"] == "API key created"
+
+    class Clash(models.TextChoices):
+        MERGED = "tag.merged", "Something else"
+
+    with pytest.raises(ImproperlyConfigured, match=r"tag\.merged"):
+        register_audit_actions(Clash)
+    assert dict(audit_action_choices())["tag.merged"] == "Tags merged"

@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 from accounts.audit import audit_record
 from accounts.models import AuditAction
 from accounts.tenancy import tenant
+from customers.models import CustomerAudit
+from tags.models import TagAudit
 from tests.test_browser_journey import log_in, watch_console
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,14 +27,14 @@ def test_owner_filters_the_audit_log_by_what_changed(
             changes={"Role": ["Staff", "Admin"]},
         )
         audit_record(
-            action=AuditAction.EXPORT_DOWNLOADED,
+            action=CustomerAudit.EXPORT_DOWNLOADED,
             by=carol,
             target="alpha-customers.csv",
             detail="3 customers, CSV",
         )
-        audit_record(action=AuditAction.TAG_CREATED, by=alice, target="VIP <b>")
+        audit_record(action=TagAudit.TAG_CREATED, by=alice, target="VIP <b>")
     with tenant(org_b):
-        audit_record(action=AuditAction.TAG_CREATED, by=bob, target="Beta only")
+        audit_record(action=TagAudit.TAG_CREATED, by=bob, target="Beta only")
     page = browser_page
     errors = watch_console(page)
     log_in(page, live_server.url, "alice@alpha.example")

@@ -245,3 +245,15 @@ class Segment(TenantModel):
 
     def __str__(self):
         return self.name
+
+
+class CustomerAudit(models.TextChoices):
+    """What the organization's audit trail records of custom fields, required-fields rules and exports."""
+
+    CUSTOM_FIELD_CREATED = "custom_field.created", "Custom field added"
+    CUSTOM_FIELD_CHANGED = "custom_field.changed", "Custom field changed"
+    CUSTOM_FIELD_RETIRED = "custom_field.retired", "Custom field retired"
+    CUSTOM_FIELD_RESTORED = "custom_field.restored", "Custom field restored"
+    CUSTOM_FIELDS_REORDERED = "custom_field.reordered", "Custom fields reordered"
+    RULES_CHANGED = "rules.changed", "Required fields changed"
+    EXPORT_DOWNLOADED = "export.downloaded", "Customers exported"
