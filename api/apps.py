@@ -7,6 +7,8 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         from accounts.audit import register_audit_actions
+        from accounts.navigation import Page, register_settings_page
         from api.models import ApiKeyAudit
 
         register_audit_actions(ApiKeyAudit)
+        register_settings_page(Page("api_keys", "API keys", "api_keys:list", 60, "settings.change"))

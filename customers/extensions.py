@@ -2,6 +2,7 @@
 its own kinds of event and the archive and restore bulk actions; and the audit actions its services record."""
 
 from accounts.audit import register_audit_actions
+from accounts.navigation import Page, register_main_page, register_settings_page
 from customers.extend import ActivityKinds, BulkAction, ProfileTab, register
 from customers.models import Activity, CustomerAudit
 from customers.services import customers_archive, customers_restore
@@ -14,3 +15,12 @@ register(
     BulkAction("restore", "Restore", "restored", customers_restore, order=20),
 )
 register_audit_actions(CustomerAudit)
+register_main_page(
+    Page("customers", "Customers", "customers:roster", 0, "customers.view", ("customers", "profile_*"))
+)
+register_settings_page(
+    Page("custom_fields", "Custom fields", "customer_settings:custom_fields", 10, "settings.change")
+)
+register_settings_page(
+    Page("required_fields", "Required fields", "customer_settings:required_fields", 30, "settings.change")
+)

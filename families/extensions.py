@@ -5,6 +5,7 @@ archiving someone's dependant, and their events in the Activity Log."""
 import django_filters
 from django import forms
 
+from accounts.navigation import Page, register_main_page
 from customers.extend import ActivityKinds, ArchiveWarning, ExportColumn, ProfileBox, RosterFilters, register
 from customers.filters import SELECT
 from families.models import AffiliatedOrganization, Affiliation, FamilyEvent, GuardianLink
@@ -81,3 +82,4 @@ register(
     ArchiveWarning("guardians", "families/archive_warning.html", _guardians, order=10),
     ActivityKinds("family", "Family", dict(FamilyEvent.choices), order=40),
 )
+register_main_page(Page("families", "Families", "families:index", 10, "families.view", ("families",)))

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import register_audit_actions
+from accounts.navigation import Page, register_main_page
 from customers.extend import RosterFilters, register
 from imports.models import ImportAudit, ImportJob, ImportRecord
 
@@ -39,3 +40,4 @@ def _import_filters(audience: str) -> dict:
 
 register(RosterFilters("imports", _import_filters, order=40))
 register_audit_actions(ImportAudit)
+register_main_page(Page("imports", "Imports", "imports:index", 20, "imports.run", ("imports",)))

@@ -2,6 +2,7 @@
 above the tabs) and their events in the Activity Log."""
 
 from accounts.audit import register_audit_actions
+from accounts.navigation import Page, register_settings_page
 from customers.extend import ActivityKinds, ProfileBox, register
 from intake.models import IntakeAudit, IntakeEvent
 from intake.views import form_responses_box
@@ -11,3 +12,4 @@ register(
     ActivityKinds("forms", "Forms", dict(IntakeEvent.choices), order=5),
 )
 register_audit_actions(IntakeAudit)
+register_settings_page(Page("intake_forms", "Intake forms", "intake_settings:forms", 50, "settings.change"))

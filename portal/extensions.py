@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.utils import timezone
 
 from accounts.audit import register_audit_actions
+from accounts.navigation import Page, register_settings_page
 from customers.extend import ActivityKinds, BulkAction, ProfileBox, RosterColumn, RosterFilters, register
 from customers.filters import SELECT
 from portal.models import AccountEvent, ClaimInvite, PortalAudit
@@ -80,3 +81,4 @@ register(
     ActivityKinds("account", "Online account", dict(AccountEvent.choices), order=50),
 )
 register_audit_actions(PortalAudit)
+register_settings_page(Page("invites", "Account invites", "invite_settings:invites", 70, "settings.change"))

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 
 from accounts.audit import register_audit_actions
+from accounts.navigation import Page, register_settings_page
 from customers.extend import (
     ActivityKinds,
     BulkAction,
@@ -122,3 +123,4 @@ register(
     ActivityKinds("tags", "Tags", dict(TagEvent.choices), order=20),
 )
 register_audit_actions(TagAudit)
+register_settings_page(Page("tags", "Tags", "tag_settings:list", 40, "settings.change"))

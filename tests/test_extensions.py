@@ -1,13 +1,17 @@
-"""The customers app's extension API: a feature app adds a tab, a roster column, filter, bulk action and
-export column, and a kind of event, without a line of customers/ changing; the order is its own."""
+"""The extension APIs: a feature app adds a profile tab, a roster column, filter, bulk action and export
+column, a kind of event, a main menu entry and a Settings tab, without a line of customers/ or accounts/
+changing; the order is its own."""
 
 import csv
 import io
+import re
 
 import django_filters
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts import navigation
+from accounts.navigation import Page, register_main_page, register_settings_page
 from accounts.tenancy import tenant
 from customers import extend
 from customers.extend import (
@@ -137,3 +141,33 @@ def test_two_extensions_with_one_name_are_refused(plug_in):
     plug_in(ExportColumn("twin", "Twin", dict, order=1))
     with pytest.raises(ImproperlyConfigured, match="twin"):
         register(ExportColumn("twin", "Other twin", dict, order=2))
+
+
+@pytest.fixture
+def menus():
+    """Add menu pages for one test, as a feature app's ready() would, and take them out after."""
+    added = []
+
+    def add(register, page):
+        register(page)
+        added.append(page.key)
+
+    yield add
+    for key in added:
+        navigation._MAIN.pop(key, None)
+        navigation._SETTINGS.pop(key, None)
+
+
+def test_a_feature_app_adds_a_main_menu_entry_and_a_settings_tab(menus, alice_client, carol_client, org_a):
+    menus(register_settings_page, Page("gifts", "Gift cards", "tag_settings:list", 55, "settings.change"))
+    menus(
+        register_main_page, Page("gifts", "Gift cards", "families:index", 15, "customers.view", ("families",))
+    )
+    settings = alice_client.get(f"/app/{org_a.slug}/settings/").text
+    settings = settings[settings.index('class="nav nav-tabs') :]
+    tabs = re.findall(r'class="nav-link[^"]*" [^>]*href="[^"]+">([^<]+)</a>', settings)
+    assert tabs.index("Intake forms") < tabs.index("Gift cards") < tabs.index("API keys")
+    staff_menu = carol_client.get(f"/app/{org_a.slug}/customers/").text
+    assert ">Gift cards</a>" in staff_menu and ">Settings</a>" not in staff_menu
+    api_keys = alice_client.get(f"/app/{org_a.slug}/settings/api-keys/").text
+    assert re.search(r'class="nav-link active" href="/app/alpha/settings/">Settings</a>', api_keys)
