@@ -7,7 +7,19 @@ from pathlib import Path
 
 from tests.conftest import BASE_DIR
 
-APPS = ["accounts", "customers", "families", "notes", "tags", "metrics", "imports", "portal", "intake", "api"]
+APPS = [
+    "accounts",
+    "customers",
+    "families",
+    "notes",
+    "tags",
+    "metrics",
+    "imports",
+    "portal",
+    "intake",
+    "billing",
+    "api",
+]
 WRITES = {
     "save",
     "delete",

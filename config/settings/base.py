@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ninja",
     "portal",
     "intake",
+    "billing",
     "demo",  # last: it loads every app's demo data
 ]
 
