@@ -4,6 +4,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from accounts.urls import public_urlpatterns, staff_urlpatterns
 from api.api import api
+from billing import urls as billing_urls
 from families import urls as family_urls
 from intake import urls as intake_urls
 from metrics import urls as metric_urls
@@ -18,6 +19,7 @@ staff_area = [
     path("settings/api-keys/", include("api.urls")),
     path("settings/invites/", include((portal_staff_urls.settings_patterns, "invite_settings"))),
     path("settings/forms/", include((intake_urls.settings_patterns, "intake_settings"))),
+    path("settings/packages/", include((billing_urls.settings_patterns, "package_settings"))),
     path("settings/", include("customers.settings_urls")),
     path("customers/", include("customers.urls")),
     path("families/", include("families.urls")),

@@ -7,6 +7,7 @@ from django.db import transaction
 from accounts import services
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
+from billing.demo import demo_packages
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 from families.demo import demo_families
@@ -98,6 +99,7 @@ def demo_load(*, reset: bool = False) -> None:
             )
             demo_custom_fields(customers, seed=seed)
             demo_intake_form()
+            demo_packages()
             demo_families(customers, seed=seed)
             demo_tags(customers, seed=seed)
             staff = [users[email] for email, *_, roles in STAFF if spec["slug"] in roles]

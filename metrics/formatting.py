@@ -2,16 +2,10 @@
 
 from typing import TYPE_CHECKING
 
+from accounts.money import format_money, format_number
+
 if TYPE_CHECKING:
     from metrics.models import Metric
-
-CURRENCY_SYMBOLS = {"USD": "$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "MXN": "MX$", "EUR": "€", "GBP": "£"}
-
-
-def format_number(value: float, places: int) -> str:
-    """`value` rounded to `places` with thousands separators; never "-0"."""
-    text = f"{value:,.{places}f}"
-    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
 
 def format_value(metric: "Metric", value: float | None) -> str:
@@ -21,9 +15,7 @@ def format_value(metric: "Metric", value: float | None) -> str:
     number = format_number(value, metric.places)
     match metric.kind:
         case "money":
-            sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
-            symbol = CURRENCY_SYMBOLS.get(metric.currency)
-            return f"{sign}{symbol}{digits}" if symbol else f"{number} {metric.currency}"
+            return format_money(value, metric.currency, metric.places)
         case "percentage":
             return f"{number}%"
     return f"{number} {metric.unit}" if metric.unit else number

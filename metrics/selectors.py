@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.money import format_number
 from customers.models import Customer
-from metrics.formatting import format_number
 from metrics.models import Metric, MetricEntry
 
 BUCKETS = 10

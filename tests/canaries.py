@@ -9,6 +9,8 @@ from django.core.files.base import ContentFile
 from accounts import services as account_services
 from accounts.models import Organization, Role, User
 from api import services as api_services
+from billing import services as billing_services
+from billing.models import Package
 from customers import services as customer_services
 from customers.models import STAFF_AUDIENCES, Audience, FieldType
 from customers.rules import Channel, Rule
@@ -62,6 +64,9 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     )
     customer_services.field_rules_save(rules={("birthday", Channel.ONLINE_BOOKING): Rule.REQUIRED}, by=owner)
     customer_services.segment_save(owner=owner, name="Canary segment", query="q=canary", shared=True)
+    billing_services.package_save(
+        package=Package(name="Canary party", description="canary", price=2500, currency="USD"), by=owner
+    )
     form = intake.intake_form_save(
         intake=IntakeForm(
             title="Canary camp form",

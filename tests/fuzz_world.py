@@ -17,6 +17,8 @@ from accounts import services as account_services
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
 from api.services import key_create
+from billing.demo import demo_packages
+from billing.models import Package
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import BulkOperation, Customer, CustomField, Segment
@@ -61,6 +63,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
         customers = Customer.objects.bulk_create(demo_customers(count=24, seed=seed))
         demo_custom_fields(customers, seed=seed)
         demo_intake_form()
+        demo_packages()
         demo_families(customers, seed=seed)
         demo_tags(customers, seed=seed)
         demo_notes(customers, [owner, staff], seed=seed)
@@ -115,6 +118,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "import_job": ImportJob.objects.order_by("pk").first().pk,
             "api_key": api_key.pk,
             "metric": Metric.objects.order_by("pk").first().pk,
+            "package": Package.objects.order_by("pk").first().pk,
             "metric_entry": MetricEntry.objects.order_by("pk").first().pk,
             "uidb64": urlsafe_base64_encode(force_bytes(portal_user.pk)),
             "reset_token": default_token_generator.make_token(portal_user),
@@ -149,6 +153,9 @@ PARAMETERS = {
     "customer_settings:custom_field_retire": {"pk": "custom_field"},
     "customer_settings:custom_field_restore": {"pk": "custom_field"},
     "intake_settings:form_edit": {"pk": "intake_form"},
+    "package_settings:edit": {"pk": "package"},
+    "package_settings:archive": {"pk": "package"},
+    "package_settings:restore": {"pk": "package"},
     "families:link_edit": {"pk": "link"},
     "families:link_remove": {"pk": "link"},
     "families:affiliation_remove": {"pk": "affiliation"},

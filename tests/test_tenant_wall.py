@@ -16,6 +16,7 @@ from accounts.models import Membership, Role, StaffInvitation
 from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
+from billing.models import Package
 from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
@@ -242,6 +243,7 @@ PK_KINDS = {
     "settings/api-keys/": ApiKey,
     "settings/custom-fields/": CustomField,
     "settings/forms/": IntakeForm,
+    "settings/packages/": Package,
     "settings/metrics/": Metric,
     "customers/": Customer,
     "customers/bulk/": BulkOperation,

@@ -1,0 +1,93 @@
+from decimal import Decimal
+
+from django import forms
+
+from accounts.money import MINOR_UNITS, to_minor
+from billing.models import MAX_PRICE, ForWhom, Package, PackageKind
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PackageForm(forms.ModelForm):
+    """A package's settings; the price is typed in major units (25.00) and kept in minor units (2500)."""
+
+    price_amount = forms.DecimalField(
+        label="Price",
+        min_value=Decimal(0),
+        max_value=Decimal(MAX_PRICE) / MINOR_UNITS,
+        decimal_places=2,
+        error_messages={
+            "min_value": "A price can't be negative.",
+            "max_value": "Enter a price up to 1,000,000.",
+            "max_decimal_places": "Use at most two decimals, e.g. 25.50.",
+            "invalid": "Enter a price, e.g. 25.00.",
+        },
+    )
+
+    class Meta:
+        model = Package
+        fields = [
+            "name",
+            "description",
+            "kind",
+            "visits",
+            "interval",
+            "tax_rate",
+            "capacity",
+            "visibility",
+            "for_whom",
+            "min_age",
+            "max_age",
+            "sale_starts_at",
+            "sale_ends_at",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "visibility": forms.RadioSelect,
+            "sale_starts_at": DATETIME,
+            "sale_ends_at": DATETIME,
+        }
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        currency = self.instance.currency or organization.currency
+        self.fields["price_amount"].help_text = f"In {currency}, before tax."
+        if self.instance.pk:
+            self.initial["price_amount"] = Decimal(self.instance.price) / MINOR_UNITS
+        self.order_fields(["name", "description", "kind", "price_amount"])
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if Package.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another package has this name (archived ones included).")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == PackageKind.CLASS_PASS and not data.get("visits"):
+            self.add_error("visits", "Say how many visits the pass gives.")
+        if kind == PackageKind.MEMBERSHIP and not data.get("interval"):
+            self.add_error("interval", "Say how often the membership renews.")
+        if kind != PackageKind.CLASS_PASS:
+            data["visits"] = None
+        if kind != PackageKind.MEMBERSHIP:
+            data["interval"] = ""
+        if data.get("for_whom") != ForWhom.CHILD:
+            data["min_age"] = data["max_age"] = None
+        low, high = data.get("min_age"), data.get("max_age")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_age", "The oldest age can't be below the youngest.")
+        starts, ends = data.get("sale_starts_at"), data.get("sale_ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("sale_ends_at", "The sale has to end after it starts.")
+        return data
+
+    def save(self, commit=True):
+        package = super().save(commit=False)
+        package.price = to_minor(self.cleaned_data["price_amount"])
+        package.currency = package.currency or self.organization.currency
+        if commit:
+            package.save()
+        return package
