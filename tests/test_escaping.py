@@ -11,6 +11,8 @@ import pytest
 
 from accounts.models import Organization
 from accounts.tenancy import tenant
+from billing.models import Package
+from billing.services import package_save
 from customers import services
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
@@ -55,6 +57,10 @@ def world(db):
         )
         tag = tag_save(tag=Tag(name=evil("VIP"), description=evil("Big spender", HTMX)), by=owner)
         metric = metric_save(metric=Metric(name=evil("Visits"), unit=BOLD), by=owner)
+        package_save(
+            package=Package(name=evil("Party"), description=evil("Pizza", HTMX), price=100, currency="USD"),
+            by=owner,
+        )
         parent_user = make_user("pat@home.example")
         parent = services.customer_create(
             data={
@@ -115,6 +121,7 @@ STAFF_PAGES = [
     "/app/evil/settings/invites/",
     "/app/evil/settings/tags/",
     "/app/evil/settings/metrics/",
+    "/app/evil/settings/packages/",
     "/app/evil/settings/audit/",
     "/app/evil/metrics/",
 ]
@@ -182,3 +189,10 @@ def test_organization_name_is_escaped_in_the_page_title(world):
 def test_other_organization_staff_never_see_the_probe_organization(world, alice, org_a):
     assert Organization.objects.filter(slug="evil").exists()
     assert logged_in(alice).get("/app/evil/customers/").status_code == 404
+
+
+def test_package_edit_page_escapes_name_and_description(world):
+    with tenant(world["org"]):
+        package = Package.objects.get()
+    url = f"/app/evil/settings/packages/{package.pk}/"
+    assert_escaped(logged_in(world["owner"]).get(url), url)
