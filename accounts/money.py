@@ -23,7 +23,12 @@ def format_money(value: float | Decimal, currency: str, places: int = 2) -> str:
 
 def format_minor(amount: int, currency: str) -> str:
     """An amount stored in minor units: 2500 USD → $25.00."""
-    return format_money(Decimal(amount) / MINOR_UNITS, currency)
+    return format_money(to_major(amount), currency)
+
+
+def to_major(amount: int) -> Decimal:
+    """Minor units as the amount people type: 2500 → Decimal("25.00")."""
+    return (Decimal(amount) / MINOR_UNITS).quantize(Decimal("0.01"))
 
 
 def to_minor(value: Decimal) -> int:

@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Role
 
-STAFF_PERMISSIONS = frozenset({"customers.view", "customers.change", "families.view", "families.change"})
+STAFF_PERMISSIONS = frozenset(
+    {"customers.view", "customers.change", "families.view", "families.change", "payments.take"}
+)
 ADMIN_PERMISSIONS = STAFF_PERMISSIONS | {
     "audit.view",
     "customers.export",
@@ -17,6 +19,7 @@ ADMIN_PERMISSIONS = STAFF_PERMISSIONS | {
     "staff.invite",
     "tags.create",
     "notes.manage",
+    "payments.refund",
     "reports.view",
 }
 OWNER_PERMISSIONS = ADMIN_PERMISSIONS | {"organization.change", "staff.manage_owners"}

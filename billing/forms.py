@@ -2,8 +2,9 @@ from decimal import Decimal
 
 from django import forms
 
-from accounts.money import MINOR_UNITS, to_minor
-from billing.models import MAX_PRICE, ForWhom, Package, PackageKind
+from accounts.money import MINOR_UNITS, to_major, to_minor
+from billing.models import MAX_PRICE, ForWhom, Method, Package, PackageKind
+from billing.selectors import buyable_for, packages_for_sale
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -54,7 +55,7 @@ class PackageForm(forms.ModelForm):
         currency = self.instance.currency or organization.currency
         self.fields["price_amount"].help_text = f"In {currency}, before tax."
         if self.instance.pk:
-            self.initial["price_amount"] = Decimal(self.instance.price) / MINOR_UNITS
+            self.initial["price_amount"] = to_major(self.instance.price)
         self.order_fields(["name", "description", "kind", "price_amount"])
 
     def clean_name(self):
@@ -91,3 +92,65 @@ class PackageForm(forms.ModelForm):
         if commit:
             package.save()
         return package
+
+
+class SaleForm(forms.Form):
+    """Staff sell a package on a customer's profile, for them or someone they may buy for, paid in person."""
+
+    package = forms.ModelChoiceField(queryset=None, empty_label="Choose a package…")
+    for_whom = forms.TypedChoiceField(label="For", coerce=int)
+    method = forms.ChoiceField(
+        label="Paid by",
+        choices=[(value, label) for value, label in Method.choices if value != Method.CARD],
+        widget=forms.RadioSelect,
+        initial=Method.CASH,
+    )
+    reference = forms.CharField(
+        label="Reference",
+        required=False,
+        max_length=100,
+        help_text="Cheque number or terminal receipt, if any.",
+    )
+
+    def __init__(self, *args, payer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["package"].queryset = packages_for_sale()
+        self.fields["package"].label_from_instance = lambda package: (
+            f"{package.name} · {package.price_display}"
+        )
+        self.people = {person.pk: person for person in buyable_for(payer)}
+        self.fields["for_whom"].choices = [
+            (pk, "Themselves" if pk == payer.pk else person.full_name) for pk, person in self.people.items()
+        ]
+
+    def clean_for_whom(self):
+        return self.people[self.cleaned_data["for_whom"]]
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount",
+        min_value=Decimal("0.01"),
+        decimal_places=2,
+        error_messages={
+            "min_value": "Refund more than nothing.",
+            "max_decimal_places": "Use at most two decimals.",
+            "invalid": "Enter an amount, e.g. 9.00.",
+        },
+    )
+    reason = forms.CharField(
+        label="Reason", max_length=300, help_text="Kept with the refund, e.g. party cancelled."
+    )
+
+    def __init__(self, *args, payment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.payment = payment
+        left = to_major(payment.refundable)
+        self.fields["amount"].initial = left
+        self.fields["amount"].help_text = f"Up to {payment.currency} {left}."
+
+    def clean_amount(self):
+        amount = to_minor(self.cleaned_data["amount"])
+        if amount > self.payment.refundable:
+            raise forms.ValidationError("That is more than is left of this payment.")
+        return amount

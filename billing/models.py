@@ -1,11 +1,16 @@
-"""What a business sells: packages, with their price in minor units of the organization's currency."""
+"""What a business sells (packages) and what it sold: purchases, their payments and refunds. Money is an
+integer of minor units with its currency, never a float."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
 from accounts.money import format_minor
 from accounts.tenancy import TenantModel
+from customers.models import Customer
 
 MAX_PRICE = 100_000_000  # minor units: a million in any offered currency
 
@@ -123,6 +128,13 @@ class Package(TenantModel):
         return format_minor(self.price, self.currency)
 
     @property
+    def tax_amount(self) -> int:
+        """The tax on one purchase, in minor units rounded half up: 8.25% of 29,900 is 2,467."""
+        return int(
+            (Decimal(self.price) * Decimal(self.tax_rate) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        )
+
+    @property
     def tax_display(self) -> str:
         """8.25% · 20% · an em dash for none."""
         return f"{self.tax_rate.normalize():f}%" if self.tax_rate else "—"
@@ -145,6 +157,132 @@ class Package(TenantModel):
         if self.max_age is None:
             return f"{label} {self.min_age}+"
         return f"{label} {self.min_age or 0}–{self.max_age}"
+
+
+class Channel(models.TextChoices):
+    STAFF = "staff", "Sold by staff"
+    STORE = "store", "Online store"
+
+
+class Purchase(TenantModel):
+    """One package bought for one customer (`customer`), paid for by `payer`: the customer or someone who
+    looks after them. Kept for the books: a deleted customer leaves their name behind."""
+
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="purchases")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, related_name="purchases", help_text="Who it is for."
+    )
+    customer_label = models.CharField(max_length=250)
+    payer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="purchases_paid")
+    payer_label = models.CharField(max_length=250)
+    price = models.PositiveIntegerField(help_text="The package's price when bought, in minor units.")
+    tax = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    sold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "id"], name="purchase_organization_id_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "package"], name="purchase_package_idx"),
+            models.Index(fields=["organization", "customer", "-created_at"], name="purchase_customer_idx"),
+            models.Index(fields=["organization", "payer", "-created_at"], name="purchase_payer_idx"),
+        ]
+
+    @property
+    def total(self) -> int:
+        return self.price + self.tax
+
+
+class Method(models.TextChoices):
+    CARD = "card", "Card"
+    CASH = "cash", "Cash"
+    CHEQUE = "cheque", "Cheque"
+    TERMINAL = "terminal", "External card terminal"
+
+
+class Payment(TenantModel):
+    """Money received for a purchase. `refunded` is the sum of its refunds, kept beside it so a refund can be
+    checked against what remains under one row lock."""
+
+    purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="payments")
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    reference = models.CharField(max_length=100, blank=True, help_text="Cheque number, terminal receipt…")
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    stripe_payment_intent = models.CharField(max_length=255, blank=True)
+    refunded = models.PositiveIntegerField(default=0)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "id"], name="payment_organization_id_unique"),
+            models.CheckConstraint(
+                condition=models.Q(refunded__lte=models.F("amount")), name="payment_refunds_fit"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "purchase"], name="payment_purchase_idx")]
+
+    @property
+    def refundable(self) -> int:
+        return self.amount - self.refunded
+
+    @property
+    def status(self) -> str:
+        if not self.refunded:
+            return "Paid"
+        return "Refunded" if self.refunded == self.amount else "Partly refunded"
+
+    @property
+    def method_display(self) -> str:
+        """Cash · Cheque 1024 · Visa •••• 4242."""
+        if self.method == Method.CARD and self.card_last4:
+            return f"{self.card_brand.title() or 'Card'} •••• {self.card_last4}"
+        label = self.get_method_display()
+        return f"{label} {self.reference}" if self.reference else label
+
+
+class Refund(TenantModel):
+    """Money given back from a payment, with why."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveIntegerField()
+    reason = models.CharField(max_length=300)
+    stripe_refund = models.CharField(max_length=255, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")
+        ]
+        indexes = [models.Index(fields=["organization", "payment"], name="refund_payment_idx")]
+
+
+class PaymentEvent(models.TextChoices):
+    """The Activity Log's kinds of event about purchases and payments."""
+
+    PURCHASE = "purchase", "Purchase"
+    REFUND = "refund", "Refund"
+
+
+class PaymentAudit(models.TextChoices):
+    """What the organization's audit trail records of sales and refunds."""
+
+    SALE_RECORDED = "sale.recorded", "Sale recorded"
+    REFUND_MADE = "refund.made", "Refund made"
 
 
 class PackageAudit(models.TextChoices):

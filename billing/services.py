@@ -1,12 +1,33 @@
-"""Writes of billing: packages (Settings → Packages), each change in the organization's audit trail."""
+"""Writes of billing: packages (Settings → Packages), sales and refunds. Each sale and refund writes the
+customers' activity events and the organization's audit event in its transaction."""
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
 from accounts.models import User
 from accounts.money import format_minor
-from billing.models import Package, PackageAudit
+from billing.models import (
+    Channel,
+    ForWhom,
+    Method,
+    Package,
+    PackageAudit,
+    Payment,
+    PaymentAudit,
+    PaymentEvent,
+    Purchase,
+    Refund,
+)
+from billing.selectors import may_buy_for
+from customers.models import Customer
+from customers.services import activities_record
+
+
+class SaleError(Exception):
+    """A sale that cannot be made; the message says why, for staff or the customer."""
+
 
 AUDITED = [
     "name",
@@ -60,3 +81,111 @@ def package_restore(*, package: Package, by: User) -> None:
         package.archived_at = None
         package.save(update_fields=["archived_at"])
         audit_record(action=PackageAudit.RESTORED, by=by, target=package.name)
+
+
+def _refuse_unless_sellable(package: Package, customer: Customer) -> None:
+    if package.is_archived:
+        raise SaleError(f"“{package.name}” is no longer sold.")
+    if package.capacity is not None:
+        sold = Purchase.objects.filter(package=package).aggregate(sold=Count("id"))["sold"]
+        if sold >= package.capacity:
+            raise SaleError(f"“{package.name}” is sold out.")
+    age = customer.age
+    if package.for_whom == ForWhom.CHILD and age is not None:
+        low, high = package.min_age or 0, package.max_age if package.max_age is not None else 17
+        if not low <= age <= high:
+            raise SaleError(
+                f"{customer.first_name} is {age}; “{package.name}” is for {package.audience.lower()}."
+            )
+    if package.for_whom == ForWhom.ADULT and age is not None and age < 18:
+        raise SaleError(f"{customer.first_name} is {age}; “{package.name}” is for adults.")
+
+
+@transaction.atomic
+def sale_record(
+    *, package: Package, customer: Customer, payer: Customer, method: str, reference: str = "", by: User
+) -> Purchase:
+    """Staff sell `package` for `customer`, paid by `payer` (the customer, or someone allowed to buy for them)
+    in cash, by cheque or on an external terminal. The package row is locked while its capacity is counted, so
+    two sales of the last spot cannot both succeed."""
+    if method == Method.CARD:
+        raise SaleError("Card payments are taken through Stripe.")
+    package = Package.objects.select_for_update().get(pk=package.pk)
+    if not may_buy_for(payer, customer):
+        raise SaleError(f"{payer.full_name} may not buy for {customer.full_name}.")
+    _refuse_unless_sellable(package, customer)
+    tax = package.tax_amount
+    purchase = Purchase.objects.create(
+        package=package,
+        customer=customer,
+        customer_label=customer.full_name,
+        payer=payer,
+        payer_label=payer.full_name,
+        price=package.price,
+        tax=tax,
+        currency=package.currency,
+        channel=Channel.STAFF,
+        sold_by=by,
+    )
+    payment = Payment.objects.create(
+        purchase=purchase,
+        amount=purchase.total,
+        currency=purchase.currency,
+        method=method,
+        reference=reference.strip(),
+        taken_by=by,
+    )
+    paid = f"{format_minor(payment.amount, payment.currency)} {payment.method_display.lower()}"
+    for_whom = "" if payer.pk == customer.pk else f" for {customer.full_name}"
+    paid_by = "" if payer.pk == customer.pk else f", paid by {payer.full_name}"
+    activities_record(
+        labels={customer.pk: customer.full_name, payer.pk: payer.full_name},
+        by=by,
+        kind=PaymentEvent.PURCHASE,
+        detail=f"“{package.name}”{for_whom} · {paid}{paid_by}",
+    )
+    audit_record(
+        action=PaymentAudit.SALE_RECORDED, by=by, target=package.name, detail=f"{customer.full_name} · {paid}"
+    )
+    return purchase
+
+
+@transaction.atomic
+def payment_refund(*, payment: Payment, amount: int, reason: str, by: User) -> Refund:
+    """Give back `amount` (minor units) of a payment, never more than what remains of it."""
+    payment = Payment.objects.select_for_update().select_related("purchase__package").get(pk=payment.pk)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise SaleError("Say why the money goes back.")
+    if amount <= 0:
+        raise SaleError("Refund more than nothing.")
+    if amount > payment.refundable:
+        raise SaleError(
+            f"Only {format_minor(payment.refundable, payment.currency)} of this payment is left to refund."
+        )
+    refund = Refund.objects.create(payment=payment, amount=amount, reason=reason, by=by)
+    payment.refunded += amount
+    payment.save(update_fields=["refunded"])
+    purchase = payment.purchase
+    money = format_minor(amount, payment.currency)
+    labels = {
+        pk: label
+        for pk, label in (
+            (purchase.customer_id, purchase.customer_label),
+            (purchase.payer_id, purchase.payer_label),
+        )
+        if pk
+    }
+    activities_record(
+        labels=labels,
+        by=by,
+        kind=PaymentEvent.REFUND,
+        detail=f"{money} of “{purchase.package.name}” · {reason}",
+    )
+    audit_record(
+        action=PaymentAudit.REFUND_MADE,
+        by=by,
+        target=purchase.package.name,
+        detail=f"{purchase.payer_label} · {money} · {reason}",
+    )
+    return refund

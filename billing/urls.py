@@ -1,4 +1,5 @@
-"""Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings)."""
+"""Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings) and the
+profile's Payments tab (profile_payments)."""
 
 from django.urls import path
 
@@ -10,4 +11,10 @@ settings_patterns = [
     path("<int:pk>/", views.package_edit, name="edit"),
     path("<int:pk>/archive/", views.package_archive, name="archive"),
     path("<int:pk>/restore/", views.package_restore, name="restore"),
+]
+
+profile_patterns = [
+    path("<int:pk>/payments/", views.payments_tab, name="tab"),
+    path("<int:pk>/payments/sell/", views.sale, name="sell"),
+    path("<int:pk>/payments/<int:payment_pk>/refund/", views.refund, name="refund"),
 ]

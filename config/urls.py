@@ -32,6 +32,7 @@ staff_area = [
     path("customers/", include((family_urls.profile_patterns, "profile_family"))),
     path("customers/", include((portal_staff_urls.profile_patterns, "profile_account"))),
     path("customers/", include((intake_urls.profile_patterns, "profile_intake"))),
+    path("customers/", include((billing_urls.profile_patterns, "profile_payments"))),
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),
 ]
 

@@ -64,9 +64,13 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     )
     customer_services.field_rules_save(rules={("birthday", Channel.ONLINE_BOOKING): Rule.REQUIRED}, by=owner)
     customer_services.segment_save(owner=owner, name="Canary segment", query="q=canary", shared=True)
-    billing_services.package_save(
+    party = billing_services.package_save(
         package=Package(name="Canary party", description="canary", price=2500, currency="USD"), by=owner
     )
+    purchase = billing_services.sale_record(
+        package=party, customer=canary, payer=canary, method="cheque", reference="canary 1", by=owner
+    )
+    billing_services.payment_refund(payment=purchase.payments.get(), amount=500, reason="canary", by=owner)
     form = intake.intake_form_save(
         intake=IntakeForm(
             title="Canary camp form",

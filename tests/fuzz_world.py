@@ -19,6 +19,7 @@ from accounts.tenancy import tenant
 from api.services import key_create
 from billing.demo import demo_packages
 from billing.models import Package
+from billing.services import sale_record
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import BulkOperation, Customer, CustomField, Segment
@@ -97,6 +98,10 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             action="archive", customer_ids=[customers[-1].pk], total=1, created_by=owner
         )
         api_key, secret = key_create(name="Fuzz", scopes=["imports"], by=owner)
+        open_jump = Package.objects.filter(capacity=None, for_whom="anyone").order_by("pk").first()
+        payment = sale_record(
+            package=open_jump, customer=main, payer=main, method="cash", by=owner
+        ).payments.get()
         ids = {
             "customer": main.pk,
             "change": PendingChange.objects.get(customer=main, field="first_name").pk,
@@ -119,6 +124,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "api_key": api_key.pk,
             "metric": Metric.objects.order_by("pk").first().pk,
             "package": Package.objects.order_by("pk").first().pk,
+            "payment": payment.pk,
             "metric_entry": MetricEntry.objects.order_by("pk").first().pk,
             "uidb64": urlsafe_base64_encode(force_bytes(portal_user.pk)),
             "reset_token": default_token_generator.make_token(portal_user),
@@ -176,6 +182,7 @@ PARAMETERS = {
 NAMESPACE_PK = {"imports": "import_job"}
 COMMON = {
     "note_pk": "note",
+    "payment_pk": "payment",
     "tag_pk": "tag",
     "change_pk": "change",
     "job_id": "import_job",

@@ -1,0 +1,38 @@
+"""Reads of billing: who may buy for whom, and a customer's payments."""
+
+from django.db.models import Q, QuerySet
+
+from billing.models import Package, Payment
+from customers.models import Customer
+from families.models import GuardianLink, GuardianPermission
+from families.selectors import guardian_may
+
+
+def may_buy_for(payer: Customer, customer: Customer) -> bool:
+    """A customer buys for themselves, or for someone they look after with the *purchase* permission."""
+    return payer.pk == customer.pk or guardian_may(payer, GuardianPermission.PURCHASE, customer)
+
+
+def buyable_for(payer: Customer) -> list[Customer]:
+    """Whom `payer` may buy for: themselves first, then the people they look after with *purchase*."""
+    links = GuardianLink.objects.filter(
+        guardian=payer,
+        permissions__contains=[GuardianPermission.PURCHASE],
+        dependant__archived_at=None,
+    ).select_related("dependant")
+    return [payer, *(link.dependant for link in links.order_by("dependant__first_key"))]
+
+
+def packages_for_sale() -> QuerySet:
+    """What staff may sell: every package not archived, whatever its store visibility."""
+    return Package.objects.filter(archived_at=None).order_by("name")
+
+
+def payments_of(customer: Customer) -> QuerySet:
+    """Payments for purchases this customer paid for or that were for them, newest first."""
+    return (
+        Payment.objects.filter(Q(purchase__payer=customer) | Q(purchase__customer=customer))
+        .select_related("purchase__package", "taken_by")
+        .prefetch_related("refunds__by")
+        .order_by("-created_at", "-id")
+    )

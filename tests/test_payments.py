@@ -1,0 +1,190 @@
+"""The profile's Payments tab: staff sell a package in person (for the customer or someone they may buy for),
+every payment is listed, admins refund part or all of one with a reason; capacity is never oversold; each sale
+and refund is in the customers' Activity Logs and the organization's audit log."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from accounts.models import AuditEvent
+from accounts.tenancy import tenant
+from billing import services
+from billing.models import ForWhom, Package, Payment, PaymentAudit, PaymentEvent, Purchase
+from customers.models import Activity
+from families.services import link_add
+from tests.factories import customer
+
+
+@pytest.fixture
+def shop(org_a, org_b, alice):
+    """Alpha sells a party with tax and a last spot, and a camp for children 5–12; Pat looks after Kim."""
+    with tenant(org_a):
+        party = services.package_save(
+            package=Package(name="Party", price=29900, tax_rate="8.25", capacity=1, currency="USD"), by=alice
+        )
+        camp = services.package_save(
+            package=Package(
+                name="Camp", price=32500, for_whom=ForWhom.CHILD, min_age=5, max_age=12, currency="USD"
+            ),
+            by=alice,
+        )
+        pat = customer(first_name="Pat", last_name="Parent", email="pat@alpha.example", by=alice)
+        kim = customer(first_name="Kim", last_name="Parent", birthday=date(2018, 5, 1), by=alice)
+        link_add(guardian=pat, dependant=kim, relationship="parent", by=alice)
+    return {"party": party, "camp": camp, "pat": pat, "kim": kim}
+
+
+def tab(org, person) -> str:
+    return f"/app/{org.slug}/customers/{person.pk}/payments/"
+
+
+def sell(client, org, payer, **fields):
+    data = {"method": "cash", "reference": "", "for_whom": payer.pk} | fields
+    return client.post(tab(org, payer) + "sell/", data, follow=True)
+
+
+def test_staff_sell_a_package_for_a_child_with_tax_and_everyone_sees_it(carol_client, org_a, shop):
+    pat, kim = shop["pat"], shop["kim"]
+    response = sell(
+        carol_client, org_a, pat, package=shop["camp"].pk, for_whom=kim.pk, method="cheque", reference="1024"
+    )
+    assert "“Camp” sold to Kim Parent." in response.text
+    with tenant(org_a):
+        purchase = Purchase.objects.get()
+        payment = purchase.payments.get()
+        assert (purchase.customer, purchase.payer, purchase.total) == (kim, pat, 32500)
+        assert (payment.amount, payment.method_display) == (32500, "Cheque 1024")
+        for person in (pat, kim):
+            event = Activity.objects.get(customer=person, kind=PaymentEvent.PURCHASE)
+            assert event.detail == "“Camp” for Kim Parent · $325.00 cheque 1024, paid by Pat Parent"
+        assert (
+            AuditEvent.objects.get(action=PaymentAudit.SALE_RECORDED).detail
+            == "Kim Parent · $325.00 cheque 1024"
+        )
+    for person in (pat, kim):
+        page = carol_client.get(tab(org_a, person)).text
+        assert "Camp" in page and "$325.00" in page and "Cheque 1024" in page and "Paid" in page
+    assert "Refund…" not in carol_client.get(tab(org_a, pat)).text  # staff take payments, admins refund
+
+
+def test_tax_is_added_to_the_price_rounded_half_up(alice_client, org_a, shop):
+    sell(alice_client, org_a, shop["pat"], package=shop["party"].pk)
+    with tenant(org_a):
+        purchase = Purchase.objects.get()
+    assert (purchase.price, purchase.tax, purchase.total) == (29900, 2467, 32367)
+    assert "incl. $24.67 tax" in alice_client.get(tab(org_a, shop["pat"])).text
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("sold_out", "“Party” is sold out."),
+        ("too_old", "Pat is"),
+        ("archived", "Select a valid choice."),
+        ("not_theirs", "Select a valid choice."),
+    ],
+)
+def test_a_sale_that_cannot_be_made_says_why_and_records_nothing(
+    alice_client, org_a, shop, alice, case, message
+):
+    pat, kim = shop["pat"], shop["kim"]
+    fields = {"package": shop["party"].pk}
+    with tenant(org_a):
+        if case == "sold_out":
+            services.sale_record(package=shop["party"], customer=kim, payer=pat, method="cash", by=alice)
+        if case == "too_old":
+            pat.birthday = date(1990, 1, 1)
+            pat.save()
+            fields = {"package": shop["camp"].pk}
+        if case == "archived":
+            services.package_archive(package=shop["party"], by=alice)
+        if case == "not_theirs":
+            stranger = customer(first_name="Stan", by=alice)
+            fields["for_whom"] = stranger.pk
+        before = Payment.objects.count()
+    response = sell(alice_client, org_a, pat, **fields)
+    assert response.status_code == 422 and message in response.text
+    with tenant(org_a):
+        assert Payment.objects.count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sales_of_the_last_spot_at_once_make_exactly_one(org_a, alice, shop):
+    results, start = [], threading.Barrier(2)
+
+    def buy(person):
+        try:
+            start.wait()
+            with tenant(org_a):
+                services.sale_record(
+                    package=shop["party"], customer=person, payer=person, method="cash", by=alice
+                )
+            results.append("sold")
+        except services.SaleError as refusal:
+            results.append(str(refusal))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=buy, args=(person,)) for person in (shop["pat"], shop["kim"])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["sold", "“Party” is sold out."]
+    with tenant(org_a):
+        assert Purchase.objects.filter(package=shop["party"]).count() == 1
+
+
+def test_admins_refund_part_then_the_rest_and_never_more(alice_client, org_a, shop, alice):
+    with tenant(org_a):
+        purchase = services.sale_record(
+            package=shop["camp"], customer=shop["kim"], payer=shop["pat"], method="cash", by=alice
+        )
+        payment = purchase.payments.get()
+    url = tab(org_a, shop["pat"]) + f"{payment.pk}/refund/"
+    form = alice_client.get(url).text
+    assert 'value="325.00"' in form and "Up to USD 325.00." in form
+    alice_client.post(url, {"amount": "162.50", "reason": "Left after lunch"})
+    too_much = alice_client.post(url, {"amount": "200", "reason": "Oops"})
+    assert too_much.status_code == 422 and "That is more than is left of this payment." in too_much.text
+    no_reason = alice_client.post(url, {"amount": "1", "reason": "  "})
+    assert no_reason.status_code == 422 and "This field is required." in no_reason.text
+    alice_client.post(url, {"amount": "162.50", "reason": "Camp cancelled"})
+    page = alice_client.get(tab(org_a, shop["kim"])).text
+    assert "Refunded $162.50" in page and "Left after lunch" in page and "Camp cancelled" in page
+    assert ">Refunded</span>" in page
+    with tenant(org_a):
+        payment.refresh_from_db()
+        assert payment.refunded == 32500 and payment.refunds.count() == 2
+        assert Activity.objects.filter(customer=shop["pat"], kind=PaymentEvent.REFUND).count() == 2
+        assert AuditEvent.objects.filter(action=PaymentAudit.REFUND_MADE).count() == 2
+    assert alice_client.get(url).status_code == 200 and "Refund…" not in page
+
+
+def test_staff_may_not_refund_and_another_organization_reaches_nothing(
+    carol_client, bob_client, org_a, org_b, shop, alice
+):
+    with tenant(org_a):
+        purchase = services.sale_record(
+            package=shop["camp"], customer=shop["kim"], payer=shop["pat"], method="cash", by=alice
+        )
+        payment = purchase.payments.get()
+    url = tab(org_a, shop["pat"]) + f"{payment.pk}/refund/"
+    assert carol_client.post(url, {"amount": "1", "reason": "x"}).status_code == 403
+    beta_url = f"/app/{org_b.slug}/customers/{shop['pat'].pk}/payments/"
+    assert bob_client.get(beta_url).status_code == 404
+    assert (
+        bob_client.post(beta_url + f"{payment.pk}/refund/", {"amount": "1", "reason": "x"}).status_code == 404
+    )
+    assert (
+        bob_client.post(beta_url + "sell/", {"package": shop["camp"].pk, "method": "cash"}).status_code == 404
+    )
+    with tenant(org_a):
+        assert Payment.objects.get().refunded == 0
+
+
+def test_an_empty_tab_says_what_to_do(alice_client, org_a, shop):
+    page = alice_client.get(tab(org_a, shop["pat"])).text
+    assert "No payments yet. Sell a package above" in page and "Sell a package" in page
