@@ -1,11 +1,13 @@
 """localstripe, the stateful Stripe emulator, as `make run` and the tests start it (and compose's
 `localstripe` service): `python config/stripe_emulator.py --port N --data FILE`.
 
-localstripe 1.15 runs unchanged on Python 3.13; three things it lacks are added here, around it, so the
-real SDK meets the behaviour of the real API that billing relies on:
+localstripe 1.15 runs unchanged on Python 3.13; what it lacks of the real API that billing relies on is
+added here, around it:
 - idempotency keys: a POST repeated with the same `Idempotency-Key` replays the first answer, and the
   same key with other parameters is refused (`idempotency_error`), as Stripe does;
 - refund reasons: `reason` (duplicate, fraudulent, requested_by_customer) is accepted and kept;
+- restricted keys (`rk_…`, what organizations paste) are accepted like secret keys (it knows only `sk_…`;
+  what a restricted key may do is not emulated);
 - its objects live in `--data` (it would share /tmp/localstripe.pickle with every other run) and it
   listens on `--host` only (it binds every IPv6 and IPv4 address).
 Self-contained on purpose: it runs as a script, without the app's packages, in its own container.
@@ -60,6 +62,18 @@ def accept_refund_reasons() -> None:
     resources.Refund.__init__ = init
 
 
+def accept_restricted_keys() -> None:
+    secret_key_of = server.get_api_key
+
+    def api_key(request):
+        kind, _, token = request.headers.get("Authorization", "").partition(" ")
+        if kind == "Bearer" and token.startswith("rk_") and len(token) > 5:
+            return token
+        return secret_key_of(request)
+
+    server.get_api_key = api_key
+
+
 def idempotency_middleware():
     answers: dict[tuple[str, str], tuple[float, str, int, bytes]] = {}
 
@@ -111,6 +125,7 @@ def main() -> None:
 
     keep_objects_in(options.data)
     accept_refund_reasons()
+    accept_restricted_keys()
     resources.store.try_load_from_disk()
     # Outermost, so it remembers the answer localstripe's own error middleware made of a decline.
     server.app.middlewares.insert(0, idempotency_middleware())
