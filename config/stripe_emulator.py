@@ -4,7 +4,8 @@
 localstripe 1.15 runs unchanged on Python 3.13; what it lacks of the real API that billing relies on is
 added here, around it:
 - idempotency keys: a POST repeated with the same `Idempotency-Key` replays the first answer, and the
-  same key with other parameters is refused (`idempotency_error`), as Stripe does;
+  same key with other parameters is refused (`idempotency_error`), as Stripe does (remembered while it
+  runs, not across restarts);
 - refund reasons: `reason` (duplicate, fraudulent, requested_by_customer) is accepted and kept;
 - restricted keys (`rk_…`, what organizations paste) are accepted like secret keys (it knows only `sk_…`;
   what a restricted key may do is not emulated);
