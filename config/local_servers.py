@@ -1,9 +1,11 @@
-"""Embedded PostgreSQL and Redis for development and tests, and the database roles the app relies on.
+"""Embedded PostgreSQL, Redis and Stripe emulator for development and tests, and the database roles the app
+relies on.
 
-Both servers listen on 127.0.0.1 with a free port, so the app reaches them through the same
-DATABASE_URL / REDIS_URL path it uses against real servers (docker-compose, production).
+Each server listens on 127.0.0.1 with a free port, so the app reaches them through the same
+DATABASE_URL / REDIS_URL / STRIPE_API_BASE path it uses against real servers (docker-compose, production).
 """
 
+import http.client
 import json
 import os
 import secrets
@@ -11,6 +13,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import sys
 import time
 import warnings
 from contextlib import closing, contextmanager
@@ -248,10 +251,65 @@ def start_redis(workdir: Path) -> Redis:
     raise RuntimeError(f"Embedded Redis did not start; see {workdir / 'redis.log'}")
 
 
+@dataclass
+class StripeEmulator:
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _stripe_answers(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        connection.request("GET", "/v1/customers?limit=1", headers={"Authorization": "Bearer sk_test_ping"})
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def start_stripe_emulator(workdir: Path) -> StripeEmulator:
+    """localstripe (config/stripe_emulator.py), keeping its objects in `workdir` between runs."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    with (workdir / "localstripe.log").open("ab") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("stripe_emulator.py")),
+                "--port",
+                str(port),
+                "--data",
+                str(workdir / "localstripe.pickle"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    emulator = StripeEmulator(process, port)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and process.poll() is None:
+        if _stripe_answers(port):
+            return emulator
+        time.sleep(0.05)
+    emulator.stop()
+    raise RuntimeError(f"The Stripe emulator did not start; see {workdir / 'localstripe.log'}")
+
+
 @contextmanager
 def local_services(run_dir: Path, *, grant_truncate: bool = False):
-    """Yield the environment (DATABASE_URL, DATABASE_OWNER_URL, REDIS_URL) for servers not given in
-    the environment, starting embedded ones under `run_dir` and stopping on exit those it started."""
+    """Yield the environment (DATABASE_URL, DATABASE_OWNER_URL, REDIS_URL, STRIPE_API_BASE) for servers not
+    given in the environment, starting embedded ones under `run_dir` and stopping on exit those it started."""
     env, stops = {}, []
     try:
         if not os.environ.get("DATABASE_URL"):
@@ -270,6 +328,10 @@ def local_services(run_dir: Path, *, grant_truncate: bool = False):
             redis = start_redis(run_dir / "redis")
             stops.append(redis.stop)
             env["REDIS_URL"] = redis.url
+        if "STRIPE_API_BASE" not in os.environ:  # set and empty: the real Stripe, e.g. with test-mode keys
+            stripe_emulator = start_stripe_emulator(run_dir / "stripe")
+            stops.append(stripe_emulator.stop)
+            env["STRIPE_API_BASE"] = stripe_emulator.url
         yield env
     finally:
         for stop in reversed(stops):

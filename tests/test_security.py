@@ -26,6 +26,7 @@ def production_env(**extra) -> dict:
         **environment,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "PAYMENTS_ENCRYPTION_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         **extra,
     }
@@ -80,6 +81,19 @@ def test_production_refuses_an_insecure_secret_key(db):
     )
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_encrypt_stripe_keys_without_a_key_of_its_own(db):
+    secret_key = secrets.token_urlsafe(50)
+    for payments_key in ("", "short", secret_key):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check"],
+            cwd=BASE_DIR,
+            env=production_env(SECRET_KEY=secret_key, PAYMENTS_ENCRYPTION_KEY=payments_key),
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode != 0 and "Set PAYMENTS_ENCRYPTION_KEY" in result.stderr, payments_key
 
 
 def run_python(code: str, env: dict) -> subprocess.CompletedProcess:

@@ -192,6 +192,12 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Roster <no-reply@roster.localhost>")
 
+# Payments (billing.gateway): empty is the real Stripe; make run and the tests name the local emulator.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Encrypts each organization's Stripe secret key at rest (billing.secrets). Empty derives one from SECRET_KEY,
+# for development and tests; production requires its own, so rotating SECRET_KEY keeps the stored keys.
+PAYMENTS_ENCRYPTION_KEY = env("PAYMENTS_ENCRYPTION_KEY", default="")
+
 # Scripts only from our origin or with the per-response nonce; no inline styles (htmx's are turned off).
 SECURE_CSP = {
     "default-src": [CSP.SELF],

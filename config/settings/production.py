@@ -3,12 +3,21 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, SECRET_KEY, TRUSTED_PROXY_COUNT, env
+from .base import BASE_DIR, PAYMENTS_ENCRYPTION_KEY, SECRET_KEY, TRUSTED_PROXY_COUNT, env
 
 DEBUG = False
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only") or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("Set SECRET_KEY to a long random value (50+ characters) in production.")
+if (
+    len(PAYMENTS_ENCRYPTION_KEY) < 50
+    or len(set(PAYMENTS_ENCRYPTION_KEY)) < 5
+    or PAYMENTS_ENCRYPTION_KEY == SECRET_KEY
+):
+    raise ImproperlyConfigured(
+        "Set PAYMENTS_ENCRYPTION_KEY to a long random value (50+ characters), other than SECRET_KEY, in "
+        "production: it encrypts the organizations' Stripe keys."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -1,4 +1,5 @@
-"""pytest: an embedded PostgreSQL and Redis for the test session, unless the environment names servers."""
+"""pytest: an embedded PostgreSQL, Redis and Stripe emulator for the test session, unless the environment
+names servers."""
 
 import atexit
 import os
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from config.local_servers import local_services
 
-if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL") and "STRIPE_API_BASE" in os.environ):
     _run_dir = Path(tempfile.mkdtemp(prefix="roster-test-"))
     atexit.register(shutil.rmtree, _run_dir, ignore_errors=True)
     _services = ExitStack()
