@@ -1,6 +1,6 @@
 """Reads of billing: who may buy for whom, and a customer's payments."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Max, Min, Q, QuerySet, Sum
 
 from billing.models import Package, Payment
 from customers.models import Customer
@@ -35,4 +35,12 @@ def payments_of(customer: Customer) -> QuerySet:
         .select_related("purchase__package", "taken_by")
         .prefetch_related("refunds__by")
         .order_by("-created_at", "-id")
+    )
+
+
+def spend_of(customer: Customer) -> dict:
+    """What this customer has paid (net of refunds, in the organization's currency) and when they first and
+    last bought: the Payments tab's summary."""
+    return Payment.objects.filter(purchase__payer=customer).aggregate(
+        net=Sum(F("amount") - F("refunded")), first=Min("created_at"), last=Max("created_at")
     )

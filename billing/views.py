@@ -9,7 +9,7 @@ from accounts.permissions import has_permission, org_permission
 from billing import services
 from billing.forms import PackageForm, RefundForm, SaleForm
 from billing.models import Package
-from billing.selectors import payments_of
+from billing.selectors import payments_of, spend_of
 from customers.models import Customer
 from customers.selectors import get_customer_for_org
 from customers.views import render_profile
@@ -60,6 +60,7 @@ def _payments_tab(request, customer: Customer, *, sale_form=None, refund=None, s
         sale_form = SaleForm(payer=customer)
     context = {
         "payments": payments_of(customer),
+        "spend": spend_of(customer),
         "sale_form": sale_form,
         "refund": refund,
         "may_refund": has_permission(request.membership, "payments.refund"),

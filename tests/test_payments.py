@@ -74,7 +74,8 @@ def test_tax_is_added_to_the_price_rounded_half_up(alice_client, org_a, shop):
     with tenant(org_a):
         purchase = Purchase.objects.get()
     assert (purchase.price, purchase.tax, purchase.total) == (29900, 2467, 32367)
-    assert "incl. $24.67 tax" in alice_client.get(tab(org_a, shop["pat"])).text
+    page = alice_client.get(tab(org_a, shop["pat"])).text
+    assert "incl. $24.67 tax" in page and "Paid in all <strong>$323.67</strong>" in page
 
 
 @pytest.mark.parametrize(
@@ -155,6 +156,7 @@ def test_admins_refund_part_then_the_rest_and_never_more(alice_client, org_a, sh
     page = alice_client.get(tab(org_a, shop["kim"])).text
     assert "Refunded $162.50" in page and "Left after lunch" in page and "Camp cancelled" in page
     assert ">Refunded</span>" in page
+    assert "Paid in all <strong>$0.00</strong>" in alice_client.get(tab(org_a, shop["pat"])).text
     with tenant(org_a):
         payment.refresh_from_db()
         assert payment.refunded == 32500 and payment.refunds.count() == 2

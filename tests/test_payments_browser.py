@@ -1,0 +1,66 @@
+"""In Chromium: at the front desk, staff sell a child's camp to the parent for cash; an admin refunds half of
+it with a reason, and both profiles show the payment and the refund."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.tenancy import tenant
+from billing import services
+from billing.models import ForWhom, Package
+from families.services import link_add
+from tests.factories import customer
+from tests.test_browser_journey import log_in, watch_console
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_camp_sold_for_cash_then_half_refunded(browser_page, live_server, org_a, org_b, alice, screenshot):
+    with tenant(org_a):
+        services.package_save(
+            package=Package(
+                name="Summer camp week",
+                price=32500,
+                for_whom=ForWhom.CHILD,
+                min_age=5,
+                max_age=12,
+                currency="USD",
+            ),
+            by=alice,
+        )
+        pat = customer(first_name="Pat", last_name="Parent", email="pat@alpha.example", by=alice)
+        kim = customer(first_name="Kim", last_name="Parent", birthday=date(2018, 5, 1), by=alice)
+        link_add(guardian=pat, dependant=kim, relationship="parent", by=alice)
+    page = browser_page
+    errors = watch_console(page)
+    log_in(page, live_server.url, "alice@alpha.example")
+    page.goto(f"{live_server.url}/app/{org_a.slug}/customers/{pat.pk}/")
+    page.get_by_role("tab", name="Payments").click()
+    expect(page.get_by_text("No payments yet.")).to_be_visible()
+
+    page.get_by_text("Sell a package", exact=True).click()
+    page.get_by_label("Package").select_option(label="Summer camp week · $325.00")
+    page.get_by_label("For", exact=True).select_option(label="Kim Parent")
+    page.get_by_label("Cash").check()
+    page.get_by_role("button", name="Record sale").click()
+    expect(page.get_by_text("“Summer camp week” sold to Kim Parent.")).to_be_visible()
+    row = page.locator(".payments-table tbody tr").first
+    expect(row).to_contain_text("$325.00")
+    expect(row).to_contain_text("Cash")
+    expect(row).to_contain_text("Paid")
+
+    page.get_by_role("link", name="Refund Summer camp week").click()
+    page.get_by_label("Amount").fill("162.50")
+    page.get_by_label("Reason").fill("Went home sick on Wednesday")
+    page.get_by_role("button", name="Refund", exact=True).click()
+    expect(page.get_by_text("Refund recorded.")).to_be_visible()
+    expect(page.locator(".refund-row")).to_contain_text("Refunded $162.50")
+    expect(page.locator(".payments-table")).to_contain_text("Partly refunded")
+    screenshot(page, "97-payments-tab")
+
+    page.goto(f"{live_server.url}/app/{org_a.slug}/customers/{kim.pk}/payments/")
+    expect(page.locator(".payments-table")).to_contain_text("for Kim, paid by Pat Parent")
+    page.get_by_role("tab", name="Activity Log").click()
+    expect(page.locator(".activity-log")).to_contain_text("Went home sick on Wednesday")
+    assert errors == []
