@@ -1,12 +1,27 @@
-"""The demo organization's packages: what a party and activity center sells."""
+"""The demo organization's packages (what a party and activity center sells) and a few months of sales:
+families paying for their children, cash, cheques and terminal payments, and some refunds."""
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from accounts.tenancy import current_organization
-from billing.models import ForWhom, Interval, Package, PackageKind, Visibility
+from billing.models import (
+    Channel,
+    ForWhom,
+    Interval,
+    Method,
+    Package,
+    PackageKind,
+    Payment,
+    Purchase,
+    Refund,
+    Visibility,
+)
+from customers.models import Customer
+from families.models import GuardianLink, GuardianPermission
 
 PACKAGES = [
     {
@@ -76,3 +91,75 @@ def demo_packages() -> list[Package]:
             spec["sale_ends_at"] = timezone.now() + timedelta(days=days)
         packages.append(Package(currency=currency, **spec))
     return Package.objects.bulk_create(packages)
+
+
+REFUND_REASONS = [
+    "Party moved to another center",
+    "Child was ill",
+    "Charged twice at the desk",
+    "Weather closure",
+]
+
+
+def demo_purchases(customers: list[Customer], staff: list, *, seed: int, count: int = 400) -> None:
+    """`count` sales over the last six months: a guardian pays for a child they may buy for, others for
+    themselves; one in twelve partly or fully refunded. Written in bulk, as if they had happened."""
+    rng = random.Random(seed)
+    packages = list(Package.objects.filter(capacity=None))
+    payers_of = {}
+    for link in GuardianLink.objects.filter(permissions__contains=[GuardianPermission.PURCHASE]):
+        payers_of.setdefault(link.dependant_id, link.guardian_id)
+    by_pk = {customer.pk: customer for customer in customers}
+    now = timezone.now()
+    sales = []
+    for _ in range(count):
+        buyer = rng.choice(customers)
+        child = buyer.age is not None and buyer.age < 18
+        package = rng.choice(
+            [
+                item
+                for item in packages
+                if item.for_whom == ForWhom.ANYONE or (item.for_whom == ForWhom.CHILD) == child
+            ]
+        )
+        payer = by_pk.get(payers_of.get(buyer.pk), buyer)
+        when = now - timedelta(days=rng.uniform(0, 180))
+        sales.append((package, buyer, payer, when))
+    purchases = Purchase.objects.bulk_create(
+        Purchase(
+            package=package,
+            customer=buyer,
+            customer_label=buyer.full_name,
+            payer=payer,
+            payer_label=payer.full_name,
+            price=package.price,
+            tax=package.tax_amount,
+            currency=package.currency,
+            channel=Channel.STAFF,
+            sold_by=rng.choice(staff),
+        )
+        for package, buyer, payer, when in sales
+    )
+    payments = Payment.objects.bulk_create(
+        Payment(
+            purchase=purchase,
+            amount=purchase.total,
+            currency=purchase.currency,
+            method=rng.choice([Method.CASH, Method.CASH, Method.TERMINAL, Method.CHEQUE]),
+            taken_by=purchase.sold_by,
+        )
+        for purchase in purchases
+    )
+    refunds = []
+    for payment in payments:
+        if rng.random() < 1 / 12:
+            payment.refunded = payment.amount if rng.random() < 0.5 else payment.amount // 2
+            refunds.append(
+                Refund(payment=payment, amount=payment.refunded, reason=rng.choice(REFUND_REASONS))
+            )
+    Refund.objects.bulk_create(refunds)
+    Payment.objects.bulk_update([refund.payment for refund in refunds], ["refunded"])
+    for purchase, payment, (*_, when) in zip(purchases, payments, sales, strict=True):
+        purchase.created_at = payment.created_at = when
+    Purchase.objects.bulk_update(purchases, ["created_at"], batch_size=1000)
+    Payment.objects.bulk_update(payments, ["created_at"], batch_size=1000)

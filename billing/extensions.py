@@ -1,15 +1,28 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
-Packages tab, the profile's Payments tab, its kinds of activity event and its audit actions."""
+Packages tab, the profile's Payments tab, the roster's purchase filters, the "Paid in all" export column, its
+kinds of activity event and its audit actions."""
 
 from accounts.audit import register_audit_actions
+from accounts.money import format_minor
 from accounts.navigation import Page, register_settings_page
+from billing.filters import purchase_filters
 from billing.models import PackageAudit, PaymentAudit, PaymentEvent
-from customers.extend import ActivityKinds, ProfileTab, register
+from billing.selectors import net_paid
+from customers.extend import ActivityKinds, ExportColumn, ProfileTab, RosterFilters, register
 
 register_settings_page(Page("packages", "Packages", "package_settings:list", 15, "settings.change"))
 register_audit_actions(PackageAudit)
 register_audit_actions(PaymentAudit)
+
+
+def _paid_in_all(customer_ids: list[int], membership) -> dict[int, str]:
+    currency = membership.organization.currency
+    return {pk: format_minor(net, currency) for pk, net in net_paid(customer_ids).items()}
+
+
 register(
+    RosterFilters("purchases", purchase_filters, order=60),
+    ExportColumn("paid_in_all", "Paid in all", _paid_in_all, order=40),
     ProfileTab("payments", "Payments", "profile_payments:tab", "billing/payments_tab.html", order=40),
     ActivityKinds("payments", "Payments", dict(PaymentEvent.choices), order=45),
 )

@@ -44,3 +44,18 @@ def spend_of(customer: Customer) -> dict:
     return Payment.objects.filter(purchase__payer=customer).aggregate(
         net=Sum(F("amount") - F("refunded")), first=Min("created_at"), last=Max("created_at")
     )
+
+
+def package_choices() -> list[tuple[str, str]]:
+    """Every package, archived ones included (what was sold stays findable), for the roster's filter."""
+    return [(str(pk), name) for pk, name in Package.objects.order_by("name").values_list("pk", "name")]
+
+
+def net_paid(customer_ids: list[int]) -> dict[int, int]:
+    """{customer_id: what they paid, refunds taken off, in minor units} for those who paid anything."""
+    rows = (
+        Payment.objects.filter(purchase__payer_id__in=customer_ids)
+        .values("purchase__payer_id")
+        .annotate(net=Sum(F("amount") - F("refunded")))
+    )
+    return {row["purchase__payer_id"]: row["net"] for row in rows}

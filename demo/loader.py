@@ -7,7 +7,7 @@ from django.db import transaction
 from accounts import services
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
-from billing.demo import demo_packages
+from billing.demo import demo_packages, demo_purchases
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 from families.demo import demo_families
@@ -105,4 +105,5 @@ def demo_load(*, reset: bool = False) -> None:
             staff = [users[email] for email, *_, roles in STAFF if spec["slug"] in roles]
             demo_notes(customers, staff, seed=seed)
             demo_metrics(customers, seed=seed)
+            demo_purchases(customers, staff, seed=seed)
             demo_import(by=users[owner_email])

@@ -2,6 +2,8 @@
 every payment is listed, admins refund part or all of one with a reason; capacity is never oversold; each sale
 and refund is in the customers' Activity Logs and the organization's audit log."""
 
+import csv
+import io
 import threading
 from datetime import date
 
@@ -190,3 +192,27 @@ def test_staff_may_not_refund_and_another_organization_reaches_nothing(
 def test_an_empty_tab_says_what_to_do(alice_client, org_a, shop):
     page = alice_client.get(tab(org_a, shop["pat"])).text
     assert "No payments yet. Sell a package above" in page and "Sell a package" in page
+
+
+def test_the_roster_finds_buyers_big_spenders_and_recent_buyers_and_exports_their_spend(
+    alice_client, org_a, shop, alice
+):
+    with tenant(org_a):
+        services.sale_record(
+            package=shop["party"], customer=shop["kim"], payer=shop["pat"], method="cash", by=alice
+        )
+        stan = customer(first_name="Stan", last_name="Parent", by=alice)
+    roster = f"/app/{org_a.slug}/customers/?q=parent&"
+    bought = alice_client.get(roster + f"bought={shop['party'].pk}").text
+    assert "Parent, Pat" in bought and "Parent, Kim" in bought and "Parent, Stan" not in bought
+    spent = alice_client.get(roster + "spent_min=300&spent_max=400").text
+    assert "Parent, Pat" in spent and "Parent, Kim" not in spent
+    assert "Parent, Pat" not in alice_client.get(roster + "spent_min=400").text
+    today = date.today().isoformat()
+    recent = alice_client.get(roster + f"last_purchase_min={today}").text
+    assert "Parent, Pat" in recent and "Parent, Stan" not in recent
+    assert "Parent, Pat" not in alice_client.get(roster + "last_purchase_max=2020-01-01").text
+    export = alice_client.get(f"/app/{org_a.slug}/customers/export.csv?q=parent")
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    paid = {row["First name"]: row["Paid in all"] for row in rows}
+    assert paid == {"Pat": "$323.67", "Kim": "", stan.first_name: ""}

@@ -1,0 +1,61 @@
+"""The roster's purchase filters (the seed's purchase-history segmentation, kept in saved segments): who
+bought a package, who spent between two amounts, whose last purchase falls between two dates."""
+
+import django_filters
+from django import forms
+from django.db.models import F, Max, Q, Sum
+
+from accounts.money import to_minor
+from billing.models import Payment, Purchase
+from billing.selectors import package_choices
+from customers.filters import DATE_RANGE, NUMBER_RANGE
+
+
+def _bought(queryset, name, value):
+    ids = [int(pk) for pk in value]
+    bought = Purchase.objects.filter(package_id__in=ids)
+    return queryset.filter(Q(pk__in=bought.values("customer_id")) | Q(pk__in=bought.values("payer_id")))
+
+
+def _by_payer():
+    return Payment.objects.values("purchase__payer_id")
+
+
+def _spent(queryset, name, value):
+    if not value or (value.start is None and value.stop is None):
+        return queryset
+    totals = _by_payer().annotate(net=Sum(F("amount") - F("refunded")))
+    if value.start is not None:
+        totals = totals.filter(net__gte=to_minor(value.start))
+    if value.stop is not None:
+        totals = totals.filter(net__lte=to_minor(value.stop))
+    return queryset.filter(pk__in=totals.values("purchase__payer_id"))
+
+
+def _last_purchase(queryset, name, value):
+    if not value or (value.start is None and value.stop is None):
+        return queryset
+    latest = _by_payer().annotate(last=Max("created_at__date"))
+    if value.start is not None:
+        latest = latest.filter(last__gte=value.start)
+    if value.stop is not None:
+        latest = latest.filter(last__lte=value.stop)
+    return queryset.filter(pk__in=latest.values("purchase__payer_id"))
+
+
+def purchase_filters(audience: str) -> dict:
+    filters = {
+        "spent": django_filters.NumericRangeFilter(label="Spent between", method=_spent, widget=NUMBER_RANGE),
+        "last_purchase": django_filters.DateFromToRangeFilter(
+            label="Last purchase between", method=_last_purchase, widget=DATE_RANGE
+        ),
+    }
+    choices = package_choices()
+    if choices:
+        filters["bought"] = django_filters.MultipleChoiceFilter(
+            label="Bought (any of)",
+            choices=choices,
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input filter-input"}),
+            method=_bought,
+        )
+    return filters
