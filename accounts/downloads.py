@@ -1,12 +1,19 @@
 """What every file people download from Roster shares (roster and report exports, error files, the audit
 log): cells a spreadsheet will not run as formulas, and CSV lines written as they stream."""
 
+import csv
+from decimal import Decimal
+
+from django.http import StreamingHttpResponse
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value) -> str:
-    """Text a spreadsheet will not run as a formula."""
+    """Text a spreadsheet will not run as a formula; a number (-82.00 included) stays a number."""
     text = "" if value is None else str(value)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return text
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -15,3 +22,17 @@ class Echo:
 
     def write(self, value):
         return value
+
+
+def csv_lines(header: list[str], rows) -> list[str]:
+    """A small table as CSV lines, formula cells neutralized, with a BOM so Excel reads UTF-8."""
+    writer = csv.writer(Echo())
+    lines = ["\ufeff" + writer.writerow(header)]
+    return lines + [writer.writerow([safe_cell(cell) for cell in row]) for row in rows]
+
+
+def csv_response(filename: str, lines) -> StreamingHttpResponse:
+    """CSV lines (a list, or a generator that streams them) as a download."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

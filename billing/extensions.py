@@ -1,15 +1,16 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
-Packages tab, the profile's Payments tab, the roster's purchase filters, the "Paid in all" export column, its
-kinds of activity event and its audit actions."""
+Packages tab, the Sales report in the main menu, the profile's Payments tab, the roster's purchase filters,
+the "Paid in all" export column, its kinds of activity event and its audit actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
-from accounts.navigation import Page, register_settings_page
+from accounts.navigation import Page, register_main_page, register_settings_page
 from billing.filters import purchase_filters
 from billing.models import PackageAudit, PaymentAudit, PaymentEvent
 from billing.selectors import net_paid
 from customers.extend import ActivityKinds, ExportColumn, ProfileTab, RosterFilters, register
 
+register_main_page(Page("sales", "Sales", "sales:report", 35, "reports.view", ("sales",)))
 register_settings_page(Page("packages", "Packages", "package_settings:list", 15, "settings.change"))
 register_audit_actions(PackageAudit)
 register_audit_actions(PaymentAudit)

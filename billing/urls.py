@@ -1,9 +1,9 @@
 """Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings) and the
-profile's Payments tab (profile_payments)."""
+profile's Payments tab (profile_payments) and the Sales report (sales)."""
 
 from django.urls import path
 
-from billing import views
+from billing import report_views, views
 
 settings_patterns = [
     path("", views.package_list, name="list"),
@@ -18,3 +18,5 @@ profile_patterns = [
     path("<int:pk>/payments/sell/", views.sale, name="sell"),
     path("<int:pk>/payments/<int:payment_pk>/refund/", views.refund, name="refund"),
 ]
+
+report_patterns = [path("", report_views.sales, name="report")]

@@ -34,6 +34,7 @@ staff_area = [
     path("customers/", include((intake_urls.profile_patterns, "profile_intake"))),
     path("customers/", include((billing_urls.profile_patterns, "profile_payments"))),
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),
+    path("sales/", include((billing_urls.report_patterns, "sales"))),
 ]
 
 urlpatterns = [

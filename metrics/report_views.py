@@ -4,13 +4,12 @@ month; each as a chart, a table and a CSV."""
 import csv
 
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
 
-from accounts.downloads import Echo, safe_cell
+from accounts.downloads import Echo, csv_lines, csv_response, safe_cell
 from accounts.permissions import has_permission, org_permission
 from accounts.tenancy import tenant
 from metrics.models import Metric
@@ -78,25 +77,13 @@ def _filename(metric: Metric, what: str) -> str:
     return f"{slugify(metric.name) or 'metric'}-{what}-{timezone.localdate().isoformat()}.csv"
 
 
-def _csv_response(filename: str, lines) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _csv_lines(header: list[str], rows) -> list[str]:
-    writer = csv.writer(Echo())
-    lines = ["\ufeff" + writer.writerow(header)]  # BOM: Excel opens UTF-8 correctly
-    return lines + [writer.writerow([safe_cell(cell) for cell in row]) for row in rows]
-
-
 @org_permission("reports.view")
 def distribution_csv(request, org_slug, pk):
     metric = get_metric_for_org(pk)
     buckets = distribution(metric, summary(metric))
     rows = [[metric.name, bucket["label"], bucket["customers"]] for bucket in buckets]
-    lines = _csv_lines(["Metric", "Current value", "Customers"], rows)
-    return _csv_response(_filename(metric, "distribution"), lines)
+    lines = csv_lines(["Metric", "Current value", "Customers"], rows)
+    return csv_response(_filename(metric, "distribution"), lines)
 
 
 @org_permission("reports.view")
@@ -112,8 +99,8 @@ def trend_csv(request, org_slug, pk):
         ]
         for month in _trend_rows(metric)
     ]
-    lines = _csv_lines(["Metric", "Month", "Values recorded", "Customers measured", "Average"], rows)
-    return _csv_response(_filename(metric, "trend"), lines)
+    lines = csv_lines(["Metric", "Month", "Values recorded", "Customers measured", "Average"], rows)
+    return csv_response(_filename(metric, "trend"), lines)
 
 
 def _value_lines(organization, metric: Metric):
@@ -146,4 +133,4 @@ def values_csv(request, org_slug, pk):
     if not has_permission(request.membership, "customers.export"):
         raise PermissionDenied("Your role may not export customers (customers.export).")
     metric = get_metric_for_org(pk)
-    return _csv_response(_filename(metric, "values"), _value_lines(request.org, metric))
+    return csv_response(_filename(metric, "values"), _value_lines(request.org, metric))

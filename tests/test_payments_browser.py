@@ -64,3 +64,22 @@ def test_a_camp_sold_for_cash_then_half_refunded(browser_page, live_server, org_
     page.get_by_role("tab", name="Activity Log").click()
     expect(page.locator(".activity-log")).to_contain_text("Went home sick on Wednesday")
     assert errors == []
+
+
+def test_the_sales_report_charts_the_months(browser_page, live_server, org_a, org_b, alice, screenshot):
+    with tenant(org_a):
+        party = services.package_save(package=Package(name="Party", price=20000, currency="USD"), by=alice)
+        for name in ("Ann", "Ben", "Cy"):
+            buyer = customer(first_name=name, last_name="Buyer", by=alice)
+            services.sale_record(package=party, customer=buyer, payer=buyer, method="cash", by=alice)
+    page = browser_page
+    errors = watch_console(page)
+    log_in(page, live_server.url, "alice@alpha.example")
+    page.goto(f"{live_server.url}/app/{org_a.slug}/customers/")
+    page.get_by_role("link", name="Sales").click()
+    expect(page.locator("[data-total=net]")).to_have_text("$600.00")
+    expect(page.locator("canvas[data-chart=sales-chart]")).to_be_visible()
+    expect(page.locator(".sales-customers tbody tr")).to_have_count(3)
+    page.wait_for_function("window.Chart !== undefined")
+    screenshot(page, "98-sales-report")
+    assert errors == []

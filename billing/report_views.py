@@ -1,0 +1,77 @@
+"""Sales: what the business took, refunded and kept over a period, with charts and CSV downloads."""
+
+from django import forms
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.downloads import csv_lines, csv_response
+from accounts.money import to_major
+from accounts.permissions import org_permission
+from billing.report import Period, by_month, by_package, top_customers
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label="From", widget=DATE)
+    end = forms.DateField(label="To", widget=DATE)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The period has to end after it starts.")
+        return data
+
+
+def _period(request) -> tuple[PeriodForm, Period]:
+    default = Period.last_twelve_months(timezone.localdate())
+    form = PeriodForm(request.GET or None, initial={"start": default.start, "end": default.end})
+    if form.is_bound and form.is_valid():
+        return form, Period(form.cleaned_data["start"], form.cleaned_data["end"])
+    return form, default
+
+
+@org_permission("reports.view")
+def sales(request, org_slug):
+    form, period = _period(request)
+    currency = request.org.currency
+    months, packages = by_month(period), by_package(period)
+    download = request.GET.get("download")
+    if download in ("months", "packages"):
+        name = f"{request.org.slug}-sales-{download}-{period.start}-{period.end}.csv"
+        if download == "months":
+            rows = [[m["month"].strftime("%Y-%m"), m["sales"], *_money(m, currency)] for m in months]
+            return csv_response(
+                name, csv_lines(["Month", "Payments", "Taken", "Refunded", "Net", "Currency"], rows)
+            )
+        rows = [[p["package"], p["sales"], *_money(p, currency)] for p in packages]
+        return csv_response(
+            name, csv_lines(["Package", "Payments", "Taken", "Refunded", "Net", "Currency"], rows)
+        )
+    totals = {key: sum(month[key] for month in months) for key in ("sales", "taken", "refunded", "net")}
+    chart = {
+        "type": "bar",
+        "labels": [month["month"].strftime("%b %Y") for month in months],
+        "series": [
+            {"label": f"Net ({currency})", "data": [float(to_major(month["net"])) for month in months]},
+            {
+                "label": f"Refunded ({currency})",
+                "data": [float(to_major(month["refunded"])) for month in months],
+            },
+        ],
+    }
+    context = {
+        "form": form,
+        "period": period,
+        "months": months,
+        "packages": packages,
+        "customers": top_customers(period),
+        "totals": totals,
+        "chart": chart,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "billing/sales.html", context)
+
+
+def _money(row: dict, currency: str) -> list:
+    return [to_major(row["taken"]), to_major(row["refunded"]), to_major(row["net"]), currency]

@@ -1,0 +1,88 @@
+"""The Sales report: money taken, refunded and kept over a period, by month, by package and by customer, as
+pages and CSVs; only for roles that read reports, and only the organization's own money."""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.tenancy import tenant
+from billing import services
+from billing.models import Package, Payment, Purchase
+from billing.report import Period
+from tests.factories import customer
+
+SALES = "/app/{slug}/sales/"
+
+
+@pytest.fixture
+def sold(org_a, org_b, alice, bob):
+    """In Alpha: Pat bought a party two months ago (half refunded this month) and Quinn a drop-in today.
+    Beta sold something too, which Alpha never sees."""
+    with tenant(org_a):
+        party = services.package_save(package=Package(name="Party", price=20000, currency="USD"), by=alice)
+        jump = services.package_save(package=Package(name="Jump", price=1800, currency="USD"), by=alice)
+        pat = customer(first_name="Pat", last_name="Payer", by=alice)
+        quinn = customer(first_name="Quinn", last_name="Quick", by=alice)
+        old = services.sale_record(package=party, customer=pat, payer=pat, method="cash", by=alice)
+        months_ago = timezone.now() - timedelta(days=62)
+        Purchase.objects.filter(pk=old.pk).update(created_at=months_ago)
+        Payment.objects.filter(purchase=old).update(created_at=months_ago)
+        services.payment_refund(payment=old.payments.get(), amount=10000, reason="Rain", by=alice)
+        services.sale_record(package=jump, customer=quinn, payer=quinn, method="cash", by=alice)
+    with tenant(org_b):
+        beta = services.package_save(package=Package(name="Beta secret", price=99900, currency="USD"), by=bob)
+        buyer = customer(first_name="Bea", by=bob)
+        services.sale_record(package=beta, customer=buyer, payer=buyer, method="cash", by=bob)
+    return {"pat": pat, "quinn": quinn}
+
+
+def test_the_report_totals_the_period_by_month_package_and_customer(alice_client, org_a, sold):
+    page = alice_client.get(SALES.format(slug=org_a.slug)).text
+    assert 'data-total="sales">2<' in page and 'data-total="taken">$218.00<' in page
+    assert 'data-total="refunded">$100.00<' in page and 'data-total="net">$118.00<' in page
+    packages = page[page.index("sales-packages") :]
+    assert packages.index("Party") < packages.index("Jump")  # by money kept: $100.00 before $18.00
+    assert "Pat Payer" in page and "Quinn Quick" in page and "Beta secret" not in page
+
+
+def test_a_period_narrows_it_and_a_wrong_one_says_why(alice_client, org_a, sold):
+    today = date.today().isoformat()
+    page = alice_client.get(SALES.format(slug=org_a.slug) + f"?start={today}&end={today}").text
+    assert 'data-total="taken">$18.00<' in page and 'data-total="refunded">$100.00<' in page
+    wrong = alice_client.get(SALES.format(slug=org_a.slug) + "?start=2026-05-01&end=2026-04-01").text
+    assert "The period has to end after it starts." in wrong
+    empty = alice_client.get(SALES.format(slug=org_a.slug) + "?start=2020-01-01&end=2020-01-31").text
+    assert "Nothing was paid in this period." in empty
+
+
+def test_months_and_packages_download_as_csv(alice_client, org_a, sold):
+    months = alice_client.get(SALES.format(slug=org_a.slug) + "?download=months")
+    rows = list(csv.reader(io.StringIO(b"".join(months.streaming_content).decode("utf-8-sig"))))
+    assert rows[0] == ["Month", "Payments", "Taken", "Refunded", "Net", "Currency"]
+    assert len(rows) == 13 and rows[-1][0] == date.today().strftime("%Y-%m")
+    assert sum(float(row[4]) for row in rows[1:]) == 118.0
+    packages = alice_client.get(SALES.format(slug=org_a.slug) + "?download=packages")
+    rows = list(csv.reader(io.StringIO(b"".join(packages.streaming_content).decode("utf-8-sig"))))
+    assert rows[1:] == [
+        ["Party", "1", "200.00", "100.00", "100.00", "USD"],
+        ["Jump", "1", "18.00", "0.00", "18.00", "USD"],
+    ]
+
+
+def test_staff_without_reports_may_not_read_it_and_beta_sees_only_its_own(
+    carol_client, bob_client, org_a, org_b, sold
+):
+    assert carol_client.get(SALES.format(slug=org_a.slug)).status_code == 403
+    assert ">Sales</a>" not in carol_client.get(f"/app/{org_a.slug}/customers/").text
+    assert bob_client.get(SALES.format(slug=org_a.slug)).status_code == 404
+    beta = bob_client.get(SALES.format(slug=org_b.slug)).text
+    assert "Beta secret" in beta and "Pat Payer" not in beta
+
+
+def test_the_default_period_is_this_month_and_the_eleven_before():
+    assert Period.last_twelve_months(date(2026, 11, 30)) == Period(date(2025, 12, 1), date(2026, 11, 30))
+    assert Period.last_twelve_months(date(2026, 1, 5)) == Period(date(2025, 2, 1), date(2026, 1, 5))
+    assert len(Period(date(2025, 12, 1), date(2026, 11, 30)).months()) == 12
