@@ -1,6 +1,7 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
 Packages tab, the Sales report in the main menu, the profile's Payments tab, the roster's purchase filters,
-the "Paid in all" export column, its kinds of activity event and its audit actions."""
+the "Paid in all" export column, the portal's Payments page, its kinds of activity event and its audit
+actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
@@ -9,6 +10,7 @@ from billing.filters import purchase_filters
 from billing.models import PackageAudit, PaymentAudit, PaymentEvent
 from billing.selectors import net_paid
 from customers.extend import ActivityKinds, ExportColumn, ProfileTab, RosterFilters, register
+from portal.navigation import PortalSection, register_portal_section
 
 register_main_page(Page("sales", "Sales", "sales:report", 35, "reports.view", ("sales",)))
 register_settings_page(Page("packages", "Packages", "package_settings:list", 15, "settings.change"))
@@ -27,3 +29,4 @@ register(
     ProfileTab("payments", "Payments", "profile_payments:tab", "billing/payments_tab.html", order=40),
     ActivityKinds("payments", "Payments", dict(PaymentEvent.choices), order=45),
 )
+register_portal_section(PortalSection("payments", "Payments", "portal_payments:payments", 20))

@@ -59,3 +59,19 @@ def net_paid(customer_ids: list[int]) -> dict[int, int]:
         .annotate(net=Sum(F("amount") - F("refunded")))
     )
     return {row["purchase__payer_id"]: row["net"] for row in rows}
+
+
+def payments_seen_by(customer: Customer) -> QuerySet:
+    """What a customer sees in the portal: payments they made or that were for them, and those for the people
+    they look after with *see bookings and payments*."""
+    watched = GuardianLink.objects.filter(
+        guardian=customer, permissions__contains=[GuardianPermission.VIEW_HISTORY]
+    ).values("dependant_id")
+    return (
+        Payment.objects.filter(
+            Q(purchase__payer=customer) | Q(purchase__customer=customer) | Q(purchase__customer__in=watched)
+        )
+        .select_related("purchase__package")
+        .prefetch_related("refunds")
+        .order_by("-created_at", "-id")
+    )

@@ -1,9 +1,10 @@
 """Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings) and the
-profile's Payments tab (profile_payments) and the Sales report (sales)."""
+profile's Payments tab (profile_payments), the Sales report (sales) and the customer portal's Payments page
+(portal_payments, under /<org>/)."""
 
 from django.urls import path
 
-from billing import report_views, views
+from billing import portal_views, report_views, views
 
 settings_patterns = [
     path("", views.package_list, name="list"),
@@ -20,3 +21,5 @@ profile_patterns = [
 ]
 
 report_patterns = [path("", report_views.sales, name="report")]
+
+portal_patterns = [path("account/payments/", portal_views.payments, name="payments")]

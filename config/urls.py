@@ -46,5 +46,6 @@ urlpatterns = [
     path("app/<slug:org_slug>/", include(staff_area)),
     # Last: customer-facing pages of an organization; slugs that would shadow the paths above are reserved.
     path("<slug:org_slug>/forms/", include((intake_urls.public_patterns, "intake"))),
+    path("<slug:org_slug>/", include((billing_urls.portal_patterns, "portal_payments"))),
     path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),
 ]

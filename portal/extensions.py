@@ -11,6 +11,7 @@ from accounts.navigation import Page, register_settings_page
 from customers.extend import ActivityKinds, BulkAction, ProfileBox, RosterColumn, RosterFilters, register
 from customers.filters import SELECT
 from portal.models import AccountEvent, ClaimInvite, PortalAudit
+from portal.navigation import PortalSection, register_portal_section
 from portal.selectors import with_claim_status
 from portal.services import invites_send
 from portal.staff_views import account_box
@@ -82,3 +83,5 @@ register(
 )
 register_audit_actions(PortalAudit)
 register_settings_page(Page("invites", "Account invites", "invite_settings:invites", 70, "settings.change"))
+register_portal_section(PortalSection("profile", "My details", "portal:account", 0))
+register_portal_section(PortalSection("family", "My family", "portal:family", 10))

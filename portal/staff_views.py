@@ -17,7 +17,7 @@ from customers.selectors import get_customer_for_org
 from portal import selectors, services
 from portal.forms import InviteSettingsForm
 from portal.models import ClaimInvite
-from portal.navigation import PORTAL_SECTIONS
+from portal.navigation import portal_sections
 from portal.selectors import claim_status
 from portal.wording import fill
 
@@ -66,7 +66,7 @@ def view_as(request, org_slug, pk):
         "customer": customer,
         "form": form,
         "section": "profile",
-        "sections": PORTAL_SECTIONS,
+        "sections": portal_sections(),
         "read_only": True,
     }
     return render(request, "portal/account.html", context)

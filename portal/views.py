@@ -37,7 +37,7 @@ from portal.forms import (
     SignupChildFormSet,
     SignupPasswordForm,
 )
-from portal.navigation import PORTAL_SECTIONS
+from portal.navigation import portal_sections
 from portal.selectors import open_invite_for_token
 from portal.tasks import claim_link_request, signup_request_send
 
@@ -209,14 +209,16 @@ def claim_request(request, org_slug):
 # The customer's own pages -------------------------------------------------------------------------------
 
 
-def _own_customer(request) -> Customer:
+def own_customer(request) -> Customer:
+    """The signed-in person's entry on this organization's roster, or 404."""
     customer = Customer.objects.filter(user=request.user).first()
     if customer is None:
         raise Http404("You have no account with this organization.")
     return customer
 
 
-def _portal(request, customer: Customer, section: str, template: str, context: dict):
+def render_portal(request, customer: Customer, section: str, template: str, context: dict):
+    """A page of the customer's portal, with its section menu and the switcher to their other accounts."""
     with as_user(request.user.pk):  # their own entries in other organizations, for the switcher
         elsewhere = list(
             Customer.objects.unscoped()
@@ -227,7 +229,7 @@ def _portal(request, customer: Customer, section: str, template: str, context: d
     context = {
         "customer": customer,
         "section": section,
-        "sections": PORTAL_SECTIONS,
+        "sections": portal_sections(),
         "elsewhere": [other.organization for other in elsewhere],
         "read_only": False,
         **context,
@@ -253,12 +255,12 @@ def account(request, org_slug):
         messages.success(request, "Your details are saved." if changes else "Nothing changed.")
         return redirect("portal:account", org_slug=org_slug)
     context = {"form": form, "email_form": EmailChangeForm()}
-    return _portal(request, customer, "profile", "portal/account.html", context)
+    return render_portal(request, customer, "profile", "portal/account.html", context)
 
 
 @login_required
 def family(request, org_slug):
-    customer = _own_customer(request)
+    customer = own_customer(request)
     form = GuestChildForm(request.POST or None, initial={"last_name": customer.last_name})
     if form.is_valid():
         child = family_services.guest_create(
@@ -286,13 +288,13 @@ def family(request, org_slug):
     for other in others.select_related("guardian"):
         co_guardians.setdefault(other.dependant_id, []).append(other.guardian)
     rows = [(link, link in visible, co_guardians.get(link.dependant_id, [])) for link in links]
-    return _portal(request, customer, "family", "portal/family.html", {"rows": rows, "form": form})
+    return render_portal(request, customer, "family", "portal/family.html", {"rows": rows, "form": form})
 
 
 @login_required
 def family_member(request, org_slug, pk):
     """A dependant's details: shown with "view profile", editable with "edit profile" (checked here)."""
-    customer = _own_customer(request)
+    customer = own_customer(request)
     link = get_object_or_404(
         GuardianLink.objects.select_related("dependant"), guardian=customer, dependant_id=pk
     )
@@ -319,7 +321,7 @@ def family_member(request, org_slug, pk):
         return redirect("portal:family", org_slug=org_slug)
     context = {"dependant": dependant, "form": form, "may_edit": may_edit, "link": link}
     context["email_form"] = EmailChangeForm() if may_edit and not dependant.user_id else None
-    return _portal(request, customer, "family", "portal/family_member.html", context)
+    return render_portal(request, customer, "family", "portal/family_member.html", context)
 
 
 # Email changes: confirmed from the new address ------------------------------------------------------------
@@ -332,7 +334,7 @@ EMAIL_CHANGES_PER_HOUR = 5
 def email_change(request, org_slug, pk=None):
     """Ask to change the email of one's own entry, or of a dependant without a login of their own that one
     may edit. Nothing changes until the link sent to the new address is opened."""
-    customer = _own_customer(request)
+    customer = own_customer(request)
     target, back = customer, redirect("portal:account", org_slug=org_slug)
     if pk is not None:
         links = GuardianLink.objects.select_related("dependant")

@@ -12,7 +12,7 @@ import pytest
 from accounts.models import Organization
 from accounts.tenancy import tenant
 from billing.models import Package
-from billing.services import package_save
+from billing.services import package_save, sale_record
 from customers import services
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
@@ -57,7 +57,7 @@ def world(db):
         )
         tag = tag_save(tag=Tag(name=evil("VIP"), description=evil("Big spender", HTMX)), by=owner)
         metric = metric_save(metric=Metric(name=evil("Visits"), unit=BOLD), by=owner)
-        package_save(
+        party = package_save(
             package=Package(name=evil("Party"), description=evil("Pizza", HTMX), price=100, currency="USD"),
             by=owner,
         )
@@ -74,6 +74,9 @@ def world(db):
         )
         child = customer(first_name=evil("Kid"), last_name="Parent", birthday=date(2018, 5, 1))
         link_add(guardian=parent, dependant=child, relationship="parent", by=owner)
+        sale_record(
+            package=party, customer=child, payer=parent, method="cheque", reference=evil("No"), by=owner
+        )
         tag_add(customer=parent, tag=tag, by=owner)
         entry_record(customer=parent, metric=metric, value=3, recorded_on=date(2026, 1, 5), by=owner)
         note_add(customer=parent, text=evil("Call back", HTMX), visibility="staff", pinned=True, by=owner)
@@ -112,6 +115,8 @@ STAFF_PAGES = [
     "/app/evil/customers/{parent}/family/",
     "/app/evil/customers/{parent}/portal/",
     "/app/evil/customers/{parent}/metrics/",
+    "/app/evil/customers/{parent}/payments/",
+    "/app/evil/customers/{child}/payments/",
     "/app/evil/customers/segments/",
     "/app/evil/families/",
     "/app/evil/settings/",
@@ -124,12 +129,13 @@ STAFF_PAGES = [
     "/app/evil/settings/packages/",
     "/app/evil/settings/audit/",
     "/app/evil/metrics/",
+    "/app/evil/sales/",
 ]
 
 
 @pytest.mark.parametrize("page", STAFF_PAGES)
 def test_staff_pages_escape_what_the_tenant_wrote(world, page):
-    url = page.format(parent=world["parent"].pk)
+    url = page.format(parent=world["parent"].pk, child=world["child"].pk)
     assert_escaped(logged_in(world["owner"]).get(url), url)
 
 
@@ -152,7 +158,10 @@ def test_public_pages_escape_what_the_tenant_wrote(world, client, page):
     assert_escaped(client.get(page), page)
 
 
-@pytest.mark.parametrize("page", ["/evil/account/", "/evil/account/family/", "/evil/account/family/{child}/"])
+@pytest.mark.parametrize(
+    "page",
+    ["/evil/account/", "/evil/account/family/", "/evil/account/family/{child}/", "/evil/account/payments/"],
+)
 def test_portal_pages_escape_what_the_tenant_and_customers_wrote(world, page):
     url = page.format(child=world["child"].pk)
     assert_escaped(logged_in(world["parent_user"]).get(url), url)

@@ -14,8 +14,9 @@ from accounts.models import AuditEvent
 from accounts.tenancy import tenant
 from billing import services
 from billing.models import ForWhom, Package, Payment, PaymentAudit, PaymentEvent, Purchase
-from customers.models import Activity
+from customers.models import Activity, Customer
 from families.services import link_add
+from tests.conftest import logged_in, make_user
 from tests.factories import customer
 
 
@@ -216,3 +217,21 @@ def test_the_roster_finds_buyers_big_spenders_and_recent_buyers_and_exports_thei
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     paid = {row["First name"]: row["Paid in all"] for row in rows}
     assert paid == {"Pat": "$323.67", "Kim": "", stan.first_name: ""}
+
+
+def test_a_guardian_sees_their_payments_and_their_childs_in_the_portal(client, org_a, shop, alice):
+    pat, kim = shop["pat"], shop["kim"]
+    with tenant(org_a):
+        services.sale_record(package=shop["camp"], customer=kim, payer=pat, method="cash", by=alice)
+        granny = customer(first_name="Gran", last_name="Parent", email="gran@alpha.example", by=alice)
+        link_add(guardian=granny, dependant=kim, relationship="other", by=alice)
+        users = {}
+        for person in (pat, granny):
+            users[person.pk] = make_user(person.email)
+            Customer.objects.filter(pk=person.pk).update(user=users[person.pk])
+    url = f"/{org_a.slug}/account/payments/"
+    assert client.get(url).status_code == 302  # log in first
+    page = logged_in(users[pat.pk]).get(url).text
+    assert "Camp" in page and "for Kim Parent" in page and "$325.00" in page and ">Payments</a>" in page
+    granny_page = logged_in(users[granny.pk]).get(url).text  # no "see bookings and payments" for Kim
+    assert "Camp" not in granny_page and "No payments yet." in granny_page
