@@ -3,7 +3,7 @@ Packages tab, the profile's Payments tab, its kinds of activity event and its au
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_settings_page
-from billing.models import PackageAudit, PaymentAudit, PaymentEvent
+from billing.models import PackageAudit, PaymentAccountAudit, PaymentAudit, PaymentEvent
 from customers.extend import ActivityKinds, ProfileTab, register
 
 register_settings_page(Page("packages", "Packages", "package_settings:list", 15, "settings.change"))
@@ -13,3 +13,5 @@ register(
     ProfileTab("payments", "Payments", "profile_payments:tab", "billing/payments_tab.html", order=40),
     ActivityKinds("payments", "Payments", dict(PaymentEvent.choices), order=45),
 )
+register_settings_page(Page("payments", "Payments", "payment_settings:account", 16, "payments.connect"))
+register_audit_actions(PaymentAccountAudit)

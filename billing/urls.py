@@ -1,9 +1,9 @@
-"""Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings) and the
-profile's Payments tab (profile_payments)."""
+"""Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings), Settings →
+Payments (payment_settings), the profile's Payments tab (profile_payments) and Stripe's webhook endpoint."""
 
 from django.urls import path
 
-from billing import views
+from billing import account_views, views, webhooks
 
 settings_patterns = [
     path("", views.package_list, name="list"),
@@ -18,3 +18,13 @@ profile_patterns = [
     path("<int:pk>/payments/sell/", views.sale, name="sell"),
     path("<int:pk>/payments/<int:payment_pk>/refund/", views.refund, name="refund"),
 ]
+
+# Settings → Payments (namespace payment_settings): owners connect the organization's Stripe account.
+payment_account_patterns = [
+    path("", account_views.payment_account, name="account"),
+    path("replace/", account_views.payment_account_replace, name="replace"),
+    path("disconnect/", account_views.payment_account_disconnect, name="disconnect"),
+]
+
+# Where Stripe delivers the organization's events, outside the staff area (mounted at stripe/webhooks/).
+webhook_patterns = [path("<slug:org_slug>/", webhooks.stripe_webhook, name="stripe_webhook")]
