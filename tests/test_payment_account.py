@@ -2,8 +2,11 @@
 emulator, through the real SDK), the secret key kept encrypted and never shown again; replacing and
 disconnecting are audited; only owners reach it, and no other organization sees it."""
 
+import re
+
 import pytest
 from django.db import connection
+from playwright.sync_api import expect
 
 from accounts.models import AuditEvent, Role
 from accounts.tenancy import tenant
@@ -11,6 +14,7 @@ from billing import account, gateway, services
 from billing.models import PaymentAccount, PaymentAccountAudit
 from billing.secrets import decrypt
 from tests.conftest import logged_in, make_member
+from tests.test_browser_journey import log_in, watch_console
 
 PAYMENTS = "/app/{slug}/settings/payments/"
 SECRET_KEY = "rk_test_51HxAlphaRestricted000000abcd"
@@ -209,3 +213,47 @@ def test_it_checks_ownership(bob_client, org_a, org_b, connected):
 
 def test_the_owner_finds_payments_among_the_settings_tabs(alice_client, org_a):
     assert f"/app/{org_a.slug}/settings/payments/" in alice_client.get(f"/app/{org_a.slug}/settings/").text
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_owner_connects_stripe_in_the_browser(browser_page, live_server, org_a, org_b, alice, screenshot):
+    page = browser_page
+    errors = watch_console(page)
+    log_in(page, live_server.url, "alice@alpha.example")
+    page.goto(f"{live_server.url}/app/{org_a.slug}/settings/")
+    page.get_by_role("link", name="Payments").click()
+    expect(page.get_by_role("heading", name="Connect your Stripe account")).to_be_visible()
+    expect(page.get_by_label("Webhook URL")).to_have_value(re.compile(rf"/stripe/webhooks/{org_a.slug}/$"))
+
+    page.get_by_label("Secret key").fill(SECRET_KEY)
+    page.get_by_label("Publishable key").fill("pk_live_51HxAlphaPublishable00000000")
+    page.get_by_label("Webhook signing secret").fill(WEBHOOK_SECRET)
+    page.get_by_role("button", name="Connect Stripe").click()
+    expect(page.locator(".invalid-feedback")).to_contain_text(
+        "This is a live key and the secret key is a test key"
+    )
+    expect(page.get_by_label("Secret key")).to_have_value("")  # never rendered back
+    screenshot(page, "97-payments-connect-error")
+
+    page.get_by_label("Secret key").fill(SECRET_KEY)
+    page.get_by_label("Publishable key").fill(PUBLISHABLE_KEY)
+    page.get_by_label("Webhook signing secret").fill(WEBHOOK_SECRET)
+    page.get_by_role("button", name="Connect Stripe").click()
+    expect(page.get_by_role("alert").or_(page.get_by_role("status")).first).to_contain_text(
+        "Stripe account connected"
+    )
+    card = page.locator(".payment-account")
+    expect(card).to_contain_text("Test mode")
+    expect(card).to_contain_text("…abcd")
+    expect(page.get_by_role("link", name="Replace keys")).to_be_visible()
+    assert SECRET_KEY not in page.content()
+    screenshot(page, "98-payments-connected")
+
+    page.get_by_role("link", name="Disconnect").click()
+    page.get_by_role("button", name="Disconnect Stripe").click()
+    expect(page.get_by_role("heading", name="Connect your Stripe account")).to_be_visible()
+    with tenant(org_a):
+        assert not PaymentAccount.objects.exists()
+        assert AuditEvent.objects.count() == 2
+    assert errors == []
