@@ -11,7 +11,21 @@ from accounts.tenancy import TenantModel
 
 # Top-level paths an organization slug must not shadow (customer pages live at /<org-slug>/).
 RESERVED_SLUGS = frozenset(
-    {"app", "admin", "accounts", "static", "media", "api", "orgs", "healthz", "join", "www", "help", "signup"}
+    {
+        "app",
+        "admin",
+        "accounts",
+        "static",
+        "media",
+        "api",
+        "orgs",
+        "healthz",
+        "join",
+        "www",
+        "help",
+        "signup",
+        "stripe",
+    }
 )
 CURRENCIES = [
     ("USD", "US dollar"),

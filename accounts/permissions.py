@@ -22,7 +22,7 @@ ADMIN_PERMISSIONS = STAFF_PERMISSIONS | {
     "payments.refund",
     "reports.view",
 }
-OWNER_PERMISSIONS = ADMIN_PERMISSIONS | {"organization.change", "staff.manage_owners"}
+OWNER_PERMISSIONS = ADMIN_PERMISSIONS | {"organization.change", "payments.connect", "staff.manage_owners"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(OWNER_PERMISSIONS),

@@ -1,13 +1,13 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
-Packages tab, the Sales report in the main menu, the profile's Payments tab, the roster's purchase filters,
-the "Paid in all" export column, the portal's Payments page, its kinds of activity event and its audit
-actions."""
+Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments tab, the
+roster's purchase filters, the "Paid in all" export column, the portal's Payments page, its kinds of activity
+event and its audit actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
 from accounts.navigation import Page, register_main_page, register_settings_page
 from billing.filters import purchase_filters
-from billing.models import PackageAudit, PaymentAudit, PaymentEvent
+from billing.models import PackageAudit, PaymentAccountAudit, PaymentAudit, PaymentEvent
 from billing.selectors import net_paid
 from customers.extend import ActivityKinds, ExportColumn, ProfileTab, RosterFilters, register
 from portal.navigation import PortalSection, register_portal_section
@@ -30,3 +30,5 @@ register(
     ActivityKinds("payments", "Payments", dict(PaymentEvent.choices), order=45),
 )
 register_portal_section(PortalSection("payments", "Payments", "portal_payments:payments", 20))
+register_settings_page(Page("payments", "Payments", "payment_settings:account", 16, "payments.connect"))
+register_audit_actions(PaymentAccountAudit)

@@ -89,6 +89,10 @@ class StripeEvent:
     object: dict  # the event's data.object, as Stripe sent it
 
 
+# What callers outside this module name a client by, without importing stripe.
+Client = stripe.StripeClient
+
+
 def stripe_client(secret_key: str) -> stripe.StripeClient:
     """A client calling Stripe with an organization's key, or the emulator named by STRIPE_API_BASE."""
     base = settings.STRIPE_API_BASE
@@ -137,6 +141,13 @@ def _payment_intent(intent: stripe.PaymentIntent) -> StripePaymentIntent:
         amount_refunded=charge.amount_refunded if charge else 0,
         failure_message=error.message if error else None,
     )
+
+
+def account_check(client: stripe.StripeClient) -> None:
+    """Prove the key opens the organization's account with a harmless read (one customer, at most); a
+    refused key raises PaymentError, Stripe out of reach StripeUnavailable."""
+    with _stripe_errors():
+        client.v1.customers.list(params={"limit": 1})
 
 
 def customer_create(

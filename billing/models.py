@@ -292,3 +292,63 @@ class PackageAudit(models.TextChoices):
     CHANGED = "package.changed", "Package changed"
     ARCHIVED = "package.archived", "Package archived"
     RESTORED = "package.restored", "Package restored"
+
+
+class PaymentAccount(TenantModel):
+    """The organization's own Stripe account, as an owner connected it in Settings → Payments: a restricted
+    (or secret) key and the webhook endpoint's signing secret, both encrypted (billing.secrets), and the
+    publishable key, which is public by design. The secret is never shown again: `key_hint` is its last
+    four characters."""
+
+    secret_key_encrypted = models.TextField()
+    publishable_key = models.CharField(max_length=255)
+    webhook_secret_encrypted = models.TextField()
+    key_hint = models.CharField(max_length=4, help_text="The secret key's last four characters.")
+    livemode = models.BooleanField(
+        help_text="Live keys (rk_live_/sk_live_) take real money; test keys don't."
+    )
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    connected_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="paymentaccount_one_per_organization"),
+            models.CheckConstraint(
+                condition=models.Q(livemode=True, publishable_key__startswith="pk_live_")
+                | models.Q(livemode=False, publishable_key__startswith="pk_test_"),
+                name="paymentaccount_keys_of_one_mode",
+            ),
+        ]
+
+    @property
+    def mode_label(self) -> str:
+        return "Live" if self.livemode else "Test"
+
+
+class PaymentAccountAudit(models.TextChoices):
+    """What the organization's audit trail records of its Stripe account."""
+
+    CONNECTED = "payments.connected", "Stripe account connected"
+    KEYS_REPLACED = "payments.keys_replaced", "Stripe keys replaced"
+    DISCONNECTED = "payments.disconnected", "Stripe account disconnected"
+
+
+class StripeEvent(TenantModel):
+    """A webhook delivery from the organization's Stripe account, verified and kept once by Stripe's event id:
+    a repeated delivery finds its row and is not processed again. `processed_at` is empty while no handler
+    has applied it (an event type Roster does not act on stays so)."""
+
+    stripe_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=255)
+    created = models.DateTimeField(help_text="When Stripe created the event.")
+    payload = models.JSONField(help_text="The event's data.object, as Stripe sent it.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "stripe_id"], name="stripeevent_once_per_id"),
+        ]
+        indexes = [models.Index(fields=["organization", "-received_at"], name="stripeevent_received_idx")]

@@ -1,10 +1,10 @@
-"""Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings) and the
-profile's Payments tab (profile_payments), the Sales report (sales) and the customer portal's Payments page
-(portal_payments, under /<org>/)."""
+"""Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings), Settings →
+Payments (payment_settings), the profile's Payments tab (profile_payments), the Sales report (sales), the
+customer portal's Payments page (portal_payments, under /<org>/) and Stripe's webhook endpoint."""
 
 from django.urls import path
 
-from billing import portal_views, report_views, views
+from billing import account_views, portal_views, report_views, views, webhooks
 
 settings_patterns = [
     path("", views.package_list, name="list"),
@@ -23,3 +23,13 @@ profile_patterns = [
 report_patterns = [path("", report_views.sales, name="report")]
 
 portal_patterns = [path("account/payments/", portal_views.payments, name="payments")]
+
+# Settings → Payments (namespace payment_settings): owners connect the organization's Stripe account.
+payment_account_patterns = [
+    path("", account_views.payment_account, name="account"),
+    path("replace/", account_views.payment_account_replace, name="replace"),
+    path("disconnect/", account_views.payment_account_disconnect, name="disconnect"),
+]
+
+# Where Stripe delivers the organization's events, outside the staff area (mounted at stripe/webhooks/).
+webhook_patterns = [path("<slug:org_slug>/", webhooks.stripe_webhook, name="stripe_webhook")]

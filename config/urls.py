@@ -20,6 +20,7 @@ staff_area = [
     path("settings/invites/", include((portal_staff_urls.settings_patterns, "invite_settings"))),
     path("settings/forms/", include((intake_urls.settings_patterns, "intake_settings"))),
     path("settings/packages/", include((billing_urls.settings_patterns, "package_settings"))),
+    path("settings/payments/", include((billing_urls.payment_account_patterns, "payment_settings"))),
     path("settings/", include("customers.settings_urls")),
     path("customers/", include("customers.urls")),
     path("families/", include("families.urls")),
@@ -44,6 +45,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/v1/", api.urls),
     path("app/<slug:org_slug>/", include(staff_area)),
+    path("stripe/webhooks/", include(billing_urls.webhook_patterns)),
     # Last: customer-facing pages of an organization; slugs that would shadow the paths above are reserved.
     path("<slug:org_slug>/forms/", include((intake_urls.public_patterns, "intake"))),
     path("<slug:org_slug>/", include((billing_urls.portal_patterns, "portal_payments"))),

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from accounts import services as account_services
 from accounts.models import Organization, Role, User
 from api import services as api_services
+from billing import gateway
 from billing import services as billing_services
 from billing.models import Package
 from customers import services as customer_services
@@ -71,6 +72,20 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         package=party, customer=canary, payer=canary, method="cheque", reference="canary 1", by=owner
     )
     billing_services.payment_refund(payment=purchase.payments.get(), amount=500, reason="canary", by=owner)
+    billing_services.payment_account_connect(
+        secret_key="rk_test_canary_0000000000000000",
+        publishable_key="pk_test_canary_0000000000000000",
+        webhook_secret="whsec_canary_0000000000000000",
+        by=owner,
+    )
+    billing_services.stripe_event_receive(
+        event=gateway.StripeEvent(
+            id="evt_canary",
+            type="payment_intent.succeeded",
+            created=1_790_000_000,
+            object={"id": "pi_canary", "object": "payment_intent", "description": "canary"},
+        )
+    )
     form = intake.intake_form_save(
         intake=IntakeForm(
             title="Canary camp form",
