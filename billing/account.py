@@ -2,6 +2,7 @@
 Stripe on its behalf goes through. Reads only; connecting, replacing and disconnecting are services."""
 
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
@@ -82,3 +83,27 @@ def webhook_url(organization: Organization) -> str:
 def recent_stripe_events() -> list[StripeEvent]:
     """The latest webhook events received, newest first: the log under Settings → Payments."""
     return list(StripeEvent.objects.order_by("-received_at", "-id")[:RECENT_EVENTS])
+
+
+STRIPE_JS = "https://js.stripe.com/v3/"
+STRIPE_ORIGINS = ("https://js.stripe.com", "https://api.stripe.com", "https://hooks.stripe.com")
+
+
+def stripe_js_url() -> str:
+    """Where a card form loads Stripe.js: Stripe's own, or the emulator's stand-in (localstripe)."""
+    base = settings.STRIPE_API_BASE
+    return f"{base.rstrip('/')}/js.stripe.com/v3/" if base else STRIPE_JS
+
+
+def stripe_origins() -> list[str]:
+    """The origins a page with Stripe.js must let in (scripts, its calls, its card frames)."""
+    base = settings.STRIPE_API_BASE
+    if base:
+        parts = urlsplit(base)
+        return [f"{parts.scheme}://{parts.netloc}"]
+    return list(STRIPE_ORIGINS)
+
+
+def publishable_key() -> str:
+    """The current organization's publishable key, which its card forms give Stripe.js."""
+    return _connected().publishable_key

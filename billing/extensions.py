@@ -32,3 +32,4 @@ register(
 register_portal_section(PortalSection("payments", "Payments", "portal_payments:payments", 20))
 register_settings_page(Page("payments", "Payments", "payment_settings:account", 16, "payments.connect"))
 register_audit_actions(PaymentAccountAudit)
+register_portal_section(PortalSection("store", "Store", "store:list", 30))

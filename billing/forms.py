@@ -154,3 +154,22 @@ class RefundForm(forms.Form):
         if amount > self.payment.refundable:
             raise forms.ValidationError("That is more than is left of this payment.")
         return amount
+
+
+class StoreBuyForm(forms.Form):
+    """For whom a customer buys in the online store: themselves, or someone they may buy for."""
+
+    for_whom = forms.TypedChoiceField(label="Who is it for?", coerce=int, widget=forms.RadioSelect)
+
+    def __init__(self, *args, people: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        payer = people[0]
+        self.people = {person.pk: person for person in people}
+        self.fields["for_whom"].choices = [
+            (pk, f"Me ({person.full_name})" if pk == payer.pk else person.full_name)
+            for pk, person in self.people.items()
+        ]
+        self.fields["for_whom"].initial = payer.pk
+
+    def clean_for_whom(self):
+        return self.people[self.cleaned_data["for_whom"]]

@@ -70,6 +70,8 @@ class StripePaymentIntent:
     charge: str | None  # the latest charge, once confirmed
     amount_refunded: int
     failure_message: str | None  # why the last attempt failed, for the payer
+    card_brand: str = ""  # "visa", once a card is attached
+    card_last4: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,9 +129,22 @@ def _minor_units(amount: int) -> int:
     return amount
 
 
+def _card(intent: stripe.PaymentIntent) -> tuple[str, str]:
+    """The card's brand and last four digits: from the charge, as Stripe reports them, or else from the
+    payment method (expanded beside the charge; the emulator's charges carry no card details)."""
+    charge = intent.latest_charge
+    details = charge and getattr(charge, "payment_method_details", None)
+    card = details and getattr(details, "card", None)
+    if not card:
+        method = intent.payment_method
+        card = getattr(method, "card", None) if method and not isinstance(method, str) else None
+    return (card.brand or "", card.last4 or "") if card else ("", "")
+
+
 def _payment_intent(intent: stripe.PaymentIntent) -> StripePaymentIntent:
     charge = intent.latest_charge  # expanded by every call below
     error = intent.last_payment_error
+    brand, last4 = _card(intent)
     return StripePaymentIntent(
         id=intent.id,
         status=intent.status,
@@ -140,6 +155,8 @@ def _payment_intent(intent: stripe.PaymentIntent) -> StripePaymentIntent:
         charge=charge.id if charge else None,
         amount_refunded=charge.amount_refunded if charge else 0,
         failure_message=error.message if error else None,
+        card_brand=brand,
+        card_last4=last4,
     )
 
 
@@ -185,7 +202,7 @@ def payment_intent_create(
         "customer": customer,
         "metadata": metadata,
         "payment_method_types": ["card"],
-        "expand": ["latest_charge"],
+        "expand": ["latest_charge", "payment_method"],
     }
     if payment_method:
         params["payment_method"] = payment_method
@@ -201,7 +218,7 @@ def payment_intent_confirm(
     with _stripe_errors():
         intent = client.v1.payment_intents.confirm(
             payment_intent,
-            params={"expand": ["latest_charge"]},
+            params={"expand": ["latest_charge", "payment_method"]},
             options={"idempotency_key": idempotency_key},
         )
     return _payment_intent(intent)
@@ -209,7 +226,9 @@ def payment_intent_confirm(
 
 def payment_intent_retrieve(client: stripe.StripeClient, *, payment_intent: str) -> StripePaymentIntent:
     with _stripe_errors():
-        intent = client.v1.payment_intents.retrieve(payment_intent, params={"expand": ["latest_charge"]})
+        intent = client.v1.payment_intents.retrieve(
+            payment_intent, params={"expand": ["latest_charge", "payment_method"]}
+        )
     return _payment_intent(intent)
 
 

@@ -1,6 +1,7 @@
 """What a business sells (packages) and what it sold: purchases, their payments and refunds. Money is an
 integer of minor units with its currency, never a float."""
 
+import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -230,6 +231,12 @@ class Payment(TenantModel):
             models.CheckConstraint(
                 condition=models.Q(refunded__lte=models.F("amount")), name="payment_refunds_fit"
             ),
+            # A card payment is recorded once, whoever (the payer's browser or Stripe's webhook) comes first.
+            models.UniqueConstraint(
+                fields=["organization", "stripe_payment_intent"],
+                condition=~models.Q(stripe_payment_intent=""),
+                name="payment_stripe_payment_intent_once",
+            ),
         ]
         indexes = [models.Index(fields=["organization", "purchase"], name="payment_purchase_idx")]
 
@@ -352,3 +359,55 @@ class StripeEvent(TenantModel):
             models.UniqueConstraint(fields=["organization", "stripe_id"], name="stripeevent_once_per_id"),
         ]
         indexes = [models.Index(fields=["organization", "-received_at"], name="stripeevent_received_idx")]
+
+
+class StripeCustomer(TenantModel):
+    """The Stripe customer (`cus_…`) made in the organization's own Stripe account for a payer of the online
+    store, kept beside the roster rather than on it: the roster knows nothing of Stripe."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    stripe_customer = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "customer"], name="stripecustomer_one_per_customer"
+            ),
+        ]
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "open", "Waiting for the card"
+    PAID = "paid", "Paid"
+    REFUNDED = "refunded", "Refunded: sold out while paying"
+
+
+class Checkout(TenantModel):
+    """One attempt to buy a package in the online store: the PaymentIntent made for it in the organization's
+    Stripe account, and the purchase it became once Stripe says it succeeded (recorded once, whether the
+    payer's browser or Stripe's webhook tells us first)."""
+
+    reference = models.UUIDField(default=uuid.uuid4, editable=False, help_text="Names its Stripe calls.")
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="checkouts")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", help_text="For whom.")
+    payer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="checkouts")
+    amount = models.PositiveIntegerField(help_text="Price and tax, in minor units.")
+    currency = models.CharField(max_length=3)
+    payment_intent = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_purchase = models.ForeignKey(
+        Purchase, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "id"], name="checkout_organization_id_unique"),
+            models.UniqueConstraint(fields=["organization", "reference"], name="checkout_reference_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="checkout_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "payment_intent"], name="checkout_payment_intent_idx"),
+        ]

@@ -1,8 +1,11 @@
-"""Reads of billing: who may buy for whom, and a customer's payments."""
+"""Reads of billing: who may buy for whom, what the online store lists, and a customer's payments."""
 
-from django.db.models import F, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.utils import timezone
 
-from billing.models import Package, Payment
+from billing import gateway
+from billing.account import PaymentsNotConnected, publishable_key, stripe_client_for_org
+from billing.models import Checkout, Package, Payment, Visibility
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
 from families.selectors import guardian_may
@@ -75,3 +78,68 @@ def payments_seen_by(customer: Customer) -> QuerySet:
         .prefetch_related("refunds")
         .order_by("-created_at", "-id")
     )
+
+
+# The online store
+
+
+def store_packages() -> QuerySet:
+    """What the online store lists: public packages not archived, with how many were sold (`sold`), in one
+    query. Those outside their sale window or sold out are listed, marked, and not buyable."""
+    return (
+        Package.objects.filter(visibility=Visibility.PUBLIC, archived_at=None)
+        .annotate(sold=Count("purchases"))
+        .order_by("name", "id")
+    )
+
+
+def store_refusal(package: Package) -> str:
+    """Why the store does not sell a package it could list right now ("" when it does), for its page."""
+    now = timezone.now()
+    if package.visibility != Visibility.PUBLIC or package.is_archived:
+        return "Not sold online"
+    if package.sale_starts_at and now < package.sale_starts_at:
+        return "Not on sale yet"
+    if package.sale_ends_at and now >= package.sale_ends_at:
+        return "Sale ended"
+    return ""
+
+
+def store_availability(package: Package) -> str:
+    """What a store visitor reads beside the Buy button: "" when it is on sale, else why not. `package` comes
+    from store_packages() (it carries `sold`)."""
+    refusal = store_refusal(package)
+    if refusal:
+        return refusal
+    if package.capacity is not None and package.sold >= package.capacity:
+        return "Sold out"
+    return ""
+
+
+def checkout_for_payer(payer: Customer, pk: int) -> Checkout | None:
+    """A checkout of the current organization that `payer` started, or None (another person's, or another
+    organization's id)."""
+    return (
+        Checkout.objects.filter(pk=pk, payer=payer)
+        .select_related("package", "customer", "payer", "completed_purchase")
+        .first()
+    )
+
+
+class CheckoutUnavailable(Exception):
+    """A card form that cannot be shown now; the message says why, for the payer."""
+
+
+def checkout_client_secret(checkout: Checkout) -> tuple[str, str]:
+    """The PaymentIntent's client secret and the organization's publishable key: what Stripe.js needs to
+    confirm an open checkout in the payer's browser. Never stored: asked of Stripe each time."""
+    try:
+        client = stripe_client_for_org()
+        intent = gateway.payment_intent_retrieve(client, payment_intent=checkout.payment_intent)
+        return intent.client_secret, publishable_key()
+    except PaymentsNotConnected:
+        raise CheckoutUnavailable("This store does not take card payments any more.") from None
+    except gateway.PaymentError:
+        raise CheckoutUnavailable(
+            "Card payments are unavailable right now: try again in a few minutes."
+        ) from None

@@ -4,7 +4,7 @@ customer portal's Payments page (portal_payments, under /<org>/) and Stripe's we
 
 from django.urls import path
 
-from billing import account_views, portal_views, report_views, views, webhooks
+from billing import account_views, portal_views, report_views, store_views, views, webhooks
 
 settings_patterns = [
     path("", views.package_list, name="list"),
@@ -33,3 +33,13 @@ payment_account_patterns = [
 
 # Where Stripe delivers the organization's events, outside the staff area (mounted at stripe/webhooks/).
 webhook_patterns = [path("<slug:org_slug>/", webhooks.stripe_webhook, name="stripe_webhook")]
+
+# The online store (namespace store), mounted at /<org>/store/ before the organization's other pages.
+store_patterns = [
+    path("", store_views.store, name="list"),
+    path("<int:pk>/", store_views.package, name="package"),
+    path("<int:pk>/buy/", store_views.buy, name="buy"),
+    path("checkout/<int:pk>/", store_views.receipt, name="receipt"),
+    path("checkout/<int:pk>/pay/", store_views.pay, name="pay"),
+    path("checkout/<int:pk>/complete/", store_views.complete, name="complete"),
+]

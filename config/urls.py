@@ -48,6 +48,7 @@ urlpatterns = [
     path("stripe/webhooks/", include(billing_urls.webhook_patterns)),
     # Last: customer-facing pages of an organization; slugs that would shadow the paths above are reserved.
     path("<slug:org_slug>/forms/", include((intake_urls.public_patterns, "intake"))),
+    path("<slug:org_slug>/store/", include((billing_urls.store_patterns, "store"))),
     path("<slug:org_slug>/", include((billing_urls.portal_patterns, "portal_payments"))),
     path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),
 ]

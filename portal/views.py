@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ConfirmSignupForm
@@ -44,6 +45,13 @@ from portal.tasks import claim_link_request, signup_request_send
 SIGNUP_CHANNELS = {"booking": Channel.ONLINE_BOOKING, "store": Channel.ONLINE_STORE}
 
 
+def _safe_next(request, target: str | None = None) -> str:
+    """Where to go after signing up (`next`), if it is a page of this site; "" otherwise."""
+    target = target if target is not None else request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if target and allowed else ""
+
+
 def _signup_page(channel: str, data=None, **context):
     context = {
         "form": CustomerSignupForm(data, channel=channel, audience=Audience.CUSTOMER),
@@ -65,7 +73,7 @@ def signup(request, org_slug, channel_slug):
     if request.user.is_authenticated:
         return _signup_join(request, channel)
     data = request.POST if request.method == "POST" else None
-    context = _signup_page(channel, data)
+    context = _signup_page(channel, data, next=_safe_next(request))
     if data is None:
         return render(request, "portal/signup.html", context)
     if signups_over_limit(request):
@@ -76,6 +84,7 @@ def signup(request, org_slug, channel_slug):
     email = form.cleaned_data["email"]
     if signup_email_allowed(email):
         details = {key: data.getlist(key) for key in data if key not in SIGNUP_UNKEPT}
+        details["next"] = [context["next"]]  # kept checked, and checked again when the link is opened
         signups.signup_request(
             email=email, password=password.cleaned_data["password1"], channel=channel, details=details
         )
@@ -88,9 +97,12 @@ SIGNUP_UNKEPT = ("csrfmiddlewaretoken", "password1", "password2")
 def _signup_join(request, channel: str):
     """Signed in (every login's address is confirmed) but not a customer here yet: the same form, with their
     address fixed and no password."""
+    next_url = _safe_next(request)
     if Customer.objects.filter(user=request.user).exists():
-        return redirect("portal:account", org_slug=request.org.slug)
-    context = _signup_page(channel, request.POST if request.method == "POST" else None, joining=True)
+        return redirect(next_url or reverse("portal:account", kwargs={"org_slug": request.org.slug}))
+    context = _signup_page(
+        channel, request.POST if request.method == "POST" else None, joining=True, next=next_url
+    )
     form, children = context["form"], context["children"]
     form.fields["email"].disabled = True
     form.initial["email"] = request.user.email
@@ -105,7 +117,7 @@ def _signup_join(request, channel: str):
         except signups.SignupError:
             return redirect("portal:account", org_slug=request.org.slug)
         messages.success(request, f"Welcome! Your account with {request.org.name} is ready.")
-        return redirect("portal:account", org_slug=request.org.slug)
+        return redirect(next_url or reverse("portal:account", kwargs={"org_slug": request.org.slug}))
     return render(request, "portal/signup.html", context)
 
 
@@ -148,7 +160,9 @@ def signup_confirm(request, org_slug, token):
         return redirect_to_login(reverse("portal:account", kwargs={"org_slug": org_slug}))
     login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, f"Welcome! Your account with {request.org.name} is ready.")
-    return redirect("portal:account", org_slug=org_slug)
+    # The page they signed up from (the store's checkout, say), kept with the form and checked again.
+    next_url = _safe_next(request, (signup.details.get("next") or [""])[0])
+    return redirect(next_url or reverse("portal:account", kwargs={"org_slug": org_slug}))
 
 
 # Claiming an account ------------------------------------------------------------------------------------

@@ -78,6 +78,8 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         webhook_secret="whsec_canary_0000000000000000",
         by=owner,
     )
+    # A store checkout, and the Stripe customer made for its payer.
+    billing_services.store_checkout_start(package=party, customer=canary, payer=canary)
     billing_services.stripe_event_receive(
         event=gateway.StripeEvent(
             id="evt_canary",

@@ -1,0 +1,146 @@
+"""The online store (/<org>/store/, namespace store): what the business sells online, and buying it by card.
+Anyone may look; buying needs the customer's own login. The card form is the only page that loads Stripe.js,
+and the only one whose Content-Security-Policy lets Stripe in."""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from billing import account, services
+from billing.forms import StoreBuyForm
+from billing.models import Checkout, CheckoutStatus
+from billing.selectors import (
+    CheckoutUnavailable,
+    buyable_for,
+    checkout_client_secret,
+    checkout_for_payer,
+    store_availability,
+    store_packages,
+)
+from customers.models import Customer
+from portal.views import own_customer
+
+
+def with_stripe_js(view):
+    """Let Stripe.js (or the emulator's stand-in) run on this page: its script, its calls, its card frames."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        origins = account.stripe_origins()
+        policy = {name: list(values) for name, values in settings.SECURE_CSP.items()}
+        for directive in ("script-src", "connect-src", "frame-src"):
+            policy[directive] = [*policy.get(directive, ["'self'"]), *origins]
+        response._csp_config = policy
+        return response
+
+    return wrapped
+
+
+def _package_or_404(pk):
+    return get_object_or_404(store_packages(), pk=pk)
+
+
+def store(request, org_slug):
+    packages = list(store_packages())
+    rows = [(package, store_availability(package)) for package in packages]
+    return render(request, "billing/store/list.html", {"rows": rows})
+
+
+def package(request, org_slug, pk):
+    item = _package_or_404(pk)
+    return render(
+        request, "billing/store/package.html", {"package": item, "refusal": store_availability(item)}
+    )
+
+
+def buy(request, org_slug, pk):
+    """Anonymous: log in or create an account, then come back. Signed in: choose for whom, then pay."""
+    item = _package_or_404(pk)
+    here = request.get_full_path()
+    if not request.user.is_authenticated:
+        context = {
+            "package": item,
+            "login_url": f"{reverse('accounts:login')}?{urlencode({'next': here})}",
+            "signup_url": reverse("portal:signup", kwargs={"org_slug": org_slug, "channel_slug": "store"})
+            + f"?{urlencode({'next': here})}",
+        }
+        return render(request, "billing/store/sign_in.html", context)
+    payer = Customer.objects.filter(user=request.user).first()
+    if payer is None:  # a login from another business: join this one first
+        signup = reverse("portal:signup", kwargs={"org_slug": org_slug, "channel_slug": "store"})
+        return redirect(f"{signup}?{urlencode({'next': here})}")
+    form = StoreBuyForm(request.POST or None, people=buyable_for(payer))
+    refusal = store_availability(item)
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            checkout = services.store_checkout_start(
+                package=item, customer=form.cleaned_data["for_whom"], payer=payer
+            )
+        except services.SaleError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("store:pay", org_slug=org_slug, pk=checkout.pk)
+    status = 422 if request.method == "POST" else 200
+    context = {"package": item, "form": form, "refusal": refusal}
+    return render(request, "billing/store/buy.html", context, status=status)
+
+
+def _own_checkout(request, pk) -> Checkout:
+    """A checkout the signed-in customer pays for; 404 for anyone else's, or another organization's."""
+    checkout = checkout_for_payer(own_customer(request), pk)
+    if checkout is None:
+        raise Http404("No such checkout.")
+    return checkout
+
+
+@login_required
+@with_stripe_js
+def pay(request, org_slug, pk):
+    """The card form: Stripe.js confirms the PaymentIntent in the browser, then posts to `complete`."""
+    checkout = _own_checkout(request, pk)
+    if checkout.status != CheckoutStatus.OPEN:
+        return redirect("store:receipt", org_slug=org_slug, pk=pk)
+    try:
+        client_secret, publishable_key = checkout_client_secret(checkout)
+    except CheckoutUnavailable as error:
+        return render(request, "billing/store/unavailable.html", {"checkout": checkout, "error": str(error)})
+    context = {
+        "checkout": checkout,
+        "client_secret": client_secret,
+        "publishable_key": publishable_key,
+        "stripe_js": account.stripe_js_url(),
+    }
+    return render(request, "billing/store/pay.html", context)
+
+
+@require_POST
+@login_required
+def complete(request, org_slug, pk):
+    """The browser says Stripe took the card: ask Stripe, and record the purchase if it did."""
+    checkout = _own_checkout(request, pk)
+    try:
+        checkout = services.store_checkout_complete(checkout=checkout)
+    except services.SaleError as error:
+        messages.error(request, str(error))
+        return redirect("store:pay", org_slug=org_slug, pk=pk)
+    if checkout.status == CheckoutStatus.OPEN:
+        messages.error(request, "The card has not been charged yet: try again.")
+        return redirect("store:pay", org_slug=org_slug, pk=pk)
+    return redirect("store:receipt", org_slug=org_slug, pk=pk)
+
+
+@login_required
+def receipt(request, org_slug, pk):
+    checkout = _own_checkout(request, pk)
+    if checkout.status == CheckoutStatus.OPEN:
+        return redirect("store:pay", org_slug=org_slug, pk=pk)
+    payment = checkout.completed_purchase.payments.first() if checkout.completed_purchase else None
+    return render(request, "billing/store/receipt.html", {"checkout": checkout, "payment": payment})
