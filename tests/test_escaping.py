@@ -92,7 +92,14 @@ def world(db):
         invite_settings.subject = evil("Hello")
         invite_settings.body = evil("Claim it: {{ link }}", HTMX)
         invite_settings.save()
-    return {"org": organization, "owner": owner, "parent": parent, "child": child, "parent_user": parent_user}
+    return {
+        "org": organization,
+        "owner": owner,
+        "parent": parent,
+        "child": child,
+        "parent_user": parent_user,
+        "package": party,
+    }
 
 
 def assert_escaped(response, url):
@@ -153,9 +160,19 @@ def test_intake_form_settings_page_escapes_the_title(world):
     assert_escaped(logged_in(world["owner"]).get(url), url)
 
 
-@pytest.mark.parametrize("page", ["/evil/signup/booking/", "/evil/signup/store/", "/evil/forms/guests/"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/evil/signup/booking/",
+        "/evil/signup/store/",
+        "/evil/forms/guests/",
+        "/evil/store/",
+        "/evil/store/{package}/",
+    ],
+)
 def test_public_pages_escape_what_the_tenant_wrote(world, client, page):
-    assert_escaped(client.get(page), page)
+    url = page.format(package=world["package"].pk)
+    assert_escaped(client.get(url), url)
 
 
 @pytest.mark.parametrize(
