@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from accounts.money import format_minor
 from accounts.tenancy import current_organization
 from billing.models import (
     Channel,
@@ -16,11 +17,12 @@ from billing.models import (
     Package,
     PackageKind,
     Payment,
+    PaymentEvent,
     Purchase,
     Refund,
     Visibility,
 )
-from customers.models import Customer
+from customers.models import Activity, Customer
 from families.models import GuardianLink, GuardianPermission
 
 PACKAGES = [
@@ -163,3 +165,34 @@ def demo_purchases(customers: list[Customer], staff: list, *, seed: int, count: 
         purchase.created_at = payment.created_at = when
     Purchase.objects.bulk_update(purchases, ["created_at"], batch_size=1000)
     Payment.objects.bulk_update(payments, ["created_at"], batch_size=1000)
+    _demo_activity(purchases, payments)
+
+
+def _demo_activity(purchases: list[Purchase], payments: list[Payment]) -> None:
+    """Each sale in the Activity Logs of its customer and payer, on its day, as the sale itself writes it."""
+    events, dates, latest = [], [], {}
+    for purchase, payment in zip(purchases, payments, strict=True):
+        paid = f"{format_minor(payment.amount, payment.currency)} {payment.method_display.lower()}"
+        for pk, label in {
+            purchase.customer_id: purchase.customer_label,
+            purchase.payer_id: purchase.payer_label,
+        }.items():
+            events.append(
+                Activity(
+                    customer_id=pk,
+                    customer_label=label,
+                    kind=PaymentEvent.PURCHASE,
+                    actor=purchase.sold_by,
+                    detail=f"“{purchase.package.name}” · {paid}",
+                )
+            )
+            dates.append(purchase.created_at)
+            latest[pk] = max(latest.get(pk, purchase.created_at), purchase.created_at)
+    events = Activity.objects.bulk_create(events, batch_size=1000)
+    for event, when in zip(events, dates, strict=True):
+        event.created_at = when
+    Activity.objects.bulk_update(events, ["created_at"], batch_size=1000)
+    customers = Customer.objects.filter(pk__in=list(latest)).only("id")
+    for customer in customers:
+        customer.last_activity_at = latest[customer.pk]
+    Customer.objects.bulk_update(customers, ["last_activity_at"], batch_size=1000)

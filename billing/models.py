@@ -238,7 +238,11 @@ class Payment(TenantModel):
                 name="payment_stripe_payment_intent_once",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "purchase"], name="payment_purchase_idx")]
+        indexes = [
+            models.Index(fields=["organization", "purchase"], name="payment_purchase_idx"),
+            # The Sales report reads a period of payments, and refunds, by date.
+            models.Index(fields=["organization", "created_at"], name="payment_created_idx"),
+        ]
 
     @property
     def refundable(self) -> int:
@@ -275,7 +279,10 @@ class Refund(TenantModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")
         ]
-        indexes = [models.Index(fields=["organization", "payment"], name="refund_payment_idx")]
+        indexes = [
+            models.Index(fields=["organization", "payment"], name="refund_payment_idx"),
+            models.Index(fields=["organization", "created_at"], name="refund_created_idx"),
+        ]
 
 
 class PaymentEvent(models.TextChoices):
