@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from accounts.permissions import org_permission
-from billing import account, services
+from billing import account, account_services
 
 SECRET = forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"})
 
@@ -52,8 +52,8 @@ def _connect(request, form: PaymentKeysForm, *, replacing: bool):
     if not form.is_valid():
         return False
     try:
-        services.payment_account_connect(**form.cleaned_data, by=request.user)
-    except services.PaymentKeysRefused as refusal:
+        account_services.payment_account_connect(**form.cleaned_data, by=request.user)
+    except account_services.PaymentKeysRefused as refusal:
         form.add_error(refusal.field, refusal.message)
         return False
     messages.success(request, "Stripe keys replaced." if replacing else "Stripe account connected.")
@@ -93,7 +93,7 @@ def payment_account_disconnect(request, org_slug):
     if connected is None:
         return redirect("payment_settings:account", org_slug=org_slug)
     if request.method == "POST":
-        services.payment_account_disconnect(by=request.user)
+        account_services.payment_account_disconnect(by=request.user)
         messages.success(request, "Stripe account disconnected: Roster no longer keeps its keys.")
         return redirect("payment_settings:account", org_slug=org_slug)
     return render(request, "billing/payment_account_disconnect.html", {"account": connected})

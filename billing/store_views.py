@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing import account, services
+from billing import account, card_services, services
 from billing.forms import StoreBuyForm
 from billing.models import Checkout, CheckoutStatus
 from billing.selectors import (
@@ -81,7 +81,7 @@ def buy(request, org_slug, pk):
     refusal = store_availability(item)
     if request.method == "POST" and not refusal and form.is_valid():
         try:
-            checkout = services.store_checkout_start(
+            checkout = card_services.store_checkout_start(
                 package=item, customer=form.cleaned_data["for_whom"], payer=payer
             )
         except services.SaleError as error:
@@ -127,7 +127,7 @@ def complete(request, org_slug, pk):
     """The browser says Stripe took the card: ask Stripe, and record the purchase if it did."""
     checkout = _own_checkout(request, pk)
     try:
-        checkout = services.store_checkout_complete(checkout=checkout)
+        checkout = card_services.store_checkout_complete(checkout=checkout)
     except services.SaleError as error:
         messages.error(request, str(error))
         return redirect("store:pay", org_slug=org_slug, pk=pk)

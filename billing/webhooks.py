@@ -9,7 +9,7 @@ from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing import account, gateway, services
+from billing import account, account_services, gateway
 
 
 @csrf_exempt  # Stripe signs its deliveries instead; it has no session or CSRF token
@@ -27,5 +27,5 @@ def stripe_webhook(request, org_slug):
         event = gateway.event_from_payload(body, request.headers.get("Stripe-Signature", ""), secret)
     except gateway.WebhookRejected as rejection:
         return HttpResponseBadRequest(str(rejection), content_type="text/plain")
-    services.stripe_event_receive(event=event)
+    account_services.stripe_event_receive(event=event)
     return HttpResponse("Received.", content_type="text/plain")

@@ -9,6 +9,8 @@ from django.core.files.base import ContentFile
 from accounts import services as account_services
 from accounts.models import Organization, Role, User
 from api import services as api_services
+from billing import account_services as billing_accounts
+from billing import card_services as billing_cards
 from billing import gateway
 from billing import services as billing_services
 from billing.models import Package
@@ -72,15 +74,15 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         package=party, customer=canary, payer=canary, method="cheque", reference="canary 1", by=owner
     )
     billing_services.payment_refund(payment=purchase.payments.get(), amount=500, reason="canary", by=owner)
-    billing_services.payment_account_connect(
+    billing_accounts.payment_account_connect(
         secret_key="rk_test_canary_0000000000000000",
         publishable_key="pk_test_canary_0000000000000000",
         webhook_secret="whsec_canary_0000000000000000",
         by=owner,
     )
     # A store checkout, and the Stripe customer made for its payer.
-    billing_services.store_checkout_start(package=party, customer=canary, payer=canary)
-    billing_services.stripe_event_receive(
+    billing_cards.store_checkout_start(package=party, customer=canary, payer=canary)
+    billing_accounts.stripe_event_receive(
         event=gateway.StripeEvent(
             id="evt_canary",
             type="payment_intent.succeeded",

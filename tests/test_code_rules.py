@@ -91,7 +91,7 @@ def test_views_write_nothing_themselves():
 
 def test_every_public_service_is_one_keyword_only_transaction():
     found = []
-    for path in modules("services.py"):
+    for path in modules("*services.py"):
         module = ".".join(path.relative_to(BASE_DIR).with_suffix("").parts)
         found += loose_services(module, path.read_text())
     assert found == []

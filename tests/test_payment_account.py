@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from accounts.models import AuditEvent, Role
 from accounts.tenancy import tenant
-from billing import account, gateway, services
+from billing import account, account_services, gateway
 from billing.models import PaymentAccount, PaymentAccountAudit
 from billing.secrets import decrypt
 from tests.conftest import logged_in, make_member
@@ -33,7 +33,7 @@ def keys(**fields) -> dict:
 @pytest.fixture
 def connected(org_a, alice):
     with tenant(org_a):
-        return services.payment_account_connect(**keys(), by=alice)
+        return account_services.payment_account_connect(**keys(), by=alice)
 
 
 def test_an_owner_connects_stripe_and_the_secret_is_kept_encrypted_and_never_shown(

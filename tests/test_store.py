@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.tenancy import tenant
-from billing import gateway, services
+from billing import account_services, card_services, gateway, services
 from billing.account import stripe_client_for_org
 from billing.models import (
     Checkout,
@@ -56,9 +56,9 @@ def shop(org_a, org_b, alice, bob):
     packages it does not sell online. Pat looks after Kim (may buy for her); Gran looks after Kim without
     *purchase*."""
     with tenant(org_b):
-        services.payment_account_connect(**BETA_KEYS, by=bob)
+        account_services.payment_account_connect(**BETA_KEYS, by=bob)
     with tenant(org_a):
-        services.payment_account_connect(**ALPHA_KEYS, by=alice)
+        account_services.payment_account_connect(**ALPHA_KEYS, by=alice)
 
         def package(**fields):
             fields = {"price": 10000, "currency": "USD"} | fields
@@ -109,7 +109,9 @@ def pay_by_card(checkout: Checkout, payment_method: str = "pm_card_visa") -> gat
 
 
 def start(shop, package="party", customer="pat", payer="pat") -> Checkout:
-    return services.store_checkout_start(package=shop[package], customer=shop[customer], payer=shop[payer])
+    return card_services.store_checkout_start(
+        package=shop[package], customer=shop[customer], payer=shop[payer]
+    )
 
 
 def test_a_guardian_buys_a_class_pass_for_their_child_and_it_is_recorded_once(org_a, shop):
@@ -119,15 +121,15 @@ def test_a_guardian_buys_a_class_pass_for_their_child_and_it_is_recorded_once(or
         assert checkout.payment_intent.startswith("pi_")
         assert StripeCustomer.objects.get(customer=shop["pat"]).stripe_customer.startswith("cus_")
         # Not paid yet: completing changes nothing.
-        assert services.store_checkout_complete(checkout=checkout).status == CheckoutStatus.OPEN
+        assert card_services.store_checkout_complete(checkout=checkout).status == CheckoutStatus.OPEN
         assert not Purchase.objects.exists()
 
         paid = pay_by_card(checkout)
         assert paid.status == "succeeded"
-        done = services.store_checkout_complete(checkout=checkout)
+        done = card_services.store_checkout_complete(checkout=checkout)
         assert done.status == CheckoutStatus.PAID
-        services.store_checkout_complete(checkout=checkout)  # the browser posts twice
-        services.stripe_event_receive(  # and Stripe's webhook comes after
+        card_services.store_checkout_complete(checkout=checkout)  # the browser posts twice
+        account_services.stripe_event_receive(  # and Stripe's webhook comes after
             event=gateway.StripeEvent(
                 id=f"evt_{checkout.reference.hex}",
                 type="payment_intent.succeeded",
@@ -161,9 +163,9 @@ def test_the_webhook_first_then_the_browser_records_one_purchase(org_a, shop):
             created=1_790_000_000,
             object={"id": checkout.payment_intent, "object": "payment_intent"},
         )
-        services.stripe_event_receive(event=event)
+        account_services.stripe_event_receive(event=event)
         assert Checkout.objects.get().status == CheckoutStatus.PAID
-        services.store_checkout_complete(checkout=checkout)
+        card_services.store_checkout_complete(checkout=checkout)
         assert Purchase.objects.count() == 1 and Payment.objects.get().amount == 29900 + 2467
 
 
@@ -172,13 +174,13 @@ def test_a_declined_card_records_nothing(org_a, shop):
         checkout = start(shop)
         with pytest.raises(gateway.CardDeclined):
             pay_by_card(checkout, "pm_card_chargeCustomerFail")
-        assert services.store_checkout_complete(checkout=checkout).status == CheckoutStatus.OPEN
+        assert card_services.store_checkout_complete(checkout=checkout).status == CheckoutStatus.OPEN
         assert not Purchase.objects.exists() and not Payment.objects.exists()
 
 
 def test_without_stripe_connected_the_store_says_it_takes_no_cards(org_a, shop, alice):
     with tenant(org_a):
-        services.payment_account_disconnect(by=alice)
+        account_services.payment_account_disconnect(by=alice)
         with pytest.raises(services.SaleError, match="does not take card payments"):
             start(shop)
         assert not Checkout.objects.exists()
@@ -218,7 +220,7 @@ def test_a_sold_out_package_is_refused_and_one_sold_out_while_paying_is_refunded
             )
         with pytest.raises(services.SaleError, match="sold out"):
             start(shop)
-        done = services.store_checkout_complete(checkout=late)
+        done = card_services.store_checkout_complete(checkout=late)
         assert done.status == CheckoutStatus.REFUNDED and done.completed_purchase is None
         refunded = gateway.payment_intent_retrieve(
             stripe_client_for_org(), payment_intent=late.payment_intent
@@ -312,7 +314,7 @@ def test_the_payer_gets_a_receipt_by_email(celery_worker, smtp_server, org_a, sh
     with tenant(org_a):
         checkout = start(shop)
         pay_by_card(checkout)
-        services.store_checkout_complete(checkout=checkout)
+        card_services.store_checkout_complete(checkout=checkout)
     message = smtp_server.wait_for("pat@alpha.example", subject="Your receipt from")
     text = message.get_payload(decode=True).decode()
     assert "Party" in text and "$323.67" in text and "Visa •••• 4242" in text

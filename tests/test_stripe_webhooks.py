@@ -13,7 +13,7 @@ import stripe
 from django.conf import settings
 
 from accounts.tenancy import tenant
-from billing import account, gateway, services
+from billing import account, account_services, gateway
 from billing.models import StripeEvent
 
 ALPHA_SECRET = "whsec_alphaEndpointSecret0000000000"
@@ -45,7 +45,7 @@ def deliver(client, slug: str, payload: bytes, signature: str):
 
 def connect(organization, owner, secret: str, hint: str):
     with tenant(organization):
-        services.payment_account_connect(
+        account_services.payment_account_connect(
             secret_key=f"rk_test_51Hx{organization.slug}Restricted000{hint}",
             publishable_key=f"pk_test_51Hx{organization.slug}Publishable00000",
             webhook_secret=secret,
@@ -158,7 +158,7 @@ def test_the_endpoint_takes_only_posts(client, org_a, alpha_connected):
 def test_after_disconnecting_deliveries_are_404_and_the_log_stays(client, org_a, alice, alpha_connected):
     assert deliver(client, org_a.slug, *signed(event())).status_code == 200
     with tenant(org_a):
-        services.payment_account_disconnect(by=alice)
+        account_services.payment_account_disconnect(by=alice)
     assert deliver(client, org_a.slug, *signed(event("evt_2Alpha"))).status_code == 404
     assert [each.stripe_id for each in stored(org_a)] == ["evt_1Alpha"]
 

@@ -1,0 +1,145 @@
+"""What every way of selling shares, called inside the selling service's transaction: the checks before a
+sale, the record of a purchase with its payment and events, and calls to the organization's Stripe account
+whose failure the payer reads as a SaleError."""
+
+from collections.abc import Callable
+
+from django.db.models import Count
+
+from accounts.audit import audit_record
+from accounts.models import User
+from accounts.money import format_minor
+from billing import gateway
+from billing.account import PaymentsNotConnected, stripe_client_for_org
+from billing.models import (
+    Channel,
+    ForWhom,
+    Package,
+    Payment,
+    PaymentAudit,
+    PaymentEvent,
+    Purchase,
+    StripeCustomer,
+)
+from billing.selectors import may_buy_for, store_refusal
+from customers.models import Customer
+from customers.services import activities_record
+
+
+class SaleError(Exception):
+    """A sale that cannot be made; the message says why, for staff or the customer."""
+
+
+def refuse_unless_sellable(package: Package, customer: Customer, *, store: bool = False) -> None:
+    """Why `package` cannot be sold for `customer` now, raised as SaleError; the caller holds the package's
+    row lock, so the capacity counted stays true until it commits. The store also sells only what it lists,
+    inside the sale window."""
+    if package.is_archived:
+        raise SaleError(f"“{package.name}” is no longer sold.")
+    if store:
+        refusal = store_refusal(package)
+        if refusal:
+            raise SaleError(f"“{package.name}”: {refusal.lower()}.")
+    if package.capacity is not None:
+        sold = Purchase.objects.filter(package=package).aggregate(sold=Count("id"))["sold"]
+        if sold >= package.capacity:
+            raise SaleError(f"“{package.name}” is sold out.")
+    age = customer.age
+    if package.for_whom == ForWhom.CHILD and age is not None:
+        low, high = package.min_age or 0, package.max_age if package.max_age is not None else 17
+        if not low <= age <= high:
+            raise SaleError(
+                f"{customer.first_name} is {age}; “{package.name}” is for {package.audience.lower()}."
+            )
+    if package.for_whom == ForWhom.ADULT and age is not None and age < 18:
+        raise SaleError(f"{customer.first_name} is {age}; “{package.name}” is for adults.")
+
+
+def locked_for_sale(package: Package, customer: Customer, payer: Customer, *, store: bool = False) -> Package:
+    """The package, its row locked, once `payer` may buy it for `customer`: the checks every sale shares."""
+    package = Package.objects.select_for_update().get(pk=package.pk)
+    if not may_buy_for(payer, customer):
+        raise SaleError(f"{payer.full_name} may not buy for {customer.full_name}.")
+    refuse_unless_sellable(package, customer, store=store)
+    return package
+
+
+def purchase_record(
+    *,
+    package: Package,
+    customer: Customer,
+    payer: Customer,
+    channel: str,
+    payment: Payment,
+    by: User | None,
+) -> Purchase:
+    """The purchase of a package already checked and locked, its payment (unsaved, filled in by the caller),
+    the customers' activity and the organization's audit event."""
+    purchase = Purchase.objects.create(
+        package=package,
+        customer=customer,
+        customer_label=customer.full_name,
+        payer=payer,
+        payer_label=payer.full_name,
+        price=package.price,
+        tax=package.tax_amount,
+        currency=package.currency,
+        channel=channel,
+        sold_by=by if channel == Channel.STAFF else None,
+    )
+    payment.purchase = purchase
+    payment.amount = purchase.total
+    payment.currency = purchase.currency
+    payment.save()
+    paid = f"{format_minor(payment.amount, payment.currency)} {payment.method_display.lower()}"
+    for_whom = "" if payer.pk == customer.pk else f" for {customer.full_name}"
+    paid_by = "" if payer.pk == customer.pk else f", paid by {payer.full_name}"
+    online = " · online store" if channel == Channel.STORE else ""
+    activities_record(
+        labels={customer.pk: customer.full_name, payer.pk: payer.full_name},
+        by=by,
+        kind=PaymentEvent.PURCHASE,
+        detail=f"“{package.name}”{for_whom} · {paid}{paid_by}{online}",
+    )
+    audit_record(
+        action=PaymentAudit.SALE_RECORDED,
+        by=by,
+        target=package.name,
+        detail=f"{customer.full_name} · {paid}{online}",
+    )
+    return purchase
+
+
+def stripe_customer_for(client: gateway.Client, payer: Customer) -> str:
+    """The payer's Stripe customer in the organization's account, made the first time they pay online."""
+    known = StripeCustomer.objects.filter(customer=payer).first()
+    if known is not None:
+        return known.stripe_customer
+    stripe_customer = gateway.customer_create(
+        client,
+        email=payer.email or None,
+        name=payer.full_name,
+        metadata={"roster_organization": str(payer.organization_id), "roster_customer": str(payer.pk)},
+        idempotency_key=f"roster-customer-{payer.organization_id}-{payer.pk}",
+    )
+    StripeCustomer.objects.create(customer=payer, stripe_customer=stripe_customer)
+    return stripe_customer
+
+
+def stripe_call(call: Callable, **arguments):
+    """A gateway call whose failure the payer reads as a SaleError."""
+    try:
+        return call(**arguments)
+    except gateway.CardDeclined as declined:
+        raise SaleError(declined.message) from None
+    except gateway.StripeUnavailable:
+        raise SaleError("Card payments are unavailable right now: try again in a few minutes.") from None
+    except gateway.PaymentError:
+        raise SaleError("Card payments are unavailable right now: the business has been told.") from None
+
+
+def store_client() -> gateway.Client:
+    try:
+        return stripe_client_for_org()
+    except PaymentsNotConnected:
+        raise SaleError("This store does not take card payments yet.") from None
