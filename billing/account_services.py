@@ -10,14 +10,18 @@ from accounts.audit import audit_record
 from accounts.models import User
 from billing import gateway
 from billing.account import is_live_key, key_problems
-from billing.card_services import store_checkout_complete
+from billing.card_services import card_saved_forget, store_checkout_complete
+from billing.charging import refund_record, store_client, stripe_call
 from billing.models import (
     Checkout,
+    Payment,
     PaymentAccount,
     PaymentAccountAudit,
+    SavedCard,
     StripeEvent,
 )
 from billing.secrets import encrypt
+from billing.tasks import stripe_event_apply as stripe_event_apply_task
 
 
 class PaymentKeysRefused(Exception):
@@ -91,10 +95,6 @@ def payment_account_disconnect(*, by: User) -> None:
         audit_record(action=PaymentAccountAudit.DISCONNECTED, by=by, target="Stripe", detail=detail)
 
 
-def _event_noted(event: StripeEvent) -> None:
-    """Kept as received: nothing acts on it yet."""
-
-
 def _payment_intent_succeeded(event: StripeEvent) -> None:
     """A store checkout's payment succeeded: record it, unless the payer's browser already did. The event's
     copy of the intent is not trusted; store_checkout_complete asks Stripe."""
@@ -103,18 +103,54 @@ def _payment_intent_succeeded(event: StripeEvent) -> None:
         store_checkout_complete(checkout=checkout)
 
 
+def _charge_refunded(event: StripeEvent) -> None:
+    """Money went back from a card payment: record the refunds Roster did not make (say, in the Stripe
+    dashboard), as Stripe lists them; those Roster made are known by their id and left alone."""
+    intent = event.payload.get("payment_intent") or ""
+    payment = (
+        Payment.objects.select_for_update()
+        .select_related("purchase__package")
+        .filter(stripe_payment_intent=intent)
+        .first()
+    )
+    if not intent or payment is None:
+        return
+    known = set(payment.refunds.values_list("stripe_refund", flat=True))
+    for refund in stripe_call(gateway.refunds_of, client=store_client(), payment_intent=intent):
+        if refund.id not in known and refund.status in ("pending", "succeeded"):
+            amount = min(refund.amount, payment.refundable)
+            if amount:
+                refund_record(
+                    payment=payment,
+                    amount=amount,
+                    reason="Refunded in Stripe",
+                    by=None,
+                    stripe_refund=refund.id,
+                )
+
+
+def _payment_method_detached(event: StripeEvent) -> None:
+    """A saved card was removed in Stripe: Roster stops offering it."""
+    card = SavedCard.objects.select_related("customer").filter(
+        stripe_payment_method=event.payload.get("id", "")
+    )
+    for each in card:
+        card_saved_forget(card=each, by=None)
+
+
 # What applies each type of event Roster acts on. A handler may run again for an event (a delivery that
 # failed half-way is retried), and events come in any order: each must be idempotent and order-independent.
 STRIPE_EVENT_HANDLERS: dict[str, Callable[[StripeEvent], None]] = {
     "payment_intent.succeeded": _payment_intent_succeeded,
-    "charge.refunded": _event_noted,
+    "charge.refunded": _charge_refunded,
+    "payment_method.detached": _payment_method_detached,
 }
 
 
 @transaction.atomic
 def stripe_event_receive(*, event: gateway.StripeEvent) -> tuple[StripeEvent, bool]:
-    """Keep a verified webhook event once by its Stripe id and apply it, unless it was applied already.
-    Returns the stored event and whether this delivery was its first."""
+    """Keep a verified webhook event once by its Stripe id; the worker applies it once this commits, so Stripe
+    has its answer at once. Returns the stored event and whether this delivery was its first."""
     stored, created = StripeEvent.objects.get_or_create(
         stripe_id=event.id,
         defaults={
@@ -123,12 +159,20 @@ def stripe_event_receive(*, event: gateway.StripeEvent) -> tuple[StripeEvent, bo
             "payload": event.object,
         },
     )
-    handler = STRIPE_EVENT_HANDLERS.get(stored.type)
-    if handler is not None and stored.processed_at is None:
-        # Locked, so two deliveries of one event at once apply it once.
-        stored = StripeEvent.objects.select_for_update().get(pk=stored.pk)
-        if stored.processed_at is None:
-            handler(stored)
-            stored.processed_at = timezone.now()
-            stored.save(update_fields=["processed_at"])
+    if stored.type in STRIPE_EVENT_HANDLERS and stored.processed_at is None:
+        stripe_event_apply_task.delay_on_commit(org_id=stored.organization_id, event_id=stored.pk)
     return stored, created
+
+
+@transaction.atomic
+def stripe_event_apply(*, event: StripeEvent) -> StripeEvent:
+    """Apply a stored event, unless it was applied already. Its row is locked, so two workers given one event
+    apply it once; should applying fail, or its worker die, nothing of it stays and it is applied again
+    (billing.tasks.stripe_events_apply_pending)."""
+    event = StripeEvent.objects.select_for_update().get(pk=event.pk)
+    handler = STRIPE_EVENT_HANDLERS.get(event.type)
+    if handler is not None and event.processed_at is None:
+        handler(event)
+        event.processed_at = timezone.now()
+        event.save(update_fields=["processed_at"])
+    return event

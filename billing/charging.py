@@ -19,9 +19,11 @@ from billing.models import (
     PaymentAudit,
     PaymentEvent,
     Purchase,
+    Refund,
     StripeCustomer,
 )
 from billing.selectors import may_buy_for, store_refusal
+from billing.tasks import refund_notice_send
 from customers.models import Customer
 from customers.services import activities_record
 
@@ -108,6 +110,42 @@ def purchase_record(
         detail=f"{customer.full_name} · {paid}{online}",
     )
     return purchase
+
+
+def refund_record(
+    *, payment: Payment, amount: int, reason: str, by: User | None, stripe_refund: str = ""
+) -> Refund:
+    """A refund of a payment whose row the caller has locked and checked: its record, the customers' activity,
+    the audit event, and the payer's email once it commits."""
+    refund = Refund.objects.create(
+        payment=payment, amount=amount, reason=reason, by=by, stripe_refund=stripe_refund
+    )
+    payment.refunded += amount
+    payment.save(update_fields=["refunded"])
+    purchase = payment.purchase
+    money = format_minor(amount, payment.currency)
+    labels = {
+        pk: label
+        for pk, label in (
+            (purchase.customer_id, purchase.customer_label),
+            (purchase.payer_id, purchase.payer_label),
+        )
+        if pk
+    }
+    activities_record(
+        labels=labels,
+        by=by,
+        kind=PaymentEvent.REFUND,
+        detail=f"{money} of “{purchase.package.name}” · {reason}",
+    )
+    audit_record(
+        action=PaymentAudit.REFUND_MADE,
+        by=by,
+        target=purchase.package.name,
+        detail=f"{purchase.payer_label} · {money} · {reason}",
+    )
+    refund_notice_send.delay_on_commit(org_id=refund.organization_id, refund_id=refund.pk)
+    return refund
 
 
 def stripe_customer_for(client: gateway.Client, payer: Customer) -> str:

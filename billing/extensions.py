@@ -32,4 +32,5 @@ register(
 register_portal_section(PortalSection("payments", "Payments", "portal_payments:payments", 20))
 register_settings_page(Page("payments", "Payments", "payment_settings:account", 16, "payments.connect"))
 register_audit_actions(PaymentAccountAudit)
+register_portal_section(PortalSection("cards", "Cards", "portal_payments:cards", 25))
 register_portal_section(PortalSection("store", "Store", "store:list", 30))

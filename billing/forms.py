@@ -1,10 +1,11 @@
+import uuid
 from decimal import Decimal
 
 from django import forms
 
 from accounts.money import MINOR_UNITS, to_major, to_minor
 from billing.models import MAX_PRICE, ForWhom, Method, Package, PackageKind
-from billing.selectors import buyable_for, packages_for_sale
+from billing.selectors import buyable_for, packages_for_sale, saved_cards_of
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -95,15 +96,14 @@ class PackageForm(forms.ModelForm):
 
 
 class SaleForm(forms.Form):
-    """Staff sell a package on a customer's profile, for them or someone they may buy for, paid in person."""
+    """Staff sell a package on a customer's profile, for them or someone they may buy for, paid in person or
+    with one of the customer's saved cards."""
 
     package = forms.ModelChoiceField(queryset=None, empty_label="Choose a package…")
     for_whom = forms.TypedChoiceField(label="For", coerce=int)
-    method = forms.ChoiceField(
-        label="Paid by",
-        choices=[(value, label) for value, label in Method.choices if value != Method.CARD],
-        widget=forms.RadioSelect,
-        initial=Method.CASH,
+    method = forms.ChoiceField(label="Paid by", widget=forms.RadioSelect, initial=Method.CASH)
+    card = forms.ModelChoiceField(
+        label="Saved card", queryset=None, required=False, empty_label=None, widget=forms.RadioSelect
     )
     reference = forms.CharField(
         label="Reference",
@@ -111,9 +111,17 @@ class SaleForm(forms.Form):
         max_length=100,
         help_text="Cheque number or terminal receipt, if any.",
     )
+    attempt = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
 
     def __init__(self, *args, payer, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["card"].queryset = saved_cards_of(payer)
+        self.has_cards = self.fields["card"].queryset.exists()
+        self.fields["method"].choices = [
+            (value, f"Saved card ({label.lower()})" if value == Method.CARD else label)
+            for value, label in Method.choices
+            if value != Method.CARD or self.has_cards
+        ]
         self.fields["package"].queryset = packages_for_sale()
         self.fields["package"].label_from_instance = lambda package: (
             f"{package.name} · {package.price_display}"
@@ -125,6 +133,12 @@ class SaleForm(forms.Form):
 
     def clean_for_whom(self):
         return self.people[self.cleaned_data["for_whom"]]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == Method.CARD and not data.get("card"):
+            self.add_error("card", "Choose the card to charge.")
+        return data
 
 
 class RefundForm(forms.Form):
@@ -173,3 +187,33 @@ class StoreBuyForm(forms.Form):
 
     def clean_for_whom(self):
         return self.people[self.cleaned_data["for_whom"]]
+
+
+NEW_CARD = "new"
+
+
+class StorePayForm(forms.Form):
+    """How a customer pays a checkout: one of their saved cards, or a card they type (Stripe.js saves it
+    through a SetupIntent and the browser posts its id), kept for next time if they tick it."""
+
+    card = forms.ChoiceField(label="Pay with", widget=forms.RadioSelect)
+    setup_intent = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
+    keep_card = forms.BooleanField(label="Save this card for next time", required=False, initial=True)
+    attempt = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args, cards: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cards = {str(card.pk): card for card in cards}
+        choices = [(pk, str(card)) for pk, card in self.cards.items() if not card.expired]
+        self.fields["card"].choices = [*choices, (NEW_CARD, "A new card")]
+        self.fields["card"].initial = choices[0][0] if choices else NEW_CARD
+
+    def clean(self):
+        data = super().clean()
+        if data.get("card") == NEW_CARD and not data.get("setup_intent"):
+            self.add_error(None, "Enter the card's details.")
+        return data
+
+    @property
+    def saved_card(self):
+        return self.cards.get(self.cleaned_data["card"])

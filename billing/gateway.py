@@ -27,7 +27,7 @@ from typing import Literal
 
 import stripe
 from django.conf import settings
-from stripe.params import CustomerCreateParams, PaymentIntentCreateParams
+from stripe.params import CustomerCreateParams, PaymentIntentConfirmParams, PaymentIntentCreateParams
 
 MAX_NETWORK_RETRIES = 2
 WEBHOOK_TOLERANCE = 300  # seconds; an older signed delivery is refused, so a captured one cannot be replayed
@@ -72,6 +72,26 @@ class StripePaymentIntent:
     failure_message: str | None  # why the last attempt failed, for the payer
     card_brand: str = ""  # "visa", once a card is attached
     card_last4: str = ""
+    payment_method: str | None = None  # pm_…, once a card is attached
+
+
+@dataclass(frozen=True)
+class StripeCard:
+    payment_method: str  # pm_…
+    customer: str | None  # the Stripe customer it is saved to
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+@dataclass(frozen=True)
+class StripeSetupIntent:
+    id: str
+    status: str  # requires_payment_method, requires_action, succeeded, canceled
+    customer: str | None
+    client_secret: str
+    card: StripeCard | None  # once the browser confirmed it with a card
 
 
 @dataclass(frozen=True)
@@ -157,6 +177,31 @@ def _payment_intent(intent: stripe.PaymentIntent) -> StripePaymentIntent:
         failure_message=error.message if error else None,
         card_brand=brand,
         card_last4=last4,
+        payment_method=getattr(intent.payment_method, "id", intent.payment_method),
+    )
+
+
+def _stripe_card(method) -> StripeCard | None:
+    if method is None or isinstance(method, str) or getattr(method, "card", None) is None:
+        return None
+    card = method.card
+    return StripeCard(
+        payment_method=method.id,
+        customer=method.customer,
+        brand=card.brand or "",
+        last4=card.last4 or "",
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+    )
+
+
+def _setup_intent(intent: stripe.SetupIntent) -> StripeSetupIntent:
+    return StripeSetupIntent(
+        id=intent.id,
+        status=intent.status,
+        customer=intent.customer,
+        client_secret=intent.client_secret,
+        card=_stripe_card(intent.payment_method),
     )
 
 
@@ -212,16 +257,94 @@ def payment_intent_create(
 
 
 def payment_intent_confirm(
-    client: stripe.StripeClient, *, payment_intent: str, idempotency_key: str
+    client: stripe.StripeClient,
+    *,
+    payment_intent: str,
+    payment_method: str | None = None,
+    idempotency_key: str,
 ) -> StripePaymentIntent:
-    """Charge the PaymentIntent's payment method; a declined card raises CardDeclined."""
+    """Charge `payment_method` (a card saved to the PaymentIntent's customer; by default the one the intent
+    has) with the payer present: a card that asks for 3-D Secure leaves the intent `requires_action`, for
+    Stripe.js to finish in the browser with its client_secret; a declined card raises CardDeclined."""
+    params: PaymentIntentConfirmParams = {"expand": ["latest_charge", "payment_method"]}
+    if payment_method:
+        params["payment_method"] = payment_method
     with _stripe_errors():
         intent = client.v1.payment_intents.confirm(
-            payment_intent,
-            params={"expand": ["latest_charge", "payment_method"]},
+            payment_intent, params=params, options={"idempotency_key": idempotency_key}
+        )
+    return _payment_intent(intent)
+
+
+def payment_intent_charge_saved_card(
+    client: stripe.StripeClient,
+    *,
+    amount: int,
+    currency: str,
+    customer: str,
+    payment_method: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+) -> StripePaymentIntent:
+    """Charge a saved card with the cardholder away from the screen (a sale at the desk); a card that insists
+    on authenticating is refused by Stripe rather than waiting for a browser."""
+    with _stripe_errors():
+        intent = client.v1.payment_intents.create(
+            params={
+                "amount": _minor_units(amount),
+                "currency": currency.lower(),
+                "customer": customer,
+                "payment_method": payment_method,
+                "metadata": metadata,
+                "payment_method_types": ["card"],
+                "confirm": True,
+                "off_session": True,
+                "expand": ["latest_charge", "payment_method"],
+            },
             options={"idempotency_key": idempotency_key},
         )
     return _payment_intent(intent)
+
+
+def setup_intent_create(
+    client: stripe.StripeClient, *, customer: str, metadata: dict[str, str], idempotency_key: str
+) -> StripeSetupIntent:
+    """A SetupIntent that saves a card to `customer` once the browser confirms it with Stripe.js."""
+    with _stripe_errors():
+        intent = client.v1.setup_intents.create(
+            params={"customer": customer, "payment_method_types": ["card"], "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+    return _setup_intent(intent)
+
+
+def setup_intent_retrieve(client: stripe.StripeClient, *, setup_intent: str) -> StripeSetupIntent:
+    with _stripe_errors():
+        intent = client.v1.setup_intents.retrieve(setup_intent, params={"expand": ["payment_method"]})
+    return _setup_intent(intent)
+
+
+def payment_method_detach(client: stripe.StripeClient, *, payment_method: str) -> None:
+    """Forget a saved card in Stripe; it can no longer be charged."""
+    with _stripe_errors():
+        client.v1.payment_methods.detach(payment_method)
+
+
+def refunds_of(client: stripe.StripeClient, *, payment_intent: str) -> list[StripeRefund]:
+    """Every refund of a PaymentIntent, made by Roster or in the Stripe dashboard (at most 100: more refunds
+    than that of one payment is not a business we serve)."""
+    with _stripe_errors():
+        page = client.v1.refunds.list(params={"payment_intent": payment_intent, "limit": 100})
+    return [
+        StripeRefund(
+            id=refund.id,
+            payment_intent=payment_intent,
+            amount=refund.amount,
+            status=refund.status,
+            reason=refund.reason,
+        )
+        for refund in page.data
+    ]
 
 
 def payment_intent_retrieve(client: stripe.StripeClient, *, payment_intent: str) -> StripePaymentIntent:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.money import format_minor
 from accounts.tenancy import TenantModel
@@ -277,7 +278,13 @@ class Refund(TenantModel):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+            # A Stripe refund is recorded once, made by Roster or come by webhook from the dashboard.
+            models.UniqueConstraint(
+                fields=["organization", "stripe_refund"],
+                condition=~models.Q(stripe_refund=""),
+                name="refund_stripe_refund_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "payment"], name="refund_payment_idx"),
@@ -290,6 +297,8 @@ class PaymentEvent(models.TextChoices):
 
     PURCHASE = "purchase", "Purchase"
     REFUND = "refund", "Refund"
+    CARD_SAVED = "card_saved", "Card saved"
+    CARD_REMOVED = "card_removed", "Card removed"
 
 
 class PaymentAudit(models.TextChoices):
@@ -365,7 +374,13 @@ class StripeEvent(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "stripe_id"], name="stripeevent_once_per_id"),
         ]
-        indexes = [models.Index(fields=["organization", "-received_at"], name="stripeevent_received_idx")]
+        indexes = [
+            models.Index(fields=["organization", "-received_at"], name="stripeevent_received_idx"),
+            # What the worker has yet to apply, looked for every minute: few rows, however long the log.
+            models.Index(
+                fields=["organization"], condition=models.Q(processed_at=None), name="stripeevent_pending_idx"
+            ),
+        ]
 
 
 class StripeCustomer(TenantModel):
@@ -382,6 +397,43 @@ class StripeCustomer(TenantModel):
                 fields=["organization", "customer"], name="stripecustomer_one_per_customer"
             ),
         ]
+
+
+class SavedCard(TenantModel):
+    """A card a customer saved in the organization's Stripe account (the card itself stays with Stripe): what
+    the store offers them next time, and what staff may charge at the desk."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="saved_cards")
+    stripe_payment_method = models.CharField(max_length=255)
+    brand = models.CharField(max_length=20)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "id"], name="savedcard_organization_id_unique"),
+            models.UniqueConstraint(
+                fields=["organization", "stripe_payment_method"], name="savedcard_once_per_payment_method"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "customer"],
+                condition=models.Q(is_default=True),
+                name="savedcard_one_default_per_customer",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "customer"], name="savedcard_customer_idx")]
+
+    def __str__(self) -> str:
+        brand = self.brand.title() or "Card"
+        return f"{brand} •••• {self.last4}, expires {self.exp_month:02d}/{self.exp_year}"
+
+    @property
+    def expired(self) -> bool:
+        today = timezone.localdate()
+        return (self.exp_year, self.exp_month) < (today.year, today.month)
 
 
 class CheckoutStatus(models.TextChoices):

@@ -1,8 +1,15 @@
-"""The customer portal's Payments page: what they paid, and what was paid for the people they look after."""
+"""The customer portal's Payments page (what they paid, and what was paid for the people they look after)
+and their saved cards: add one, choose the default, remove one."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
 
-from billing.selectors import payments_seen_by
+from billing import account, card_services
+from billing.charging import SaleError
+from billing.selectors import payments_seen_by, saved_cards_of
+from billing.store_views import with_stripe_js
 from portal.views import own_customer, render_portal
 
 
@@ -11,3 +18,54 @@ def payments(request, org_slug):
     customer = own_customer(request)
     context = {"payments": payments_seen_by(customer)}
     return render_portal(request, customer, "payments", "billing/portal_payments.html", context)
+
+
+@login_required
+@with_stripe_js
+def cards(request, org_slug):
+    customer = own_customer(request)
+    context = {"cards": saved_cards_of(customer), "takes_cards": account.payment_account() is not None}
+    if context["takes_cards"]:
+        context |= {"publishable_key": account.publishable_key(), "stripe_js": account.stripe_js_url()}
+    return render_portal(request, customer, "cards", "billing/portal_cards.html", context)
+
+
+@require_POST
+@login_required
+def card_add(request, org_slug):
+    """Stripe.js has set the card up in the browser; keep it."""
+    customer = own_customer(request)
+    try:
+        card = card_services.card_save(
+            customer=customer, setup_intent=request.POST.get("setup_intent", ""), by=request.user
+        )
+    except SaleError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"{card} saved.")
+    return redirect("portal_payments:cards", org_slug=org_slug)
+
+
+def _own_card(request, pk):
+    return get_object_or_404(saved_cards_of(own_customer(request)), pk=pk)
+
+
+@require_POST
+@login_required
+def card_default(request, org_slug, pk):
+    card = card_services.card_make_default(card=_own_card(request, pk))
+    messages.success(request, f"{card} is your default card.")
+    return redirect("portal_payments:cards", org_slug=org_slug)
+
+
+@require_POST
+@login_required
+def card_remove(request, org_slug, pk):
+    card = _own_card(request, pk)
+    try:
+        card_services.card_remove(card=card, by=request.user)
+    except SaleError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"{card} removed.")
+    return redirect("portal_payments:cards", org_slug=org_slug)

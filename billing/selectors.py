@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from billing import gateway
 from billing.account import PaymentsNotConnected, publishable_key, stripe_client_for_org
-from billing.models import Checkout, Package, Payment, Visibility
+from billing.models import Checkout, Package, Payment, SavedCard, Visibility
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
 from families.selectors import guardian_may
@@ -14,6 +14,16 @@ from families.selectors import guardian_may
 def may_buy_for(payer: Customer, customer: Customer) -> bool:
     """A customer buys for themselves, or for someone they look after with the *purchase* permission."""
     return payer.pk == customer.pk or guardian_may(payer, GuardianPermission.PURCHASE, customer)
+
+
+def may_pay_with_saved_cards(payer: Customer, customer: Customer) -> bool:
+    """A payer's saved cards pay for their own purchases, and for someone they look after with *pay*."""
+    return payer.pk == customer.pk or guardian_may(payer, GuardianPermission.PAY, customer)
+
+
+def saved_cards_of(customer: Customer) -> QuerySet:
+    """A customer's saved cards, the default first."""
+    return SavedCard.objects.filter(customer=customer).order_by("-is_default", "-created_at", "-id")
 
 
 def buyable_for(payer: Customer) -> list[Customer]:
@@ -130,13 +140,13 @@ class CheckoutUnavailable(Exception):
     """A card form that cannot be shown now; the message says why, for the payer."""
 
 
-def checkout_client_secret(checkout: Checkout) -> tuple[str, str]:
-    """The PaymentIntent's client secret and the organization's publishable key: what Stripe.js needs to
-    confirm an open checkout in the payer's browser. Never stored: asked of Stripe each time."""
+def checkout_intent(checkout: Checkout) -> tuple[gateway.StripePaymentIntent, str]:
+    """The checkout's PaymentIntent as Stripe has it now (its status, and the client secret Stripe.js needs
+    to finish 3-D Secure) and the organization's publishable key. Never stored: asked of Stripe each time."""
     try:
         client = stripe_client_for_org()
         intent = gateway.payment_intent_retrieve(client, payment_intent=checkout.payment_intent)
-        return intent.client_secret, publishable_key()
+        return intent, publishable_key()
     except PaymentsNotConnected:
         raise CheckoutUnavailable("This store does not take card payments any more.") from None
     except gateway.PaymentError:

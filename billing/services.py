@@ -1,26 +1,36 @@
 """Writes of billing: packages (Settings → Packages), sales at the desk and refunds. Each sale and refund
 writes the customers' activity events and the organization's audit event in its transaction."""
 
+import uuid
+
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
 from accounts.models import User
 from accounts.money import format_minor
-from billing.charging import SaleError, locked_for_sale, purchase_record
+from billing import gateway
+from billing.charging import (
+    SaleError,
+    locked_for_sale,
+    purchase_record,
+    refund_record,
+    store_client,
+    stripe_call,
+    stripe_customer_for,
+)
 from billing.models import (
     Channel,
     Method,
     Package,
     PackageAudit,
     Payment,
-    PaymentAudit,
-    PaymentEvent,
     Purchase,
     Refund,
+    SavedCard,
 )
+from billing.selectors import may_pay_with_saved_cards
 from customers.models import Customer
-from customers.services import activities_record
 
 AUDITED = [
     "name",
@@ -78,23 +88,73 @@ def package_restore(*, package: Package, by: User) -> None:
 
 @transaction.atomic
 def sale_record(
-    *, package: Package, customer: Customer, payer: Customer, method: str, reference: str = "", by: User
+    *,
+    package: Package,
+    customer: Customer,
+    payer: Customer,
+    method: str,
+    reference: str = "",
+    card: SavedCard | None = None,
+    attempt: uuid.UUID | None = None,
+    by: User,
 ) -> Purchase:
     """Staff sell `package` for `customer`, paid by `payer` (the customer, or someone allowed to buy for them)
-    in cash, by cheque or on an external terminal. The package row is locked while its capacity is counted, so
-    two sales of the last spot cannot both succeed."""
+    in cash, by cheque, on an external terminal, or with one of the payer's saved cards charged through Stripe
+    (the payer away from the screen; `attempt` names the try, so a form posted twice charges once). The
+    package row is locked while its capacity is counted, so two sales of the last spot cannot both succeed."""
     if method == Method.CARD:
-        raise SaleError("Card payments are taken through Stripe.")
+        if card is None or attempt is None:
+            raise SaleError("Choose one of the payer's saved cards.")
+        if card.customer_id != payer.pk:
+            raise SaleError(f"That card is not {payer.first_name}'s.")
+        if not may_pay_with_saved_cards(payer, customer):
+            raise SaleError(f"{payer.first_name} may not pay for {customer.first_name} with saved cards.")
     package = locked_for_sale(package, customer, payer)
     payment = Payment(method=method, reference=reference.strip(), taken_by=by)
+    if method == Method.CARD:
+        intent = _saved_card_charge(package=package, customer=customer, card=card, attempt=attempt, by=by)
+        if intent.status != "succeeded":
+            raise SaleError(
+                "The card's bank wants the cardholder to confirm this payment: "
+                "ask them to pay in the online store."
+            )
+        same = Payment.objects.filter(stripe_payment_intent=intent.id).select_related("purchase").first()
+        if same is not None:  # the same form, posted again: Stripe answered as the first time
+            return same.purchase
+        payment.card_brand, payment.card_last4 = card.brand, card.last4
+        payment.stripe_payment_intent = intent.id
     return purchase_record(
         package=package, customer=customer, payer=payer, channel=Channel.STAFF, payment=payment, by=by
     )
 
 
+def _saved_card_charge(
+    *, package: Package, customer: Customer, card: SavedCard, attempt: uuid.UUID, by: User
+) -> gateway.StripePaymentIntent:
+    client = store_client()
+    return stripe_call(
+        gateway.payment_intent_charge_saved_card,
+        client=client,
+        amount=package.price + package.tax_amount,
+        currency=package.currency,
+        customer=stripe_call(stripe_customer_for, client=client, payer=card.customer),
+        payment_method=card.stripe_payment_method,
+        metadata={
+            "roster_organization": str(package.organization_id),
+            "roster_sale": str(attempt),
+            "roster_package": str(package.pk),
+            "roster_customer": str(customer.pk),
+            "roster_payer": str(card.customer_id),
+            "roster_staff": str(by.pk),
+        },
+        idempotency_key=f"roster-sale-{attempt}",
+    )
+
+
 @transaction.atomic
 def payment_refund(*, payment: Payment, amount: int, reason: str, by: User) -> Refund:
-    """Give back `amount` (minor units) of a payment, never more than what remains of it."""
+    """Give back `amount` (minor units) of a payment, never more than what remains of it; a card payment's
+    money goes back to the card through Stripe first."""
     payment = Payment.objects.select_for_update().select_related("purchase__package").get(pk=payment.pk)
     reason = " ".join(reason.split())
     if not reason:
@@ -105,29 +165,16 @@ def payment_refund(*, payment: Payment, amount: int, reason: str, by: User) -> R
         raise SaleError(
             f"Only {format_minor(payment.refundable, payment.currency)} of this payment is left to refund."
         )
-    refund = Refund.objects.create(payment=payment, amount=amount, reason=reason, by=by)
-    payment.refunded += amount
-    payment.save(update_fields=["refunded"])
-    purchase = payment.purchase
-    money = format_minor(amount, payment.currency)
-    labels = {
-        pk: label
-        for pk, label in (
-            (purchase.customer_id, purchase.customer_label),
-            (purchase.payer_id, purchase.payer_label),
+    stripe_refund = ""
+    if payment.stripe_payment_intent:
+        refunded = stripe_call(
+            gateway.refund_create,
+            client=store_client(),
+            payment_intent=payment.stripe_payment_intent,
+            amount=amount,
+            reason="requested_by_customer",
+            # What was refunded before names this refund: a retry repeats it, the next refund is new.
+            idempotency_key=f"roster-payment-{payment.pk}-refund-after-{payment.refunded}-{amount}",
         )
-        if pk
-    }
-    activities_record(
-        labels=labels,
-        by=by,
-        kind=PaymentEvent.REFUND,
-        detail=f"{money} of “{purchase.package.name}” · {reason}",
-    )
-    audit_record(
-        action=PaymentAudit.REFUND_MADE,
-        by=by,
-        target=purchase.package.name,
-        detail=f"{purchase.payer_label} · {money} · {reason}",
-    )
-    return refund
+        stripe_refund = refunded.id
+    return refund_record(payment=payment, amount=amount, reason=reason, by=by, stripe_refund=stripe_refund)

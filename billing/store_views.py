@@ -8,19 +8,22 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing import account, card_services, services
-from billing.forms import StoreBuyForm
+from billing import account, card_services
+from billing.charging import SaleError
+from billing.forms import StoreBuyForm, StorePayForm
 from billing.models import Checkout, CheckoutStatus
 from billing.selectors import (
     CheckoutUnavailable,
     buyable_for,
-    checkout_client_secret,
     checkout_for_payer,
+    checkout_intent,
+    may_pay_with_saved_cards,
+    saved_cards_of,
     store_availability,
     store_packages,
 )
@@ -84,7 +87,7 @@ def buy(request, org_slug, pk):
             checkout = card_services.store_checkout_start(
                 package=item, customer=form.cleaned_data["for_whom"], payer=payer
             )
-        except services.SaleError as error:
+        except SaleError as error:
             form.add_error(None, str(error))
         else:
             return redirect("store:pay", org_slug=org_slug, pk=checkout.pk)
@@ -101,38 +104,79 @@ def _own_checkout(request, pk) -> Checkout:
     return checkout
 
 
-@login_required
-@with_stripe_js
-def pay(request, org_slug, pk):
-    """The card form: Stripe.js confirms the PaymentIntent in the browser, then posts to `complete`."""
-    checkout = _own_checkout(request, pk)
-    if checkout.status != CheckoutStatus.OPEN:
-        return redirect("store:receipt", org_slug=org_slug, pk=pk)
+def _paying(request, checkout: Checkout, form: StorePayForm, *, status: int = 200):
+    """The card page: the payer's choice of card, or (when their bank asked for 3-D Secure) Stripe.js
+    finishing the payment with the bank before the page posts to `complete`."""
     try:
-        client_secret, publishable_key = checkout_client_secret(checkout)
+        intent, publishable_key = checkout_intent(checkout)
     except CheckoutUnavailable as error:
         return render(request, "billing/store/unavailable.html", {"checkout": checkout, "error": str(error)})
     context = {
         "checkout": checkout,
-        "client_secret": client_secret,
+        "form": form,
         "publishable_key": publishable_key,
+        "action_secret": intent.client_secret if intent.status == "requires_action" else "",
         "stripe_js": account.stripe_js_url(),
     }
-    return render(request, "billing/store/pay.html", context)
+    return render(request, "billing/store/pay.html", context, status=status)
+
+
+@login_required
+@with_stripe_js
+def pay(request, org_slug, pk):
+    """Pay an open checkout with a saved card, or a new one Stripe.js has just set up in the browser."""
+    checkout = _own_checkout(request, pk)
+    if checkout.status != CheckoutStatus.OPEN:
+        return redirect("store:receipt", org_slug=org_slug, pk=pk)
+    payer = checkout.payer
+    cards = list(saved_cards_of(payer)) if may_pay_with_saved_cards(payer, checkout.customer) else []
+    form = StorePayForm(request.POST or None, cards=cards)
+    if request.method != "POST":
+        return _paying(request, checkout, form)
+    if form.is_valid():
+        try:
+            checkout = card_services.store_checkout_pay(
+                checkout=checkout,
+                attempt=form.cleaned_data["attempt"],
+                card=form.saved_card,
+                setup_intent=form.cleaned_data["setup_intent"],
+                keep_card=form.cleaned_data["keep_card"],
+            )
+        except SaleError as refusal:
+            form = StorePayForm(cards=cards)  # a new attempt: the next try is not the declined one again
+            form.add_error(None, str(refusal))
+            return _paying(request, checkout, form, status=422)
+        if checkout.status != CheckoutStatus.OPEN:
+            return redirect("store:receipt", org_slug=org_slug, pk=pk)
+        return _paying(request, checkout, StorePayForm(cards=cards))  # the bank asks for 3-D Secure
+    return _paying(request, checkout, form, status=422)
+
+
+@require_POST
+@login_required
+def card_setup(request, org_slug):
+    """A SetupIntent for the signed-in customer's new card: Stripe.js confirms it with the card they typed.
+    Answers JSON, for the card forms' script."""
+    try:
+        intent = card_services.card_setup_start(customer=own_customer(request))
+    except SaleError as refusal:
+        return JsonResponse({"error": str(refusal)}, status=409)
+    return JsonResponse({"client_secret": intent.client_secret})
 
 
 @require_POST
 @login_required
 def complete(request, org_slug, pk):
-    """The browser says Stripe took the card: ask Stripe, and record the purchase if it did."""
+    """The browser says the bank confirmed the payment (3-D Secure): ask Stripe, and record the purchase if
+    it did."""
     checkout = _own_checkout(request, pk)
     try:
         checkout = card_services.store_checkout_complete(checkout=checkout)
-    except services.SaleError as error:
+    except SaleError as error:
         messages.error(request, str(error))
         return redirect("store:pay", org_slug=org_slug, pk=pk)
     if checkout.status == CheckoutStatus.OPEN:
-        messages.error(request, "The card has not been charged yet: try again.")
+        messages.error(request, "The card has not been charged: try again, or use another card.")
         return redirect("store:pay", org_slug=org_slug, pk=pk)
     return redirect("store:receipt", org_slug=org_slug, pk=pk)
 

@@ -22,7 +22,13 @@ profile_patterns = [
 
 report_patterns = [path("", report_views.sales, name="report")]
 
-portal_patterns = [path("account/payments/", portal_views.payments, name="payments")]
+portal_patterns = [
+    path("account/payments/", portal_views.payments, name="payments"),
+    path("account/cards/", portal_views.cards, name="cards"),
+    path("account/cards/add/", portal_views.card_add, name="card_add"),
+    path("account/cards/<int:pk>/default/", portal_views.card_default, name="card_default"),
+    path("account/cards/<int:pk>/remove/", portal_views.card_remove, name="card_remove"),
+]
 
 # Settings → Payments (namespace payment_settings): owners connect the organization's Stripe account.
 payment_account_patterns = [
@@ -42,4 +48,5 @@ store_patterns = [
     path("checkout/<int:pk>/", store_views.receipt, name="receipt"),
     path("checkout/<int:pk>/pay/", store_views.pay, name="pay"),
     path("checkout/<int:pk>/complete/", store_views.complete, name="complete"),
+    path("cards/setup/", store_views.card_setup, name="card_setup"),
 ]

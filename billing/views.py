@@ -94,6 +94,8 @@ def sale(request, org_slug, pk):
                 payer=customer,
                 method=data["method"],
                 reference=data["reference"],
+                card=data["card"],
+                attempt=data["attempt"],
                 by=request.user,
             )
         except services.SaleError as refusal:

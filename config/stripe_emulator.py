@@ -9,6 +9,8 @@ added here, around it:
 - refund reasons: `reason` (duplicate, fraudulent, requested_by_customer) is accepted and kept;
 - restricted keys (`rk_…`, what organizations paste) are accepted like secret keys (it knows only `sk_…`;
   what a restricted key may do is not emulated);
+- saved cards: a confirmed SetupIntent attaches its card to the SetupIntent's customer, and a PaymentIntent
+  is confirmed with `payment_method` (a saved card, or one just set up), as Stripe does;
 - its objects live in `--data` (it would share /tmp/localstripe.pickle with every other run) and it
   listens on `--host` only (it binds every IPv6 and IPv4 address).
 Self-contained on purpose: it runs as a script, without the app's packages, in its own container.
@@ -75,6 +77,45 @@ def accept_restricted_keys() -> None:
     server.get_api_key = api_key
 
 
+def attach_set_up_cards() -> None:
+    attach = resources.SetupIntent._attach_pm
+
+    def attach_to_customer(self, pm):
+        attach(self, pm)  # raises for a declined card
+        if self.customer and self.status == "succeeded":
+            pm.customer = self.customer
+
+    resources.SetupIntent._attach_pm = attach_to_customer
+
+
+def _confirm_with_payment_method(id, payment_method=None, **kwargs):
+    if payment_method is not None:
+        intent = resources.PaymentIntent._api_retrieve(id)
+        method = resources.PaymentMethod._api_retrieve(payment_method)  # 404 for an unknown card
+        if intent.status not in ("requires_payment_method", "requires_confirmation"):
+            raise UserError(400, f"This PaymentIntent's status is {intent.status}.")
+        if method.customer and method.customer != intent.customer:
+            raise UserError(400, f"The payment method {payment_method} does not belong to the customer.")
+        intent.payment_method = payment_method
+        intent.latest_charge = None  # a declined attempt's charge; the new one replaces it
+    return resources.PaymentIntent._api_confirm(id, **kwargs)
+
+
+def confirm_with_payment_method():
+    """localstripe routed /confirm to its own function when it loaded; this answers that address first."""
+    address = "/v1/payment_intents/{id}/confirm"
+    confirm = server.api_extra(_confirm_with_payment_method, address)
+
+    @web.middleware
+    async def confirm_payment_intent(request, handler):
+        resource = request.match_info.route.resource
+        if request.method == "POST" and resource is not None and resource.canonical == address:
+            return await confirm(request)
+        return await handler(request)
+
+    return confirm_payment_intent
+
+
 def idempotency_middleware():
     answers: dict[tuple[str, str], tuple[float, str, int, bytes]] = {}
 
@@ -127,9 +168,11 @@ def main() -> None:
     keep_objects_in(options.data)
     accept_refund_reasons()
     accept_restricted_keys()
+    attach_set_up_cards()
     resources.store.try_load_from_disk()
     # Outermost, so it remembers the answer localstripe's own error middleware made of a decline.
     server.app.middlewares.insert(0, idempotency_middleware())
+    server.app.middlewares.append(confirm_with_payment_method())  # innermost: after localstripe's auth
     web.run_app(server.app, host=options.host, port=options.port, print=None, access_log=None)
 
 
