@@ -1,14 +1,15 @@
 """The roster's purchase filters (the seed's purchase-history segmentation, kept in saved segments): who
-bought a package, who spent between two amounts, whose last purchase falls between two dates."""
+bought a package, who spent between two amounts, whose last purchase falls between two dates, who has a
+saved card."""
 
 import django_filters
 from django import forms
 from django.db.models import F, Max, Q, Sum
 
 from accounts.money import to_minor
-from billing.models import Payment, Purchase
+from billing.models import Payment, Purchase, SavedCard
 from billing.selectors import package_choices
-from customers.filters import DATE_RANGE, NUMBER_RANGE
+from customers.filters import DATE_RANGE, NUMBER_RANGE, YES_NO
 
 
 def _bought(queryset, name, value):
@@ -43,8 +44,16 @@ def _last_purchase(queryset, name, value):
     return queryset.filter(pk__in=latest.values("purchase__payer_id"))
 
 
+def _has_card(queryset, name, value):
+    if value is None:
+        return queryset
+    with_card = Q(pk__in=SavedCard.objects.values("customer_id"))
+    return queryset.filter(with_card if value else ~with_card)
+
+
 def purchase_filters(audience: str) -> dict:
     filters = {
+        "has_card": django_filters.BooleanFilter(label="Has a saved card", method=_has_card, widget=YES_NO),
         "spent": django_filters.NumericRangeFilter(label="Spent between", method=_spent, widget=NUMBER_RANGE),
         "last_purchase": django_filters.DateFromToRangeFilter(
             label="Last purchase between", method=_last_purchase, widget=DATE_RANGE

@@ -104,7 +104,7 @@ def _own_checkout(request, pk) -> Checkout:
     return checkout
 
 
-def _paying(request, checkout: Checkout, form: StorePayForm, *, status: int = 200):
+def _paying(request, checkout: Checkout, form: StorePayForm, *, error: str = "", status: int = 200):
     """The card page: the payer's choice of card, or (when their bank asked for 3-D Secure) Stripe.js
     finishing the payment with the bank before the page posts to `complete`."""
     try:
@@ -114,6 +114,7 @@ def _paying(request, checkout: Checkout, form: StorePayForm, *, status: int = 20
     context = {
         "checkout": checkout,
         "form": form,
+        "error": error,
         "publishable_key": publishable_key,
         "action_secret": intent.client_secret if intent.status == "requires_action" else "",
         "stripe_js": account.stripe_js_url(),
@@ -142,10 +143,8 @@ def pay(request, org_slug, pk):
                 setup_intent=form.cleaned_data["setup_intent"],
                 keep_card=form.cleaned_data["keep_card"],
             )
-        except SaleError as refusal:
-            form = StorePayForm(cards=cards)  # a new attempt: the next try is not the declined one again
-            form.add_error(None, str(refusal))
-            return _paying(request, checkout, form, status=422)
+        except SaleError as refusal:  # a new form, a new attempt: the next try is not the declined one again
+            return _paying(request, checkout, StorePayForm(cards=cards), error=str(refusal), status=422)
         if checkout.status != CheckoutStatus.OPEN:
             return redirect("store:receipt", org_slug=org_slug, pk=pk)
         return _paying(request, checkout, StorePayForm(cards=cards))  # the bank asks for 3-D Secure
