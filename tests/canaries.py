@@ -34,6 +34,7 @@ from tags import services as tag_services
 from tags.models import Tag
 from tests.conftest import PASSWORD
 from tests.custom_field_helpers import make_field
+from tests.store_helpers import browser_sets_up_card
 
 IMPORT_FILE = (
     "First name,Last name,Email\n"
@@ -82,6 +83,14 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     )
     # A store checkout, and the Stripe customer made for its payer.
     billing_cards.store_checkout_start(package=party, customer=canary, payer=canary)
+    set_up = billing_cards.card_setup_start(customer=canary)
+    billing_cards.card_save(
+        customer=canary,
+        setup_intent=browser_sets_up_card(
+            set_up.client_secret, publishable_key="pk_test_canary_0000000000000000"
+        ),
+        by=owner,
+    )
     billing_accounts.stripe_event_receive(
         event=gateway.StripeEvent(
             id="evt_canary",

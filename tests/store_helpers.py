@@ -95,12 +95,14 @@ def pay_by_card(checkout: Checkout, payment_method: str = "pm_card_visa") -> gat
     )
 
 
-def browser_sets_up_card(client_secret: str, number: str = "4242424242424242") -> str:
+def browser_sets_up_card(
+    client_secret: str, number: str = "4242424242424242", publishable_key: str = ALPHA_KEYS["publishable_key"]
+) -> str:
     """What the emulator's Stripe.js does with a card typed into its fields: confirm the SetupIntent with the
     publishable key and the client secret (the card goes to Stripe, never to Roster). Returns its id."""
     setup_intent = client_secret.split("_secret_")[0]
     body = {
-        "key": ALPHA_KEYS["publishable_key"],
+        "key": publishable_key,
         "use_stripe_sdk": True,
         "client_secret": client_secret,
         "payment_method_data": {
