@@ -1,7 +1,7 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
-Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments tab, the
-roster's purchase filters, the "Paid in all" export column, the portal's Payments page, its kinds of activity
-event and its audit actions."""
+Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments and Loyalty
+tabs, the roster's purchase filters, the "Paid in all" export column, the portal's Payments page, its kinds of
+activity event and its audit actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
@@ -27,6 +27,7 @@ register(
     RosterFilters("purchases", purchase_filters, order=60),
     ExportColumn("paid_in_all", "Paid in all", _paid_in_all, order=40),
     ProfileTab("payments", "Payments", "profile_payments:tab", "billing/payments_tab.html", order=40),
+    ProfileTab("loyalty", "Loyalty", "profile_payments:loyalty", "billing/loyalty_tab.html", order=41),
     ActivityKinds("payments", "Payments", dict(PaymentEvent.choices), order=45),
 )
 register_portal_section(PortalSection("payments", "Payments", "portal_payments:payments", 20))
