@@ -286,4 +286,10 @@ def test_staff_read_the_loyalty_tab_pick_a_period_and_mark_do_not_solicit(
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_text("The period has to end after it starts.")).to_be_visible()
     screenshot(page, "98-loyalty-tab-bad-period")
+    page.get_by_role("link", name="Family view").click()
+    payments = page.locator(".family-payments")
+    expect(payments).to_contain_text("Ten visits")
+    expect(page.locator(".family-payments-total")).to_contain_text("$160.00")
+    expect(payments).not_to_contain_text("Stan Stranger")
+    screenshot(page, "98-family-payments")
     assert errors == []
