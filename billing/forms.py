@@ -173,32 +173,3 @@ class StoreBuyForm(forms.Form):
 
     def clean_for_whom(self):
         return self.people[self.cleaned_data["for_whom"]]
-
-
-class LoyaltyPeriodForm(forms.Form):
-    """The Loyalty tab's period: from and to are each optional; neither is all time."""
-
-    start = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
-    end = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
-
-    def _plausible(self, name: str):
-        day = self.cleaned_data[name]
-        if day and not 1900 <= day.year <= 2999:
-            raise forms.ValidationError("Enter a date between 1900 and 2999.")
-        return day
-
-    def clean_start(self):
-        return self._plausible("start")
-
-    def clean_end(self):
-        return self._plausible("end")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "The period has to end after it starts.")
-        return data
