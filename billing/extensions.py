@@ -1,15 +1,17 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
-Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments tab, the
-roster's purchase filters, the "Paid in all" export column, the portal's Payments page, its kinds of activity
-event and its audit actions."""
+Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments and Loyalty
+tabs, the roster's purchase filters, the "Paid in all" export column, the portal's Payments page, the family
+view's Payments section, its kinds of activity event and its audit actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
 from accounts.navigation import Page, register_main_page, register_settings_page
+from billing.family import family_payments
 from billing.filters import purchase_filters
 from billing.models import PackageAudit, PaymentAccountAudit, PaymentAudit, PaymentEvent
 from billing.selectors import net_paid
 from customers.extend import ActivityKinds, ExportColumn, ProfileTab, RosterFilters, register
+from families.extend import FamilySection, register_family_section
 from portal.navigation import PortalSection, register_portal_section
 
 register_main_page(Page("sales", "Sales", "sales:report", 35, "reports.view", ("sales",)))
@@ -27,6 +29,7 @@ register(
     RosterFilters("purchases", purchase_filters, order=60),
     ExportColumn("paid_in_all", "Paid in all", _paid_in_all, order=40),
     ProfileTab("payments", "Payments", "profile_payments:tab", "billing/payments_tab.html", order=40),
+    ProfileTab("loyalty", "Loyalty", "profile_payments:loyalty", "billing/loyalty_tab.html", order=41),
     ActivityKinds("payments", "Payments", dict(PaymentEvent.choices), order=45),
 )
 register_portal_section(PortalSection("payments", "Payments", "portal_payments:payments", 20))
@@ -34,3 +37,8 @@ register_settings_page(Page("payments", "Payments", "payment_settings:account", 
 register_audit_actions(PaymentAccountAudit)
 register_portal_section(PortalSection("cards", "Cards", "portal_payments:cards", 25))
 register_portal_section(PortalSection("store", "Store", "store:list", 30))
+register_family_section(
+    FamilySection(
+        "payments", "Payments", "billing/family_payments.html", family_payments, 10, "customers.view"
+    )
+)

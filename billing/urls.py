@@ -1,10 +1,19 @@
 """Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings), Settings →
-Payments (payment_settings), the profile's Payments tab (profile_payments), the Sales report (sales), the
-customer portal's Payments page (portal_payments, under /<org>/) and Stripe's webhook endpoint."""
+Payments (payment_settings), the profile's Payments and Loyalty tabs (profile_payments), the Sales report
+(sales), the customer portal's Payments page (portal_payments, under /<org>/) and Stripe's webhook
+endpoint."""
 
 from django.urls import path
 
-from billing import account_views, portal_views, report_views, store_views, views, webhooks
+from billing import (
+    account_views,
+    loyalty_views,
+    portal_views,
+    report_views,
+    store_views,
+    views,
+    webhooks,
+)
 
 settings_patterns = [
     path("", views.package_list, name="list"),
@@ -18,6 +27,8 @@ profile_patterns = [
     path("<int:pk>/payments/", views.payments_tab, name="tab"),
     path("<int:pk>/payments/sell/", views.sale, name="sell"),
     path("<int:pk>/payments/<int:payment_pk>/refund/", views.refund, name="refund"),
+    path("<int:pk>/loyalty/", loyalty_views.loyalty_tab, name="loyalty"),
+    path("<int:pk>/loyalty/do-not-solicit/", loyalty_views.do_not_solicit, name="do_not_solicit"),
 ]
 
 report_patterns = [path("", report_views.sales, name="report")]

@@ -21,7 +21,11 @@ CHUNK = 2000
 
 def _header(fields) -> list[str]:
     extra = [safe_cell(column.header) for column in registered(ExportColumn)]
-    return [safe_cell(field.label) for field in fields] + extra + ["Source", "Created", "Archived"]
+    return (
+        [safe_cell(field.label) for field in fields]
+        + extra
+        + ["Source", "Created", "Archived", "Do not solicit"]
+    )
 
 
 def _row(fields, customer) -> list[str]:
@@ -34,6 +38,7 @@ def _row(fields, customer) -> list[str]:
             customer.get_source_display(),
             local(customer.created_at).strftime("%Y-%m-%d %H:%M"),
             local(customer.archived_at).strftime("%Y-%m-%d %H:%M") if customer.archived_at else "",
+            "Yes" if customer.do_not_solicit else "No",
         ]
     )
 
@@ -59,19 +64,24 @@ def _csv_lines(organization, queryset, membership):
             yield writer.writerow(_row(fields, customer))
 
 
-def export_response(organization, queryset, file_format: str, *, membership):
-    """The roster as a file, with one column per field this staff member's role may see. The download is
-    recorded in the audit trail (in the request's transaction, before the file streams)."""
+def export_response(organization, queryset, file_format: str, *, membership, leave_out_do_not_solicit: bool):
+    """The roster as a file, with one column per field this staff member's role may see, without the customers
+    marked Do not solicit when asked. The download is recorded in the audit trail (in the request's
+    transaction, before the file streams)."""
     if file_format not in ("csv", "xlsx"):
         raise Http404("Unknown export format.")
+    if leave_out_do_not_solicit:
+        queryset = queryset.filter(do_not_solicit=False)
     stamp = timezone.localdate().isoformat()
     filename = f"{organization.slug}-customers-{stamp}.{file_format}"
     rows = queryset.count()
+    # The exception is what an auditor looks for: people who asked not to be solicited, exported anyway.
+    included = "" if leave_out_do_not_solicit else ", Do not solicit included"
     audit_record(
         action=CustomerAudit.EXPORT_DOWNLOADED,
         by=membership.user,
         target=filename,
-        detail=f"{rows:,} customer{'s' if rows != 1 else ''}, {file_format.upper()}",
+        detail=f"{rows:,} customer{'s' if rows != 1 else ''}, {file_format.upper()}{included}",
     )
     if file_format == "csv":
         response = StreamingHttpResponse(

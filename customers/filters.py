@@ -60,6 +60,7 @@ class CustomerFilter(django_filters.FilterSet):
     has_email = django_filters.BooleanFilter(method="filter_has_email", label="Has email", widget=YES_NO)
     has_phone = django_filters.BooleanFilter(method="filter_has_phone", label="Has phone", widget=YES_NO)
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source", widget=SELECT)
+    do_not_solicit = django_filters.BooleanFilter(label="Do not solicit", widget=YES_NO)
 
     class Meta:
         model = Customer

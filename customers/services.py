@@ -174,6 +174,27 @@ def customer_delete(*, customer: Customer, by) -> None:
     customer.delete()  # the event stays, no longer linked
 
 
+@transaction.atomic
+def customer_do_not_solicit_set(*, customer: Customer, do_not_solicit: bool, by) -> bool:
+    """Mark (or unmark) a customer Do not solicit; returns whether it changed. Read under a row lock, so two
+    staff clicking at once record one change."""
+    stored = Customer.objects.select_for_update().only("do_not_solicit").get(pk=customer.pk)
+    customer.do_not_solicit = do_not_solicit
+    if stored.do_not_solicit == do_not_solicit:
+        return False
+    Customer.objects.filter(pk=customer.pk).update(do_not_solicit=do_not_solicit, updated_at=timezone.now())
+    words = {True: "Yes", False: "No"}
+    changes = {"Do not solicit": [words[not do_not_solicit], words[do_not_solicit]]}
+    activity_record(customer=customer, by=by, kind=Activity.Kind.UPDATED, changes=changes)
+    audit_record(
+        action=CustomerAudit.DO_NOT_SOLICIT_CHANGED,
+        by=by,
+        target=f"{customer.full_name} (#{customer.pk})",
+        changes=changes,
+    )
+    return True
+
+
 SIGNUP_SOURCES = {Channel.ONLINE_BOOKING: Source.ONLINE_BOOKING, Channel.ONLINE_STORE: Source.ONLINE_STORE}
 
 

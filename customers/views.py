@@ -310,6 +310,12 @@ def export(request, org_slug, file_format):
         if request.method == "POST"
         else matching_queryset(request.GET, request.membership)
     )
+    # On unless the form's box is unticked: the box posts "1" after a hidden "0"; a plain link sends neither.
+    choice = (request.POST if request.method == "POST" else request.GET).getlist("leave_out_do_not_solicit")
     return export_response(
-        request.org, queryset.order_by(*ROSTER_ORDER), file_format, membership=request.membership
+        request.org,
+        queryset.order_by(*ROSTER_ORDER),
+        file_format,
+        membership=request.membership,
+        leave_out_do_not_solicit=not choice or choice[-1] == "1",
     )

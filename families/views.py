@@ -14,6 +14,7 @@ from customers.models import Customer
 from customers.search import search_page
 from customers.selectors import get_customer_for_org
 from families import services
+from families.extend import family_sections
 from families.forms import (
     AffiliatedOrganizationForm,
     AffiliationForm,
@@ -151,7 +152,13 @@ def family(request, org_slug, pk):
         key=lambda person: (not graph.dependants_of(person), person.birthday or person.created_at.date()),
     )
     rows = [(person, graph.guardians_of(person), graph.dependants_of(person)) for person in people]
-    return render(request, "families/family.html", {"customer": customer, "rows": rows, "graph": graph})
+    sections = [
+        (section, section.context(request, graph))
+        for section in family_sections()
+        if has_permission(request.membership, section.permission)
+    ]
+    context = {"customer": customer, "rows": rows, "graph": graph, "sections": sections}
+    return render(request, "families/family.html", context)
 
 
 @org_permission("families.view")

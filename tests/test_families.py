@@ -5,9 +5,12 @@ import csv
 import io
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant
+from billing import services as billing
+from billing.models import Package
 from customers.models import Activity, Customer
 from families import services
 from families.models import (
@@ -248,3 +251,55 @@ def test_other_organizations_affiliations_are_out_of_reach(alice_client, bob_cli
     with tenant(org_b):
         assert not Affiliation.objects.exists()
     assert alice_client.get(f"/app/{org_b.slug}/families/").status_code == 404
+
+
+def test_family_view_lists_every_payment_of_the_household_with_its_total(alice_client, alice, org_a, doe):
+    with tenant(org_a):
+        camp = billing.package_save(package=Package(name="Camp", price=20000, currency="USD"), by=alice)
+        gala = billing.package_save(
+            package=Package(name="Stranger gala", price=9900, currency="USD"), by=alice
+        )
+        childs = billing.sale_record(
+            package=camp, customer=doe["Cy"], payer=doe["Ann"], method="cash", by=alice
+        )
+        billing.payment_refund(payment=childs.payments.get(), amount=5000, reason="Sick day", by=alice)
+        billing.sale_record(
+            package=camp, customer=doe["Bob"], payer=doe["Bob"], method="cheque", reference="77", by=alice
+        )
+        stan = customer(first_name="Stan", last_name="Stranger")
+        billing.sale_record(package=gala, customer=stan, payer=stan, method="cash", by=alice)
+    page = alice_client.get(f"/app/{org_a.slug}/customers/{doe['Di'].pk}/family/").text
+    assert "will show here" not in page
+    assert "Household total <strong>$350.00</strong>" in page
+    assert "($400.00 paid in 2 payments, $50.00 refunded)" in page
+    rows = page.split('<table class="table table-sm align-middle family-payments">')[1].split("<tbody>")[1]
+    newest, oldest = rows.split("</tr>")[:2]
+    assert "Cheque 77" in newest and 'payments/">Bob Doe</a>' in newest
+    assert f'/customers/{doe["Cy"].pk}/payments/">Cy Doe</a>' in oldest
+    assert f'/customers/{doe["Ann"].pk}/payments/">Ann Doe</a>' in oldest
+    assert "$200.00" in oldest and "$50.00" in oldest and "Cash" in oldest
+    assert "Stranger" not in page  # not in the family: neither Stan nor his gala
+
+
+def test_family_payments_take_the_same_queries_however_many_and_page(alice_client, alice, org_a, doe):
+    url = f"/app/{org_a.slug}/customers/{doe['Di'].pk}/family/"
+    with tenant(org_a):
+        camp = billing.package_save(package=Package(name="Camp", price=1000, currency="USD"), by=alice)
+
+        def sell(times):
+            for number in range(times):
+                child = doe["Cy"] if number % 2 else doe["Di"]
+                billing.sale_record(package=camp, customer=child, payer=doe["Ann"], method="cash", by=alice)
+
+        sell(2)
+    with CaptureQueriesContext(connection) as few:
+        alice_client.get(url)
+    with tenant(org_a):
+        sell(23)
+    with CaptureQueriesContext(connection) as many:
+        page = alice_client.get(url).text
+    assert len(many) == len(few)
+    assert "Household total <strong>$250.00</strong>" in page and "1–20 of 25" in page
+    older = alice_client.get(url, {"payments_page": "2"}).text
+    assert "21–25 of 25" in older and older.count("<td>Camp</td>") == 5
+    assert alice_client.get(url, {"payments_page": "lots"}).status_code == 200

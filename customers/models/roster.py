@@ -64,6 +64,8 @@ class Customer(TenantModel):
     emergency_contact_name = models.CharField(max_length=200, blank=True)
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
     marketing_opt_in = models.BooleanField("marketing emails", default=False)
+    # A contact preference staff set (profile → Loyalty): exports leave them out, package invites must too.
+    do_not_solicit = models.BooleanField(default=False, db_default=False, editable=False)
     number = models.CharField("customer number", max_length=40, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF, editable=False)
     user = models.ForeignKey(
@@ -257,3 +259,4 @@ class CustomerAudit(models.TextChoices):
     CUSTOM_FIELDS_REORDERED = "custom_field.reordered", "Custom fields reordered"
     RULES_CHANGED = "rules.changed", "Required fields changed"
     EXPORT_DOWNLOADED = "export.downloaded", "Customers exported"
+    DO_NOT_SOLICIT_CHANGED = "customer.do_not_solicit", "Do not solicit changed"
