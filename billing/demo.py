@@ -1,14 +1,17 @@
 """The demo organization's packages (what a party and activity center sells) and a few months of sales:
-families paying for their children, cash, cheques and terminal payments, and some refunds."""
+families paying for their children, cash, cheques and terminal payments, and some refunds; on the local
+Stripe emulator, its Stripe account connected with test keys, so the store takes cards."""
 
 import random
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.money import format_minor
 from accounts.tenancy import current_organization
+from billing.account_services import payment_account_connect
 from billing.models import (
     Channel,
     ForWhom,
@@ -196,3 +199,15 @@ def _demo_activity(purchases: list[Purchase], payments: list[Payment]) -> None:
     for customer in customers:
         customer.last_activity_at = latest[customer.pk]
     Customer.objects.bulk_update(customers, ["last_activity_at"], batch_size=1000)
+
+
+def demo_payment_account(*, seed: int, by) -> None:
+    """Connect the organization to the local Stripe emulator (`make run`) as an owner would, with test keys of
+    its own; against real Stripe (STRIPE_API_BASE empty) an owner pastes real ones in Settings → Payments."""
+    if settings.STRIPE_API_BASE:
+        payment_account_connect(
+            secret_key=f"rk_test_demo{seed}0000000000000000000000",
+            publishable_key=f"pk_test_demo{seed}0000000000000000000000",
+            webhook_secret=f"whsec_demo{seed}000000000000000000000",
+            by=by,
+        )
