@@ -41,6 +41,15 @@ def payments_of(customer: Customer) -> QuerySet:
     )
 
 
+def payments_newer_than(customer: Customer, payment: Payment) -> int:
+    """How many of payments_of(customer) come before `payment` in its order: where its page starts."""
+    return (
+        payments_of(customer)
+        .filter(Q(created_at__gt=payment.created_at) | Q(created_at=payment.created_at, pk__gt=payment.pk))
+        .count()
+    )
+
+
 def spend_of(customer: Customer) -> dict:
     """What this customer has paid (net of refunds, in the organization's currency) and when they first and
     last bought: the Payments tab's summary."""
