@@ -59,7 +59,8 @@ SALES_OF_ONE_ORGANIZATION = """
            CASE WHEN random() < 0.1 THEN customers[1 + floor(random() * cardinality(customers))::int] END,
            packages[1 + floor(random() * cardinality(packages))::int],
            now() - random() * interval '730 days'
-    FROM (SELECT array_agg(id ORDER BY id) AS customers FROM customers_customer WHERE organization_id = %(org)s) AS c,
+    FROM (SELECT array_agg(id ORDER BY id) AS customers FROM customers_customer
+          WHERE organization_id = %(org)s) AS c,
          (SELECT array_agg(id) AS packages FROM billing_package WHERE organization_id = %(org)s) AS p,
          generate_series(1, %(count)s)
 """
