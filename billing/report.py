@@ -5,7 +5,7 @@ their purchase's package and payer: a million payments are never joined to their
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -60,10 +60,12 @@ def sales_by_month_and_package(period: Period) -> tuple[list[dict], list[dict]]:
         .values_list("month", "package")
         .annotate(sales=Count("*"), taken=Sum("amount"))
     )
+    # Each refund's package looked up by the payment's key: a join would read every payment to hash them.
+    package = Payment.objects.filter(pk=OuterRef("payment_id")).values("package")
     refunds = (
         _refunds(period)
-        .annotate(month=TruncMonth("created_at", tzinfo=zone))
-        .values_list("month", "payment__package")
+        .annotate(month=TruncMonth("created_at", tzinfo=zone), package=Subquery(package))
+        .values_list("month", "package")
         .annotate(refunded=Sum("amount"))
     )
     months = {month: {"month": month, "sales": 0, "taken": 0, "refunded": 0} for month in period.months()}

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from billing import gateway
 from billing.account import PaymentsNotConnected, publishable_key, stripe_client_for_org
-from billing.models import Checkout, Package, Payment, Visibility
+from billing.models import Checkout, Package, Payment, Purchase, Visibility
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
 from families.selectors import guardian_may
@@ -33,10 +33,12 @@ def packages_for_sale() -> QuerySet:
 
 def payments_of(customer: Customer) -> QuerySet:
     """Payments for purchases this customer paid for or that were for them, newest first."""
+    purchases = Purchase.objects.filter(Q(payer=customer) | Q(customer=customer)).values("pk")
     return (
-        Payment.objects.filter(Q(purchase__payer=customer) | Q(purchase__customer=customer))
-        .select_related("purchase__package", "taken_by")
-        .prefetch_related("refunds__by")
+        Payment.objects.filter(purchase__in=purchases)
+        # Packages are prefetched: joined, they lead the planner to walk every purchase of a package.
+        .select_related("purchase", "taken_by")
+        .prefetch_related("purchase__package", "refunds__by")
         .order_by("-created_at", "-id")
     )
 
