@@ -49,45 +49,41 @@ def _refunds(period: Period):
     return Refund.objects.filter(created_at__gte=start, created_at__lt=end)
 
 
-def sales_by_month_and_package(period: Period) -> tuple[list[dict], list[dict]]:
+def sales_by_month_and_package(period: Period, *, packages: bool = True) -> tuple[list[dict], list[dict]]:
     """[{month, sales, taken, refunded, net}] for every month of the period, empty months included, and
-    [{package, sales, taken, refunded, net}], the best-selling (by money kept) first: from one grouped query
-    over the period's payments (read from their index alone) and one over its refunds."""
+    [{package, sales, taken, refunded, net}], the best-selling (by money kept) first, or [] without
+    `packages`: from one grouped query over the period's payments and one over its refunds."""
     zone = timezone.get_current_timezone()
-    payments = (
-        _payments(period)
-        .annotate(month=TruncMonth("created_at", tzinfo=zone))
-        .values_list("month", "package")
-        .annotate(sales=Count("*"), taken=Sum("amount"))
-    )
-    # Each refund's package looked up by the payment's key: a join would read every payment to hash them.
-    package = Payment.objects.filter(pk=OuterRef("payment_id")).values("package")
-    refunds = (
-        _refunds(period)
-        .annotate(month=TruncMonth("created_at", tzinfo=zone), package=Subquery(package))
-        .values_list("month", "package")
-        .annotate(refunded=Sum("amount"))
-    )
+    payments = _payments(period).annotate(month=TruncMonth("created_at", tzinfo=zone))
+    refunds = _refunds(period).annotate(month=TruncMonth("created_at", tzinfo=zone))
+    keys = ["month"]
+    if packages:
+        keys.append("package")
+        # Each refund's package looked up by its payment's key: a join would read every payment to hash them.
+        refunds = refunds.annotate(
+            package=Subquery(Payment.objects.filter(pk=OuterRef("payment_id")).values("package"))
+        )
     months = {month: {"month": month, "sales": 0, "taken": 0, "refunded": 0} for month in period.months()}
-    packages = {}
-    for month, package, sales, taken in payments:
-        for row in (
-            months[month.date()],
-            packages.setdefault(package, {"sales": 0, "taken": 0, "refunded": 0}),
-        ):
+    by_package = {}
+    for month, *package, sales, taken in payments.values_list(*keys).annotate(
+        sales=Count("*"), taken=Sum("amount")
+    ):
+        rows = [months[month.date()]]
+        if package:
+            rows.append(by_package.setdefault(package[0], {"sales": 0, "taken": 0, "refunded": 0}))
+        for row in rows:
             row["sales"] += sales
             row["taken"] += taken
-    for month, package, refunded in refunds:
+    for month, *package, refunded in refunds.values_list(*keys).annotate(refunded=Sum("amount")):
         months[month.date()]["refunded"] += refunded
-        if package in packages:  # a package is listed for what was paid for it in the period
-            packages[package]["refunded"] += refunded
-    names = dict(Package.objects.filter(pk__in=packages).values_list("pk", "name"))
-    for package, row in packages.items():
+        if package and package[0] in by_package:  # a package is listed for what was paid for it in the period
+            by_package[package[0]]["refunded"] += refunded
+    names = dict(Package.objects.filter(pk__in=by_package).values_list("pk", "name"))
+    for package, row in by_package.items():
         row["package"] = names[package]
-    for row in [*months.values(), *packages.values()]:
+    for row in [*months.values(), *by_package.values()]:
         row["net"] = row["taken"] - row["refunded"]
-    by_package = sorted(packages.values(), key=lambda row: (-row["net"], row["package"]))
-    return list(months.values()), by_package
+    return list(months.values()), sorted(by_package.values(), key=lambda row: (-row["net"], row["package"]))
 
 
 def top_customers(period: Period, limit: int = 10) -> list[dict]:

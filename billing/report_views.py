@@ -36,7 +36,8 @@ def sales(request, org_slug):
     form, period = _period(request)
     currency = request.org.currency
     download = request.GET.get("download")
-    months, packages = sales_by_month_and_package(period)
+    # The months' download skips what only the packages need.
+    months, packages = sales_by_month_and_package(period, packages=download != "months")
     if download in ("months", "packages"):
         name = f"{request.org.slug}-sales-{download}-{period.start}-{period.end}.csv"
         if download == "months":
