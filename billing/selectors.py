@@ -36,9 +36,9 @@ def payments_of(customer: Customer) -> QuerySet:
     purchases = Purchase.objects.filter(Q(payer=customer) | Q(customer=customer)).values("pk")
     return (
         Payment.objects.filter(purchase__in=purchases)
-        # Packages are prefetched: joined, they lead the planner to walk every purchase of a package.
-        .select_related("purchase", "taken_by")
-        .prefetch_related("purchase__package", "refunds__by")
+        # Prefetched for the page alone: joined, they widen the sort of every payment and may lead the planner
+        # to walk all purchases of a package.
+        .prefetch_related("purchase__package", "taken_by", "refunds__by")
         .order_by("-created_at", "-id")
     )
 
@@ -55,7 +55,7 @@ def payments_newer_than(customer: Customer, payment: Payment) -> int:
 def spend_of(customer: Customer) -> dict:
     """What this customer has paid (net of refunds, in the organization's currency) and when they first and
     last bought: the Payments tab's summary."""
-    return Payment.objects.filter(purchase__payer=customer).aggregate(
+    return Payment.objects.filter(payer=customer).aggregate(
         net=Sum(F("amount") - F("refunded")), first=Min("created_at"), last=Max("created_at")
     )
 
