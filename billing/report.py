@@ -1,14 +1,16 @@
 """The sales report's reads: money taken, refunded and kept over a period, by month, by package and by
-customer. Each is one grouped query over the organization's payments (or refunds) in the period."""
+customer. Each is one grouped query over the organization's payments (or refunds) in the period, which carry
+their purchase's package and payer: a million payments are never joined to their purchases."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from billing.models import Payment, Refund
+from billing.models import Package, Payment, Refund
+from customers.models import Customer
 
 
 @dataclass(frozen=True)
@@ -47,69 +49,55 @@ def _refunds(period: Period):
     return Refund.objects.filter(created_at__gte=start, created_at__lt=end)
 
 
-def by_month(period: Period) -> list[dict]:
-    """[{month, sales, taken, refunded, net}] for every month of the period, empty months included."""
+def sales_by_month_and_package(period: Period, *, packages: bool = True) -> tuple[list[dict], list[dict]]:
+    """[{month, sales, taken, refunded, net}] for every month of the period, empty months included, and
+    [{package, sales, taken, refunded, net}], the best-selling (by money kept) first, or [] without
+    `packages`: from one grouped query over the period's payments and one over its refunds."""
     zone = timezone.get_current_timezone()
-    taken = {
-        row["month"].date(): row
-        for row in _payments(period)
-        .annotate(month=TruncMonth("created_at", tzinfo=zone))
-        .values("month")
-        .annotate(sales=Count("id"), taken=Sum("amount"))
-    }
-    refunded = {
-        row["month"].date(): row["refunded"]
-        for row in _refunds(period)
-        .annotate(month=TruncMonth("created_at", tzinfo=zone))
-        .values("month")
-        .annotate(refunded=Sum("amount"))
-    }
-    rows = []
-    for month in period.months():
-        sales = taken.get(month, {})
-        amount, back = sales.get("taken") or 0, refunded.get(month) or 0
-        rows.append(
-            {
-                "month": month,
-                "sales": sales.get("sales", 0),
-                "taken": amount,
-                "refunded": back,
-                "net": amount - back,
-            }
+    payments = _payments(period).annotate(month=TruncMonth("created_at", tzinfo=zone))
+    refunds = _refunds(period).annotate(month=TruncMonth("created_at", tzinfo=zone))
+    keys = ["month"]
+    if packages:
+        keys.append("package")
+        # Each refund's package looked up by its payment's key: a join would read every payment to hash them.
+        refunds = refunds.annotate(
+            package=Subquery(Payment.objects.filter(pk=OuterRef("payment_id")).values("package"))
         )
-    return rows
-
-
-def by_package(period: Period) -> list[dict]:
-    """[{package, sales, taken, refunded, net}], the best-selling (by money kept) first."""
-    refunded = dict(
-        _refunds(period)
-        .values("payment__purchase__package")
-        .annotate(total=Sum("amount"))
-        .values_list("payment__purchase__package", "total")
-    )
-    rows = [
-        {
-            "package": row["purchase__package__name"],
-            "sales": row["sales"],
-            "taken": row["taken"],
-            "refunded": refunded.get(row["purchase__package"], 0),
-        }
-        for row in _payments(period)
-        .values("purchase__package", "purchase__package__name")
-        .annotate(sales=Count("id"), taken=Sum("amount"))
-    ]
-    for row in rows:
+    months = {month: {"month": month, "sales": 0, "taken": 0, "refunded": 0} for month in period.months()}
+    by_package = {}
+    for month, *package, sales, taken in payments.values_list(*keys).annotate(
+        sales=Count("*"), taken=Sum("amount")
+    ):
+        rows = [months[month.date()]]
+        if package:
+            rows.append(by_package.setdefault(package[0], {"sales": 0, "taken": 0, "refunded": 0}))
+        for row in rows:
+            row["sales"] += sales
+            row["taken"] += taken
+    for month, *package, refunded in refunds.values_list(*keys).annotate(refunded=Sum("amount")):
+        months[month.date()]["refunded"] += refunded
+        if package and package[0] in by_package:  # a package is listed for what was paid for it in the period
+            by_package[package[0]]["refunded"] += refunded
+    names = dict(Package.objects.filter(pk__in=by_package).values_list("pk", "name"))
+    for package, row in by_package.items():
+        row["package"] = names[package]
+    for row in [*months.values(), *by_package.values()]:
         row["net"] = row["taken"] - row["refunded"]
-    return sorted(rows, key=lambda row: (-row["net"], row["package"]))
+    return list(months.values()), sorted(by_package.values(), key=lambda row: (-row["net"], row["package"]))
 
 
 def top_customers(period: Period, limit: int = 10) -> list[dict]:
-    """The customers who paid the most in the period (what they paid, refunds of those payments taken off)."""
-    return list(
+    """[{payer, name, sales, net}]: the customers who paid the most in the period (what they paid, refunds of
+    those payments taken off)."""
+    rows = list(
         _payments(period)
-        .exclude(purchase__payer=None)
-        .values("purchase__payer", "purchase__payer_label")
-        .annotate(sales=Count("id"), net=Sum(F("amount") - F("refunded")))
-        .order_by("-net", "purchase__payer_label")[:limit]
+        .exclude(payer=None)
+        .values("payer")
+        .annotate(sales=Count("*"), net=Sum(F("amount") - F("refunded")))
+        .order_by("-net", "payer")[:limit]
     )
+    names = {
+        customer.pk: customer.full_name
+        for customer in Customer.objects.filter(pk__in=[r["payer"] for r in rows])
+    }
+    return [row | {"name": names.get(row["payer"], "")} for row in rows]

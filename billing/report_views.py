@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.downloads import csv_lines, csv_response
 from accounts.money import to_major
 from accounts.permissions import org_permission
-from billing.report import Period, by_month, by_package, top_customers
+from billing.report import Period, sales_by_month_and_package, top_customers
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 
@@ -36,20 +36,19 @@ def sales(request, org_slug):
     form, period = _period(request)
     currency = request.org.currency
     download = request.GET.get("download")
+    # The months' download skips what only the packages need.
+    months, packages = sales_by_month_and_package(period, packages=download != "months")
     if download in ("months", "packages"):
         name = f"{request.org.slug}-sales-{download}-{period.start}-{period.end}.csv"
         if download == "months":
-            rows = [
-                [m["month"].strftime("%Y-%m"), m["sales"], *_money(m, currency)] for m in by_month(period)
-            ]
+            rows = [[m["month"].strftime("%Y-%m"), m["sales"], *_money(m, currency)] for m in months]
             return csv_response(
                 name, csv_lines(["Month", "Payments", "Taken", "Refunded", "Net", "Currency"], rows)
             )
-        rows = [[p["package"], p["sales"], *_money(p, currency)] for p in by_package(period)]
+        rows = [[p["package"], p["sales"], *_money(p, currency)] for p in packages]
         return csv_response(
             name, csv_lines(["Package", "Payments", "Taken", "Refunded", "Net", "Currency"], rows)
         )
-    months = by_month(period)
     totals = {key: sum(month[key] for month in months) for key in ("sales", "taken", "refunded", "net")}
     chart = {
         "type": "bar",
@@ -66,7 +65,7 @@ def sales(request, org_slug):
         "form": form,
         "period": period,
         "months": months,
-        "packages": by_package(period),
+        "packages": packages,
         "customers": top_customers(period),
         "totals": totals,
         "chart": chart,

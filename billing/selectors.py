@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from billing import gateway
 from billing.account import PaymentsNotConnected, publishable_key, stripe_client_for_org
-from billing.models import Checkout, Package, Payment, SavedCard, Visibility
+from billing.models import Checkout, Package, Payment, Purchase, SavedCard, Visibility
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
 from families.selectors import guardian_may
@@ -43,18 +43,29 @@ def packages_for_sale() -> QuerySet:
 
 def payments_of(customer: Customer) -> QuerySet:
     """Payments for purchases this customer paid for or that were for them, newest first."""
+    purchases = Purchase.objects.filter(Q(payer=customer) | Q(customer=customer)).values("pk")
     return (
-        Payment.objects.filter(Q(purchase__payer=customer) | Q(purchase__customer=customer))
-        .select_related("purchase__package", "taken_by")
-        .prefetch_related("refunds__by")
+        Payment.objects.filter(purchase__in=purchases)
+        # Prefetched for the page alone: joined, they widen the sort of every payment and may lead the planner
+        # to walk all purchases of a package.
+        .prefetch_related("purchase__package", "taken_by", "refunds__by")
         .order_by("-created_at", "-id")
+    )
+
+
+def payments_newer_than(customer: Customer, payment: Payment) -> int:
+    """How many of payments_of(customer) come before `payment` in its order: where its page starts."""
+    return (
+        payments_of(customer)
+        .filter(Q(created_at__gt=payment.created_at) | Q(created_at=payment.created_at, pk__gt=payment.pk))
+        .count()
     )
 
 
 def spend_of(customer: Customer) -> dict:
     """What this customer has paid (net of refunds, in the organization's currency) and when they first and
     last bought: the Payments tab's summary."""
-    return Payment.objects.filter(purchase__payer=customer).aggregate(
+    return Payment.objects.filter(payer=customer).aggregate(
         net=Sum(F("amount") - F("refunded")), first=Min("created_at"), last=Max("created_at")
     )
 

@@ -2,6 +2,7 @@
 see every payment, refund)."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,7 +10,7 @@ from accounts.permissions import has_permission, org_permission
 from billing import services
 from billing.forms import PackageForm, RefundForm, SaleForm
 from billing.models import Package
-from billing.selectors import payments_of, spend_of
+from billing.selectors import payments_newer_than, payments_of, spend_of
 from customers.models import Customer
 from customers.selectors import get_customer_for_org
 from customers.views import render_profile
@@ -54,12 +55,18 @@ def package_restore(request, org_slug, pk):
     return redirect("package_settings:list", org_slug=org_slug)
 
 
+PAYMENTS_PER_PAGE = 25
+
+
 def _payments_tab(request, customer: Customer, *, sale_form=None, refund=None, status: int = 200):
     may_sell = has_permission(request.membership, "payments.take")
     if sale_form is None and may_sell:
         sale_form = SaleForm(payer=customer)
+    page_number = request.GET.get("page")
+    if refund:  # the page the refunded payment is on, wherever the link was followed from
+        page_number = payments_newer_than(customer, refund[0]) // PAYMENTS_PER_PAGE + 1
     context = {
-        "payments": payments_of(customer),
+        "payments": Paginator(payments_of(customer), PAYMENTS_PER_PAGE).get_page(page_number),
         "spend": spend_of(customer),
         "sale_form": sale_form,
         "refund": refund,

@@ -1,5 +1,6 @@
 """The architecture's migrations on a database that has data: an event's note becomes its subject id, and
-intake forms with their pending answers move from customers to the intake app, both ways, rows kept."""
+intake forms with their pending answers move from customers to the intake app, both ways, rows kept; payments
+get their purchase's package and payer."""
 
 import os
 import subprocess
@@ -9,6 +10,8 @@ import psycopg
 import pytest
 
 from accounts.tenancy import tenant
+from billing import services as billing_services
+from billing.models import Package, Payment
 from customers.models import Activity
 from intake import services as intake_services
 from intake.models import IntakeForm, PendingChange
@@ -75,3 +78,23 @@ def test_rows_survive_the_moves_back_and_forth(org_a, alice):
         assert IntakeForm.objects.get().title == "Camp"
         change = PendingChange.objects.get()
         assert (change.customer_id, change.intake_id, change.proposed) == (jane.pk, intake.pk, "312-555-0199")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payments_made_before_they_carried_package_and_payer_get_them(org_a, org_b, alice, bob):
+    sales = {}
+    for organization, by in ((org_a, alice), (org_b, bob)):
+        with tenant(organization):
+            package = billing_services.package_save(
+                package=Package(name="Party", price=20000, currency="USD"), by=by
+            )
+            pat = customer(first_name="Pat", by=by)
+            billing_services.sale_record(package=package, customer=pat, payer=pat, method="cash", by=by)
+            sales[organization.pk] = (package.pk, pat.pk)
+    try:
+        migrate("billing", "0006_saved_cards_and_pending_events")
+    finally:
+        migrate()
+    for organization in (org_a, org_b):
+        with tenant(organization):
+            assert list(Payment.objects.values_list("package_id", "payer_id")) == [sales[organization.pk]]

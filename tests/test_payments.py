@@ -5,10 +5,12 @@ and refund is in the customers' Activity Logs and the organization's audit log."
 import csv
 import io
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.tenancy import tenant
@@ -235,3 +237,50 @@ def test_a_guardian_sees_their_payments_and_their_childs_in_the_portal(client, o
     assert "Camp" in page and "for Kim Parent" in page and "$325.00" in page and ">Payments</a>" in page
     granny_page = logged_in(users[granny.pk]).get(url).text  # no "see bookings and payments" for Kim
     assert "Camp" not in granny_page and "No payments yet." in granny_page
+
+
+def test_a_long_history_shows_25_payments_a_page_with_refunds_under_theirs(alice_client, org_a, shop, alice):
+    pat = shop["pat"]
+    with tenant(org_a):
+        drop_in = services.package_save(package=Package(name="Drop-in", price=1000, currency="USD"), by=alice)
+        for number in range(101, 131):  # cheque 130 is the newest
+            purchase = services.sale_record(
+                package=drop_in, customer=pat, payer=pat, method="cheque", reference=str(number), by=alice
+            )
+            Payment.objects.filter(purchase=purchase).update(
+                created_at=timezone.now() - timedelta(days=131 - number)
+            )
+        oldest = Payment.objects.get(reference="101")
+        services.payment_refund(payment=oldest, amount=400, reason="Left early", by=alice)
+    first = alice_client.get(tab(org_a, pat)).text
+    assert [n for n in range(101, 131) if f"Cheque {n}<" in first] == list(range(106, 131))
+    assert (
+        "Page 1 of 2" in first and f'href="{tab(org_a, pat)}?page=2"' in first and "Older payments" in first
+    )
+    assert "Newer payments" not in first and "Left early" not in first
+    assert "Paid in all <strong>$296.00</strong>" in first  # all 30 payments, refund taken off
+    second = alice_client.get(tab(org_a, pat) + "?page=2").text
+    assert [n for n in range(101, 131) if f"Cheque {n}<" in second] == list(range(101, 106))
+    assert "Page 2 of 2" in second and "Newer payments" in second and "Older payments" not in second
+    refund_row = second[second.index("Cheque 101<") :]
+    assert "Refunded $4.00" in refund_row and "Left early" in refund_row
+    # Staff follow Refund… from page 2: the form opens on the page that payment is on.
+    form = alice_client.get(tab(org_a, pat) + f"{oldest.pk}/refund/").text
+    assert "Refund Drop-in" in form and "Cheque 101<" in form and "Page 2 of 2" in form
+    assert "Cheque 101<" in alice_client.get(tab(org_a, pat) + "?page=99").text  # past the end: the last
+    assert "Cheque 130<" in alice_client.get(tab(org_a, pat) + "?page=x").text  # not a number: the first
+
+
+def test_a_page_of_payments_takes_as_many_queries_whatever_its_length(alice_client, org_a, shop, alice):
+    pat = shop["pat"]
+    with tenant(org_a):
+        drop_in = services.package_save(package=Package(name="Drop-in", price=1000, currency="USD"), by=alice)
+        for _ in range(27):
+            purchase = services.sale_record(package=drop_in, customer=pat, payer=pat, method="cash", by=alice)
+            services.payment_refund(payment=purchase.payments.get(), amount=100, reason="Late", by=alice)
+    counts = []
+    for page in (1, 2):  # 25 payments, then 2
+        with CaptureQueriesContext(connection) as queries:
+            assert alice_client.get(tab(org_a, pat) + f"?page={page}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

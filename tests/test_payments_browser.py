@@ -83,3 +83,24 @@ def test_the_sales_report_charts_the_months(browser_page, live_server, org_a, or
     page.wait_for_function("window.Chart !== undefined")
     screenshot(page, "98-sales-report")
     assert errors == []
+
+
+def test_older_payments_open_in_place(browser_page, live_server, org_a, org_b, alice, screenshot):
+    with tenant(org_a):
+        jump = services.package_save(package=Package(name="Open jump", price=1800, currency="USD"), by=alice)
+        pat = customer(first_name="Pat", last_name="Parent", by=alice)
+        for _ in range(27):
+            services.sale_record(package=jump, customer=pat, payer=pat, method="cash", by=alice)
+    page = browser_page
+    errors = watch_console(page)
+    log_in(page, live_server.url, "alice@alpha.example")
+    page.goto(f"{live_server.url}/app/{org_a.slug}/customers/{pat.pk}/payments/")
+    expect(page.locator(".payments-table > tbody > tr")).to_have_count(25)
+    page.get_by_role("link", name="Older payments").click()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    expect(page.locator(".payments-table > tbody > tr")).to_have_count(2)
+    assert page.url.endswith("/payments/?page=2")
+    screenshot(page, "97-payments-tab-page-2")
+    page.get_by_role("link", name="Newer payments").click()
+    expect(page.get_by_text("Page 1 of 2")).to_be_visible()
+    assert errors == []

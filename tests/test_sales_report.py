@@ -12,6 +12,7 @@ from accounts.tenancy import tenant
 from billing import services
 from billing.models import Package, Payment, Purchase
 from billing.report import Period
+from customers.services import customer_delete
 from tests.factories import customer
 
 SALES = "/app/{slug}/sales/"
@@ -86,3 +87,28 @@ def test_the_default_period_is_this_month_and_the_eleven_before():
     assert Period.last_twelve_months(date(2026, 11, 30)) == Period(date(2025, 12, 1), date(2026, 11, 30))
     assert Period.last_twelve_months(date(2026, 1, 5)) == Period(date(2025, 2, 1), date(2026, 1, 5))
     assert len(Period(date(2025, 12, 1), date(2026, 11, 30)).months()) == 12
+
+
+def test_payments_carry_their_purchase_s_package_and_payer_however_they_are_written(
+    alice_client, org_a, sold, alice
+):
+    """The report groups payments by the package and payer the database copies onto each from its purchase:
+    through a service, a bulk insert (as the demo does), and after the payer is deleted."""
+    with tenant(org_a):
+        purchase = Purchase.objects.get(customer=sold["quinn"])
+        assert Payment.objects.filter(purchase=purchase).values_list("package", "payer").get() == (
+            purchase.package_id,
+            sold["quinn"].pk,
+        )
+        Payment.objects.bulk_create([Payment(purchase=purchase, amount=500, currency="USD", method="cash")])
+        assert set(Payment.objects.filter(purchase=purchase).values_list("package", "payer")) == {
+            (purchase.package_id, sold["quinn"].pk)
+        }
+    page = alice_client.get(SALES.format(slug=org_a.slug)).text
+    assert 'data-total="sales">3<' in page and '<td>Jump</td><td class="text-end">2<' in page
+    assert 'Quinn Quick</a></td><td class="text-end">2<' in page
+    with tenant(org_a):
+        customer_delete(customer=sold["quinn"], by=alice)
+        assert set(Payment.objects.filter(purchase=purchase).values_list("payer", flat=True)) == {None}
+    page = alice_client.get(SALES.format(slug=org_a.slug)).text
+    assert "Quinn Quick" not in page and 'data-total="sales">3<' in page  # still money taken
