@@ -1,10 +1,13 @@
 """What every file people download from Roster shares (roster and report exports, error files, the audit
-log): cells a spreadsheet will not run as formulas, and CSV lines written as they stream."""
+log): cells a spreadsheet will not run as formulas, CSV lines written as they stream, and small tables as
+XLSX workbooks."""
 
 import csv
+import io
 from decimal import Decimal
 
-from django.http import StreamingHttpResponse
+import xlsxwriter
+from django.http import HttpResponse, StreamingHttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,4 +38,23 @@ def csv_response(filename: str, lines) -> StreamingHttpResponse:
     """CSV lines (a list, or a generator that streams them) as a download."""
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def table_response(filename: str, header: list[str], rows: list[list], *, file_format: str) -> HttpResponse:
+    """A small table (a report's) as a download: CSV, or XLSX whose text cells stay text, never formulas.
+    `filename` has no extension."""
+    if file_format != "xlsx":
+        return csv_response(f"{filename}.csv", csv_lines(header, rows))
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, header, workbook.add_format({"bold": True}))
+    for number, row in enumerate(rows, start=1):
+        sheet.write_row(number, 0, [float(cell) if isinstance(cell, Decimal) else cell for cell in row])
+    workbook.close()
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

@@ -1,10 +1,10 @@
-"""Sales: what the business took, refunded and kept over a period, with charts and CSV downloads."""
+"""Sales: what the business took, refunded and kept over a period, with charts and CSV/XLSX downloads."""
 
 from django import forms
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.downloads import csv_lines, csv_response
+from accounts.downloads import table_response
 from accounts.money import to_major
 from accounts.permissions import org_permission
 from billing.report import Period, sales_by_month_and_package, top_customers
@@ -39,16 +39,14 @@ def sales(request, org_slug):
     # The months' download skips what only the packages need.
     months, packages = sales_by_month_and_package(period, packages=download != "months")
     if download in ("months", "packages"):
-        name = f"{request.org.slug}-sales-{download}-{period.start}-{period.end}.csv"
+        name = f"{request.org.slug}-sales-{download}-{period.start}-{period.end}"
         if download == "months":
+            header = ["Month", "Payments", "Taken", "Refunded", "Net", "Currency"]
             rows = [[m["month"].strftime("%Y-%m"), m["sales"], *_money(m, currency)] for m in months]
-            return csv_response(
-                name, csv_lines(["Month", "Payments", "Taken", "Refunded", "Net", "Currency"], rows)
-            )
-        rows = [[p["package"], p["sales"], *_money(p, currency)] for p in packages]
-        return csv_response(
-            name, csv_lines(["Package", "Payments", "Taken", "Refunded", "Net", "Currency"], rows)
-        )
+        else:
+            header = ["Package", "Payments", "Taken", "Refunded", "Net", "Currency"]
+            rows = [[p["package"], p["sales"], *_money(p, currency)] for p in packages]
+        return table_response(name, header, rows, file_format=request.GET.get("format", "csv"))
     totals = {key: sum(month[key] for month in months) for key in ("sales", "taken", "refunded", "net")}
     chart = {
         "type": "bar",

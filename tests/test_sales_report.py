@@ -5,6 +5,7 @@ import csv
 import io
 from datetime import date, timedelta
 
+import openpyxl
 import pytest
 from django.utils import timezone
 
@@ -71,6 +72,26 @@ def test_months_and_packages_download_as_csv(alice_client, org_a, sold):
         ["Party", "1", "200.00", "100.00", "100.00", "USD"],
         ["Jump", "1", "18.00", "0.00", "18.00", "USD"],
     ]
+
+
+def test_packages_download_as_xlsx_with_numbers_and_text_never_formulas(alice_client, org_a, sold, alice):
+    with tenant(org_a):
+        trick = services.package_save(
+            package=Package(name="=HYPERLINK(1)", price=500, currency="USD"), by=alice
+        )
+        buyer = customer(first_name="Tess", by=alice)
+        services.sale_record(package=trick, customer=buyer, payer=buyer, method="cash", by=alice)
+    response = alice_client.get(SALES.format(slug=org_a.slug) + "?download=packages&format=xlsx")
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["Package", "Payments", "Taken", "Refunded", "Net", "Currency"]
+    assert rows[1:] == [
+        ["Party", 1, 200, 100, 100, "USD"],
+        ["Jump", 1, 18, 0, 18, "USD"],
+        ["=HYPERLINK(1)", 1, 5, 0, 5, "USD"],
+    ]
+    assert sheet["A4"].data_type == "s"  # text, not a formula
 
 
 def test_staff_without_reports_may_not_read_it_and_beta_sees_only_its_own(
