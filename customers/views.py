@@ -151,7 +151,8 @@ def render_profile(request, customer: Customer, tab: str, context: dict):
         "boxes": [
             (box.place, box.template, box.context(request, customer))
             for box in registered(ProfileBox)
-            if has_permission(request.membership, box.permission)
+            # htmx swaps only the tab area, which shows the boxes above the tabs, not those beside them.
+            if has_permission(request.membership, box.permission) and (box.place == "top" or not request.htmx)
         ],
         "birthday_banner": birthday_banner(customer.birthday, timezone.localdate()),
         **context,

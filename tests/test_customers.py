@@ -171,3 +171,14 @@ def test_every_profile_page_keeps_customers_marked_in_the_menu(alice_client, org
     customers_link = menu.split(">Customers</a>")[0].rsplit("<a ", 1)[1]
     assert "active" in customers_link
     assert "active" not in menu.split(">Customers</a>")[1]
+
+
+def test_switching_tabs_by_htmx_sends_the_tab_area_without_the_side_boxes(
+    alice_client, org_a, jane, django_assert_max_num_queries
+):
+    url = f"/app/{org_a.slug}/customers/{jane.pk}/activity/"
+    page = alice_client.get(url).text
+    assert 'id="profile-tabs"' in page and "Add a tag…" in page  # the Tags box, beside the tabs
+    with django_assert_max_num_queries(13):  # 19 with the side boxes drawn for nothing
+        tab = alice_client.get(url, **HTMX, HTTP_HX_TARGET="profile-tabs").text
+    assert 'role="tablist"' in tab and "Add a tag…" not in tab
