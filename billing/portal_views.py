@@ -3,6 +3,7 @@ and their saved cards: add one, choose the default, remove one."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,7 @@ from portal.views import own_customer, render_portal
 @login_required
 def payments(request, org_slug):
     customer = own_customer(request)
-    context = {"payments": payments_seen_by(customer)}
+    context = {"payments": Paginator(payments_seen_by(customer), 25).get_page(request.GET.get("page"))}
     return render_portal(request, customer, "payments", "billing/portal_payments.html", context)
 
 

@@ -239,6 +239,24 @@ def test_a_guardian_sees_their_payments_and_their_childs_in_the_portal(client, o
     assert "Camp" not in granny_page and "No payments yet." in granny_page
 
 
+def test_the_portal_shows_a_long_history_25_payments_a_page(org_a, shop, alice):
+    pat = shop["pat"]
+    with tenant(org_a):
+        drop_in = services.package_save(package=Package(name="Drop-in", price=1000, currency="USD"), by=alice)
+        for number in range(101, 131):
+            services.sale_record(
+                package=drop_in, customer=pat, payer=pat, method="cheque", reference=str(number), by=alice
+            )
+        Customer.objects.filter(pk=pat.pk).update(user=make_user(pat.email))
+        pat.refresh_from_db()
+    portal = logged_in(pat.user)
+    first = portal.get(f"/{org_a.slug}/account/payments/").text
+    assert first.count("Cheque 1") == 25 and "Page 1 of 2" in first and 'href="?page=2"' in first
+    second = portal.get(f"/{org_a.slug}/account/payments/?page=2").text
+    assert second.count("Cheque 1") == 5 and "Newer payments" in second
+    assert portal.get(f"/{org_a.slug}/account/payments/?page=x").status_code == 200  # the first page
+
+
 def test_a_long_history_shows_25_payments_a_page_with_refunds_under_theirs(alice_client, org_a, shop, alice):
     pat = shop["pat"]
     with tenant(org_a):
