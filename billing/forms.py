@@ -116,7 +116,9 @@ class SaleForm(forms.Form):
     def __init__(self, *args, payer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["card"].queryset = saved_cards_of(payer)
-        self.has_cards = self.fields["card"].queryset.exists()
+        default = self.fields["card"].queryset.first()  # the default card, offered ticked
+        self.has_cards = default is not None
+        self.fields["card"].initial = default and default.pk
         self.fields["method"].choices = [
             (value, f"Saved card ({label.lower()})" if value == Method.CARD else label)
             for value, label in Method.choices

@@ -3,6 +3,7 @@ SetupIntent (as the emulator's Stripe.js does) and kept only when ticked; saved 
 the desk (a guardian's for a child only with *pay*); the portal manages them; card refunds go back through
 Stripe; refunds made and cards removed in Stripe's dashboard arrive by webhook, once."""
 
+import re
 import uuid
 
 import pytest
@@ -167,6 +168,7 @@ def test_staff_charge_a_saved_card_once_and_refund_it_through_stripe(org_a, shop
     tab = f"/app/{org_a.slug}/customers/{shop['pat'].pk}/payments/"
     page = alice_client.get(tab).text
     assert "Saved card (card)" in page and "Visa •••• 4242, expires 12/2030" in page
+    assert re.search(rf'name="card"\s+value="{card.pk}"[^>]* checked', page)  # the default card, ticked
     sale = {
         "package": shop["camp"].pk,
         "for_whom": shop["kim"].pk,

@@ -64,7 +64,9 @@ def test_a_parent_buys_a_camp_for_their_child_and_staff_refund_half(
     visitor.get_by_label("Child's birthday").first.fill("2019-04-05")
     visitor.get_by_role("button", name="Create account").click()
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("Check your email")
-    path = emailed_path(smtp_server.wait_for("vera.buys@example.com"), rf"/{org_a.slug}/signup/confirm/[\w-]+/")
+    path = emailed_path(
+        smtp_server.wait_for("vera.buys@example.com"), rf"/{org_a.slug}/signup/confirm/[\w-]+/"
+    )
     visitor.goto(live_server.url + path)
     visitor.get_by_label("The password you chose").fill(PASSWORD)
     visitor.get_by_role("button", name="Confirm and sign in").click()
@@ -81,7 +83,9 @@ def test_a_parent_buys_a_camp_for_their_child_and_staff_refund_half(
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("Thank you")
     expect(visitor.locator("main")).to_contain_text("Visa •••• 4242")
     screenshot(visitor, "100-store-receipt")
-    assert "Summer camp week" in email_text(smtp_server.wait_for("vera.buys@example.com", subject="Your receipt"))
+    assert "Summer camp week" in email_text(
+        smtp_server.wait_for("vera.buys@example.com", subject="Your receipt")
+    )
 
     with tenant(org_a):
         vera = Customer.objects.get(email="vera.buys@example.com")
