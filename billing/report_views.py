@@ -9,6 +9,7 @@ from accounts.money import to_major
 from accounts.permissions import org_permission
 from billing.report import Period, sales_by_month_and_package, top_customers
 
+MAX_MONTHS = 120  # a chart and a table of one row per month
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 
 
@@ -18,8 +19,14 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+        start, end = data.get("start"), data.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day and not 1900 <= day.year <= 2999:
+                self.add_error(name, "Enter a date between 1900 and 2999.")
+        if start and end and end < start:
             self.add_error("end", "The period has to end after it starts.")
+        elif start and end and (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
+            self.add_error("end", f"Choose at most {MAX_MONTHS // 12} years, month by month.")
         return data
 
 

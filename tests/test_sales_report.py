@@ -56,6 +56,12 @@ def test_a_period_narrows_it_and_a_wrong_one_says_why(alice_client, org_a, sold)
     assert 'data-total="taken">$18.00<' in page and 'data-total="refunded">$100.00<' in page
     wrong = alice_client.get(SALES.format(slug=org_a.slug) + "?start=2026-05-01&end=2026-04-01").text
     assert "The period has to end after it starts." in wrong
+    for far, message in (
+        ("?start=2026-01-01&end=9999-12-31", "Enter a date between 1900 and 2999."),
+        ("?start=1990-01-01&end=2026-12-31", "Choose at most 10 years, month by month."),
+    ):
+        refused = alice_client.get(SALES.format(slug=org_a.slug) + far)
+        assert refused.status_code == 200 and message in refused.text
     empty = alice_client.get(SALES.format(slug=org_a.slug) + "?start=2020-01-01&end=2020-01-31").text
     assert "Nothing was paid in this period." in empty
 
