@@ -21,6 +21,7 @@ from billing.models import (
     StripeEvent,
 )
 from billing.secrets import encrypt
+from billing.services import desk_card_sale_recover
 from billing.tasks import stripe_event_apply as stripe_event_apply_task
 
 
@@ -96,11 +97,14 @@ def payment_account_disconnect(*, by: User) -> None:
 
 
 def _payment_intent_succeeded(event: StripeEvent) -> None:
-    """A store checkout's payment succeeded: record it, unless the payer's browser already did. The event's
-    copy of the intent is not trusted; store_checkout_complete asks Stripe."""
-    checkout = Checkout.objects.filter(payment_intent=event.payload.get("id", "")).first()
-    if checkout is not None and checkout.payment_intent:
+    """A payment succeeded: record the store checkout's purchase, unless the payer's browser already did, or a
+    desk sale's whose record was lost. The event's copy of the intent is not trusted; both ask Stripe."""
+    intent = event.payload.get("id", "")
+    checkout = Checkout.objects.filter(payment_intent=intent).first() if intent else None
+    if checkout is not None:
         store_checkout_complete(checkout=checkout)
+    elif "roster_sale" in (event.payload.get("metadata") or {}):
+        desk_card_sale_recover(payment_intent=intent)
 
 
 def _charge_refunded(event: StripeEvent) -> None:

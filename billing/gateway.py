@@ -73,6 +73,7 @@ class StripePaymentIntent:
     card_brand: str = ""  # "visa", once a card is attached
     card_last4: str = ""
     payment_method: str | None = None  # pm_…, once a card is attached
+    metadata: dict[str, str] | None = None  # what Roster wrote on it (roster_checkout, roster_sale, …)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def _payment_intent(intent: stripe.PaymentIntent) -> StripePaymentIntent:
         card_brand=brand,
         card_last4=last4,
         payment_method=getattr(intent.payment_method, "id", intent.payment_method),
+        metadata=intent.metadata.to_dict() if intent.metadata else {},
     )
 
 

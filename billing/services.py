@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.audit import audit_record, changes_of
 from accounts.models import User
 from accounts.money import format_minor
+from accounts.tenancy import current_organization
 from billing import gateway
 from billing.charging import (
     SaleError,
@@ -148,6 +149,39 @@ def _saved_card_charge(
             "roster_staff": str(by.pk),
         },
         idempotency_key=f"roster-sale-{attempt}",
+    )
+
+
+@transaction.atomic
+def desk_card_sale_recover(*, payment_intent: str) -> Purchase | None:
+    """Record a desk sale whose saved card Stripe charged but whose record was lost (the process died before
+    it committed), from what the sale wrote on the PaymentIntent; once, whoever asks. Stripe is asked, not
+    the webhook's copy; an intent of another organization or not Roster's desk sale is left alone."""
+    client = store_client()
+    intent = stripe_call(gateway.payment_intent_retrieve, client=client, payment_intent=payment_intent)
+    about = intent.metadata or {}
+    if intent.status != "succeeded" or "roster_sale" not in about:
+        return None
+    if about.get("roster_organization") != str(current_organization().pk):
+        return None
+    known = Payment.objects.filter(stripe_payment_intent=intent.id).select_related("purchase").first()
+    if known is not None:
+        return known.purchase
+    package = Package.objects.select_for_update().get(pk=about["roster_package"])
+    customer = Customer.objects.get(pk=about["roster_customer"])
+    payer = Customer.objects.get(pk=about["roster_payer"])
+    staff = User.objects.filter(pk=about.get("roster_staff"), memberships__isnull=False).first()
+    card = SavedCard.objects.filter(stripe_payment_method=intent.payment_method).first()
+    payment = Payment(
+        method=Method.CARD,
+        card_brand=card.brand if card else intent.card_brand,
+        card_last4=card.last4 if card else intent.card_last4,
+        stripe_payment_intent=intent.id,
+        reference="Recorded from Stripe",
+        taken_by=staff,
+    )
+    return purchase_record(
+        package=package, customer=customer, payer=payer, channel=Channel.STAFF, payment=payment, by=staff
     )
 
 

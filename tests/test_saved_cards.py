@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+from django.db import transaction
 
 from accounts.tenancy import tenant
 from billing import card_services, gateway, services
@@ -278,3 +279,37 @@ def test_the_roster_finds_who_has_a_saved_card(org_a, shop, alice_client):
     without = alice_client.get(roster, {"has_card": "false"}).text
     assert "Pat" in with_card and "Gran" not in with_card
     assert "Gran" in without and ">Pat<" not in without
+
+
+class Died(Exception):
+    """The process dies after Stripe took the money, before Roster's transaction commits."""
+
+
+def test_a_desk_card_sale_lost_after_stripe_charged_is_recorded_once_from_its_webhook(org_a, shop, alice):
+    with tenant(org_a):
+        card = card_services.card_save(customer=shop["pat"], setup_intent=new_card(shop["pat"]), by=None)
+        with pytest.raises(Died), transaction.atomic():
+            purchase = services.sale_record(
+                package=shop["camp"],
+                customer=shop["kim"],
+                payer=shop["pat"],
+                method="card",
+                card=card,
+                attempt=uuid.uuid4(),
+                by=alice,
+            )
+            intent = purchase.payments.get().stripe_payment_intent
+            raise Died
+        assert not Purchase.objects.exists()
+        event = gateway.StripeEvent(
+            id="evt_desk_sale",
+            type="payment_intent.succeeded",
+            created=1_790_000_000,
+            object={"id": intent, "object": "payment_intent", "metadata": {"roster_sale": "x"}},
+        )
+        webhook_arrives(event)
+        webhook_arrives(event)  # delivered again
+        payment = Payment.objects.select_related("purchase").get()
+        assert (payment.purchase.customer, payment.purchase.payer) == (shop["kim"], shop["pat"])
+        assert (payment.amount, payment.stripe_payment_intent, payment.taken_by) == (32500, intent, alice)
+        assert payment.reference == "Recorded from Stripe" and payment.method_display == "Visa •••• 4242"
