@@ -16,6 +16,7 @@ from accounts.models import AuditEvent
 from accounts.tenancy import tenant
 from billing import credit_services, services, tasks
 from billing.credit import CreditError, balance_of
+from billing.demo import demo_credit, demo_packages
 from billing.models import CreditAudit, CreditEntry, CreditEvent, CreditKind, Package, Payment
 from customers.models import Activity, Customer
 from customers.services import customer_delete
@@ -303,3 +304,12 @@ def test_another_organization_never_reaches_the_ledger(
     assert alice_client.get(credit_url(org_a, other) + f"{line.pk}/correct/").status_code == 404
     with tenant(org_a):
         assert CreditEntry.objects.count() == 1
+
+
+def test_the_demo_gives_a_few_customers_credit_and_spends_some(org_a, alice):
+    with tenant(org_a):
+        demo_packages()
+        people = [customer(first_name=f"Demo{n}", by=alice) for n in range(4)]
+        demo_credit(people, by=alice)
+        assert [balance_of(person) for person in people] == [700, 1800, 1000, 3200]
+        assert CreditEntry.objects.filter(kind=CreditKind.SPENT).count() == 2
