@@ -32,7 +32,7 @@ def _record(line: CreditEntry, customer: Customer, event: str, action: str, by: 
     audit_record(action=action, by=by, target=customer.full_name, detail=detail)
 
 
-def organization_today() -> datetime.date:
+def _organization_today() -> datetime.date:
     return timezone.now().astimezone(zoneinfo.ZoneInfo(current_organization().time_zone)).date()
 
 
@@ -55,7 +55,7 @@ def credit_issue(
         raise CreditError("Issue between 0.01 and 1,000,000.")
     if not reason:
         raise CreditError("Say why the credit is given.")
-    if expires_on is not None and expires_on <= organization_today():
+    if expires_on is not None and expires_on <= _organization_today():
         raise CreditError("Credit has to expire after today.")
     line = ledger_append(
         customer=customer, amount=amount, kind=kind, reason=reason, expires_on=expires_on, by=by
@@ -92,7 +92,7 @@ def credit_correct(*, entry: CreditEntry, reason: str, by: User) -> CreditEntry:
 def credit_expire_due(*, by: User | None = None) -> int:
     """Expire what is left of each line of credit whose date has passed in the organization's time zone, once
     per line (a unique key backs it); returns how many lines expired."""
-    today = organization_today()
+    today = _organization_today()
     expired = CreditEntry.objects.exclude(expiry_of=None).values("expiry_of_id")
     due = list(
         CreditEntry.objects.filter(expires_on__lt=today)
