@@ -1,6 +1,7 @@
 """The demo organization's packages (what a party and activity center sells) and a few months of sales:
-families paying for their children, cash, cheques and terminal payments, and some refunds; on the local
-Stripe emulator, its Stripe account connected with test keys, so the store takes cards."""
+families paying for their children, cash, cheques and terminal payments, and some refunds; a few customers
+with credit, some of it spent; on the local Stripe emulator, its Stripe account connected with test keys, so
+the store takes cards."""
 
 import random
 from datetime import timedelta
@@ -12,8 +13,10 @@ from django.utils import timezone
 from accounts.money import format_minor
 from accounts.tenancy import current_organization
 from billing.account_services import payment_account_connect
+from billing.credit_services import credit_issue
 from billing.models import (
     Channel,
+    CreditKind,
     ForWhom,
     Interval,
     Method,
@@ -25,6 +28,7 @@ from billing.models import (
     Refund,
     Visibility,
 )
+from billing.services import sale_record
 from customers.models import Activity, Customer
 from families.models import GuardianLink, GuardianPermission
 
@@ -199,6 +203,26 @@ def _demo_activity(purchases: list[Purchase], payments: list[Payment]) -> None:
     for customer in customers:
         customer.last_activity_at = latest[customer.pk]
     Customer.objects.bulk_update(customers, ["last_activity_at"], batch_size=1000)
+
+
+CREDIT = [
+    (CreditKind.GIFT, 2500, "Birthday gift from the center", 90),
+    (CreditKind.GOODWILL, 1800, "Trampoline park closed early", None),
+    (CreditKind.GOODWILL, 1000, "Waited too long at the desk", 30),
+    (CreditKind.GIFT, 5000, "Raffle prize", None),
+]
+
+
+def demo_credit(customers: list[Customer], *, by) -> None:
+    """A few adults with credit (a gift, goodwill), through the services so the ledger is as staff make it;
+    two of them spent some on an open-jump visit at the desk."""
+    adults = [person for person in customers if person.age is None or person.age >= 18][: len(CREDIT)]
+    drop_in = Package.objects.get(name="Open jump — single visit")
+    for number, (person, (kind, amount, reason, days)) in enumerate(zip(adults, CREDIT, strict=False)):
+        expires_on = timezone.localdate() + timedelta(days=days) if days else None
+        credit_issue(customer=person, amount=amount, kind=kind, reason=reason, expires_on=expires_on, by=by)
+        if number in (0, 3):
+            sale_record(package=drop_in, customer=person, payer=person, method=Method.CREDIT, by=by)
 
 
 def demo_payment_account(*, seed: int, by) -> None:

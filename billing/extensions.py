@@ -1,16 +1,25 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
-Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments and Loyalty
-tabs, the roster's purchase filters, the "Paid in all" export column, the portal's Payments page, the family
-view's Payments section, its kinds of activity event and its audit actions."""
+Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments, Loyalty and
+Credit tabs and Credit box, the roster's purchase and credit filters, the "Paid in all" and "Credit balance"
+export columns, the portal's Payments page, the family view's Payments section, its kinds of activity event
+and its audit actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
 from accounts.navigation import Page, register_main_page, register_settings_page
+from billing.credit import balance_of, balances_of
 from billing.family import family_payments
 from billing.filters import purchase_filters
-from billing.models import PackageAudit, PaymentAccountAudit, PaymentAudit, PaymentEvent
+from billing.models import (
+    CreditAudit,
+    CreditEvent,
+    PackageAudit,
+    PaymentAccountAudit,
+    PaymentAudit,
+    PaymentEvent,
+)
 from billing.selectors import net_paid
-from customers.extend import ActivityKinds, ExportColumn, ProfileTab, RosterFilters, register
+from customers.extend import ActivityKinds, ExportColumn, ProfileBox, ProfileTab, RosterFilters, register
 from families.extend import FamilySection, register_family_section
 from portal.navigation import PortalSection, register_portal_section
 
@@ -18,6 +27,7 @@ register_main_page(Page("sales", "Sales", "sales:report", 35, "reports.view", ("
 register_settings_page(Page("packages", "Packages", "package_settings:list", 15, "settings.change"))
 register_audit_actions(PackageAudit)
 register_audit_actions(PaymentAudit)
+register_audit_actions(CreditAudit)
 
 
 def _paid_in_all(customer_ids: list[int], membership) -> dict[int, str]:
@@ -25,8 +35,21 @@ def _paid_in_all(customer_ids: list[int], membership) -> dict[int, str]:
     return {pk: format_minor(net, currency) for pk, net in net_paid(customer_ids).items()}
 
 
+def _credit_balances(customer_ids: list[int], membership) -> dict[int, str]:
+    currency = membership.organization.currency
+    return {pk: format_minor(balance, currency) for pk, balance in balances_of(customer_ids).items()}
+
+
+def _credit_box(request, customer) -> dict:
+    return {"customer": customer, "balance": balance_of(customer)}
+
+
 register(
     RosterFilters("purchases", purchase_filters, order=60),
+    ExportColumn("credit_balance", "Credit balance", _credit_balances, order=41),
+    ProfileTab("credit", "Credit", "profile_payments:credit", "billing/credit_tab.html", order=42),
+    ProfileBox("credit", "billing/credit_box.html", _credit_box, order=40),
+    ActivityKinds("credit", "Credit", dict(CreditEvent.choices), order=46),
     ExportColumn("paid_in_all", "Paid in all", _paid_in_all, order=40),
     ProfileTab("payments", "Payments", "profile_payments:tab", "billing/payments_tab.html", order=40),
     ProfileTab("loyalty", "Loyalty", "profile_payments:loyalty", "billing/loyalty_tab.html", order=41),

@@ -1,13 +1,13 @@
 """The roster's purchase filters (the seed's purchase-history segmentation, kept in saved segments): who
 bought a package, who spent between two amounts, whose last purchase falls between two dates, who has a
-saved card."""
+saved card, whose credit balance is between two amounts."""
 
 import django_filters
 from django import forms
 from django.db.models import F, Max, Q, Sum
 
 from accounts.money import to_minor
-from billing.models import Payment, Purchase, SavedCard
+from billing.models import CreditEntry, Payment, Purchase, SavedCard
 from billing.selectors import package_choices
 from customers.filters import DATE_RANGE, NUMBER_RANGE, YES_NO
 
@@ -51,10 +51,29 @@ def _has_card(queryset, name, value):
     return queryset.filter(with_card if value else ~with_card)
 
 
+def _credit_balance(queryset, name, value):
+    if not value or (value.start is None and value.stop is None):
+        return queryset
+    low = to_minor(value.start) if value.start is not None else None
+    high = to_minor(value.stop) if value.stop is not None else None
+    balances = CreditEntry.objects.values("customer_id").annotate(balance=Sum("amount"))
+    if low is not None:
+        balances = balances.filter(balance__gte=low)
+    if high is not None:
+        balances = balances.filter(balance__lte=high)
+    matching = Q(pk__in=balances.values("customer_id"))
+    if (low is None or low <= 0) and (high is None or high >= 0):  # who never had credit has a balance of 0
+        matching |= ~Q(pk__in=CreditEntry.objects.exclude(customer=None).values("customer_id"))
+    return queryset.filter(matching)
+
+
 def purchase_filters(audience: str) -> dict:
     filters = {
         "has_card": django_filters.BooleanFilter(label="Has a saved card", method=_has_card, widget=YES_NO),
         "spent": django_filters.NumericRangeFilter(label="Spent between", method=_spent, widget=NUMBER_RANGE),
+        "credit": django_filters.NumericRangeFilter(
+            label="Credit balance between", method=_credit_balance, widget=NUMBER_RANGE
+        ),
         "last_purchase": django_filters.DateFromToRangeFilter(
             label="Last purchase between", method=_last_purchase, widget=DATE_RANGE
         ),

@@ -3,8 +3,10 @@ from decimal import Decimal
 
 from django import forms
 
-from accounts.money import MINOR_UNITS, to_major, to_minor
-from billing.models import MAX_PRICE, ForWhom, Method, Package, PackageKind
+from accounts.money import MINOR_UNITS, format_minor, to_major, to_minor
+from accounts.tenancy import current_organization
+from billing.credit import balance_of
+from billing.models import ISSUED_KINDS, MAX_PRICE, CreditKind, ForWhom, Method, Package, PackageKind
 from billing.selectors import buyable_for, packages_for_sale, saved_cards_of
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -119,10 +121,13 @@ class SaleForm(forms.Form):
         default = self.fields["card"].queryset.first()  # the default card, offered ticked
         self.has_cards = default is not None
         self.fields["card"].initial = default and default.pk
+        credit = balance_of(payer)
+        available = format_minor(credit, current_organization().currency)
+        labels = {Method.CARD: "Saved card (card)", Method.CREDIT: f"Credit balance ({available} available)"}
         self.fields["method"].choices = [
-            (value, f"Saved card ({label.lower()})" if value == Method.CARD else label)
+            (value, labels.get(value, label))
             for value, label in Method.choices
-            if value != Method.CARD or self.has_cards
+            if (value != Method.CARD or self.has_cards) and (value != Method.CREDIT or credit > 0)
         ]
         self.fields["package"].queryset = packages_for_sale()
         self.fields["package"].label_from_instance = lambda package: (
@@ -170,6 +175,60 @@ class RefundForm(forms.Form):
         if amount > self.payment.refundable:
             raise forms.ValidationError("That is more than is left of this payment.")
         return amount
+
+
+class CreditIssueForm(forms.Form):
+    """Staff give a customer credit; the amount is typed in major units (25.00) and kept in minor units."""
+
+    amount = forms.DecimalField(
+        label="Amount",
+        min_value=Decimal("0.01"),
+        max_value=Decimal(MAX_PRICE) / MINOR_UNITS,
+        decimal_places=2,
+        error_messages={
+            "min_value": "Issue more than nothing.",
+            "max_value": "Enter an amount up to 1,000,000.",
+            "max_decimal_places": "Use at most two decimals, e.g. 25.50.",
+            "invalid": "Enter an amount, e.g. 25.00.",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="Kind", choices=[(kind.value, kind.label) for kind in ISSUED_KINDS], initial=CreditKind.GIFT
+    )
+    reason = forms.CharField(
+        label="Reason", max_length=300, help_text="Kept with the credit, e.g. birthday gift."
+    )
+    expires_on = forms.DateField(
+        label="Expires after",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional: the last day it can be spent.",
+    )
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = f"In {currency}."
+
+    def clean_amount(self):
+        return to_minor(self.cleaned_data["amount"])
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError("Say why the credit is given.")
+        return reason
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day and not 1900 <= day.year <= 2999:
+            raise forms.ValidationError("Enter a date between 1900 and 2999.")
+        return day
+
+
+class CreditCorrectForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason", max_length=300, help_text="Kept with the correction, e.g. issued twice by mistake."
+    )
 
 
 class StoreBuyForm(forms.Form):

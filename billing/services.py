@@ -20,8 +20,10 @@ from billing.charging import (
     stripe_call,
     stripe_customer_for,
 )
+from billing.credit import ledger_append, ledger_lock
 from billing.models import (
     Channel,
+    CreditKind,
     Method,
     Package,
     PackageAudit,
@@ -100,9 +102,10 @@ def sale_record(
     by: User,
 ) -> Purchase:
     """Staff sell `package` for `customer`, paid by `payer` (the customer, or someone allowed to buy for them)
-    in cash, by cheque, on an external terminal, or with one of the payer's saved cards charged through Stripe
-    (the payer away from the screen; `attempt` names the try, so a form posted twice charges once). The
-    package row is locked while its capacity is counted, so two sales of the last spot cannot both succeed."""
+    in cash, by cheque, on an external terminal, from the payer's credit balance, or with one of the payer's
+    saved cards charged through Stripe (the payer away from the screen; `attempt` names the try, so a form
+    posted twice charges once). The package row is locked while its capacity is counted, so two sales of the
+    last spot cannot both succeed."""
     if method == Method.CARD:
         if card is None or attempt is None:
             raise SaleError("Choose one of the payer's saved cards.")
@@ -111,6 +114,8 @@ def sale_record(
         if not may_pay_with_saved_cards(payer, customer):
             raise SaleError(f"{payer.first_name} may not pay for {customer.first_name} with saved cards.")
     package = locked_for_sale(package, customer, payer)
+    if method == Method.CREDIT:  # now: the purchase key-share-locks the payer; two spenders would deadlock
+        ledger_lock(payer)
     payment = Payment(method=method, reference=reference.strip(), taken_by=by)
     if method == Method.CARD:
         intent = _saved_card_charge(package=package, customer=customer, card=card, attempt=attempt, by=by)
@@ -124,9 +129,20 @@ def sale_record(
             return same.purchase
         payment.card_brand, payment.card_last4 = card.brand, card.last4
         payment.stripe_payment_intent = intent.id
-    return purchase_record(
+    purchase = purchase_record(
         package=package, customer=customer, payer=payer, channel=Channel.STAFF, payment=payment, by=by
     )
+    if method == Method.CREDIT:
+        total = format_minor(payment.amount, payment.currency)
+        ledger_append(
+            customer=payer,
+            amount=-payment.amount,
+            kind=CreditKind.SPENT,
+            reason=f"{total} for “{package.name}”",
+            payment=payment,
+            by=by,
+        )
+    return purchase
 
 
 def _saved_card_charge(
@@ -188,7 +204,7 @@ def desk_card_sale_recover(*, payment_intent: str) -> Purchase | None:
 @transaction.atomic
 def payment_refund(*, payment: Payment, amount: int, reason: str, by: User) -> Refund:
     """Give back `amount` (minor units) of a payment, never more than what remains of it; a card payment's
-    money goes back to the card through Stripe first."""
+    money goes back to the card through Stripe first, a payment from credit to the payer's credit."""
     payment = Payment.objects.select_for_update().select_related("purchase__package").get(pk=payment.pk)
     reason = " ".join(reason.split())
     if not reason:
@@ -211,4 +227,15 @@ def payment_refund(*, payment: Payment, amount: int, reason: str, by: User) -> R
             idempotency_key=f"roster-payment-{payment.pk}-refund-after-{payment.refunded}-{amount}",
         )
         stripe_refund = refunded.id
-    return refund_record(payment=payment, amount=amount, reason=reason, by=by, stripe_refund=stripe_refund)
+    refund = refund_record(payment=payment, amount=amount, reason=reason, by=by, stripe_refund=stripe_refund)
+    if payment.method == Method.CREDIT and payment.purchase.payer is not None:
+        ledger_append(
+            customer=payment.purchase.payer,
+            amount=amount,
+            kind=CreditKind.REFUND,
+            reason=reason,
+            payment=payment,
+            refund=refund,
+            by=by,
+        )
+    return refund

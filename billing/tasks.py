@@ -1,5 +1,5 @@
 """Billing's work for the worker: the receipt of an online store purchase and the notice of a refund, emailed
-after they commit, with dates in the organization's time zone."""
+after they commit, with dates in the organization's time zone; Stripe events to apply; credit to expire."""
 
 from celery import shared_task
 from celery.signals import worker_ready
@@ -95,6 +95,18 @@ def stripe_events_apply_pending() -> int:
             stripe_event_apply.delay(org_id=organization.pk, event_id=event_id)
             queued += 1
     return queued
+
+
+@shared_task
+def credit_expire_due() -> int:
+    """Celery beat, daily: in each organization, expire what is left of credit past its date."""
+    from billing import credit_services  # which import the services that enqueue this module's tasks
+
+    expired = 0
+    for organization in Organization.objects.all():
+        with tenant(organization):
+            expired += credit_services.credit_expire_due()
+    return expired
 
 
 @worker_ready.connect

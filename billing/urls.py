@@ -1,12 +1,13 @@
 """Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings), Settings →
-Payments (payment_settings), the profile's Payments and Loyalty tabs (profile_payments), the Sales report
-(sales), the customer portal's Payments page (portal_payments, under /<org>/) and Stripe's webhook
+Payments (payment_settings), the profile's Payments, Loyalty and Credit tabs (profile_payments), the Sales
+report (sales), the customer portal's Payments page (portal_payments, under /<org>/) and Stripe's webhook
 endpoint."""
 
 from django.urls import path
 
 from billing import (
     account_views,
+    credit_views,
     loyalty_views,
     portal_views,
     report_views,
@@ -28,6 +29,9 @@ profile_patterns = [
     path("<int:pk>/payments/sell/", views.sale, name="sell"),
     path("<int:pk>/payments/<int:payment_pk>/refund/", views.refund, name="refund"),
     path("<int:pk>/loyalty/", loyalty_views.loyalty_tab, name="loyalty"),
+    path("<int:pk>/credit/", credit_views.credit_tab, name="credit"),
+    path("<int:pk>/credit/issue/", credit_views.credit_issue, name="credit_issue"),
+    path("<int:pk>/credit/<int:entry_pk>/correct/", credit_views.credit_correct, name="credit_correct"),
     path("<int:pk>/loyalty/do-not-solicit/", loyalty_views.do_not_solicit, name="do_not_solicit"),
 ]
 

@@ -11,6 +11,7 @@ from accounts.models import Organization, Role, User
 from api import services as api_services
 from billing import account_services as billing_accounts
 from billing import card_services as billing_cards
+from billing import credit_services as billing_credit
 from billing import gateway
 from billing import services as billing_services
 from billing.models import Package
@@ -75,6 +76,7 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         package=party, customer=canary, payer=canary, method="cheque", reference="canary 1", by=owner
     )
     billing_services.payment_refund(payment=purchase.payments.get(), amount=500, reason="canary", by=owner)
+    billing_credit.credit_issue(customer=canary, amount=1000, kind="gift", reason="Canary credit", by=owner)
     billing_accounts.payment_account_connect(
         secret_key="rk_test_canary_0000000000000000",
         publishable_key="pk_test_canary_0000000000000000",

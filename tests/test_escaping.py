@@ -11,6 +11,7 @@ import pytest
 
 from accounts.models import Organization
 from accounts.tenancy import tenant
+from billing.credit_services import credit_issue
 from billing.models import Package
 from billing.services import package_save, sale_record
 from customers import services
@@ -77,6 +78,7 @@ def world(db):
         sale_record(
             package=party, customer=child, payer=parent, method="cheque", reference=evil("No"), by=owner
         )
+        credit_issue(customer=parent, amount=500, kind="goodwill", reason=evil("Sorry", HTMX), by=owner)
         tag_add(customer=parent, tag=tag, by=owner)
         entry_record(customer=parent, metric=metric, value=3, recorded_on=date(2026, 1, 5), by=owner)
         note_add(customer=parent, text=evil("Call back", HTMX), visibility="staff", pinned=True, by=owner)
@@ -125,6 +127,7 @@ STAFF_PAGES = [
     "/app/evil/customers/{parent}/payments/",
     "/app/evil/customers/{child}/payments/",
     "/app/evil/customers/{parent}/loyalty/",
+    "/app/evil/customers/{parent}/credit/",
     "/app/evil/customers/{parent}/loyalty/?start=bad&end=2026-01-01",
     "/app/evil/customers/{child}/family/",
     "/app/evil/customers/segments/",
