@@ -1,16 +1,24 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
 Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments and Loyalty
-tabs, the roster's purchase filters, the "Paid in all" export column, the portal's Payments page, the family
-view's Payments section, its kinds of activity event and its audit actions."""
+tabs and Punch cards box, the roster's purchase filters, the "Paid in all" export column, the portal's
+Payments page, the family view's Payments section, its kinds of activity event and its audit actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
 from accounts.navigation import Page, register_main_page, register_settings_page
 from billing.family import family_payments
 from billing.filters import purchase_filters
-from billing.models import PackageAudit, PaymentAccountAudit, PaymentAudit, PaymentEvent
+from billing.models import (
+    PackageAudit,
+    PaymentAccountAudit,
+    PaymentAudit,
+    PaymentEvent,
+    PunchAudit,
+    PunchEvent,
+)
+from billing.punch_views import punch_box
 from billing.selectors import net_paid
-from customers.extend import ActivityKinds, ExportColumn, ProfileTab, RosterFilters, register
+from customers.extend import ActivityKinds, ExportColumn, ProfileBox, ProfileTab, RosterFilters, register
 from families.extend import FamilySection, register_family_section
 from portal.navigation import PortalSection, register_portal_section
 
@@ -18,6 +26,7 @@ register_main_page(Page("sales", "Sales", "sales:report", 35, "reports.view", ("
 register_settings_page(Page("packages", "Packages", "package_settings:list", 15, "settings.change"))
 register_audit_actions(PackageAudit)
 register_audit_actions(PaymentAudit)
+register_audit_actions(PunchAudit)
 
 
 def _paid_in_all(customer_ids: list[int], membership) -> dict[int, str]:
@@ -31,6 +40,8 @@ register(
     ProfileTab("payments", "Payments", "profile_payments:tab", "billing/payments_tab.html", order=40),
     ProfileTab("loyalty", "Loyalty", "profile_payments:loyalty", "billing/loyalty_tab.html", order=41),
     ActivityKinds("payments", "Payments", dict(PaymentEvent.choices), order=45),
+    ActivityKinds("punch_cards", "Punch cards", dict(PunchEvent.choices), order=46),
+    ProfileBox("punch_cards", "billing/punch_box.html", punch_box, order=40),
 )
 register_portal_section(PortalSection("payments", "Payments", "portal_payments:payments", 20))
 register_settings_page(Page("payments", "Payments", "payment_settings:account", 16, "payments.connect"))

@@ -228,6 +228,7 @@ CELERY_BEAT_SCHEDULE = {
     "claim-invite-reminders": {"task": "portal.tasks.claim_invites_remind", "schedule": 3600},
     "imports-resume": {"task": "imports.tasks.imports_resume", "schedule": 60},
     "stripe-events-pending": {"task": "billing.tasks.stripe_events_apply_pending", "schedule": 60},
+    "punch-card-reminders": {"task": "billing.tasks.punch_card_reminders_send", "schedule": 86400},
     "signups-expired": {"task": "portal.tasks.signups_expired_delete", "schedule": 3600},
     "unconfirmed-logins": {"task": "accounts.tasks.unconfirmed_logins_delete", "schedule": 3600},
 }
