@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from accounts.models import AuditEvent
 from accounts.tenancy import tenant
 from billing import punch_services, services
+from billing.demo import demo_packages, demo_purchases
 from billing.models import Package, PackageKind, Punch, PunchAudit, PunchCard, PunchEvent
 from billing.tasks import punch_card_reminders_send
 from customers.models import Activity, Customer
@@ -310,3 +311,16 @@ def test_staff_punch_undo_and_extend_in_the_browser(
     expect(page.locator("[data-figure=valid-until]")).to_have_text("Jan 31, 2031")
     screenshot(page, "99-punch-card")
     assert [error for error in errors if "status of 422" not in error] == []  # 422: the reason left out
+
+
+def test_the_demo_sells_class_passes_whose_cards_are_partly_used(org_a, alice):
+    with tenant(org_a):
+        demo_packages()
+        people = [customer(first_name=f"Demo{number}", by=alice) for number in range(30)]
+        demo_purchases(people, [alice], seed=7, count=120)
+        cards = list(PunchCard.objects.select_related("purchase"))
+        assert cards and {card.visits for card in cards} == {10}
+        assert any(0 < card.used < card.visits for card in cards)
+        assert Punch.objects.count() == sum(card.used for card in cards)
+        year = timedelta(days=365)
+        assert all(card.valid_until == card.purchase.created_at.date() + year for card in cards)
