@@ -16,7 +16,7 @@ from accounts.models import Membership, Role, StaffInvitation
 from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
-from billing.models import Package, Payment
+from billing.models import Package, Payment, Punch, PunchCard
 from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
@@ -257,7 +257,14 @@ PK_KINDS = {
     "metrics/": Metric,
     "account/family/": Customer,
 }
-ID_KINDS = {"note_pk": Note, "tag_pk": Tag, "change_pk": PendingChange, "payment_pk": Payment}
+ID_KINDS = {
+    "note_pk": Note,
+    "tag_pk": Tag,
+    "change_pk": PendingChange,
+    "payment_pk": Payment,
+    "card_pk": PunchCard,
+    "punch_pk": Punch,
+}
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {
     "join/": "join",
