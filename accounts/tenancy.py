@@ -138,19 +138,23 @@ def tenant_rls(table: str) -> migrations.RunSQL:
     )
 
 
-def across_organizations(table: str, sql: str, reverse_sql: str) -> migrations.RunSQL:
-    """Migration operation: a data change to every organization's rows of `table`. The owner running
-    migrations is held to row security like everyone (FORCE), so it is lifted for this statement only, inside
-    the migration's transaction."""
+def across_organizations(
+    table: str, sql: str, reverse_sql: str, *, reading: tuple[str, ...] = ()
+) -> migrations.RunSQL:
+    """Migration operation: a data change to every organization's rows of `table` (reading those of the
+    tables in `reading`; `reverse_sql` may be RunSQL.noop). The owner running migrations is held to row
+    security like everyone (FORCE), so it is lifted for this statement only, inside the migration's
+    transaction."""
+    tables = [table, *reading]
 
     def wrapped(statement: str) -> list[str]:
         return [
-            f'ALTER TABLE "{table}" NO FORCE ROW LEVEL SECURITY',
+            *(f'ALTER TABLE "{name}" NO FORCE ROW LEVEL SECURITY' for name in tables),
             statement,
-            f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
+            *(f'ALTER TABLE "{name}" FORCE ROW LEVEL SECURITY' for name in tables),
         ]
 
-    return migrations.RunSQL(wrapped(sql), wrapped(reverse_sql))
+    return migrations.RunSQL(wrapped(sql), wrapped(reverse_sql) if reverse_sql else migrations.RunSQL.noop)
 
 
 def same_organization(

@@ -22,6 +22,7 @@ from billing.models import (
     Refund,
     StripeCustomer,
 )
+from billing.punch_services import punch_card_issue
 from billing.selectors import may_buy_for, store_refusal
 from billing.tasks import refund_notice_send
 from customers.models import Customer
@@ -75,8 +76,8 @@ def purchase_record(
     payment: Payment,
     by: User | None,
 ) -> Purchase:
-    """The purchase of a package already checked and locked, its payment (unsaved, filled in by the caller),
-    the customers' activity and the organization's audit event."""
+    """The purchase of a package already checked and locked, its punch card for a class pass, its payment
+    (unsaved, filled in by the caller), the customers' activity and the organization's audit event."""
     purchase = Purchase.objects.create(
         package=package,
         customer=customer,
@@ -89,6 +90,7 @@ def purchase_record(
         channel=channel,
         sold_by=by if channel == Channel.STAFF else None,
     )
+    punch_card_issue(purchase=purchase)
     payment.purchase = purchase
     payment.amount = purchase.total
     payment.currency = purchase.currency

@@ -24,6 +24,8 @@ from billing.models import (
     PackageKind,
     Payment,
     PaymentEvent,
+    Punch,
+    PunchCard,
     Purchase,
     Refund,
     Visibility,
@@ -58,6 +60,7 @@ PACKAGES = [
         "description": "Ten open-jump visits, shareable within a family.",
         "kind": PackageKind.CLASS_PASS,
         "visits": 10,
+        "valid_days": 365,
         "price": 15000,
     },
     {
@@ -173,6 +176,29 @@ def demo_purchases(customers: list[Customer], staff: list, *, seed: int, count: 
     Purchase.objects.bulk_update(purchases, ["created_at"], batch_size=1000)
     Payment.objects.bulk_update(payments, ["created_at"], batch_size=1000)
     _demo_activity(purchases, payments)
+    _demo_punch_cards(purchases, rng)
+
+
+def _demo_punch_cards(purchases: list[Purchase], rng: random.Random) -> None:
+    """The class passes' cards, most partly used since they were bought, a few used up."""
+    cards, uses = [], []
+    for purchase in purchases:
+        package = purchase.package
+        if package.kind != PackageKind.CLASS_PASS:
+            continue
+        used = rng.randint(0, package.visits)
+        card = PunchCard(
+            purchase=purchase,
+            holder=purchase.customer,
+            visits=package.visits,
+            used=used,
+            valid_until=purchase.created_at.date() + timedelta(days=package.valid_days or 365),
+        )
+        cards.append(card)
+        days = (timezone.now() - purchase.created_at).days
+        uses += [(card, purchase.created_at + timedelta(days=rng.uniform(0, days))) for _ in range(used)]
+    PunchCard.objects.bulk_create(cards)
+    Punch.objects.bulk_create(Punch(card=card, at=at, by=card.purchase.sold_by) for card, at in uses)
 
 
 def _demo_activity(purchases: list[Purchase], payments: list[Payment]) -> None:

@@ -1,8 +1,8 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
 Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments, Loyalty and
-Credit tabs and Credit box, the roster's purchase and credit filters, the "Paid in all" and "Credit balance"
-export columns, the portal's Payments page, the family view's Payments section, its kinds of activity event
-and its audit actions."""
+Credit tabs and its Credit and Punch cards boxes, the roster's purchase, credit and punch card filters, the
+"Paid in all" and "Credit balance" export columns, the portal's Payments page, the family view's Payments
+section, its kinds of activity event and its audit actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
@@ -17,7 +17,10 @@ from billing.models import (
     PaymentAccountAudit,
     PaymentAudit,
     PaymentEvent,
+    PunchAudit,
+    PunchEvent,
 )
+from billing.punch_views import punch_box
 from billing.selectors import net_paid
 from customers.extend import ActivityKinds, ExportColumn, ProfileBox, ProfileTab, RosterFilters, register
 from families.extend import FamilySection, register_family_section
@@ -28,6 +31,7 @@ register_settings_page(Page("packages", "Packages", "package_settings:list", 15,
 register_audit_actions(PackageAudit)
 register_audit_actions(PaymentAudit)
 register_audit_actions(CreditAudit)
+register_audit_actions(PunchAudit)
 
 
 def _paid_in_all(customer_ids: list[int], membership) -> dict[int, str]:
@@ -54,6 +58,8 @@ register(
     ProfileTab("payments", "Payments", "profile_payments:tab", "billing/payments_tab.html", order=40),
     ProfileTab("loyalty", "Loyalty", "profile_payments:loyalty", "billing/loyalty_tab.html", order=41),
     ActivityKinds("payments", "Payments", dict(PaymentEvent.choices), order=45),
+    ActivityKinds("punch_cards", "Punch cards", dict(PunchEvent.choices), order=46),
+    ProfileBox("punch_cards", "billing/punch_box.html", punch_box, order=40),
 )
 register_portal_section(PortalSection("payments", "Payments", "portal_payments:payments", 20))
 register_settings_page(Page("payments", "Payments", "payment_settings:account", 16, "payments.connect"))

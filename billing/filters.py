@@ -1,14 +1,14 @@
 """The roster's purchase filters (the seed's purchase-history segmentation, kept in saved segments): who
 bought a package, who spent between two amounts, whose last purchase falls between two dates, who has a
-saved card, whose credit balance is between two amounts."""
+saved card, whose credit balance is between two amounts, who has visits left on a punch card."""
 
 import django_filters
 from django import forms
 from django.db.models import F, Max, Q, Sum
 
 from accounts.money import to_minor
-from billing.models import CreditEntry, Payment, Purchase, SavedCard
-from billing.selectors import package_choices
+from billing.models import CreditEntry, Payment, PunchCard, Purchase, SavedCard
+from billing.selectors import organization_today, package_choices
 from customers.filters import DATE_RANGE, NUMBER_RANGE, YES_NO
 
 
@@ -67,9 +67,24 @@ def _credit_balance(queryset, name, value):
     return queryset.filter(matching)
 
 
+def _visits_left(queryset, name, value):
+    if value is None:
+        return queryset
+    usable = PunchCard.objects.filter(
+        Q(valid_until=None) | Q(valid_until__gte=organization_today()),
+        used__lt=F("visits"),
+        holder__isnull=False,  # NOT IN over a NULL would leave no one
+    )
+    holding = Q(pk__in=usable.values("holder_id"))
+    return queryset.filter(holding if value else ~holding)
+
+
 def purchase_filters(audience: str) -> dict:
     filters = {
         "has_card": django_filters.BooleanFilter(label="Has a saved card", method=_has_card, widget=YES_NO),
+        "visits_left": django_filters.BooleanFilter(
+            label="Has visits left", method=_visits_left, widget=YES_NO
+        ),
         "spent": django_filters.NumericRangeFilter(label="Spent between", method=_spent, widget=NUMBER_RANGE),
         "credit": django_filters.NumericRangeFilter(
             label="Credit balance between", method=_credit_balance, widget=NUMBER_RANGE

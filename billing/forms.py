@@ -35,6 +35,7 @@ class PackageForm(forms.ModelForm):
             "description",
             "kind",
             "visits",
+            "valid_days",
             "interval",
             "tax_rate",
             "capacity",
@@ -75,7 +76,7 @@ class PackageForm(forms.ModelForm):
         if kind == PackageKind.MEMBERSHIP and not data.get("interval"):
             self.add_error("interval", "Say how often the membership renews.")
         if kind != PackageKind.CLASS_PASS:
-            data["visits"] = None
+            data["visits"] = data["valid_days"] = None
         if kind != PackageKind.MEMBERSHIP:
             data["interval"] = ""
         if data.get("for_whom") != ForWhom.CHILD:
@@ -278,3 +279,26 @@ class StorePayForm(forms.Form):
     @property
     def saved_card(self):
         return self.cards.get(self.cleaned_data["card"])
+
+
+class PunchUndoForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason", max_length=300, help_text="Kept with the punch, e.g. punched by mistake."
+    )
+
+
+class PunchCardExtendForm(forms.Form):
+    valid_until = forms.DateField(
+        label="Valid until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The card's new last day. Empty: no expiry.",
+        error_messages={"invalid": "Enter a date, e.g. 2027-06-30."},
+    )
+    reason = forms.CharField(label="Reason", max_length=300, help_text="Kept in the card's activity.")
+
+    def clean_valid_until(self):
+        day = self.cleaned_data["valid_until"]
+        if day and day.year > 2999:
+            raise forms.ValidationError("Enter a date before the year 3000.")
+        return day

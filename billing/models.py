@@ -65,6 +65,13 @@ class Package(TenantModel):
     visits = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Visits on a class pass, e.g. 10."
     )
+    valid_days = models.PositiveSmallIntegerField(
+        "valid for (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="How long a class pass lasts from the day it is bought, e.g. 365. Empty: no expiry.",
+    )
     interval = models.CharField(
         "renews",
         max_length=10,
@@ -99,6 +106,9 @@ class Package(TenantModel):
             models.CheckConstraint(
                 condition=~models.Q(kind=PackageKind.CLASS_PASS) | models.Q(visits__gte=1),
                 name="package_class_pass_has_visits",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_days=None) | models.Q(valid_days__gte=1), name="package_valid_days"
             ),
             models.CheckConstraint(
                 condition=~models.Q(kind=PackageKind.MEMBERSHIP) | ~models.Q(interval=""),
@@ -199,6 +209,97 @@ class Purchase(TenantModel):
     @property
     def total(self) -> int:
         return self.price + self.tax
+
+
+class PunchCard(TenantModel):
+    """The visits a class-pass purchase gives its holder. `used` counts the punches not undone, kept beside
+    them so a punch is checked against what is left under one row lock (and by the database)."""
+
+    purchase = models.OneToOneField(Purchase, on_delete=models.PROTECT, related_name="punch_card")
+    holder = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="punch_cards")
+    visits = models.PositiveSmallIntegerField(help_text="The package's visits when bought.")
+    used = models.PositiveSmallIntegerField(default=0)
+    valid_until = models.DateField(null=True, blank=True, help_text="Last day of use. Empty: no expiry.")
+    reminded_last_visit_at = models.DateTimeField(null=True, blank=True)
+    reminded_expiry_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "id"], name="punchcard_organization_id_unique"),
+            models.CheckConstraint(condition=models.Q(visits__gte=1), name="punchcard_visits_positive"),
+            models.CheckConstraint(
+                condition=models.Q(used__gte=0, used__lte=models.F("visits")), name="punchcard_used_fits"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "holder"], name="punchcard_holder_idx"),
+            # What the daily reminder looks at: cards with a visit left.
+            models.Index(
+                fields=["organization", "valid_until"],
+                condition=models.Q(used__lt=models.F("visits")),
+                name="punchcard_open_idx",
+            ),
+        ]
+
+    @property
+    def remaining(self) -> int:
+        return self.visits - self.used
+
+    def expired_on(self, today) -> bool:
+        return self.valid_until is not None and today > self.valid_until
+
+    def usable_on(self, today) -> bool:
+        return bool(self.remaining) and not self.expired_on(today)
+
+    def status_on(self, today) -> str:
+        """Expired · Used up · 3 of 10 left."""
+        if self.expired_on(today):
+            return "Expired"
+        if not self.remaining:
+            return "Used up"
+        return f"{self.remaining} of {self.visits} left"
+
+
+class Punch(TenantModel):
+    """One visit taken from a punch card; never deleted: an undone punch keeps who undid it and why."""
+
+    card = models.ForeignKey(PunchCard, on_delete=models.CASCADE, related_name="punches")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    undo_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(undone_at=None, undo_reason="")
+                | (~models.Q(undone_at=None) & ~models.Q(undo_reason="")),
+                name="punch_undone_with_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "card", "-at"], name="punch_card_idx")]
+
+
+class PunchEvent(models.TextChoices):
+    """The Activity Log's kinds of event about punch cards."""
+
+    PUNCH = "punch", "Visit punched"
+    PUNCH_UNDONE = "punch_undone", "Punch undone"
+    PUNCH_CARD_EXTENDED = "punch_extended", "Punch card extended"
+
+
+class PunchAudit(models.TextChoices):
+    """What the organization's audit trail records of punch cards."""
+
+    PUNCHED = "punch.used", "Visit punched"
+    UNDONE = "punch.undone", "Punch undone"
+    EXTENDED = "punch.extended", "Punch card extended"
 
 
 class Method(models.TextChoices):

@@ -1,11 +1,15 @@
 """Reads of billing: who may buy for whom, what the online store lists, and a customer's payments."""
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.tenancy import required_organization
 from billing import gateway
 from billing.account import PaymentsNotConnected, publishable_key, stripe_client_for_org
-from billing.models import Checkout, Package, Payment, Purchase, SavedCard, Visibility
+from billing.models import Checkout, Package, Payment, Punch, PunchCard, Purchase, SavedCard, Visibility
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
 from families.selectors import guardian_may
@@ -98,6 +102,51 @@ def payments_seen_by(customer: Customer) -> QuerySet:
         .select_related("purchase__package")
         .prefetch_related("refunds")
         .order_by("-created_at", "-id")
+    )
+
+
+# Punch cards
+
+
+def organization_today() -> date:
+    """Today where the current organization is: a punch card's last day ends at its midnight."""
+    return timezone.localdate(timezone=ZoneInfo(required_organization("today").time_zone))
+
+
+def punch_cards_today(cards) -> list[PunchCard]:
+    """The cards, each with `status` ("3 of 10 left", "Expired"…) and `usable` as of the organization's
+    today, for pages to show."""
+    today = organization_today()
+    cards = list(cards)
+    for card in cards:
+        card.status, card.usable = card.status_on(today), card.usable_on(today)
+    return cards
+
+
+def _cards() -> QuerySet:
+    return PunchCard.objects.select_related("purchase__package", "holder").order_by("-created_at", "-id")
+
+
+def punch_cards_of(customer: Customer) -> QuerySet:
+    """The punch cards a customer holds, newest first."""
+    return _cards().filter(holder=customer)
+
+
+def punch_cards_seen_by(customer: Customer) -> QuerySet:
+    """The punch cards a customer sees in the portal: their own, and those of the people they look after
+    with *see bookings and payments* (as payments_seen_by)."""
+    watched = GuardianLink.objects.filter(
+        guardian=customer, permissions__contains=[GuardianPermission.VIEW_HISTORY]
+    ).values("dependant_id")
+    return _cards().filter(Q(holder=customer) | Q(holder__in=watched))
+
+
+def punch_card_with_history(customer: Customer, pk: int) -> PunchCard | None:
+    """A card `customer` holds with its punches newest first (who punched, who undid), or None (another
+    customer's or another organization's id)."""
+    punches = Punch.objects.select_related("by", "undone_by").order_by("-at", "-id")
+    return (
+        punch_cards_of(customer).prefetch_related(Prefetch("punches", queryset=punches)).filter(pk=pk).first()
     )
 
 

@@ -43,6 +43,7 @@ AUDITED = [
     "tax_rate",
     "capacity",
     "visits",
+    "valid_days",
     "interval",
     "visibility",
     "for_whom",

@@ -1,16 +1,22 @@
 """Billing's work for the worker: the receipt of an online store purchase and the notice of a refund, emailed
-after they commit, with dates in the organization's time zone; Stripe events to apply; credit to expire."""
+after they commit, and the daily punch card reminders, with dates in the organization's time zone; Stripe
+events to apply; credit to expire."""
+
+from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.tasks import send_text_email
 from accounts.tenancy import tenant, tenant_task
-from billing.models import Checkout, CheckoutStatus, Refund, StripeEvent
+from billing.models import Checkout, CheckoutStatus, PunchCard, Refund, StripeEvent
+from billing.selectors import organization_today
+from families.selectors import customer_email, notification_recipients
 
 
 @tenant_task()
@@ -112,3 +118,67 @@ def credit_expire_due() -> int:
 @worker_ready.connect
 def _apply_pending_on_start(**kwargs) -> None:
     stripe_events_apply_pending.delay()
+
+
+EXPIRY_NOTICE = timedelta(days=7)
+LAST_VISIT, EXPIRY = "last_visit", "expiry"
+
+
+def _reminders_due(today) -> dict[str, Q]:
+    """Which cards a reminder is due for, {reminder: condition}: usable cards (a visit left, not expired) with
+    one visit left, or whose last day is within a week, not reminded yet."""
+    usable = Q(used__lt=F("visits")) & (Q(valid_until=None) | Q(valid_until__gte=today))
+    return {
+        LAST_VISIT: usable & Q(used=F("visits") - 1, reminded_last_visit_at=None),
+        EXPIRY: usable & Q(valid_until__lte=today + EXPIRY_NOTICE, reminded_expiry_at=None),
+    }
+
+
+@shared_task
+def punch_card_reminders_send() -> int:
+    """Celery beat, daily: queue a reminder for each punch card with one visit left or a week from expiry, in
+    each organization's own today."""
+    queued = 0
+    for organization in Organization.objects.all():
+        with tenant(organization):
+            due = {
+                reminder: list(PunchCard.objects.filter(condition).values_list("pk", flat=True))
+                for reminder, condition in _reminders_due(organization_today()).items()
+            }
+        for reminder, card_ids in due.items():
+            for card_id in card_ids:
+                punch_card_remind.delay(org_id=organization.pk, card_id=card_id, reminder=reminder)
+                queued += 1
+    return queued
+
+
+@tenant_task()
+def punch_card_remind(*, org_id: int, card_id: int, reminder: str) -> None:
+    """Email a card's holder (or the guardians who receive their notifications) one reminder, at most once:
+    the card's row is locked and the reminder marked in the transaction that sends it, so a repeated task
+    finds it sent and a failed send is tried again."""
+    card = (
+        PunchCard.objects.select_for_update(of=("self",))
+        .select_related("organization", "purchase__package", "holder__user")
+        .filter(_reminders_due(organization_today())[reminder], pk=card_id)
+        .first()
+    )
+    if card is None or card.holder is None:
+        return
+    organization = card.organization
+    subject = "One visit left" if reminder == LAST_VISIT else "Your visits expire soon"
+    with timezone.override(organization.time_zone):
+        for recipient in notification_recipients(card.holder):
+            send_text_email(
+                to=customer_email(recipient),
+                subject=f"{subject}: {card.purchase.package.name}",
+                template="billing/email/punch_card_reminder.txt",
+                context={
+                    "card": card,
+                    "recipient": recipient,
+                    "reminder": reminder,
+                    "organization": organization,
+                },
+            )
+    field = "reminded_last_visit_at" if reminder == LAST_VISIT else "reminded_expiry_at"
+    PunchCard.objects.filter(pk=card.pk).update(**{field: timezone.now()})

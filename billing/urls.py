@@ -1,7 +1,7 @@
 """Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings), Settings →
-Payments (payment_settings), the profile's Payments, Loyalty and Credit tabs (profile_payments), the Sales
-report (sales), the customer portal's Payments page (portal_payments, under /<org>/) and Stripe's webhook
-endpoint."""
+Payments (payment_settings), the profile's Payments, Loyalty and Credit tabs and punch card pages
+(profile_payments), the Sales report (sales), the customer portal's Payments page (portal_payments, under
+/<org>/) and Stripe's webhook endpoint."""
 
 from django.urls import path
 
@@ -10,6 +10,7 @@ from billing import (
     credit_views,
     loyalty_views,
     portal_views,
+    punch_views,
     report_views,
     store_views,
     views,
@@ -33,6 +34,10 @@ profile_patterns = [
     path("<int:pk>/credit/issue/", credit_views.credit_issue, name="credit_issue"),
     path("<int:pk>/credit/<int:entry_pk>/correct/", credit_views.credit_correct, name="credit_correct"),
     path("<int:pk>/loyalty/do-not-solicit/", loyalty_views.do_not_solicit, name="do_not_solicit"),
+    path("<int:pk>/punch-cards/<int:card_pk>/", punch_views.card, name="punch_card"),
+    path("<int:pk>/punch-cards/<int:card_pk>/punch/", punch_views.punch, name="punch"),
+    path("<int:pk>/punch-cards/<int:card_pk>/extend/", punch_views.extend, name="punch_card_extend"),
+    path("<int:pk>/punch-cards/<int:card_pk>/<int:punch_pk>/undo/", punch_views.undo, name="punch_undo"),
 ]
 
 report_patterns = [path("", report_views.sales, name="report")]

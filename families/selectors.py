@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from customers.models import Customer
-from families.models import GuardianLink
+from families.models import GuardianLink, GuardianPermission
 
 HOUSEHOLD_LIMIT = 60  # people in one family view; a graph larger than a household is cut, and says so
 
@@ -16,6 +16,28 @@ def guardian_may(guardian: Customer, permission: str, dependant: Customer) -> bo
     return GuardianLink.objects.filter(
         guardian=guardian, dependant=dependant, permissions__contains=[permission]
     ).exists()
+
+
+def notification_recipients(customer: Customer) -> list[Customer]:
+    """Who gets a customer's notifications by email: the customer when they have an address (their login's
+    first), else the guardians with *receive their notifications* who have one, primary first."""
+    if customer_email(customer):
+        return [customer]
+    links = (
+        GuardianLink.objects.filter(
+            dependant=customer,
+            permissions__contains=[GuardianPermission.NOTIFICATIONS],
+            guardian__archived_at=None,
+        )
+        .select_related("guardian__user")
+        .order_by("-is_primary", "guardian__first_key", "pk")
+    )
+    return [link.guardian for link in links if customer_email(link.guardian)]
+
+
+def customer_email(customer: Customer) -> str:
+    """Where email to a customer goes: their login's address, else the roster's."""
+    return customer.user.email if customer.user_id else customer.email
 
 
 def people_of(customer: Customer) -> tuple[list[GuardianLink], list[GuardianLink]]:

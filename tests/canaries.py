@@ -12,9 +12,9 @@ from api import services as api_services
 from billing import account_services as billing_accounts
 from billing import card_services as billing_cards
 from billing import credit_services as billing_credit
-from billing import gateway
+from billing import gateway, punch_services
 from billing import services as billing_services
-from billing.models import Package
+from billing.models import Package, PunchCard
 from customers import services as customer_services
 from customers.models import STAFF_AUDIENCES, Audience, FieldType
 from customers.rules import Channel, Rule
@@ -77,6 +77,15 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     )
     billing_services.payment_refund(payment=purchase.payments.get(), amount=500, reason="canary", by=owner)
     billing_credit.credit_issue(customer=canary, amount=1000, kind="gift", reason="Canary credit", by=owner)
+    canary_pass = billing_services.package_save(
+        package=Package(
+            name="Canary pass", kind="class_pass", visits=5, valid_days=365, price=5000, currency="USD"
+        ),
+        by=owner,
+    )
+    billing_services.sale_record(package=canary_pass, customer=canary, payer=canary, method="cash", by=owner)
+    punch = punch_services.punch_use(card=PunchCard.objects.get(), by=owner)
+    punch_services.punch_undo(punch=punch, reason="canary", by=owner)
     billing_accounts.payment_account_connect(
         secret_key="rk_test_canary_0000000000000000",
         publishable_key="pk_test_canary_0000000000000000",

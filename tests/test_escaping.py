@@ -12,7 +12,8 @@ import pytest
 from accounts.models import Organization
 from accounts.tenancy import tenant
 from billing.credit_services import credit_issue
-from billing.models import Package
+from billing.models import Package, PunchCard
+from billing.punch_services import punch_undo, punch_use
 from billing.services import package_save, sale_record
 from customers import services
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
@@ -228,3 +229,22 @@ def test_package_edit_page_escapes_name_and_description(world):
         package = Package.objects.get()
     url = f"/app/evil/settings/packages/{package.pk}/"
     assert_escaped(logged_in(world["owner"]).get(url), url)
+
+
+def test_punch_card_pages_escape_the_pass_and_the_undo_reason(world):
+    with tenant(world["org"]):
+        ten = package_save(
+            package=Package(name=evil("Pass"), kind="class_pass", visits=3, price=100, currency="USD"),
+            by=world["owner"],
+        )
+        owner, child, parent = world["owner"], world["child"], world["parent"]
+        sale_record(package=ten, customer=child, payer=parent, method="cash", by=owner)
+        card = PunchCard.objects.get()
+        punch = punch_use(card=card, by=world["owner"])
+        punch_undo(punch=punch, reason=evil("Oops", HTMX), by=world["owner"])
+    child = world["child"].pk
+    for url in (f"/app/evil/customers/{child}/", f"/app/evil/customers/{child}/punch-cards/{card.pk}/"):
+        body = logged_in(world["owner"]).get(url)
+        assert_escaped(body, url)
+    assert html.escape(evil("Oops", HTMX), quote=False) in body.content.decode()
+    assert_escaped(logged_in(world["parent_user"]).get("/evil/account/payments/"), "/evil/account/payments/")

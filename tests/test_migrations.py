@@ -11,7 +11,7 @@ import pytest
 
 from accounts.tenancy import tenant
 from billing import services as billing_services
-from billing.models import Package, Payment
+from billing.models import Package, Payment, PunchCard
 from customers.models import Activity
 from intake import services as intake_services
 from intake.models import IntakeForm, PendingChange
@@ -98,3 +98,31 @@ def test_payments_made_before_they_carried_package_and_payer_get_them(org_a, org
     for organization in (org_a, org_b):
         with tenant(organization):
             assert list(Payment.objects.values_list("package_id", "payer_id")) == [sales[organization.pk]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_class_passes_sold_before_punch_cards_get_theirs(org_a, org_b, alice, bob):
+    sold = {}
+    for organization, by in ((org_a, alice), (org_b, bob)):
+        with tenant(organization):
+            ten = billing_services.package_save(
+                package=Package(name="Ten visits", kind="class_pass", visits=10, price=9000, currency="USD"),
+                by=by,
+            )
+            party = billing_services.package_save(
+                package=Package(name="Party", price=20000, currency="USD"), by=by
+            )
+            pat = customer(first_name="Pat", by=by)
+            purchase = billing_services.sale_record(
+                package=ten, customer=pat, payer=pat, method="cash", by=by
+            )
+            billing_services.sale_record(package=party, customer=pat, payer=pat, method="cash", by=by)
+            sold[organization.pk] = (purchase.pk, pat.pk)
+    try:
+        migrate("billing", "0008_credit_ledger")
+    finally:
+        migrate()
+    for organization in (org_a, org_b):
+        with tenant(organization):
+            cards = PunchCard.objects.values_list("purchase_id", "holder_id", "visits", "used", "valid_until")
+            assert list(cards) == [(*sold[organization.pk], 10, 0, None)]

@@ -229,6 +229,7 @@ CELERY_BEAT_SCHEDULE = {
     "imports-resume": {"task": "imports.tasks.imports_resume", "schedule": 60},
     "stripe-events-pending": {"task": "billing.tasks.stripe_events_apply_pending", "schedule": 60},
     "credit-expire-due": {"task": "billing.tasks.credit_expire_due", "schedule": 24 * 3600},
+    "punch-card-reminders": {"task": "billing.tasks.punch_card_reminders_send", "schedule": 86400},
     "signups-expired": {"task": "portal.tasks.signups_expired_delete", "schedule": 3600},
     "unconfirmed-logins": {"task": "accounts.tasks.unconfirmed_logins_delete", "schedule": 3600},
 }
