@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from accounts.money import format_minor
@@ -16,6 +17,8 @@ from billing.account_services import payment_account_connect
 from billing.credit_services import credit_issue
 from billing.models import (
     Channel,
+    Checkout,
+    CreditEntry,
     CreditKind,
     ForWhom,
     Interval,
@@ -28,6 +31,8 @@ from billing.models import (
     PunchCard,
     Purchase,
     Refund,
+    SavedCard,
+    StripeCustomer,
     Visibility,
 )
 from billing.services import sale_record
@@ -261,3 +266,25 @@ def demo_payment_account(*, seed: int, by) -> None:
             webhook_secret=f"whsec_demo{seed}000000000000000000000",
             by=by,
         )
+
+
+def demo_erase() -> None:
+    """Delete the current organization's billing rows before the demo's reset deletes the organization: sales
+    are protected from deletion (PROTECT keys, an append-only credit ledger), so they go here, in order, and
+    the ledger is told its whole organization is being erased (migration 0010)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('roster.erasing_organization', %s, true)", [str(current_organization().pk)]
+        )
+    for model in (
+        CreditEntry,
+        PunchCard,
+        Refund,
+        Payment,
+        Checkout,
+        Purchase,
+        SavedCard,
+        StripeCustomer,
+        Package,
+    ):
+        model.objects.all().delete()

@@ -7,7 +7,7 @@ from django.db import transaction
 from accounts import services
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
-from billing.demo import demo_credit, demo_packages, demo_payment_account, demo_purchases
+from billing.demo import demo_credit, demo_erase, demo_packages, demo_payment_account, demo_purchases
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 from families.demo import demo_families
@@ -74,6 +74,7 @@ def demo_load(*, reset: bool = False) -> None:
     if reset:
         for organization in Organization.objects.filter(slug__in=slugs):
             with tenant(organization):
+                demo_erase()
                 organization.delete()
         User.objects.filter(email__in=[email for email, *_ in STAFF] + [PLATFORM_ADMIN]).delete()
     if Organization.objects.filter(slug__in=slugs).exists():

@@ -17,8 +17,10 @@ from accounts import services as account_services
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
 from api.services import key_create
+from billing.credit_services import credit_issue
 from billing.demo import demo_packages
 from billing.models import Package
+from billing.punch_services import punch_use
 from billing.services import sale_record
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
@@ -102,6 +104,10 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
         payment = sale_record(
             package=open_jump, customer=main, payer=main, method="cash", by=owner
         ).payments.get()
+        credit_entry = credit_issue(customer=main, amount=1000, kind="gift", reason="Fuzz credit", by=owner)
+        class_pass = Package.objects.filter(kind="class_pass").order_by("pk").first()
+        card = sale_record(package=class_pass, customer=main, payer=main, method="cash", by=owner).punch_card
+        punch = punch_use(card=card, by=owner)
         ids = {
             "customer": main.pk,
             "change": PendingChange.objects.get(customer=main, field="first_name").pk,
@@ -125,6 +131,9 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "metric": Metric.objects.order_by("pk").first().pk,
             "package": Package.objects.order_by("pk").first().pk,
             "payment": payment.pk,
+            "credit_entry": credit_entry.pk,
+            "punch_card": card.pk,
+            "punch": punch.pk,
             "metric_entry": MetricEntry.objects.order_by("pk").first().pk,
             "uidb64": urlsafe_base64_encode(force_bytes(portal_user.pk)),
             "reset_token": default_token_generator.make_token(portal_user),
@@ -183,6 +192,9 @@ NAMESPACE_PK = {"imports": "import_job"}
 COMMON = {
     "note_pk": "note",
     "payment_pk": "payment",
+    "entry_pk": "credit_entry",
+    "card_pk": "punch_card",
+    "punch_pk": "punch",
     "tag_pk": "tag",
     "change_pk": "change",
     "job_id": "import_job",

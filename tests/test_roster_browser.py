@@ -101,7 +101,7 @@ def test_profile_tabs_load_in_place_with_their_own_urls(staff_page, org_a, scree
     expect(page.get_by_role("tabpanel")).to_contain_text("jane@alpha.example")
 
     page.get_by_role("tab", name="Info").click()
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_label("City").fill("Springfield")
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("status").first).to_contain_text("Changes saved.")
