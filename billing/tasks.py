@@ -29,7 +29,7 @@ def checkout_receipt_send(*, org_id: int, checkout_id: int) -> None:
         .get(pk=checkout_id)
     )
     payer = checkout.payer
-    email = payer.user.email if payer.user_id else payer.email
+    email = customer_email(payer)
     if checkout.status != CheckoutStatus.PAID or not email:
         return
     organization = checkout.organization
@@ -56,7 +56,7 @@ def refund_notice_send(*, org_id: int, refund_id: int) -> None:
         "organization", "payment__purchase__package", "payment__purchase__payer__user"
     ).get(pk=refund_id)
     payer = refund.payment.purchase.payer
-    email = payer and (payer.user.email if payer.user_id else payer.email)
+    email = payer and customer_email(payer)
     if not email:
         return
     organization = refund.organization
