@@ -10,7 +10,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from billing import gateway
 from billing.account import is_live_key, key_problems
-from billing.card_services import card_saved_forget, store_checkout_complete
+from billing.card_services import card_keep, card_saved_forget, store_checkout_complete
 from billing.charging import refund_record, store_client, stripe_call
 from billing.models import (
     Checkout,
@@ -18,10 +18,13 @@ from billing.models import (
     PaymentAccount,
     PaymentAccountAudit,
     SavedCard,
+    StripeCustomer,
     StripeEvent,
+    Subscription,
 )
 from billing.secrets import encrypt
 from billing.services import desk_card_sale_recover
+from billing.subscription_services import invoice_apply, state_apply
 from billing.tasks import stripe_event_apply as stripe_event_apply_task
 
 
@@ -142,12 +145,53 @@ def _payment_method_detached(event: StripeEvent) -> None:
         card_saved_forget(card=each, by=None)
 
 
+def _subscription_changed(event: StripeEvent) -> None:
+    """A membership's subscription changed in Stripe (renewed, past due, paused, cancelled — by Roster, or
+    in Stripe's customer portal): take its state, unless newer news came first."""
+    state = gateway.subscription_from(event.payload)
+    subscription = Subscription.objects.select_for_update().filter(stripe_subscription=state.id).first()
+    if subscription is not None:
+        state_apply(subscription=subscription, state=state, at=event.created)
+
+
+def _invoice_changed(event: StripeEvent) -> None:
+    """An invoice of a membership was paid (a renewal: recorded as a purchase), declined (past due, the payer
+    emailed) or voided (a paused period)."""
+    invoice = gateway.invoice_from(event.payload)
+    subscription = (
+        Subscription.objects.select_for_update()
+        .select_related("package", "member", "payer")
+        .filter(stripe_subscription=invoice.subscription or "")
+        .first()
+    )
+    if subscription is None:
+        return
+    if invoice.status == "paid" and not gateway.has_payments(event.payload):
+        invoice = stripe_call(gateway.invoice_retrieve, client=store_client(), invoice=invoice.id)
+    failed = event.type == "invoice.payment_failed"
+    invoice_apply(subscription=subscription, invoice=invoice, at=event.created, failed=failed)
+
+
+def _payment_method_attached(event: StripeEvent) -> None:
+    """A card was added in Stripe (in its customer portal): Roster offers it too."""
+    card = gateway.card_from(event.payload)
+    known = StripeCustomer.objects.select_related("customer").filter(stripe_customer=card.customer or "")
+    for each in known[:1]:
+        card_keep(each.customer, card, None)
+
+
 # What applies each type of event Roster acts on. A handler may run again for an event (a delivery that
 # failed half-way is retried), and events come in any order: each must be idempotent and order-independent.
 STRIPE_EVENT_HANDLERS: dict[str, Callable[[StripeEvent], None]] = {
     "payment_intent.succeeded": _payment_intent_succeeded,
     "charge.refunded": _charge_refunded,
     "payment_method.detached": _payment_method_detached,
+    "payment_method.attached": _payment_method_attached,
+    "customer.subscription.updated": _subscription_changed,
+    "customer.subscription.deleted": _subscription_changed,
+    "invoice.paid": _invoice_changed,
+    "invoice.payment_failed": _invoice_changed,
+    "invoice.voided": _invoice_changed,
 }
 
 

@@ -27,6 +27,7 @@ from billing.models import (
     CheckoutStatus,
     Method,
     Package,
+    PackageKind,
     Payment,
     PaymentEvent,
     Purchase,
@@ -34,6 +35,7 @@ from billing.models import (
     StripeCustomer,
 )
 from billing.selectors import may_pay_with_saved_cards
+from billing.subscription_services import first_purchase, subscription_start
 from billing.tasks import checkout_receipt_send
 from customers.models import Customer
 from customers.services import activity_record
@@ -48,13 +50,18 @@ def store_checkout_start(*, package: Package, customer: Customer, payer: Custome
     payer's browser confirms with Stripe.js (selectors.checkout_client_secret)."""
     client = store_client()
     package = locked_for_sale(package, customer, payer, store=True)
+    membership = package.kind == PackageKind.MEMBERSHIP
     checkout = Checkout.objects.create(
         package=package,
         customer=customer,
         payer=payer,
-        amount=package.price + package.tax_amount,
+        amount=package.price
+        + package.tax_amount
+        + (package.signup_fee + package.signup_fee_tax if membership else 0),
         currency=package.currency,
     )
+    if membership:  # Stripe charges its subscription's first invoice once the payer chose a card
+        return checkout
     stripe_customer = stripe_call(stripe_customer_for, client=client, payer=payer)
     intent = stripe_call(
         gateway.payment_intent_create,
@@ -96,7 +103,8 @@ def store_checkout_complete(*, checkout: Checkout) -> Checkout:
         raise SaleError("The amount paid does not match this checkout.")
     checkout.completed_at = timezone.now()
     package = Package.objects.select_for_update().get(pk=checkout.package_id)
-    if package.capacity is not None and Purchase.objects.filter(package=package).count() >= package.capacity:
+    sold = Purchase.objects.filter(package=package).exclude(channel=Channel.RENEWAL)
+    if package.capacity is not None and sold.count() >= package.capacity:
         stripe_call(
             gateway.refund_create,
             client=client,
@@ -130,6 +138,27 @@ def store_checkout_complete(*, checkout: Checkout) -> Checkout:
     return checkout
 
 
+def _membership_checkout_pay(checkout: Checkout, card: SavedCard, attempt: uuid.UUID) -> Checkout:
+    """A membership bought in the store: Stripe starts its subscription, charging the first period to the
+    payer's card, or declines it (SaleError, the checkout stays open for another card)."""
+    package = locked_for_sale(checkout.package, checkout.customer, checkout.payer, store=True)
+    subscription = subscription_start(
+        package=package,
+        member=checkout.customer,
+        payer=checkout.payer,
+        card=card,
+        channel=Channel.STORE,
+        attempt=attempt,
+        by=checkout.payer.user,
+    )
+    checkout.completed_purchase = first_purchase(subscription)
+    checkout.completed_at = timezone.now()
+    checkout.status = CheckoutStatus.PAID
+    checkout.save(update_fields=["status", "completed_at", "completed_purchase"])
+    checkout_receipt_send.delay_on_commit(org_id=checkout.organization_id, checkout_id=checkout.pk)
+    return checkout
+
+
 def _forget_unless_kept(client: gateway.Client, payment_method: str | None) -> None:
     """A card typed for one payment, not ticked to keep, is detached from the payer in Stripe once it paid.
     Best effort: should Stripe be out of reach, the card stays unseen in Stripe, never offered by Roster."""
@@ -155,7 +184,7 @@ def _set_up_card(client: gateway.Client, customer: Customer, setup_intent: str) 
     return intent.card
 
 
-def _card_keep(customer: Customer, card: gateway.StripeCard, by: User | None) -> SavedCard:
+def card_keep(customer: Customer, card: gateway.StripeCard, by: User | None) -> SavedCard:
     saved, created = SavedCard.objects.get_or_create(
         stripe_payment_method=card.payment_method,
         defaults={
@@ -192,7 +221,7 @@ def card_setup_start(*, customer: Customer) -> gateway.StripeSetupIntent:
 @transaction.atomic
 def card_save(*, customer: Customer, setup_intent: str, by: User | None) -> SavedCard:
     """Keep the card `customer` set up for next time; their first card becomes their default."""
-    return _card_keep(customer, _set_up_card(store_client(), customer, setup_intent), by)
+    return card_keep(customer, _set_up_card(store_client(), customer, setup_intent), by)
 
 
 @transaction.atomic
@@ -242,7 +271,11 @@ def store_checkout_pay(
     (kept for next time when they ticked it). Stripe takes the money (the purchase is recorded), asks the
     payer's bank for 3-D Secure (the checkout stays open, for Stripe.js to finish), or declines (SaleError).
     `attempt` names this try: the same form posted twice charges once, a new try after a decline is new."""
-    checkout = Checkout.objects.select_for_update().select_related("customer", "payer").get(pk=checkout.pk)
+    checkout = (
+        Checkout.objects.select_for_update()
+        .select_related("customer", "payer", "package")
+        .get(pk=checkout.pk)
+    )
     if checkout.status != CheckoutStatus.OPEN:
         return checkout
     client = store_client()
@@ -259,8 +292,10 @@ def store_checkout_pay(
     else:
         set_up = _set_up_card(client, checkout.payer, setup_intent)
         payment_method = set_up.payment_method
-        if keep_card:
-            _card_keep(checkout.payer, set_up, by)
+        if keep_card or checkout.package.kind == PackageKind.MEMBERSHIP:  # a membership renews with it
+            card = card_keep(checkout.payer, set_up, by)
+    if checkout.package.kind == PackageKind.MEMBERSHIP:
+        return _membership_checkout_pay(checkout, card, attempt)
     intent = stripe_call(
         gateway.payment_intent_confirm,
         client=client,

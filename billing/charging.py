@@ -4,8 +4,6 @@ whose failure the payer reads as a SaleError."""
 
 from collections.abc import Callable
 
-from django.db.models import Count
-
 from accounts.audit import audit_record
 from accounts.models import User
 from accounts.money import format_minor
@@ -44,7 +42,7 @@ def refuse_unless_sellable(package: Package, customer: Customer, *, store: bool 
         if refusal:
             raise SaleError(f"“{package.name}”: {refusal.lower()}.")
     if package.capacity is not None:
-        sold = Purchase.objects.filter(package=package).aggregate(sold=Count("id"))["sold"]
+        sold = Purchase.objects.filter(package=package).exclude(channel=Channel.RENEWAL).count()
         if sold >= package.capacity:
             raise SaleError(f"“{package.name}” is sold out.")
     age = customer.age
@@ -75,17 +73,20 @@ def purchase_record(
     channel: str,
     payment: Payment,
     by: User | None,
+    amounts: tuple[int, int] | None = None,
 ) -> Purchase:
     """The purchase of a package already checked and locked, its punch card for a class pass, its payment
-    (unsaved, filled in by the caller), the customers' activity and the organization's audit event."""
+    (unsaved, filled in by the caller), the customers' activity and the organization's audit event. Its price
+    and tax are the package's, or `amounts` (a membership's period as Stripe billed it)."""
+    price, tax = amounts or (package.price, package.tax_amount)
     purchase = Purchase.objects.create(
         package=package,
         customer=customer,
         customer_label=customer.full_name,
         payer=payer,
         payer_label=payer.full_name,
-        price=package.price,
-        tax=package.tax_amount,
+        price=price,
+        tax=tax,
         currency=package.currency,
         channel=channel,
         sold_by=by if channel == Channel.STAFF else None,
@@ -98,18 +99,18 @@ def purchase_record(
     paid = f"{format_minor(payment.amount, payment.currency)} {payment.method_display.lower()}"
     for_whom = "" if payer.pk == customer.pk else f" for {customer.full_name}"
     paid_by = "" if payer.pk == customer.pk else f", paid by {payer.full_name}"
-    online = " · online store" if channel == Channel.STORE else ""
+    where = {Channel.STORE: " · online store", Channel.RENEWAL: " · renewal"}.get(channel, "")
     activities_record(
         labels={customer.pk: customer.full_name, payer.pk: payer.full_name},
         by=by,
         kind=PaymentEvent.PURCHASE,
-        detail=f"“{package.name}”{for_whom} · {paid}{paid_by}{online}",
+        detail=f"“{package.name}”{for_whom} · {paid}{paid_by}{where}",
     )
     audit_record(
         action=PaymentAudit.SALE_RECORDED,
         by=by,
         target=package.name,
-        detail=f"{customer.full_name} · {paid}{online}",
+        detail=f"{customer.full_name} · {paid}{where}",
     )
     return purchase
 

@@ -1,8 +1,9 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
 Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments, Loyalty and
-Credit tabs and its Credit and Punch cards boxes, the roster's purchase, credit and punch card filters, the
-"Paid in all" and "Credit balance" export columns, the portal's Payments page, the family view's Payments
-section, its kinds of activity event and its audit actions."""
+Credit tabs, its Credit, Punch cards and Memberships boxes and past-due alert, the roster's purchase, credit,
+punch card and membership filters and past-due mark, the "Paid in all" and "Credit balance" export columns,
+the portal's Payments page, the family view's Payments section, its kinds of activity event and its audit
+actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
@@ -19,10 +20,21 @@ from billing.models import (
     PaymentEvent,
     PunchAudit,
     PunchEvent,
+    SubscriptionAudit,
+    SubscriptionEvent,
 )
 from billing.punch_views import punch_box
-from billing.selectors import net_paid
-from customers.extend import ActivityKinds, ExportColumn, ProfileBox, ProfileTab, RosterFilters, register
+from billing.selectors import net_paid, past_due_members
+from billing.subscription_views import past_due_alert, subscriptions_box
+from customers.extend import (
+    ActivityKinds,
+    ExportColumn,
+    ProfileBox,
+    ProfileTab,
+    RosterFilters,
+    RowMark,
+    register,
+)
 from families.extend import FamilySection, register_family_section
 from portal.navigation import PortalSection, register_portal_section
 
@@ -32,6 +44,7 @@ register_audit_actions(PackageAudit)
 register_audit_actions(PaymentAudit)
 register_audit_actions(CreditAudit)
 register_audit_actions(PunchAudit)
+register_audit_actions(SubscriptionAudit)
 
 
 def _paid_in_all(customer_ids: list[int], membership) -> dict[int, str]:
@@ -42,6 +55,13 @@ def _paid_in_all(customer_ids: list[int], membership) -> dict[int, str]:
 def _credit_balances(customer_ids: list[int], membership) -> dict[int, str]:
     currency = membership.organization.currency
     return {pk: format_minor(balance, currency) for pk, balance in balances_of(customer_ids).items()}
+
+
+def _with_past_due(customers: list, membership) -> list:
+    late = past_due_members([customer.pk for customer in customers])
+    for customer in customers:
+        customer.past_due = customer.pk in late
+    return customers
 
 
 def _credit_box(request, customer) -> dict:
@@ -60,6 +80,10 @@ register(
     ActivityKinds("payments", "Payments", dict(PaymentEvent.choices), order=45),
     ActivityKinds("punch_cards", "Punch cards", dict(PunchEvent.choices), order=46),
     ProfileBox("punch_cards", "billing/punch_box.html", punch_box, order=40),
+    ProfileBox("subscriptions", "billing/subscriptions_box.html", subscriptions_box, order=38),
+    ProfileBox("past_due", "billing/past_due_alert.html", past_due_alert, order=15, place="top"),
+    RowMark("past_due", "billing/past_due_mark.html", _with_past_due, order=20),
+    ActivityKinds("memberships", "Memberships", dict(SubscriptionEvent.choices), order=46),
 )
 register_portal_section(PortalSection("payments", "Payments", "portal_payments:payments", 20))
 register_settings_page(Page("payments", "Payments", "payment_settings:account", 16, "payments.connect"))

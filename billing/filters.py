@@ -1,15 +1,33 @@
 """The roster's purchase filters (the seed's purchase-history segmentation, kept in saved segments): who
 bought a package, who spent between two amounts, whose last purchase falls between two dates, who has a
-saved card, whose credit balance is between two amounts, who has visits left on a punch card."""
+saved card, whose credit balance is between two amounts, who has visits left on a punch card, whose
+membership is active, past due, paused or cancelled."""
 
 import django_filters
 from django import forms
 from django.db.models import F, Max, Q, Sum
 
 from accounts.money import to_minor
-from billing.models import CreditEntry, Payment, PunchCard, Purchase, SavedCard
+from billing.models import (
+    CreditEntry,
+    Payment,
+    PunchCard,
+    Purchase,
+    SavedCard,
+    Subscription,
+    SubscriptionStatus,
+)
 from billing.selectors import organization_today, package_choices
-from customers.filters import DATE_RANGE, NUMBER_RANGE, YES_NO
+from customers.filters import DATE_RANGE, NUMBER_RANGE, SELECT, YES_NO
+
+LIVE = "live"
+MEMBERSHIP_CHOICES = [
+    (LIVE, "Any current membership"),
+    (SubscriptionStatus.ACTIVE, "Active"),
+    (SubscriptionStatus.PAST_DUE, "Past due"),
+    (SubscriptionStatus.PAUSED, "Paused"),
+    (SubscriptionStatus.CANCELLED, "Cancelled"),
+]
 
 
 def _bought(queryset, name, value):
@@ -79,8 +97,27 @@ def _visits_left(queryset, name, value):
     return queryset.filter(holding if value else ~holding)
 
 
+def _membership(queryset, name, value):
+    if not value:
+        return queryset
+    if value == LIVE:
+        held = Subscription.objects.exclude(
+            status__in=[SubscriptionStatus.CANCELLED, SubscriptionStatus.INCOMPLETE]
+        )
+    else:
+        held = Subscription.objects.filter(status=value)
+    return queryset.filter(pk__in=held.exclude(member=None).values("member_id"))
+
+
 def purchase_filters(audience: str) -> dict:
     filters = {
+        "membership": django_filters.ChoiceFilter(
+            label="Membership",
+            choices=MEMBERSHIP_CHOICES,
+            empty_label="Any",
+            method=_membership,
+            widget=SELECT,
+        ),
         "has_card": django_filters.BooleanFilter(label="Has a saved card", method=_has_card, widget=YES_NO),
         "visits_left": django_filters.BooleanFilter(
             label="Has visits left", method=_visits_left, widget=YES_NO

@@ -7,7 +7,7 @@ from accounts.money import MINOR_UNITS, format_minor, to_major, to_minor
 from accounts.tenancy import current_organization
 from billing.credit import balance_of
 from billing.models import ISSUED_KINDS, MAX_PRICE, CreditKind, ForWhom, Method, Package, PackageKind
-from billing.selectors import buyable_for, packages_for_sale, saved_cards_of
+from billing.selectors import buyable_for, organization_today, packages_for_sale, saved_cards_of
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -28,6 +28,21 @@ class PackageForm(forms.ModelForm):
         },
     )
 
+    signup_fee_amount = forms.DecimalField(
+        label="Sign-up fee",
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(MAX_PRICE) / MINOR_UNITS,
+        decimal_places=2,
+        help_text="Charged once with the first period, before tax. Empty: none.",
+        error_messages={
+            "min_value": "A fee can't be negative.",
+            "max_value": "Enter a fee up to 1,000,000.",
+            "max_decimal_places": "Use at most two decimals, e.g. 25.50.",
+            "invalid": "Enter an amount, e.g. 25.00.",
+        },
+    )
+
     class Meta:
         model = Package
         fields = [
@@ -36,7 +51,9 @@ class PackageForm(forms.ModelForm):
             "kind",
             "visits",
             "valid_days",
+            "interval_count",
             "interval",
+            "minimum_periods",
             "tax_rate",
             "capacity",
             "visibility",
@@ -60,7 +77,11 @@ class PackageForm(forms.ModelForm):
         self.fields["price_amount"].help_text = f"In {currency}, before tax."
         if self.instance.pk:
             self.initial["price_amount"] = to_major(self.instance.price)
+            if self.instance.signup_fee:
+                self.initial["signup_fee_amount"] = to_major(self.instance.signup_fee)
         self.order_fields(["name", "description", "kind", "price_amount"])
+        for optional in ("interval_count", "minimum_periods"):  # a membership's; 1 and 0 when left empty
+            self.fields[optional].required = False
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -79,6 +100,9 @@ class PackageForm(forms.ModelForm):
             data["visits"] = data["valid_days"] = None
         if kind != PackageKind.MEMBERSHIP:
             data["interval"] = ""
+            data["interval_count"], data["minimum_periods"], data["signup_fee_amount"] = 1, 0, None
+        data["interval_count"] = data.get("interval_count") or 1
+        data["minimum_periods"] = data.get("minimum_periods") or 0
         if data.get("for_whom") != ForWhom.CHILD:
             data["min_age"] = data["max_age"] = None
         low, high = data.get("min_age"), data.get("max_age")
@@ -92,6 +116,8 @@ class PackageForm(forms.ModelForm):
     def save(self, commit=True):
         package = super().save(commit=False)
         package.price = to_minor(self.cleaned_data["price_amount"])
+        fee = self.cleaned_data.get("signup_fee_amount")
+        package.signup_fee = to_minor(fee) if fee else 0
         package.currency = package.currency or self.organization.currency
         if commit:
             package.save()
@@ -302,3 +328,41 @@ class PunchCardExtendForm(forms.Form):
         if day and day.year > 2999:
             raise forms.ValidationError("Enter a date before the year 3000.")
         return day
+
+
+class SubscriptionPauseForm(forms.Form):
+    until = forms.DateField(
+        label="Resume on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Nothing is charged until then. Empty: until someone resumes it.",
+        error_messages={"invalid": "Enter a date, e.g. 2027-06-30."},
+    )
+
+    def clean_until(self):
+        day = self.cleaned_data["until"]
+        if day and day <= organization_today():
+            raise forms.ValidationError("Choose a day after today.")
+        if day and day.year > 2999:
+            raise forms.ValidationError("Enter a date before the year 3000.")
+        return day
+
+
+class SubscriptionCancelForm(forms.Form):
+    when = forms.ChoiceField(
+        label="End it",
+        widget=forms.RadioSelect,
+        initial="period_end",
+        choices=[
+            ("period_end", "At the end of the period paid for (or of the minimum term)"),
+            ("now", "Now: nothing more is charged, and nothing is refunded"),
+        ],
+    )
+
+
+class SubscriptionCardForm(forms.Form):
+    card = forms.ModelChoiceField(label="Charge", queryset=None, empty_label=None, widget=forms.RadioSelect)
+
+    def __init__(self, *args, payer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["card"].queryset = saved_cards_of(payer)

@@ -17,6 +17,10 @@ from customers.models import Customer
 MAX_PRICE = 100_000_000  # minor units: a million in any offered currency
 
 
+def _tax_on(amount: int, rate: Decimal) -> int:
+    return int((Decimal(amount) * Decimal(rate) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 class PackageKind(models.TextChoices):
     ONE_TIME = "one_time", "One-time package"
     CLASS_PASS = "class_pass", "Class pass (punch card)"
@@ -36,8 +40,9 @@ class ForWhom(models.TextChoices):
 
 
 class Interval(models.TextChoices):
-    MONTH = "month", "Every month"
-    YEAR = "year", "Every year"
+    WEEK = "week", "Weeks"
+    MONTH = "month", "Months"
+    YEAR = "year", "Years"
 
 
 class Package(TenantModel):
@@ -73,12 +78,33 @@ class Package(TenantModel):
         help_text="How long a class pass lasts from the day it is bought, e.g. 365. Empty: no expiry.",
     )
     interval = models.CharField(
-        "renews",
+        "renews every",
         max_length=10,
         choices=Interval.choices,
         blank=True,
         help_text="How often a membership renews.",
     )
+    interval_count = models.PositiveSmallIntegerField(
+        "number of them",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text="Renews every 1 month, every 2 weeks…",
+    )
+    signup_fee = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_PRICE)],
+        help_text="In minor units, charged once with the first period (before tax).",
+    )
+    minimum_periods = models.PositiveSmallIntegerField(
+        "minimum term",
+        default=0,
+        validators=[MaxValueValidator(120)],
+        help_text="Periods a member pays before they may cancel, e.g. 3. 0: none.",
+    )
+    # The Stripe price this membership is billed with, and the terms it was made for: new terms, a new price.
+    stripe_product = models.CharField(max_length=255, blank=True, editable=False)
+    stripe_price = models.CharField(max_length=255, blank=True, editable=False)
+    stripe_price_terms = models.CharField(max_length=100, blank=True, editable=False)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     for_whom = models.CharField("for", max_length=10, choices=ForWhom.choices, default=ForWhom.ANYONE)
     min_age = models.PositiveSmallIntegerField(
@@ -140,11 +166,14 @@ class Package(TenantModel):
         return format_minor(self.price, self.currency)
 
     @property
+    def total(self) -> int:
+        """Price and tax of one purchase (of one period, for a membership)."""
+        return self.price + self.tax_amount
+
+    @property
     def tax_amount(self) -> int:
         """The tax on one purchase, in minor units rounded half up: 8.25% of 29,900 is 2,467."""
-        return int(
-            (Decimal(self.price) * Decimal(self.tax_rate) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        )
+        return _tax_on(self.price, self.tax_rate)
 
     @property
     def tax_display(self) -> str:
@@ -157,8 +186,18 @@ class Package(TenantModel):
         if self.kind == PackageKind.CLASS_PASS:
             return f"{self.visits} visit{'s' if self.visits != 1 else ''}"
         if self.kind == PackageKind.MEMBERSHIP:
-            return f"renews {self.get_interval_display().lower()}"
+            return f"renews {self.period_display}"
         return ""
+
+    @property
+    def period_display(self) -> str:
+        """ "every month", "every 2 weeks"."""
+        unit = self.interval or "period"
+        return f"every {unit}" if self.interval_count == 1 else f"every {self.interval_count} {unit}s"
+
+    @property
+    def signup_fee_tax(self) -> int:
+        return _tax_on(self.signup_fee, self.tax_rate)
 
     @property
     def audience(self) -> str:
@@ -174,6 +213,7 @@ class Package(TenantModel):
 class Channel(models.TextChoices):
     STAFF = "staff", "Sold by staff"
     STORE = "store", "Online store"
+    RENEWAL = "renewal", "Membership renewal"
 
 
 class Purchase(TenantModel):
@@ -405,6 +445,153 @@ class Refund(TenantModel):
             models.Index(fields=["organization", "payment"], name="refund_payment_idx"),
             models.Index(fields=["organization", "created_at"], name="refund_created_idx"),
         ]
+
+
+class SubscriptionStatus(models.TextChoices):
+    """Roster's view of a Stripe subscription: Stripe's status, with "paused" for an active one whose
+    collection is paused (Stripe keeps those `active`)."""
+
+    INCOMPLETE = "incomplete", "Starting"
+    TRIALING = "trialing", "Trialing"
+    ACTIVE = "active", "Active"
+    PAST_DUE = "past_due", "Past due"
+    PAUSED = "paused", "Paused"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Subscription(TenantModel):
+    """A membership package bought for `member`, renewed by Stripe charging `payer`'s card every period. Its
+    state is Stripe's subscription as last heard of (`synced_at`: when Stripe said it), so webhooks arriving
+    in any order never put an older state over a newer one."""
+
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="subscriptions")
+    member = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="subscriptions")
+    member_label = models.CharField(max_length=250)
+    payer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, related_name="subscriptions_paid"
+    )
+    payer_label = models.CharField(max_length=250)
+    price = models.PositiveIntegerField(help_text="Each period's price before tax, in minor units.")
+    tax = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    interval = models.CharField(max_length=10, choices=Interval.choices)
+    interval_count = models.PositiveSmallIntegerField(default=1)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    stripe_subscription = models.CharField(max_length=255, blank=True)
+    payment_method = models.CharField(max_length=255, blank=True, help_text="The Stripe card it charges.")
+    status = models.CharField(
+        max_length=12, choices=SubscriptionStatus.choices, default=SubscriptionStatus.INCOMPLETE
+    )
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True, help_text="Empty while paused: until resumed.")
+    cancel_at = models.DateTimeField(null=True, blank=True, help_text="When it ends, if it is set to end.")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    commitment_ends_at = models.DateTimeField(
+        null=True, blank=True, help_text="End of the minimum term: the member may not cancel before it."
+    )
+    synced_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "id"], name="subscription_organization_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "stripe_subscription"],
+                condition=~models.Q(stripe_subscription=""),
+                name="subscription_stripe_once",
+            ),
+        ]
+        indexes = [
+            # The roster's membership filter: members by status.
+            models.Index(fields=["organization", "status", "member"], name="subscription_status_idx"),
+            models.Index(fields=["organization", "member", "-created_at"], name="subscription_member_idx"),
+            models.Index(fields=["organization", "payer"], name="subscription_payer_idx"),
+        ]
+
+    @property
+    def total(self) -> int:
+        return self.price + self.tax
+
+    @property
+    def total_display(self) -> str:
+        return format_minor(self.total, self.currency)
+
+    @property
+    def period_display(self) -> str:
+        unit = self.interval
+        return f"every {unit}" if self.interval_count == 1 else f"every {self.interval_count} {unit}s"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status not in (SubscriptionStatus.CANCELLED, SubscriptionStatus.INCOMPLETE)
+
+
+class InvoiceStatus(models.TextChoices):
+    OPEN = "open", "Unpaid"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+
+
+class SubscriptionInvoice(TenantModel):
+    """One period Stripe billed a membership for, and the payment that paid it (a purchase of the package:
+    the first with the sale's channel, each renewal as a renewal). Known by its Stripe id: recorded once."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="invoices")
+    stripe_invoice = models.CharField(max_length=255)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=6, choices=InvoiceStatus.choices)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    payment = models.OneToOneField(
+        Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="subscription_invoice"
+    )
+    failure_noticed_at = models.DateTimeField(null=True, blank=True, help_text="When the payer was emailed.")
+    synced_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "id"], name="subscription_invoice_organization_id_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "stripe_invoice"], name="subscription_invoice_stripe_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "subscription", "-period_start"], name="subscription_invoice_idx"
+            ),
+        ]
+
+    @property
+    def amount_display(self) -> str:
+        return format_minor(self.amount, self.currency)
+
+
+class SubscriptionEvent(models.TextChoices):
+    STARTED = "membership.started", "Membership started"
+    RENEWED = "membership.renewed", "Membership renewed"
+    PAYMENT_FAILED = "membership.payment_failed", "Membership payment failed"
+    PAUSED = "membership.paused", "Membership paused"
+    RESUMED = "membership.resumed", "Membership resumed"
+    CANCELLING = "membership.cancelling", "Membership set to end"
+    CANCELLED = "membership.cancelled", "Membership cancelled"
+    CARD_CHANGED = "membership.card_changed", "Membership card changed"
+
+
+class SubscriptionAudit(models.TextChoices):
+    PAUSED = "membership.paused", "Paused a membership"
+    RESUMED = "membership.resumed", "Resumed a membership"
+    CANCELLED = "membership.cancelled", "Cancelled a membership"
+    CARD_CHANGED = "membership.card_changed", "Changed a membership's card"
 
 
 class CreditKind(models.TextChoices):

@@ -9,7 +9,20 @@ from django.utils import timezone
 from accounts.tenancy import required_organization
 from billing import gateway
 from billing.account import PaymentsNotConnected, publishable_key, stripe_client_for_org
-from billing.models import Checkout, Package, Payment, Punch, PunchCard, Purchase, SavedCard, Visibility
+from billing.models import (
+    Channel,
+    Checkout,
+    Package,
+    Payment,
+    Punch,
+    PunchCard,
+    Purchase,
+    SavedCard,
+    Subscription,
+    SubscriptionInvoice,
+    SubscriptionStatus,
+    Visibility,
+)
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
 from families.selectors import guardian_may
@@ -158,7 +171,7 @@ def store_packages() -> QuerySet:
     query. Those outside their sale window or sold out are listed, marked, and not buyable."""
     return (
         Package.objects.filter(visibility=Visibility.PUBLIC, archived_at=None)
-        .annotate(sold=Count("purchases"))
+        .annotate(sold=Count("purchases", filter=~Q(purchases__channel=Channel.RENEWAL)))
         .order_by("name", "id")
     )
 
@@ -200,11 +213,14 @@ class CheckoutUnavailable(Exception):
     """A card form that cannot be shown now; the message says why, for the payer."""
 
 
-def checkout_intent(checkout: Checkout) -> tuple[gateway.StripePaymentIntent, str]:
+def checkout_intent(checkout: Checkout) -> tuple[gateway.StripePaymentIntent | None, str]:
     """The checkout's PaymentIntent as Stripe has it now (its status, and the client secret Stripe.js needs
-    to finish 3-D Secure) and the organization's publishable key. Never stored: asked of Stripe each time."""
+    to finish 3-D Secure; None for a membership, which Stripe bills by invoice) and the organization's
+    publishable key. Never stored: asked of Stripe each time."""
     try:
         client = stripe_client_for_org()
+        if not checkout.payment_intent:
+            return None, publishable_key()
         intent = gateway.payment_intent_retrieve(client, payment_intent=checkout.payment_intent)
         return intent, publishable_key()
     except PaymentsNotConnected:
@@ -213,3 +229,38 @@ def checkout_intent(checkout: Checkout) -> tuple[gateway.StripePaymentIntent, st
         raise CheckoutUnavailable(
             "Card payments are unavailable right now: try again in a few minutes."
         ) from None
+
+
+# Memberships
+
+
+def subscriptions_of(customer: Customer) -> QuerySet:
+    """The memberships `customer` holds or pays for, live ones first, newest first."""
+    return (
+        Subscription.objects.filter(Q(member=customer) | Q(payer=customer))
+        .select_related("package")
+        .order_by(F("cancelled_at").desc(nulls_first=True), "-created_at", "-id")
+    )
+
+
+def subscription_with_invoices(customer: Customer, pk: int) -> Subscription | None:
+    """One of `customer`'s memberships with its invoices and their payments (None: not theirs)."""
+    return (
+        subscriptions_of(customer)
+        .prefetch_related(
+            Prefetch(
+                "invoices",
+                queryset=SubscriptionInvoice.objects.select_related("payment").order_by(
+                    "-period_start", "-id"
+                ),
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def past_due_members(customer_ids: list[int]) -> set[int]:
+    """Which of these customers hold a membership whose last renewal was declined."""
+    past_due = Subscription.objects.filter(member_id__in=customer_ids, status=SubscriptionStatus.PAST_DUE)
+    return set(past_due.values_list("member_id", flat=True))

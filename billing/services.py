@@ -27,12 +27,14 @@ from billing.models import (
     Method,
     Package,
     PackageAudit,
+    PackageKind,
     Payment,
     Purchase,
     Refund,
     SavedCard,
 )
 from billing.selectors import may_pay_with_saved_cards
+from billing.subscription_services import first_purchase, subscription_start
 from customers.models import Customer
 
 AUDITED = [
@@ -45,6 +47,9 @@ AUDITED = [
     "visits",
     "valid_days",
     "interval",
+    "interval_count",
+    "signup_fee",
+    "minimum_periods",
     "visibility",
     "for_whom",
     "min_age",
@@ -115,6 +120,19 @@ def sale_record(
         if not may_pay_with_saved_cards(payer, customer):
             raise SaleError(f"{payer.first_name} may not pay for {customer.first_name} with saved cards.")
     package = locked_for_sale(package, customer, payer)
+    if package.kind == PackageKind.MEMBERSHIP:
+        if method != Method.CARD:
+            raise SaleError(f"A membership renews by card: charge one of {payer.first_name}'s saved cards.")
+        subscription = subscription_start(
+            package=package,
+            member=customer,
+            payer=payer,
+            card=card,
+            channel=Channel.STAFF,
+            attempt=attempt,
+            by=by,
+        )
+        return first_purchase(subscription)
     if method == Method.CREDIT:  # now: the purchase key-share-locks the payer; two spenders would deadlock
         ledger_lock(payer)
     payment = Payment(method=method, reference=reference.strip(), taken_by=by)

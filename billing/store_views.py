@@ -116,7 +116,7 @@ def _paying(request, checkout: Checkout, form: StorePayForm, *, error: str = "",
         "form": form,
         "error": error,
         "publishable_key": publishable_key,
-        "action_secret": intent.client_secret if intent.status == "requires_action" else "",
+        "action_secret": intent.client_secret if intent and intent.status == "requires_action" else "",
         "stripe_js": account.stripe_js_url(),
     }
     return render(request, "billing/store/pay.html", context, status=status)

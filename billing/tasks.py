@@ -1,6 +1,6 @@
-"""Billing's work for the worker: the receipt of an online store purchase and the notice of a refund, emailed
-after they commit, and the daily punch card reminders, with dates in the organization's time zone; Stripe
-events to apply; credit to expire."""
+"""Billing's work for the worker: the receipt of an online store purchase, the notice of a refund and of a
+membership's declined renewal, emailed after they commit, and the daily punch card reminders, with dates in
+the organization's time zone; Stripe events to apply; credit to expire."""
 
 from datetime import timedelta
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from accounts.tasks import send_text_email
 from accounts.tenancy import tenant, tenant_task
-from billing.models import Checkout, CheckoutStatus, PunchCard, Refund, StripeEvent
+from billing.models import Checkout, CheckoutStatus, PunchCard, Refund, StripeEvent, SubscriptionInvoice
 from billing.selectors import organization_today
 from families.selectors import customer_email, notification_recipients
 
@@ -70,6 +70,33 @@ def refund_notice_send(*, org_id: int, refund_id: int) -> None:
                 "payment": refund.payment,
                 "payer": payer,
                 "organization": organization,
+            },
+        )
+
+
+@tenant_task()
+def subscription_payment_failed_send(*, org_id: int, invoice_id: int) -> None:
+    """Email the payer that a membership's renewal was declined, with the link to update their card."""
+    invoice = SubscriptionInvoice.objects.select_related(
+        "organization", "subscription__package", "subscription__payer__user"
+    ).get(pk=invoice_id)
+    payer = invoice.subscription.payer
+    email = payer and customer_email(payer)
+    if not email:
+        return
+    organization = invoice.organization
+    path = reverse("portal_payments:payments", kwargs={"org_slug": organization.slug})
+    with timezone.override(organization.time_zone):
+        send_text_email(
+            to=email,
+            subject=f"Your payment to {' '.join(organization.name.split())} did not go through",
+            template="billing/email/subscription_payment_failed.txt",
+            context={
+                "invoice": invoice,
+                "subscription": invoice.subscription,
+                "payer": payer,
+                "organization": organization,
+                "url": settings.SITE_URL + path,
             },
         )
 

@@ -13,6 +13,7 @@ from billing import (
     punch_views,
     report_views,
     store_views,
+    subscription_views,
     views,
     webhooks,
 )
@@ -34,6 +35,25 @@ profile_patterns = [
     path("<int:pk>/credit/issue/", credit_views.credit_issue, name="credit_issue"),
     path("<int:pk>/credit/<int:entry_pk>/correct/", credit_views.credit_correct, name="credit_correct"),
     path("<int:pk>/loyalty/do-not-solicit/", loyalty_views.do_not_solicit, name="do_not_solicit"),
+    path("<int:pk>/memberships/<int:subscription_pk>/", subscription_views.detail, name="subscription"),
+    path(
+        "<int:pk>/memberships/<int:subscription_pk>/pause/",
+        subscription_views.pause,
+        name="subscription_pause",
+    ),
+    path(
+        "<int:pk>/memberships/<int:subscription_pk>/resume/",
+        subscription_views.resume,
+        name="subscription_resume",
+    ),
+    path(
+        "<int:pk>/memberships/<int:subscription_pk>/cancel/",
+        subscription_views.cancel,
+        name="subscription_cancel",
+    ),
+    path(
+        "<int:pk>/memberships/<int:subscription_pk>/card/", subscription_views.card, name="subscription_card"
+    ),
     path("<int:pk>/punch-cards/<int:card_pk>/", punch_views.card, name="punch_card"),
     path("<int:pk>/punch-cards/<int:card_pk>/punch/", punch_views.punch, name="punch"),
     path("<int:pk>/punch-cards/<int:card_pk>/extend/", punch_views.extend, name="punch_card_extend"),
