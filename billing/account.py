@@ -104,6 +104,11 @@ def stripe_origins() -> list[str]:
     return list(STRIPE_ORIGINS)
 
 
+def stripe_portal_origins() -> list[str]:
+    """Where Stripe's customer portal lives: a form posting to Roster is sent on there."""
+    return stripe_origins()[:1] if settings.STRIPE_API_BASE else ["https://billing.stripe.com"]
+
+
 def publishable_key() -> str:
     """The current organization's publishable key, which its card forms give Stripe.js."""
     return _connected().publishable_key

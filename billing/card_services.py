@@ -308,3 +308,17 @@ def store_checkout_pay(
     if intent.status in ("requires_action", "processing"):
         return checkout
     raise SaleError(intent.failure_message or "The card was declined.")
+
+
+def stripe_portal_start(*, customer: Customer, return_url: str) -> str:
+    """Where `customer` manages their cards and memberships in Stripe's customer portal, in the organization's
+    account; it sends them back to `return_url`."""
+    known = StripeCustomer.objects.filter(customer=customer).first()
+    if known is None:
+        raise SaleError("You have no cards or memberships with us yet.")
+    return stripe_call(
+        gateway.billing_portal_session_create,
+        client=store_client(),
+        customer=known.stripe_customer,
+        return_url=return_url,
+    )

@@ -1,29 +1,73 @@
-"""The customer portal's Payments page (their credit balance, what they paid, what was paid for the people
-they look after, with their punch cards) and their saved cards: add one, choose the default, remove one."""
+"""The customer portal's Payments page (their credit balance, memberships, what they paid, what was paid for
+the people they look after, with their punch cards), the way on to Stripe's customer portal, and their saved
+cards: add one, choose the default, remove one."""
 
+from functools import wraps
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing import account, card_services
 from billing.charging import SaleError
 from billing.credit import balance_of
-from billing.selectors import payments_seen_by, punch_cards_seen_by, punch_cards_today, saved_cards_of
+from billing.models import StripeCustomer
+from billing.selectors import (
+    payments_seen_by,
+    punch_cards_seen_by,
+    punch_cards_today,
+    saved_cards_of,
+    subscriptions_seen_by,
+)
 from billing.store_views import with_stripe_js
 from portal.views import own_customer, render_portal
 
 
+def to_stripe_portal(view):
+    """Let the page's form lead on to Stripe's customer portal (its redirect is a form action to CSP)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        policy = {name: list(values) for name, values in settings.SECURE_CSP.items()}
+        policy["form-action"] = [*policy.get("form-action", ["'self'"]), *account.stripe_portal_origins()]
+        response._csp_config = policy
+        return response
+
+    return wrapped
+
+
 @login_required
+@to_stripe_portal
 def payments(request, org_slug):
     customer = own_customer(request)
     context = {
         "payments": Paginator(payments_seen_by(customer), 25).get_page(request.GET.get("page")),
         "credit_balance": balance_of(customer),
         "punch_cards": punch_cards_today(punch_cards_seen_by(customer)),
+        "subscriptions": subscriptions_seen_by(customer),
+        "in_stripe": StripeCustomer.objects.filter(customer=customer).exists(),
     }
     return render_portal(request, customer, "payments", "billing/portal_payments.html", context)
+
+
+@require_POST
+@login_required
+@to_stripe_portal
+def stripe_portal(request, org_slug):
+    """On to Stripe's customer portal, where the customer changes their cards and ends memberships; Stripe
+    sends them back to Payments, and tells Roster what changed by webhook."""
+    back = request.build_absolute_uri(reverse("portal_payments:payments", kwargs={"org_slug": org_slug}))
+    try:
+        address = card_services.stripe_portal_start(customer=own_customer(request), return_url=back)
+    except SaleError as refusal:
+        messages.error(request, str(refusal))
+        return redirect("portal_payments:payments", org_slug=org_slug)
+    return redirect(address)
 
 
 @login_required

@@ -260,6 +260,20 @@ def subscription_with_invoices(customer: Customer, pk: int) -> Subscription | No
     )
 
 
+def subscriptions_seen_by(customer: Customer) -> QuerySet:
+    """The memberships a customer sees in the portal: those they hold or pay for, and those of the people
+    they look after with *see bookings and payments* (as punch_cards_seen_by)."""
+    watched = GuardianLink.objects.filter(
+        guardian=customer, permissions__contains=[GuardianPermission.VIEW_HISTORY]
+    ).values("dependant_id")
+    return (
+        Subscription.objects.filter(Q(member=customer) | Q(payer=customer) | Q(member__in=watched))
+        .exclude(status=SubscriptionStatus.INCOMPLETE)
+        .select_related("package")
+        .order_by(F("cancelled_at").desc(nulls_first=True), "-created_at", "-id")
+    )
+
+
 def past_due_members(customer_ids: list[int]) -> set[int]:
     """Which of these customers hold a membership whose last renewal was declined."""
     past_due = Subscription.objects.filter(member_id__in=customer_ids, status=SubscriptionStatus.PAST_DUE)

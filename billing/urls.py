@@ -64,6 +64,7 @@ report_patterns = [path("", report_views.sales, name="report")]
 
 portal_patterns = [
     path("account/payments/", portal_views.payments, name="payments"),
+    path("account/payments/stripe/", portal_views.stripe_portal, name="stripe_portal"),
     path("account/cards/", portal_views.cards, name="cards"),
     path("account/cards/add/", portal_views.card_add, name="card_add"),
     path("account/cards/<int:pk>/default/", portal_views.card_default, name="card_default"),
