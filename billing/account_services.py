@@ -147,11 +147,19 @@ def _payment_method_detached(event: StripeEvent) -> None:
 
 def _subscription_changed(event: StripeEvent) -> None:
     """A membership's subscription changed in Stripe (renewed, past due, paused, cancelled — by Roster, or
-    in Stripe's customer portal): take its state, unless newer news came first."""
-    state = gateway.subscription_from(event.payload)
-    subscription = Subscription.objects.select_for_update().filter(stripe_subscription=state.id).first()
+    in Stripe's customer portal): take its state as Stripe has it now, as two changes within one second
+    cannot be ordered by their events."""
+    subscription = (
+        Subscription.objects.select_for_update()
+        .select_related("package")
+        .filter(stripe_subscription=event.payload.get("id") or "")
+        .first()
+    )
     if subscription is not None:
-        state_apply(subscription=subscription, state=state, at=event.created)
+        state = stripe_call(
+            gateway.subscription_retrieve, client=store_client(), subscription=subscription.stripe_subscription
+        )
+        state_apply(subscription=subscription, state=state, at=timezone.now())
 
 
 def _invoice_changed(event: StripeEvent) -> None:

@@ -1,6 +1,7 @@
 """Org A's canaries for the tenant wall's sweep: a row of every tenant model, made through the apps' services,
 with "canary" in its texts so a page that leaks one to another organization gives itself away."""
 
+import uuid
 from datetime import date
 from unittest import mock
 
@@ -95,11 +96,24 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     # A store checkout, and the Stripe customer made for its payer.
     billing_cards.store_checkout_start(package=party, customer=canary, payer=canary)
     set_up = billing_cards.card_setup_start(customer=canary)
-    billing_cards.card_save(
+    card = billing_cards.card_save(
         customer=canary,
         setup_intent=browser_sets_up_card(
             set_up.client_secret, publishable_key="pk_test_canary_0000000000000000"
         ),
+        by=owner,
+    )
+    canary_club = billing_services.package_save(
+        package=Package(name="Canary club", kind="membership", interval="month", price=3000, currency="USD"),
+        by=owner,
+    )
+    billing_services.sale_record(
+        package=canary_club,
+        customer=canary,
+        payer=canary,
+        method="card",
+        card=card,
+        attempt=uuid.uuid4(),
         by=owner,
     )
     billing_accounts.stripe_event_receive(

@@ -19,7 +19,7 @@ from accounts.tenancy import tenant
 from api.services import key_create
 from billing.credit_services import credit_issue
 from billing.demo import demo_packages
-from billing.models import Package
+from billing.models import Package, Subscription
 from billing.punch_services import punch_use
 from billing.services import sale_record
 from customers import services as customer_services
@@ -108,6 +108,20 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
         class_pass = Package.objects.filter(kind="class_pass").order_by("pk").first()
         card = sale_record(package=class_pass, customer=main, payer=main, method="cash", by=owner).punch_card
         punch = punch_use(card=card, by=owner)
+        club = Package.objects.filter(kind="membership").order_by("pk").first()
+        subscription = Subscription.objects.create(  # as a sale makes it; the fuzz world has no Stripe
+            package=club,
+            member=main,
+            member_label=main.full_name,
+            payer=main,
+            payer_label=main.full_name,
+            price=club.price,
+            currency=club.currency,
+            interval=club.interval,
+            channel="staff",
+            stripe_subscription="sub_fuzz",
+            status="active",
+        )
         ids = {
             "customer": main.pk,
             "change": PendingChange.objects.get(customer=main, field="first_name").pk,
@@ -134,6 +148,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "credit_entry": credit_entry.pk,
             "punch_card": card.pk,
             "punch": punch.pk,
+            "subscription": subscription.pk,
             "metric_entry": MetricEntry.objects.order_by("pk").first().pk,
             "uidb64": urlsafe_base64_encode(force_bytes(portal_user.pk)),
             "reset_token": default_token_generator.make_token(portal_user),
@@ -195,6 +210,7 @@ COMMON = {
     "entry_pk": "credit_entry",
     "card_pk": "punch_card",
     "punch_pk": "punch",
+    "subscription_pk": "subscription",
     "tag_pk": "tag",
     "change_pk": "change",
     "job_id": "import_job",
