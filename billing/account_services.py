@@ -157,7 +157,9 @@ def _subscription_changed(event: StripeEvent) -> None:
     )
     if subscription is not None:
         state = stripe_call(
-            gateway.subscription_retrieve, client=store_client(), subscription=subscription.stripe_subscription
+            gateway.subscription_retrieve,
+            client=store_client(),
+            subscription=subscription.stripe_subscription,
         )
         state_apply(subscription=subscription, state=state, at=timezone.now())
 

@@ -1,17 +1,14 @@
 """The online store's test world, shared by the store's and the saved cards' tests: Alpha's connected store
 with its packages and a family (`open_shop`), and what the payer's browser and Stripe's webhook do."""
 
-import json
-import urllib.error
-import urllib.request
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
 from accounts.tenancy import tenant
 from billing import account_services, card_services, gateway, services
 from billing.account import stripe_client_for_org
+from billing.emulator import card_set_up
 from billing.models import Checkout, ForWhom, Package, Visibility
 from customers.models import Customer
 from families.models import GuardianLink
@@ -98,26 +95,8 @@ def pay_by_card(checkout: Checkout, payment_method: str = "pm_card_visa") -> gat
 def browser_sets_up_card(
     client_secret: str, number: str = "4242424242424242", publishable_key: str = ALPHA_KEYS["publishable_key"]
 ) -> str:
-    """What the emulator's Stripe.js does with a card typed into its fields: confirm the SetupIntent with the
-    publishable key and the client secret (the card goes to Stripe, never to Roster). Returns its id."""
-    setup_intent = client_secret.split("_secret_")[0]
-    body = {
-        "key": publishable_key,
-        "use_stripe_sdk": True,
-        "client_secret": client_secret,
-        "payment_method_data": {
-            "type": "card",
-            "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"},
-            "billing_details": {"address": {"postal_code": "10001"}},
-        },
-    }
-    address = f"{settings.STRIPE_API_BASE}/v1/setup_intents/{setup_intent}/confirm"
-    request = urllib.request.Request(address, data=json.dumps(body).encode(), method="POST")  # noqa: S310
-    try:
-        urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 - the emulator
-    except urllib.error.HTTPError as refused:  # a declined card: the SetupIntent says so
-        assert refused.code == 402
-    return setup_intent
+    """What the payer's browser does with a card typed into Stripe.js's fields (billing.emulator)."""
+    return card_set_up(client_secret, number, publishable_key)
 
 
 def webhook_arrives(event: gateway.StripeEvent) -> None:

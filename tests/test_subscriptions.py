@@ -11,6 +11,7 @@ import pytest
 from accounts.tenancy import tenant
 from billing import card_services, services, subscription_services
 from billing.charging import SaleError
+from billing.emulator import period_ends
 from billing.models import (
     Channel,
     InvoiceStatus,
@@ -25,7 +26,7 @@ from billing.models import (
 from customers.models import Activity
 from tests.conftest import logged_in, make_member
 from tests.store_helpers import open_shop
-from tests.subscription_helpers import DECLINED_ON_CHARGE, club, saved_card, stripe_delivers, stripe_renews
+from tests.subscription_helpers import DECLINED_ON_CHARGE, club, saved_card, stripe_delivers
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_renewals_arrive_by_webhook_once_in_any_order(org_a, shop, alice, alice_
         subscription = sell(shop, alice)
         first_end = subscription.current_period_end
         stripe_delivers(subscription.stripe_subscription, seen)  # the start's own events: nothing new
-        stripe_renews(subscription.stripe_subscription)
+        period_ends(subscription.stripe_subscription)
         delivered = stripe_delivers(subscription.stripe_subscription, seen, reverse=True)
         assert "invoice.paid" in delivered and "customer.subscription.updated" in delivered
         for _ in range(2):  # delivered again, as Stripe retries
@@ -124,7 +125,7 @@ def test_a_declined_renewal_makes_the_member_past_due_until_a_renewal_pays(
         failing = saved_card(shop["pat"], DECLINED_ON_CHARGE)
         subscription = sell(shop, alice)
         subscription_services.subscription_card_change(subscription=subscription, card=failing, by=alice)
-        stripe_renews(subscription.stripe_subscription)
+        period_ends(subscription.stripe_subscription)
         stripe_delivers(subscription.stripe_subscription, seen)
         stripe_delivers(subscription.stripe_subscription, set())  # again: one email, one activity
         subscription.refresh_from_db()
@@ -143,7 +144,7 @@ def test_a_declined_renewal_makes_the_member_past_due_until_a_renewal_pays(
     assert "Kim" not in alice_client.get(f"/app/{org_a.slug}/customers/?membership=active").text
     with tenant(org_a):  # the card is fixed; the next renewal pays
         subscription_services.subscription_card_change(subscription=subscription, card=shop["card"], by=alice)
-        stripe_renews(subscription.stripe_subscription)
+        period_ends(subscription.stripe_subscription)
         stripe_delivers(subscription.stripe_subscription, seen)
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.ACTIVE
@@ -160,7 +161,7 @@ def test_staff_pause_resume_and_cancel_and_stripe_bills_accordingly(org_a, shop,
     with tenant(org_a):
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.PAUSED
-        stripe_renews(subscription.stripe_subscription)
+        period_ends(subscription.stripe_subscription)
         stripe_delivers(subscription.stripe_subscription, seen)
         assert subscription.invoices.filter(status=InvoiceStatus.VOID).count() == 1
         assert not Purchase.objects.filter(channel=Channel.RENEWAL).exists()
@@ -169,7 +170,7 @@ def test_staff_pause_resume_and_cancel_and_stripe_bills_accordingly(org_a, shop,
     with tenant(org_a):
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.ACTIVE
-        stripe_renews(subscription.stripe_subscription)
+        period_ends(subscription.stripe_subscription)
         stripe_delivers(subscription.stripe_subscription, seen)
         assert Purchase.objects.filter(channel=Channel.RENEWAL).count() == 1
     assert alice_client.post(page + "cancel/", {"when": "period_end"}).status_code == 302
@@ -177,7 +178,7 @@ def test_staff_pause_resume_and_cancel_and_stripe_bills_accordingly(org_a, shop,
         subscription.refresh_from_db()
         assert subscription.cancel_at == subscription.current_period_end
         assert subscription.status == SubscriptionStatus.ACTIVE
-        stripe_renews(subscription.stripe_subscription)
+        period_ends(subscription.stripe_subscription)
         stripe_delivers(subscription.stripe_subscription, seen)
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.CANCELLED
