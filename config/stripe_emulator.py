@@ -11,6 +11,23 @@ added here, around it:
   what a restricted key may do is not emulated);
 - saved cards: a confirmed SetupIntent attaches its card to the SetupIntent's customer, and a PaymentIntent
   is confirmed with `payment_method` (a saved card, or one just set up), as Stripe does;
+- prices (`/v1/prices`, one-off or recurring), each with a localstripe plan behind it under the same id;
+- subscriptions on prices, in API 2026's shape (the period on each item, and on the subscription):
+  the first invoice, with `add_invoice_items` (a sign-up fee) on it only, is charged at once to the
+  subscription's card or else the customer's default one (`error_if_incomplete`: a decline answers 402
+  card_error and leaves no subscription; 3-D Secure answers code authentication_required); updates of
+  pause_collection (void only), cancel_at_period_end, cancel_at, default_payment_method and metadata; cancel
+  now; each change sent as customer.subscription.* with previous_attributes;
+- invoices carry `payments` (an includable field in Stripe, always included here), `next_payment_attempt` of
+  a declined renewal, and list by `status`; events list newest first, as in Stripe;
+- renewals, the one control Stripe does with test clocks: `POST /_config/subscriptions/{id}/renew` (no key)
+  moves a subscription to its next period (months from the anchor day, clamped) and bills it as
+  subscription_cycle: ended when cancelling, a voided invoice while paused, else charged (declined: the
+  invoice stays open and the subscription past_due);
+- billing-portal sessions, and at their `url` a plain page standing in for Stripe's portal for 5 minutes:
+  the customer's cards (add one, make one the default of the customer and every live subscription) and
+  subscriptions (cancel at period end, or not), each change sent as Stripe's portal sends it;
+- the test card that needs 3-D Secure (`pm_card_authenticationRequired`), and card brands by number;
 - its objects live in `--data` (it would share /tmp/localstripe.pickle with every other run) and it
   listens on `--host` only (it binds every IPv6 and IPv4 address).
 Self-contained on purpose: it runs as a script, without the app's packages, in its own container.
