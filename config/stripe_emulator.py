@@ -27,7 +27,7 @@ added here, around it:
 - billing-portal sessions, and at their `url` a plain page standing in for Stripe's portal for 5 minutes:
   the customer's cards (add one, make one the default of the customer and every live subscription) and
   subscriptions (cancel at period end, or not), each change sent as Stripe's portal sends it;
-- the test card that needs 3-D Secure (`pm_card_authenticationRequired`), and card brands by number;
+- the test card that needs 3-D Secure (`pm_card_authenticationRequired`) and `pm_card_mastercard`;
 - its objects live in `--data` (it would share /tmp/localstripe.pickle with every other run) and it
   listens on `--host` only (it binds every IPv6 and IPv4 address).
 Self-contained on purpose: it runs as a script, without the app's packages, in its own container.
@@ -187,7 +187,6 @@ PRICE_INTERVALS = ("day", "week", "month", "year")
 STEPS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 LIVE_STATUSES = ("active", "past_due", "trialing", "unpaid")
 RETRY_DELAY = 3 * 24 * 60 * 60  # when Stripe's smart retries would try a declined renewal again
-CARD_BRANDS = {"4": "visa", "5": "mastercard", "2": "mastercard", "6": "discover"}
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
 SUBSCRIPTION_CREATE_PARAMS = {
     "customer",
@@ -868,9 +867,8 @@ def list_events_newest_first() -> None:
 
 
 def know_more_test_cards() -> None:
-    """Stripe's test ids localstripe lacks (a card that needs 3-D Secure), and card brands by number."""
+    """Stripe's test ids localstripe lacks: a card that needs 3-D Secure, a Mastercard (a "visa" here too)."""
     known = resources.PaymentMethod._try_get_canonical_test_article.__func__
-    init = resources.PaymentMethod.__init__
     numbers = {"pm_card_authenticationRequired": "4000002500003155", "pm_card_mastercard": "5555555555554444"}
 
     def canonical(cls, id):
@@ -879,22 +877,18 @@ def know_more_test_cards() -> None:
             return cls(type="card", card=card)
         return known(cls, id)
 
-    def with_brand(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        if self.type == "card":
-            self.card["brand"] = CARD_BRANDS.get(self._card_number[0], "unknown")
-
     resources.PaymentMethod._try_get_canonical_test_article = classmethod(canonical)
-    resources.PaymentMethod.__init__ = with_brand
 
 
 # --- The billing portal ------------------------------------------------------------------------------------
 
 PORTAL_SESSION_LIFETIME = 5 * 60  # Stripe's portal links expire within minutes
 PORTAL_CSS = """
-body{font:15px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1a1f36}
+body{font:15px/1.5 system-ui,sans-serif;max-width:54rem;margin:2rem auto;padding:0 1rem;color:#1a1f36}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid #e3e8ee;padding-bottom:.3rem}
-ul{list-style:none;padding:0}li{display:flex;gap:1rem;align-items:center;padding:.5rem 0;flex-wrap:wrap}
+ul{list-style:none;padding:0}li{display:grid;gap:1rem;align-items:center;padding:.4rem 0}
+.subscriptions li{grid-template-columns:11rem 11rem 8rem 1fr auto}
+.cards li{grid-template-columns:12rem 8rem auto;justify-content:start;justify-items:start}
 .tag{background:#e3e8ee;border-radius:4px;padding:0 .4rem;font-size:.85rem}.muted{color:#697386}
 .error{color:#c0123c}label{display:block;font-size:.9rem}input{font:inherit;padding:.2rem .4rem}
 .fields{display:flex;gap:1rem;flex-wrap:wrap;align-items:end}button{font:inherit;cursor:pointer}
@@ -988,12 +982,12 @@ def _portal_page(session, customer, error=None, card_error=None, status=200):
         else:
             when = f"Renews on {_date(subscription.current_period_end)}"
             button, label = "cancel", "Cancel"
-        paused = ' <span class="tag">Payments paused</span>' if subscription.pause_collection else ""
+        paused = ' <span class="tag">paused</span>' if subscription.pause_collection else ""
         subscriptions.append(
             f"<li><strong>{e(name)}</strong>"
             f"<span>{e(_money(price.unit_amount * item.quantity, price.currency))} / "
             f"{e(_every(price.recurring))}</span>"
-            f'<span class="tag">{e(subscription.status.replace("_", " "))}</span>{paused}'
+            f'<span><span class="tag">{e(subscription.status.replace("_", " "))}</span>{paused}</span>'
             f'<span class="muted">{e(when)}</span>'
             f'<form method="post"><input type="hidden" name="action" value="{button}">'
             f'<input type="hidden" name="subscription" value="{e(subscription.id)}">'
@@ -1005,12 +999,14 @@ def _portal_page(session, customer, error=None, card_error=None, status=200):
         back = f'<p><a href="{e(session.return_url)}">Return to {e(host)}</a></p>'
     alert = f'<p class="error" role="alert">{e(error)}</p>' if error else ""
     card_alert = f'<p class="error" role="alert" id="card-error">{e(card_error)}</p>' if card_error else ""
+    no_subscriptions = '<p class="muted">No current subscriptions.</p>'
+    no_cards = '<p class="muted">No cards yet: add one below.</p>'
     body = f"""{back}<h1>Billing</h1>{alert}
 <p>{e(customer.name or "")} <span class="muted">{e(customer.email or "")}</span></p>
 <section aria-labelledby="subscriptions"><h2 id="subscriptions">Subscriptions</h2>
-<ul>{"".join(subscriptions) or "<li class='muted'>No current subscriptions.</li>"}</ul></section>
+{f'<ul class="subscriptions">{"".join(subscriptions)}</ul>' if subscriptions else no_subscriptions}</section>
 <section aria-labelledby="payment-methods"><h2 id="payment-methods">Payment methods</h2>
-<ul>{"".join(cards) or "<li class='muted'>No cards yet: add one below.</li>"}</ul>
+{f'<ul class="cards">{"".join(cards)}</ul>' if cards else no_cards}
 <form method="post" aria-labelledby="add-card"><h3 id="add-card">Add a card</h3>{card_alert}
 <input type="hidden" name="action" value="add"><div class="fields">
 <label>Card number <input name="number" inputmode="numeric" autocomplete="off" required size="19"></label>
