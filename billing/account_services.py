@@ -169,7 +169,7 @@ def _invoice_changed(event: StripeEvent) -> None:
     emailed) or voided (a paused period)."""
     invoice = gateway.invoice_from(event.payload)
     subscription = (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .select_related("package", "member", "payer")
         .filter(stripe_subscription=invoice.subscription or "")
         .first()

@@ -1,9 +1,10 @@
 """The demo organization's packages (what a party and activity center sells) and a few months of sales:
 families paying for their children, cash, cheques and terminal payments, and some refunds; a few customers
 with credit, some of it spent; on the local Stripe emulator, its Stripe account connected with test keys, so
-the store takes cards."""
+the store takes cards, and children with monthly memberships on their guardians' cards, a few past due."""
 
 import random
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,8 +14,11 @@ from django.utils import timezone
 
 from accounts.money import format_minor
 from accounts.tenancy import current_organization
-from billing.account_services import payment_account_connect
+from billing.account import publishable_key
+from billing.account_services import payment_account_connect, stripe_event_apply, stripe_event_receive
+from billing.card_services import card_save, card_setup_start
 from billing.credit_services import credit_issue
+from billing.emulator import card_set_up, events_about, period_ends
 from billing.models import (
     Channel,
     Checkout,
@@ -33,9 +37,12 @@ from billing.models import (
     Refund,
     SavedCard,
     StripeCustomer,
+    Subscription,
+    SubscriptionInvoice,
     Visibility,
 )
 from billing.services import sale_record
+from billing.subscription_services import subscription_card_change, subscription_pause
 from customers.models import Activity, Customer
 from families.models import GuardianLink, GuardianPermission
 
@@ -98,6 +105,11 @@ PACKAGES = [
 ]
 
 
+DEMO_MEMBERS = 12
+DEMO_PAST_DUE = 3
+DECLINES = "4000000000000341"  # a test card Stripe saves, then declines when charged
+
+
 def demo_packages() -> list[Package]:
     currency = current_organization().currency
     packages = []
@@ -122,7 +134,7 @@ def demo_purchases(customers: list[Customer], staff: list, *, seed: int, count: 
     """`count` sales over the last six months: a guardian pays for a child they may buy for, others for
     themselves; one in twelve partly or fully refunded. Written in bulk, as if they had happened."""
     rng = random.Random(seed)
-    packages = list(Package.objects.filter(capacity=None))
+    packages = list(Package.objects.filter(capacity=None).exclude(kind=PackageKind.MEMBERSHIP))
     payers_of = {}
     for link in GuardianLink.objects.filter(permissions__contains=[GuardianPermission.PURCHASE]):
         payers_of.setdefault(link.dependant_id, link.guardian_id)
@@ -268,6 +280,49 @@ def demo_payment_account(*, seed: int, by) -> None:
         )
 
 
+def demo_memberships(*, by) -> None:
+    """On the emulator, a dozen children hold the monthly membership, paid by a guardian's saved card and
+    started at the desk: three of them past due (their guardian's card declined at renewal, the webhook's
+    events applied), one paused."""
+    if not settings.STRIPE_API_BASE:
+        return
+    package = Package.objects.get(name="Monthly jump membership")
+    wanted = [GuardianPermission.PURCHASE, GuardianPermission.PAY]
+    links = GuardianLink.objects.filter(permissions__contains=wanted).select_related("guardian", "dependant")
+    chosen = [link for link in links.order_by("pk") if 4 <= (link.dependant.age or 0) <= 17][:DEMO_MEMBERS]
+    key = publishable_key()
+    for number, link in enumerate(chosen):
+        past_due = number < DEMO_PAST_DUE
+        cards = [card_save(customer=link.guardian, setup_intent=_set_up(link.guardian, key), by=None)]
+        if past_due:
+            cards.append(
+                card_save(customer=link.guardian, setup_intent=_set_up(link.guardian, key, DECLINES), by=None)
+            )
+        purchase = sale_record(
+            package=package,
+            customer=link.dependant,
+            payer=link.guardian,
+            method=Method.CARD,
+            card=cards[0],
+            attempt=uuid.uuid4(),
+            by=by,
+        )
+        subscription = Subscription.objects.get(invoices__payment__purchase=purchase)
+        if past_due:
+            subscription_card_change(subscription=subscription, card=cards[1], by=by)
+            seen: set[str] = set()
+            events_about({subscription.stripe_subscription}, seen)
+            period_ends(subscription.stripe_subscription)
+            for event in events_about({subscription.stripe_subscription}, seen):
+                stripe_event_apply(event=stripe_event_receive(event=event)[0])
+        elif number == DEMO_PAST_DUE:
+            subscription_pause(subscription=subscription, until=None, by=by)
+
+
+def _set_up(guardian: Customer, key: str, number: str = "4242424242424242") -> str:
+    return card_set_up(card_setup_start(customer=guardian).client_secret, number, key)
+
+
 def demo_erase() -> None:
     """Delete the current organization's billing rows before the demo's reset deletes the organization: sales
     are protected from deletion (PROTECT keys, an append-only credit ledger), so they go here, in order, and
@@ -279,6 +334,8 @@ def demo_erase() -> None:
     for model in (
         CreditEntry,
         PunchCard,
+        SubscriptionInvoice,
+        Subscription,
         Refund,
         Payment,
         Checkout,

@@ -47,22 +47,23 @@ def period_ends(stripe_subscription: str) -> None:
     _post(f"{settings.STRIPE_API_BASE}/_config/subscriptions/{stripe_subscription}/renew")
 
 
-def _about(event: dict, stripe_subscription: str) -> bool:
+def _about(event: dict, ids: set[str]) -> bool:
     thing = event["data"]["object"]
     parent = (thing.get("parent") or {}).get("subscription_details") or {}
-    return stripe_subscription in (thing.get("id"), parent.get("subscription"))
+    return bool(ids & {thing.get("id"), thing.get("customer"), parent.get("subscription")})
 
 
-def events_about(stripe_subscription: str, seen: set[str]) -> list[gateway.StripeEvent]:
-    """The events Stripe made about a subscription and its invoices that are not in `seen` (then added to
-    it), oldest first."""
-    listed = stripe_client_for_org().v1.events.list(params={"limit": 100}).to_dict()["data"]
+def events_about(ids: set[str], seen: set[str]) -> list[gateway.StripeEvent]:
+    """The events Stripe made about these objects (subscriptions, customers: with their invoices and cards)
+    that are not in `seen` (then added to it), oldest first."""
+    answer = stripe_client_for_org().v1.events.list(params={"limit": 100}).to_dict()
+    listed = json.loads(json.dumps(answer, default=str))["data"]  # decimals back to the strings Stripe sends
     events = [
         gateway.StripeEvent(
             id=each["id"], type=each["type"], created=each["created"], object=each["data"]["object"]
         )
         for each in reversed(listed)
-        if _about(each, stripe_subscription) and each["id"] not in seen
+        if _about(each, ids) and each["id"] not in seen
     ]
     seen.update(event.id for event in events)
     return events

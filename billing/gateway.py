@@ -20,6 +20,7 @@ written for the payer), StripeUnavailable (try again later with the same key) an
 else: a revoked key, a bad request — for the log, not the payer).
 """
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -397,12 +398,12 @@ def event_from_payload(payload: bytes, signature: str, secret: str) -> StripeEve
     """The event of a webhook delivery, once its `Stripe-Signature` proves it came from the organization's
     Stripe account (signed with the endpoint's secret, `whsec_…`) within WEBHOOK_TOLERANCE."""
     try:
-        event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE)
+        stripe.Webhook.construct_event(payload, signature, secret, tolerance=WEBHOOK_TOLERANCE)
     except stripe.SignatureVerificationError as error:
         raise WebhookRejected(f"Bad signature: {error.user_message}") from None
     except (ValueError, KeyError) as error:  # not JSON, or not an event
         raise WebhookRejected(f"Not a Stripe event: {error}") from None
-    body = event.to_dict()
+    body = json.loads(payload)  # as sent: the SDK's objects turn Stripe's decimal strings into Decimals
     return StripeEvent(
         id=body["id"], type=body["type"], created=body["created"], object=body["data"]["object"]
     )

@@ -577,14 +577,12 @@ class SubscriptionInvoice(TenantModel):
 
 
 class SubscriptionEvent(models.TextChoices):
-    STARTED = "membership.started", "Membership started"
-    RENEWED = "membership.renewed", "Membership renewed"
-    PAYMENT_FAILED = "membership.payment_failed", "Membership payment failed"
-    PAUSED = "membership.paused", "Membership paused"
-    RESUMED = "membership.resumed", "Membership resumed"
-    CANCELLING = "membership.cancelling", "Membership set to end"
-    CANCELLED = "membership.cancelled", "Membership cancelled"
-    CARD_CHANGED = "membership.card_changed", "Membership card changed"
+    PAYMENT_FAILED = "member.declined", "Membership payment declined"
+    PAUSED = "member.paused", "Membership paused"
+    RESUMED = "member.resumed", "Membership resumed"
+    CANCELLING = "member.ending", "Membership set to end"
+    CANCELLED = "member.cancelled", "Membership cancelled"
+    CARD_CHANGED = "member.card", "Membership card changed"
 
 
 class SubscriptionAudit(models.TextChoices):

@@ -6,12 +6,12 @@ to its own calls and from webhooks, whichever comes first; older news never over
 Staff pause (Stripe voids the invoices while paused), resume, cancel now or at the end of the period (not
 before the minimum term ends), and change the card; each writes the customers' activity and an audit event."""
 
-import time
 import uuid
 from datetime import UTC, datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
@@ -49,11 +49,6 @@ STRIPE_STATUSES = {
 
 def _moment(timestamp: int | None) -> datetime | None:
     return None if timestamp is None else datetime.fromtimestamp(timestamp, tz=UTC)
-
-
-def _now() -> datetime:
-    """Now to the second, as Stripe dates its events: what Roster did and what Stripe then says compare."""
-    return datetime.fromtimestamp(int(time.time()), tz=UTC)
 
 
 def _price_of(client: gateway.Client, package: Package) -> tuple[str, str]:
@@ -129,15 +124,15 @@ def subscription_start(
         stripe_subscription=started.id,
         started_by=by,
     )
-    if package.minimum_periods:
+    state_apply(subscription=subscription, state=started, at=timezone.now(), by=by)
+    if package.minimum_periods and subscription.current_period_end:  # the first period's end, then more
         unit = {"week": "weeks", "month": "months", "year": "years"}[package.interval]
-        periods = package.minimum_periods * package.interval_count
-        subscription.commitment_ends_at = subscription.created_at + relativedelta(**{unit: periods})
+        more = (package.minimum_periods - 1) * package.interval_count
+        subscription.commitment_ends_at = subscription.current_period_end + relativedelta(**{unit: more})
         subscription.save(update_fields=["commitment_ends_at"])
-    state_apply(subscription=subscription, state=started, at=_now(), by=by)
     if started.latest_invoice:
         invoice = stripe_call(gateway.invoice_retrieve, client=client, invoice=started.latest_invoice)
-        invoice_apply(subscription=subscription, invoice=invoice, at=_now(), by=by)
+        invoice_apply(subscription=subscription, invoice=invoice, at=timezone.now(), by=by)
     return subscription
 
 
@@ -310,7 +305,7 @@ def _changed(subscription: Subscription, changes: dict, key: str, by: User) -> S
         changes=changes,
         idempotency_key=f"roster-subscription-{subscription.pk}-{key}-{uuid.uuid4()}",
     )
-    return state_apply(subscription=subscription, state=state, at=_now(), by=by)
+    return state_apply(subscription=subscription, state=state, at=timezone.now(), by=by)
 
 
 def _audit(subscription: Subscription, action: str, by: User, detail: str = "") -> None:
@@ -352,7 +347,7 @@ def subscription_cancel(*, subscription: Subscription, now: bool, by: User) -> S
         state = stripe_call(
             gateway.subscription_cancel, client=store_client(), subscription=subscription.stripe_subscription
         )
-        subscription = state_apply(subscription=subscription, state=state, at=_now(), by=by)
+        subscription = state_apply(subscription=subscription, state=state, at=timezone.now(), by=by)
         _audit(subscription, SubscriptionAudit.CANCELLED, by, "now")
         return subscription
     commitment = subscription.commitment_ends_at

@@ -7,7 +7,14 @@ from django.db import transaction
 from accounts import services
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
-from billing.demo import demo_credit, demo_erase, demo_packages, demo_payment_account, demo_purchases
+from billing.demo import (
+    demo_credit,
+    demo_erase,
+    demo_memberships,
+    demo_packages,
+    demo_payment_account,
+    demo_purchases,
+)
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 from families.demo import demo_families
@@ -109,4 +116,5 @@ def demo_load(*, reset: bool = False) -> None:
             demo_purchases(customers, staff, seed=seed)
             demo_credit(customers, by=users[owner_email])
             demo_payment_account(seed=seed, by=users[owner_email])
+            demo_memberships(by=users[owner_email])
             demo_import(by=users[owner_email])

@@ -29,9 +29,10 @@ def saved_card(person, number: str = "4242424242424242") -> SavedCard:
     return card_services.card_save(customer=person, setup_intent=setup, by=None)
 
 
-def stripe_delivers(stripe_subscription: str, seen: set[str], *, reverse: bool = False) -> list[str]:
-    """Deliver what Stripe said since last time (in the reverse order, when asked); returns the types."""
-    events = events_about(stripe_subscription, seen)
+def stripe_delivers(*ids: str, seen: set[str], reverse: bool = False) -> list[str]:
+    """Deliver what Stripe said about these objects since last time (in the reverse order, when asked);
+    returns the events' types."""
+    events = events_about(set(ids), seen)
     for event in reversed(events) if reverse else events:
         webhook_arrives(event)
     return [event.type for event in events]

@@ -4,6 +4,8 @@ arriving by webhook in any order, pause, resume, cancel and card changes by staf
 filter and email, the portal's view and its way on to Stripe's customer portal; the other organization sees
 none of it."""
 
+import urllib.parse
+import urllib.request
 import uuid
 
 import pytest
@@ -19,12 +21,14 @@ from billing.models import (
     Payment,
     Purchase,
     SavedCard,
+    StripeCustomer,
     Subscription,
     SubscriptionEvent,
     SubscriptionStatus,
 )
 from customers.models import Activity
 from tests.conftest import logged_in, make_member
+from tests.inbox import email_text
 from tests.store_helpers import open_shop
 from tests.subscription_helpers import DECLINED_ON_CHARGE, club, saved_card, stripe_delivers
 
@@ -97,12 +101,12 @@ def test_renewals_arrive_by_webhook_once_in_any_order(org_a, shop, alice, alice_
     with tenant(org_a):
         subscription = sell(shop, alice)
         first_end = subscription.current_period_end
-        stripe_delivers(subscription.stripe_subscription, seen)  # the start's own events: nothing new
+        stripe_delivers(subscription.stripe_subscription, seen=seen)  # the start's own events: nothing new
         period_ends(subscription.stripe_subscription)
-        delivered = stripe_delivers(subscription.stripe_subscription, seen, reverse=True)
+        delivered = stripe_delivers(subscription.stripe_subscription, seen=seen, reverse=True)
         assert "invoice.paid" in delivered and "customer.subscription.updated" in delivered
         for _ in range(2):  # delivered again, as Stripe retries
-            stripe_delivers(subscription.stripe_subscription, set())
+            stripe_delivers(subscription.stripe_subscription, seen=set())
         subscription.refresh_from_db()
         assert (
             subscription.status == SubscriptionStatus.ACTIVE and subscription.current_period_end > first_end
@@ -117,6 +121,7 @@ def test_renewals_arrive_by_webhook_once_in_any_order(org_a, shop, alice, alice_
     assert "Little climbers club" in sales
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_declined_renewal_makes_the_member_past_due_until_a_renewal_pays(
     celery_worker, smtp_server, org_a, shop, alice, alice_client
 ):
@@ -126,8 +131,8 @@ def test_a_declined_renewal_makes_the_member_past_due_until_a_renewal_pays(
         subscription = sell(shop, alice)
         subscription_services.subscription_card_change(subscription=subscription, card=failing, by=alice)
         period_ends(subscription.stripe_subscription)
-        stripe_delivers(subscription.stripe_subscription, seen)
-        stripe_delivers(subscription.stripe_subscription, set())  # again: one email, one activity
+        stripe_delivers(subscription.stripe_subscription, seen=seen)
+        stripe_delivers(subscription.stripe_subscription, seen=set())  # again: one email, one activity
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.PAST_DUE
         declined = subscription.invoices.get(status=InvoiceStatus.OPEN)
@@ -135,8 +140,8 @@ def test_a_declined_renewal_makes_the_member_past_due_until_a_renewal_pays(
         assert (
             Activity.objects.filter(kind=SubscriptionEvent.PAYMENT_FAILED, customer=shop["kim"]).count() == 1
         )
-    mail = smtp_server.wait_for("pat@alpha.example", subject="did not go through")
-    assert "$44.00" in mail.body and "Little climbers club" in mail.body and "/account/payments/" in mail.body
+    mail = email_text(smtp_server.wait_for("pat@alpha.example", subject="did not go through"))
+    assert "$44.00 for Little climbers club for Kim Parent" in mail and "/account/payments/" in mail
     profile = alice_client.get(f"/app/{org_a.slug}/customers/{shop['kim'].pk}/").text
     assert "Past due" in profile and "the last renewal was declined" in profile
     roster = alice_client.get(f"/app/{org_a.slug}/customers/?membership=past_due").text
@@ -145,7 +150,7 @@ def test_a_declined_renewal_makes_the_member_past_due_until_a_renewal_pays(
     with tenant(org_a):  # the card is fixed; the next renewal pays
         subscription_services.subscription_card_change(subscription=subscription, card=shop["card"], by=alice)
         period_ends(subscription.stripe_subscription)
-        stripe_delivers(subscription.stripe_subscription, seen)
+        stripe_delivers(subscription.stripe_subscription, seen=seen)
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.ACTIVE
     assert "past-due-mark" not in alice_client.get(f"/app/{org_a.slug}/customers/").text
@@ -162,7 +167,7 @@ def test_staff_pause_resume_and_cancel_and_stripe_bills_accordingly(org_a, shop,
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.PAUSED
         period_ends(subscription.stripe_subscription)
-        stripe_delivers(subscription.stripe_subscription, seen)
+        stripe_delivers(subscription.stripe_subscription, seen=seen)
         assert subscription.invoices.filter(status=InvoiceStatus.VOID).count() == 1
         assert not Purchase.objects.filter(channel=Channel.RENEWAL).exists()
     assert "Not charged (paused)" in alice_client.get(page).text
@@ -171,7 +176,7 @@ def test_staff_pause_resume_and_cancel_and_stripe_bills_accordingly(org_a, shop,
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.ACTIVE
         period_ends(subscription.stripe_subscription)
-        stripe_delivers(subscription.stripe_subscription, seen)
+        stripe_delivers(subscription.stripe_subscription, seen=seen)
         assert Purchase.objects.filter(channel=Channel.RENEWAL).count() == 1
     assert alice_client.post(page + "cancel/", {"when": "period_end"}).status_code == 302
     with tenant(org_a):
@@ -179,7 +184,7 @@ def test_staff_pause_resume_and_cancel_and_stripe_bills_accordingly(org_a, shop,
         assert subscription.cancel_at == subscription.current_period_end
         assert subscription.status == SubscriptionStatus.ACTIVE
         period_ends(subscription.stripe_subscription)
-        stripe_delivers(subscription.stripe_subscription, seen)
+        stripe_delivers(subscription.stripe_subscription, seen=seen)
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.CANCELLED
         assert Purchase.objects.filter(channel=Channel.RENEWAL).count() == 1
@@ -230,12 +235,46 @@ def test_the_store_sells_a_membership_with_a_saved_card(org_a, shop):
     assert onward.status_code == 302 and "bps_" in onward["Location"]
 
 
-def test_a_card_added_in_stripes_portal_is_offered_by_roster(org_a, shop, alice):
+def _portal_form(address: str, fields: dict) -> str:
+    """Post a form of Stripe's customer portal page (the emulator's stand-in), as the payer's browser does."""
+    body = urllib.parse.urlencode(fields).encode()
+    with urllib.request.urlopen(urllib.request.Request(address, data=body), timeout=10) as page:  # noqa: S310
+        return page.read().decode()
+
+
+def test_the_payer_adds_a_card_and_cancels_in_stripes_portal_and_roster_follows(org_a, shop, alice):
     seen: set[str] = set()
     with tenant(org_a):
         subscription = sell(shop, alice)
-        stripe_delivers(subscription.stripe_subscription, seen)
-        assert SavedCard.objects.filter(customer=shop["pat"]).count() == 1
+        stripe_customer = StripeCustomer.objects.get(customer=shop["pat"]).stripe_customer
+        stripe_delivers(subscription.stripe_subscription, stripe_customer, seen=seen)
+    pat = logged_in(shop["pat"].user)
+    address = pat.post(f"/{org_a.slug}/account/payments/stripe/")["Location"]
+    with urllib.request.urlopen(address, timeout=10) as page:  # noqa: S310 - the emulator
+        text = page.read().decode()
+    assert "Visa •••• 4242" in text and "Little climbers club" in text and "testserver" in text
+    card = {
+        "action": "add",
+        "number": "5555555555554444",
+        "exp_month": "12",
+        "exp_year": "2031",
+        "cvc": "123",
+    }
+    _portal_form(address, card)
+    with tenant(org_a):
+        delivered = stripe_delivers(subscription.stripe_subscription, stripe_customer, seen=seen)
+        assert "payment_method.attached" in delivered and "customer.subscription.updated" in delivered
+        added = SavedCard.objects.get(customer=shop["pat"], last4="4444")
+        subscription.refresh_from_db()
+        assert subscription.payment_method == added.stripe_payment_method
+        assert Activity.objects.filter(kind=SubscriptionEvent.CARD_CHANGED, customer=shop["kim"]).exists()
+    _portal_form(address, {"action": "cancel", "subscription": subscription.stripe_subscription})
+    with tenant(org_a):
+        stripe_delivers(subscription.stripe_subscription, stripe_customer, seen=seen, reverse=True)
+        subscription.refresh_from_db()
+        assert subscription.cancel_at == subscription.current_period_end
+        assert subscription.status == SubscriptionStatus.ACTIVE  # until its period ends
+        assert Activity.objects.filter(kind=SubscriptionEvent.CANCELLING, customer=shop["pat"]).exists()
 
 
 def test_the_other_organization_and_other_customers_see_no_membership(
