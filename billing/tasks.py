@@ -84,12 +84,12 @@ def subscription_payment_failed_send(*, org_id: int, invoice_id: int) -> None:
     email = payer and customer_email(payer)
     if not email:
         return
-    organization = invoice.organization
+    organization, package = invoice.organization, invoice.subscription.package
     path = reverse("portal_payments:payments", kwargs={"org_slug": organization.slug})
     with timezone.override(organization.time_zone):
         send_text_email(
             to=email,
-            subject=f"Your payment to {' '.join(organization.name.split())} did not go through",
+            subject=f"Your payment for {' '.join(package.name.split())} did not go through",
             template="billing/email/subscription_payment_failed.txt",
             context={
                 "invoice": invoice,

@@ -1020,6 +1020,7 @@ def _portal_page(session, customer, error=None, card_error=None, status=200):
 def _html(title, body, status=200):
     page = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        '<link rel="icon" href="data:,">'
         f"<style>{PORTAL_CSS}</style></head><body><main>{body}</main></body></html>"
     )
     return web.Response(text=page, status=status, content_type="text/html")

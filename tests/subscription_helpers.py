@@ -2,6 +2,12 @@
 does on its own — renewing a subscription when its period ends (billing.emulator) and delivering the events
 it made, as its webhooks would."""
 
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+
+from django.conf import settings
+
 from billing import card_services, services
 from billing.emulator import events_about
 from billing.models import ForWhom, Package, PackageKind, SavedCard
@@ -36,3 +42,20 @@ def stripe_delivers(*ids: str, seen: set[str], reverse: bool = False) -> list[st
     for event in reversed(events) if reverse else events:
         webhook_arrives(event)
     return [event.type for event in events]
+
+
+@contextmanager
+def webhooks_delivered_to(url: str, secret: str):
+    """The emulator posts every event it makes to `url`, signed with `secret`, as Stripe's webhooks do,
+    until the block ends (then it sends them nowhere: its registry has no removal)."""
+
+    def register(fields: dict) -> None:
+        body = urllib.parse.urlencode({"url": url, "secret": secret} | fields).encode()
+        address = f"{settings.STRIPE_API_BASE}/_config/webhooks/roster-tests"
+        urllib.request.urlopen(urllib.request.Request(address, data=body), timeout=10).close()  # noqa: S310
+
+    register({})
+    try:
+        yield
+    finally:
+        register({"events[0]": "roster.none"})

@@ -140,7 +140,9 @@ def test_a_declined_renewal_makes_the_member_past_due_until_a_renewal_pays(
         assert (
             Activity.objects.filter(kind=SubscriptionEvent.PAYMENT_FAILED, customer=shop["kim"]).count() == 1
         )
-    mail = email_text(smtp_server.wait_for("pat@alpha.example", subject="did not go through"))
+    mail = email_text(
+        smtp_server.wait_for("pat@alpha.example", subject="Little climbers club did not go through")
+    )
     assert "$44.00 for Little climbers club for Kim Parent" in mail and "/account/payments/" in mail
     profile = alice_client.get(f"/app/{org_a.slug}/customers/{shop['kim'].pk}/").text
     assert "Past due" in profile and "the last renewal was declined" in profile
