@@ -6,7 +6,16 @@ from django import forms
 from accounts.money import MINOR_UNITS, format_minor, to_major, to_minor
 from accounts.tenancy import current_organization
 from billing.credit import balance_of
-from billing.models import ISSUED_KINDS, MAX_PRICE, CreditKind, ForWhom, Method, Package, PackageKind
+from billing.models import (
+    ISSUED_KINDS,
+    MAX_PRICE,
+    CreditKind,
+    ExternalSubscription,
+    ForWhom,
+    Method,
+    Package,
+    PackageKind,
+)
 from billing.selectors import buyable_for, packages_for_sale, saved_cards_of
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -302,3 +311,72 @@ class PunchCardExtendForm(forms.Form):
         if day and day.year > 2999:
             raise forms.ValidationError("Enter a date before the year 3000.")
         return day
+
+
+class ExternalSubscriptionForm(forms.ModelForm):
+    """A membership managed elsewhere, recorded on a customer's profile; the amount is typed in major units
+    (25.00) and kept in minor units, in the organization's currency."""
+
+    amount_major = forms.DecimalField(
+        label="Amount",
+        min_value=Decimal("0.01"),
+        max_value=Decimal(MAX_PRICE) / MINOR_UNITS,
+        decimal_places=2,
+        error_messages={
+            "min_value": "Enter an amount above zero.",
+            "max_value": "Enter an amount up to 1,000,000.",
+            "max_decimal_places": "Use at most two decimals, e.g. 25.50.",
+            "invalid": "Enter an amount, e.g. 25.00.",
+        },
+    )
+
+    class Meta:
+        model = ExternalSubscription
+        fields = ["provider", "name", "interval", "starts_on", "ends_on", "status", "reference", "note"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "starts_on": {"invalid": "Enter a date, e.g. 2027-01-31."},
+            "ends_on": {"invalid": "Enter a date, e.g. 2027-06-30."},
+        }
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = self.instance.currency or currency
+        self.fields["amount_major"].help_text = f"In {currency}, what they pay each period."
+        if self.instance.pk:
+            self.initial["amount_major"] = to_major(self.instance.amount)
+        self.order_fields(["provider", "name", "amount_major", "interval"])
+
+    def _one_line(self, name: str) -> str:
+        return " ".join(self.cleaned_data[name].split())
+
+    def clean_provider(self):
+        return self._one_line("provider")
+
+    def clean_name(self):
+        return self._one_line("name")
+
+    def clean_reference(self):
+        return self._one_line("reference")
+
+    def clean(self):
+        data = super().clean()
+        for name in ("starts_on", "ends_on"):
+            day = data.get(name)
+            if day and not 1900 <= day.year <= 2999:
+                self.add_error(name, "Enter a date between 1900 and 2999.")
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "The end can't be before the start.")
+        return data
+
+    def save(self, commit=True):
+        subscription = super().save(commit=False)
+        subscription.amount = to_minor(self.cleaned_data["amount_major"])
+        if commit:
+            subscription.save()
+        return subscription

@@ -1,5 +1,6 @@
 """The customer portal's Payments page (their credit balance, what they paid, what was paid for the people
-they look after, with their punch cards) and their saved cards: add one, choose the default, remove one."""
+they look after, with their punch cards and the memberships they pay for elsewhere) and their saved cards:
+add one, choose the default, remove one."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 from billing import account, card_services
 from billing.charging import SaleError
 from billing.credit import balance_of
+from billing.external_selectors import external_subscriptions_seen_by
 from billing.selectors import payments_seen_by, punch_cards_seen_by, punch_cards_today, saved_cards_of
 from billing.store_views import with_stripe_js
 from portal.views import own_customer, render_portal
@@ -22,6 +24,7 @@ def payments(request, org_slug):
         "payments": Paginator(payments_seen_by(customer), 25).get_page(request.GET.get("page")),
         "credit_balance": balance_of(customer),
         "punch_cards": punch_cards_today(punch_cards_seen_by(customer)),
+        "external_subscriptions": list(external_subscriptions_seen_by(customer)),
     }
     return render_portal(request, customer, "payments", "billing/portal_payments.html", context)
 

@@ -16,7 +16,7 @@ from accounts.models import Membership, Role, StaffInvitation
 from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
-from billing.models import CreditEntry, Package, Payment, Punch, PunchCard
+from billing.models import CreditEntry, ExternalSubscription, Package, Payment, Punch, PunchCard
 from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
@@ -265,6 +265,7 @@ ID_KINDS = {
     "entry_pk": CreditEntry,
     "card_pk": PunchCard,
     "punch_pk": Punch,
+    "external_pk": ExternalSubscription,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {
