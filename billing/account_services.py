@@ -187,7 +187,7 @@ def _payment_method_attached(event: StripeEvent) -> None:
     card = gateway.card_from(event.payload)
     known = StripeCustomer.objects.select_related("customer").filter(stripe_customer=card.customer or "")
     for each in known[:1]:
-        card_keep(each.customer, card, None)
+        card_keep(customer=each.customer, card=card, by=None)
 
 
 # What applies each type of event Roster acts on. A handler may run again for an event (a delivery that

@@ -35,7 +35,7 @@ from billing.models import (
     StripeCustomer,
 )
 from billing.selectors import may_pay_with_saved_cards
-from billing.subscription_services import first_purchase, subscription_start
+from billing.subscription_services import subscription_start
 from billing.tasks import checkout_receipt_send
 from customers.models import Customer
 from customers.services import activity_record
@@ -142,7 +142,7 @@ def _membership_checkout_pay(checkout: Checkout, card: SavedCard, attempt: uuid.
     """A membership bought in the store: Stripe starts its subscription, charging the first period to the
     payer's card, or declines it (SaleError, the checkout stays open for another card)."""
     package = locked_for_sale(checkout.package, checkout.customer, checkout.payer, store=True)
-    subscription = subscription_start(
+    checkout.completed_purchase = subscription_start(
         package=package,
         member=checkout.customer,
         payer=checkout.payer,
@@ -151,7 +151,6 @@ def _membership_checkout_pay(checkout: Checkout, card: SavedCard, attempt: uuid.
         attempt=attempt,
         by=checkout.payer.user,
     )
-    checkout.completed_purchase = first_purchase(subscription)
     checkout.completed_at = timezone.now()
     checkout.status = CheckoutStatus.PAID
     checkout.save(update_fields=["status", "completed_at", "completed_purchase"])
@@ -184,7 +183,9 @@ def _set_up_card(client: gateway.Client, customer: Customer, setup_intent: str) 
     return intent.card
 
 
-def card_keep(customer: Customer, card: gateway.StripeCard, by: User | None) -> SavedCard:
+@transaction.atomic
+def card_keep(*, customer: Customer, card: gateway.StripeCard, by: User | None) -> SavedCard:
+    """Keep a card Stripe saved to `customer` (set up here, or added in Stripe's customer portal), once."""
     saved, created = SavedCard.objects.get_or_create(
         stripe_payment_method=card.payment_method,
         defaults={
@@ -221,7 +222,7 @@ def card_setup_start(*, customer: Customer) -> gateway.StripeSetupIntent:
 @transaction.atomic
 def card_save(*, customer: Customer, setup_intent: str, by: User | None) -> SavedCard:
     """Keep the card `customer` set up for next time; their first card becomes their default."""
-    return card_keep(customer, _set_up_card(store_client(), customer, setup_intent), by)
+    return card_keep(customer=customer, card=_set_up_card(store_client(), customer, setup_intent), by=by)
 
 
 @transaction.atomic
@@ -293,7 +294,7 @@ def store_checkout_pay(
         set_up = _set_up_card(client, checkout.payer, setup_intent)
         payment_method = set_up.payment_method
         if keep_card or checkout.package.kind == PackageKind.MEMBERSHIP:  # a membership renews with it
-            card = card_keep(checkout.payer, set_up, by)
+            card = card_keep(customer=checkout.payer, card=set_up, by=by)
     if checkout.package.kind == PackageKind.MEMBERSHIP:
         return _membership_checkout_pay(checkout, card, attempt)
     intent = stripe_call(
@@ -310,6 +311,7 @@ def store_checkout_pay(
     raise SaleError(intent.failure_message or "The card was declined.")
 
 
+@transaction.atomic
 def stripe_portal_start(*, customer: Customer, return_url: str) -> str:
     """Where `customer` manages their cards and memberships in Stripe's customer portal, in the organization's
     account; it sends them back to `return_url`."""

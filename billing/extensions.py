@@ -1,19 +1,22 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
-Packages and Settings → Payments tabs, the Sales report in the main menu, the profile's Payments, Loyalty and
-Credit tabs, its Credit, Punch cards and Memberships boxes and past-due alert, the roster's purchase, credit,
-punch card and membership filters and past-due mark, the "Paid in all" and "Credit balance" export columns,
-the portal's Payments page, the family view's Payments section, its kinds of activity event and its audit
-actions."""
+Packages and Settings → Payments tabs, the Sales and Memberships reports in the main menu, the profile's
+Payments, Loyalty and Credit tabs, its Credit, Punch cards, Memberships and External subscriptions boxes and
+past-due alert, the roster's purchase, credit, punch card and membership filters and past-due mark, the "Paid
+in all" and "Credit balance" export columns, the portal's Payments page, the family view's Payments section,
+its kinds of activity event and its audit actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
 from accounts.navigation import Page, register_main_page, register_settings_page
 from billing.credit import balance_of, balances_of
+from billing.external_views import external_box
 from billing.family import family_payments
 from billing.filters import purchase_filters
 from billing.models import (
     CreditAudit,
     CreditEvent,
+    ExternalAudit,
+    ExternalEvent,
     PackageAudit,
     PaymentAccountAudit,
     PaymentAudit,
@@ -39,12 +42,16 @@ from families.extend import FamilySection, register_family_section
 from portal.navigation import PortalSection, register_portal_section
 
 register_main_page(Page("sales", "Sales", "sales:report", 35, "reports.view", ("sales",)))
+register_main_page(
+    Page("memberships", "Memberships", "memberships:report", 36, "reports.view", ("memberships",))
+)
 register_settings_page(Page("packages", "Packages", "package_settings:list", 15, "settings.change"))
 register_audit_actions(PackageAudit)
 register_audit_actions(PaymentAudit)
 register_audit_actions(CreditAudit)
 register_audit_actions(PunchAudit)
 register_audit_actions(SubscriptionAudit)
+register_audit_actions(ExternalAudit)
 
 
 def _paid_in_all(customer_ids: list[int], membership) -> dict[int, str]:
@@ -84,6 +91,8 @@ register(
     ProfileBox("past_due", "billing/past_due_alert.html", past_due_alert, order=15, place="top"),
     RowMark("past_due", "billing/past_due_mark.html", _with_past_due, order=20),
     ActivityKinds("memberships", "Memberships", dict(SubscriptionEvent.choices), order=46),
+    ProfileBox("external_subscriptions", "billing/external_box.html", external_box, order=39),
+    ActivityKinds("external_subscriptions", "External subscriptions", dict(ExternalEvent.choices), order=47),
 )
 register_portal_section(PortalSection("payments", "Payments", "portal_payments:payments", 20))
 register_settings_page(Page("payments", "Payments", "payment_settings:account", 16, "payments.connect"))

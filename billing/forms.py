@@ -6,41 +6,58 @@ from django import forms
 from accounts.money import MINOR_UNITS, format_minor, to_major, to_minor
 from accounts.tenancy import current_organization
 from billing.credit import balance_of
-from billing.models import ISSUED_KINDS, MAX_PRICE, CreditKind, ForWhom, Method, Package, PackageKind
+from billing.models import (
+    ISSUED_KINDS,
+    MAX_PRICE,
+    CreditKind,
+    ExternalSubscription,
+    ForWhom,
+    Method,
+    Package,
+    PackageKind,
+)
 from billing.selectors import buyable_for, organization_today, packages_for_sale, saved_cards_of
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def money_field(
+    label: str, *, minimum: str = "0.01", required: bool = True, help_text: str = "", **messages: str
+) -> forms.DecimalField:
+    """An amount typed in major units (25.50) up to MAX_PRICE; `messages` replace the error texts by code."""
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=Decimal(minimum),
+        max_value=Decimal(MAX_PRICE) / MINOR_UNITS,
+        decimal_places=2,
+        help_text=help_text,
+        error_messages={
+            "max_value": "Enter an amount up to 1,000,000.",
+            "max_decimal_places": "Use at most two decimals, e.g. 25.50.",
+            "invalid": "Enter an amount, e.g. 25.00.",
+        }
+        | messages,
+    )
+
+
 class PackageForm(forms.ModelForm):
     """A package's settings; the price is typed in major units (25.00) and kept in minor units (2500)."""
 
-    price_amount = forms.DecimalField(
-        label="Price",
-        min_value=Decimal(0),
-        max_value=Decimal(MAX_PRICE) / MINOR_UNITS,
-        decimal_places=2,
-        error_messages={
-            "min_value": "A price can't be negative.",
-            "max_value": "Enter a price up to 1,000,000.",
-            "max_decimal_places": "Use at most two decimals, e.g. 25.50.",
-            "invalid": "Enter a price, e.g. 25.00.",
-        },
+    price_amount = money_field(
+        "Price",
+        minimum="0",
+        min_value="A price can't be negative.",
+        max_value="Enter a price up to 1,000,000.",
+        invalid="Enter a price, e.g. 25.00.",
     )
-
-    signup_fee_amount = forms.DecimalField(
-        label="Sign-up fee",
+    signup_fee_amount = money_field(
+        "Sign-up fee",
+        minimum="0",
         required=False,
-        min_value=Decimal(0),
-        max_value=Decimal(MAX_PRICE) / MINOR_UNITS,
-        decimal_places=2,
         help_text="Charged once with the first period, before tax. Empty: none.",
-        error_messages={
-            "min_value": "A fee can't be negative.",
-            "max_value": "Enter a fee up to 1,000,000.",
-            "max_decimal_places": "Use at most two decimals, e.g. 25.50.",
-            "invalid": "Enter an amount, e.g. 25.00.",
-        },
+        min_value="A fee can't be negative.",
+        max_value="Enter a fee up to 1,000,000.",
     )
 
     class Meta:
@@ -207,18 +224,7 @@ class RefundForm(forms.Form):
 class CreditIssueForm(forms.Form):
     """Staff give a customer credit; the amount is typed in major units (25.00) and kept in minor units."""
 
-    amount = forms.DecimalField(
-        label="Amount",
-        min_value=Decimal("0.01"),
-        max_value=Decimal(MAX_PRICE) / MINOR_UNITS,
-        decimal_places=2,
-        error_messages={
-            "min_value": "Issue more than nothing.",
-            "max_value": "Enter an amount up to 1,000,000.",
-            "max_decimal_places": "Use at most two decimals, e.g. 25.50.",
-            "invalid": "Enter an amount, e.g. 25.00.",
-        },
-    )
+    amount = money_field("Amount", min_value="Issue more than nothing.")
     kind = forms.ChoiceField(
         label="Kind", choices=[(kind.value, kind.label) for kind in ISSUED_KINDS], initial=CreditKind.GIFT
     )
@@ -366,3 +372,61 @@ class SubscriptionCardForm(forms.Form):
     def __init__(self, *args, payer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["card"].queryset = saved_cards_of(payer)
+
+
+class ExternalSubscriptionForm(forms.ModelForm):
+    """A membership managed elsewhere, recorded on a customer's profile; the amount is typed in major units
+    (25.00) and kept in minor units, in the organization's currency."""
+
+    amount_major = money_field("Amount", min_value="Enter an amount above zero.")
+
+    class Meta:
+        model = ExternalSubscription
+        fields = ["provider", "name", "interval", "starts_on", "ends_on", "status", "reference", "note"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "starts_on": {"invalid": "Enter a date, e.g. 2027-01-31."},
+            "ends_on": {"invalid": "Enter a date, e.g. 2027-06-30."},
+        }
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = self.instance.currency or currency
+        self.fields["amount_major"].help_text = f"In {currency}, what they pay each period."
+        if self.instance.pk:
+            self.initial["amount_major"] = to_major(self.instance.amount)
+        self.order_fields(["provider", "name", "amount_major", "interval"])
+
+    def _one_line(self, name: str) -> str:
+        return " ".join(self.cleaned_data[name].split())
+
+    def clean_provider(self):
+        return self._one_line("provider")
+
+    def clean_name(self):
+        return self._one_line("name")
+
+    def clean_reference(self):
+        return self._one_line("reference")
+
+    def clean(self):
+        data = super().clean()
+        for name in ("starts_on", "ends_on"):
+            day = data.get(name)
+            if day and not 1900 <= day.year <= 2999:
+                self.add_error(name, "Enter a date between 1900 and 2999.")
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "The end can't be before the start.")
+        return data
+
+    def save(self, commit=True):
+        subscription = super().save(commit=False)
+        subscription.amount = to_minor(self.cleaned_data["amount_major"])
+        if commit:
+            subscription.save()
+        return subscription

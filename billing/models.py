@@ -40,9 +40,9 @@ class ForWhom(models.TextChoices):
 
 
 class Interval(models.TextChoices):
-    WEEK = "week", "Weeks"
-    MONTH = "month", "Months"
-    YEAR = "year", "Years"
+    WEEK = "week", "week(s)"
+    MONTH = "month", "month(s)"
+    YEAR = "year", "year(s)"
 
 
 class Package(TenantModel):
@@ -884,3 +884,104 @@ class Checkout(TenantModel):
         indexes = [
             models.Index(fields=["organization", "payment_intent"], name="checkout_payment_intent_idx"),
         ]
+
+
+class ExternalStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    CANCELLED = "cancelled", "Cancelled"
+    ENDED = "ended", "Ended"
+
+
+# The pill of a membership's status, on the profile and in the Memberships report.
+STATUS_TONES = {
+    ExternalStatus.ACTIVE: "text-bg-success",
+    ExternalStatus.PAUSED: "text-bg-warning",
+    ExternalStatus.CANCELLED: "text-bg-secondary",
+    ExternalStatus.ENDED: "text-bg-light border",
+    SubscriptionStatus.PAST_DUE: "text-bg-danger",
+    SubscriptionStatus.TRIALING: "text-bg-success",
+}
+
+
+class ExternalSubscription(TenantModel):
+    """A membership managed outside Roster (another processor, a school contract), recorded by staff so the
+    profile and the Memberships report show the whole picture. Roster never charges it."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="external_subscriptions")
+    provider = models.CharField(max_length=120, help_text="Who manages it, e.g. School contract, PayPal.")
+    name = models.CharField(max_length=120, help_text="What it is, e.g. Swim team, spring term.")
+    amount = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE)], help_text="In minor units."
+    )
+    currency = models.CharField(max_length=3, help_text="The organization's currency when it was recorded.")
+    interval = models.CharField(
+        "billed every", max_length=10, choices=Interval.choices, default=Interval.MONTH
+    )
+    starts_on = models.DateField("starts on")
+    ends_on = models.DateField("ends on", null=True, blank=True, help_text="Empty: no end date.")
+    status = models.CharField(max_length=10, choices=ExternalStatus.choices, default=ExternalStatus.ACTIVE)
+    reference = models.CharField(
+        max_length=100, blank=True, help_text="Its id in the other system, e.g. I-8Y2K4."
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "id"], name="externalsubscription_organization_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=1, amount__lte=MAX_PRICE), name="externalsubscription_amount"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="externalsubscription_currency"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(interval__in=Interval.values), name="externalsubscription_interval"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ExternalStatus.values), name="externalsubscription_status"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on=None) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="externalsubscription_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "customer"], name="externalsub_customer_idx"),
+            # The Memberships report's filters and order: by status, by provider, newest start first.
+            models.Index(fields=["organization", "status", "-starts_on"], name="externalsub_status_idx"),
+            models.Index(fields=["organization", "provider", "-starts_on"], name="externalsub_provider_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.provider})"
+
+    @property
+    def status_tone(self) -> str:
+        return STATUS_TONES[self.status]
+
+    @property
+    def amount_display(self) -> str:
+        """$25.00 / month · $300.00 / year."""
+        return f"{format_minor(self.amount, self.currency)} / {self.interval}"
+
+
+class ExternalEvent(models.TextChoices):
+    """The Activity Log's kinds of event about external subscriptions."""
+
+    ADDED = "external_added", "External subscription added"
+    CHANGED = "external_changed", "External subscription changed"
+
+
+class ExternalAudit(models.TextChoices):
+    """What the organization's audit trail records of external subscriptions."""
+
+    ADDED = "external.added", "External subscription added"
+    CHANGED = "external.changed", "External subscription changed"

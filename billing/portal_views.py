@@ -1,6 +1,6 @@
 """The customer portal's Payments page (their credit balance, memberships, what they paid, what was paid for
-the people they look after, with their punch cards), the way on to Stripe's customer portal, and their saved
-cards: add one, choose the default, remove one."""
+the people they look after, with their punch cards and the memberships they pay for elsewhere), the way on to
+Stripe's customer portal, and their saved cards: add one, choose the default, remove one."""
 
 from functools import wraps
 
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from billing import account, card_services
 from billing.charging import SaleError
 from billing.credit import balance_of
+from billing.external_selectors import external_subscriptions_seen_by
 from billing.models import StripeCustomer
 from billing.selectors import (
     payments_seen_by,
@@ -51,6 +52,7 @@ def payments(request, org_slug):
         "punch_cards": punch_cards_today(punch_cards_seen_by(customer)),
         "subscriptions": subscriptions_seen_by(customer),
         "in_stripe": StripeCustomer.objects.filter(customer=customer).exists(),
+        "external_subscriptions": list(external_subscriptions_seen_by(customer)),
     }
     return render_portal(request, customer, "payments", "billing/portal_payments.html", context)
 

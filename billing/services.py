@@ -34,7 +34,7 @@ from billing.models import (
     SavedCard,
 )
 from billing.selectors import may_pay_with_saved_cards
-from billing.subscription_services import first_purchase, subscription_start
+from billing.subscription_services import subscription_start
 from customers.models import Customer
 
 AUDITED = [
@@ -123,7 +123,7 @@ def sale_record(
     if package.kind == PackageKind.MEMBERSHIP:
         if method != Method.CARD:
             raise SaleError(f"A membership renews by card: charge one of {payer.first_name}'s saved cards.")
-        subscription = subscription_start(
+        return subscription_start(
             package=package,
             member=customer,
             payer=payer,
@@ -132,7 +132,6 @@ def sale_record(
             attempt=attempt,
             by=by,
         )
-        return first_purchase(subscription)
     if method == Method.CREDIT:  # now: the purchase key-share-locks the payer; two spenders would deadlock
         ledger_lock(payer)
     payment = Payment(method=method, reference=reference.strip(), taken_by=by)

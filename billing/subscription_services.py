@@ -74,6 +74,7 @@ def _price_of(client: gateway.Client, package: Package) -> tuple[str, str]:
     return package.stripe_product, package.stripe_price
 
 
+@transaction.atomic
 def subscription_start(
     *,
     package: Package,
@@ -83,10 +84,11 @@ def subscription_start(
     channel: str,
     attempt: uuid.UUID,
     by: User | None,
-) -> Subscription:
+) -> Purchase:
     """Start a membership the caller has checked and locked for sale: Stripe charges the first period (and
-    the sign-up fee) to the payer's saved `card` at once, or raises SaleError and nothing is kept. `attempt`
-    names the try: the same form posted twice starts one subscription."""
+    the sign-up fee) to the payer's saved `card` at once, or raises SaleError and nothing is kept. Returns
+    the purchase of that first period. `attempt` names the try: the same form posted twice starts one
+    subscription."""
     client = store_client()
     product, price = _price_of(client, package)
     started = stripe_call(
@@ -108,7 +110,7 @@ def subscription_start(
     )
     known = Subscription.objects.filter(stripe_subscription=started.id).first()
     if known is not None:  # the same form, posted again: Stripe answered as the first time
-        return known
+        return _first_purchase(known)
     subscription = Subscription.objects.create(
         package=package,
         member=member,
@@ -133,11 +135,11 @@ def subscription_start(
     if started.latest_invoice:
         invoice = stripe_call(gateway.invoice_retrieve, client=client, invoice=started.latest_invoice)
         invoice_apply(subscription=subscription, invoice=invoice, at=timezone.now(), by=by)
-    return subscription
+    return _first_purchase(subscription)
 
 
-def first_purchase(subscription: Subscription) -> Purchase:
-    """The purchase its first invoice paid for: what the sale that started it returns."""
+def _first_purchase(subscription: Subscription) -> Purchase:
+    """The purchase its first invoice paid for: what the sale that started it made."""
     first = subscription.invoices.select_related("payment__purchase").order_by("period_start", "id").first()
     if first is None or first.payment is None:
         raise SaleError("Stripe has not billed this membership yet: look again in a minute.")
@@ -156,6 +158,7 @@ def _card_label(payment_method: str) -> str:
     return str(card) if card else "another card"
 
 
+@transaction.atomic
 def state_apply(
     *, subscription: Subscription, state: gateway.StripeSubscription, at: datetime, by: User | None = None
 ) -> Subscription:
@@ -202,6 +205,7 @@ def _labels(subscription: Subscription) -> dict[int, str]:
     return {pk: label for pk, label in people if pk}
 
 
+@transaction.atomic
 def invoice_apply(
     *,
     subscription: Subscription,

@@ -1,13 +1,14 @@
 """Billing's pages, mounted by config/urls.py: Settings → Packages (namespace package_settings), Settings →
-Payments (payment_settings), the profile's Payments, Loyalty and Credit tabs and punch card pages
-(profile_payments), the Sales report (sales), the customer portal's Payments page (portal_payments, under
-/<org>/) and Stripe's webhook endpoint."""
+Payments (payment_settings), the profile's Payments, Loyalty and Credit tabs, punch card and external
+subscription pages (profile_payments), the Sales report (sales), the Memberships report (memberships), the
+customer portal's Payments page (portal_payments, under /<org>/) and Stripe's webhook endpoint."""
 
 from django.urls import path
 
 from billing import (
     account_views,
     credit_views,
+    external_views,
     loyalty_views,
     portal_views,
     punch_views,
@@ -58,9 +59,14 @@ profile_patterns = [
     path("<int:pk>/punch-cards/<int:card_pk>/punch/", punch_views.punch, name="punch"),
     path("<int:pk>/punch-cards/<int:card_pk>/extend/", punch_views.extend, name="punch_card_extend"),
     path("<int:pk>/punch-cards/<int:card_pk>/<int:punch_pk>/undo/", punch_views.undo, name="punch_undo"),
+    path("<int:pk>/external/new/", external_views.external_add, name="external_add"),
+    path("<int:pk>/external/<int:external_pk>/", external_views.external_edit, name="external_edit"),
 ]
 
 report_patterns = [path("", report_views.sales, name="report")]
+
+# The Memberships report (namespace memberships): every source of memberships in one table.
+membership_report_patterns = [path("", report_views.memberships, name="report")]
 
 portal_patterns = [
     path("account/payments/", portal_views.payments, name="payments"),

@@ -36,6 +36,7 @@ staff_area = [
     path("customers/", include((billing_urls.profile_patterns, "profile_payments"))),
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),
     path("sales/", include((billing_urls.report_patterns, "sales"))),
+    path("memberships/", include((billing_urls.membership_report_patterns, "memberships"))),
 ]
 
 urlpatterns = [

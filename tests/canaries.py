@@ -13,9 +13,10 @@ from api import services as api_services
 from billing import account_services as billing_accounts
 from billing import card_services as billing_cards
 from billing import credit_services as billing_credit
+from billing import external_services as billing_external
 from billing import gateway, punch_services
 from billing import services as billing_services
-from billing.models import Package, PunchCard
+from billing.models import ExternalSubscription, Package, PunchCard
 from customers import services as customer_services
 from customers.models import STAFF_AUDIENCES, Audience, FieldType
 from customers.rules import Channel, Rule
@@ -87,6 +88,18 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     billing_services.sale_record(package=canary_pass, customer=canary, payer=canary, method="cash", by=owner)
     punch = punch_services.punch_use(card=PunchCard.objects.get(), by=owner)
     punch_services.punch_undo(punch=punch, reason="canary", by=owner)
+    billing_external.external_subscription_save(
+        subscription=ExternalSubscription(
+            customer=canary,
+            provider="Canary School",
+            name="Canary swim team",
+            amount=4500,
+            starts_on=date(2025, 1, 6),
+            reference="canary-ref",
+            note="canary",
+        ),
+        by=owner,
+    )
     billing_accounts.payment_account_connect(
         secret_key="rk_test_canary_0000000000000000",
         publishable_key="pk_test_canary_0000000000000000",

@@ -5,6 +5,7 @@ left them alone."""
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
@@ -19,7 +20,8 @@ from accounts.tenancy import tenant
 from api.services import key_create
 from billing.credit_services import credit_issue
 from billing.demo import demo_packages
-from billing.models import Package, Subscription
+from billing.external_services import external_subscription_save
+from billing.models import ExternalSubscription, Package, Subscription
 from billing.punch_services import punch_use
 from billing.services import sale_record
 from customers import services as customer_services
@@ -122,6 +124,16 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             stripe_subscription="sub_fuzz",
             status="active",
         )
+        external = external_subscription_save(
+            subscription=ExternalSubscription(
+                customer=main,
+                provider="Fuzz school",
+                name="Fuzz team",
+                amount=3000,
+                starts_on=date(2025, 1, 1),
+            ),
+            by=owner,
+        )
         ids = {
             "customer": main.pk,
             "change": PendingChange.objects.get(customer=main, field="first_name").pk,
@@ -149,6 +161,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "punch_card": card.pk,
             "punch": punch.pk,
             "subscription": subscription.pk,
+            "external_subscription": external.pk,
             "metric_entry": MetricEntry.objects.order_by("pk").first().pk,
             "uidb64": urlsafe_base64_encode(force_bytes(portal_user.pk)),
             "reset_token": default_token_generator.make_token(portal_user),
@@ -211,6 +224,7 @@ COMMON = {
     "card_pk": "punch_card",
     "punch_pk": "punch",
     "subscription_pk": "subscription",
+    "external_pk": "external_subscription",
     "tag_pk": "tag",
     "change_pk": "change",
     "job_id": "import_job",

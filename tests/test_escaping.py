@@ -12,7 +12,8 @@ import pytest
 from accounts.models import Organization
 from accounts.tenancy import tenant
 from billing.credit_services import credit_issue
-from billing.models import Package, PunchCard
+from billing.external_services import external_subscription_save
+from billing.models import ExternalSubscription, Package, PunchCard
 from billing.punch_services import punch_undo, punch_use
 from billing.services import package_save, sale_record
 from customers import services
@@ -247,4 +248,33 @@ def test_punch_card_pages_escape_the_pass_and_the_undo_reason(world):
         body = logged_in(world["owner"]).get(url)
         assert_escaped(body, url)
     assert html.escape(evil("Oops", HTMX), quote=False) in body.content.decode()
+    assert_escaped(logged_in(world["parent_user"]).get("/evil/account/payments/"), "/evil/account/payments/")
+
+
+def test_external_subscription_pages_escape_the_provider_name_and_reference(world):
+    with tenant(world["org"]):
+        subscription = external_subscription_save(
+            subscription=ExternalSubscription(
+                customer=world["child"],
+                provider=evil("PayPal", HTMX),
+                name=evil("Swim team", META),
+                amount=4500,
+                starts_on=date(2026, 1, 5),
+                reference=evil("ref"),
+                note=evil("Note", HTMX),
+            ),
+            by=world["owner"],
+        )
+    child = world["child"].pk
+    owner = logged_in(world["owner"])
+    for url in (
+        f"/app/evil/customers/{child}/",
+        f"/app/evil/customers/{child}/external/{subscription.pk}/",
+        f"/app/evil/customers/{child}/activity/",
+        "/app/evil/memberships/",
+        "/app/evil/memberships/?status=&source=external",
+    ):
+        body = owner.get(url)
+        assert_escaped(body, url)
+        assert html.escape(evil("Swim team", META), quote=False) in body.content.decode(), url
     assert_escaped(logged_in(world["parent_user"]).get("/evil/account/payments/"), "/evil/account/payments/")

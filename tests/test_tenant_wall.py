@@ -16,7 +16,7 @@ from accounts.models import Membership, Role, StaffInvitation
 from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
-from billing.models import CreditEntry, Package, Payment, Punch, PunchCard, Subscription
+from billing.models import CreditEntry, ExternalSubscription, Package, Payment, Punch, PunchCard, Subscription
 from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
@@ -266,6 +266,7 @@ ID_KINDS = {
     "card_pk": PunchCard,
     "punch_pk": Punch,
     "subscription_pk": Subscription,
+    "external_pk": ExternalSubscription,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {

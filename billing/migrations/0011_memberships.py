@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='package',
             name='interval',
-            field=models.CharField(blank=True, choices=[('week', 'Weeks'), ('month', 'Months'), ('year', 'Years')], help_text='How often a membership renews.', max_length=10, verbose_name='renews every'),
+            field=models.CharField(blank=True, choices=[('week', 'week(s)'), ('month', 'month(s)'), ('year', 'year(s)')], help_text='How often a membership renews.', max_length=10, verbose_name='renews every'),
         ),
         migrations.AlterField(
             model_name='purchase',
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                 ('price', models.PositiveIntegerField(help_text="Each period's price before tax, in minor units.")),
                 ('tax', models.PositiveIntegerField(default=0)),
                 ('currency', models.CharField(max_length=3)),
-                ('interval', models.CharField(choices=[('week', 'Weeks'), ('month', 'Months'), ('year', 'Years')], max_length=10)),
+                ('interval', models.CharField(choices=[('week', 'week(s)'), ('month', 'month(s)'), ('year', 'year(s)')], max_length=10)),
                 ('interval_count', models.PositiveSmallIntegerField(default=1)),
                 ('channel', models.CharField(choices=[('staff', 'Sold by staff'), ('store', 'Online store'), ('renewal', 'Membership renewal')], max_length=10)),
                 ('stripe_subscription', models.CharField(blank=True, max_length=255)),
