@@ -19,11 +19,14 @@ from billing.account_services import payment_account_connect, stripe_event_apply
 from billing.card_services import card_save, card_setup_start
 from billing.credit_services import credit_issue
 from billing.emulator import card_set_up, events_about, period_ends
+from billing.external_services import external_subscription_save
 from billing.models import (
     Channel,
     Checkout,
     CreditEntry,
     CreditKind,
+    ExternalStatus,
+    ExternalSubscription,
     ForWhom,
     Interval,
     Method,
@@ -268,6 +271,51 @@ def demo_credit(customers: list[Customer], *, by) -> None:
             sale_record(package=drop_in, customer=person, payer=person, method=Method.CREDIT, by=by)
 
 
+EXTERNAL = [  # provider, what, amount, interval, months ago it started, status
+    (
+        "Lincoln Elementary",
+        "After-school gymnastics (school contract)",
+        3500,
+        Interval.MONTH,
+        4,
+        ExternalStatus.ACTIVE,
+    ),
+    ("ClassPass", "Open jump credits", 2900, Interval.MONTH, 9, ExternalStatus.ACTIVE),
+    (
+        "Mindbody",
+        "Yearly family pass (before we moved to Roster)",
+        39900,
+        Interval.YEAR,
+        14,
+        ExternalStatus.ENDED,
+    ),
+    ("Oakwood Swim Club", "Swim team, billed by the club", 1500, Interval.WEEK, 2, ExternalStatus.PAUSED),
+]
+
+
+def demo_external_subscriptions(customers: list[Customer], *, by) -> None:
+    """A few memberships managed elsewhere, recorded by staff: a school contract, another app's pass, one
+    from the business's former software that has ended."""
+    today = timezone.localdate()
+    for person, (provider, name, amount, interval, months, status) in zip(
+        customers[5::40], EXTERNAL, strict=False
+    ):
+        starts_on = today - timedelta(days=30 * months)
+        external_subscription_save(
+            subscription=ExternalSubscription(
+                customer=person,
+                provider=provider,
+                name=name,
+                amount=amount,
+                interval=interval,
+                starts_on=starts_on,
+                ends_on=today - timedelta(days=30) if status == ExternalStatus.ENDED else None,
+                status=status,
+            ),
+            by=by,
+        )
+
+
 def demo_payment_account(*, seed: int, by) -> None:
     """Connect the organization to the local Stripe emulator (`make run`) as an owner would, with test keys of
     its own; against real Stripe (STRIPE_API_BASE empty) an owner pastes real ones in Settings → Payments."""
@@ -289,7 +337,10 @@ def demo_memberships(*, by) -> None:
     package = Package.objects.get(name="Monthly jump membership")
     wanted = [GuardianPermission.PURCHASE, GuardianPermission.PAY]
     links = GuardianLink.objects.filter(permissions__contains=wanted).select_related("guardian", "dependant")
-    chosen = [link for link in links.order_by("pk") if 4 <= (link.dependant.age or 0) <= 17][:DEMO_MEMBERS]
+    children = {
+        link.dependant_id: link for link in links.order_by("-pk") if 4 <= (link.dependant.age or 0) <= 17
+    }
+    chosen = sorted(children.values(), key=lambda link: link.pk)[:DEMO_MEMBERS]  # one guardian pays for each
     key = publishable_key()
     for number, link in enumerate(chosen):
         past_due = number < DEMO_PAST_DUE

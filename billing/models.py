@@ -78,17 +78,17 @@ class Package(TenantModel):
         help_text="How long a class pass lasts from the day it is bought, e.g. 365. Empty: no expiry.",
     )
     interval = models.CharField(
-        "renews every",
+        "period",
         max_length=10,
         choices=Interval.choices,
         blank=True,
-        help_text="How often a membership renews.",
+        help_text="A membership renews after this many of them.",
     )
     interval_count = models.PositiveSmallIntegerField(
-        "number of them",
+        "renews every",
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(52)],
-        help_text="Renews every 1 month, every 2 weeks…",
+        help_text="1 and month(s): monthly; 2 and week(s): every other week.",
     )
     signup_fee = models.PositiveIntegerField(
         default=0,

@@ -10,6 +10,7 @@ from accounts.tenancy import tenant
 from billing.demo import (
     demo_credit,
     demo_erase,
+    demo_external_subscriptions,
     demo_memberships,
     demo_packages,
     demo_payment_account,
@@ -115,6 +116,7 @@ def demo_load(*, reset: bool = False) -> None:
             demo_metrics(customers, seed=seed)
             demo_purchases(customers, staff, seed=seed)
             demo_credit(customers, by=users[owner_email])
+            demo_external_subscriptions(customers, by=users[owner_email])
             demo_payment_account(seed=seed, by=users[owner_email])
             demo_memberships(by=users[owner_email])
             demo_import(by=users[owner_email])

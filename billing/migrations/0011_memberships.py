@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='package',
             name='interval_count',
-            field=models.PositiveSmallIntegerField(default=1, help_text='Renews every 1 month, every 2 weeks…', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(52)], verbose_name='number of them'),
+            field=models.PositiveSmallIntegerField(default=1, help_text='1 and month(s): monthly; 2 and week(s): every other week.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(52)], verbose_name='renews every'),
         ),
         migrations.AddField(
             model_name='package',
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='package',
             name='interval',
-            field=models.CharField(blank=True, choices=[('week', 'week(s)'), ('month', 'month(s)'), ('year', 'year(s)')], help_text='How often a membership renews.', max_length=10, verbose_name='renews every'),
+            field=models.CharField(blank=True, choices=[('week', 'week(s)'), ('month', 'month(s)'), ('year', 'year(s)')], help_text='A membership renews after this many of them.', max_length=10, verbose_name='period'),
         ),
         migrations.AlterField(
             model_name='purchase',
