@@ -13,7 +13,7 @@ from accounts.models import Organization
 from accounts.tenancy import tenant
 from billing.credit_services import credit_issue
 from billing.external_services import external_subscription_save
-from billing.models import ExternalSubscription, Package, PunchCard
+from billing.models import ExternalSubscription, Package, PunchCard, Subscription
 from billing.punch_services import punch_undo, punch_use
 from billing.services import package_save, sale_record
 from customers import services
@@ -277,4 +277,39 @@ def test_external_subscription_pages_escape_the_provider_name_and_reference(worl
         body = owner.get(url)
         assert_escaped(body, url)
         assert html.escape(evil("Swim team", META), quote=False) in body.content.decode(), url
+    assert_escaped(logged_in(world["parent_user"]).get("/evil/account/payments/"), "/evil/account/payments/")
+
+
+def test_membership_pages_escape_the_package_and_the_people(world):
+    with tenant(world["org"]):
+        club = package_save(
+            package=Package(
+                name=evil("Club", HTMX), kind="membership", interval="month", price=100, currency="USD"
+            ),
+            by=world["owner"],
+        )
+        child, parent = world["child"], world["parent"]
+        subscription = Subscription.objects.create(  # as a sale makes it; the probe has no Stripe account
+            package=club,
+            member=child,
+            member_label=child.full_name,
+            payer=parent,
+            payer_label=parent.full_name,
+            price=100,
+            currency="USD",
+            interval="month",
+            channel="staff",
+            stripe_subscription="sub_evil",
+            status="past_due",
+        )
+    owner = logged_in(world["owner"])
+    for url in (
+        f"/app/evil/customers/{child.pk}/",
+        f"/app/evil/customers/{child.pk}/memberships/{subscription.pk}/",
+        "/app/evil/customers/?membership=past_due",
+        "/app/evil/memberships/?status=&source=roster",
+    ):
+        body = owner.get(url)
+        assert_escaped(body, url)
+        assert html.escape(evil("Club", HTMX), quote=False) in body.content.decode() or "customers/?" in url
     assert_escaped(logged_in(world["parent_user"]).get("/evil/account/payments/"), "/evil/account/payments/")
