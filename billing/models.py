@@ -182,11 +182,18 @@ class Package(TenantModel):
 
     @property
     def terms(self) -> str:
-        """What one purchase gives, in a few words: "10 visits", "renews every month"."""
+        """What one purchase gives, in a few words: "10 visits", "renews every month · $15.00 sign-up fee"."""
         if self.kind == PackageKind.CLASS_PASS:
             return f"{self.visits} visit{'s' if self.visits != 1 else ''}"
         if self.kind == PackageKind.MEMBERSHIP:
-            return f"renews {self.period_display}"
+            terms = [f"renews {self.period_display}"]
+            if self.signup_fee:
+                terms.append(f"{format_minor(self.signup_fee, self.currency)} sign-up fee")
+            if self.minimum_periods:
+                terms.append(
+                    f"at least {self.minimum_periods} payment{'s' if self.minimum_periods != 1 else ''}"
+                )
+            return " · ".join(terms)
         return ""
 
     @property
