@@ -24,7 +24,7 @@ from billing.models import (
 )
 from billing.secrets import encrypt
 from billing.services import desk_card_sale_recover
-from billing.subscription_services import invoice_apply, state_apply
+from billing.subscription_services import invoice_apply, state_apply, subscription_recover
 from billing.tasks import stripe_event_apply as stripe_event_apply_task
 
 
@@ -149,13 +149,16 @@ def _subscription_changed(event: StripeEvent) -> None:
     """A membership's subscription changed in Stripe (renewed, past due, paused, cancelled — by Roster, or
     in Stripe's customer portal): take its state as Stripe has it now, as two changes within one second
     cannot be ordered by their events."""
+    stripe_subscription = event.payload.get("id") or ""
     subscription = (
         Subscription.objects.select_for_update()
         .select_related("package")
-        .filter(stripe_subscription=event.payload.get("id") or "")
+        .filter(stripe_subscription=stripe_subscription)
         .first()
     )
-    if subscription is not None:
+    if subscription is None and stripe_subscription:
+        subscription_recover(stripe_subscription=stripe_subscription)
+    elif subscription is not None:
         state = stripe_call(
             gateway.subscription_retrieve,
             client=store_client(),
@@ -174,6 +177,8 @@ def _invoice_changed(event: StripeEvent) -> None:
         .filter(stripe_subscription=invoice.subscription or "")
         .first()
     )
+    if subscription is None and invoice.subscription:  # a sale lost after Stripe started it
+        subscription = subscription_recover(stripe_subscription=invoice.subscription)
     if subscription is None:
         return
     if invoice.status == "paid" and not gateway.has_payments(event.payload):

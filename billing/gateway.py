@@ -421,6 +421,7 @@ class StripeSubscription:
     canceled_at: int | None
     current_period_end: int | None
     latest_invoice: str | None
+    metadata: dict[str, str]  # what Roster wrote on it (roster_package, roster_member, …)
 
 
 @dataclass(frozen=True)
@@ -457,6 +458,7 @@ def subscription_from(data: dict) -> StripeSubscription:
         canceled_at=data.get("canceled_at"),
         current_period_end=item[0].get("current_period_end"),
         latest_invoice=data.get("latest_invoice") if isinstance(data.get("latest_invoice"), str) else None,
+        metadata=data.get("metadata") or {},
     )
 
 

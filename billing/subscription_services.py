@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
+from accounts.tenancy import current_organization
 from billing import gateway
 from billing.charging import SaleError, purchase_record, store_client, stripe_call, stripe_customer_for
 from billing.models import (
@@ -105,12 +106,28 @@ def subscription_start(
             "roster_package": str(package.pk),
             "roster_member": str(member.pk),
             "roster_payer": str(payer.pk),
+            "roster_channel": channel,
+            "roster_staff": str(by.pk) if by and channel == Channel.STAFF else "",
         },
         idempotency_key=f"roster-subscription-{attempt}",
     )
     known = Subscription.objects.filter(stripe_subscription=started.id).first()
     if known is not None:  # the same form, posted again: Stripe answered as the first time
         return _first_purchase(known)
+    subscription = _subscription_record(client, started, package, member, payer, channel, by)
+    return _first_purchase(subscription)
+
+
+def _subscription_record(
+    client: gateway.Client,
+    started: gateway.StripeSubscription,
+    package: Package,
+    member: Customer,
+    payer: Customer,
+    channel: str,
+    by: User | None,
+) -> Subscription:
+    """Roster's record of a subscription Stripe started, its state and first invoice."""
     subscription = Subscription.objects.create(
         package=package,
         member=member,
@@ -135,7 +152,30 @@ def subscription_start(
     if started.latest_invoice:
         invoice = stripe_call(gateway.invoice_retrieve, client=client, invoice=started.latest_invoice)
         invoice_apply(subscription=subscription, invoice=invoice, at=timezone.now(), by=by)
-    return _first_purchase(subscription)
+    return subscription
+
+
+@transaction.atomic
+def subscription_recover(*, stripe_subscription: str) -> Subscription | None:
+    """Record a subscription Stripe started for a sale whose record was lost (the process died before it
+    committed), from what the sale wrote on it; once, whoever asks. Stripe is asked, not a webhook's copy;
+    one of another organization, or not started by Roster, is left alone."""
+    known = Subscription.objects.filter(stripe_subscription=stripe_subscription).first()
+    if known is not None:
+        return known
+    client = store_client()
+    started = stripe_call(gateway.subscription_retrieve, client=client, subscription=stripe_subscription)
+    about = started.metadata
+    if about.get("roster_organization") != str(current_organization().pk) or "roster_package" not in about:
+        return None
+    package = Package.objects.select_for_update().get(pk=about["roster_package"])
+    member = Customer.objects.filter(pk=about.get("roster_member")).first()
+    payer = Customer.objects.filter(pk=about.get("roster_payer")).first()
+    if member is None or payer is None:
+        return None
+    staff = User.objects.filter(pk=about.get("roster_staff") or None, memberships__isnull=False).first()
+    channel = about.get("roster_channel") if about.get("roster_channel") in Channel.values else Channel.STAFF
+    return _subscription_record(client, started, package, member, payer, channel, staff)
 
 
 def _first_purchase(subscription: Subscription) -> Purchase:

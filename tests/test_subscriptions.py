@@ -9,9 +9,11 @@ import urllib.request
 import uuid
 
 import pytest
+from django.db import transaction
 
 from accounts.tenancy import tenant
 from billing import card_services, services, subscription_services
+from billing.account import stripe_client_for_org
 from billing.charging import SaleError
 from billing.emulator import period_ends
 from billing.models import (
@@ -301,3 +303,28 @@ def test_staff_without_refunds_may_not_cancel_a_membership(org_a, shop, alice):
     with tenant(org_a):
         subscription.refresh_from_db()
         assert subscription.status == SubscriptionStatus.ACTIVE
+
+
+def test_a_sale_lost_after_stripe_started_its_membership_is_recorded_once_from_its_webhook(
+    org_a, shop, alice
+):
+    with tenant(org_a):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            sell(shop, alice)  # Stripe starts it and charges the card ...
+            raise RuntimeError("the process dies before Roster commits")
+        assert not Subscription.objects.exists() and not Purchase.objects.exists()
+        listed = stripe_client_for_org().v1.subscriptions.list(params={"limit": 100}).to_dict()["data"]
+        [lost] = [
+            each["id"] for each in listed if each["metadata"].get("roster_member") == str(shop["kim"].pk)
+        ]
+        for _ in range(2):  # Stripe's events, delivered twice, newest first
+            stripe_delivers(lost, seen=set(), reverse=True)
+        subscription = Subscription.objects.get()
+        assert (subscription.stripe_subscription, subscription.status) == (lost, SubscriptionStatus.ACTIVE)
+        purchase = Purchase.objects.get()
+        assert (purchase.customer, purchase.payer, purchase.channel) == (
+            shop["kim"],
+            shop["pat"],
+            Channel.STAFF,
+        )
+        assert purchase.sold_by == alice and purchase.total == 6050
