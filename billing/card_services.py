@@ -51,6 +51,11 @@ def store_checkout_start(*, package: Package, customer: Customer, payer: Custome
     client = store_client()
     package = locked_for_sale(package, customer, payer, store=True)
     membership = package.kind == PackageKind.MEMBERSHIP
+    if membership and not may_pay_with_saved_cards(payer, customer):  # its renewals charge the payer's card
+        raise SaleError(
+            f"Your cards cannot pay for {customer.first_name}'s renewals: a membership for them needs the "
+            "permission to pay with your saved cards."
+        )
     checkout = Checkout.objects.create(
         package=package,
         customer=customer,

@@ -29,6 +29,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from customers.models import Activity
+from families.models import GuardianLink, GuardianPermission
 from tests.conftest import logged_in, make_member
 from tests.inbox import email_text
 from tests.store_helpers import open_shop
@@ -328,3 +329,11 @@ def test_a_sale_lost_after_stripe_started_its_membership_is_recorded_once_from_i
             Channel.STAFF,
         )
         assert purchase.sold_by == alice and purchase.total == 6050
+
+
+def test_a_guardian_without_pay_cannot_start_a_membership_for_the_child(org_a, shop):
+    with tenant(org_a):
+        GuardianLink.objects.filter(guardian=shop["gran"]).update(permissions=[GuardianPermission.PURCHASE])
+        with pytest.raises(SaleError, match="Your cards cannot pay for Kim's renewals"):
+            card_services.store_checkout_start(package=shop["club"], customer=shop["kim"], payer=shop["gran"])
+        card_services.store_checkout_start(package=shop["party"], customer=shop["kim"], payer=shop["gran"])
