@@ -6,6 +6,7 @@ leave them out unless asked."""
 import csv
 import io
 import re
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,12 +14,14 @@ from playwright.sync_api import expect
 
 from accounts.models import AuditEvent
 from accounts.tenancy import tenant
-from billing import loyalty_views, services, views
+from billing import account_services, loyalty_views, services, views
 from billing.models import Package, PackageKind, Payment, Purchase
 from customers.models import Activity, Customer, CustomerAudit
 from customers.services import segment_save
 from families.services import link_add
 from tests.factories import customer
+from tests.store_helpers import ALPHA_KEYS
+from tests.subscription_helpers import saved_card
 from tests.test_browser_journey import log_in, watch_console
 from tests.test_migrations import migrate, owner_query
 
@@ -67,15 +70,15 @@ def sales(org_a, alice):
         stan = customer(first_name="Stan", last_name="Stranger", by=alice)
         link_add(guardian=pat, dependant=kim, relationship="parent", by=alice)
 
-        def sell(package, buyer, payer, day):
-            purchase = services.sale_record(
-                package=package, customer=buyer, payer=payer, method="cash", by=alice
-            )
+        def sell(package, buyer, payer, day, **paid):
+            paid = {"method": "cash"} | paid
+            purchase = services.sale_record(package=package, customer=buyer, payer=payer, by=alice, **paid)
             return paid_on(purchase, day)
 
         sell(party, pat, pat, date(2026, 1, 10))
         pass_payment = sell(card, kim, pat, date(2026, 3, 5))
-        sell(club, pat, pat, date(2026, 3, 20))
+        account_services.payment_account_connect(**ALPHA_KEYS, by=alice)  # a membership renews by card
+        sell(club, pat, pat, date(2026, 3, 20), method="card", card=saved_card(pat), attempt=uuid.uuid4())
         sell(party, stan, stan, date(2026, 3, 6))
         services.payment_refund(payment=pass_payment, amount=2000, reason="Moved away", by=alice)
     return {"pat": pat, "kim": kim, "stan": stan}
