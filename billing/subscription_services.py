@@ -256,20 +256,20 @@ def invoice_apply(
 ) -> SubscriptionInvoice:
     """Take what Stripe says of one of the subscription's invoices, once per news: a paid invoice is recorded
     as a purchase of the package with its card payment (the first with the sale's channel, the next ones as
-    renewals) and brings a past-due membership back; a failed charge (`failed`) makes it past due and
-    emails the payer, once per invoice."""
-    row, _ = SubscriptionInvoice.objects.select_for_update().get_or_create(
-        stripe_invoice=invoice.id,
-        defaults={
-            "subscription": subscription,
-            "amount": invoice.amount_due,
-            "currency": invoice.currency.upper(),
-            "status": InvoiceStatus.OPEN,
-            "period_start": _moment(invoice.period_start),
-            "period_end": _moment(invoice.period_end),
-            "synced_at": at,
-        },
-    )
+    renewals) and brings a past-due membership back, its period end on to the period paid for; a failed charge
+    (`failed`) makes it past due and emails the payer, once per invoice."""
+    row = SubscriptionInvoice.objects.select_for_update().filter(stripe_invoice=invoice.id).first()
+    if row is None:  # written under its subscription's row lock, or in the transaction that made it: once
+        row = SubscriptionInvoice(
+            stripe_invoice=invoice.id,
+            subscription=subscription,
+            amount=invoice.amount_due,
+            currency=invoice.currency.upper(),
+            status=InvoiceStatus.OPEN,
+            period_start=_moment(invoice.period_start),
+            period_end=_moment(invoice.period_end),
+            synced_at=at,
+        )
     if at >= row.synced_at:
         row.status = invoice.status if invoice.status in InvoiceStatus.values else InvoiceStatus.OPEN
         row.attempts = max(row.attempts, invoice.attempt_count)
@@ -277,19 +277,24 @@ def invoice_apply(
     if invoice.status == InvoiceStatus.PAID and row.payment_id is None:
         row.status = InvoiceStatus.PAID
         row.payment = _payment_record(subscription, invoice, by)
+    notice = failed and row.status == InvoiceStatus.OPEN and row.failure_noticed_at is None
+    if notice:
+        row.failure_noticed_at = at
     row.save()
     newest = subscription.current_period_end is None or row.period_end >= subscription.current_period_end
     if newest and subscription.synced_at is not None and at >= subscription.synced_at:
-        if row.status == InvoiceStatus.PAID and subscription.status == SubscriptionStatus.PAST_DUE:
-            subscription.status = SubscriptionStatus.ACTIVE
-            subscription.synced_at = at
+        before = (subscription.status, subscription.current_period_end)
+        if row.status == InvoiceStatus.PAID:
+            if subscription.status == SubscriptionStatus.PAST_DUE:
+                subscription.status = SubscriptionStatus.ACTIVE
+            # The period paid for is the current one, even before Stripe says the subscription changed.
+            subscription.current_period_end = row.period_end
         if failed and row.status == InvoiceStatus.OPEN and subscription.status == SubscriptionStatus.ACTIVE:
             subscription.status = SubscriptionStatus.PAST_DUE
+        if (subscription.status, subscription.current_period_end) != before:
             subscription.synced_at = at
-        subscription.save(update_fields=["status", "synced_at"])
-    if failed and row.status == InvoiceStatus.OPEN and row.failure_noticed_at is None:
-        row.failure_noticed_at = at
-        row.save(update_fields=["failure_noticed_at"])
+            subscription.save(update_fields=["status", "current_period_end", "synced_at"])
+    if notice:
         activities_record(
             labels=_labels(subscription),
             by=None,

@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
+from celery.signals import task_postrun, task_prerun
 
 # Unnamed, the settings that refuse to run insecurely; make run and pytest name theirs.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -9,3 +10,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 app = Celery("roster", task_cls=DjangoTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def connections_as_requests(sender=None, **_):
+    """Around each task, what Django does around each request: close a connection past CONN_MAX_AGE or broken
+    (CELERY_DB_REUSE_MAX keeps Celery from closing it every time). Not in an eager task: its caller's."""
+    if not getattr(sender.request, "is_eager", False):
+        from django.db import close_old_connections
+
+        close_old_connections()

@@ -7,15 +7,17 @@ none of it."""
 import urllib.parse
 import urllib.request
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.db.models import F
 
 from accounts.tenancy import tenant
 from billing import card_services, services, subscription_services
 from billing.account import stripe_client_for_org
 from billing.charging import SaleError
-from billing.emulator import period_ends
+from billing.emulator import events_about, period_ends
 from billing.models import (
     Channel,
     InvoiceStatus,
@@ -32,7 +34,7 @@ from customers.models import Activity
 from families.models import GuardianLink, GuardianPermission
 from tests.conftest import logged_in, make_member
 from tests.inbox import email_text
-from tests.store_helpers import open_shop
+from tests.store_helpers import open_shop, webhook_arrives
 from tests.subscription_helpers import DECLINED_ON_CHARGE, club, saved_card, stripe_delivers
 
 
@@ -122,6 +124,34 @@ def test_renewals_arrive_by_webhook_once_in_any_order(org_a, shop, alice, alice_
         assert Payment.objects.filter(purchase__package=shop["club"]).count() == 2
     sales = alice_client.get(f"/app/{org_a.slug}/sales/").text
     assert "Little climbers club" in sales
+
+
+def test_a_paid_renewal_moves_the_next_charge_on_before_stripe_says_the_subscription_changed(
+    org_a, shop, alice, alice_client
+):
+    seen: set[str] = set()
+    with tenant(org_a):
+        subscription = sell(shop, alice)
+        first_end = subscription.current_period_end
+        events_about({subscription.stripe_subscription}, seen)  # the start's own
+        # Events carry whole seconds: a sale a period before its renewal, not within the same second.
+        earlier = F("synced_at") - timedelta(seconds=1)
+        Subscription.objects.filter(pk=subscription.pk).update(synced_at=earlier)
+        period_ends(subscription.stripe_subscription)
+        renewal = events_about({subscription.stripe_subscription}, seen)
+        for event in renewal:
+            if event.type == "invoice.paid":  # Stripe's customer.subscription.updated is late
+                webhook_arrives(event)
+        subscription.refresh_from_db()
+        paid = subscription.invoices.get(payment__purchase__channel=Channel.RENEWAL)
+        assert first_end < paid.period_end == subscription.current_period_end
+        box = alice_client.get(f"/app/{org_a.slug}/customers/{shop['kim'].pk}/").text
+        assert f"Next charge {paid.period_end:%b %-d, %Y}" in box
+        for event in renewal:  # then it comes, with the same period
+            webhook_arrives(event)
+        subscription.refresh_from_db()
+        assert subscription.current_period_end == paid.period_end
+        assert Purchase.objects.filter(channel=Channel.RENEWAL).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -224,6 +224,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery would open a new database connection (a PostgreSQL session and a password exchange) for every task;
+# tasks keep theirs as requests do instead, closed once old or broken (config/celery_app.py).
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE = {
     "claim-invite-reminders": {"task": "portal.tasks.claim_invites_remind", "schedule": 3600},
     "imports-resume": {"task": "imports.tasks.imports_resume", "schedule": 60},
