@@ -2,9 +2,6 @@
 the people they look after, with their punch cards and the memberships they pay for elsewhere), the way on to
 Stripe's customer portal, and their saved cards: add one, choose the default, remove one."""
 
-from functools import wraps
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,22 +21,11 @@ from billing.selectors import (
     saved_cards_of,
     subscriptions_seen_by,
 )
-from billing.store_views import with_stripe_js
+from billing.store_views import csp_allowing, with_stripe_js
 from portal.views import own_customer, render_portal
 
-
-def to_stripe_portal(view):
-    """Let the page's form lead on to Stripe's customer portal (its redirect is a form action to CSP)."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        policy = {name: list(values) for name, values in settings.SECURE_CSP.items()}
-        policy["form-action"] = [*policy.get("form-action", ["'self'"]), *account.stripe_portal_origins()]
-        response._csp_config = policy
-        return response
-
-    return wrapped
+# The page's form leads on to Stripe's customer portal: to CSP, its redirect there is a form action.
+to_stripe_portal = csp_allowing(account.stripe_portal_origins, "form-action")
 
 
 @login_required

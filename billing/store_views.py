@@ -2,6 +2,7 @@
 Anyone may look; buying needs the customer's own login. The card form is the only page that loads Stripe.js,
 and the only one whose Content-Security-Policy lets Stripe in."""
 
+from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -31,20 +32,26 @@ from customers.models import Customer
 from portal.views import own_customer
 
 
-def with_stripe_js(view):
-    """Let Stripe.js (or the emulator's stand-in) run on this page: its script, its calls, its card frames."""
+def csp_allowing(origins: Callable[[], list[str]], *directives: str):
+    """Decorator: the page's Content-Security-Policy also lets `origins()` into each of `directives`."""
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        origins = account.stripe_origins()
-        policy = {name: list(values) for name, values in settings.SECURE_CSP.items()}
-        for directive in ("script-src", "connect-src", "frame-src"):
-            policy[directive] = [*policy.get(directive, ["'self'"]), *origins]
-        response._csp_config = policy
-        return response
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            policy = {name: list(values) for name, values in settings.SECURE_CSP.items()}
+            for directive in directives:
+                policy[directive] = [*policy.get(directive, ["'self'"]), *origins()]
+            response._csp_config = policy
+            return response
 
-    return wrapped
+        return wrapped
+
+    return decorate
+
+
+# Stripe.js (or the emulator's stand-in) runs on the page: its script, its calls, its card frames.
+with_stripe_js = csp_allowing(account.stripe_origins, "script-src", "connect-src", "frame-src")
 
 
 def _package_or_404(pk):

@@ -12,6 +12,11 @@ from accounts.tenancy import TenantModel
 MAX_PRICE = 100_000_000  # minor units: a million in any offered currency
 
 
+def every(count: int, unit: str) -> str:
+    """How often something renews: "every month", "every 2 weeks"."""
+    return f"every {unit}" if count == 1 else f"every {count} {unit}s"
+
+
 def _tax_on(amount: int, rate: Decimal) -> int:
     return int((Decimal(amount) * Decimal(rate) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -193,9 +198,7 @@ class Package(TenantModel):
 
     @property
     def period_display(self) -> str:
-        """ "every month", "every 2 weeks"."""
-        unit = self.interval or "period"
-        return f"every {unit}" if self.interval_count == 1 else f"every {self.interval_count} {unit}s"
+        return every(self.interval_count, self.interval or "period")
 
     @property
     def signup_fee_tax(self) -> int:

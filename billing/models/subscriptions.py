@@ -7,7 +7,7 @@ from django.db import models
 
 from accounts.money import format_minor
 from accounts.tenancy import TenantModel
-from billing.models.packages import MAX_PRICE, Interval, Package
+from billing.models.packages import MAX_PRICE, Interval, Package, every
 from billing.models.sales import Channel, Payment
 from customers.models import Customer
 
@@ -88,8 +88,7 @@ class Subscription(TenantModel):
 
     @property
     def period_display(self) -> str:
-        unit = self.interval
-        return f"every {unit}" if self.interval_count == 1 else f"every {self.interval_count} {unit}s"
+        return every(self.interval_count, self.interval)
 
     @property
     def is_live(self) -> bool:
