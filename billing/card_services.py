@@ -30,11 +30,12 @@ from billing.models import (
     PackageKind,
     Payment,
     PaymentEvent,
-    Purchase,
     SavedCard,
+    SpotHold,
     StripeCustomer,
 )
 from billing.selectors import may_pay_with_saved_cards
+from billing.spots import checkout_paid, spots_taken
 from billing.subscription_services import subscription_start
 from billing.tasks import checkout_receipt_send
 from customers.models import Customer
@@ -44,12 +45,20 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def store_checkout_start(*, package: Package, customer: Customer, payer: Customer) -> Checkout:
+def store_checkout_start(
+    *,
+    package: Package,
+    customer: Customer,
+    payer: Customer,
+    invited: bool = False,
+    hold: SpotHold | None = None,
+) -> Checkout:
     """Begin buying `package` for `customer`, paid by `payer` by card in the online store: the same checks as
     a sale at the desk, then a PaymentIntent for price and tax in the organization's Stripe account, which the
-    payer's browser confirms with Stripe.js (selectors.checkout_client_secret)."""
+    payer's browser confirms with Stripe.js (selectors.checkout_client_secret). `invited`: bought through an
+    invitation (a package sold by invitation only may be); `hold`: the spot kept for `customer` it takes."""
     client = store_client()
-    package = locked_for_sale(package, customer, payer, store=True)
+    package = locked_for_sale(package, customer, payer, store=True, invited=invited, hold=hold)
     membership = package.kind == PackageKind.MEMBERSHIP
     if membership and not may_pay_with_saved_cards(payer, customer):  # its renewals charge the payer's card
         raise SaleError(
@@ -64,6 +73,8 @@ def store_checkout_start(*, package: Package, customer: Customer, payer: Custome
         + package.tax_amount
         + (package.signup_fee + package.signup_fee_tax if membership else 0),
         currency=package.currency,
+        invited=invited,
+        hold=hold,
     )
     if membership:  # Stripe charges its subscription's first invoice once the payer chose a card
         return checkout
@@ -95,7 +106,11 @@ def store_checkout_complete(*, checkout: Checkout) -> Checkout:
     browser and Stripe's webhook both call this, and whichever comes second finds it done. Asked before the
     card is charged, it changes nothing. Should the package have sold out while the payer typed their card,
     the money goes back at once and the checkout says so."""
-    checkout = Checkout.objects.select_for_update().select_related("customer", "payer").get(pk=checkout.pk)
+    checkout = (
+        Checkout.objects.select_for_update(of=("self",))
+        .select_related("customer", "payer", "hold")
+        .get(pk=checkout.pk)
+    )
     if checkout.status != CheckoutStatus.OPEN or not checkout.payment_intent:
         return checkout
     client = store_client()
@@ -108,8 +123,7 @@ def store_checkout_complete(*, checkout: Checkout) -> Checkout:
         raise SaleError("The amount paid does not match this checkout.")
     checkout.completed_at = timezone.now()
     package = Package.objects.select_for_update().get(pk=checkout.package_id)
-    sold = Purchase.objects.filter(package=package).exclude(channel=Channel.RENEWAL)
-    if package.capacity is not None and sold.count() >= package.capacity:
+    if package.capacity is not None and spots_taken(package, but=checkout.hold) >= package.capacity:
         stripe_call(
             gateway.refund_create,
             client=client,
@@ -137,8 +151,19 @@ def store_checkout_complete(*, checkout: Checkout) -> Checkout:
         payment=payment,
         by=payer_login,
     )
+    return _paid(checkout)
+
+
+def _paid(checkout: Checkout) -> Checkout:
+    """A checkout whose purchase was just recorded: the spot held for it is taken, whoever waits for it (an
+    invitation, a waitlist offer) hears of it, and the payer gets a receipt once it commits."""
+    checkout.completed_at = checkout.completed_at or timezone.now()
     checkout.status = CheckoutStatus.PAID
     checkout.save(update_fields=["status", "completed_at", "completed_purchase"])
+    if checkout.hold is not None:
+        checkout.hold.purchase = checkout.completed_purchase
+        checkout.hold.save(update_fields=["purchase"])
+    checkout_paid.send(sender=Checkout, checkout=checkout)
     checkout_receipt_send.delay_on_commit(org_id=checkout.organization_id, checkout_id=checkout.pk)
     return checkout
 
@@ -146,7 +171,14 @@ def store_checkout_complete(*, checkout: Checkout) -> Checkout:
 def _membership_checkout_pay(checkout: Checkout, card: SavedCard, attempt: uuid.UUID) -> Checkout:
     """A membership bought in the store: Stripe starts its subscription, charging the first period to the
     payer's card, or declines it (SaleError, the checkout stays open for another card)."""
-    package = locked_for_sale(checkout.package, checkout.customer, checkout.payer, store=True)
+    package = locked_for_sale(
+        checkout.package,
+        checkout.customer,
+        checkout.payer,
+        store=True,
+        invited=checkout.invited,
+        hold=checkout.hold,
+    )
     checkout.completed_purchase = subscription_start(
         package=package,
         member=checkout.customer,
@@ -156,11 +188,7 @@ def _membership_checkout_pay(checkout: Checkout, card: SavedCard, attempt: uuid.
         attempt=attempt,
         by=checkout.payer.user,
     )
-    checkout.completed_at = timezone.now()
-    checkout.status = CheckoutStatus.PAID
-    checkout.save(update_fields=["status", "completed_at", "completed_purchase"])
-    checkout_receipt_send.delay_on_commit(org_id=checkout.organization_id, checkout_id=checkout.pk)
-    return checkout
+    return _paid(checkout)
 
 
 def _forget_unless_kept(client: gateway.Client, payment_method: str | None) -> None:

@@ -4,6 +4,8 @@ whose failure the payer reads as a SaleError."""
 
 from collections.abc import Callable
 
+from django.db.models import F
+
 from accounts.audit import audit_record
 from accounts.models import User
 from accounts.money import format_minor
@@ -13,15 +15,18 @@ from billing.models import (
     Channel,
     ForWhom,
     Package,
+    PackageKind,
     Payment,
     PaymentAudit,
     PaymentEvent,
     Purchase,
     Refund,
+    SpotHold,
     StripeCustomer,
 )
 from billing.punch_services import punch_card_issue
 from billing.selectors import may_buy_for, store_refusal
+from billing.spots import spot_given_back, spots_taken
 from billing.tasks import refund_notice_send
 from customers.models import Customer
 from customers.services import activities_record
@@ -31,20 +36,28 @@ class SaleError(Exception):
     """A sale that cannot be made; the message says why, for staff or the customer."""
 
 
-def refuse_unless_sellable(package: Package, customer: Customer, *, store: bool = False) -> None:
+def refuse_unless_sellable(
+    package: Package,
+    customer: Customer,
+    *,
+    store: bool = False,
+    invited: bool = False,
+    hold: SpotHold | None = None,
+) -> None:
     """Why `package` cannot be sold for `customer` now, raised as SaleError; the caller holds the package's
-    row lock, so the capacity counted stays true until it commits. The store also sells only what it lists,
-    inside the sale window."""
+    row lock, so the capacity counted stays true until it commits. The store also sells only what it lists
+    (or what the buyer was `invited` to buy), inside the sale window. A spot held for the customer (`hold`)
+    is theirs to take."""
     if package.is_archived:
         raise SaleError(f"“{package.name}” is no longer sold.")
     if store:
-        refusal = store_refusal(package)
+        refusal = store_refusal(package, invited=invited)
         if refusal:
             raise SaleError(f"“{package.name}”: {refusal.lower()}.")
-    if package.capacity is not None:
-        sold = Purchase.objects.filter(package=package).exclude(channel=Channel.RENEWAL).count()
-        if sold >= package.capacity:
-            raise SaleError(f"“{package.name}” is sold out.")
+    if hold is not None and (not hold.is_live or hold.customer_id != customer.pk):
+        raise SaleError(f"The spot kept for {customer.first_name} is no longer held.")
+    if package.capacity is not None and spots_taken(package, but=hold) >= package.capacity:
+        raise SaleError(f"“{package.name}” is sold out.")
     age = customer.age
     if package.for_whom == ForWhom.CHILD and age is not None:
         low, high = package.min_age or 0, package.max_age if package.max_age is not None else 17
@@ -56,12 +69,20 @@ def refuse_unless_sellable(package: Package, customer: Customer, *, store: bool 
         raise SaleError(f"{customer.first_name} is {age}; “{package.name}” is for adults.")
 
 
-def locked_for_sale(package: Package, customer: Customer, payer: Customer, *, store: bool = False) -> Package:
+def locked_for_sale(
+    package: Package,
+    customer: Customer,
+    payer: Customer,
+    *,
+    store: bool = False,
+    invited: bool = False,
+    hold: SpotHold | None = None,
+) -> Package:
     """The package, its row locked, once `payer` may buy it for `customer`: the checks every sale shares."""
     package = Package.objects.select_for_update().get(pk=package.pk)
     if not may_buy_for(payer, customer):
         raise SaleError(f"{payer.full_name} may not buy for {customer.full_name}.")
-    refuse_unless_sellable(package, customer, store=store)
+    refuse_unless_sellable(package, customer, store=store, invited=invited, hold=hold)
     return package
 
 
@@ -126,6 +147,9 @@ def refund_record(
     payment.refunded += amount
     payment.save(update_fields=["refunded"])
     purchase = payment.purchase
+    unpaid = purchase.payments.filter(refunded__lt=F("amount")).exists()
+    if not unpaid and purchase.package.kind != PackageKind.MEMBERSHIP:  # a membership's spot ends with it
+        spot_given_back(purchase)
     money = format_minor(amount, payment.currency)
     labels = {
         pk: label

@@ -3,14 +3,13 @@
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Max, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.tenancy import required_organization
 from billing import gateway
 from billing.account import PaymentsNotConnected, publishable_key, stripe_client_for_org
 from billing.models import (
-    Channel,
     Checkout,
     Package,
     Payment,
@@ -23,6 +22,7 @@ from billing.models import (
     SubscriptionStatus,
     Visibility,
 )
+from billing.spots import with_spots_taken
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
 from families.selectors import guardian_may
@@ -167,19 +167,19 @@ def punch_card_with_history(customer: Customer, pk: int) -> PunchCard | None:
 
 
 def store_packages() -> QuerySet:
-    """What the online store lists: public packages not archived, with how many were sold (`sold`), in one
-    query. Those outside their sale window or sold out are listed, marked, and not buyable."""
-    return (
-        Package.objects.filter(visibility=Visibility.PUBLIC, archived_at=None)
-        .annotate(sold=Count("purchases", filter=~Q(purchases__channel=Channel.RENEWAL)))
-        .order_by("name", "id")
+    """What the online store lists: public packages not archived, with their spots bought or held (`taken`),
+    in one query. Those outside their sale window or sold out are listed, marked, and not buyable."""
+    return with_spots_taken(Package.objects.filter(visibility=Visibility.PUBLIC, archived_at=None)).order_by(
+        "name", "id"
     )
 
 
-def store_refusal(package: Package) -> str:
-    """Why the store does not sell a package it could list right now ("" when it does), for its page."""
+def store_refusal(package: Package, *, invited: bool = False) -> str:
+    """Why the store does not sell a package it could list right now ("" when it does), for its page. An
+    invitation opens a package sold by invitation only."""
     now = timezone.now()
-    if package.visibility != Visibility.PUBLIC or package.is_archived:
+    listed = package.visibility == Visibility.PUBLIC or (invited and package.visibility == Visibility.INVITE)
+    if not listed or package.is_archived:
         return "Not sold online"
     if package.sale_starts_at and now < package.sale_starts_at:
         return "Not on sale yet"
@@ -190,11 +190,11 @@ def store_refusal(package: Package) -> str:
 
 def store_availability(package: Package) -> str:
     """What a store visitor reads beside the Buy button: "" when it is on sale, else why not. `package` comes
-    from store_packages() (it carries `sold`)."""
+    from store_packages() (it carries `taken`)."""
     refusal = store_refusal(package)
     if refusal:
         return refusal
-    if package.capacity is not None and package.sold >= package.capacity:
+    if package.capacity is not None and package.taken >= package.capacity:
         return "Sold out"
     return ""
 

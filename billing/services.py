@@ -2,6 +2,7 @@
 writes the customers' activity events and the organization's audit event in its transaction."""
 
 import uuid
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,8 +33,10 @@ from billing.models import (
     Purchase,
     Refund,
     SavedCard,
+    SpotHold,
 )
 from billing.selectors import may_pay_with_saved_cards
+from billing.spots import spot_freed, spots_taken
 from billing.subscription_services import subscription_start
 from customers.models import Customer
 
@@ -64,6 +67,10 @@ def package_save(*, package: Package, by: User | None) -> Package:
     """Add a package (priced in the organization's currency) or change one."""
     created = package.pk is None
     changes = changes_of(package, AUDITED)
+    if "Capacity" in changes:
+        before, after = changes["Capacity"]
+        if before is not None and (after is None or after > before):  # more spots: someone may be waiting
+            spot_freed.send(sender=Package, package=package)
     if "Price" in changes:
         changes["Price"] = [format_minor(amount, package.currency) for amount in changes["Price"]]
     package.save()
@@ -257,3 +264,21 @@ def payment_refund(*, payment: Payment, amount: int, reason: str, by: User) -> R
             by=by,
         )
     return refund
+
+
+@transaction.atomic
+def spot_hold(*, package: Package, customer: Customer, until: datetime) -> SpotHold:
+    """Keep a spot of `package` for `customer` until `until` (a waitlist offer). The caller holds the
+    package's row lock and has counted a free spot (spots.spots_free); refused when there is none."""
+    if package.capacity is not None and spots_taken(package) >= package.capacity:
+        raise SaleError(f"“{package.name}” has no free spot to hold.")
+    return SpotHold.objects.create(package=package, customer=customer, expires_at=until)
+
+
+@transaction.atomic
+def spot_let_go(*, hold: SpotHold) -> None:
+    """Give a held spot back before its time (declined, cancelled): the next person may have it."""
+    if hold.is_live:
+        hold.released_at = timezone.now()
+        hold.save(update_fields=["released_at"])
+        spot_freed.send(sender=Package, package=hold.package)

@@ -32,6 +32,7 @@ from billing.models import (
     SubscriptionInvoice,
     SubscriptionStatus,
 )
+from billing.spots import spot_given_back
 from billing.tasks import subscription_payment_failed_send
 from customers.models import Customer
 from customers.services import activities_record
@@ -226,6 +227,9 @@ def state_apply(
             events.append((SubscriptionEvent.RESUMED, name))
         elif subscription.status == SubscriptionStatus.CANCELLED:
             events.append((SubscriptionEvent.CANCELLED, name))
+            first = Purchase.objects.filter(payments__subscription_invoice__subscription=subscription)
+            for purchase in first.exclude(channel=Channel.RENEWAL).select_related("package"):
+                spot_given_back(purchase)
     if subscription.cancel_at and not cancel_at and subscription.status != SubscriptionStatus.CANCELLED:
         events.append((SubscriptionEvent.CANCELLING, f"{name} · ends {subscription.cancel_at:%b %-d, %Y}"))
     if payment_method and subscription.payment_method and subscription.payment_method != payment_method:

@@ -2,10 +2,11 @@
 with "canary" in its texts so a page that leaks one to another organization gives itself away."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from unittest import mock
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Organization, Role, User
@@ -78,6 +79,7 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         package=party, customer=canary, payer=canary, method="cheque", reference="canary 1", by=owner
     )
     billing_services.payment_refund(payment=purchase.payments.get(), amount=500, reason="canary", by=owner)
+    billing_services.spot_hold(package=party, customer=canary, until=timezone.now() + timedelta(days=1))
     billing_credit.credit_issue(customer=canary, amount=1000, kind="gift", reason="Canary credit", by=owner)
     canary_pass = billing_services.package_save(
         package=Package(

@@ -33,6 +33,7 @@ from billing.models.sales import (
     Purchase,
     Refund,
 )
+from billing.models.spots import SpotHold
 from billing.models.stripe_account import (
     Checkout,
     CheckoutStatus,
@@ -90,6 +91,7 @@ __all__ = [
     "Purchase",
     "Refund",
     "SavedCard",
+    "SpotHold",
     "StripeCustomer",
     "StripeEvent",
     "Subscription",

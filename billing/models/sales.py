@@ -34,6 +34,11 @@ class Purchase(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its spot was given back: refunded in full, membership ended.",
+    )
 
     class Meta:
         constraints = [

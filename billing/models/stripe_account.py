@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.tenancy import TenantModel
 from billing.models.packages import Package
 from billing.models.sales import Purchase
+from billing.models.spots import SpotHold
 from customers.models import Customer
 
 
@@ -155,6 +156,17 @@ class Checkout(TenantModel):
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_purchase = models.ForeignKey(
         Purchase, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invited = models.BooleanField(
+        default=False, help_text="Bought through an invitation: a package sold by invitation only may be."
+    )
+    hold = models.ForeignKey(
+        SpotHold,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The spot kept for the buyer that this checkout takes.",
     )
 
     class Meta:
