@@ -7,6 +7,7 @@ from api.api import api
 from billing import urls as billing_urls
 from families import urls as family_urls
 from intake import urls as intake_urls
+from invites import urls as invite_urls
 from metrics import urls as metric_urls
 from notes import urls as note_urls
 from portal import staff_urls as portal_staff_urls
@@ -17,7 +18,7 @@ staff_area = [
     path("", include((staff_urlpatterns, "staff"))),
     path("settings/tags/", include("tags.urls")),
     path("settings/api-keys/", include("api.urls")),
-    path("settings/invites/", include((portal_staff_urls.settings_patterns, "invite_settings"))),
+    path("settings/invites/", include((invite_urls.settings_patterns, "invite_settings"))),
     path("settings/forms/", include((intake_urls.settings_patterns, "intake_settings"))),
     path("settings/packages/", include((billing_urls.settings_patterns, "package_settings"))),
     path("settings/payments/", include((billing_urls.payment_account_patterns, "payment_settings"))),
@@ -31,7 +32,8 @@ staff_area = [
     path("customers/", include((note_urls.profile_patterns, "profile_notes"))),
     path("customers/", include((tag_urls.profile_patterns, "profile_tags"))),
     path("customers/", include((family_urls.profile_patterns, "profile_family"))),
-    path("customers/", include((portal_staff_urls.profile_patterns, "profile_account"))),
+    path("customers/", include((invite_urls.profile_patterns, "profile_invites"))),
+    path("customers/", include((portal_staff_urls.profile_patterns, "profile_portal"))),
     path("customers/", include((intake_urls.profile_patterns, "profile_intake"))),
     path("customers/", include((billing_urls.profile_patterns, "profile_payments"))),
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),

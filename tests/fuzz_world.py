@@ -35,12 +35,12 @@ from imports.models import ImportJob
 from intake.demo import demo_intake_form
 from intake.models import IntakeForm, PendingChange
 from intake.services import intake_submit
+from invites import claim_services
 from metrics.demo import demo_metrics
 from metrics.models import Metric, MetricEntry
 from notes import services as note_services
 from notes.demo import demo_notes
 from notes.models import Visibility
-from portal import services as portal_services
 from tags import services as tag_services
 from tags.demo import demo_tags
 from tags.models import Tag
@@ -85,7 +85,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
         invited = customer_services.customer_create(
             data={"first_name": "Ivy", "last_name": "Fuzz", "email": f"ivy@{prefix}.example"}, by=owner
         )
-        claim = portal_services.invite_send(customer=invited, by=owner)
+        claim = claim_services.invite_send(customer=invited, by=owner)
         invitation = account_services.staff_invite(
             email=f"invitee@{prefix}.example", role=Role.STAFF, by=owner
         )
@@ -145,7 +145,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "membership": Membership.objects.get(user=staff).pk,
             "invitation": invitation.pk,
             "staff_token": account_services.staff_invitation_issue_token(invitation=invitation),
-            "claim_token": portal_services.invite_issue_token(invite=claim, reminder=False),
+            "claim_token": claim_services.invite_issue_token(invite=claim, reminder=False),
             "segment": segment.pk,
             "bulk": bulk.pk,
             "link": link.pk,
