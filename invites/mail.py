@@ -4,7 +4,7 @@ customers or staff typed is never markup nor a link in the result."""
 from django.core.mail import EmailMultiAlternatives
 from django.utils.html import escape, format_html, linebreaks
 
-from portal.wording import fill
+from invites.wording import fill
 
 
 def unlinkable(text: str) -> str:

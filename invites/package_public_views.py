@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from customers.models import Customer
 from invites import package_services
+from invites.forms import RejectForm
 from invites.models import PackageInvite
-from invites.package_forms import RejectForm
 from invites.package_selectors import package_invite_for_token
 
 

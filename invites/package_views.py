@@ -13,8 +13,8 @@ from billing.selectors import buyable_for
 from customers.segments import segment_url, segments_for
 from customers.selectors import get_customer_for_org
 from invites import package_services
+from invites.forms import PackageInviteForm, PackageInviteSettingsForm
 from invites.models import PackageInviteStatus
-from invites.package_forms import PackageInviteForm, PackageInviteSettingsForm
 from invites.package_selectors import (
     package_invite_counts,
     package_invite_settings,

@@ -1,9 +1,14 @@
+"""Invitations by email: the claim link (a fresh token each time), the reminders beat sends, and a new link
+for whoever asks; package invitations delivered in batches, their reminders, and tidying."""
+
+import contextlib
+import smtplib
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import mailers
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -11,10 +16,82 @@ from django.utils import timezone
 from accounts.models import Organization
 from accounts.money import format_minor
 from accounts.tenancy import tenant, tenant_task
-from invites import package_services
+from customers.models import Customer
+from invites import claim_services, package_services
 from invites.mail import worded_email
-from invites.models import PackageInvite
+from invites.models import ClaimInvite, PackageInvite
 from invites.package_selectors import package_invite_settings
+from invites.selectors import invite_settings
+
+
+@tenant_task(batched=True)
+def claim_invite_send(*, org_id: int, invite_id: int, reminder: bool = False) -> None:
+    """Email a claim link (a fresh token each time), in the organization's words. The token is committed
+    before the email leaves, so a link that arrives always works."""
+    organization = Organization.objects.get(pk=org_id)
+    with tenant(organization):
+        invite = ClaimInvite.objects.select_related("customer").get(pk=invite_id)
+        if not invite.is_open:
+            return
+        token = claim_services.invite_issue_token(invite=invite, reminder=reminder)
+        message = _claim_message(invite, token, reminder)
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused as error:  # a bounce; other SMTP errors are retried
+        with tenant(organization):
+            claim_services.invite_failed(invite=invite, error=str(error.recipients) or "refused")
+
+
+def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> EmailMultiAlternatives:
+    organization = invite.organization
+    path = reverse("portal:claim", kwargs={"org_slug": organization.slug, "token": token})
+    wording = invite_settings()
+    expires = timezone.localtime(invite.expires_at, ZoneInfo(organization.time_zone))
+    values = {
+        "first_name": invite.customer.first_name,
+        "organization": organization.name,
+        "link": settings.SITE_URL + path,
+        "expires": expires.strftime("%B %-d, %Y %H:%M"),
+    }
+    return worded_email(
+        subject=wording.subject,
+        body=wording.body,
+        values=values,
+        to=invite.email,
+        reminder=reminder,
+        typed=("first_name",),
+    )
+
+
+@shared_task
+def claim_invites_remind() -> None:
+    """Celery beat: a reminder for each open invitation left unclaimed for the organization's N days."""
+    for organization in Organization.objects.all():
+        with tenant(organization):
+            wording = invite_settings()
+            if not wording.max_reminders:
+                continue
+            due = timezone.now() - timedelta(days=wording.remind_after_days)
+            for invite in ClaimInvite.objects.filter(
+                claimed_at=None,
+                revoked_at=None,
+                failed_at=None,
+                expires_at__gt=timezone.now(),
+                reminders_sent__lt=wording.max_reminders,
+            ).select_related("customer"):
+                last = invite.reminded_at or invite.sent_at
+                if last and last <= due:
+                    claim_invite_send.delay(org_id=organization.pk, invite_id=invite.pk, reminder=True)
+
+
+@tenant_task()
+def claim_link_request(*, org_id: int, email: str) -> None:
+    """Someone asked for a new claim link: send one if an unclaimed customer has this address. Runs in the
+    worker, so the page answers alike (and as fast) whether or not there is such a customer."""
+    customer = Customer.objects.filter(email_key=email.strip().lower(), user=None, archived_at=None).first()
+    if customer is not None:
+        with contextlib.suppress(claim_services.InviteError):  # invited moments ago: that email is on its way
+            claim_services.invite_send(customer=customer, by=None)
 
 
 @tenant_task(batched=True)

@@ -6,4 +6,4 @@ class PortalConfig(AppConfig):
     name = "portal"
 
     def ready(self):
-        from portal import extensions  # noqa: F401 - the Online account box, roster filter and bulk invite
+        from portal import extensions  # noqa: F401 - its sections: My details, My family

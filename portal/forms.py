@@ -3,7 +3,6 @@ from django.contrib.auth.forms import SetPasswordMixin
 
 from accounts.models import User
 from customers.forms import CustomerForm, check_birthday
-from portal.models import InviteSettings
 
 
 class ClaimPasswordForm(SetPasswordMixin, forms.Form):
@@ -60,43 +59,6 @@ class GuestChildForm(forms.Form):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100)
     birthday = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-
-
-class InviteSettingsForm(forms.ModelForm):
-    class Meta:
-        model = InviteSettings
-        fields = ["subject", "body", "expiry_hours", "remind_after_days", "max_reminders"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["expiry_hours"].min_value = self.fields["expiry_hours"].widget.attrs["min"] = 1
-        self.fields["expiry_hours"].max_value = self.fields["expiry_hours"].widget.attrs["max"] = 336
-        self.fields["max_reminders"].widget.attrs["max"] = 2
-
-    def clean_expiry_hours(self):
-        hours = self.cleaned_data["expiry_hours"]
-        if not 1 <= hours <= 336:
-            raise forms.ValidationError("Between 1 hour and 14 days (336 hours).")
-        return hours
-
-    def clean_max_reminders(self):
-        count = self.cleaned_data["max_reminders"]
-        if count > 2:
-            raise forms.ValidationError("At most 2 reminders.")
-        return count
-
-    def clean_subject(self):
-        subject = self.cleaned_data["subject"]
-        if "\n" in subject or "\r" in subject:
-            raise forms.ValidationError("The subject must fit on one line.")
-        return subject
-
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        if "{{ link }}" not in body.replace("{{link}}", "{{ link }}"):
-            raise forms.ValidationError("The email must contain {{ link }}: it is how the customer claims.")
-        return body
 
 
 class PortalCustomerForm(CustomerForm):

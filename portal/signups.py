@@ -14,7 +14,8 @@ from customers.models import Customer
 from customers.services import SIGNUP_SOURCES, activity_record, customer_create
 from families import services as family_services
 from families.models import Relationship
-from portal.models import AccountEvent, SignupRequest
+from invites.models import AccountEvent
+from portal.models import SignupRequest
 
 SIGNUP_LIFETIME = timedelta(hours=72)
 

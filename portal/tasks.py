@@ -1,94 +1,18 @@
 import contextlib
-import smtplib
-from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html, linebreaks
 
 from accounts.models import Organization, User
 from accounts.tasks import existing_login_notice, send_text_email
 from accounts.tenancy import tenant, tenant_task
 from customers.models import Customer
-from portal import services, signups
+from invites import claim_services
+from portal import signups
 from portal.email_change import email_change_token
-from portal.models import ClaimInvite, SignupRequest
-from portal.selectors import invite_settings
-from portal.wording import fill
-
-
-@tenant_task(batched=True)
-def claim_invite_send(*, org_id: int, invite_id: int, reminder: bool = False) -> None:
-    """Email a claim link (a fresh token each time), in the organization's words. The token is committed
-    before the email leaves, so a link that arrives always works."""
-    organization = Organization.objects.get(pk=org_id)
-    with tenant(organization):
-        invite = ClaimInvite.objects.select_related("customer").get(pk=invite_id)
-        if not invite.is_open:
-            return
-        token = services.invite_issue_token(invite=invite, reminder=reminder)
-        message = _claim_message(invite, token, reminder)
-    try:
-        message.send()
-    except smtplib.SMTPRecipientsRefused as error:  # a bounce; other SMTP errors are retried
-        with tenant(organization):
-            services.invite_failed(invite=invite, error=str(error.recipients) or "refused")
-
-
-def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> EmailMultiAlternatives:
-    organization = invite.organization
-    path = reverse("portal:claim", kwargs={"org_slug": organization.slug, "token": token})
-    wording = invite_settings()
-    expires = timezone.localtime(invite.expires_at, ZoneInfo(organization.time_zone))
-    values = {
-        "first_name": invite.customer.first_name,
-        "organization": organization.name,
-        "link": settings.SITE_URL + path,
-        "expires": expires.strftime("%B %-d, %Y %H:%M"),
-    }
-    # What a customer typed must not become a link in a mail client: a name like "http://…" is defused.
-    values["first_name"] = unlinkable(values["first_name"])
-    html_values = {name: escape(value) for name, value in values.items()}
-    html_values["link"] = format_html('<a href="{0}">{0}</a>', values["link"])
-    subject = ("Reminder: " if reminder else "") + fill(wording.subject, values)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),  # one line: a header with a line break is refused by the mailer
-        body=fill(wording.body, values),
-        to=[invite.email],
-    )
-    message.attach_alternative(linebreaks(fill(escape(wording.body), html_values)), "text/html")
-    return message
-
-
-def unlinkable(text: str) -> str:
-    """`text` as people read it, with a zero-width space after each ":" and "." so that no mail client
-    autolinks it as a web address."""
-    return text.replace(":", ":\u200b").replace(".", ".\u200b")
-
-
-@shared_task
-def claim_invites_remind() -> None:
-    """Celery beat: a reminder for each open invitation left unclaimed for the organization's N days."""
-    for organization in Organization.objects.all():
-        with tenant(organization):
-            wording = invite_settings()
-            if not wording.max_reminders:
-                continue
-            due = timezone.now() - timedelta(days=wording.remind_after_days)
-            for invite in ClaimInvite.objects.filter(
-                claimed_at=None,
-                revoked_at=None,
-                failed_at=None,
-                expires_at__gt=timezone.now(),
-                reminders_sent__lt=wording.max_reminders,
-            ).select_related("customer"):
-                last = invite.reminded_at or invite.sent_at
-                if last and last <= due:
-                    claim_invite_send.delay(org_id=organization.pk, invite_id=invite.pk, reminder=True)
+from portal.models import SignupRequest
 
 
 @shared_task
@@ -97,16 +21,6 @@ def signups_expired_delete() -> None:
     for organization in Organization.objects.all():
         with tenant(organization):
             signups.signups_expired_delete()
-
-
-@tenant_task()
-def claim_link_request(*, org_id: int, email: str) -> None:
-    """Someone asked for a new claim link: send one if an unclaimed customer has this address. Runs in the
-    worker, so the page answers alike (and as fast) whether or not there is such a customer."""
-    customer = Customer.objects.filter(email_key=email.strip().lower(), user=None, archived_at=None).first()
-    if customer is not None:
-        with contextlib.suppress(services.InviteError):  # invited moments ago: that email is on its way
-            services.invite_send(customer=customer, by=None)
 
 
 @tenant_task(batched=True)
@@ -125,8 +39,8 @@ def signup_request_send(*, org_id: int, signup_id: int | None = None, email: str
         if User.objects.filter(email=signup.email).exists() or on_file is not None:
             signup.delete()
             if on_file is not None and not on_file.user_id and not on_file.archived_at:
-                with contextlib.suppress(services.InviteError):  # invited moments ago: it is on its way
-                    services.invite_send(customer=on_file, by=None)  # claiming is how they get in
+                with contextlib.suppress(claim_services.InviteError):  # invited moments ago: it is on its way
+                    claim_services.invite_send(customer=on_file, by=None)  # claiming is how they get in
             if on_file is None or on_file.user_id:
                 existing_login_notice.delay(email=signup.email, org_id=org_id)
             return

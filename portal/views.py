@@ -26,6 +26,9 @@ from customers.rules import Channel
 from families import services as family_services
 from families.models import GuardianLink, GuardianPermission, Relationship
 from families.selectors import guardian_may
+from invites import claim_services
+from invites.selectors import open_invite_for_token
+from invites.tasks import claim_link_request
 from portal import services as portal_services
 from portal import signups
 from portal.email_change import EmailChangeError, email_change_for_token
@@ -39,8 +42,7 @@ from portal.forms import (
     SignupPasswordForm,
 )
 from portal.navigation import portal_sections
-from portal.selectors import open_invite_for_token
-from portal.tasks import claim_link_request, signup_request_send
+from portal.tasks import signup_request_send
 
 SIGNUP_CHANNELS = {"booking": Channel.ONLINE_BOOKING, "store": Channel.ONLINE_STORE}
 
@@ -189,7 +191,7 @@ def claim(request, org_slug, token):
                 request.user.is_authenticated and request.user.email.lower() == invite.email.lower()
             )
             if signed_in_as_invitee and request.method == "POST":
-                portal_services.invite_claim(invite_id=invite.pk, user=request.user)
+                claim_services.invite_claim(invite_id=invite.pk, user=request.user)
                 messages.success(request, f"Your account with {request.org.name} is now yours.")
                 return redirect("portal:account", org_slug=org_slug)
             context["signed_in_as_invitee"] = signed_in_as_invitee
@@ -198,13 +200,13 @@ def claim(request, org_slug, token):
             request.POST or None, user=User(email=invite.email, first_name=customer.first_name)
         )
         if form.is_valid():
-            customer = portal_services.invite_claim_with_new_login(
+            customer = claim_services.invite_claim_with_new_login(
                 invite_id=invite.pk, password=form.cleaned_data["password1"]
             )
             login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome! Your account with {request.org.name} is ready.")
             return redirect("portal:account", org_slug=org_slug)
-    except portal_services.InviteError:
+    except claim_services.InviteError:
         return _invalid_claim(request)
     return render(request, "portal/claim.html", context | {"form": form})
 

@@ -26,12 +26,12 @@ from families.models import AffiliatedOrganization, AffiliationRole, Relationshi
 from imports import services as import_services
 from intake import services as intake
 from intake.models import IntakeForm
+from invites import claim_services, package_selectors, package_services
+from invites import selectors as invite_selectors
 from metrics import services as metric_services
 from metrics.models import Metric
 from notes import services as note_services
 from notes.models import Visibility
-from portal import selectors as portal_selectors
-from portal import services as portal_services
 from portal import signups
 from portal.email_change import email_change_token
 from tags import services as tag_services
@@ -204,10 +204,16 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     import_services.job_start(job=job, by=owner)
     import_services.job_work(organization=organization, job_id=job.pk)  # run: the record of what it made
     api_services.key_create(name="Canary key", scopes=["imports"], by=owner)
-    invite_settings = portal_selectors.invite_settings()
+    invite_settings = invite_selectors.invite_settings()
     invite_settings.subject = "Canary invitation"
-    portal_services.invite_settings_save(settings=invite_settings, by=owner)
-    invite = portal_services.invite_send(customer=canary, by=owner)
+    claim_services.invite_settings_save(settings=invite_settings, by=owner)
+    invite = claim_services.invite_send(customer=canary, by=owner)
+    package_invite_wording = package_selectors.package_invite_settings()
+    package_invite_wording.subject = "Canary package invitation"
+    package_services.package_invite_settings_save(settings=package_invite_wording, by=owner)
+    [package_invite], _ = package_services.package_invites_send(
+        package=party, customer_ids=[canary.pk], by=owner
+    )
     signup = signups.signup_request(
         email="canary-signup@alpha.example",
         password=PASSWORD,
@@ -219,7 +225,10 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     customer_services.bulk_operation_run(organization=organization, operation_id=operation.pk)
     return {
         "join": account_services.staff_invitation_issue_token(invitation=invitation),
-        "claim": portal_services.invite_issue_token(invite=invite, reminder=False),
+        "claim": claim_services.invite_issue_token(invite=invite, reminder=False),
+        "package_invite": package_services.package_invite_tokens_issue(
+            invite_ids=[package_invite], reminder=False
+        )[package_invite],
         "signup": signups.signup_issue_token(signup=signup),
         "email_change": email_change_token(customer=canary, new_email="canary-new@alpha.example"),
         "form_slug": form.slug,

@@ -20,9 +20,9 @@ from api.models import ApiKey, ApiKeyAudit
 from customers.models import Activity, CustomerAudit, CustomField, FieldType
 from imports.models import ImportAudit, ImportJob
 from intake.models import IntakeAudit, IntakeForm
+from invites.models import InviteAudit
 from metrics.models import Metric, MetricAudit
 from metrics.services import metric_save
-from portal.models import PortalAudit
 from tags.models import Tag, TagAudit
 from tags.services import tag_add, tag_save
 from tests.conftest import logged_in, make_member, make_user
@@ -331,7 +331,7 @@ def test_invitation_email_settings_are_recorded_and_a_refused_save_is_not(alice,
         "max_reminders": 2,
     }
     assert alice_client.post(url, data).status_code == 302
-    event = trail.one(PortalAudit.INVITE_SETTINGS_CHANGED, alice, "Invitation email")
+    event = trail.one(InviteAudit.INVITE_SETTINGS_CHANGED, alice, "Invitation email")
     assert event.changes["Link valid for (hours)"] == [72, 48]
     assert set(event.changes) == {"Subject", "Body", "Link valid for (hours)"}
     assert alice_client.post(url, data | {"expiry_hours": 400}).status_code == 200

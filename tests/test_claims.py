@@ -18,9 +18,9 @@ from accounts.tenancy import tenant
 from customers.models import Activity, Customer
 from families import services as family_services
 from families.models import GuardianLink, Relationship
-from portal import services
-from portal.models import AccountEvent, ClaimInvite, ClaimStatus
-from portal.tasks import claim_invites_remind
+from invites import claim_services as services
+from invites.models import AccountEvent, ClaimInvite, ClaimStatus
+from invites.tasks import claim_invites_remind
 from tests.conftest import PASSWORD, logged_in, make_user
 from tests.factories import customer
 

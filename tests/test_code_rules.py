@@ -18,6 +18,7 @@ APPS = [
     "portal",
     "intake",
     "billing",
+    "invites",
     "api",
 ]
 WRITES = {
@@ -38,7 +39,7 @@ COMMIT_AS_THEY_GO = {
     "customers.services.bulk_operation_run": "a batch per transaction, so progress shows and a retry resumes",
     "imports.services.job_work": "a batch per transaction with its checkpoint",
     "imports.services.jobs_resume": "only queues the jobs a worker should pick up again",
-    "portal.services.invites_send": "each invitation commits on its own, so one bounce stops no other",
+    "invites.claim_services.invites_send": "each invitation commits on its own, so one bounce stops no other",
 }
 
 

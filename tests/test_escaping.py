@@ -20,10 +20,10 @@ from customers import services
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
 from intake.models import IntakeForm
+from invites.models import InviteSettings
 from metrics.models import Metric
 from metrics.services import entry_record, metric_save
 from notes.services import note_add
-from portal.models import InviteSettings
 from tags.models import Tag
 from tags.services import tag_add, tag_save
 from tests.conftest import logged_in, make_org, make_user

@@ -1,13 +1,16 @@
 """The architecture's migrations on a database that has data: an event's note becomes its subject id, and
-intake forms with their pending answers move from customers to the intake app, both ways, rows kept; payments
-get their purchase's package and payer."""
+intake forms with their pending answers move from customers to the intake app, account invites and their
+settings from the portal to the invites app, both ways, rows kept; payments get their purchase's package and
+payer."""
 
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import psycopg
 import pytest
+from django.utils import timezone
 
 from accounts.tenancy import tenant
 from billing import services as billing_services
@@ -15,6 +18,8 @@ from billing.models import Package, Payment, PunchCard
 from customers.models import Activity
 from intake import services as intake_services
 from intake.models import IntakeForm, PendingChange
+from invites import claim_services
+from invites.models import ClaimInvite, InviteSettings
 from notes.models import NoteEvent
 from notes.services import note_add
 from tests.conftest import BASE_DIR
@@ -78,6 +83,44 @@ def test_rows_survive_the_moves_back_and_forth(org_a, alice):
         assert IntakeForm.objects.get().title == "Camp"
         change = PendingChange.objects.get()
         assert (change.customer_id, change.intake_id, change.proposed) == (jane.pk, intake.pk, "312-555-0199")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_account_invites_survive_their_move_to_the_invites_app_and_back(org_a, org_b, alice):
+    with tenant(org_a):
+        jane = customer(first_name="Jane", email="jane@alpha.example", by=alice)
+        sent_at = timezone.now()
+        invite = ClaimInvite.objects.create(
+            customer=jane, email=jane.email, sent_at=sent_at, expires_at=sent_at + timedelta(days=3)
+        )
+        claim_services.invite_settings_save(
+            settings=InviteSettings(subject="Claim {{ first_name }}", expiry_hours=24), by=alice
+        )
+    tables = ("portal_claiminvite", "portal_invitesettings")
+    policies = "SELECT tablename, policyname FROM pg_policies WHERE tablename LIKE 'portal_%' ORDER BY 1, 2"
+    before = owner_query(org_a, policies)
+    assert {table for table, _ in before} >= set(tables)
+    try:
+        migrate("invites", "zero")
+        migrate("portal", "0003_signup_request")
+        assert owner_query(org_a, "SELECT customer_id, email FROM portal_claiminvite") == [
+            (jane.pk, "jane@alpha.example")
+        ]
+        assert owner_query(org_a, "SELECT subject, expiry_hours FROM portal_invitesettings") == [
+            ("Claim {{ first_name }}", 24)
+        ]
+    finally:
+        migrate()
+    assert owner_query(org_a, policies) == before  # row security and its policies untouched
+    with tenant(org_a):
+        moved = ClaimInvite.objects.select_related("customer").get()
+        assert (moved.pk, moved.customer, moved.sent_at) == (invite.pk, jane, sent_at)
+        assert InviteSettings.objects.get().subject == "Claim {{ first_name }}"
+    with tenant(org_b):  # the application's filter lifted, PostgreSQL's row security still hides them
+        assert ClaimInvite.objects.unscoped().count() == 0
+        assert InviteSettings.objects.unscoped().count() == 0
+    for table in tables:
+        assert owner_query(org_b, f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608
 
 
 @pytest.mark.django_db(transaction=True)

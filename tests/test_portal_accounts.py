@@ -16,8 +16,9 @@ from accounts.tenancy import tenant
 from customers.models import Activity, Customer
 from families import services as family_services
 from families.models import GuardianLink, Relationship
+from invites.models import InviteSettings
 from portal import tasks as portal_tasks
-from portal.models import InviteSettings, SignupRequest
+from portal.models import SignupRequest
 from tests.conftest import logged_in, make_user
 from tests.factories import customer
 from tests.inbox import comparable, email_text, emailed_path

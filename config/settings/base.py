@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "portal",
     "intake",
     "billing",
+    "invites",
     "demo",  # last: it loads every app's demo data
 ]
 
@@ -228,7 +229,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # tasks keep theirs as requests do instead, closed once old or broken (config/celery_app.py).
 CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE = {
-    "claim-invite-reminders": {"task": "portal.tasks.claim_invites_remind", "schedule": 3600},
+    "claim-invite-reminders": {"task": "invites.tasks.claim_invites_remind", "schedule": 3600},
+    "package-invite-reminders": {"task": "invites.tasks.package_invites_remind", "schedule": 3600},
     "imports-resume": {"task": "imports.tasks.imports_resume", "schedule": 60},
     "stripe-events-pending": {"task": "billing.tasks.stripe_events_apply_pending", "schedule": 60},
     "credit-expire-due": {"task": "billing.tasks.credit_expire_due", "schedule": 24 * 3600},

@@ -1,7 +1,8 @@
-"""Reads of customer accounts that the staff side shares: the claim status of one customer or a page."""
+"""Reads of account invitations: the claim status of one customer or a page, the organization's wording, the
+invitation a claim link belongs to."""
 
 from accounts.selectors import token_hash
-from portal.models import ClaimInvite, ClaimStatus, InviteSettings
+from invites.models import ClaimInvite, ClaimStatus, InviteSettings
 
 
 def claim_status(customer, invite: ClaimInvite | None) -> ClaimStatus:
