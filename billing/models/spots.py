@@ -4,7 +4,7 @@ buy them until the hold ends."""
 from django.db import models
 from django.utils import timezone
 
-from accounts.tenancy import TenantModel
+from accounts.tenancy import TenantManager, TenantModel
 from billing.models.packages import Package
 from billing.models.sales import Purchase
 from customers.models import Customer
@@ -29,7 +29,7 @@ class SpotHold(TenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SpotHoldQuerySet.as_manager()
+    objects = TenantManager.from_queryset(SpotHoldQuerySet)()
 
     class Meta:
         constraints = [

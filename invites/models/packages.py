@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.tenancy import TenantModel
+from accounts.tenancy import TenantManager, TenantModel
 from billing.models import Checkout, Package, Purchase
 from customers.models import Customer
 
@@ -80,7 +80,7 @@ class PackageInvite(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = PackageInviteQuerySet.as_manager()
+    objects = TenantManager.from_queryset(PackageInviteQuerySet)()
 
     class Meta:
         constraints = [
