@@ -196,7 +196,11 @@ def package_invite_open(*, invite: PackageInvite) -> None:
 def package_invite_accept(*, invite: PackageInvite, payer: Customer) -> Checkout:
     """The invited customer, signed in, accepts: a store checkout for the package (the Online Store's rules,
     the package opened by the invitation). The invitation counts as accepted once it is paid."""
-    invite = PackageInvite.objects.select_for_update().select_related("package", "checkout").get(pk=invite.pk)
+    invite = (
+        PackageInvite.objects.select_for_update(of=("self",))
+        .select_related("package", "checkout")
+        .get(pk=invite.pk)
+    )
     if not invite.is_pending:
         raise PackageInviteError("This invitation is no longer open.")
     if payer.pk != invite.customer_id:

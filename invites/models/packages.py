@@ -181,7 +181,7 @@ class PackageInviteEvent(models.TextChoices):
     """The Activity Log's kinds of event about package invitations."""
 
     INVITED = "package_invite", "Package invite"
-    ANSWERED = "package_invite_answer", "Package invite answered"
+    ANSWERED = "invite_answered", "Package invite answered"
 
 
 class PackageInviteAudit(models.TextChoices):
