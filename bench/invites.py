@@ -12,6 +12,7 @@ invitations and activity and queueing deliveries of 500 over one SMTP connection
 """
 
 import argparse
+import logging
 import os
 import random
 import signal
@@ -53,6 +54,8 @@ def main() -> None:
 
     from aiosmtpd.controller import Controller
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # it logs every SMTP command at INFO
+
     from config.local_servers import free_port
 
     counter = Counter()
@@ -84,6 +87,12 @@ def run(superuser_url: str, size: int, counter: Counter) -> None:
         )
         segment = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
         with_email = Customer.objects.exclude(email="").count()
+        # Django's SMTP backend refuses a non-ASCII local part ("søren@…"): those invitations are cancelled.
+        deliverable = sum(
+            1
+            for email in Customer.objects.exclude(email="").values_list("email", flat=True)
+            if email.partition("@")[0].isascii()
+        )
     worker = worker_start()
     try:
         started = time.perf_counter()
@@ -97,7 +106,7 @@ def run(superuser_url: str, size: int, counter: Counter) -> None:
         queued = time.perf_counter()
         deadline = started + max(120, size / 100)
         written = None
-        while counter.received < with_email and time.perf_counter() < deadline:
+        while counter.received < deliverable and time.perf_counter() < deadline:
             if written is None:
                 with tenant(big):
                     if PackageInvite.objects.count() >= with_email:
@@ -116,7 +125,7 @@ def run(superuser_url: str, size: int, counter: Counter) -> None:
     rate = counter.received / seconds if seconds > 0 else 0
     print(
         f"\n{size:,} customers in the segment, {with_email:,} with an email: "
-        f"{made:,} invitations, {sent:,} marked sent"
+        f"{made:,} invitations, {sent:,} marked sent ({with_email - deliverable:,} unreachable)"
     )
     print(f"{'step':<46} {'seconds':>9} {'per second':>11}")
     print(f"{'queued (the request)':<46} {queued - started:>9.2f}")
@@ -127,7 +136,11 @@ def run(superuser_url: str, size: int, counter: Counter) -> None:
         )
     print(f"{'all emails received by the SMTP server':<46} {seconds:>9.2f} {rate:>11,.0f}")
     print(f"goal: ≥ {GOAL:,} a second end to end — {'met' if rate >= GOAL else 'MISSED'}")
-    assert counter.received == with_email == made == sent, (counter.received, with_email, made, sent)
+    assert counter.received == deliverable == sent and made == with_email, (
+        counter.received,
+        deliverable,
+        sent,
+    )
 
 
 if __name__ == "__main__":

@@ -32,9 +32,9 @@ from invites.models import (
     PackageInviteAudit,
     PackageInviteEvent,
 )
+from invites.package_selectors import invite_refusal
 from invites.package_services import (
     PackageInviteError,
-    invitable,
     package_invite_paid,
     package_invites_send,
 )
@@ -153,14 +153,14 @@ def _package_invite_params(post) -> dict:
     package = Package.objects.filter(pk=int(package_id)).first() if package_id.isdigit() else None
     if package is None:
         raise BulkActionError("Choose the package to invite them to.")
-    if refusal := invitable(package):
+    if refusal := invite_refusal(package):
         raise BulkActionError(refusal)
     return {"package": package.pk, "package_name": package.name}
 
 
 def _package_invite(*, customer_ids, by, params) -> int:
     package = Package.objects.filter(pk=params["package"]).first()
-    if package is None or invitable(package):
+    if package is None or invite_refusal(package):
         return 0
     return len(package_invites_send(package=package, customer_ids=customer_ids, by=by)[0])
 

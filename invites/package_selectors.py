@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.selectors import token_hash
-from billing.models import Package
+from billing.models import Package, Visibility
 from customers.models import Customer
 from invites.models import PackageInvite, PackageInviteSettings, PackageInviteStatus
 
@@ -63,3 +63,14 @@ def package_invites_of(customer: Customer) -> QuerySet:
         .select_related("package", "for_customer")
         .order_by("-created_at", "-id")
     )
+
+
+def invite_refusal(package: Package) -> str:
+    """Why customers cannot be invited to `package` now ("" when they can)."""
+    if package.is_archived:
+        return f"“{package.name}” is archived."
+    if package.visibility == Visibility.STAFF:
+        return f"“{package.name}” is sold by staff only: make it public or by invitation first."
+    if package.sale_ends_at and package.sale_ends_at <= timezone.now():
+        return f"“{package.name}” is no longer on sale."
+    return ""

@@ -13,29 +13,18 @@ from accounts.models import User
 from accounts.selectors import token_hash
 from billing import card_services
 from billing.charging import SaleError
-from billing.models import Checkout, CheckoutStatus, Package, Visibility
+from billing.models import Checkout, CheckoutStatus, Package
 from billing.selectors import may_buy_for
 from customers.models import Customer
 from customers.services import activities_record, activity_record
 from invites.models import PackageInvite, PackageInviteAudit, PackageInviteEvent, PackageInviteSettings
-from invites.package_selectors import package_invite_settings
+from invites.package_selectors import invite_refusal, package_invite_settings
 
 DELIVERY_BATCH = 500  # invitations per delivery task: one SMTP connection, one token update
 
 
 class PackageInviteError(Exception):
     """An invitation that cannot be made or answered now; the message says why."""
-
-
-def invitable(package: Package) -> str:
-    """Why customers cannot be invited to `package` now ("" when they can)."""
-    if package.is_archived:
-        return f"“{package.name}” is archived."
-    if package.visibility == Visibility.STAFF:
-        return f"“{package.name}” is sold by staff only: make it public or by invitation first."
-    if package.sale_ends_at and package.sale_ends_at <= timezone.now():
-        return f"“{package.name}” is no longer on sale."
-    return ""
 
 
 @transaction.atomic
@@ -68,7 +57,7 @@ def package_invites_send(
     pending one is left alone. The emails leave from workers once this commits."""
     from invites.tasks import package_invites_deliver
 
-    if refusal := invitable(package):
+    if refusal := invite_refusal(package):
         raise PackageInviteError(refusal)
     note = " ".join(note.split())[:500]
     people = list(Customer.objects.filter(pk__in=customer_ids).only("id", "first_name", "last_name", "email"))
@@ -182,6 +171,16 @@ def package_invites_delivered(*, invite_ids: list[int], reminder: bool) -> None:
         invites.update(reminded_at=now, reminders_sent=F("reminders_sent") + 1)
     else:
         invites.filter(sent_at=None).update(sent_at=now)
+
+
+@transaction.atomic
+def package_invite_undeliverable(*, invite_id: int, error: str) -> None:
+    """No email can reach the invited address: the invitation is cancelled, saying why."""
+    _cancel(
+        PackageInvite.objects.filter(pk=invite_id),
+        reason=f"The email could not be sent: {error}"[:300],
+        by=None,
+    )
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from invites import package_services
 from invites.forms import PackageInviteForm, PackageInviteSettingsForm
 from invites.models import PackageInviteStatus
 from invites.package_selectors import (
+    invite_refusal,
     package_invite_counts,
     package_invite_settings,
     package_invites,
@@ -48,7 +49,7 @@ def package_detail(request, org_slug, pk):
         "status": status,
         "page": page,
         "segments": [(segment.name, segment_url(segment)) for segment in segments_for(request.membership)],
-        "refusal": package_services.invitable(package),
+        "refusal": invite_refusal(package),
     }
     return render(request, "invites/packages/package.html", context)
 

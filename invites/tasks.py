@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import mailers
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from accounts.money import format_minor
 from accounts.tenancy import tenant, tenant_task
 from customers.models import Customer
 from invites import claim_services, package_services
-from invites.mail import worded_email
+from invites.mail import WordedEmail, worded_email
 from invites.models import ClaimInvite, PackageInvite
 from invites.package_selectors import package_invite_settings
 from invites.selectors import invite_settings
@@ -42,7 +42,7 @@ def claim_invite_send(*, org_id: int, invite_id: int, reminder: bool = False) ->
             claim_services.invite_failed(invite=invite, error=str(error.recipients) or "refused")
 
 
-def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> EmailMultiAlternatives:
+def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> WordedEmail:
     organization = invite.organization
     path = reverse("portal:claim", kwargs={"org_slug": organization.slug, "token": token})
     wording = invite_settings()
@@ -97,7 +97,8 @@ def claim_link_request(*, org_id: int, email: str) -> None:
 @tenant_task(batched=True)
 def package_invites_deliver(*, org_id: int, invite_ids: list[int], reminder: bool = False) -> None:
     """Email a batch of package invitations (or reminders) over one SMTP connection, each with a fresh link.
-    The tokens are committed before the emails leave; a retry sends fresh links to those not marked sent."""
+    The tokens are committed before the emails leave; a retry sends fresh links to those not marked sent. An
+    address no mail can go to (the SMTP backend refuses a non-ASCII local part) cancels its invitation."""
     organization = Organization.objects.get(pk=org_id)
     with tenant(organization):
         tokens = package_services.package_invite_tokens_issue(invite_ids=invite_ids, reminder=reminder)
@@ -107,13 +108,23 @@ def package_invites_deliver(*, org_id: int, invite_ids: list[int], reminder: boo
             )
         )
         wording = package_invite_settings()
-        messages = [
-            _message(organization, wording, invite, tokens[invite.pk], reminder) for invite in invites
-        ]
-    if messages:
-        mailers.default.send_messages(messages)
+        messages = {
+            invite.pk: _message(organization, wording, invite, tokens[invite.pk], reminder)
+            for invite in invites
+        }
+    refused = {}
+    with mailers.default as connection:
+        for pk, message in messages.items():
+            try:
+                connection.send_messages([message])
+            except (ValueError, smtplib.SMTPRecipientsRefused) as error:
+                refused[pk] = str(error)
     with tenant(organization):
-        package_services.package_invites_delivered(invite_ids=list(tokens), reminder=reminder)
+        package_services.package_invites_delivered(
+            invite_ids=[pk for pk in messages if pk not in refused], reminder=reminder
+        )
+        for pk, error in refused.items():
+            package_services.package_invite_undeliverable(invite_id=pk, error=error)
 
 
 def _message(organization, wording, invite: PackageInvite, token: str, reminder: bool):
