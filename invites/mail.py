@@ -23,7 +23,7 @@ SMTP_LINES = compat32.clone(linesep="\r\n")  # the mail backends send as_bytes()
 class WordedEmail(EmailMessage):
     """A plain-text email with its HTML alternative, made into MIME by the standard library's compat32
     classes: Django's own MIME takes 2.4 ms a message, this 0.4 ms, which is what sending a batch of thousands
-    costs (bench/invites.py). Every mail backend sends it as any EmailMessage."""
+    costs (bench/package_invites.py). Every mail backend sends it as any EmailMessage."""
 
     def __init__(self, *, subject: str, text: str, html: str, to: str):
         super().__init__(subject=subject, body=text, to=[to])

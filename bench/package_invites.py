@@ -7,8 +7,8 @@ what it receives. Staff invite every customer of the measured organization (the 
 segment, then *Invite to buy*): the bulk action runs in the worker in batches of 1,000, each writing its
 invitations and activity and queueing deliveries of 500 over one SMTP connection each.
 
-    .venv/bin/python bench/invites.py            # 5,000 invitations
-    .venv/bin/python bench/invites.py --full     # 50,000 (the issue's)
+    .venv/bin/python bench/package_invites.py            # 5,000 invitations
+    .venv/bin/python bench/package_invites.py --full     # 50,000 (the issue's)
 """
 
 import argparse
