@@ -325,8 +325,8 @@ def test_package_invite_pages_escape_the_note_the_reasons_and_the_wording(world)
             by=world["owner"],
             note=evil("See you", HTMX),
         )
-        package_invite_reject(invite=PackageInvite.objects.get(pk=declined), reason=evil("Too far", META))
         token = package_invite_tokens_issue(invite_ids=[declined], reminder=False)
+        package_invite_reject(invite=PackageInvite.objects.get(pk=declined), reason=evil("Too far", META))
     owner = logged_in(world["owner"])
     for url in (
         "/app/evil/invites/",
