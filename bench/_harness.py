@@ -81,3 +81,33 @@ def timed(function) -> float:
     started = time.perf_counter()
     function()
     return (time.perf_counter() - started) * 1000
+
+
+def worker_start() -> subprocess.Popen:
+    """A Celery worker as `make run` starts one (prefork, concurrency 2), on the bench's servers."""
+    from config.celery_app import app
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=WARNING",
+            "--concurrency=2",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            "bench@%h",
+        ],
+        cwd=BASE_DIR,
+        env=os.environ.copy(),
+    )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("The Celery worker did not start")
+    return process

@@ -26,17 +26,15 @@ Afterwards every membership must have exactly one renewal purchase and its perio
 
 import argparse
 import json
-import os
 import random
 import resource
 import signal
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from _harness import BASE_DIR, bench_environment, bench_organizations, timed
+from _harness import bench_environment, bench_organizations, timed, worker_start
 from roster_search import load, percentile
 
 PAST_DUE_SHARE = 0.03
@@ -268,36 +266,6 @@ def store_renewal_events(superuser_url: str) -> list[tuple[int, int]]:
     with psycopg.connect(superuser_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE billing_stripeevent")
     return events
-
-
-def worker_start() -> subprocess.Popen:
-    """A Celery worker as `make run` starts one (prefork, concurrency 2), on the bench's servers."""
-    from config.celery_app import app
-
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--loglevel=WARNING",
-            "--concurrency=2",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            "bench@%h",
-        ],
-        cwd=BASE_DIR,
-        env=os.environ.copy(),
-    )
-    deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("The Celery worker did not start")
-    return process
 
 
 def renewals_apply(superuser_url: str, events: list[tuple[int, int]]) -> tuple[float, float]:

@@ -19,6 +19,10 @@ staff_area = [
     path("settings/tags/", include("tags.urls")),
     path("settings/api-keys/", include("api.urls")),
     path("settings/invites/", include((invite_urls.settings_patterns, "invite_settings"))),
+    path(
+        "settings/package-invites/",
+        include((invite_urls.package_settings_patterns, "package_invite_settings")),
+    ),
     path("settings/forms/", include((intake_urls.settings_patterns, "intake_settings"))),
     path("settings/packages/", include((billing_urls.settings_patterns, "package_settings"))),
     path("settings/payments/", include((billing_urls.payment_account_patterns, "payment_settings"))),
@@ -36,6 +40,7 @@ staff_area = [
     path("customers/", include((portal_staff_urls.profile_patterns, "profile_portal"))),
     path("customers/", include((intake_urls.profile_patterns, "profile_intake"))),
     path("customers/", include((billing_urls.profile_patterns, "profile_payments"))),
+    path("invites/", include((invite_urls.package_patterns, "package_invites"))),
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),
     path("sales/", include((billing_urls.report_patterns, "sales"))),
     path("memberships/", include((billing_urls.membership_report_patterns, "memberships"))),
@@ -51,6 +56,7 @@ urlpatterns = [
     path("stripe/webhooks/", include(billing_urls.webhook_patterns)),
     # Last: customer-facing pages of an organization; slugs that would shadow the paths above are reserved.
     path("<slug:org_slug>/forms/", include((intake_urls.public_patterns, "intake"))),
+    path("<slug:org_slug>/invite/<str:token>/", include((invite_urls.public_patterns, "package_invite"))),
     path("<slug:org_slug>/store/", include((billing_urls.store_patterns, "store"))),
     path("<slug:org_slug>/", include((billing_urls.portal_patterns, "portal_payments"))),
     path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),

@@ -86,10 +86,10 @@ class BulkAction:
     `apply(customer_ids=, by=, params=)` changes a batch of the current organization's customers (other ids
     match nothing) and returns how many changed; large selections run it in a worker, batch by batch.
     `params(post)` reads what the action needs from the bulk form (a JSON-able dict), raising
-    BulkActionError. `describe(params)` names it in messages (' (“VIP”)'). `run_now(customer_ids=, by=)`, when
-    given, runs a small selection at once and returns its own messages [(level, text)]. `control` is the
-    template drawn in the bulk bar with `action` and `control` = `control_context()` (a submit button named
-    "action" by default; "" when another action's control draws this one's button)."""
+    BulkActionError. `describe(params)` names it in messages (' (“VIP”)'). `run_now(customer_ids=, by=,
+    params=)`, when given, runs a small selection at once and returns its own messages [(level, text)].
+    `control` is the template drawn in the bulk bar with `action` and `control` = `control_context()` (a
+    submit button named "action" by default; "" when another action's control draws this one's button)."""
 
     key: str
     label: str

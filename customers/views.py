@@ -282,7 +282,7 @@ def bulk(request, org_slug):
         messages.error(request, "Select customers first.")
         return redirect(back)
     if action.run_now and len(customer_ids) <= services.BULK_INLINE_LIMIT:
-        for level, text in action.run_now(customer_ids=customer_ids, by=request.user):
+        for level, text in action.run_now(customer_ids=customer_ids, by=request.user, params=params):
             messages.add_message(request, level, text)
         return redirect(back)
     result = services.customers_bulk(

@@ -21,6 +21,8 @@ from customers.models import Customer
 from families.demo import demo_families
 from imports.demo import demo_import
 from intake.demo import demo_intake_form
+from invites.demo import demo_erase as invites_demo_erase
+from invites.demo import demo_package_invites
 from metrics.demo import demo_metrics
 from notes.demo import demo_notes
 from tags.demo import demo_tags
@@ -82,6 +84,7 @@ def demo_load(*, reset: bool = False) -> None:
     if reset:
         for organization in Organization.objects.filter(slug__in=slugs):
             with tenant(organization):
+                invites_demo_erase()
                 demo_erase()
                 organization.delete()
         User.objects.filter(email__in=[email for email, *_ in STAFF] + [PLATFORM_ADMIN]).delete()
@@ -115,6 +118,7 @@ def demo_load(*, reset: bool = False) -> None:
             demo_notes(customers, staff, seed=seed)
             demo_metrics(customers, seed=seed)
             demo_purchases(customers, staff, seed=seed)
+            demo_package_invites(staff, seed=seed)
             demo_credit(customers, by=users[owner_email])
             demo_external_subscriptions(customers, by=users[owner_email])
             demo_payment_account(seed=seed, by=users[owner_email])

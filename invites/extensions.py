@@ -1,18 +1,44 @@
-"""What account invitations add to the customers app: the Online account box on the profile, the roster's
-Account column and Online account filter, the bulk action that invites the selection to claim their accounts
-and their events in the Activity Log; and Settings → Account invites with its audit action."""
+"""What invitations add to the customers app. Account invitations: the Online account box on the profile, the
+roster's Account column and Online account filter, the bulk action that invites the selection to claim their
+accounts, their events in the Activity Log; Settings → Account invites with its audit action. Package
+invitations: the profile's box, the roster's Invited to filter, the Invite to buy bulk action, their events,
+the Invites page and Settings → Package invites; an invitation's paid checkout accepts it."""
 
 import django_filters
 from django.contrib import messages
 from django.utils import timezone
 
 from accounts.audit import register_audit_actions
-from accounts.navigation import Page, register_settings_page
-from customers.extend import ActivityKinds, BulkAction, ProfileBox, RosterColumn, RosterFilters, register
+from accounts.navigation import Page, register_main_page, register_settings_page
+from billing.models import Package, Visibility
+from billing.spots import checkout_paid
+from customers.extend import (
+    ActivityKinds,
+    BulkAction,
+    BulkActionError,
+    ProfileBox,
+    RosterColumn,
+    RosterFilters,
+    register,
+)
 from customers.filters import SELECT
 from invites.claim_services import invites_send
 from invites.claim_views import account_box
-from invites.models import AccountEvent, ClaimInvite, InviteAudit
+from invites.models import (
+    AccountEvent,
+    ClaimInvite,
+    InviteAudit,
+    PackageInvite,
+    PackageInviteAudit,
+    PackageInviteEvent,
+)
+from invites.package_selectors import invite_refusal
+from invites.package_services import (
+    PackageInviteError,
+    package_invite_paid,
+    package_invites_send,
+)
+from invites.package_views import invites_box
 from invites.selectors import with_claim_status
 
 
@@ -56,7 +82,7 @@ def _invite(*, customer_ids, by, params) -> int:
     return invites_send(customer_ids=customer_ids, by=by)[0]
 
 
-def _invite_now(*, customer_ids, by) -> list[tuple[int, str]]:
+def _invite_now(*, customer_ids, by, params) -> list[tuple[int, str]]:
     """A small selection is invited at once, saying who was left out and why."""
     sent, skipped = invites_send(customer_ids=customer_ids, by=by)
     said = [(messages.SUCCESS, f"{sent} invitation{'s' if sent != 1 else ''} on the way.")]
@@ -82,3 +108,112 @@ register(
 )
 register_audit_actions(InviteAudit)
 register_settings_page(Page("invites", "Account invites", "invite_settings:invites", 70, "settings.change"))
+
+
+# Package invitations
+
+
+class _InvitedTo(django_filters.ModelChoiceFilter):
+    """Customers invited to a package, narrowed by the Invitation answer filter beside it (read here, so the
+    two combine on the same invitations)."""
+
+    def filter(self, queryset, value):
+        answer = self.parent.form.cleaned_data.get("invitation") or ""
+        if value is None and not answer:
+            return queryset
+        invites = (
+            PackageInvite.objects.all() if value is None else PackageInvite.objects.filter(package=value)
+        )
+        if answer == "pending":
+            invites = invites.pending()
+        elif answer:
+            invites = invites.with_status(answer)
+        return queryset.filter(pk__in=invites.values("customer_id"))
+
+
+def _package_invite_filters(audience: str) -> dict:
+    invited_to = _InvitedTo(
+        queryset=Package.objects.exclude(visibility=Visibility.STAFF).order_by("name"),
+        empty_label="Any package",
+        label="Invited to",
+        widget=SELECT,
+    )
+    answer = django_filters.ChoiceFilter(
+        choices=[("pending", "Pending"), ("accepted", "Accepted"), ("rejected", "Rejected")],
+        empty_label="Any answer",
+        label="Invitation",
+        method=lambda queryset, name, value: queryset,  # applied by "Invited to", on the same invitations
+        widget=SELECT,
+    )
+    return {"invited_to": invited_to, "invitation": answer}
+
+
+def _package_invite_params(post) -> dict:
+    package_id = post.get("invite_package", "")
+    package = Package.objects.filter(pk=int(package_id)).first() if package_id.isdigit() else None
+    if package is None:
+        raise BulkActionError("Choose the package to invite them to.")
+    if refusal := invite_refusal(package):
+        raise BulkActionError(refusal)
+    return {"package": package.pk, "package_name": package.name}
+
+
+def _package_invite(*, customer_ids, by, params) -> int:
+    package = Package.objects.filter(pk=params["package"]).first()
+    if package is None or invite_refusal(package):
+        return 0
+    return len(package_invites_send(package=package, customer_ids=customer_ids, by=by)[0])
+
+
+def _package_invite_now(*, customer_ids, by, params) -> list[tuple[int, str]]:
+    """A small selection is invited at once, saying who was left out and why."""
+    package = Package.objects.get(pk=params["package"])
+    try:
+        made, skipped = package_invites_send(package=package, customer_ids=customer_ids, by=by)
+    except PackageInviteError as error:
+        return [(messages.ERROR, str(error))]
+    said = [
+        (
+            messages.SUCCESS,
+            f"{len(made)} invitation{'s' if len(made) != 1 else ''} to “{package.name}” on the way.",
+        )
+    ]
+    if skipped:
+        reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
+        said.append((messages.WARNING, f"Not invited: {reasons}."))
+    return said
+
+
+def _invite_paid(sender, checkout, **kwargs) -> None:
+    package_invite_paid(checkout=checkout)
+
+
+checkout_paid.connect(_invite_paid, dispatch_uid="invites.package_invite_paid")
+register(
+    ProfileBox("package_invites", "invites/packages/box.html", invites_box, order=35),
+    RosterFilters("package_invites", _package_invite_filters, order=55),
+    BulkAction(
+        "package_invite",
+        "Invite to buy",
+        "invited",
+        _package_invite,
+        order=31,
+        params=_package_invite_params,
+        describe=lambda params: f" to “{params['package_name']}”",
+        run_now=_package_invite_now,
+        control="invites/packages/bulk_control.html",
+        control_context=lambda: list(
+            Package.objects.filter(archived_at=None)
+            .exclude(visibility=Visibility.STAFF)
+            .values_list("pk", "name")
+        ),
+    ),
+    ActivityKinds("package_invites", "Package invites", dict(PackageInviteEvent.choices), order=55),
+)
+register_audit_actions(PackageInviteAudit)
+register_main_page(
+    Page("invites", "Invites", "package_invites:index", 25, "customers.change", ("package_invites",))
+)
+register_settings_page(
+    Page("package_invites", "Package invites", "package_invite_settings:page", 72, "settings.change")
+)

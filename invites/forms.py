@@ -1,6 +1,6 @@
 from django import forms
 
-from invites.models import InviteSettings
+from invites.models import InviteSettings, PackageInviteSettings
 
 
 class InviteSettingsForm(forms.ModelForm):
@@ -37,4 +37,65 @@ class InviteSettingsForm(forms.ModelForm):
         body = self.cleaned_data["body"]
         if "{{ link }}" not in body.replace("{{link}}", "{{ link }}"):
             raise forms.ValidationError("The email must contain {{ link }}: it is how the customer claims.")
+        return body
+
+
+class PackageInviteForm(forms.Form):
+    """Invite one customer from their profile: the package, for whom (themselves or someone they may buy
+    for), a personal note."""
+
+    package = forms.ModelChoiceField(
+        queryset=None,
+        empty_label="Package…",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    for_whom = forms.TypedChoiceField(
+        label="For", coerce=int, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+    )
+    note = forms.CharField(
+        label="Personal note",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
+    )
+
+    def __init__(self, *args, packages, people: list, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["package"].queryset = packages
+        self.people = {person.pk: person for person in people}
+        self.fields["for_whom"].choices = [
+            (pk, f"{person.first_name} (self)" if pk == customer.pk else person.full_name)
+            for pk, person in self.people.items()
+        ]
+        self.fields["for_whom"].initial = customer.pk
+
+    def clean_for_whom(self):
+        return self.people[self.cleaned_data["for_whom"]]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Would you tell us why? (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PackageInviteSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PackageInviteSettings
+        fields = ["subject", "body", "expiry_days", "remind_after_days", "max_reminders"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 12})}
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise forms.ValidationError("The subject must fit on one line.")
+        return subject
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if "{{ link }}" not in body.replace("{{link}}", "{{ link }}"):
+            raise forms.ValidationError("The email must contain {{ link }}: it is how the customer answers.")
         return body

@@ -1,5 +1,5 @@
-"""Account invitations by email: the claim link (a fresh token each time), the reminders beat sends, and a new
-link for whoever asks."""
+"""Invitations by email: the claim link (a fresh token each time), the reminders beat sends, and a new link
+for whoever asks; package invitations delivered in batches, their reminders, and tidying."""
 
 import contextlib
 import smtplib
@@ -8,18 +8,20 @@ from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import mailers
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html, linebreaks
 
 from accounts.models import Organization
+from accounts.money import format_minor
 from accounts.tenancy import tenant, tenant_task
 from customers.models import Customer
-from invites import claim_services
-from invites.models import ClaimInvite
+from invites import claim_services, package_services
+from invites.mail import WordedEmail, worded_email
+from invites.models import ClaimInvite, PackageInvite
+from invites.package_selectors import package_invite_settings
 from invites.selectors import invite_settings
-from invites.wording import fill
 
 
 @tenant_task(batched=True)
@@ -40,7 +42,7 @@ def claim_invite_send(*, org_id: int, invite_id: int, reminder: bool = False) ->
             claim_services.invite_failed(invite=invite, error=str(error.recipients) or "refused")
 
 
-def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> EmailMultiAlternatives:
+def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> WordedEmail:
     organization = invite.organization
     path = reverse("portal:claim", kwargs={"org_slug": organization.slug, "token": token})
     wording = invite_settings()
@@ -51,24 +53,14 @@ def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> EmailMult
         "link": settings.SITE_URL + path,
         "expires": expires.strftime("%B %-d, %Y %H:%M"),
     }
-    # What a customer typed must not become a link in a mail client: a name like "http://…" is defused.
-    values["first_name"] = unlinkable(values["first_name"])
-    html_values = {name: escape(value) for name, value in values.items()}
-    html_values["link"] = format_html('<a href="{0}">{0}</a>', values["link"])
-    subject = ("Reminder: " if reminder else "") + fill(wording.subject, values)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),  # one line: a header with a line break is refused by the mailer
-        body=fill(wording.body, values),
-        to=[invite.email],
+    return worded_email(
+        subject=wording.subject,
+        body=wording.body,
+        values=values,
+        to=invite.email,
+        reminder=reminder,
+        typed=("first_name",),
     )
-    message.attach_alternative(linebreaks(fill(escape(wording.body), html_values)), "text/html")
-    return message
-
-
-def unlinkable(text: str) -> str:
-    """`text` as people read it, with a zero-width space after each ":" and "." so that no mail client
-    autolinks it as a web address."""
-    return text.replace(":", ":\u200b").replace(".", ".\u200b")
 
 
 @shared_task
@@ -100,3 +92,84 @@ def claim_link_request(*, org_id: int, email: str) -> None:
     if customer is not None:
         with contextlib.suppress(claim_services.InviteError):  # invited moments ago: that email is on its way
             claim_services.invite_send(customer=customer, by=None)
+
+
+@tenant_task(batched=True)
+def package_invites_deliver(*, org_id: int, invite_ids: list[int], reminder: bool = False) -> None:
+    """Email a batch of package invitations (or reminders) over one SMTP connection, each with a fresh link.
+    The tokens are committed before the emails leave; a retry sends fresh links to those not marked sent. An
+    address no mail can go to (the SMTP backend refuses a non-ASCII local part) cancels its invitation."""
+    organization = Organization.objects.get(pk=org_id)
+    with tenant(organization):
+        tokens = package_services.package_invite_tokens_issue(invite_ids=invite_ids, reminder=reminder)
+        invites = list(
+            PackageInvite.objects.filter(pk__in=list(tokens)).select_related(
+                "package", "customer", "for_customer"
+            )
+        )
+        wording = package_invite_settings()
+        messages = {
+            invite.pk: _message(organization, wording, invite, tokens[invite.pk], reminder)
+            for invite in invites
+        }
+    refused = {}
+    with mailers.default as connection:
+        for pk, message in messages.items():
+            try:
+                connection.send_messages([message])
+            except (ValueError, smtplib.SMTPRecipientsRefused) as error:
+                refused[pk] = str(error)
+    with tenant(organization):
+        package_services.package_invites_delivered(
+            invite_ids=[pk for pk in messages if pk not in refused], reminder=reminder
+        )
+        for pk, error in refused.items():
+            package_services.package_invite_undeliverable(invite_id=pk, error=error)
+
+
+def _message(organization, wording, invite: PackageInvite, token: str, reminder: bool):
+    path = reverse("package_invite:open", kwargs={"org_slug": organization.slug, "token": token})
+    expires = timezone.localtime(invite.expires_at, ZoneInfo(organization.time_zone))
+    package = invite.package
+    values = {
+        "first_name": invite.customer.first_name,
+        "organization": organization.name,
+        "package": package.name,
+        "price": format_minor(package.total, package.currency),
+        "for_whom": invite.for_customer.first_name if invite.for_customer else "you",
+        "note": invite.note,
+        "link": settings.SITE_URL + path,
+        "expires": expires.strftime("%B %-d, %Y"),
+    }
+    return worded_email(
+        subject=wording.subject,
+        body=wording.body,
+        values=values,
+        to=invite.email,
+        reminder=reminder,
+        typed=("first_name", "package", "for_whom", "note", "organization"),
+    )
+
+
+@shared_task
+def package_invites_remind() -> None:
+    """Celery beat (hourly): cancel invitations whose customer was archived or whose package is no longer
+    sold, then remind those left unanswered for the organization's N days, at most M times."""
+    for organization in Organization.objects.all():
+        with tenant(organization):
+            package_services.package_invites_tidy()
+            wording = package_invite_settings()
+            if not wording.max_reminders:
+                continue
+            due = timezone.now() - timedelta(days=wording.remind_after_days)
+            ids = list(
+                PackageInvite.objects.pending()
+                .exclude(sent_at=None)
+                .annotate(last_sent=Coalesce("reminded_at", "sent_at"))
+                .filter(reminders_sent__lt=wording.max_reminders, last_sent__lte=due)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        for start in range(0, len(ids), package_services.DELIVERY_BATCH):
+            batch = ids[start : start + package_services.DELIVERY_BATCH]
+            package_invites_deliver.delay(org_id=organization.pk, invite_ids=batch, reminder=True)

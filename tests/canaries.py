@@ -26,7 +26,7 @@ from families.models import AffiliatedOrganization, AffiliationRole, Relationshi
 from imports import services as import_services
 from intake import services as intake
 from intake.models import IntakeForm
-from invites import claim_services
+from invites import claim_services, package_selectors, package_services
 from invites import selectors as invite_selectors
 from metrics import services as metric_services
 from metrics.models import Metric
@@ -208,6 +208,12 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     invite_settings.subject = "Canary invitation"
     claim_services.invite_settings_save(settings=invite_settings, by=owner)
     invite = claim_services.invite_send(customer=canary, by=owner)
+    package_invite_wording = package_selectors.package_invite_settings()
+    package_invite_wording.subject = "Canary package invitation"
+    package_services.package_invite_settings_save(settings=package_invite_wording, by=owner)
+    [package_invite], _ = package_services.package_invites_send(
+        package=party, customer_ids=[canary.pk], by=owner
+    )
     signup = signups.signup_request(
         email="canary-signup@alpha.example",
         password=PASSWORD,
@@ -220,6 +226,9 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     return {
         "join": account_services.staff_invitation_issue_token(invitation=invitation),
         "claim": claim_services.invite_issue_token(invite=invite, reminder=False),
+        "package_invite": package_services.package_invite_tokens_issue(
+            invite_ids=[package_invite], reminder=False
+        )[package_invite],
         "signup": signups.signup_issue_token(signup=signup),
         "email_change": email_change_token(customer=canary, new_email="canary-new@alpha.example"),
         "form_slug": form.slug,

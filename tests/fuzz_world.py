@@ -35,7 +35,7 @@ from imports.models import ImportJob
 from intake.demo import demo_intake_form
 from intake.models import IntakeForm, PendingChange
 from intake.services import intake_submit
-from invites import claim_services
+from invites import claim_services, package_services
 from metrics.demo import demo_metrics
 from metrics.models import Metric, MetricEntry
 from notes import services as note_services
@@ -86,6 +86,10 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             data={"first_name": "Ivy", "last_name": "Fuzz", "email": f"ivy@{prefix}.example"}, by=owner
         )
         claim = claim_services.invite_send(customer=invited, by=owner)
+        offered = Package.objects.exclude(visibility="staff").filter(archived_at=None).order_by("pk").first()
+        [package_invite], _ = package_services.package_invites_send(
+            package=offered, customer_ids=[invited.pk], by=owner
+        )
         invitation = account_services.staff_invite(
             email=f"invitee@{prefix}.example", role=Role.STAFF, by=owner
         )
@@ -146,6 +150,10 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "invitation": invitation.pk,
             "staff_token": account_services.staff_invitation_issue_token(invitation=invitation),
             "claim_token": claim_services.invite_issue_token(invite=claim, reminder=False),
+            "package_invite": package_invite,
+            "package_invite_token": package_services.package_invite_tokens_issue(
+                invite_ids=[package_invite], reminder=False
+            )[package_invite],
             "segment": segment.pk,
             "bulk": bulk.pk,
             "link": link.pk,
@@ -185,6 +193,12 @@ PARAMETERS = {
     "staff:invitation_revoke": {"pk": "invitation"},
     "portal:staff_join": {"token": "staff_token"},
     "portal:claim": {"token": "claim_token"},
+    "package_invite:open": {"token": "package_invite_token"},
+    "package_invite:accept": {"token": "package_invite_token"},
+    "package_invite:reject": {"token": "package_invite_token"},
+    "package_invites:package": {"pk": "package"},
+    "package_invites:cancel_all": {"pk": "package"},
+    "package_invites:cancel": {"pk": "package"},
     "portal:family_member": {"pk": "dependant"},
     "intake:form": {"form_slug": "form_slug"},
     "intake:thanks": {"form_slug": "form_slug"},
@@ -225,6 +239,7 @@ COMMON = {
     "punch_pk": "punch",
     "subscription_pk": "subscription",
     "external_pk": "external_subscription",
+    "invite_pk": "package_invite",
     "tag_pk": "tag",
     "change_pk": "change",
     "job_id": "import_job",

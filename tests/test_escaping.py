@@ -20,7 +20,8 @@ from customers import services
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
 from intake.models import IntakeForm
-from invites.models import InviteSettings
+from invites.models import InviteSettings, PackageInvite, PackageInviteSettings
+from invites.package_services import package_invite_reject, package_invite_tokens_issue, package_invites_send
 from metrics.models import Metric
 from metrics.services import entry_record, metric_save
 from notes.services import note_add
@@ -313,3 +314,27 @@ def test_membership_pages_escape_the_package_and_the_people(world):
         assert_escaped(body, url)
         assert html.escape(evil("Club", HTMX), quote=False) in body.content.decode() or "customers/?" in url
     assert_escaped(logged_in(world["parent_user"]).get("/evil/account/payments/"), "/evil/account/payments/")
+
+
+def test_package_invite_pages_escape_the_note_the_reasons_and_the_wording(world):
+    with tenant(world["org"]):
+        PackageInviteSettings.objects.create(subject=evil("Come"), body=evil("Join us: {{ link }}", HTMX))
+        [declined], _ = package_invites_send(
+            package=world["package"],
+            customer_ids=[world["parent"].pk],
+            by=world["owner"],
+            note=evil("See you", HTMX),
+        )
+        token = package_invite_tokens_issue(invite_ids=[declined], reminder=False)
+        package_invite_reject(invite=PackageInvite.objects.get(pk=declined), reason=evil("Too far", META))
+    owner = logged_in(world["owner"])
+    for url in (
+        "/app/evil/invites/",
+        f"/app/evil/invites/{world['package'].pk}/",
+        f"/app/evil/customers/{world['parent'].pk}/",
+        f"/app/evil/customers/{world['parent'].pk}/activity/",
+        "/app/evil/settings/package-invites/",
+    ):
+        assert_escaped(owner.get(url), url)
+    url = f"/evil/invite/{token[declined]}/"
+    assert_escaped(logged_in(world["parent_user"]).get(url), url)

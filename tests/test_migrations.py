@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.tenancy import tenant
 from billing import services as billing_services
-from billing.models import Package, Payment, PunchCard
+from billing.models import Package, Payment, PunchCard, Purchase
 from customers.models import Activity
 from intake import services as intake_services
 from intake.models import IntakeForm, PendingChange
@@ -169,3 +169,30 @@ def test_class_passes_sold_before_punch_cards_get_theirs(org_a, org_b, alice, bo
         with tenant(organization):
             cards = PunchCard.objects.values_list("purchase_id", "holder_id", "visits", "used", "valid_until")
             assert list(cards) == [(*sold[organization.pk], 10, 0, None)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_spots_refunded_before_capacity_counted_them_are_given_back(org_a, org_b, alice, bob):
+    kept = {}
+    for organization, by in ((org_a, alice), (org_b, bob)):
+        with tenant(organization):
+            party = billing_services.package_save(
+                package=Package(name="Party", price=20000, capacity=2, currency="USD"), by=by
+            )
+            pat, kim = customer(first_name="Pat", by=by), customer(first_name="Kim", by=by)
+            refunded = billing_services.sale_record(
+                package=party, customer=pat, payer=pat, method="cash", by=by
+            )
+            payment = refunded.payments.get()
+            billing_services.payment_refund(payment=payment, amount=20000, reason="Ill", by=by)
+            kept[organization.pk] = billing_services.sale_record(
+                package=party, customer=kim, payer=kim, method="cash", by=by
+            ).pk
+    try:
+        migrate("billing", "0012_external_subscription")
+    finally:
+        migrate()
+    for organization in (org_a, org_b):
+        with tenant(organization):
+            holding = Purchase.objects.filter(released_at=None).values_list("pk", flat=True)
+            assert list(holding) == [kept[organization.pk]]

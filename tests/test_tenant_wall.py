@@ -21,6 +21,7 @@ from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
 from intake.models import IntakeForm, PendingChange
+from invites.models import PackageInvite
 from metrics.models import Metric, MetricEntry
 from notes.models import Note
 from tags.models import Tag
@@ -244,6 +245,7 @@ PK_KINDS = {
     "settings/custom-fields/": CustomField,
     "settings/forms/": IntakeForm,
     "settings/packages/": Package,
+    "invites/": Package,
     "settings/metrics/": Metric,
     "customers/": Customer,
     "customers/bulk/": BulkOperation,
@@ -267,11 +269,13 @@ ID_KINDS = {
     "punch_pk": Punch,
     "subscription_pk": Subscription,
     "external_pk": ExternalSubscription,
+    "invite_pk": PackageInvite,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {
     "join/": "join",
     "claim/": "claim",
+    "invite/": "package_invite",
     "signup/confirm/": "signup",
     "account/email/confirm/": "email_change",
 }

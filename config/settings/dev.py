@@ -1,13 +1,13 @@
-"""make run: the app on the local machine, emails printed by the worker."""
+"""make run: the app on the local machine, emails printed by the worker (sent to SMTP_HOST:SMTP_PORT when the
+environment names a port, as the benchmarks' own mail server)."""
 
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 DEMO_LOGINS = True  # make run loads the demo, whose logins share a published password
-MAILERS = {
-    "default": {"BACKEND": env("MAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}
-}
+if not env("SMTP_PORT", default=""):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 WHITENOISE_USE_FINDERS = True  # serve static files straight from the apps, no collectstatic
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,5 +1,5 @@
-"""Invitations: customers invited to claim the account staff made for them (claims); one module per area,
-their names all here."""
+"""Invitations: customers invited to claim the account staff made for them (claims) and to buy a package
+(packages); one module per area, their names all here."""
 
 from invites.models.claims import (
     AccountEvent,
@@ -8,6 +8,13 @@ from invites.models.claims import (
     InviteAudit,
     InviteSettings,
 )
+from invites.models.packages import (
+    PackageInvite,
+    PackageInviteAudit,
+    PackageInviteEvent,
+    PackageInviteSettings,
+    PackageInviteStatus,
+)
 
 __all__ = [
     "AccountEvent",
@@ -15,4 +22,9 @@ __all__ = [
     "ClaimStatus",
     "InviteAudit",
     "InviteSettings",
+    "PackageInvite",
+    "PackageInviteAudit",
+    "PackageInviteEvent",
+    "PackageInviteSettings",
+    "PackageInviteStatus",
 ]

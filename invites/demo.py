@@ -1,0 +1,65 @@
+"""The demo's package invitations: the invite-only summer camp offered to parents of the roster, some
+answered, as if sent over the last weeks."""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from billing.models import Package, Visibility
+from billing.services import sale_record
+from families.models import GuardianLink, GuardianPermission
+from invites.models import PackageInvite
+
+REASONS = ["We are away that week", "Too far for us", "", "Our child is in another camp"]
+
+
+def demo_package_invites(staff: list, *, seed: int, count: int = 40) -> None:
+    """`count` parents invited to the camp for a child of its ages: sent, opened, declined, accepted."""
+    rng = random.Random(seed)
+    camp = Package.objects.filter(visibility=Visibility.INVITE, archived_at=None).first()
+    links = GuardianLink.objects.filter(permissions__contains=[GuardianPermission.PURCHASE]).exclude(
+        guardian__email=""
+    )
+    pairs = {
+        link.guardian_id: (link.guardian, link.dependant)
+        for link in links.select_related("guardian", "dependant")
+        if camp and link.dependant.age is not None and camp.min_age <= link.dependant.age <= camp.max_age
+    }
+    if not pairs:
+        return
+    now = timezone.now()
+    invites = []
+    for number, (person, child) in enumerate(
+        rng.sample(sorted(pairs.values(), key=lambda p: p[0].pk), min(count, len(pairs)))
+    ):
+        sent = now - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 23))
+        invite = PackageInvite(
+            package=camp,
+            customer=person,
+            for_customer=child,
+            email=person.email,
+            invited_by=rng.choice(staff),
+            expires_at=sent + timedelta(days=14),
+            sent_at=sent,
+            note="A week of day camp: we kept a spot for your family." if number % 3 == 0 else "",
+        )
+        if number % 10 in (1, 2):
+            invite.opened_at = sent + timedelta(hours=rng.randint(1, 30))
+        elif number % 10 == 3:
+            invite.opened_at = invite.rejected_at = sent + timedelta(hours=rng.randint(1, 30))
+            invite.reject_reason = rng.choice(REASONS)
+        elif number % 10 == 4:
+            invite.opened_at = invite.accepted_at = sent + timedelta(hours=rng.randint(1, 30))
+            invite.purchase = sale_record(
+                package=camp, customer=child, payer=person, method="cash", by=invite.invited_by
+            )
+        elif number == 9:
+            invite.cancelled_at, invite.cancel_reason = sent + timedelta(days=2), "Invited by mistake"
+        invites.append(invite)
+    PackageInvite.objects.bulk_create(invites)
+
+
+def demo_erase() -> None:
+    """Delete the current organization's invitations before billing's demo rows (they point at packages)."""
+    PackageInvite.objects.all().delete()

@@ -1,0 +1,76 @@
+"""Reads of package invitations: the organization's wording, an invitation by its link, staff's counts."""
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from accounts.selectors import token_hash
+from billing.models import Package, Visibility
+from customers.models import Customer
+from invites.models import PackageInvite, PackageInviteSettings, PackageInviteStatus
+
+
+def package_invite_settings() -> PackageInviteSettings:
+    """The organization's package invitation wording and timing: saved ones, else the defaults (unsaved)."""
+    return PackageInviteSettings.objects.first() or PackageInviteSettings()
+
+
+def package_invite_for_token(token: str) -> PackageInvite | None:
+    """The invitation this link belongs to, whatever its status (its page says what became of it), or None:
+    one indexed lookup for unknown and replaced tokens alike."""
+    if not token:
+        return None
+    return (
+        PackageInvite.objects.select_related("package", "customer", "for_customer", "organization")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+
+
+def package_invite_counts(package: Package) -> dict:
+    """How the invitations to `package` stand: {status: count} for every status, `total`, and `conversion`
+    (accepted of those not cancelled, in %), in one query."""
+    now = timezone.now()
+    undecided = Q(accepted_at=None, rejected_at=None, cancelled_at=None)
+    counts = PackageInvite.objects.filter(package=package).aggregate(
+        total=Count("pk"),
+        accepted=Count("pk", filter=~Q(accepted_at=None)),
+        rejected=Count("pk", filter=~Q(rejected_at=None)),
+        cancelled=Count("pk", filter=~Q(cancelled_at=None) & Q(accepted_at=None, rejected_at=None)),
+        expired=Count("pk", filter=undecided & Q(expires_at__lte=now)),
+        opened=Count("pk", filter=undecided & Q(expires_at__gt=now) & ~Q(opened_at=None)),
+        sent=Count("pk", filter=undecided & Q(expires_at__gt=now, opened_at=None) & ~Q(sent_at=None)),
+        sending=Count("pk", filter=undecided & Q(expires_at__gt=now, opened_at=None, sent_at=None)),
+    )
+    answered_for = counts["total"] - counts["cancelled"]
+    counts["conversion"] = round(100 * counts["accepted"] / answered_for) if answered_for else None
+    return counts
+
+
+def package_invites(package: Package, status: str = "") -> QuerySet:
+    """The invitations to `package`, newest first, narrowed to one status when given."""
+    invites = PackageInvite.objects.filter(package=package)
+    if status in PackageInviteStatus.values:
+        invites = invites.with_status(status)
+    return invites.select_related("customer", "for_customer", "invited_by", "purchase").order_by(
+        "-created_at", "-id"
+    )
+
+
+def package_invites_of(customer: Customer) -> QuerySet:
+    """The invitations `customer` received, newest first."""
+    return (
+        PackageInvite.objects.filter(customer=customer)
+        .select_related("package", "for_customer")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invite_refusal(package: Package) -> str:
+    """Why customers cannot be invited to `package` now ("" when they can)."""
+    if package.is_archived:
+        return f"“{package.name}” is archived."
+    if package.visibility == Visibility.STAFF:
+        return f"“{package.name}” is sold by staff only: make it public or by invitation first."
+    if package.sale_ends_at and package.sale_ends_at <= timezone.now():
+        return f"“{package.name}” is no longer on sale."
+    return ""
