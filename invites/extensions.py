@@ -1,6 +1,9 @@
 """What account invitations add to the customers app: the Online account box on the profile, the roster's
 Account column and Online account filter, the bulk action that invites the selection to claim their accounts
-and their events in the Activity Log; and Settings → Account invites with its audit action."""
+and their events in the Activity Log; and Settings → Account invites with its audit action. Waitlists: the
+portal's My waitlists, their kinds of event and audit action, and billing's signals — a spot that may have
+freed queues a promotion once its transaction commits; a paid checkout of an offered spot is the entry's
+purchase."""
 
 import django_filters
 from django.contrib import messages
@@ -8,12 +11,16 @@ from django.utils import timezone
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_settings_page
+from billing.models import Checkout, Package
+from billing.spots import checkout_paid, spot_freed
 from customers.extend import ActivityKinds, BulkAction, ProfileBox, RosterColumn, RosterFilters, register
 from customers.filters import SELECT
 from invites.claim_services import invites_send
 from invites.claim_views import account_box
-from invites.models import AccountEvent, ClaimInvite, InviteAudit
+from invites.models import AccountEvent, ClaimInvite, InviteAudit, Waitlist, WaitlistAudit, WaitlistEventKind
 from invites.selectors import with_claim_status
+from invites.waitlist_services import waitlist_offer_bought
+from portal.navigation import PortalSection, register_portal_section
 
 
 def _claim_status(queryset, name, value):
@@ -82,3 +89,22 @@ register(
 )
 register_audit_actions(InviteAudit)
 register_settings_page(Page("invites", "Account invites", "invite_settings:invites", 70, "settings.change"))
+
+
+def _spot_freed(sender, package, **kwargs):
+    from invites.tasks import waitlist_promote
+
+    if Waitlist.objects.filter(package=package).exists():
+        waitlist_promote.delay_on_commit(org_id=package.organization_id, package_id=package.pk)
+
+
+def _checkout_paid(sender, checkout, **kwargs):
+    if checkout.hold_id:
+        waitlist_offer_bought(checkout=checkout)
+
+
+spot_freed.connect(_spot_freed, sender=Package, dispatch_uid="invites.waitlist_spot_freed")
+checkout_paid.connect(_checkout_paid, sender=Checkout, dispatch_uid="invites.waitlist_checkout_paid")
+register(ActivityKinds("waitlists", "Waitlists", dict(WaitlistEventKind.choices), order=52))
+register_audit_actions(WaitlistAudit)
+register_portal_section(PortalSection("waitlists", "My waitlists", "waitlist:mine", 27))

@@ -1,5 +1,5 @@
-"""Invitations: customers invited to claim the account staff made for them (claims); one module per area,
-their names all here."""
+"""Invitations: customers invited to claim the account staff made for them (claims), and the waitlists of
+packages; one module per area, their names all here."""
 
 from invites.models.claims import (
     AccountEvent,
@@ -8,11 +8,35 @@ from invites.models.claims import (
     InviteAudit,
     InviteSettings,
 )
+from invites.models.waitlists import (
+    HOLD_HOURS_DEFAULT,
+    HOLD_HOURS_MAX,
+    LIVE_STATUSES,
+    EntryStatus,
+    Waitlist,
+    WaitlistAudit,
+    WaitlistChange,
+    WaitlistEntry,
+    WaitlistEvent,
+    WaitlistEventKind,
+    WaitlistOffer,
+)
 
 __all__ = [
+    "HOLD_HOURS_DEFAULT",
+    "HOLD_HOURS_MAX",
+    "LIVE_STATUSES",
     "AccountEvent",
     "ClaimInvite",
     "ClaimStatus",
+    "EntryStatus",
     "InviteAudit",
     "InviteSettings",
+    "Waitlist",
+    "WaitlistAudit",
+    "WaitlistChange",
+    "WaitlistEntry",
+    "WaitlistEvent",
+    "WaitlistEventKind",
+    "WaitlistOffer",
 ]
