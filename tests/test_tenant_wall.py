@@ -21,6 +21,7 @@ from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
 from intake.models import IntakeForm, PendingChange
+from invites.models import WaitlistEntry
 from metrics.models import Metric, MetricEntry
 from notes.models import Note
 from tags.models import Tag
@@ -267,6 +268,8 @@ ID_KINDS = {
     "punch_pk": Punch,
     "subscription_pk": Subscription,
     "external_pk": ExternalSubscription,
+    "package_id": Package,
+    "waitlist_entry_pk": WaitlistEntry,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {
@@ -274,6 +277,7 @@ TOKEN_KINDS = {
     "claim/": "claim",
     "signup/confirm/": "signup",
     "account/email/confirm/": "email_change",
+    "waitlist/offer/": "waitlist_offer",
 }
 
 
