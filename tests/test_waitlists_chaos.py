@@ -78,7 +78,9 @@ def test_two_promotions_at_once_make_exactly_one_offer_per_free_spot(org_a, org_
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert errors == [] and sorted(made) == [0, 2]
+    # Whichever promotion locks the package first offers both spots; the others find none free (a session's
+    # worker, when one runs, takes the refunds' own promotions too).
+    assert errors == [] and sorted(made) in ([0, 2], [0, 0])
     assert _live(org_a) == ["W0", "W1"]
     with tenant(org_a):
         assert WaitlistEntry.objects.filter(status=EntryStatus.WAITING).count() == 8
