@@ -44,6 +44,7 @@ staff_area = [
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),
     path("sales/", include((billing_urls.report_patterns, "sales"))),
     path("memberships/", include((billing_urls.membership_report_patterns, "memberships"))),
+    path("waitlists/", include((invite_urls.staff_waitlist_patterns, "waitlists"))),
 ]
 
 urlpatterns = [
@@ -59,5 +60,6 @@ urlpatterns = [
     path("<slug:org_slug>/invite/<str:token>/", include((invite_urls.public_patterns, "package_invite"))),
     path("<slug:org_slug>/store/", include((billing_urls.store_patterns, "store"))),
     path("<slug:org_slug>/", include((billing_urls.portal_patterns, "portal_payments"))),
+    path("<slug:org_slug>/", include((invite_urls.public_waitlist_patterns, "waitlist"))),
     path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),
 ]

@@ -2,7 +2,10 @@
 roster's Account column and Online account filter, the bulk action that invites the selection to claim their
 accounts, their events in the Activity Log; Settings → Account invites with its audit action. Package
 invitations: the profile's box, the roster's Invited to filter, the Invite to buy bulk action, their events,
-the Invites page and Settings → Package invites; an invitation's paid checkout accepts it."""
+the Invites page and Settings → Package invites; an invitation's paid checkout accepts it. Waitlists: the
+portal's My waitlists, their kinds of event and audit action, and billing's signals — a spot that may have
+freed queues a promotion once its transaction commits; a paid checkout of an offered spot is the entry's
+purchase."""
 
 import django_filters
 from django.contrib import messages
@@ -10,8 +13,8 @@ from django.utils import timezone
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
-from billing.models import Package, Visibility
-from billing.spots import checkout_paid
+from billing.models import Checkout, Package, Visibility
+from billing.spots import checkout_paid, spot_freed
 from customers.extend import (
     ActivityKinds,
     BulkAction,
@@ -31,6 +34,9 @@ from invites.models import (
     PackageInvite,
     PackageInviteAudit,
     PackageInviteEvent,
+    Waitlist,
+    WaitlistAudit,
+    WaitlistEventKind,
 )
 from invites.package_selectors import invite_refusal
 from invites.package_services import (
@@ -40,6 +46,8 @@ from invites.package_services import (
 )
 from invites.package_views import invites_box
 from invites.selectors import with_claim_status
+from invites.waitlist_services import waitlist_offer_bought
+from portal.navigation import PortalSection, register_portal_section
 
 
 def _claim_status(queryset, name, value):
@@ -217,3 +225,22 @@ register_main_page(
 register_settings_page(
     Page("package_invites", "Package invites", "package_invite_settings:page", 72, "settings.change")
 )
+
+
+def _spot_freed(sender, package, **kwargs):
+    from invites.tasks import waitlist_promote
+
+    if Waitlist.objects.filter(package=package).exists():
+        waitlist_promote.delay_on_commit(org_id=package.organization_id, package_id=package.pk)
+
+
+def _checkout_paid(sender, checkout, **kwargs):
+    if checkout.hold_id:
+        waitlist_offer_bought(checkout=checkout)
+
+
+spot_freed.connect(_spot_freed, sender=Package, dispatch_uid="invites.waitlist_spot_freed")
+checkout_paid.connect(_checkout_paid, sender=Checkout, dispatch_uid="invites.waitlist_checkout_paid")
+register(ActivityKinds("waitlists", "Waitlists", dict(WaitlistEventKind.choices), order=52))
+register_audit_actions(WaitlistAudit)
+register_portal_section(PortalSection("waitlists", "My waitlists", "waitlist:mine", 27))

@@ -1,6 +1,6 @@
 from django import forms
 
-from invites.models import InviteSettings, PackageInviteSettings
+from invites.models import HOLD_HOURS_MAX, InviteSettings, PackageInviteSettings
 
 
 class InviteSettingsForm(forms.ModelForm):
@@ -99,3 +99,20 @@ class PackageInviteSettingsForm(forms.ModelForm):
         if "{{ link }}" not in body.replace("{{link}}", "{{ link }}"):
             raise forms.ValidationError("The email must contain {{ link }}: it is how the customer answers.")
         return body
+
+
+class HoldWindowForm(forms.Form):
+    """How long an offer from a package's waitlist holds its spot."""
+
+    hold_hours = forms.IntegerField(
+        label="Hold an offered spot for (hours)",
+        min_value=1,
+        max_value=HOLD_HOURS_MAX,
+        help_text=f"From 1 hour to a week ({HOLD_HOURS_MAX} hours); then the spot goes to the next person.",
+    )
+
+
+class WaitlistReasonForm(forms.Form):
+    """Why staff change someone's place in a line: kept in its history and the customer's Activity Log."""
+
+    reason = forms.CharField(label="Reason", max_length=300, strip=True)

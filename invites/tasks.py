@@ -1,5 +1,7 @@
 """Invitations by email: the claim link (a fresh token each time), the reminders beat sends, and a new link
-for whoever asks; package invitations delivered in batches, their reminders, and tidying."""
+for whoever asks; package invitations delivered in batches, their reminders, and tidying. Waitlists: the
+promotion when a spot frees, the offer emails, and the sweep beat runs every minute (offers past their hold
+expire, free spots go to whoever waits, unsent offers are sent)."""
 
 import contextlib
 import smtplib
@@ -8,20 +10,23 @@ from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import mailers
+from django.core.mail import EmailMessage, mailers
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.money import format_minor
 from accounts.tenancy import tenant, tenant_task
+from billing.models import Package
 from customers.models import Customer
-from invites import claim_services, package_services
-from invites.mail import WordedEmail, worded_email
-from invites.models import ClaimInvite, PackageInvite
+from invites import claim_services, package_services, waitlist_services
+from invites.mail import WordedEmail, unlinkable, worded_email
+from invites.models import ClaimInvite, PackageInvite, WaitlistOffer
 from invites.package_selectors import package_invite_settings
 from invites.selectors import invite_settings
+from invites.waitlist_selectors import due_waitlists, offer_recipient
 
 
 @tenant_task(batched=True)
@@ -173,3 +178,78 @@ def package_invites_remind() -> None:
         for start in range(0, len(ids), package_services.DELIVERY_BATCH):
             batch = ids[start : start + package_services.DELIVERY_BATCH]
             package_invites_deliver.delay(org_id=organization.pk, invite_ids=batch, reminder=True)
+
+
+@tenant_task()
+def waitlist_promote(*, org_id: int, package_id: int) -> None:
+    """A spot of the package may have freed: offer it to the next person in line."""
+    waitlist_services.waitlist_promote(package=Package.objects.get(pk=package_id))
+
+
+@tenant_task(batched=True)
+def waitlist_offer_send(*, org_id: int, offer_id: int) -> None:
+    """Email an offer's link (a fresh token, committed before the email leaves) with its deadline in the
+    organization's time zone."""
+    organization = Organization.objects.get(pk=org_id)
+    with tenant(organization):
+        offer = WaitlistOffer.objects.select_related(
+            "hold__package", "entry__customer", "entry__joined_by"
+        ).get(pk=offer_id)
+        recipient = offer_recipient(offer)
+        if not offer.is_live or not recipient:
+            return
+        token = waitlist_services.waitlist_offer_issue_token(offer=offer)
+        message = _offer_message(organization, offer, token, recipient)
+    message.send()
+
+
+def _offer_message(
+    organization: Organization, offer: WaitlistOffer, token: str, recipient: str
+) -> EmailMessage:
+    package, customer = offer.hold.package, offer.entry.customer
+    path = reverse("waitlist:offer", kwargs={"org_slug": organization.slug, "token": token})
+    until = timezone.localtime(offer.hold.expires_at, ZoneInfo(organization.time_zone))
+    context = {
+        "organization": organization.name,
+        "package": unlinkable(package.name),
+        "for_whom": unlinkable(customer.full_name),
+        "link": settings.SITE_URL + path,
+        "deadline": until.strftime("%B %-d, %Y at %H:%M %Z"),
+    }
+    subject = f"A spot in {package.name} is held for {customer.first_name} until {context['deadline']}"
+    return EmailMessage(
+        subject=" ".join(subject.split()),  # one line: a header with a line break is refused by the mailer
+        body=render_to_string("invites/waitlist/offer_email.txt", context),
+        to=[recipient],
+    )
+
+
+UNSENT_GRACE = timedelta(minutes=1)  # an offer's email normally leaves within a second of its commit
+
+
+@shared_task
+def waitlists_sweep() -> None:
+    """Celery beat, every minute, for each organization: offers past their hold expire (their spots go to the
+    next people), free spots go to whoever waits (a promotion a killed worker never finished), and offers
+    whose email never left are sent."""
+    for organization in Organization.objects.all():
+        with tenant(organization):
+            now = timezone.now()
+            due = WaitlistOffer.objects.filter(
+                expired_at=None,
+                declined_at=None,
+                hold__purchase=None,
+                hold__released_at=None,
+                hold__expires_at__lte=now,
+            ).select_related("hold__package")
+            for offer in due:
+                waitlist_services.waitlist_offer_expire(offer=offer)
+            for waitlist in due_waitlists():
+                waitlist_services.waitlist_promote(package=waitlist.package)
+            unsent = WaitlistOffer.objects.filter(
+                sent_at=None, declined_at=None, expired_at=None, created_at__lte=now - UNSENT_GRACE
+            )
+            for offer_id in unsent.filter(hold__purchase=None, hold__released_at=None).values_list(
+                "pk", flat=True
+            ):
+                waitlist_offer_send.delay(org_id=organization.pk, offer_id=offer_id)

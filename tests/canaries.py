@@ -26,7 +26,7 @@ from families.models import AffiliatedOrganization, AffiliationRole, Relationshi
 from imports import services as import_services
 from intake import services as intake
 from intake.models import IntakeForm
-from invites import claim_services, package_selectors, package_services
+from invites import claim_services, package_selectors, package_services, waitlist_services
 from invites import selectors as invite_selectors
 from metrics import services as metric_services
 from metrics.models import Metric
@@ -49,8 +49,8 @@ IMPORT_FILE = (
 
 def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     """Seed the current organization (`organization`, entered by the caller); returns what opens its rows
-    from outside the staff pages: {"join", "claim", "signup", "email_change"} tokens and the intake form's
-    slug."""
+    from outside the staff pages: {"join", "claim", "signup", "email_change", "package_invite",
+    "waitlist_offer"} tokens and the intake form's slug."""
     # The invitation (and the API key below) write the audit log's canaries too.
     invitation = account_services.staff_invite(
         email="canary-invitee@alpha.example", role=Role.ADMIN, by=owner
@@ -80,6 +80,23 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     )
     billing_services.payment_refund(payment=purchase.payments.get(), amount=500, reason="canary", by=owner)
     billing_services.spot_hold(package=party, customer=canary, until=timezone.now() + timedelta(days=1))
+    # A class sold out, its line, and the offer a refund gives the next in it (with the offer's history).
+    canary_class = billing_services.package_save(
+        package=Package(name="Canary class", description="canary", price=2000, currency="USD", capacity=1),
+        by=owner,
+    )
+    seat = billing_services.sale_record(
+        package=canary_class, customer=canary, payer=canary, method="cash", by=owner
+    )
+    waiter = customer_services.customer_create(
+        data={"first_name": "Canary", "last_name": "Waiter", "email": "canary-waiter@alpha.example"}, by=owner
+    )
+    waitlist_services.waitlist_join(package=canary_class, customer=waiter, joined_by=waiter)
+    seat_payment = seat.payments.get()
+    billing_services.payment_refund(
+        payment=seat_payment, amount=seat_payment.refundable, reason="canary", by=owner
+    )
+    [waitlist_offer] = waitlist_services.waitlist_promote(package=canary_class)
     billing_credit.credit_issue(customer=canary, amount=1000, kind="gift", reason="Canary credit", by=owner)
     canary_pass = billing_services.package_save(
         package=Package(
@@ -232,4 +249,5 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         "signup": signups.signup_issue_token(signup=signup),
         "email_change": email_change_token(customer=canary, new_email="canary-new@alpha.example"),
         "form_slug": form.slug,
+        "waitlist_offer": waitlist_services.waitlist_offer_issue_token(offer=waitlist_offer),
     }

@@ -23,7 +23,7 @@ from billing.demo import demo_packages
 from billing.external_services import external_subscription_save
 from billing.models import ExternalSubscription, Package, Subscription
 from billing.punch_services import punch_use
-from billing.services import sale_record
+from billing.services import package_save, sale_record
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import BulkOperation, Customer, CustomField, Segment
@@ -36,6 +36,7 @@ from intake.demo import demo_intake_form
 from intake.models import IntakeForm, PendingChange
 from intake.services import intake_submit
 from invites import claim_services, package_services
+from invites.waitlist_services import waitlist_join
 from metrics.demo import demo_metrics
 from metrics.models import Metric, MetricEntry
 from notes import services as note_services
@@ -128,6 +129,11 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             stripe_subscription="sub_fuzz",
             status="active",
         )
+        waitlisted = package_save(  # sold out, with Pat in its line
+            package=Package(name="Fuzz class", price=1500, currency="USD", capacity=1), by=owner
+        )
+        sale_record(package=waitlisted, customer=main, payer=main, method="cash", by=owner)
+        waitlist_entry = waitlist_join(package=waitlisted, customer=pat, joined_by=pat)
         external = external_subscription_save(
             subscription=ExternalSubscription(
                 customer=main,
@@ -170,6 +176,8 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "punch": punch.pk,
             "subscription": subscription.pk,
             "external_subscription": external.pk,
+            "waitlisted_package": waitlisted.pk,
+            "waitlist_entry": waitlist_entry.pk,
             "metric_entry": MetricEntry.objects.order_by("pk").first().pk,
             "uidb64": urlsafe_base64_encode(force_bytes(portal_user.pk)),
             "reset_token": default_token_generator.make_token(portal_user),
@@ -240,6 +248,8 @@ COMMON = {
     "subscription_pk": "subscription",
     "external_pk": "external_subscription",
     "invite_pk": "package_invite",
+    "package_id": "waitlisted_package",
+    "waitlist_entry_pk": "waitlist_entry",
     "tag_pk": "tag",
     "change_pk": "change",
     "job_id": "import_job",

@@ -15,11 +15,12 @@ from billing.credit_services import credit_issue
 from billing.external_services import external_subscription_save
 from billing.models import ExternalSubscription, Package, PunchCard, Subscription
 from billing.punch_services import punch_undo, punch_use
-from billing.services import package_save, sale_record
+from billing.services import package_save, payment_refund, sale_record
 from customers import services
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
 from intake.models import IntakeForm
+from invites import waitlist_services
 from invites.models import InviteSettings, PackageInvite, PackageInviteSettings
 from invites.package_services import package_invite_reject, package_invite_tokens_issue, package_invites_send
 from metrics.models import Metric
@@ -338,3 +339,30 @@ def test_package_invite_pages_escape_the_note_the_reasons_and_the_wording(world)
         assert_escaped(owner.get(url), url)
     url = f"/evil/invite/{token[declined]}/"
     assert_escaped(logged_in(world["parent_user"]).get(url), url)
+
+
+def test_waitlist_pages_escape_the_package_the_people_and_the_reasons(world):
+    owner, parent, child = world["owner"], world["parent"], world["child"]
+    with tenant(world["org"]):
+        camp = package_save(
+            package=Package(name=evil("Camp", HTMX), price=100, currency="USD", capacity=1), by=owner
+        )
+        sold = sale_record(package=camp, customer=parent, payer=parent, method="cash", by=owner)
+        waitlist_services.waitlist_join(package=camp, customer=child, joined_by=parent)
+        second = waitlist_services.waitlist_join(package=camp, customer=parent, joined_by=parent)
+        waitlist_services.waitlist_entry_skip(entry=second, by=owner, reason=evil("Rude", HTMX))
+        payment = sold.payments.get()
+        payment_refund(payment=payment, amount=payment.refundable, reason="x", by=owner)
+        [offer] = waitlist_services.waitlist_promote(package=camp)
+        token = waitlist_services.waitlist_offer_issue_token(offer=offer)
+    staff = f"/app/evil/waitlists/{camp.pk}/"
+    body = logged_in(owner).get(staff)
+    assert_escaped(body, staff)
+    assert html.escape(evil("Rude", HTMX), quote=False) in body.content.decode()
+    customer_client = logged_in(world["parent_user"])
+    for url in (
+        f"/evil/waitlist/offer/{token}/",
+        "/evil/account/waitlists/",
+        f"/evil/waitlist/join/{camp.pk}/",
+    ):
+        assert_escaped(customer_client.get(url), url)

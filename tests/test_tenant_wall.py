@@ -21,7 +21,7 @@ from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
 from intake.models import IntakeForm, PendingChange
-from invites.models import PackageInvite
+from invites.models import PackageInvite, WaitlistEntry
 from metrics.models import Metric, MetricEntry
 from notes.models import Note
 from tags.models import Tag
@@ -270,6 +270,8 @@ ID_KINDS = {
     "subscription_pk": Subscription,
     "external_pk": ExternalSubscription,
     "invite_pk": PackageInvite,
+    "package_id": Package,
+    "waitlist_entry_pk": WaitlistEntry,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {
@@ -278,6 +280,7 @@ TOKEN_KINDS = {
     "invite/": "package_invite",
     "signup/confirm/": "signup",
     "account/email/confirm/": "email_change",
+    "waitlist/offer/": "waitlist_offer",
 }
 
 

@@ -231,6 +231,7 @@ CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE = {
     "claim-invite-reminders": {"task": "invites.tasks.claim_invites_remind", "schedule": 3600},
     "package-invite-reminders": {"task": "invites.tasks.package_invites_remind", "schedule": 3600},
+    "waitlists-sweep": {"task": "invites.tasks.waitlists_sweep", "schedule": 60},
     "imports-resume": {"task": "imports.tasks.imports_resume", "schedule": 60},
     "stripe-events-pending": {"task": "billing.tasks.stripe_events_apply_pending", "schedule": 60},
     "credit-expire-due": {"task": "billing.tasks.credit_expire_due", "schedule": 24 * 3600},

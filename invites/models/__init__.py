@@ -1,5 +1,5 @@
 """Invitations: customers invited to claim the account staff made for them (claims) and to buy a package
-(packages); one module per area, their names all here."""
+(packages), and the waitlists of packages; one module per area, their names all here."""
 
 from invites.models.claims import (
     AccountEvent,
@@ -15,11 +15,28 @@ from invites.models.packages import (
     PackageInviteSettings,
     PackageInviteStatus,
 )
+from invites.models.waitlists import (
+    HOLD_HOURS_DEFAULT,
+    HOLD_HOURS_MAX,
+    LIVE_STATUSES,
+    EntryStatus,
+    Waitlist,
+    WaitlistAudit,
+    WaitlistChange,
+    WaitlistEntry,
+    WaitlistEvent,
+    WaitlistEventKind,
+    WaitlistOffer,
+)
 
 __all__ = [
+    "HOLD_HOURS_DEFAULT",
+    "HOLD_HOURS_MAX",
+    "LIVE_STATUSES",
     "AccountEvent",
     "ClaimInvite",
     "ClaimStatus",
+    "EntryStatus",
     "InviteAudit",
     "InviteSettings",
     "PackageInvite",
@@ -27,4 +44,11 @@ __all__ = [
     "PackageInviteEvent",
     "PackageInviteSettings",
     "PackageInviteStatus",
+    "Waitlist",
+    "WaitlistAudit",
+    "WaitlistChange",
+    "WaitlistEntry",
+    "WaitlistEvent",
+    "WaitlistEventKind",
+    "WaitlistOffer",
 ]
