@@ -4,16 +4,19 @@ link is the proof for declining; paying needs the invited customer's login."""
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from billing.spots import spots_free
 from customers.models import Customer
 from invites import package_services
 from invites.forms import RejectForm
 from invites.models import PackageInvite
 from invites.package_selectors import package_invite_for_token
+from portal.views import own_customer
 
 
 def _page(request, invite: PackageInvite, token: str, *, form=None, error: str = "", status: int = 200):
@@ -24,6 +27,7 @@ def _page(request, invite: PackageInvite, token: str, *, form=None, error: str =
     context = {
         "invite": invite,
         "token": token,
+        "full": spots_free(invite.package) == 0,
         "form": form or RejectForm(),
         "error": error,
         "is_invitee": signed_in_as is not None and signed_in_as.pk == invite.customer_id,
@@ -65,6 +69,25 @@ def accept(request, org_slug, token):
     except package_services.PackageInviteError as error:
         return _page(request, invite, token, error=str(error), status=409)
     return redirect("store:pay", org_slug=org_slug, pk=checkout.pk)
+
+
+@require_POST
+@login_required
+def waitlist(request, org_slug, token):
+    """The package is full: the invited customer joins its waitlist."""
+    invite, missing = _invite_or_404(request, token)
+    if missing:
+        return missing
+    try:
+        entry = package_services.package_invite_waitlist_join(invite=invite, joined_by=own_customer(request))
+    except package_services.PackageInviteError as error:
+        return _page(request, invite, token, error=str(error), status=409)
+    messages.success(
+        request,
+        f"{entry.customer.first_name} is on the waitlist of “{invite.package.name}”: "
+        "we email you if a spot opens.",
+    )
+    return redirect("waitlist:mine", org_slug=org_slug)
 
 
 @require_POST

@@ -17,8 +17,15 @@ from billing.models import Checkout, CheckoutStatus, Package
 from billing.selectors import may_buy_for
 from customers.models import Customer
 from customers.services import activities_record, activity_record
-from invites.models import PackageInvite, PackageInviteAudit, PackageInviteEvent, PackageInviteSettings
+from invites.models import (
+    PackageInvite,
+    PackageInviteAudit,
+    PackageInviteEvent,
+    PackageInviteSettings,
+    WaitlistEntry,
+)
 from invites.package_selectors import invite_refusal, package_invite_settings
+from invites.waitlist_services import WaitlistError, waitlist_join
 
 DELIVERY_BATCH = 500  # invitations per delivery task: one SMTP connection, one token update
 
@@ -219,9 +226,14 @@ def package_invite_accept(*, invite: PackageInvite, payer: Customer) -> Checkout
 
 @transaction.atomic
 def package_invite_paid(*, checkout: Checkout) -> None:
-    """The checkout of an invitation was paid (billing.spots.checkout_paid): the invitation is accepted."""
-    invite = (
-        PackageInvite.objects.filter(checkout=checkout, accepted_at=None).select_related("package").first()
+    """A store checkout was paid (billing.spots.checkout_paid): the invitation it answers is accepted — the
+    one it was started from, or a pending one to the same package for the same person (after a wait)."""
+    invites = PackageInvite.objects.filter(accepted_at=None).select_related("package", "customer")
+    invite = invites.filter(checkout=checkout).first() or (
+        invites.pending()
+        .filter(package=checkout.package_id, customer=checkout.payer_id)
+        .filter(Q(for_customer=checkout.customer_id) | Q(for_customer=None, customer=checkout.customer_id))
+        .first()
     )
     if invite is None:
         return
@@ -233,6 +245,22 @@ def package_invite_paid(*, checkout: Checkout) -> None:
         kind=PackageInviteEvent.ANSWERED,
         detail=f"Accepted the invitation to “{invite.package.name}” and paid",
     )
+
+
+@transaction.atomic
+def package_invite_waitlist_join(*, invite: PackageInvite, joined_by: Customer) -> WaitlistEntry:
+    """The package invited to is full: the invited customer joins its waitlist (for whom the invitation is),
+    the invitation opening it even when sold by invitation only; accepted once the offered spot is paid."""
+    if not invite.is_pending:
+        raise PackageInviteError("This invitation is no longer open.")
+    if joined_by.pk != invite.customer_id:
+        raise PackageInviteError("This invitation is for someone else: log in as the person invited.")
+    try:
+        return waitlist_join(
+            package=invite.package, customer=invite.beneficiary, joined_by=joined_by, invited=True
+        )
+    except WaitlistError as refusal:
+        raise PackageInviteError(str(refusal)) from None
 
 
 @transaction.atomic

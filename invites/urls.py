@@ -24,6 +24,7 @@ public_patterns = [
     path("", package_public_views.open_invite, name="open"),
     path("accept/", package_public_views.accept, name="accept"),
     path("decline/", package_public_views.reject, name="reject"),
+    path("waitlist/", package_public_views.waitlist, name="waitlist"),
 ]
 
 # Staff: a package's waitlist (namespace waitlists, under /app/<org>/waitlists/).

@@ -16,7 +16,7 @@ from accounts.audit import audit_record
 from accounts.models import User
 from accounts.selectors import token_hash
 from billing import card_services
-from billing.models import Checkout, Package, Visibility
+from billing.models import Checkout, Package
 from billing.selectors import may_buy_for, store_refusal
 from billing.services import spot_hold, spot_let_go
 from billing.spots import spots_free
@@ -135,16 +135,19 @@ def waitlist_promote(*, package: Package) -> list[WaitlistOffer]:
 
 
 @transaction.atomic
-def waitlist_join(*, package: Package, customer: Customer, joined_by: Customer) -> WaitlistEntry:
+def waitlist_join(
+    *, package: Package, customer: Customer, joined_by: Customer, invited: bool = False
+) -> WaitlistEntry:
     """Put `customer` at the end of the line of the sold-out `package`, joined by `joined_by` (themselves, or
-    a guardian who may buy for them)."""
+    a guardian who may buy for them); `invited`: from an invitation, which opens a package sold by invitation
+    only."""
     package = _locked(package)
     if not may_buy_for(joined_by, customer):
         raise WaitlistError(f"You may not buy for {customer.full_name}.")
     if customer.archived_at:
         raise WaitlistError(f"{customer.full_name} can no longer join a waitlist.")
-    refusal = store_refusal(package)
-    if package.capacity is None or package.visibility != Visibility.PUBLIC or refusal:
+    refusal = store_refusal(package, invited=invited)
+    if package.capacity is None or refusal:
         raise WaitlistError(f"“{package.name}” has no waitlist{': ' + refusal.lower() if refusal else ''}.")
     if spots_free(package):
         raise WaitlistError(f"“{package.name}” has a free spot: buy it now instead.")

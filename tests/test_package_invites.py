@@ -19,6 +19,7 @@ from customers.models import Activity
 from invites import package_services
 from invites.models import PackageInvite, PackageInviteEvent, PackageInviteSettings, PackageInviteStatus
 from invites.tasks import package_invites_remind
+from invites.waitlist_services import waitlist_offer_accept, waitlist_promote
 from tests.factories import customer
 from tests.inbox import email_text, emailed_path
 from tests.store_helpers import open_shop, pay_by_card
@@ -268,3 +269,35 @@ def test_an_invite_only_checkout_started_before_the_package_sold_out_is_refunded
         invite.refresh_from_db()
         assert invite.accepted_at is None and invite.is_pending  # nothing was bought
         assert Checkout.objects.count() == 1
+
+
+def test_invited_to_a_full_package_the_customer_waits_and_the_invitation_is_accepted_when_a_spot_is_paid(
+    org_a, shop, alice
+):
+    with tenant(org_a):
+        camp = shop["invite"]
+        camp.capacity = 1
+        services.package_save(package=camp, by=alice)
+        taken = services.sale_record(
+            package=camp, customer=shop["gran"], payer=shop["gran"], method="cash", by=alice
+        )
+        [invite] = _invite(shop, alice, for_customer=shop["kim"])
+        token = package_services.package_invite_tokens_issue(invite_ids=[invite.pk], reminder=False)[
+            invite.pk
+        ]
+    visitor = Client()
+    visitor.force_login(shop["pat"].user)
+    page = visitor.get(f"/{org_a.slug}/invite/{token}/").text
+    assert "Every spot is taken" in page and "Join the waitlist" in page and "Accept and pay" not in page
+    joined = visitor.post(f"/{org_a.slug}/invite/{token}/waitlist/", follow=True)
+    assert "Kim is on the waitlist of “Secret invite”" in joined.text
+    with tenant(org_a):
+        payment = taken.payments.get()
+        services.payment_refund(payment=payment, amount=payment.amount, reason="Moved away", by=alice)
+        [offer] = waitlist_promote(package=camp)
+        assert offer.entry.customer == shop["kim"]
+        checkout = waitlist_offer_accept(offer=offer, payer=shop["pat"])
+        pay_by_card(checkout)
+        card_services.store_checkout_complete(checkout=checkout)
+        invite.refresh_from_db()
+        assert invite.status == PackageInviteStatus.ACCEPTED and invite.purchase.customer == shop["kim"]
