@@ -22,7 +22,7 @@ from families.demo import demo_families
 from imports.demo import demo_import
 from intake.demo import demo_intake_form
 from invites.demo import demo_erase as invites_demo_erase
-from invites.demo import demo_package_invites
+from invites.demo import demo_package_invites, demo_waitlist
 from metrics.demo import demo_metrics
 from notes.demo import demo_notes
 from tags.demo import demo_tags
@@ -119,6 +119,7 @@ def demo_load(*, reset: bool = False) -> None:
             demo_metrics(customers, seed=seed)
             demo_purchases(customers, staff, seed=seed)
             demo_package_invites(staff, seed=seed)
+            demo_waitlist(staff, seed=seed)
             demo_credit(customers, by=users[owner_email])
             demo_external_subscriptions(customers, by=users[owner_email])
             demo_payment_account(seed=seed, by=users[owner_email])

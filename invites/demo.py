@@ -1,15 +1,18 @@
-"""The demo's package invitations: the invite-only summer camp offered to parents of the roster, some
-answered, as if sent over the last weeks."""
+"""The demo's package invitations (the invite-only summer camp offered to parents of the roster, some
+answered, as if sent over the last weeks) and a full class with its waitlist."""
 
 import random
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
-from billing.models import Package, Visibility
-from billing.services import sale_record
+from accounts.tenancy import current_organization
+from billing.models import ForWhom, Package, Visibility
+from billing.services import package_save, sale_record
 from families.models import GuardianLink, GuardianPermission
 from invites.models import PackageInvite
+from invites.waitlist_services import waitlist_join
 
 REASONS = ["We are away that week", "Too far for us", "", "Our child is in another camp"]
 
@@ -58,6 +61,40 @@ def demo_package_invites(staff: list, *, seed: int, count: int = 40) -> None:
             invite.cancelled_at, invite.cancel_reason = sent + timedelta(days=2), "Invited by mistake"
         invites.append(invite)
     PackageInvite.objects.bulk_create(invites)
+    PackageInvite.objects.update(created_at=F("sent_at"))  # invited when sent, as if it had happened
+
+
+def demo_waitlist(staff: list, *, seed: int) -> None:
+    """A Saturday class of 8 children, full, with 5 more waiting in line (joined by their parents)."""
+    rng = random.Random(seed)
+    links = GuardianLink.objects.filter(permissions__contains=[GuardianPermission.PURCHASE]).exclude(
+        guardian__email=""
+    )
+    pairs = [
+        (link.guardian, link.dependant)
+        for link in links.select_related("guardian", "dependant").order_by("pk")
+        if link.dependant.age is not None and 4 <= link.dependant.age <= 8
+    ]
+    if len(pairs) < 13:
+        return
+    chosen = rng.sample(pairs, 13)
+    tumble = package_save(
+        package=Package(
+            name="Saturday tumble class",
+            description="Eight children, one coach, an hour of rolls, jumps and balance, Saturdays at 10.",
+            price=2500,
+            currency=current_organization().currency,
+            capacity=8,
+            for_whom=ForWhom.CHILD,
+            min_age=4,
+            max_age=8,
+        ),
+        by=staff[0],
+    )
+    for parent, child in chosen[:8]:
+        sale_record(package=tumble, customer=child, payer=parent, method="cash", by=rng.choice(staff))
+    for parent, child in chosen[8:]:
+        waitlist_join(package=tumble, customer=child, joined_by=parent)
 
 
 def demo_erase() -> None:
