@@ -3,7 +3,29 @@ from django import forms
 from invites.models import HOLD_HOURS_MAX, InviteSettings, PackageInviteSettings
 
 
-class InviteSettingsForm(forms.ModelForm):
+class WordedEmailForm(forms.ModelForm):
+    """An invitation email's wording: a one-line subject, a body with its {{ link }}, which `purpose` says."""
+
+    purpose = ""
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise forms.ValidationError("The subject must fit on one line.")
+        return subject
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if "{{ link }}" not in body.replace("{{link}}", "{{ link }}"):
+            raise forms.ValidationError(
+                f"The email must contain {{{{ link }}}}: it is how the customer {self.purpose}."
+            )
+        return body
+
+
+class InviteSettingsForm(WordedEmailForm):
+    purpose = "claims"
+
     class Meta:
         model = InviteSettings
         fields = ["subject", "body", "expiry_hours", "remind_after_days", "max_reminders"]
@@ -27,18 +49,6 @@ class InviteSettingsForm(forms.ModelForm):
             raise forms.ValidationError("At most 2 reminders.")
         return count
 
-    def clean_subject(self):
-        subject = self.cleaned_data["subject"]
-        if "\n" in subject or "\r" in subject:
-            raise forms.ValidationError("The subject must fit on one line.")
-        return subject
-
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        if "{{ link }}" not in body.replace("{{link}}", "{{ link }}"):
-            raise forms.ValidationError("The email must contain {{ link }}: it is how the customer claims.")
-        return body
-
 
 class PackageInviteForm(forms.Form):
     """Invite one customer from their profile: the package, for whom (themselves or someone they may buy
@@ -53,7 +63,7 @@ class PackageInviteForm(forms.Form):
         label="For", coerce=int, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
     )
     note = forms.CharField(
-        label="Personal note",
+        label="Personal message",
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
@@ -82,23 +92,13 @@ class RejectForm(forms.Form):
     )
 
 
-class PackageInviteSettingsForm(forms.ModelForm):
+class PackageInviteSettingsForm(WordedEmailForm):
+    purpose = "answers"
+
     class Meta:
         model = PackageInviteSettings
         fields = ["subject", "body", "expiry_days", "remind_after_days", "max_reminders"]
         widgets = {"body": forms.Textarea(attrs={"rows": 12})}
-
-    def clean_subject(self):
-        subject = self.cleaned_data["subject"]
-        if "\n" in subject or "\r" in subject:
-            raise forms.ValidationError("The subject must fit on one line.")
-        return subject
-
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        if "{{ link }}" not in body.replace("{{link}}", "{{ link }}"):
-            raise forms.ValidationError("The email must contain {{ link }}: it is how the customer answers.")
-        return body
 
 
 class HoldWindowForm(forms.Form):

@@ -91,7 +91,7 @@ def invites_box(request, customer) -> dict:
         "customer": customer,
         "package_invites": list(package_invites_of(customer)[:10]),
         "package_invite_form": PackageInviteForm(
-            packages=_invitable_packages(), people=buyable_for(customer), customer=customer
+            packages=_invitable_packages(), people=buyable_for(customer), customer=customer, prefix="invite"
         ),
     }
 
@@ -101,7 +101,11 @@ def invites_box(request, customer) -> dict:
 def invite_one(request, org_slug, pk):
     customer = get_customer_for_org(pk)
     form = PackageInviteForm(
-        request.POST, packages=_invitable_packages(), people=buyable_for(customer), customer=customer
+        request.POST,
+        packages=_invitable_packages(),
+        people=buyable_for(customer),
+        customer=customer,
+        prefix="invite",
     )
     if form.is_valid():
         beneficiary = form.cleaned_data["for_whom"]

@@ -51,7 +51,11 @@ def test_a_customer_invited_from_their_profile_for_a_child_accepts_and_pays(
         )
     response = alice_client.post(
         f"/app/{org_a.slug}/customers/{shop['pat'].pk}/package-invite/",
-        {"package": shop["invite"].pk, "for_whom": shop["kim"].pk, "note": "Kim will love it"},
+        {
+            "invite-package": shop["invite"].pk,
+            "invite-for_whom": shop["kim"].pk,
+            "invite-note": "Kim will love it",
+        },
     )
     assert response.status_code == 302
     message = smtp_server.wait_for("pat@alpha.example", subject="Come along: Secret invite")
@@ -246,7 +250,7 @@ def test_the_other_organization_sees_nothing_and_a_token_works_only_at_home(
         == 404
     )
     response = bob_client.post(
-        f"/app/{org_b.slug}/customers/{shop['pat'].pk}/package-invite/", {"package": shop["invite"].pk}
+        f"/app/{org_b.slug}/customers/{shop['pat'].pk}/package-invite/", {"invite-package": shop["invite"].pk}
     )
     assert response.status_code == 404
     with tenant(org_a):
