@@ -60,7 +60,7 @@ class PackageInviteForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     for_whom = forms.TypedChoiceField(
-        label="For", coerce=int, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+        label="Buying for", coerce=int, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
     )
     note = forms.CharField(
         label="Personal message",
