@@ -90,14 +90,17 @@ def _invite(*, customer_ids, by, params) -> int:
     return invites_send(customer_ids=customer_ids, by=by)[0]
 
 
-def _invite_now(*, customer_ids, by, params) -> list[tuple[int, str]]:
-    """A small selection is invited at once, saying who was left out and why."""
-    sent, skipped = invites_send(customer_ids=customer_ids, by=by)
-    said = [(messages.SUCCESS, f"{sent} invitation{'s' if sent != 1 else ''} on the way.")]
+def _invited_said(sent: int, skipped: dict[str, int], to: str = "") -> list[tuple[int, str]]:
+    """What staff read after inviting a small selection at once: how many, and who was left out and why."""
+    said = [(messages.SUCCESS, f"{sent} invitation{'s' if sent != 1 else ''}{to} on the way.")]
     if skipped:
         reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
         said.append((messages.WARNING, f"Not invited: {reasons}."))
     return said
+
+
+def _invite_now(*, customer_ids, by, params) -> list[tuple[int, str]]:
+    return _invited_said(*invites_send(customer_ids=customer_ids, by=by))
 
 
 register(
@@ -174,22 +177,12 @@ def _package_invite(*, customer_ids, by, params) -> int:
 
 
 def _package_invite_now(*, customer_ids, by, params) -> list[tuple[int, str]]:
-    """A small selection is invited at once, saying who was left out and why."""
     package = Package.objects.get(pk=params["package"])
     try:
         made, skipped = package_invites_send(package=package, customer_ids=customer_ids, by=by)
     except PackageInviteError as error:
         return [(messages.ERROR, str(error))]
-    said = [
-        (
-            messages.SUCCESS,
-            f"{len(made)} invitation{'s' if len(made) != 1 else ''} to “{package.name}” on the way.",
-        )
-    ]
-    if skipped:
-        reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
-        said.append((messages.WARNING, f"Not invited: {reasons}."))
-    return said
+    return _invited_said(len(made), skipped, f" to “{package.name}”")
 
 
 def _invite_paid(sender, checkout, **kwargs) -> None:

@@ -1,12 +1,12 @@
 """Reads of package invitations: the organization's wording, an invitation by its link, staff's counts."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.selectors import token_hash
 from billing.models import Package, Visibility
 from customers.models import Customer
-from invites.models import PackageInvite, PackageInviteSettings, PackageInviteStatus
+from invites.models import PackageInvite, PackageInviteSettings, PackageInviteStatus, status_conditions
 
 
 def package_invite_settings() -> PackageInviteSettings:
@@ -29,17 +29,10 @@ def package_invite_for_token(token: str) -> PackageInvite | None:
 def package_invite_counts(package: Package) -> dict:
     """How the invitations to `package` stand: {status: count} for every status, `total`, and `conversion`
     (accepted of those not cancelled, in %), in one query."""
-    now = timezone.now()
-    undecided = Q(accepted_at=None, rejected_at=None, cancelled_at=None)
+    conditions = status_conditions()
     counts = PackageInvite.objects.filter(package=package).aggregate(
         total=Count("pk"),
-        accepted=Count("pk", filter=~Q(accepted_at=None)),
-        rejected=Count("pk", filter=~Q(rejected_at=None)),
-        cancelled=Count("pk", filter=~Q(cancelled_at=None) & Q(accepted_at=None, rejected_at=None)),
-        expired=Count("pk", filter=undecided & Q(expires_at__lte=now)),
-        opened=Count("pk", filter=undecided & Q(expires_at__gt=now) & ~Q(opened_at=None)),
-        sent=Count("pk", filter=undecided & Q(expires_at__gt=now, opened_at=None) & ~Q(sent_at=None)),
-        sending=Count("pk", filter=undecided & Q(expires_at__gt=now, opened_at=None, sent_at=None)),
+        **{status: Count("pk", filter=condition) for status, condition in conditions.items()},
     )
     answered_for = counts["total"] - counts["cancelled"]
     counts["conversion"] = round(100 * counts["accepted"] / answered_for) if answered_for else None

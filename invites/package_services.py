@@ -67,7 +67,11 @@ def package_invites_send(
     if refusal := invite_refusal(package):
         raise PackageInviteError(refusal)
     note = " ".join(note.split())[:500]
-    people = list(Customer.objects.filter(pk__in=customer_ids).only("id", "first_name", "last_name", "email"))
+    people = list(
+        Customer.objects.filter(pk__in=customer_ids).only(
+            "id", "first_name", "last_name", "email", "archived_at"
+        )
+    )
     if for_customer is not None and (len(people) != 1 or not may_buy_for(people[0], for_customer)):
         raise PackageInviteError(
             f"Only someone who may buy for {for_customer.first_name} can be invited for them."
@@ -88,18 +92,13 @@ def package_invites_send(
             cancelled_at=None,
         )
     }
-    archived = set(
-        Customer.objects.filter(pk__in=[p.pk for p in people])
-        .exclude(archived_at=None)
-        .values_list("pk", flat=True)
-    )
     now = timezone.now()
     expires_at = now + timedelta(days=package_invite_settings().expiry_days)
     made, renewed = [], []
     for person in people:
         if not person.email:
             skip("have no email address")
-        elif person.pk in archived:
+        elif person.archived_at:
             skip("are archived")
         elif (existing := open_ones.get(person.pk)) is None:
             made.append(

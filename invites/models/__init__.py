@@ -14,6 +14,7 @@ from invites.models.packages import (
     PackageInviteEvent,
     PackageInviteSettings,
     PackageInviteStatus,
+    status_conditions,
 )
 from invites.models.waitlists import (
     HOLD_HOURS_DEFAULT,
@@ -51,4 +52,5 @@ __all__ = [
     "WaitlistEvent",
     "WaitlistEventKind",
     "WaitlistOffer",
+    "status_conditions",
 ]

@@ -32,19 +32,22 @@ class PackageInviteQuerySet(models.QuerySet):
 
     def with_status(self, status: str):
         """Those whose `status` property is `status`, as one SQL condition."""
-        now = timezone.now()
-        ended = Q(accepted_at=None, rejected_at=None, cancelled_at=None)
-        return self.filter(
-            {
-                PackageInviteStatus.ACCEPTED: ~Q(accepted_at=None),
-                PackageInviteStatus.REJECTED: ~Q(rejected_at=None),
-                PackageInviteStatus.CANCELLED: ~Q(cancelled_at=None) & Q(accepted_at=None, rejected_at=None),
-                PackageInviteStatus.EXPIRED: ended & Q(expires_at__lte=now),
-                PackageInviteStatus.OPENED: ended & Q(expires_at__gt=now) & ~Q(opened_at=None),
-                PackageInviteStatus.SENT: ended & Q(expires_at__gt=now, opened_at=None) & ~Q(sent_at=None),
-                PackageInviteStatus.SENDING: ended & Q(expires_at__gt=now, opened_at=None, sent_at=None),
-            }[status]
-        )
+        return self.filter(status_conditions()[status])
+
+
+def status_conditions() -> dict[str, Q]:
+    """{status: the SQL condition of invitations with that `status` property}, now."""
+    now = timezone.now()
+    ended = Q(accepted_at=None, rejected_at=None, cancelled_at=None)
+    return {
+        PackageInviteStatus.SENDING: ended & Q(expires_at__gt=now, opened_at=None, sent_at=None),
+        PackageInviteStatus.SENT: ended & Q(expires_at__gt=now, opened_at=None) & ~Q(sent_at=None),
+        PackageInviteStatus.OPENED: ended & Q(expires_at__gt=now) & ~Q(opened_at=None),
+        PackageInviteStatus.ACCEPTED: ~Q(accepted_at=None),
+        PackageInviteStatus.REJECTED: ~Q(rejected_at=None),
+        PackageInviteStatus.EXPIRED: ended & Q(expires_at__lte=now),
+        PackageInviteStatus.CANCELLED: ~Q(cancelled_at=None) & Q(accepted_at=None, rejected_at=None),
+    }
 
 
 class PackageInvite(TenantModel):
