@@ -1,4 +1,5 @@
 import hashlib
+import secrets
 
 from django.utils import timezone
 
@@ -20,6 +21,12 @@ def memberships_for_user(user) -> list[Membership]:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh link token (256 random bits) and its hash, which alone is kept."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
 
 
 def pending_invitation_for_token(token: str) -> StaffInvitation | None:

@@ -1,6 +1,5 @@
 """Writes for users, organizations and staff: one function per use case, each in one transaction."""
 
-import secrets
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -10,7 +9,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
 from accounts.models import AuditAction, Membership, Organization, Role, StaffInvitation, User
-from accounts.selectors import token_hash
+from accounts.selectors import new_token
 from accounts.tenancy import tenant
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -115,8 +114,7 @@ def staff_invite(*, email: str, role: str, by: User) -> StaffInvitation:
 @transaction.atomic
 def staff_invitation_issue_token(*, invitation: StaffInvitation) -> str:
     """A fresh single-use token for the email about to be sent; earlier links stop working."""
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = token_hash(token)
+    token, invitation.token_hash = new_token()
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["token_hash", "sent_at"])
     return token

@@ -1,6 +1,5 @@
 """Customer account invitations and claims: one function per use case, each recorded in the Activity Log."""
 
-import secrets
 from datetime import timedelta
 
 from django.db import transaction
@@ -8,7 +7,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
 from accounts.models import User
-from accounts.selectors import token_hash
+from accounts.selectors import new_token
 from customers.models import Customer
 from customers.services import activity_record
 from invites.models import AccountEvent, ClaimInvite, InviteAudit, InviteSettings
@@ -100,8 +99,7 @@ def invite_revoke(*, invite: ClaimInvite, by) -> None:
 @transaction.atomic
 def invite_issue_token(*, invite: ClaimInvite, reminder: bool) -> str:
     """A fresh token for the email about to go out (in the worker); only its hash is kept."""
-    token = secrets.token_urlsafe(32)  # 256 bits
-    invite.token_hash = token_hash(token)
+    token, invite.token_hash = new_token()
     now = timezone.now()
     if reminder:
         invite.reminded_at, invite.reminders_sent = now, invite.reminders_sent + 1

@@ -1,7 +1,6 @@
 """Package invitations: staff invite customers to buy a package, the customers accept (paying in the store) or
 reject, reminders and tidying run by beat. Emails leave from workers once the invitations are committed."""
 
-import secrets
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -10,7 +9,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
 from accounts.models import User
-from accounts.selectors import token_hash
+from accounts.selectors import new_token
 from billing import card_services
 from billing.charging import SaleError
 from billing.models import Checkout, CheckoutStatus, Package
@@ -158,14 +157,14 @@ def package_invite_tokens_issue(*, invite_ids: list[int], reminder: bool) -> dic
     if not reminder:
         pending = pending.filter(sent_at=None)
     ids = list(pending.values_list("pk", flat=True))
-    tokens = {pk: secrets.token_urlsafe(32) for pk in ids}  # 256 bits each
+    issued = {pk: new_token() for pk in ids}
     with connection.cursor() as cursor:  # one statement for the batch, as bulk_update would make 500 CASEs
         cursor.execute(
             "UPDATE invites_packageinvite AS invite SET token_hash = issued.hash"
             " FROM unnest(%s::bigint[], %s::text[]) AS issued(id, hash) WHERE invite.id = issued.id",
-            [ids, [token_hash(tokens[pk]) for pk in ids]],
+            [ids, [issued[pk][1] for pk in ids]],
         )
-    return tokens
+    return {pk: token for pk, (token, _) in issued.items()}
 
 
 @transaction.atomic

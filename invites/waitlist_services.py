@@ -4,7 +4,6 @@ under the package's row lock, which the sales that count its spots take too: the
 offers than free spots. Each change is one row of the entry's history and an event in the customer's
 Activity Log."""
 
-import secrets
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +13,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
-from accounts.selectors import token_hash
+from accounts.selectors import new_token
 from billing import card_services
 from billing.models import Checkout, Package
 from billing.selectors import may_buy_for, store_refusal
@@ -272,8 +271,8 @@ def waitlist_offer_bought(*, checkout: Checkout) -> None:
 @transaction.atomic
 def waitlist_offer_issue_token(*, offer: WaitlistOffer) -> str:
     """A fresh link for the email about to go out (in the worker); only its hash is kept."""
-    token = secrets.token_urlsafe(32)  # 256 bits
-    offer.token_hash, offer.sent_at = token_hash(token), timezone.now()
+    token, offer.token_hash = new_token()
+    offer.sent_at = timezone.now()
     offer.save(update_fields=["token_hash", "sent_at"])
     return token
 

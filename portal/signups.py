@@ -1,7 +1,6 @@
 """Online sign-ups (`/<org>/signup/<channel>/`): nothing exists until the visitor opens the link we email.
 Then the login (its address proven), the roster entry and the children they added are made together."""
 
-import secrets
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -9,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import token_hash
+from accounts.selectors import new_token, token_hash
 from customers.models import Customer
 from customers.services import SIGNUP_SOURCES, activity_record, customer_create
 from families import services as family_services
@@ -51,8 +50,7 @@ def signups_expired_delete() -> int:
 @transaction.atomic
 def signup_issue_token(*, signup: SignupRequest) -> str:
     """A fresh token for the email about to go out (in the worker); only its hash is kept."""
-    token = secrets.token_urlsafe(32)
-    signup.token_hash = token_hash(token)
+    token, signup.token_hash = new_token()
     signup.save(update_fields=["token_hash"])
     return token
 
