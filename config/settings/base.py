@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "intake",
     "billing",
     "invites",
+    "waivers",
+    "bookings",
     "demo",  # last: it loads every app's demo data
 ]
 
