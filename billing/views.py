@@ -28,9 +28,11 @@ def package_list(request, org_slug):
 
 @org_permission("settings.change")
 def package_edit(request, org_slug, pk=None):
-    package = (
-        get_object_or_404(Package.objects.exclude(visibility=Visibility.BOOKING), pk=pk) if pk else Package()
-    )
+    package = get_object_or_404(Package, pk=pk) if pk else Package()
+    if package.visibility == Visibility.BOOKING:
+        notice = f"“{package.name}” is a party's deposit: change it with its party in Settings → Booking."
+        messages.info(request, notice)
+        return redirect("package_settings:list", org_slug=org_slug)
     form = PackageForm(request.POST or None, instance=package, organization=request.org)
     if form.is_valid():
         package = services.package_save(package=form.save(commit=False), by=request.user)

@@ -9,7 +9,7 @@ from bookings.selectors import organization_zone
 from bookings.services import Deposit
 
 DATE = forms.DateInput(attrs={"type": "date"})
-TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+TIME = forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M")
 
 
 class RoomForm(forms.ModelForm):

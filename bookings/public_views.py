@@ -56,15 +56,18 @@ def _guests(request) -> int:
         return 1
 
 
-def slots(request, org_slug, package_id):
+def slots(request, org_slug, party_id):
     """A month of the party's calendar, days with a free start time as links, and the chosen day's times."""
-    package = get_object_or_404(bookable_packages(), pk=package_id)
+    package = get_object_or_404(bookable_packages(), pk=party_id)
     zone = organization_zone()
     today = timezone.localdate(timezone=zone)
     guests = _guests(request)
     first = _month(request, today)
     first, last = month_days(first.year, first.month)
     open_days = free_slots_between(package, first, last, guests=guests)
+    if "month" not in request.GET and not any(day > today for day in open_days):  # this month is over
+        first, last = month_days(*(last + datetime.timedelta(days=1)).timetuple()[:2])
+        open_days = free_slots_between(package, first, last, guests=guests)
     try:
         day = datetime.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
@@ -91,9 +94,9 @@ def _weeks(first: datetime.date, last: datetime.date) -> list[list[datetime.date
     return [cells[n : n + 7] for n in range(0, len(cells), 7)]
 
 
-def details(request, org_slug, package_id):
+def details(request, org_slug, party_id):
     """The chosen slot: sign in or create an account first; then whose party and how many guests; then pay."""
-    package = get_object_or_404(bookable_packages(), pk=package_id)
+    package = get_object_or_404(bookable_packages(), pk=party_id)
     room = get_object_or_404(Room.objects.filter(archived_at=None), pk=request.GET.get("room") or 0)
     try:
         starts_at = datetime.datetime.fromisoformat(request.GET.get("start", "")).replace(

@@ -28,8 +28,8 @@ profile_patterns = [
 ]
 public_patterns = [
     path("", public_views.index, name="index"),
-    path("<int:package_id>/", public_views.slots, name="slots"),
-    path("<int:package_id>/details/", public_views.details, name="details"),
+    path("<int:party_id>/", public_views.slots, name="slots"),
+    path("<int:party_id>/details/", public_views.details, name="details"),
     path("mine/", public_views.mine, name="mine"),
     path("mine/<int:pk>/", public_views.booking, name="booking"),
     path("mine/<int:pk>/party.ics", public_views.booking_ics, name="ics"),

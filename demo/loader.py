@@ -16,6 +16,8 @@ from billing.demo import (
     demo_payment_account,
     demo_purchases,
 )
+from bookings.demo import demo_erase as bookings_demo_erase
+from bookings.demo import demo_parties
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 from families.demo import demo_families
@@ -84,6 +86,7 @@ def demo_load(*, reset: bool = False) -> None:
     if reset:
         for organization in Organization.objects.filter(slug__in=slugs):
             with tenant(organization):
+                bookings_demo_erase()
                 invites_demo_erase()
                 demo_erase()
                 organization.delete()
@@ -120,6 +123,7 @@ def demo_load(*, reset: bool = False) -> None:
             demo_purchases(customers, staff, seed=seed)
             demo_package_invites(staff, seed=seed)
             demo_waitlist(staff, seed=seed)
+            demo_parties(by=users[owner_email], seed=seed)
             demo_credit(customers, by=users[owner_email])
             demo_external_subscriptions(customers, by=users[owner_email])
             demo_payment_account(seed=seed, by=users[owner_email])

@@ -16,6 +16,8 @@ from billing.external_services import external_subscription_save
 from billing.models import ExternalSubscription, Package, PunchCard, Subscription
 from billing.punch_services import punch_undo, punch_use
 from billing.services import package_save, payment_refund, sale_record
+from bookings import services as booking_services
+from bookings.models import BookingSettings, PartyPackage, Room
 from customers import services
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
@@ -28,6 +30,7 @@ from metrics.services import entry_record, metric_save
 from notes.services import note_add
 from tags.models import Tag
 from tags.services import tag_add, tag_save
+from tests.booking_helpers import at, next_saturday
 from tests.conftest import logged_in, make_org, make_user
 from tests.custom_field_helpers import make_field
 from tests.factories import customer
@@ -366,3 +369,48 @@ def test_waitlist_pages_escape_the_package_the_people_and_the_reasons(world):
         f"/evil/waitlist/join/{camp.pk}/",
     ):
         assert_escaped(customer_client.get(url), url)
+
+
+def test_booking_pages_escape_the_rooms_the_party_the_people_and_the_notes(world):
+    owner = world["owner"]
+    saturday = next_saturday()
+    with tenant(world["org"]):
+        hours = {day: (at(saturday, 9).time(), at(saturday, 20).time()) for day in range(7)}
+        booking_services.booking_settings_save(rules=BookingSettings(), hours=hours, by=owner)
+        booking_services.blackout_set(
+            date=next_saturday(2), reason=evil("Holiday", HTMX), closed=True, by=owner
+        )
+        room = booking_services.room_save(room=Room(name=evil("Jungle", HTMX), guests=20), by=owner)
+        party = booking_services.party_package_save(
+            package=PartyPackage(name=evil("Bash"), description=evil("Cake", HTMX), price=1000, deposit=0),
+            rooms=[room],
+            by=owner,
+        )
+        booking = booking_services.booking_create(
+            package=party,
+            room=room,
+            starts_at=at(saturday, 10),
+            customer=world["child"],
+            booked_by=world["parent"],
+            guests=5,
+            note=evil("Nuts", META),
+            by=owner,
+        )
+    staff, parent = logged_in(owner), logged_in(world["parent_user"])
+    for url in (
+        "/app/evil/settings/booking/",
+        f"/app/evil/settings/booking/parties/{party.pk}/",
+        f"/app/evil/bookings/?date={saturday}",
+        f"/app/evil/bookings/?view=week&date={saturday}",
+        f"/app/evil/bookings/{booking.pk}/",
+        f"/app/evil/customers/{world['child'].pk}/bookings/",
+    ):
+        assert_escaped(staff.get(url), url)
+    for url in (
+        "/evil/book/",
+        f"/evil/book/{party.pk}/?date={saturday}&month={saturday:%Y-%m}",
+        f"/evil/book/{party.pk}/details/?start={saturday}T12:00&room={room.pk}",
+        "/evil/book/mine/",
+        f"/evil/book/mine/{booking.pk}/",
+    ):
+        assert_escaped(parent.get(url), url)

@@ -17,6 +17,7 @@ from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
 from billing.models import CreditEntry, ExternalSubscription, Package, Payment, Punch, PunchCard, Subscription
+from bookings.models import Booking, PartyPackage, Room
 from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
@@ -258,6 +259,10 @@ PK_KINDS = {
     "imports/": ImportJob,
     "metrics/": Metric,
     "account/family/": Customer,
+    "bookings/": Booking,
+    "book/mine/": Booking,
+    "settings/booking/rooms/": Room,
+    "settings/booking/parties/": PartyPackage,
 }
 ID_KINDS = {
     "note_pk": Note,
@@ -272,6 +277,7 @@ ID_KINDS = {
     "invite_pk": PackageInvite,
     "package_id": Package,
     "waitlist_entry_pk": WaitlistEntry,
+    "party_id": PartyPackage,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {
