@@ -12,7 +12,9 @@ measured week, 500 of them for one customer. Each figure is a whole request thro
 """
 
 import argparse
+import cProfile
 import datetime
+import pstats
 import random
 
 from _harness import bench_environment, bench_organizations, timed
@@ -89,6 +91,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--full", action="store_true", help="2,000 bookings in a week, 500 for one customer")
+    parser.add_argument("--profile", action="store_true", help="print where each page's time goes")
     options = parser.parse_args()
     week_bookings, customer_bookings, repeat = (2000, 500, 60) if options.full else (500, 120, 20)
 
@@ -117,6 +120,10 @@ def main() -> None:
             assert response.status_code == 200, (url, response.status_code)
             for _ in range(3):
                 client.get(url)
+            if options.profile:
+                profile = cProfile.Profile()
+                profile.runcall(client.get, url)
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
             times = [timed(lambda url=url: client.get(url)) for _ in range(repeat)]
             print(
                 f"| {label} | {repeat} | {percentile(times, 0.5):.1f} | {percentile(times, 0.95):.1f} | "

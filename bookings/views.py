@@ -152,7 +152,8 @@ def _booking_page(
         "move_form": move_form
         or MoveForm(initial={"room": booking.room, "date": local.date(), "time": local.time()}),
         "cancel_form": cancel_form or CancelForm(),
-        "check_in_form": check_in_form or CheckInForm(initial={"guests_arrived": booking.guests}),
+        "check_in_form": check_in_form
+        or CheckInForm(initial={"guests_arrived": booking.guests_arrived or booking.guests}),
         "may_change": has_permission(request.membership, "customers.change"),
         "may_refund": has_permission(request.membership, "payments.refund"),
         "deposit_payment": booking.deposit_purchase.payments.first() if booking.deposit_purchase_id else None,
