@@ -123,7 +123,7 @@ def main() -> None:
             if options.profile:
                 profile = cProfile.Profile()
                 profile.runcall(client.get, url)
-                pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+                pstats.Stats(profile).sort_stats("tottime").print_stats(20)
             times = [timed(lambda url=url: client.get(url)) for _ in range(repeat)]
             print(
                 f"| {label} | {repeat} | {percentile(times, 0.5):.1f} | {percentile(times, 0.95):.1f} | "

@@ -64,10 +64,10 @@ def slots(request, org_slug, party_id):
     guests = _guests(request)
     first = _month(request, today)
     first, last = month_days(first.year, first.month)
-    open_days = free_slots_between(package, first, last, guests=guests)
+    open_days = free_slots_between(package, first, last, guests=guests, first_only=True)
     if "month" not in request.GET and not any(day > today for day in open_days):  # this month is over
         first, last = month_days(*(last + datetime.timedelta(days=1)).timetuple()[:2])
-        open_days = free_slots_between(package, first, last, guests=guests)
+        open_days = free_slots_between(package, first, last, guests=guests, first_only=True)
     try:
         day = datetime.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:

@@ -72,46 +72,61 @@ def _bookable_days(first: datetime.date, last: datetime.date, rules: BookingSett
 
 
 def free_slots_between(
-    package: PartyPackage, first: datetime.date, last: datetime.date, *, guests: int = 1
+    package: PartyPackage,
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    guests: int = 1,
+    first_only: bool = False,
 ) -> dict[datetime.date, list[Slot]]:
     """The start times of `package` from `first` to `last` (days included) with a room free for it and its
-    cleaning buffer, by day; days without one are left out. Two queries whatever the span."""
+    cleaning buffer, by day; days without one are left out (`first_only`: the first of each day, enough for
+    a month's calendar). Three queries whatever the span; each start is checked against its day's
+    bookings only."""
     rules = booking_settings()
     zone = organization_zone()
     rooms = [room for room in package.rooms.filter(archived_at=None) if room.guests >= guests]
-    if not rooms:
-        return {}
-    length = datetime.timedelta(minutes=package.minutes)
-    buffer = datetime.timedelta(minutes=rules.buffer_minutes)
-    step = datetime.timedelta(minutes=rules.slot_minutes)
-    now = timezone.now()
-    days = list(_bookable_days(first, last, rules, zone))
+    days = list(_bookable_days(first, last, rules, zone)) if rooms else []
     if not days:
         return {}
+    length = package.minutes * 60
+    buffer = rules.buffer_minutes * 60
     span_start = datetime.datetime.combine(days[0][0], datetime.time.min, zone)
-    span_end = datetime.datetime.combine(days[-1][0], datetime.time.max, zone) + length + buffer
-    taken: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = {room.pk: [] for room in rooms}
+    span_end = datetime.datetime.combine(days[-1][0], datetime.time.max, zone) + datetime.timedelta(
+        seconds=length + buffer
+    )
+    # Each booking as (start, free) in epoch seconds, under every day a start it could clash with falls on.
+    taken: dict[tuple[int, datetime.date], list[tuple[float, float]]] = {}
     for room_id, starts, free in (
         live_bookings()
         .filter(room__in=rooms, starts_at__lt=span_end, free_at__gt=span_start)
         .values_list("room_id", "starts_at", "free_at")
     ):
-        taken[room_id].append((starts, free))
+        span = (starts.timestamp(), free.timestamp())
+        day = timezone.localtime(starts, zone).date() - datetime.timedelta(days=1)
+        while day <= timezone.localtime(free, zone).date():
+            taken.setdefault((room_id, day), []).append(span)
+            day += datetime.timedelta(days=1)
+    now = timezone.now().timestamp()
+    step = datetime.timedelta(minutes=rules.slot_minutes)
+    package_length = datetime.timedelta(seconds=length)
     found: dict[datetime.date, list[Slot]] = {}
     for day, hours in days:
-        start = datetime.datetime.combine(day, hours.opens, zone)
-        closes = datetime.datetime.combine(day, hours.closes, zone)
-        while start + length <= closes:
+        opens = datetime.datetime.combine(day, hours.opens, zone)
+        closes = datetime.datetime.combine(day, hours.closes, zone).timestamp()
+        lists = [(room, taken.get((room.pk, day), ())) for room in rooms]
+        begins = opens
+        while (start := begins.timestamp()) + length <= closes:
             if start > now:
                 end = start + length
                 free_rooms = [
-                    room
-                    for room in rooms
-                    if all(end + buffer <= starts or start >= free for starts, free in taken[room.pk])
+                    room for room, spans in lists if all(end + buffer <= s or start >= f for s, f in spans)
                 ]
                 if free_rooms:
-                    found.setdefault(day, []).append(Slot(start, end, free_rooms))
-            start += step
+                    found.setdefault(day, []).append(Slot(begins, begins + package_length, free_rooms))
+                    if first_only:
+                        break
+            begins += step
     return found
 
 
@@ -131,16 +146,37 @@ def slot_is_offered(package: PartyPackage, room: Room, starts_at: datetime.datet
     )
 
 
-def calendar_bookings(first: datetime.datetime, last: datetime.datetime) -> QuerySet:
-    """Bookings starting between two moments that are live or were cancelled (the calendar shows them
-    struck through), with what the calendar draws."""
-    return (
+def calendar_entries(first: datetime.datetime, last: datetime.datetime) -> list[tuple]:
+    """What the calendar draws of the bookings starting between two moments that are live or were cancelled:
+    (pk, local day, "HH:MM–HH:MM", room id, room, for whom, party, guests, state) with state "cancelled",
+    "held" (paying), "in" (checked in) or "". Plain rows, no model instances: a week may hold thousands."""
+    zone = organization_zone()
+    rows = (
         Booking.objects.filter(starts_at__gte=first, starts_at__lt=last)
         .exclude(status=BookingStatus.EXPIRED)
         .exclude(status=BookingStatus.HELD, held_until__lte=timezone.now())
-        .select_related("package", "room")
         .order_by("starts_at", "room__name", "id")
+        .values_list(
+            "pk",
+            "starts_at",
+            "ends_at",
+            "room_id",
+            "room__name",
+            "customer_label",
+            "package__name",
+            "guests",
+            "status",
+            "checked_in_at",
+        )
     )
+    entries = []
+    for pk, starts, ends, room_id, room, label, party, guests, status, checked_in in rows:
+        starts, ends = starts.astimezone(zone), ends.astimezone(zone)
+        state = status if status != BookingStatus.CONFIRMED else ("in" if checked_in else "")
+        entries.append(
+            (pk, starts.date(), f"{starts:%H:%M}–{ends:%H:%M}", room_id, room, label, party, guests, state)
+        )
+    return entries
 
 
 def bookable_for(booker: Customer) -> list[Customer]:

@@ -6,6 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -22,7 +23,7 @@ from bookings.forms import (
     RoomForm,
 )
 from bookings.models import Blackout, Booking, OpeningHours, PartyPackage, Room
-from bookings.selectors import booking_settings, bookings_of, calendar_bookings, organization_zone, payers_of
+from bookings.selectors import booking_settings, bookings_of, calendar_entries, organization_zone, payers_of
 from customers.selectors import get_customer_for_org
 from customers.views import render_profile
 
@@ -119,16 +120,13 @@ def calendar(request, org_slug):
     days = [first + datetime.timedelta(days=n) for n in range(7 if week else 1)]
     zone = organization_zone()
     start = datetime.datetime.combine(first, datetime.time.min, zone)
-    bookings = list(calendar_bookings(start, start + datetime.timedelta(days=len(days))))
+    entries = calendar_entries(start, start + datetime.timedelta(days=len(days)))
     if week:
-        columns = [(f"{column:%a %b %-d}", column, []) for column in days]
-        index = {column: cells for _, column, cells in columns}
-        for booking in bookings:
-            index[timezone.localtime(booking.starts_at, zone).date()].append(booking)
+        columns = [(f"{column:%a %b %-d}", column, [e for e in entries if e[1] == column]) for column in days]
     else:
-        rooms = list(Room.objects.filter(archived_at=None))
-        rooms += [booking.room for booking in bookings if booking.room not in rooms]
-        columns = [(room.name, room, [b for b in bookings if b.room_id == room.pk]) for room in rooms]
+        rooms = {room.pk: room.name for room in Room.objects.filter(archived_at=None)}
+        rooms |= {entry[3]: entry[4] for entry in entries}
+        columns = [(name, pk, [e for e in entries if e[3] == pk]) for pk, name in rooms.items()]
     step = datetime.timedelta(days=7 if week else 1)
     context = {
         "week": week,
@@ -138,7 +136,8 @@ def calendar(request, org_slug):
         "previous": first - step,
         "next": first + step,
         "today": timezone.localdate(),
-        "count": sum(1 for booking in bookings if booking.status == "confirmed"),
+        "count": sum(1 for entry in entries if entry[-1] in ("", "in")),
+        "booking_path": reverse("bookings:calendar", kwargs={"org_slug": org_slug}),
     }
     return render(request, "bookings/calendar.html", context)
 
@@ -235,14 +234,18 @@ def booking_check_in(request, org_slug, pk):
     return _booking_page(request, booking, check_in_form=form, status=422)
 
 
+TAB_ROWS = 25  # the next and the last parties; the calendar shows the rest
+
+
 def _bookings_tab(request, customer, *, form=None, status=200):
     may_book = has_permission(request.membership, "customers.change")
     if form is None and may_book:
         form = BookingCreateForm(payers=payers_of(customer), prefix="booking")
-    household = [customer.pk]
+    upcoming = bookings_of([customer.pk], upcoming=True)
     context = {
-        "upcoming": bookings_of(household, upcoming=True),
-        "history": bookings_of(household, upcoming=False)[:100],
+        "upcoming": upcoming[:TAB_ROWS],
+        "upcoming_count": upcoming.count(),
+        "history": bookings_of([customer.pk], upcoming=False)[:TAB_ROWS],
         "booking_form": form,
     }
     response = render_profile(request, customer, "bookings", context)
