@@ -32,6 +32,11 @@ def organization_zone() -> ZoneInfo:
     return ZoneInfo(required_organization("a booking's time").time_zone)
 
 
+def when(moment: datetime.datetime) -> str:
+    """A booking's time as the business reads it, e.g. "Sat Dec 12, 2026 10:00"."""
+    return f"{timezone.localtime(moment, organization_zone()):%a %b %-d, %Y %H:%M}"
+
+
 def live_bookings() -> QuerySet:
     """Bookings that take their room: confirmed, or held by someone paying whose time has not run out."""
     return Booking.objects.filter(

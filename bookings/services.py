@@ -28,7 +28,7 @@ from bookings.models import (
     PartyPackage,
     Room,
 )
-from bookings.selectors import booking_settings, organization_zone, slot_is_offered
+from bookings.selectors import booking_settings, slot_is_offered, when
 from bookings.tasks import booking_confirmation_send
 from customers.models import Customer
 from customers.services import activity_record
@@ -128,11 +128,6 @@ def party_package_save(*, package: PartyPackage, rooms: list[Room], by: User) ->
             changes=changes,
         )
     return package
-
-
-def when(moment: datetime.datetime) -> str:
-    """A booking's time as the business reads it, e.g. "Sat Dec 12, 2026 10:00"."""
-    return f"{timezone.localtime(moment, organization_zone()):%a %b %-d, %Y %H:%M}"
 
 
 def _described(booking: Booking) -> str:

@@ -23,7 +23,14 @@ from bookings.forms import (
     RoomForm,
 )
 from bookings.models import Blackout, Booking, OpeningHours, PartyPackage, Room
-from bookings.selectors import booking_settings, bookings_of, calendar_entries, organization_zone, payers_of
+from bookings.selectors import (
+    booking_settings,
+    bookings_of,
+    calendar_entries,
+    organization_zone,
+    payers_of,
+    when,
+)
 from customers.selectors import get_customer_for_org
 from customers.views import render_profile
 
@@ -279,8 +286,6 @@ def booking_create(request, org_slug, pk):
         except services.BookingError as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(
-                request, f"Party booked for {customer.full_name}: {services.when(booking.starts_at)}."
-            )
+            messages.success(request, f"Party booked for {customer.full_name}: {when(booking.starts_at)}.")
             return redirect("bookings:booking", org_slug=org_slug, pk=booking.pk)
     return _bookings_tab(request, customer, form=form, status=422)

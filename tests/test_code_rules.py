@@ -19,6 +19,8 @@ APPS = [
     "intake",
     "billing",
     "invites",
+    "waivers",
+    "bookings",
     "api",
 ]
 WRITES = {
