@@ -112,6 +112,7 @@ def main() -> None:
             f"Calendar week ({week_bookings:,} bookings)": f"{staff}/bookings/?view=week&date={monday}",
             f"Bookings tab ({customer_bookings} bookings)": f"{staff}/customers/{regular.pk}/bookings/",
             "Free times, a month (20 rooms)": f"/{measured.slug}/book/{party.pk}/?month={next_month:%Y-%m}",
+            "(for comparison: the same profile's Notes tab)": f"{staff}/customers/{regular.pk}/notes/",
         }
         print("| page | requests | p50 ms | p95 ms | max ms | goal p95 ms |")
         print("|---|---|---|---|---|---|")

@@ -151,10 +151,11 @@ def slot_is_offered(package: PartyPackage, room: Room, starts_at: datetime.datet
     )
 
 
-def calendar_entries(first: datetime.datetime, last: datetime.datetime) -> list[tuple]:
+def calendar_entries(first: datetime.datetime, last: datetime.datetime, *, rooms_shown: bool) -> list[tuple]:
     """What the calendar draws of the bookings starting between two moments that are live or were cancelled:
-    (pk, local day, "HH:MM–HH:MM", room id, room, for whom, party, guests, state) with state "cancelled",
-    "held" (paying), "in" (checked in) or "". Plain rows, no model instances: a week may hold thousands."""
+    (pk, local day, room id, "HH:MM–HH:MM[ · room]", for whom, "party · N guests", badge) with badge
+    "Cancelled", "Paying deposit", "Checked in" or "". Plain rows, no model instances and text made here,
+    not in the template: a week may hold thousands."""
     zone = organization_zone()
     rows = (
         Booking.objects.filter(starts_at__gte=first, starts_at__lt=last)
@@ -174,13 +175,14 @@ def calendar_entries(first: datetime.datetime, last: datetime.datetime) -> list[
             "checked_in_at",
         )
     )
+    badges = {BookingStatus.CANCELLED: "Cancelled", BookingStatus.HELD: "Paying deposit"}
     entries = []
     for pk, starts, ends, room_id, room, label, party, guests, status, checked_in in rows:
         starts, ends = starts.astimezone(zone), ends.astimezone(zone)
-        state = status if status != BookingStatus.CONFIRMED else ("in" if checked_in else "")
-        entries.append(
-            (pk, starts.date(), f"{starts:%H:%M}–{ends:%H:%M}", room_id, room, label, party, guests, state)
-        )
+        time = f"{starts:%H:%M}–{ends:%H:%M} · {room}" if rooms_shown else f"{starts:%H:%M}–{ends:%H:%M}"
+        badge = badges.get(status) or ("Checked in" if checked_in else "")
+        detail = f"{party} · {guests} guest{'' if guests == 1 else 's'}"
+        entries.append((pk, starts.date(), room_id, time, label, detail, badge))
     return entries
 
 

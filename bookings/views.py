@@ -127,13 +127,12 @@ def calendar(request, org_slug):
     days = [first + datetime.timedelta(days=n) for n in range(7 if week else 1)]
     zone = organization_zone()
     start = datetime.datetime.combine(first, datetime.time.min, zone)
-    entries = calendar_entries(start, start + datetime.timedelta(days=len(days)))
+    entries = calendar_entries(start, start + datetime.timedelta(days=len(days)), rooms_shown=week)
     if week:
         columns = [(f"{column:%a %b %-d}", column, [e for e in entries if e[1] == column]) for column in days]
     else:
         rooms = {room.pk: room.name for room in Room.objects.filter(archived_at=None)}
-        rooms |= {entry[3]: entry[4] for entry in entries}
-        columns = [(name, pk, [e for e in entries if e[3] == pk]) for pk, name in rooms.items()]
+        columns = [(name, pk, [e for e in entries if e[2] == pk]) for pk, name in rooms.items()]
     step = datetime.timedelta(days=7 if week else 1)
     context = {
         "week": week,
@@ -143,7 +142,7 @@ def calendar(request, org_slug):
         "previous": first - step,
         "next": first + step,
         "today": timezone.localdate(),
-        "count": sum(1 for entry in entries if entry[-1] in ("", "in")),
+        "count": sum(1 for entry in entries if entry[-1] in ("", "Checked in")),
         "booking_path": reverse("bookings:calendar", kwargs={"org_slug": org_slug}),
     }
     return render(request, "bookings/calendar.html", context)

@@ -5,12 +5,13 @@ left them alone."""
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -24,6 +25,9 @@ from billing.external_services import external_subscription_save
 from billing.models import ExternalSubscription, Package, Subscription
 from billing.punch_services import punch_use
 from billing.services import package_save, sale_record
+from bookings.demo import demo_parties
+from bookings.models import PartyPackage
+from bookings.services import booking_create
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import BulkOperation, Customer, CustomField, Segment
@@ -144,7 +148,21 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             ),
             by=owner,
         )
+        demo_parties(by=owner, seed=seed, count=6)
+        party = PartyPackage.objects.order_by("pk").first()
+        booking = booking_create(
+            package=party,
+            room=party.rooms.order_by("pk").first(),
+            starts_at=timezone.now().replace(microsecond=0) + timedelta(days=400),
+            customer=kid,
+            booked_by=pat,
+            guests=5,
+            by=owner,
+        )
         ids = {
+            "room": booking.room_id,
+            "party": party.pk,
+            "booking": booking.pk,
             "customer": main.pk,
             "change": PendingChange.objects.get(customer=main, field="first_name").pk,
             "note": note.pk,
@@ -236,9 +254,12 @@ PARAMETERS = {
     "metrics:report": {"pk": "metric"},
     "metrics:distribution_csv": {"pk": "metric"},
     "metrics:trend_csv": {"pk": "metric"},
+    "booking_settings:room_edit": {"pk": "room"},
+    "booking_settings:room_archive": {"pk": "room"},
+    "booking_settings:package_edit": {"pk": "party"},
     "metrics:values_csv": {"pk": "metric"},
 }
-NAMESPACE_PK = {"imports": "import_job"}
+NAMESPACE_PK = {"imports": "import_job", "bookings": "booking", "book": "booking"}
 COMMON = {
     "note_pk": "note",
     "payment_pk": "payment",
@@ -249,6 +270,7 @@ COMMON = {
     "external_pk": "external_subscription",
     "invite_pk": "package_invite",
     "package_id": "waitlisted_package",
+    "party_id": "party",
     "waitlist_entry_pk": "waitlist_entry",
     "tag_pk": "tag",
     "change_pk": "change",
