@@ -245,14 +245,15 @@ TAB_ROWS = 25  # the next and the last parties; the calendar shows the rest
 
 def _bookings_tab(request, customer, *, form=None, status=200):
     may_book = has_permission(request.membership, "customers.change")
-    if form is None and may_book:
+    if form is None and may_book and "book" in request.GET:  # the form's choices cost queries: on request
         form = BookingCreateForm(payers=payers_of(customer), prefix="booking")
-    upcoming = bookings_of([customer.pk], upcoming=True)
+    upcoming = list(bookings_of([customer.pk], upcoming=True)[: TAB_ROWS + 1])
     context = {
         "upcoming": upcoming[:TAB_ROWS],
-        "upcoming_count": upcoming.count(),
+        "more_upcoming": len(upcoming) > TAB_ROWS,
         "history": bookings_of([customer.pk], upcoming=False)[:TAB_ROWS],
         "booking_form": form,
+        "may_book": may_book,
     }
     response = render_profile(request, customer, "bookings", context)
     response.status_code = status

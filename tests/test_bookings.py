@@ -249,6 +249,7 @@ def test_staff_book_from_the_profile_and_see_it_on_the_calendar_and_the_tab(alic
     saturday = next_saturday()
     tab = f"/app/{org_a.slug}/customers/{world['kim'].pk}/bookings/"
     assert "No upcoming parties" in alice_client.get(tab).text
+    assert "Booked and paid by" in alice_client.get(f"{tab}?book=1").text
     fields = {
         "booking-package": world["jungle_party"].pk,
         "booking-room": world["jungle"].pk,
