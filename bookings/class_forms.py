@@ -93,7 +93,7 @@ class ScheduleForm(forms.Form):
     starts = forms.TimeField(
         label="Starts at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    minutes = forms.IntegerField(label="Length (minutes)", min_value=5, max_value=24 * 60, initial=60)
+    minutes = forms.IntegerField(label="Minutes", min_value=5, max_value=24 * 60, initial=60)
     first_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     weeks = forms.IntegerField(label="Weeks", min_value=1, max_value=MAX_WEEKS, initial=8)
 

@@ -16,6 +16,8 @@ from billing.demo import (
     demo_payment_account,
     demo_purchases,
 )
+from bookings.class_demo import demo_classes
+from bookings.class_demo import demo_erase as classes_demo_erase
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import Customer
 from families.demo import demo_families
@@ -85,6 +87,7 @@ def demo_load(*, reset: bool = False) -> None:
         for organization in Organization.objects.filter(slug__in=slugs):
             with tenant(organization):
                 invites_demo_erase()
+                classes_demo_erase()
                 demo_erase()
                 organization.delete()
         User.objects.filter(email__in=[email for email, *_ in STAFF] + [PLATFORM_ADMIN]).delete()
@@ -120,6 +123,7 @@ def demo_load(*, reset: bool = False) -> None:
             demo_purchases(customers, staff, seed=seed)
             demo_package_invites(staff, seed=seed)
             demo_waitlist(staff, seed=seed)
+            demo_classes(staff, seed=seed)
             demo_credit(customers, by=users[owner_email])
             demo_external_subscriptions(customers, by=users[owner_email])
             demo_payment_account(seed=seed, by=users[owner_email])

@@ -24,6 +24,9 @@ from billing.external_services import external_subscription_save
 from billing.models import ExternalSubscription, Package, Subscription
 from billing.punch_services import punch_use
 from billing.services import package_save, sale_record
+from bookings.class_demo import demo_classes
+from bookings.class_services import registration_create
+from bookings.models import Course, Session
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import BulkOperation, Customer, CustomField, Segment
@@ -134,6 +137,9 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
         )
         sale_record(package=waitlisted, customer=main, payer=main, method="cash", by=owner)
         waitlist_entry = waitlist_join(package=waitlisted, customer=pat, joined_by=pat)
+        demo_classes([owner, staff], seed=seed)
+        session = Session.objects.order_by("starts_at", "pk").first()
+        registration = registration_create(session=session, customer=kid, paid_with="desk", by=owner)
         external = external_subscription_save(
             subscription=ExternalSubscription(
                 customer=main,
@@ -178,6 +184,9 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "external_subscription": external.pk,
             "waitlisted_package": waitlisted.pk,
             "waitlist_entry": waitlist_entry.pk,
+            "course": Course.objects.order_by("pk").first().pk,
+            "session": session.pk,
+            "registration": registration.pk,
             "metric_entry": MetricEntry.objects.order_by("pk").first().pk,
             "uidb64": urlsafe_base64_encode(force_bytes(portal_user.pk)),
             "reset_token": default_token_generator.make_token(portal_user),
@@ -250,6 +259,9 @@ COMMON = {
     "invite_pk": "package_invite",
     "package_id": "waitlisted_package",
     "waitlist_entry_pk": "waitlist_entry",
+    "course_pk": "course",
+    "session_pk": "session",
+    "registration_pk": "registration",
     "tag_pk": "tag",
     "change_pk": "change",
     "job_id": "import_job",

@@ -5,7 +5,7 @@ back on cancel) or at the desk; the last place goes to one of two people racing 
 term in the store registers for every session still to come; another organization's ids are 404."""
 
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -304,7 +304,7 @@ def test_the_other_organizations_ids_are_404(alice_client, bob_client, org_a, wo
         f"/app/beta/classes/sessions/{alpha_session.pk}/search/?q=Kim",
         f"/app/beta/settings/classes/{course.pk}/",
         f"/app/beta/settings/classes/{course.pk}/edit/",
-        f"/app/alpha/classes/",
+        "/app/alpha/classes/",
     ):
         assert bob_client.get(url).status_code == 404, url
     for url in (

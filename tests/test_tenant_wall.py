@@ -17,6 +17,7 @@ from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
 from billing.models import CreditEntry, ExternalSubscription, Package, Payment, Punch, PunchCard, Subscription
+from bookings.models import Course, Registration, Session
 from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
@@ -272,6 +273,9 @@ ID_KINDS = {
     "invite_pk": PackageInvite,
     "package_id": Package,
     "waitlist_entry_pk": WaitlistEntry,
+    "course_pk": Course,
+    "session_pk": Session,
+    "registration_pk": Registration,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {
