@@ -15,6 +15,7 @@ from bookings import class_services
 from bookings.class_forms import PortalRegisterForm
 from bookings.class_selectors import (
     bookable_for,
+    booking_rules,
     cancel_deadline,
     local_date,
     open_session,
@@ -44,9 +45,9 @@ def page(request, org_slug):
     people = bookable_for(customer)
     sessions = list(portal_sessions())
     mine = list(registrations_of([person.pk for person in people], upcoming=True))
-    registered = {}
+    registered, rules = {}, booking_rules()
     for registration in mine:
-        registration.may_cancel = timezone.now() <= cancel_deadline(registration.session)
+        registration.may_cancel = timezone.now() <= cancel_deadline(registration.session, rules)
         registered.setdefault(registration.session_id, []).append(registration.customer.first_name)
     courses: dict[int, Course] = {}
     for session in sessions:

@@ -95,10 +95,14 @@ def registrations_of(customer_ids: list[int], *, upcoming: bool) -> QuerySet:
     )
 
 
-def cancel_deadline(session: Session) -> datetime:
+def booking_rules() -> BookingSettings:
+    """The organization's booking rules, or their defaults until an admin saves them."""
+    return BookingSettings.objects.first() or BookingSettings()
+
+
+def cancel_deadline(session: Session, rules: BookingSettings | None = None) -> datetime:
     """Until when a customer may cancel online: the session's start less the booking rules' hours."""
-    rules = BookingSettings.objects.first() or BookingSettings()
-    return session.starts_at - timedelta(hours=rules.cancel_hours)
+    return session.starts_at - timedelta(hours=(rules or booking_rules()).cancel_hours)
 
 
 def passes_reserved(card: PunchCard) -> int:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tenancy import tenant
@@ -445,3 +446,36 @@ def test_staff_see_sessions_by_day_and_admins_manage_classes(alice_client, carol
     assert "Ninja warriors" in listing and "7 and up" in listing
     alice_client.post(f"/app/alpha/settings/classes/{ninja.pk}/archive/")
     assert "archived" in alice_client.get("/app/alpha/settings/classes/").content.decode()
+
+
+def test_class_lists_run_the_same_queries_however_many_registrations(alice_client, org_a, world, alice):
+    pat = logged_in(world["pat"].user)
+
+    def counted():
+        counts = []
+        for client, url in (
+            (pat, "/alpha/classes/"),
+            (alice_client, "/app/alpha/classes/"),
+            (alice_client, "/app/alpha/settings/classes/"),
+            (alice_client, f"/app/alpha/settings/classes/{world['course'].pk}/"),
+            (alice_client, session_url(world["sessions"][0])),
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries))
+        return counts
+
+    with tenant(org_a):
+        class_services.registration_create(
+            session=world["sessions"][0], customer=world["kim"], paid_with="desk", by=alice
+        )
+    before = counted()
+    with tenant(org_a):
+        for session in world["sessions"]:
+            class_services.registration_create(
+                session=session, customer=world["pat"], paid_with="desk", by=alice
+            )
+        class_services.registration_create(
+            session=world["sessions"][1], customer=world["kim"], paid_with="desk", by=alice
+        )
+    assert counted() == before
