@@ -1,13 +1,16 @@
-"""What bookings add to the rest of Roster, registered through the core's extension points: the Calendar in
-the main menu, Settings → Booking, the profile's Bookings tab, the family view's Bookings section, the
-portal's Bookings page, its kinds of activity event and audit actions, and confirming an online booking
-when billing says its deposit is paid."""
+"""What bookings add to the rest of Roster, registered through the core's extension points. Parties: the
+Calendar in the main menu, Settings → Booking, the profile's Bookings tab, the family view's Bookings
+section, the portal's Bookings page, and confirming an online booking when billing says its deposit is paid.
+Classes: Settings → Classes, the Classes menu page, the portal's Classes section, and a paid store checkout
+of a course's term package registering for its sessions. Both: their kinds of activity event and audit
+actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
 from billing.models import Checkout
 from billing.spots import checkout_paid
-from bookings.models import BookingAudit, BookingEvent
+from bookings.class_services import term_register
+from bookings.models import BookingAudit, BookingEvent, CourseAudit, RegistrationEvent
 from bookings.selectors import bookings_of
 from bookings.services import booking_paid
 from customers.extend import ActivityKinds, ProfileTab, register
@@ -55,3 +58,15 @@ def _deposit_paid(sender, checkout, **kwargs):
 
 
 checkout_paid.connect(_deposit_paid, sender=Checkout, dispatch_uid="bookings.deposit_paid")
+
+
+def _term_paid(sender, checkout, **kwargs):
+    term_register(checkout=checkout)
+
+
+checkout_paid.connect(_term_paid, sender=Checkout, dispatch_uid="bookings.term_paid")
+register(ActivityKinds("classes", "Classes", dict(RegistrationEvent.choices), order=60))
+register_audit_actions(CourseAudit)
+register_settings_page(Page("classes", "Classes", "class_settings:list", 18, "settings.change"))
+register_main_page(Page("classes", "Classes", "classes:index", 12, "customers.view", ("classes",)))
+register_portal_section(PortalSection("classes", "Classes", "class_portal:page", 15))

@@ -28,6 +28,7 @@ staff_area = [
     path("settings/packages/", include((billing_urls.settings_patterns, "package_settings"))),
     path("settings/payments/", include((billing_urls.payment_account_patterns, "payment_settings"))),
     path("settings/booking/", include((booking_urls.settings_patterns, "booking_settings"))),
+    path("settings/classes/", include((booking_urls.class_settings_patterns, "class_settings"))),
     path("settings/", include("customers.settings_urls")),
     path("customers/", include("customers.urls")),
     path("families/", include("families.urls")),
@@ -49,6 +50,7 @@ staff_area = [
     path("sales/", include((billing_urls.report_patterns, "sales"))),
     path("memberships/", include((billing_urls.membership_report_patterns, "memberships"))),
     path("waitlists/", include((invite_urls.staff_waitlist_patterns, "waitlists"))),
+    path("classes/", include((booking_urls.class_patterns, "classes"))),
 ]
 
 urlpatterns = [
@@ -64,6 +66,7 @@ urlpatterns = [
     path("<slug:org_slug>/invite/<str:token>/", include((invite_urls.public_patterns, "package_invite"))),
     path("<slug:org_slug>/book/", include((booking_urls.public_patterns, "book"))),
     path("<slug:org_slug>/store/", include((billing_urls.store_patterns, "store"))),
+    path("<slug:org_slug>/classes/", include((booking_urls.class_portal_patterns, "class_portal"))),
     path("<slug:org_slug>/", include((billing_urls.portal_patterns, "portal_payments"))),
     path("<slug:org_slug>/", include((invite_urls.public_waitlist_patterns, "waitlist"))),
     path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),

@@ -3,7 +3,7 @@ with "canary" in its texts so a page that leaks one to another organization give
 
 import datetime
 import uuid
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -20,8 +20,9 @@ from billing import external_services as billing_external
 from billing import gateway, punch_services
 from billing import services as billing_services
 from billing.models import ExternalSubscription, Package, PunchCard
+from bookings import class_services
 from bookings import services as booking_services
-from bookings.models import BookingSettings, PartyPackage, Room
+from bookings.models import BookingSettings, Course, PartyPackage, Room
 from customers import services as customer_services
 from customers.models import STAFF_AUDIENCES, Audience, FieldType
 from customers.rules import Channel, Rule
@@ -111,6 +112,22 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     billing_services.sale_record(package=canary_pass, customer=canary, payer=canary, method="cash", by=owner)
     punch = punch_services.punch_use(card=PunchCard.objects.get(), by=owner)
     punch_services.punch_undo(punch=punch, reason="canary", by=owner)
+    # A class taking the pass, a session of it and the canary's place in it.
+    canary_course = class_services.course_save(
+        course=Course(name="Canary tumble", description="canary", instructor="Canary coach", capacity=4),
+        passes=[canary_pass],
+        by=owner,
+    )
+    [canary_session] = class_services.sessions_schedule(
+        course=canary_course,
+        weekdays=[date.today().weekday()],
+        starts=time(10),
+        minutes=45,
+        first_date=date.today() + timedelta(days=7),
+        weeks=1,
+        by=owner,
+    )
+    class_services.registration_create(session=canary_session, customer=canary, paid_with="pass", by=owner)
     billing_external.external_subscription_save(
         subscription=ExternalSubscription(
             customer=canary,

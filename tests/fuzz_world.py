@@ -25,8 +25,10 @@ from billing.external_services import external_subscription_save
 from billing.models import ExternalSubscription, Package, Subscription
 from billing.punch_services import punch_use
 from billing.services import package_save, sale_record
+from bookings.class_demo import demo_classes
+from bookings.class_services import registration_create
 from bookings.demo import demo_parties
-from bookings.models import PartyPackage
+from bookings.models import Course, PartyPackage, Session
 from bookings.services import booking_create
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
@@ -138,6 +140,9 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
         )
         sale_record(package=waitlisted, customer=main, payer=main, method="cash", by=owner)
         waitlist_entry = waitlist_join(package=waitlisted, customer=pat, joined_by=pat)
+        demo_classes([owner, staff], seed=seed)
+        session = Session.objects.order_by("starts_at", "pk").first()
+        registration = registration_create(session=session, customer=kid, paid_with="desk", by=owner)
         external = external_subscription_save(
             subscription=ExternalSubscription(
                 customer=main,
@@ -196,6 +201,9 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "external_subscription": external.pk,
             "waitlisted_package": waitlisted.pk,
             "waitlist_entry": waitlist_entry.pk,
+            "course": Course.objects.order_by("pk").first().pk,
+            "session": session.pk,
+            "registration": registration.pk,
             "metric_entry": MetricEntry.objects.order_by("pk").first().pk,
             "uidb64": urlsafe_base64_encode(force_bytes(portal_user.pk)),
             "reset_token": default_token_generator.make_token(portal_user),
@@ -272,6 +280,9 @@ COMMON = {
     "package_id": "waitlisted_package",
     "party_id": "party",
     "waitlist_entry_pk": "waitlist_entry",
+    "course_pk": "course",
+    "session_pk": "session",
+    "registration_pk": "registration",
     "tag_pk": "tag",
     "change_pk": "change",
     "job_id": "import_job",

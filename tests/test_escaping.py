@@ -5,7 +5,7 @@ viewer's session and CSRF header. Each text below carries three probes; no page 
 
 import html
 import json
-from datetime import date
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -16,8 +16,9 @@ from billing.external_services import external_subscription_save
 from billing.models import ExternalSubscription, Package, PunchCard, Subscription
 from billing.punch_services import punch_undo, punch_use
 from billing.services import package_save, payment_refund, sale_record
+from bookings import class_services
 from bookings import services as booking_services
-from bookings.models import BookingSettings, PartyPackage, Room
+from bookings.models import BookingSettings, Course, PartyPackage, Room
 from customers import services
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
@@ -414,3 +415,47 @@ def test_booking_pages_escape_the_rooms_the_party_the_people_and_the_notes(world
         f"/evil/book/mine/{booking.pk}/",
     ):
         assert_escaped(parent.get(url), url)
+
+
+def test_class_pages_escape_the_course_and_the_people(world):
+    owner, parent, child = world["owner"], world["parent"], world["child"]
+    with tenant(world["org"]):
+        course = class_services.course_save(
+            course=Course(
+                name=evil("Tumble", HTMX),
+                description=evil("Rolls", META),
+                instructor=evil("Coach"),
+                capacity=3,
+            ),
+            passes=[],
+            by=owner,
+        )
+        [session] = class_services.sessions_schedule(
+            course=course,
+            weekdays=[date.today().weekday()],
+            starts=time(10),
+            minutes=45,
+            first_date=date.today() + timedelta(days=7),
+            weeks=1,
+            by=owner,
+        )
+        class_services.registration_create(session=session, customer=child, paid_with="desk", by=owner)
+        class_services.registration_create(session=session, customer=parent, paid_with="desk", by=owner)
+    name = html.escape(evil("Tumble", HTMX), quote=False)
+    staff = logged_in(owner)
+    for url in (
+        "/app/evil/settings/classes/",
+        f"/app/evil/settings/classes/{course.pk}/",
+        f"/app/evil/settings/classes/{course.pk}/edit/",
+        "/app/evil/classes/",
+        f"/app/evil/classes/sessions/{session.pk}/",
+        f"/app/evil/classes/sessions/{session.pk}/search/?q=Pat",
+    ):
+        response = staff.get(url)
+        assert_escaped(response, url)
+        assert name in response.content.decode() or "search" in url, url
+    parent_client = logged_in(world["parent_user"])
+    for url in ("/evil/classes/", f"/evil/classes/sessions/{session.pk}/register/"):
+        response = parent_client.get(url)
+        assert_escaped(response, url)
+        assert name in response.content.decode(), url

@@ -17,7 +17,7 @@ from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
 from billing.models import CreditEntry, ExternalSubscription, Package, Payment, Punch, PunchCard, Subscription
-from bookings.models import Booking, PartyPackage, Room
+from bookings.models import Booking, Course, PartyPackage, Registration, Room, Session
 from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
@@ -278,6 +278,9 @@ ID_KINDS = {
     "package_id": Package,
     "waitlist_entry_pk": WaitlistEntry,
     "party_id": PartyPackage,
+    "course_pk": Course,
+    "session_pk": Session,
+    "registration_pk": Registration,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {
