@@ -15,7 +15,6 @@ from bookings import class_services
 from bookings.class_forms import PortalRegisterForm
 from bookings.class_selectors import (
     bookable_for,
-    booking_rules,
     cancel_deadline,
     local_date,
     open_session,
@@ -25,6 +24,7 @@ from bookings.class_selectors import (
     usable_passes,
 )
 from bookings.models import Course
+from bookings.selectors import booking_settings
 from portal.views import own_customer, render_portal
 
 
@@ -45,7 +45,7 @@ def page(request, org_slug):
     people = bookable_for(customer)
     sessions = list(portal_sessions())
     mine = list(registrations_of([person.pk for person in people], upcoming=True))
-    registered, rules = {}, booking_rules()
+    registered, rules = {}, booking_settings()
     for registration in mine:
         registration.may_cancel = timezone.now() <= cancel_deadline(registration.session, rules)
         registered.setdefault(registration.session_id, []).append(registration.customer.first_name)

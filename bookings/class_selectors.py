@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.tenancy import required_organization
 from billing.models import PunchCard
 from bookings.models import BookingSettings, Course, Registration, Session
+from bookings.selectors import booking_settings
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
 
@@ -95,14 +96,9 @@ def registrations_of(customer_ids: list[int], *, upcoming: bool) -> QuerySet:
     )
 
 
-def booking_rules() -> BookingSettings:
-    """The organization's booking rules, or their defaults until an admin saves them."""
-    return BookingSettings.objects.first() or BookingSettings()
-
-
 def cancel_deadline(session: Session, rules: BookingSettings | None = None) -> datetime:
     """Until when a customer may cancel online: the session's start less the booking rules' hours."""
-    return session.starts_at - timedelta(hours=(rules or booking_rules()).cancel_hours)
+    return session.starts_at - timedelta(hours=(rules or booking_settings()).cancel_hours)
 
 
 def passes_reserved(card: PunchCard) -> int:

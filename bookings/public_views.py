@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from bookings import services
 from bookings.calendar_files import ics_of
+from bookings.class_selectors import registrations_of
 from bookings.forms import NEW_CHILD, OnlineBookingForm
 from bookings.models import Booking, Room
 from bookings.selectors import (
@@ -218,5 +219,7 @@ def mine(request, org_slug):
     context = {
         "upcoming": bookings_of(household, upcoming=True),
         "past": bookings_of(household, upcoming=False)[:50],
+        "classes_upcoming": registrations_of(household, upcoming=True)[:50],
+        "now": timezone.now(),
     }
     return render_portal(request, customer, "bookings", "bookings/public/mine.html", context)

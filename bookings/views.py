@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import has_permission, org_permission
 from bookings import services
+from bookings.class_selectors import registrations_of
 from bookings.forms import (
     BlackoutForm,
     BookingCreateForm,
@@ -252,6 +253,9 @@ def _bookings_tab(request, customer, *, form=None, status=200):
         "upcoming": upcoming[:TAB_ROWS],
         "more_upcoming": len(upcoming) > TAB_ROWS,
         "history": bookings_of([customer.pk], upcoming=False)[:TAB_ROWS],
+        "classes_upcoming": registrations_of([customer.pk], upcoming=True)[:TAB_ROWS],
+        "classes_history": registrations_of([customer.pk], upcoming=False)[:TAB_ROWS],
+        "now": timezone.now(),
         "booking_form": form,
         "may_book": may_book,
     }

@@ -1,6 +1,7 @@
 """Parties: free slots, online booking with its deposit, the desk's bookings (move, cancel, check in), the
 customer's bookings and the tenant wall around them."""
 
+import datetime
 import threading
 import uuid
 
@@ -10,8 +11,8 @@ from django.db import connection
 from accounts.tenancy import tenant
 from billing import card_services
 from billing.models import Checkout, Payment, Purchase, Visibility
-from bookings import selectors, services
-from bookings.models import Booking, BookingStatus
+from bookings import class_services, selectors, services
+from bookings.models import Booking, BookingStatus, Course
 from customers.models import Activity
 from tests.booking_helpers import at, next_saturday, open_party_room
 from tests.conftest import logged_in
@@ -356,3 +357,25 @@ def test_the_confirmation_email_carries_the_party_and_a_calendar_file(
     )
     attachment = next(part for part in message.walk() if part.get_content_type() == "text/calendar")
     assert attachment.get_filename() == "party.ics" and b"BEGIN:VEVENT" in attachment.get_payload(decode=True)
+
+
+def test_the_bookings_tab_and_my_bookings_show_class_registrations_too(alice_client, org_a, world, alice):
+    saturday = next_saturday()
+    with tenant(org_a):
+        course = class_services.course_save(
+            course=Course(name="Toddler tumble", capacity=5), passes=[], by=alice
+        )
+        [session] = class_services.sessions_schedule(
+            course=course,
+            weekdays=[saturday.weekday()],
+            starts=datetime.time(9),
+            minutes=45,
+            first_date=saturday,
+            weeks=1,
+            by=alice,
+        )
+        class_services.registration_create(session=session, customer=world["kim"], paid_with="desk", by=alice)
+    tab = alice_client.get(f"/app/{org_a.slug}/customers/{world['kim'].pk}/bookings/").text
+    assert "Toddler tumble" in tab and "At the desk" in tab
+    mine = logged_in(world["pat"].user).get(f"/{org_a.slug}/book/mine/").text
+    assert "Toddler tumble" in mine and "Kim Parent" in mine
