@@ -19,6 +19,7 @@ APPS = [
     "intake",
     "billing",
     "invites",
+    "waivers",
     "api",
 ]
 WRITES = {

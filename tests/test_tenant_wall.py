@@ -27,6 +27,7 @@ from notes.models import Note
 from tags.models import Tag
 from tests.canaries import canaries_seed
 from tests.conftest import make_member
+from waivers.models import WaiverSignature, WaiverTemplate
 
 TENANT_TABLES_LACKING_RLS = """
     SELECT c.relname FROM pg_class c
@@ -258,6 +259,8 @@ PK_KINDS = {
     "imports/": ImportJob,
     "metrics/": Metric,
     "account/family/": Customer,
+    "settings/waivers/": WaiverTemplate,
+    "waivers/sign/": Customer,
 }
 ID_KINDS = {
     "note_pk": Note,
@@ -272,6 +275,8 @@ ID_KINDS = {
     "invite_pk": PackageInvite,
     "package_id": Package,
     "waitlist_entry_pk": WaitlistEntry,
+    "template_pk": WaiverTemplate,
+    "signature_pk": WaiverSignature,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {
@@ -281,6 +286,7 @@ TOKEN_KINDS = {
     "signup/confirm/": "signup",
     "account/email/confirm/": "email_change",
     "waitlist/offer/": "waitlist_offer",
+    "waivers/link/": "waiver_link",
 }
 
 
