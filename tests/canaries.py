@@ -39,6 +39,7 @@ from tags.models import Tag
 from tests.conftest import PASSWORD
 from tests.custom_field_helpers import make_field
 from tests.store_helpers import browser_sets_up_card
+from tests.waiver_helpers import signature_png
 from waivers import services as waiver_services
 from waivers.models import Channel as WaiverChannel
 
@@ -242,7 +243,7 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         signer=canary,
         people=[canary, fledgling],
         typed_name="Canary Customer",
-        signature_png=b"canary",
+        signature_png=signature_png(),
         channel=WaiverChannel.DESK,
         ip=None,
         by=owner,

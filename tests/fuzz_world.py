@@ -47,6 +47,7 @@ from tags.demo import demo_tags
 from tags.models import Tag
 from tests.conftest import make_member, make_user
 from tests.test_tenant_wall import tenant_models
+from tests.waiver_helpers import signature_png
 from waivers import services as waiver_services
 from waivers.models import Channel as WaiverChannel
 
@@ -155,7 +156,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             signer=pat,
             people=[kid],
             typed_name="Pat Fuzz",
-            signature_png=b"fuzz",
+            signature_png=signature_png(),
             channel=WaiverChannel.ONLINE,
             ip=None,
         )

@@ -12,6 +12,7 @@ from portal.views import own_customer, render_portal
 from waivers.models import Channel, Status
 from waivers.selectors import (
     active_templates,
+    may_sign,
     needs_guardian,
     open_request_for_token,
     signable_for,
@@ -19,7 +20,6 @@ from waivers.selectors import (
     signatures_of,
     statuses,
 )
-from waivers.services import may_sign
 from waivers.signing import sign_form, sign_from_form
 from waivers.views import pdf_response
 
@@ -88,7 +88,7 @@ def signature_pdf(request, org_slug, signature_pk):
 def link(request, org_slug, token):
     waiver_request = open_request_for_token(token)
     if waiver_request is None or waiver_request.template.archived_at is not None:
-        return render(request, "waivers/link_invalid.html", status=410)
+        return render(request, "waivers/link_invalid.html", status=404)
     template, signer = waiver_request.template, waiver_request.signer
     form = sign_form(request, template, signers=[signer], people=[waiver_request.for_customer])
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.selectors import token_hash
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
+from families.selectors import guardian_may, notification_recipients
 from waivers.extend import requirements
 from waivers.models import EXPIRING_DAYS, Status, WaiverRequest, WaiverSignature, WaiverTemplate
 
@@ -185,3 +186,24 @@ def signature_with_image(pk: int, *, seen_by: Customer | None = None) -> WaiverS
         people = [person.pk for person in signable_for(seen_by)]
         signatures = signatures.filter(Q(customer_id__in=people) | Q(signer=seen_by))
     return get_object_or_404(signatures, pk=pk)
+
+
+def may_sign(template: WaiverTemplate, signer: Customer, person: Customer) -> str:
+    """ "" when `signer` may sign `template` for `person`, else why not."""
+    if person.pk == signer.pk:
+        if needs_guardian(template, person):
+            return f"A guardian signs this waiver for {person.full_name}, who is under 18."
+        return ""
+    if not guardian_may(signer, SIGNS_FOR, person):
+        return f"{signer.full_name} may not sign for {person.full_name}."
+    return ""
+
+
+def link_recipients(customer: Customer) -> list[Customer]:
+    """Who an emailed link for `customer` goes to: the customer with an address, else the guardians who
+    receive their notifications and may sign for them."""
+    return [
+        person
+        for person in notification_recipients(customer)
+        if person.pk == customer.pk or guardian_may(person, SIGNS_FOR, customer)
+    ]

@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.selectors import new_token
 from customers.models import Customer
 from customers.services import activity_record
-from families.selectors import customer_email, guardian_may, notification_recipients
+from families.selectors import customer_email
 from waivers.models import (
     REQUEST_DAYS,
     Channel,
@@ -23,7 +23,7 @@ from waivers.models import (
     WaiverTemplate,
     WaiverVersion,
 )
-from waivers.selectors import SIGNS_FOR, needs_guardian
+from waivers.selectors import link_recipients, may_sign
 
 
 class WaiverError(ValueError):
@@ -139,17 +139,6 @@ def waiver_template_restore(*, template: WaiverTemplate, by: User | None) -> Non
 # Signing
 
 
-def may_sign(template: WaiverTemplate, signer: Customer, person: Customer) -> str:
-    """ "" when `signer` may sign `template` for `person`, else why not."""
-    if person.pk == signer.pk:
-        if needs_guardian(template, person):
-            return f"A guardian signs this waiver for {person.full_name}, who is under 18."
-        return ""
-    if not guardian_may(signer, SIGNS_FOR, person):
-        return f"{signer.full_name} may not sign for {person.full_name}."
-    return ""
-
-
 @transaction.atomic
 def waiver_sign(
     *,
@@ -212,16 +201,6 @@ def waiver_sign(
 
 
 # Emailed links
-
-
-def link_recipients(customer: Customer) -> list[Customer]:
-    """Who an emailed link for `customer` goes to: the customer with an address, else the guardians who
-    receive their notifications and may sign for them."""
-    return [
-        person
-        for person in notification_recipients(customer)
-        if person.pk == customer.pk or guardian_may(person, SIGNS_FOR, customer)
-    ]
 
 
 @transaction.atomic
