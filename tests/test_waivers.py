@@ -14,12 +14,15 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from accounts.tenancy import tenant
 from customers import services as customer_services
-from customers.models import Activity
+from customers.demo import demo_customers
+from customers.models import Activity, Customer
+from families.demo import demo_families
 from families.services import link_add
 from tests.conftest import logged_in, make_user
 from tests.factories import customer
 from tests.waiver_helpers import png_data_url, signature_png
 from waivers import services
+from waivers.demo import demo_waivers
 from waivers.extend import register_requirement, unregister_requirement
 from waivers.models import Channel, Status, WaiverAudit, WaiverEvent, WaiverRequest, WaiverSignature
 from waivers.selectors import missing_waivers, status_of, with_missing_waivers
@@ -353,3 +356,15 @@ def test_the_daily_beat_reminds_before_a_signature_ends_and_records_its_end_once
     assert waivers_daily() == {"reminded": 0, "expired": 0}
     time.sleep(2)  # whatever a second run might have queued has reached the mail server
     assert len(smtp_server.messages) - before == 1
+
+
+def test_the_demo_waiver_is_signed_for_children_one_expiring_and_one_expired(org_a, alice):
+    with tenant(org_a):
+        people = Customer.objects.bulk_create(demo_customers(count=120, seed=3))
+        demo_families(people, seed=3)
+        demo_waivers(people, seed=3, by=alice, count=12)
+        signatures = list(WaiverSignature.objects.select_related("version__template"))
+        assert len(signatures) == 12
+        assert all(signature.customer.age < 18 for signature in signatures)
+        found = [status_of(signature.customer, signature.version.template) for signature in signatures]
+        assert found.count(Status.EXPIRING) == 1 and found.count(Status.EXPIRED) == 1

@@ -84,7 +84,10 @@ class SignForm(forms.Form):
         max_length=200,
         help_text="Your typed name and your drawn signature both sign the waiver.",
     )
-    agree = forms.BooleanField(label="I have read this waiver and agree to it.")
+    agree = forms.BooleanField(
+        label="I have read this waiver and agree to it.",
+        error_messages={"required": "Tick this box to agree to the waiver."},
+    )
     signature = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)  # sized in images.py
     version = forms.IntegerField(widget=forms.HiddenInput)  # the version read, refused if replaced since
 
