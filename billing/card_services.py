@@ -52,11 +52,13 @@ def store_checkout_start(
     payer: Customer,
     invited: bool = False,
     hold: SpotHold | None = None,
+    return_path: str = "",
 ) -> Checkout:
     """Begin buying `package` for `customer`, paid by `payer` by card in the online store: the same checks as
     a sale at the desk, then a PaymentIntent for price and tax in the organization's Stripe account, which the
     payer's browser confirms with Stripe.js (selectors.checkout_client_secret). `invited`: bought through an
-    invitation (a package sold by invitation only may be); `hold`: the spot kept for `customer` it takes."""
+    invitation or a booking (a package sold only that way may be); `hold`: the spot kept for `customer` it
+    takes; `return_path`: the page the payer sees once it is paid, instead of the receipt."""
     client = store_client()
     package = locked_for_sale(package, customer, payer, store=True, invited=invited, hold=hold)
     membership = package.kind == PackageKind.MEMBERSHIP
@@ -75,6 +77,7 @@ def store_checkout_start(
         currency=package.currency,
         invited=invited,
         hold=hold,
+        return_path=return_path,
     )
     if membership:  # Stripe charges its subscription's first invoice once the payer chose a card
         return checkout

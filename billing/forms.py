@@ -15,6 +15,7 @@ from billing.models import (
     Method,
     Package,
     PackageKind,
+    Visibility,
 )
 from billing.selectors import buyable_for, organization_today, packages_for_sale, saved_cards_of
 
@@ -97,6 +98,11 @@ class PackageForm(forms.ModelForm):
             if self.instance.signup_fee:
                 self.initial["signup_fee_amount"] = to_major(self.instance.signup_fee)
         self.order_fields(["name", "description", "kind", "price_amount"])
+        self.fields["visibility"].choices = [
+            choice
+            for choice in Visibility.choices
+            if choice[0] != Visibility.BOOKING  # the bookings app's
+        ]
         for optional in ("interval_count", "minimum_periods"):  # a membership's; 1 and 0 when left empty
             self.fields[optional].required = False
 

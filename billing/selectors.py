@@ -54,8 +54,9 @@ def buyable_for(payer: Customer) -> list[Customer]:
 
 
 def packages_for_sale() -> QuerySet:
-    """What staff may sell: every package not archived, whatever its store visibility."""
-    return Package.objects.filter(archived_at=None).order_by("name")
+    """What staff may sell: every package not archived, whatever its store visibility (deposits are sold
+    with their bookings)."""
+    return Package.objects.filter(archived_at=None).exclude(visibility=Visibility.BOOKING).order_by("name")
 
 
 def payments_of(customer: Customer) -> QuerySet:
@@ -176,9 +177,11 @@ def store_packages() -> QuerySet:
 
 def store_refusal(package: Package, *, invited: bool = False) -> str:
     """Why the store does not sell a package it could list right now ("" when it does), for its page. An
-    invitation opens a package sold by invitation only."""
+    invitation opens a package sold by invitation only; `invited` also stands for a booking, which opens its
+    party's deposit."""
     now = timezone.now()
-    listed = package.visibility == Visibility.PUBLIC or (invited and package.visibility == Visibility.INVITE)
+    opened = (Visibility.INVITE, Visibility.BOOKING)
+    listed = package.visibility == Visibility.PUBLIC or (invited and package.visibility in opened)
     if not listed or package.is_archived:
         return "Not sold online"
     if package.sale_starts_at and now < package.sale_starts_at:

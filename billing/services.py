@@ -227,7 +227,7 @@ def desk_card_sale_recover(*, payment_intent: str) -> Purchase | None:
 
 
 @transaction.atomic
-def payment_refund(*, payment: Payment, amount: int, reason: str, by: User) -> Refund:
+def payment_refund(*, payment: Payment, amount: int, reason: str, by: User | None) -> Refund:
     """Give back `amount` (minor units) of a payment, never more than what remains of it; a card payment's
     money goes back to the card through Stripe first, a payment from credit to the payer's credit."""
     payment = Payment.objects.select_for_update().select_related("purchase__package").get(pk=payment.pk)

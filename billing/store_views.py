@@ -192,5 +192,7 @@ def receipt(request, org_slug, pk):
     checkout = _own_checkout(request, pk)
     if checkout.status == CheckoutStatus.OPEN:
         return redirect("store:pay", org_slug=org_slug, pk=pk)
+    if checkout.return_path:  # set by the app that started it (a booking's page), never by the payer
+        return redirect(checkout.return_path)
     payment = checkout.completed_purchase.payments.first() if checkout.completed_purchase else None
     return render(request, "billing/store/receipt.html", {"checkout": checkout, "payment": payment})

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import has_permission, org_permission
 from billing import services
 from billing.forms import PackageForm, RefundForm, SaleForm
-from billing.models import Package
+from billing.models import Package, Visibility
 from billing.selectors import payments_newer_than, payments_of, spend_of
 from customers.models import Customer
 from customers.selectors import get_customer_for_org
@@ -18,7 +18,7 @@ from customers.views import render_profile
 
 @org_permission("settings.change")
 def package_list(request, org_slug):
-    packages = list(Package.objects.order_by("name"))
+    packages = list(Package.objects.exclude(visibility=Visibility.BOOKING).order_by("name"))
     context = {
         "packages": [package for package in packages if not package.is_archived],
         "archived_packages": [package for package in packages if package.is_archived],
@@ -29,6 +29,10 @@ def package_list(request, org_slug):
 @org_permission("settings.change")
 def package_edit(request, org_slug, pk=None):
     package = get_object_or_404(Package, pk=pk) if pk else Package()
+    if package.visibility == Visibility.BOOKING:
+        notice = f"“{package.name}” is a party's deposit: change it with its party in Settings → Booking."
+        messages.info(request, notice)
+        return redirect("package_settings:list", org_slug=org_slug)
     form = PackageForm(request.POST or None, instance=package, organization=request.org)
     if form.is_valid():
         package = services.package_save(package=form.save(commit=False), by=request.user)

@@ -5,6 +5,7 @@ from accounts import views as account_views
 from accounts.urls import public_urlpatterns, staff_urlpatterns
 from api.api import api
 from billing import urls as billing_urls
+from bookings import urls as booking_urls
 from families import urls as family_urls
 from intake import urls as intake_urls
 from invites import urls as invite_urls
@@ -27,6 +28,8 @@ staff_area = [
     path("settings/forms/", include((intake_urls.settings_patterns, "intake_settings"))),
     path("settings/packages/", include((billing_urls.settings_patterns, "package_settings"))),
     path("settings/payments/", include((billing_urls.payment_account_patterns, "payment_settings"))),
+    path("settings/booking/", include((booking_urls.settings_patterns, "booking_settings"))),
+    path("settings/classes/", include((booking_urls.class_settings_patterns, "class_settings"))),
     path("settings/", include("customers.settings_urls")),
     path("customers/", include("customers.urls")),
     path("families/", include("families.urls")),
@@ -44,11 +47,14 @@ staff_area = [
     path("customers/", include((intake_urls.profile_patterns, "profile_intake"))),
     path("customers/", include((billing_urls.profile_patterns, "profile_payments"))),
     path("customers/", include((waiver_urls.profile_patterns, "profile_waivers"))),
+    path("customers/", include((booking_urls.profile_patterns, "profile_bookings"))),
+    path("bookings/", include((booking_urls.staff_patterns, "bookings"))),
     path("invites/", include((invite_urls.package_patterns, "package_invites"))),
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),
     path("sales/", include((billing_urls.report_patterns, "sales"))),
     path("memberships/", include((billing_urls.membership_report_patterns, "memberships"))),
     path("waitlists/", include((invite_urls.staff_waitlist_patterns, "waitlists"))),
+    path("classes/", include((booking_urls.class_patterns, "classes"))),
 ]
 
 urlpatterns = [
@@ -62,7 +68,9 @@ urlpatterns = [
     # Last: customer-facing pages of an organization; slugs that would shadow the paths above are reserved.
     path("<slug:org_slug>/forms/", include((intake_urls.public_patterns, "intake"))),
     path("<slug:org_slug>/invite/<str:token>/", include((invite_urls.public_patterns, "package_invite"))),
+    path("<slug:org_slug>/book/", include((booking_urls.public_patterns, "book"))),
     path("<slug:org_slug>/store/", include((billing_urls.store_patterns, "store"))),
+    path("<slug:org_slug>/classes/", include((booking_urls.class_portal_patterns, "class_portal"))),
     path("<slug:org_slug>/", include((billing_urls.portal_patterns, "portal_payments"))),
     path("<slug:org_slug>/", include((waiver_urls.public_patterns, "waivers"))),
     path("<slug:org_slug>/", include((invite_urls.public_waitlist_patterns, "waitlist"))),

@@ -144,7 +144,9 @@ class _InvitedTo(django_filters.ModelChoiceFilter):
 
 def _package_invite_filters(audience: str) -> dict:
     invited_to = _InvitedTo(
-        queryset=Package.objects.exclude(visibility=Visibility.STAFF).order_by("name"),
+        queryset=Package.objects.exclude(visibility__in=[Visibility.STAFF, Visibility.BOOKING]).order_by(
+            "name"
+        ),
         empty_label="Any package",
         label="Invited to",
         widget=SELECT,
@@ -205,7 +207,7 @@ register(
         control="invites/packages/bulk_control.html",
         control_context=lambda: list(
             Package.objects.filter(archived_at=None)
-            .exclude(visibility=Visibility.STAFF)
+            .exclude(visibility__in=[Visibility.STAFF, Visibility.BOOKING])
             .values_list("pk", "name")
         ),
     ),

@@ -64,6 +64,8 @@ def invite_refusal(package: Package) -> str:
         return f"“{package.name}” is archived."
     if package.visibility == Visibility.STAFF:
         return f"“{package.name}” is sold by staff only: make it public or by invitation first."
+    if package.visibility == Visibility.BOOKING:
+        return f"“{package.name}” is a party's deposit: it is paid when booking the party."
     if package.sale_ends_at and package.sale_ends_at <= timezone.now():
         return f"“{package.name}” is no longer on sale."
     return ""

@@ -26,7 +26,9 @@ from invites.package_selectors import (
 
 def _invitable_packages():
     return (
-        Package.objects.filter(archived_at=None).exclude(visibility=Visibility.STAFF).order_by("name", "id")
+        Package.objects.filter(archived_at=None)
+        .exclude(visibility__in=[Visibility.STAFF, Visibility.BOOKING])
+        .order_by("name", "id")
     )
 
 

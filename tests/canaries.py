@@ -1,9 +1,11 @@
 """Org A's canaries for the tenant wall's sweep: a row of every tenant model, made through the apps' services,
 with "canary" in its texts so a page that leaks one to another organization gives itself away."""
 
+import datetime
 import uuid
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -18,6 +20,9 @@ from billing import external_services as billing_external
 from billing import gateway, punch_services
 from billing import services as billing_services
 from billing.models import ExternalSubscription, Package, PunchCard
+from bookings import class_services
+from bookings import services as booking_services
+from bookings.models import BookingSettings, Course, PartyPackage, Room
 from customers import services as customer_services
 from customers.models import STAFF_AUDIENCES, Audience, FieldType
 from customers.rules import Channel, Rule
@@ -110,6 +115,22 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     billing_services.sale_record(package=canary_pass, customer=canary, payer=canary, method="cash", by=owner)
     punch = punch_services.punch_use(card=PunchCard.objects.get(), by=owner)
     punch_services.punch_undo(punch=punch, reason="canary", by=owner)
+    # A class taking the pass, a session of it and the canary's place in it.
+    canary_course = class_services.course_save(
+        course=Course(name="Canary tumble", description="canary", instructor="Canary coach", capacity=4),
+        passes=[canary_pass],
+        by=owner,
+    )
+    [canary_session] = class_services.sessions_schedule(
+        course=canary_course,
+        weekdays=[date.today().weekday()],
+        starts=time(10),
+        minutes=45,
+        first_date=date.today() + timedelta(days=7),
+        weeks=1,
+        by=owner,
+    )
+    class_services.registration_create(session=canary_session, customer=canary, paid_with="pass", by=owner)
     billing_external.external_subscription_save(
         subscription=ExternalSubscription(
             customer=canary,
@@ -137,6 +158,42 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
             set_up.client_secret, publishable_key="pk_test_canary_0000000000000000"
         ),
         by=owner,
+    )
+    # A party room, a party package (and its deposit), the rules, a closed day and two bookings: one made at
+    # the desk, one held online while its deposit is paid.
+    booking_services.booking_settings_save(
+        rules=BookingSettings(),
+        hours={day: (datetime.time(8), datetime.time(20)) for day in range(7)},
+        by=owner,
+    )
+    room = booking_services.room_save(room=Room(name="Canary room", guests=20), by=owner)
+    party_package = booking_services.party_package_save(
+        package=PartyPackage(name="Canary party package", description="canary", price=9000, deposit=3000),
+        rooms=[room],
+        by=owner,
+    )
+    party_day = timezone.localdate(timezone=ZoneInfo(organization.time_zone)) + timedelta(days=2)
+    booking_services.blackout_set(
+        date=party_day + timedelta(days=1), reason="Canary day", closed=True, by=owner
+    )
+    booking_services.booking_create(
+        package=party_package,
+        room=room,
+        starts_at=datetime.datetime.combine(party_day, datetime.time(9), ZoneInfo(organization.time_zone)),
+        customer=canary,
+        booked_by=canary,
+        guests=5,
+        note="canary",
+        by=owner,
+    )
+    booking_services.booking_online_start(
+        package=party_package,
+        room=room,
+        starts_at=datetime.datetime.combine(party_day, datetime.time(14), ZoneInfo(organization.time_zone)),
+        customer=canary,
+        booked_by=canary,
+        guests=5,
+        note="canary online",
     )
     canary_club = billing_services.package_save(
         package=Package(name="Canary club", kind="membership", interval="month", price=3000, currency="USD"),

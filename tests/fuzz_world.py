@@ -5,12 +5,13 @@ left them alone."""
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -24,6 +25,11 @@ from billing.external_services import external_subscription_save
 from billing.models import ExternalSubscription, Package, Subscription
 from billing.punch_services import punch_use
 from billing.services import package_save, sale_record
+from bookings.class_demo import demo_classes
+from bookings.class_services import registration_create
+from bookings.demo import demo_parties
+from bookings.models import Course, PartyPackage, Session
+from bookings.services import booking_create
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
 from customers.models import BulkOperation, Customer, CustomField, Segment
@@ -137,6 +143,9 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
         )
         sale_record(package=waitlisted, customer=main, payer=main, method="cash", by=owner)
         waitlist_entry = waitlist_join(package=waitlisted, customer=pat, joined_by=pat)
+        demo_classes([owner, staff], seed=seed)
+        session = Session.objects.order_by("starts_at", "pk").first()
+        registration = registration_create(session=session, customer=kid, paid_with="desk", by=owner)
         external = external_subscription_save(
             subscription=ExternalSubscription(
                 customer=main,
@@ -161,7 +170,21 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             ip=None,
         )
         [waiver_request] = waiver_services.waiver_request_send(template=waiver, customer=pat, by=owner)
+        demo_parties(by=owner, seed=seed, count=6)
+        party = PartyPackage.objects.order_by("pk").first()
+        booking = booking_create(
+            package=party,
+            room=party.rooms.order_by("pk").first(),
+            starts_at=timezone.now().replace(microsecond=0) + timedelta(days=400),
+            customer=kid,
+            booked_by=pat,
+            guests=5,
+            by=owner,
+        )
         ids = {
+            "room": booking.room_id,
+            "party": party.pk,
+            "booking": booking.pk,
             "customer": main.pk,
             "waiver_template": waiver.pk,
             "waiver_signature": waiver_signature.pk,
@@ -198,6 +221,9 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "external_subscription": external.pk,
             "waitlisted_package": waitlisted.pk,
             "waitlist_entry": waitlist_entry.pk,
+            "course": Course.objects.order_by("pk").first().pk,
+            "session": session.pk,
+            "registration": registration.pk,
             "metric_entry": MetricEntry.objects.order_by("pk").first().pk,
             "uidb64": urlsafe_base64_encode(force_bytes(portal_user.pk)),
             "reset_token": default_token_generator.make_token(portal_user),
@@ -256,6 +282,9 @@ PARAMETERS = {
     "metrics:report": {"pk": "metric"},
     "metrics:distribution_csv": {"pk": "metric"},
     "metrics:trend_csv": {"pk": "metric"},
+    "booking_settings:room_edit": {"pk": "room"},
+    "booking_settings:room_archive": {"pk": "room"},
+    "booking_settings:package_edit": {"pk": "party"},
     "metrics:values_csv": {"pk": "metric"},
     "waiver_settings:edit": {"pk": "waiver_template"},
     "waiver_settings:signatures": {"pk": "waiver_template"},
@@ -263,7 +292,7 @@ PARAMETERS = {
     "waiver_settings:restore": {"pk": "waiver_template"},
     "waivers:link": {"token": "waiver_token"},
 }
-NAMESPACE_PK = {"imports": "import_job"}
+NAMESPACE_PK = {"imports": "import_job", "bookings": "booking", "book": "booking"}
 COMMON = {
     "note_pk": "note",
     "payment_pk": "payment",
@@ -274,7 +303,11 @@ COMMON = {
     "external_pk": "external_subscription",
     "invite_pk": "package_invite",
     "package_id": "waitlisted_package",
+    "party_id": "party",
     "waitlist_entry_pk": "waitlist_entry",
+    "course_pk": "course",
+    "session_pk": "session",
+    "registration_pk": "registration",
     "tag_pk": "tag",
     "template_pk": "waiver_template",
     "signature_pk": "waiver_signature",

@@ -20,6 +20,7 @@ APPS = [
     "billing",
     "invites",
     "waivers",
+    "bookings",
     "api",
 ]
 WRITES = {

@@ -5,7 +5,7 @@ viewer's session and CSRF header. Each text below carries three probes; no page 
 
 import html
 import json
-from datetime import date
+from datetime import date, time, timedelta
 
 import pytest
 from django.test import Client
@@ -17,6 +17,9 @@ from billing.external_services import external_subscription_save
 from billing.models import ExternalSubscription, Package, PunchCard, Subscription
 from billing.punch_services import punch_undo, punch_use
 from billing.services import package_save, payment_refund, sale_record
+from bookings import class_services
+from bookings import services as booking_services
+from bookings.models import BookingSettings, Course, PartyPackage, Room
 from customers import services
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
@@ -29,6 +32,7 @@ from metrics.services import entry_record, metric_save
 from notes.services import note_add
 from tags.models import Tag
 from tags.services import tag_add, tag_save
+from tests.booking_helpers import at, next_saturday
 from tests.conftest import logged_in, make_org, make_user
 from tests.custom_field_helpers import make_field
 from tests.factories import customer
@@ -426,3 +430,92 @@ def test_waiver_pages_escape_the_waiver_the_people_and_the_reasons(world):
         assert_escaped(Client().get(url), url)
     finally:
         unregister_requirement(party)
+
+
+def test_booking_pages_escape_the_rooms_the_party_the_people_and_the_notes(world):
+    owner = world["owner"]
+    saturday = next_saturday()
+    with tenant(world["org"]):
+        hours = {day: (at(saturday, 9).time(), at(saturday, 20).time()) for day in range(7)}
+        booking_services.booking_settings_save(rules=BookingSettings(), hours=hours, by=owner)
+        booking_services.blackout_set(
+            date=next_saturday(2), reason=evil("Holiday", HTMX), closed=True, by=owner
+        )
+        room = booking_services.room_save(room=Room(name=evil("Jungle", HTMX), guests=20), by=owner)
+        party = booking_services.party_package_save(
+            package=PartyPackage(name=evil("Bash"), description=evil("Cake", HTMX), price=1000, deposit=0),
+            rooms=[room],
+            by=owner,
+        )
+        booking = booking_services.booking_create(
+            package=party,
+            room=room,
+            starts_at=at(saturday, 10),
+            customer=world["child"],
+            booked_by=world["parent"],
+            guests=5,
+            note=evil("Nuts", META),
+            by=owner,
+        )
+    staff, parent = logged_in(owner), logged_in(world["parent_user"])
+    for url in (
+        "/app/evil/settings/booking/",
+        f"/app/evil/settings/booking/parties/{party.pk}/",
+        f"/app/evil/bookings/?date={saturday}",
+        f"/app/evil/bookings/?view=week&date={saturday}",
+        f"/app/evil/bookings/{booking.pk}/",
+        f"/app/evil/customers/{world['child'].pk}/bookings/",
+    ):
+        assert_escaped(staff.get(url), url)
+    for url in (
+        "/evil/book/",
+        f"/evil/book/{party.pk}/?date={saturday}&month={saturday:%Y-%m}",
+        f"/evil/book/{party.pk}/details/?start={saturday}T12:00&room={room.pk}",
+        "/evil/book/mine/",
+        f"/evil/book/mine/{booking.pk}/",
+    ):
+        assert_escaped(parent.get(url), url)
+
+
+def test_class_pages_escape_the_course_and_the_people(world):
+    owner, parent, child = world["owner"], world["parent"], world["child"]
+    with tenant(world["org"]):
+        course = class_services.course_save(
+            course=Course(
+                name=evil("Tumble", HTMX),
+                description=evil("Rolls", META),
+                instructor=evil("Coach"),
+                capacity=3,
+            ),
+            passes=[],
+            by=owner,
+        )
+        [session] = class_services.sessions_schedule(
+            course=course,
+            weekdays=[date.today().weekday()],
+            starts=time(10),
+            minutes=45,
+            first_date=date.today() + timedelta(days=7),
+            weeks=1,
+            by=owner,
+        )
+        class_services.registration_create(session=session, customer=child, paid_with="desk", by=owner)
+        class_services.registration_create(session=session, customer=parent, paid_with="desk", by=owner)
+    name = html.escape(evil("Tumble", HTMX), quote=False)
+    staff = logged_in(owner)
+    for url in (
+        "/app/evil/settings/classes/",
+        f"/app/evil/settings/classes/{course.pk}/",
+        f"/app/evil/settings/classes/{course.pk}/edit/",
+        "/app/evil/classes/",
+        f"/app/evil/classes/sessions/{session.pk}/",
+        f"/app/evil/classes/sessions/{session.pk}/search/?q=Pat",
+    ):
+        response = staff.get(url)
+        assert_escaped(response, url)
+        assert name in response.content.decode() or "search" in url, url
+    parent_client = logged_in(world["parent_user"])
+    for url in ("/evil/classes/", f"/evil/classes/sessions/{session.pk}/register/"):
+        response = parent_client.get(url)
+        assert_escaped(response, url)
+        assert name in response.content.decode(), url

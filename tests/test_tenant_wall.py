@@ -17,6 +17,7 @@ from accounts.permissions import OWNER_PERMISSIONS
 from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
 from billing.models import CreditEntry, ExternalSubscription, Package, Payment, Punch, PunchCard, Subscription
+from bookings.models import Booking, Course, PartyPackage, Registration, Room, Session
 from customers.models import BulkOperation, Customer, CustomField, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
@@ -261,6 +262,10 @@ PK_KINDS = {
     "account/family/": Customer,
     "settings/waivers/": WaiverTemplate,
     "waivers/sign/": Customer,
+    "bookings/": Booking,
+    "book/mine/": Booking,
+    "settings/booking/rooms/": Room,
+    "settings/booking/parties/": PartyPackage,
 }
 ID_KINDS = {
     "note_pk": Note,
@@ -277,6 +282,10 @@ ID_KINDS = {
     "waitlist_entry_pk": WaitlistEntry,
     "template_pk": WaiverTemplate,
     "signature_pk": WaiverSignature,
+    "party_id": PartyPackage,
+    "course_pk": Course,
+    "session_pk": Session,
+    "registration_pk": Registration,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {

@@ -31,6 +31,7 @@ class Visibility(models.TextChoices):
     PUBLIC = "public", "Public: listed in the online store"
     INVITE = "invite", "By invitation: only customers invited to buy it"
     STAFF = "staff", "Staff only: sold from a customer's profile"
+    BOOKING = "booking", "With a booking: a party's deposit, kept by the bookings app"
 
 
 class ForWhom(models.TextChoices):

@@ -168,6 +168,11 @@ class Checkout(TenantModel):
         related_name="+",
         help_text="The spot kept for the buyer that this checkout takes.",
     )
+    return_path = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where the payer goes once it is paid (a booking), not the receipt.",
+    )
 
     class Meta:
         constraints = [

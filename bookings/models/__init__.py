@@ -1,7 +1,15 @@
 """Bookings: rooms and opening hours (places), parties and their bookings (parties), classes with their
 sessions and registrations (classes)."""
 
-from bookings.models.classes import Course, CoursePass, PaidWith, Registration, RegistrationEvent, Session
+from bookings.models.classes import (
+    Course,
+    CourseAudit,
+    CoursePass,
+    PaidWith,
+    Registration,
+    RegistrationEvent,
+    Session,
+)
 from bookings.models.parties import (
     LIVE_STATUSES,
     Booking,
@@ -24,6 +32,7 @@ __all__ = [
     "BookingSettings",
     "BookingStatus",
     "Course",
+    "CourseAudit",
     "CoursePass",
     "OpeningHours",
     "PaidWith",

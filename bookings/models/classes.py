@@ -156,3 +156,13 @@ class RegistrationEvent(models.TextChoices):
     REGISTERED = "class.registered", "Registered for a class"
     CANCELLED = "class.cancelled", "Class registration cancelled"
     CHECKED_IN = "class.checked_in", "Checked in to a class"
+
+
+class CourseAudit(models.TextChoices):
+    """What the organization's audit trail records of classes."""
+
+    SAVED = "class.course_saved", "Class saved"
+    ARCHIVED = "class.course_archived", "Class archived"
+    RESTORED = "class.course_restored", "Class restored"
+    SCHEDULED = "class.sessions_added", "Class sessions added"
+    SESSION_CANCELLED = "class.session_cancelled", "Class session cancelled"

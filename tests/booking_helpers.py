@@ -1,0 +1,37 @@
+"""The party-booking test world: Alpha's connected store (tests.store_helpers) with two rooms, a party package
+with a deposit, open every day 09:00–20:00."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from accounts.tenancy import tenant
+from bookings import services
+from bookings.models import BookingSettings, PartyPackage, Room
+from tests.store_helpers import open_shop
+
+
+def next_saturday(weeks: int = 1) -> datetime.date:
+    today = timezone.localdate(timezone=ZoneInfo("America/Chicago"))
+    return today + datetime.timedelta(days=((5 - today.weekday()) % 7 or 7) + 7 * (weeks - 1))
+
+
+def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    """A moment in Alpha's time zone."""
+    return datetime.datetime.combine(day, datetime.time(hour, minute), ZoneInfo("America/Chicago"))
+
+
+def open_party_room(org_a, org_b, alice, bob) -> dict:
+    world = open_shop(org_a, org_b, alice, bob)
+    with tenant(org_a):
+        hours = {weekday: (datetime.time(9), datetime.time(20)) for weekday in range(7)}
+        services.booking_settings_save(rules=BookingSettings(), hours=hours, by=alice)
+        jungle = services.room_save(room=Room(name="Jungle room", guests=20), by=alice)
+        space = services.room_save(room=Room(name="Space station", guests=12), by=alice)
+        party = services.party_package_save(
+            package=PartyPackage(name="Jungle party", minutes=120, max_guests=15, price=30000, deposit=10000),
+            rooms=[jungle, space],
+            by=alice,
+        )
+    return world | {"jungle": jungle, "space": space, "jungle_party": party}

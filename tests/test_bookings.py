@@ -1,0 +1,358 @@
+"""Parties: free slots, online booking with its deposit, the desk's bookings (move, cancel, check in), the
+customer's bookings and the tenant wall around them."""
+
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+
+from accounts.tenancy import tenant
+from billing import card_services
+from billing.models import Checkout, Payment, Purchase, Visibility
+from bookings import selectors, services
+from bookings.models import Booking, BookingStatus
+from customers.models import Activity
+from tests.booking_helpers import at, next_saturday, open_party_room
+from tests.conftest import logged_in
+from tests.factories import customer
+from tests.inbox import email_text
+from tests.store_helpers import pay_by_card
+
+
+@pytest.fixture
+def world(org_a, org_b, alice, bob):
+    return open_party_room(org_a, org_b, alice, bob)
+
+
+def book_at_desk(world, alice, hour, room="jungle", day=None, **fields):
+    fields = {"customer": world["kim"], "booked_by": world["pat"], "guests": 10} | fields
+    return services.booking_create(
+        package=world["jungle_party"],
+        room=world[room],
+        starts_at=at(day or next_saturday(), hour),
+        by=alice,
+        **fields,
+    )
+
+
+def test_free_slots_follow_hours_buffer_bookings_and_closed_days(org_a, world, alice):
+    saturday = next_saturday()
+    with tenant(org_a):
+        slots = selectors.free_slots(world["jungle_party"], saturday)
+        # 09:00 to 18:00 every 30 minutes: the party's two hours end by closing at 20:00.
+        assert [f"{slot.starts_at:%H:%M}" for slot in slots][:3] == ["09:00", "09:30", "10:00"]
+        assert f"{slots[-1].starts_at.astimezone(at(saturday, 0).tzinfo):%H:%M}" == "18:00"
+        book_at_desk(world, alice, 12)
+        by_time = {
+            f"{slot.starts_at.astimezone(at(saturday, 0).tzinfo):%H:%M}": slot.rooms
+            for slot in selectors.free_slots(world["jungle_party"], saturday)
+        }
+        # 12:00–14:00 and 30 minutes to clean: the jungle room is free again at 14:30; a party before must
+        # be over and cleaned up by 12:00.
+        assert world["jungle"] not in by_time["10:00"] and world["jungle"] in by_time["09:30"]
+        assert world["jungle"] not in by_time["14:00"] and world["jungle"] in by_time["14:30"]
+        assert world["space"] in by_time["12:00"]
+        # More guests than the space station fits: only the jungle room is offered.
+        big = selectors.free_slots(world["jungle_party"], saturday, guests=14)
+        assert all(world["space"] not in slot.rooms for slot in big)
+        services.blackout_set(date=saturday, reason="Holiday", closed=True, by=alice)
+        assert selectors.free_slots(world["jungle_party"], saturday) == []
+        month = selectors.free_slots_between(world["jungle_party"], saturday, saturday.replace(day=28))
+        assert saturday not in month
+
+
+def test_the_database_refuses_a_double_booking_and_staff_hear_why(org_a, world, alice):
+    with tenant(org_a):
+        book_at_desk(world, alice, 12)
+        with pytest.raises(services.BookingError, match="Jungle room is taken"):
+            book_at_desk(world, alice, 13)
+        with pytest.raises(services.BookingError, match="1 to 12 guests"):
+            book_at_desk(world, alice, 12, room="space", guests=14)
+        book_at_desk(world, alice, 12, room="space")
+        assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_visitors_racing_for_the_last_slot_get_one_booking(org_a, world, alice):
+    results, start = [], threading.Barrier(2)
+    with tenant(org_a):
+        lee = customer(first_name="Lee", last_name="Racer", email="lee@alpha.example", by=alice)
+
+    def book(person):
+        try:
+            start.wait()
+            with tenant(org_a):
+                book_at_desk(world, alice, 15, customer=person, booked_by=person)
+            results.append("booked")
+        except services.BookingError as refusal:
+            results.append(str(refusal).split(" at ")[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=book, args=(person,)) for person in (world["pat"], lee)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["Jungle room is taken", "booked"]
+    with tenant(org_a):
+        assert Booking.objects.count() == 1
+
+
+def test_a_guardian_books_online_pays_the_deposit_and_the_party_is_confirmed(client, org_a, world):
+    saturday = next_saturday(2)
+    details = (
+        f"/{org_a.slug}/book/{world['jungle_party'].pk}/details/"
+        f"?start={saturday:%Y-%m-%d}T11:00&room={world['jungle'].pk}&guests=12"
+    )
+    # A visitor: log in or create an account under the Online Booking rules, and come back.
+    anonymous = client.get(details).text
+    assert "/signup/booking/?next=" in anonymous and "Log in" in anonymous
+    pat = logged_in(world["pat"].user)
+    listing = pat.get(
+        f"/{org_a.slug}/book/{world['jungle_party'].pk}/?month={saturday:%Y-%m}&date={saturday}"
+    )
+    assert "Book 11:00 in Jungle room" in listing.text
+    page = pat.get(details).text
+    assert "Me (Pat Parent)" in page and "Kim Parent" in page and "A child not listed yet" in page
+    too_many = pat.post(details, {"for_whom": world["kim"].pk, "guests": 40})
+    assert too_many.status_code == 422 and "up to 15 guests" in too_many.text
+    response = pat.post(details, {"for_whom": world["kim"].pk, "guests": 12, "note": "Nut allergy"})
+    with tenant(org_a):
+        booking = Booking.objects.get()
+        checkout = Checkout.objects.get()
+        assert booking.status == BookingStatus.HELD and booking.checkout == checkout
+        assert checkout.amount == 10000 and checkout.package.visibility == Visibility.BOOKING
+        # Held while paying: nobody else is offered the slot.
+        assert world["jungle"] not in {
+            room
+            for slot in selectors.free_slots(world["jungle_party"], saturday)
+            for room in slot.rooms
+            if slot.starts_at == at(saturday, 11)
+        }
+    assert response["Location"] == f"/{org_a.slug}/store/checkout/{checkout.pk}/pay/"
+    with tenant(org_a):
+        pay_by_card(checkout)
+        card_services.store_checkout_complete(checkout=checkout)
+        booking.refresh_from_db()
+        assert (
+            booking.status == BookingStatus.CONFIRMED and booking.deposit_purchase == Purchase.objects.get()
+        )
+        assert Activity.objects.filter(customer=world["kim"], kind="booking.created").count() == 1
+        assert (
+            "deposit $100.00 paid"
+            in Activity.objects.get(customer=world["pat"], kind="booking.created").detail
+        )
+    # The receipt sends the payer to their party's page.
+    receipt = pat.get(f"/{org_a.slug}/store/checkout/{checkout.pk}/")
+    assert receipt["Location"] == f"/{org_a.slug}/book/mine/{booking.pk}/"
+    party = pat.get(receipt["Location"]).text
+    assert "Your party is booked" in party and "Jungle room" in party and "$100.00 deposit paid" in party
+    assert "Kim Parent" in pat.get(f"/{org_a.slug}/book/mine/").text
+    ics = pat.get(f"/{org_a.slug}/book/mine/{booking.pk}/party.ics")
+    assert ics["Content-Type"] == "text/calendar" and b"SUMMARY:Jungle party for Kim Parent" in ics.content
+
+
+def test_a_new_child_is_added_to_the_family_while_booking(org_a, world):
+    saturday = next_saturday(2)
+    pat = logged_in(world["pat"].user)
+    details = (
+        f"/{org_a.slug}/book/{world['jungle_party'].pk}/details/"
+        f"?start={saturday:%Y-%m-%d}T15:00&room={world['space'].pk}"
+    )
+    missing = pat.post(details, {"for_whom": 0, "guests": 8, "child-first_name": "Ada"})
+    assert missing.status_code == 422 and "This field is required" in missing.text
+    response = pat.post(
+        details,
+        {
+            "for_whom": 0,
+            "guests": 8,
+            "child-first_name": "Ada",
+            "child-last_name": "Parent",
+            "child-birthday": "2019-03-02",
+        },
+    )
+    assert response.status_code == 302
+    with tenant(org_a):
+        booking = Booking.objects.get()
+        assert booking.customer.full_name == "Ada Parent" and booking.booked_by == world["pat"]
+
+
+def test_a_hold_not_paid_in_time_gives_its_slot_back(org_a, world, alice):
+    saturday = next_saturday()
+    with tenant(org_a):
+        held = services.booking_online_start(
+            package=world["jungle_party"],
+            room=world["jungle"],
+            starts_at=at(saturday, 10),
+            customer=world["kim"],
+            booked_by=world["pat"],
+            guests=5,
+        )
+        Booking.objects.filter(pk=held.pk).update(held_until=at(saturday, 0).replace(year=2000))
+        assert any(
+            world["jungle"] in slot.rooms
+            for slot in selectors.free_slots(world["jungle_party"], saturday)
+            if slot.starts_at == at(saturday, 10)
+        )
+        book_at_desk(world, alice, 10)
+        held.refresh_from_db()
+        assert held.status == BookingStatus.EXPIRED
+
+
+def test_staff_move_check_in_and_cancel_with_a_refund(alice_client, carol_client, org_a, world, alice):
+    saturday = next_saturday()
+    with tenant(org_a):
+        booking = services.booking_online_start(
+            package=world["jungle_party"],
+            room=world["jungle"],
+            starts_at=at(saturday, 10),
+            customer=world["kim"],
+            booked_by=world["pat"],
+            guests=5,
+        )
+        pay_by_card(booking.checkout)
+        card_services.store_checkout_complete(checkout=booking.checkout)
+        book_at_desk(world, alice, 16)
+    base = f"/app/{org_a.slug}/bookings/{booking.pk}"
+    taken = alice_client.post(
+        f"{base}/move/", {"room": world["jungle"].pk, "date": saturday, "time": "16:30"}
+    )
+    assert taken.status_code == 422 and "Jungle room is taken" in taken.text
+    moved = alice_client.post(f"{base}/move/", {"room": world["space"].pk, "date": saturday, "time": "13:00"})
+    assert moved.status_code == 302
+    page = alice_client.get(f"{base}/").text
+    assert "Space station" in page and "13:00–15:00" in page
+    checked = alice_client.post(f"{base}/check-in/", {"guests_arrived": 6})
+    assert checked.status_code == 302
+    # Staff without the refund permission may not refund; an admin may.
+    refused = carol_client.post(f"{base}/cancel/", {"reason": "Sick", "deposit": "refund"})
+    assert refused.status_code == 422 and "refund permission" in refused.text
+    assert alice_client.post(f"{base}/cancel/", {"reason": "", "deposit": "refund"}).status_code == 422
+    assert (
+        alice_client.post(f"{base}/cancel/", {"reason": "Kim is sick", "deposit": "refund"}).status_code
+        == 302
+    )
+    with tenant(org_a):
+        booking.refresh_from_db()
+        assert booking.status == BookingStatus.CANCELLED and booking.guests_arrived == 6
+        assert Payment.objects.get(purchase=booking.deposit_purchase).refunded == 10000
+        kinds = list(Activity.objects.filter(customer=world["kim"]).values_list("kind", flat=True))
+        for kind in ("booking.created", "booking.changed", "booking.checked_in", "booking.cancelled"):
+            assert kind in kinds
+    week = alice_client.get(f"/app/{org_a.slug}/bookings/?view=week&date={saturday}").text
+    assert "Kim Parent" in week and "Cancelled" in week
+
+
+def test_staff_book_from_the_profile_and_see_it_on_the_calendar_and_the_tab(alice_client, org_a, world):
+    saturday = next_saturday()
+    tab = f"/app/{org_a.slug}/customers/{world['kim'].pk}/bookings/"
+    assert "No upcoming parties" in alice_client.get(tab).text
+    assert "Booked and paid by" in alice_client.get(f"{tab}?book=1").text
+    fields = {
+        "booking-package": world["jungle_party"].pk,
+        "booking-room": world["jungle"].pk,
+        "booking-date": saturday,
+        "booking-time": "19:00",
+        "booking-guests": 9,
+        "booking-booked_by": world["pat"].pk,
+    }
+    assert alice_client.post(f"{tab}new/", fields | {"booking-guests": 99}).status_code == 422
+    response = alice_client.post(f"{tab}new/", fields)
+    assert response.status_code == 302
+    assert "Jungle party" in alice_client.get(tab).text
+    day = alice_client.get(f"/app/{org_a.slug}/bookings/?date={saturday}").text
+    assert "Kim Parent" in day and "19:00–21:00" in day
+
+
+def test_customers_cancel_only_inside_the_window_and_only_their_own(org_a, world, alice):
+    with tenant(org_a):
+        soon = book_at_desk(world, alice, 10, day=next_saturday())
+        later = book_at_desk(world, alice, 10, day=next_saturday(3))
+        stranger = customer(first_name="Sam", last_name="Stranger", by=alice)
+        theirs = book_at_desk(world, alice, 15, customer=stranger, booked_by=stranger)
+        services.booking_settings_save(rules=selectors.booking_settings(), hours={}, by=alice)
+        rules = selectors.booking_settings()
+        rules.cancel_hours = 24 * 10
+        rules.save()
+    pat = logged_in(world["pat"].user)
+    assert pat.get(f"/{org_a.slug}/book/mine/{theirs.pk}/").status_code == 404
+    assert pat.post(f"/{org_a.slug}/book/mine/{theirs.pk}/cancel/").status_code == 404
+    pat.post(f"/{org_a.slug}/book/mine/{soon.pk}/cancel/")
+    pat.post(f"/{org_a.slug}/book/mine/{later.pk}/cancel/")
+    with tenant(org_a):
+        assert Booking.objects.get(pk=soon.pk).status == BookingStatus.CONFIRMED
+        assert Booking.objects.get(pk=later.pk).status == BookingStatus.CANCELLED
+
+
+def test_admins_set_up_rooms_and_parties_and_bad_input_is_refused(alice_client, carol_client, org_a, world):
+    base = f"/app/{org_a.slug}/settings/booking/"
+    assert carol_client.get(base).status_code == 403
+    page = alice_client.get(base).text
+    assert "Jungle room" in page and "Jungle party" in page and "$100.00" in page
+    assert alice_client.post(f"{base}rooms/new/", {"name": "jungle ROOM", "guests": 5}).status_code == 422
+    bad = alice_client.post(
+        f"{base}parties/new/",
+        {"name": "Tiny", "minutes": 60, "max_guests": 5, "price_amount": "50", "deposit_amount": "80"},
+    )
+    assert bad.status_code == 422 and "more than the price" in bad.text and "at least one room" in bad.text
+    created = alice_client.post(
+        f"{base}parties/new/",
+        {
+            "name": "Tiny",
+            "minutes": 60,
+            "max_guests": 5,
+            "price_amount": "50",
+            "deposit_amount": "0",
+            "rooms": [world["space"].pk],
+        },
+    )
+    assert created.status_code == 302
+    closed = alice_client.post(
+        base,
+        {
+            "slot_minutes": 30,
+            "buffer_minutes": 0,
+            "hold_minutes": 15,
+            "days_ahead": 90,
+            "cancel_hours": 24,
+            "opens_0": "10:00",
+        },
+    )
+    assert closed.status_code == 422 and "opening time before its closing time" in closed.text
+    # Deposits are the bookings app's: kept out of Settings → Packages and the desk.
+    packages = alice_client.get(f"/app/{org_a.slug}/settings/packages/").text
+    assert "Deposit: Jungle party" not in packages
+
+
+def test_another_organization_never_reaches_a_booking(bob_client, org_a, org_b, world, alice):
+    with tenant(org_a):
+        booking = book_at_desk(world, alice, 11)
+    for url in (
+        f"/app/{org_a.slug}/bookings/{booking.pk}/",
+        f"/app/{org_b.slug}/bookings/{booking.pk}/",
+        f"/app/{org_b.slug}/customers/{world['kim'].pk}/bookings/",
+    ):
+        assert bob_client.get(url).status_code in (403, 404)
+    assert (
+        bob_client.post(f"/app/{org_b.slug}/bookings/{booking.pk}/cancel/", {"reason": "x"}).status_code
+        == 404
+    )
+    assert bob_client.get(f"/{org_b.slug}/book/{world['jungle_party'].pk}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_confirmation_email_carries_the_party_and_a_calendar_file(
+    celery_worker, smtp_server, org_a, world, alice
+):
+    unique = uuid.uuid4().hex[:6]
+    with tenant(org_a):
+        mona = customer(first_name="Mona", last_name="Mum", email=f"mona-{unique}@alpha.example", by=alice)
+        book_at_desk(world, alice, 17, booked_by=mona)
+    message = smtp_server.wait_for(f"mona-{unique}@alpha.example", subject="is booked")
+    assert "Jungle party for Kim Parent" in email_text(message) and "Jungle room, 10 guests" in email_text(
+        message
+    )
+    attachment = next(part for part in message.walk() if part.get_content_type() == "text/calendar")
+    assert attachment.get_filename() == "party.ics" and b"BEGIN:VEVENT" in attachment.get_payload(decode=True)
