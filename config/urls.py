@@ -14,6 +14,7 @@ from notes import urls as note_urls
 from portal import staff_urls as portal_staff_urls
 from portal.urls import urlpatterns as portal_urlpatterns
 from tags import urls as tag_urls
+from waivers import urls as waiver_urls
 
 staff_area = [
     path("", include((staff_urlpatterns, "staff"))),
@@ -34,6 +35,8 @@ staff_area = [
     path("families/", include("families.urls")),
     path("imports/", include("imports.urls")),
     path("settings/metrics/", include((metric_urls.settings_patterns, "metric_settings"))),
+    path("settings/waivers/", include((waiver_urls.settings_patterns, "waiver_settings"))),
+    path("waivers/", include((waiver_urls.kiosk_patterns, "waiver_kiosk"))),
     # What feature apps add to a profile; a "profile_" namespace keeps Customers marked in the menu.
     path("customers/", include((metric_urls.profile_patterns, "profile_metrics"))),
     path("customers/", include((note_urls.profile_patterns, "profile_notes"))),
@@ -43,6 +46,7 @@ staff_area = [
     path("customers/", include((portal_staff_urls.profile_patterns, "profile_portal"))),
     path("customers/", include((intake_urls.profile_patterns, "profile_intake"))),
     path("customers/", include((billing_urls.profile_patterns, "profile_payments"))),
+    path("customers/", include((waiver_urls.profile_patterns, "profile_waivers"))),
     path("customers/", include((booking_urls.profile_patterns, "profile_bookings"))),
     path("bookings/", include((booking_urls.staff_patterns, "bookings"))),
     path("invites/", include((invite_urls.package_patterns, "package_invites"))),
@@ -68,6 +72,7 @@ urlpatterns = [
     path("<slug:org_slug>/store/", include((billing_urls.store_patterns, "store"))),
     path("<slug:org_slug>/classes/", include((booking_urls.class_portal_patterns, "class_portal"))),
     path("<slug:org_slug>/", include((billing_urls.portal_patterns, "portal_payments"))),
+    path("<slug:org_slug>/", include((waiver_urls.public_patterns, "waivers"))),
     path("<slug:org_slug>/", include((invite_urls.public_waitlist_patterns, "waitlist"))),
     path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),
 ]

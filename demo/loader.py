@@ -30,6 +30,7 @@ from invites.demo import demo_package_invites, demo_waitlist
 from metrics.demo import demo_metrics
 from notes.demo import demo_notes
 from tags.demo import demo_tags
+from waivers.demo import demo_waivers
 
 DEMO_PASSWORD = "roster-demo-2026"  # noqa: S105 - published demo logins, local data only
 
@@ -119,6 +120,7 @@ def demo_load(*, reset: bool = False) -> None:
             demo_intake_form()
             demo_packages()
             demo_families(customers, seed=seed)
+            demo_waivers(customers, seed=seed, by=users[owner_email])
             demo_tags(customers, seed=seed)
             staff = [users[email] for email, *_, roles in STAFF if spec["slug"] in roles]
             demo_notes(customers, staff, seed=seed)

@@ -44,6 +44,9 @@ from tags.models import Tag
 from tests.conftest import PASSWORD
 from tests.custom_field_helpers import make_field
 from tests.store_helpers import browser_sets_up_card
+from tests.waiver_helpers import signature_png
+from waivers import services as waiver_services
+from waivers.models import Channel as WaiverChannel
 
 IMPORT_FILE = (
     "First name,Last name,Email\n"
@@ -288,6 +291,21 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     [package_invite], _ = package_services.package_invites_send(
         package=party, customer_ids=[canary.pk], by=owner
     )
+    waiver = waiver_services.waiver_template_create(
+        name="Canary waiver", text="canary", validity_months=12, guardian_signs_for_minors=True, by=owner
+    )
+    waiver_services.waiver_sign(
+        template=waiver,
+        version=waiver.current_version,
+        signer=canary,
+        people=[canary, fledgling],
+        typed_name="Canary Customer",
+        signature_png=signature_png(),
+        channel=WaiverChannel.DESK,
+        ip=None,
+        by=owner,
+    )
+    [waiver_request] = waiver_services.waiver_request_send(template=waiver, customer=canary, by=owner)
     signup = signups.signup_request(
         email="canary-signup@alpha.example",
         password=PASSWORD,
@@ -307,4 +325,5 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         "email_change": email_change_token(customer=canary, new_email="canary-new@alpha.example"),
         "form_slug": form.slug,
         "waitlist_offer": waitlist_services.waitlist_offer_issue_token(offer=waitlist_offer),
+        "waiver_link": waiver_services.waiver_request_issue_token(request=waiver_request),
     }

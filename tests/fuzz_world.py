@@ -53,6 +53,9 @@ from tags.demo import demo_tags
 from tags.models import Tag
 from tests.conftest import make_member, make_user
 from tests.test_tenant_wall import tenant_models
+from tests.waiver_helpers import signature_png
+from waivers import services as waiver_services
+from waivers.models import Channel as WaiverChannel
 
 # ---------------------------------------------------------------------------------------------- the world
 
@@ -153,6 +156,20 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             ),
             by=owner,
         )
+        waiver = waiver_services.waiver_template_create(
+            name="Fuzz waiver", text="Fuzz", validity_months=12, guardian_signs_for_minors=True, by=owner
+        )
+        [waiver_signature] = waiver_services.waiver_sign(
+            template=waiver,
+            version=waiver.current_version,
+            signer=pat,
+            people=[kid],
+            typed_name="Pat Fuzz",
+            signature_png=signature_png(),
+            channel=WaiverChannel.ONLINE,
+            ip=None,
+        )
+        [waiver_request] = waiver_services.waiver_request_send(template=waiver, customer=pat, by=owner)
         demo_parties(by=owner, seed=seed, count=6)
         party = PartyPackage.objects.order_by("pk").first()
         booking = booking_create(
@@ -169,6 +186,9 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "party": party.pk,
             "booking": booking.pk,
             "customer": main.pk,
+            "waiver_template": waiver.pk,
+            "waiver_signature": waiver_signature.pk,
+            "waiver_token": waiver_services.waiver_request_issue_token(request=waiver_request),
             "change": PendingChange.objects.get(customer=main, field="first_name").pk,
             "note": note.pk,
             "tag": tag.pk,
@@ -266,6 +286,11 @@ PARAMETERS = {
     "booking_settings:room_archive": {"pk": "room"},
     "booking_settings:package_edit": {"pk": "party"},
     "metrics:values_csv": {"pk": "metric"},
+    "waiver_settings:edit": {"pk": "waiver_template"},
+    "waiver_settings:signatures": {"pk": "waiver_template"},
+    "waiver_settings:archive": {"pk": "waiver_template"},
+    "waiver_settings:restore": {"pk": "waiver_template"},
+    "waivers:link": {"token": "waiver_token"},
 }
 NAMESPACE_PK = {"imports": "import_job", "bookings": "booking", "book": "booking"}
 COMMON = {
@@ -284,6 +309,8 @@ COMMON = {
     "session_pk": "session",
     "registration_pk": "registration",
     "tag_pk": "tag",
+    "template_pk": "waiver_template",
+    "signature_pk": "waiver_signature",
     "change_pk": "change",
     "job_id": "import_job",
     "pk": "customer",

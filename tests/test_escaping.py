@@ -8,6 +8,7 @@ import json
 from datetime import date, time, timedelta
 
 import pytest
+from django.test import Client
 
 from accounts.models import Organization
 from accounts.tenancy import tenant
@@ -35,6 +36,14 @@ from tests.booking_helpers import at, next_saturday
 from tests.conftest import logged_in, make_org, make_user
 from tests.custom_field_helpers import make_field
 from tests.factories import customer
+from tests.waiver_helpers import signature_png
+from waivers.extend import register_requirement, unregister_requirement
+from waivers.services import (
+    waiver_request_issue_token,
+    waiver_request_send,
+    waiver_sign,
+    waiver_template_create,
+)
 
 BOLD = "<b id=probe>"
 HTMX = "<i hx-post=/evil hx-trigger=load>"
@@ -370,6 +379,57 @@ def test_waitlist_pages_escape_the_package_the_people_and_the_reasons(world):
         f"/evil/waitlist/join/{camp.pk}/",
     ):
         assert_escaped(customer_client.get(url), url)
+
+
+def test_waiver_pages_escape_the_waiver_the_people_and_the_reasons(world):
+    owner, parent, child = world["owner"], world["parent"], world["child"]
+    with tenant(world["org"]):
+        waiver = waiver_template_create(
+            name=evil("Play waiver", HTMX),
+            text=evil("Jump safely", META),
+            validity_months=12,
+            guardian_signs_for_minors=True,
+            by=owner,
+        )
+        [signed] = waiver_sign(
+            template=waiver,
+            version=waiver.current_version,
+            signer=parent,
+            people=[child],
+            typed_name=evil("Pat", HTMX),
+            signature_png=signature_png(),
+            channel="desk",
+            ip=None,
+        )
+        [link] = waiver_request_send(template=waiver, customer=child, by=owner)
+        token = waiver_request_issue_token(request=link)
+
+    def party(customer_ids):
+        return {pk: [(waiver, evil("Party", BOLD))] for pk in customer_ids}
+
+    register_requirement(party)
+    try:
+        staff = logged_in(owner)
+        for url in (
+            "/app/evil/settings/waivers/",
+            f"/app/evil/settings/waivers/{waiver.pk}/",
+            f"/app/evil/settings/waivers/{waiver.pk}/signatures/",
+            f"/app/evil/customers/{child.pk}/waivers/",
+            f"/app/evil/customers/{parent.pk}/waivers/",
+            "/app/evil/customers/?q=parent",
+            "/app/evil/waivers/sign/?q=parent",
+            f"/app/evil/waivers/sign/{child.pk}/{waiver.pk}/",
+        ):
+            assert_escaped(staff.get(url), url)
+        pdf = staff.get(f"/app/evil/customers/waivers/signatures/{signed.pk}/pdf/")
+        assert pdf.content.startswith(b"%PDF")
+        customer_client = logged_in(world["parent_user"])
+        for url in ("/evil/account/waivers/", f"/evil/waivers/{waiver.pk}/sign/"):
+            assert_escaped(customer_client.get(url), url)
+        url = f"/evil/waivers/link/{token}/"
+        assert_escaped(Client().get(url), url)
+    finally:
+        unregister_requirement(party)
 
 
 def test_booking_pages_escape_the_rooms_the_party_the_people_and_the_notes(world):

@@ -28,6 +28,7 @@ from notes.models import Note
 from tags.models import Tag
 from tests.canaries import canaries_seed
 from tests.conftest import make_member
+from waivers.models import WaiverSignature, WaiverTemplate
 
 TENANT_TABLES_LACKING_RLS = """
     SELECT c.relname FROM pg_class c
@@ -259,6 +260,8 @@ PK_KINDS = {
     "imports/": ImportJob,
     "metrics/": Metric,
     "account/family/": Customer,
+    "settings/waivers/": WaiverTemplate,
+    "waivers/sign/": Customer,
     "bookings/": Booking,
     "book/mine/": Booking,
     "settings/booking/rooms/": Room,
@@ -277,6 +280,8 @@ ID_KINDS = {
     "invite_pk": PackageInvite,
     "package_id": Package,
     "waitlist_entry_pk": WaitlistEntry,
+    "template_pk": WaiverTemplate,
+    "signature_pk": WaiverSignature,
     "party_id": PartyPackage,
     "course_pk": Course,
     "session_pk": Session,
@@ -290,6 +295,7 @@ TOKEN_KINDS = {
     "signup/confirm/": "signup",
     "account/email/confirm/": "email_change",
     "waitlist/offer/": "waitlist_offer",
+    "waivers/link/": "waiver_link",
 }
 
 

