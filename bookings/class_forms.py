@@ -9,6 +9,7 @@ from billing.models import Package, PackageKind, Visibility
 from bookings.class_services import MAX_WEEKS
 from bookings.models import Course, PaidWith, Room, Weekday
 from customers.models import Customer
+from waivers.models import WaiverTemplate
 
 
 class CourseForm(forms.ModelForm):
@@ -38,6 +39,14 @@ class CourseForm(forms.ModelForm):
         help_text="A registration with a pass takes one visit, punched when the customer checks in.",
     )
 
+    waivers = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Waivers needed",
+        help_text="Signed for each one who comes (Settings → Waivers); staff see who is missing one.",
+    )
+
     class Meta:
         model = Course
         fields = [
@@ -60,8 +69,10 @@ class CourseForm(forms.ModelForm):
         self.fields["term_package"].queryset = Package.objects.filter(
             kind=PackageKind.ONE_TIME, archived_at=None
         ).exclude(visibility=Visibility.BOOKING)
+        self.fields["waivers"].queryset = WaiverTemplate.objects.filter(archived_at=None)
         if self.instance.pk:
             self.initial["passes"] = list(self.instance.passes.all())
+            self.initial["waivers"] = list(self.instance.waivers.all())
             if self.instance.session_price is not None:
                 self.initial["price_amount"] = to_major(self.instance.session_price)
         self.order_fields(["name", "description", "instructor", "room", "capacity", "min_age", "max_age"])

@@ -54,12 +54,14 @@ class ClassError(Exception):
 
 
 @transaction.atomic
-def course_save(*, course: Course, passes: list[Package], by: User) -> Course:
-    """Create or change a course, with the class passes its sessions accept."""
+def course_save(*, course: Course, passes: list[Package], by: User, waivers: list | None = None) -> Course:
+    """Create or change a course, with the class passes its sessions accept and the waivers it needs."""
     created = course.pk is None
     course.currency = course.currency or current_organization().currency
     course.save()
     course.passes.set(passes, through_defaults={"organization": current_organization()})
+    if waivers is not None:
+        course.waivers.set(waivers, through_defaults={"organization": current_organization()})
     detail = "added" if created else "changed"
     audit_record(action=CourseAudit.SAVED, by=by, target=course.name, detail=detail)
     return course

@@ -18,6 +18,7 @@ from bookings.class_selectors import (
     with_places,
 )
 from bookings.models import Course, PaidWith, Registration, Session
+from bookings.selectors import unsigned_waivers
 from customers.models import Customer
 from customers.search import search_page
 
@@ -40,7 +41,10 @@ def course_edit(request, org_slug, course_pk=None):
     form = CourseForm(request.POST or None, instance=course)
     if form.is_valid():
         course = class_services.course_save(
-            course=form.save(commit=False), passes=list(form.cleaned_data["passes"]), by=request.user
+            course=form.save(commit=False),
+            passes=list(form.cleaned_data["passes"]),
+            waivers=list(form.cleaned_data["waivers"]),
+            by=request.user,
         )
         messages.success(request, f"“{course.name}” saved.")
         return redirect("class_settings:course", org_slug=org_slug, course_pk=course.pk)
@@ -114,9 +118,13 @@ def _session_or_404(session_pk) -> Session:
 
 def _session_page(request, session, *, form=None, status=200):
     may_change = has_permission(request.membership, "customers.change")
+    registrants = list(session_registrants(session))
+    unsigned = unsigned_waivers([r.customer_id for r in registrants], list(session.course.waivers.all()))
+    for registration in registrants:  # the check-in list flags who still has a waiver to sign
+        registration.waivers_unsigned = unsigned[registration.customer_id]
     context = {
         "session": session,
-        "registrants": session_registrants(session),
+        "registrants": registrants,
         "form": form or (StaffRegisterForm() if may_change else None),
         "may_change": may_change,
     }

@@ -11,15 +11,17 @@ from billing.models import Checkout
 from billing.spots import checkout_paid
 from bookings.class_services import term_register
 from bookings.models import BookingAudit, BookingEvent, CourseAudit, RegistrationEvent
-from bookings.selectors import bookings_of
+from bookings.selectors import bookings_of, waivers_needed
 from bookings.services import booking_paid
 from customers.extend import ActivityKinds, ProfileTab, register
 from families.extend import FamilySection, register_family_section
 from portal.navigation import PortalSection, register_portal_section
+from waivers.extend import register_requirement
 
 register_main_page(Page("calendar", "Calendar", "bookings:calendar", 5, "customers.view", ("bookings",)))
 register_settings_page(Page("booking", "Booking", "booking_settings:page", 17, "settings.change"))
 register_audit_actions(BookingAudit)
+register_requirement(waivers_needed)
 register_portal_section(PortalSection("bookings", "Bookings", "book:mine", 15))
 
 

@@ -7,6 +7,7 @@ from billing.forms import money_field
 from bookings.models import BookingSettings, PartyPackage, Room, Weekday
 from bookings.selectors import organization_zone
 from bookings.services import Deposit
+from waivers.models import WaiverTemplate
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M")
@@ -36,6 +37,14 @@ class PartyPackageForm(forms.ModelForm):
         error_messages={"required": "Choose at least one room (add rooms first)."},
     )
 
+    waivers = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Waivers needed",
+        help_text="Signed for each one who comes (Settings → Waivers); staff see who is missing one.",
+    )
+
     class Meta:
         model = PartyPackage
         fields = ["name", "description", "minutes", "max_guests"]
@@ -44,7 +53,9 @@ class PartyPackageForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rooms"].queryset = Room.objects.filter(archived_at=None)
+        self.fields["waivers"].queryset = WaiverTemplate.objects.filter(archived_at=None)
         if self.instance.pk:
+            self.initial["waivers"] = list(self.instance.waivers.all())
             self.initial["price_amount"] = to_major(self.instance.price)
             self.initial["deposit_amount"] = to_major(self.instance.deposit)
             self.initial["rooms"] = list(self.instance.rooms.all())

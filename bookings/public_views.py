@@ -29,6 +29,7 @@ from bookings.selectors import (
     household_booking,
     month_days,
     organization_zone,
+    unsigned_waivers,
     visible_household,
 )
 from customers.models import Customer
@@ -120,6 +121,7 @@ def details(request, org_slug, party_id):
         signup = reverse("portal:signup", kwargs={"org_slug": org_slug, "channel_slug": "booking"})
         return redirect(f"{signup}?{urlencode({'next': here})}")
     max_guests = min(package.max_guests, room.guests)
+    waivers = list(package.waivers.filter(archived_at=None))
     data = request.POST if request.method == "POST" else None
     form = OnlineBookingForm(
         data, people=bookable_for(booker), max_guests=max_guests, initial={"guests": _guests(request)}
@@ -137,6 +139,11 @@ def details(request, org_slug, party_id):
             )
         elif customer != NEW_CHILD:
             customer = form.people[customer]
+        unsigned = unsigned_waivers([customer.pk], waivers)[customer.pk] if customer != NEW_CHILD else []
+        if unsigned:  # required waivers come first: sign, then come back here to pay
+            messages.info(request, f"Sign “{unsigned[0].name}” for {customer.first_name} first, then book.")
+            sign = reverse("waivers:sign", kwargs={"org_slug": org_slug, "template_pk": unsigned[0].pk})
+            return redirect(f"{sign}?{urlencode({'next': here})}")
         if customer != NEW_CHILD:
             try:
                 booking = services.booking_online_start(
@@ -161,6 +168,7 @@ def details(request, org_slug, party_id):
         "ends_at": starts_at + datetime.timedelta(minutes=package.minutes),
         "form": form,
         "child_form": child_form,
+        "waivers": waivers,
     }
     return render(request, "bookings/public/details.html", context, status=422 if data is not None else 200)
 

@@ -103,9 +103,11 @@ def blackout_set(*, date: datetime.date, reason: str, closed: bool, by: User) ->
 
 
 @transaction.atomic
-def party_package_save(*, package: PartyPackage, rooms: list[Room], by: User) -> PartyPackage:
-    """Add or change a party package and the rooms it is held in; its deposit is a billing package named
-    after it, sold only with its bookings."""
+def party_package_save(
+    *, package: PartyPackage, rooms: list[Room], by: User, waivers: list | None = None
+) -> PartyPackage:
+    """Add or change a party package, the rooms it is held in and the waivers it needs; its deposit is a
+    billing package named after it, sold only with its bookings."""
     created = package.pk is None
     changes = changes_of(package, ["name", "minutes", "max_guests", "price", "deposit"])
     package.currency = package.currency or required_organization("a party package").currency
@@ -119,6 +121,8 @@ def party_package_save(*, package: PartyPackage, rooms: list[Room], by: User) ->
     package.deposit_package = billing_services.package_save(package=deposit, by=by)
     package.save()
     package.rooms.set(rooms, through_defaults={"organization_id": package.organization_id})
+    if waivers is not None:
+        package.waivers.set(waivers, through_defaults={"organization_id": package.organization_id})
     if created or changes:
         audit_record(
             action=BookingAudit.PACKAGE_SAVED,

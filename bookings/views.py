@@ -30,6 +30,7 @@ from bookings.selectors import (
     calendar_entries,
     organization_zone,
     payers_of,
+    unsigned_waivers,
     when,
 )
 from customers.selectors import get_customer_for_org
@@ -104,7 +105,10 @@ def package_edit(request, org_slug, pk=None):
     form = PartyPackageForm(request.POST or None, instance=package)
     if form.is_valid():
         package = services.party_package_save(
-            package=form.save(commit=False), rooms=list(form.cleaned_data["rooms"]), by=request.user
+            package=form.save(commit=False),
+            rooms=list(form.cleaned_data["rooms"]),
+            waivers=list(form.cleaned_data["waivers"]),
+            by=request.user,
         )
         messages.success(request, f"“{package.name}” saved.")
         return redirect("booking_settings:page", org_slug=org_slug)
@@ -153,6 +157,7 @@ def _booking_page(
     request, booking: Booking, *, move_form=None, cancel_form=None, check_in_form=None, status=200
 ):
     local = timezone.localtime(booking.starts_at)
+    unsigned = unsigned_waivers([booking.customer_id], list(booking.package.waivers.all()))
     context = {
         "booking": booking,
         "move_form": move_form
@@ -163,6 +168,7 @@ def _booking_page(
         "may_change": has_permission(request.membership, "customers.change"),
         "may_refund": has_permission(request.membership, "payments.refund"),
         "deposit_payment": booking.deposit_purchase.payments.first() if booking.deposit_purchase_id else None,
+        "waivers_unsigned": unsigned.get(booking.customer_id, []),
     }
     return render(request, "bookings/booking.html", context, status=status)
 

@@ -306,6 +306,9 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         by=owner,
     )
     [waiver_request] = waiver_services.waiver_request_send(template=waiver, customer=canary, by=owner)
+    # The party package and the class need it.
+    booking_services.party_package_save(package=party_package, rooms=[room], waivers=[waiver], by=owner)
+    class_services.course_save(course=canary_course, passes=[canary_pass], waivers=[waiver], by=owner)
     signup = signups.signup_request(
         email="canary-signup@alpha.example",
         password=PASSWORD,

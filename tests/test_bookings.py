@@ -19,6 +19,9 @@ from tests.conftest import logged_in
 from tests.factories import customer
 from tests.inbox import email_text
 from tests.store_helpers import pay_by_card
+from tests.waiver_helpers import signature_png
+from waivers.selectors import missing_waivers
+from waivers.services import waiver_sign, waiver_template_create
 
 
 @pytest.fixture
@@ -379,3 +382,52 @@ def test_the_bookings_tab_and_my_bookings_show_class_registrations_too(alice_cli
     assert "Toddler tumble" in tab and "At the desk" in tab
     mine = logged_in(world["pat"].user).get(f"/{org_a.slug}/book/mine/").text
     assert "Toddler tumble" in mine and "Kim Parent" in mine
+
+
+def test_a_party_that_needs_a_waiver_sends_the_guardian_to_sign_it_first_and_staff_see_it_missing(
+    alice_client, org_a, world, alice
+):
+    saturday = next_saturday(2)
+    with tenant(org_a):
+        waiver = waiver_template_create(
+            name="Play area waiver",
+            text="We play safe.",
+            validity_months=12,
+            guardian_signs_for_minors=True,
+            by=alice,
+        )
+        services.party_package_save(
+            package=world["jungle_party"], rooms=[world["jungle"], world["space"]], waivers=[waiver], by=alice
+        )
+    pat = logged_in(world["pat"].user)
+    details = (
+        f"/{org_a.slug}/book/{world['jungle_party'].pk}/details/"
+        f"?start={saturday:%Y-%m-%d}T11:00&room={world['jungle'].pk}"
+    )
+    assert "“Play area waiver” signed for the child" in pat.get(details).text
+    response = pat.post(details, {"for_whom": world["kim"].pk, "guests": 8})
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/{org_a.slug}/waivers/{waiver.pk}/sign/?next=")
+    with tenant(org_a):
+        assert not Booking.objects.exists()
+        waiver_sign(
+            template=waiver,
+            version=waiver.current_version,
+            signer=world["pat"],
+            people=[world["kim"]],
+            typed_name="Pat Parent",
+            signature_png=signature_png(),
+            channel="online",
+            ip="127.0.0.1",
+        )
+    assert pat.post(details, {"for_whom": world["kim"].pk, "guests": 8})["Location"].startswith(
+        f"/{org_a.slug}/store/checkout/"
+    )
+    # At the desk: a party for someone without the waiver says so, and the waiver asks for it.
+    with tenant(org_a):
+        lee = customer(first_name="Lee", last_name="Unsigned", by=alice)
+        party = book_at_desk(world, alice, 15, customer=lee, booked_by=lee)
+        assert [template for template, _ in missing_waivers([lee.pk])[lee.pk]] == [waiver]
+        assert missing_waivers([world["kim"].pk]) == {}
+    page = alice_client.get(f"/app/{org_a.slug}/bookings/{party.pk}/").text
+    assert "Waiver missing:" in page and "Play area waiver" in page

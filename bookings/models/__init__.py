@@ -5,6 +5,7 @@ from bookings.models.classes import (
     Course,
     CourseAudit,
     CoursePass,
+    CourseWaiver,
     PaidWith,
     Registration,
     RegistrationEvent,
@@ -19,6 +20,7 @@ from bookings.models.parties import (
     BookingStatus,
     PartyPackage,
     PartyRoom,
+    PartyWaiver,
 )
 from bookings.models.places import Blackout, BookingSettings, OpeningHours, Room, Weekday
 
@@ -34,10 +36,12 @@ __all__ = [
     "Course",
     "CourseAudit",
     "CoursePass",
+    "CourseWaiver",
     "OpeningHours",
     "PaidWith",
     "PartyPackage",
     "PartyRoom",
+    "PartyWaiver",
     "Registration",
     "RegistrationEvent",
     "Room",

@@ -11,6 +11,7 @@ from accounts.tenancy import TenantModel
 from billing.models import MAX_PRICE, CreditEntry, Package, PunchCard, Purchase
 from bookings.models.places import Room
 from customers.models import Customer
+from waivers.models import WaiverTemplate
 
 
 class Course(TenantModel):
@@ -50,6 +51,13 @@ class Course(TenantModel):
         related_name="term_courses",
         help_text="Buying it in the store registers for every session still to come.",
     )
+    waivers = models.ManyToManyField(
+        WaiverTemplate,
+        through="CourseWaiver",
+        blank=True,
+        related_name="+",
+        help_text="Signed for each registrant; staff see who is missing one.",
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -72,6 +80,16 @@ class CoursePass(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["course", "package"], name="course_pass_unique")]
+
+
+class CourseWaiver(TenantModel):
+    """A waiver a course needs (set with `through_defaults` naming the organization)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE)
+    template = models.ForeignKey(WaiverTemplate, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "template"], name="course_waiver_unique")]
 
 
 class Session(TenantModel):

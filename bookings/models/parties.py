@@ -16,6 +16,7 @@ from accounts.tenancy import TenantModel
 from billing.models import MAX_PRICE, Checkout, Package, Purchase
 from bookings.models.places import Room
 from customers.models import Customer
+from waivers.models import WaiverTemplate
 
 
 class PartyPackage(TenantModel):
@@ -41,6 +42,13 @@ class PartyPackage(TenantModel):
     rooms = models.ManyToManyField(Room, through="PartyRoom", related_name="party_packages")
     deposit_package = models.OneToOneField(
         Package, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="party_package"
+    )
+    waivers = models.ManyToManyField(
+        WaiverTemplate,
+        through="PartyWaiver",
+        blank=True,
+        related_name="+",
+        help_text="Signed for the party's child before it is booked online; staff see who is missing one.",
     )
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -77,6 +85,16 @@ class PartyRoom(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["package", "room"], name="party_room_unique")]
+
+
+class PartyWaiver(TenantModel):
+    """A waiver a party package needs (set with `through_defaults` naming the organization)."""
+
+    package = models.ForeignKey(PartyPackage, on_delete=models.CASCADE)
+    template = models.ForeignKey(WaiverTemplate, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["package", "template"], name="party_waiver_unique")]
 
 
 class BookingStatus(models.TextChoices):
