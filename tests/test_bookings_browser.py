@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tenancy import tenant
+from bookings import services
 from bookings.models import Booking
 from customers.models import Customer
 from tests.booking_helpers import next_saturday, open_party_room
@@ -16,6 +17,9 @@ from tests.conftest import PASSWORD
 from tests.inbox import email_text, emailed_path
 from tests.test_browser_journey import log_in, watch_console
 from tests.test_store_browser import type_card
+from tests.waiver_helpers import draw_signature
+from waivers.models import WaiverSignature
+from waivers.services import waiver_template_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +27,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_visitor_books_a_party_for_their_child_and_staff_move_it_and_check_in(
     browser, browser_page, live_server, celery_worker, smtp_server, org_a, org_b, alice, bob, screenshot
 ):
-    open_party_room(org_a, org_b, alice, bob)
+    world = open_party_room(org_a, org_b, alice, bob)
+    with tenant(org_a):
+        waiver = waiver_template_create(
+            name="Play area waiver",
+            text="Jumping is fun and has risks.",
+            validity_months=12,
+            guardian_signs_for_minors=True,
+            by=alice,
+        )
+        services.party_package_save(
+            package=world["jungle_party"], rooms=[world["jungle"], world["space"]], waivers=[waiver], by=alice
+        )
     saturday = next_saturday(2)
     visitor = browser.new_context().new_page()
     visitor_errors = watch_console(visitor)
@@ -60,6 +75,18 @@ def test_a_visitor_books_a_party_for_their_child_and_staff_move_it_and_check_in(
     visitor.get_by_label("Anything we should know?").fill("Dinosaur cake")
     screenshot(visitor, "111-book-details")
     visitor.get_by_role("button", name="Continue to pay the $100.00 deposit").click()
+    # The party needs the play area waiver, signed for Bo by his mother before paying.
+    expect(visitor.get_by_role("heading", name="Play area waiver")).to_be_visible()
+    visitor.get_by_label("Type your full name").fill("Bea Booker")
+    draw_signature(visitor)
+    visitor.get_by_label("I have read this waiver and agree to it.").check()
+    screenshot(visitor, "111b-book-waiver")
+    visitor.get_by_role("button", name="Sign the waiver").click()
+    expect(visitor).to_have_url(re.compile(rf"/{org_a.slug}/book/\d+/details/"))
+    visitor.get_by_label("Bo Booker").check()
+    visitor.get_by_label("How many guests?").fill("14")
+    visitor.get_by_label("Anything we should know?").fill("Dinosaur cake")
+    visitor.get_by_role("button", name="Continue to pay the $100.00 deposit").click()
     type_card(visitor)
     visitor.get_by_role("button", name="Pay $100.00").click()
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("Your party is booked")
@@ -77,6 +104,7 @@ def test_a_visitor_books_a_party_for_their_child_and_staff_move_it_and_check_in(
         bea = Customer.objects.get(email="bea.books@example.com")
         assert bea.source == "online_booking"
         booking = Booking.objects.get()
+        assert WaiverSignature.objects.get(customer=bo).signer == bea
     page = browser_page
     errors = watch_console(page)
     log_in(page, live_server.url, "alice@alpha.example")

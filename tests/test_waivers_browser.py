@@ -10,6 +10,7 @@ from accounts.tenancy import tenant
 from families.services import link_add
 from tests.factories import customer
 from tests.test_browser_journey import log_in, watch_console
+from tests.waiver_helpers import draw_signature
 from waivers import services
 from waivers.models import WaiverSignature
 
@@ -45,14 +46,7 @@ def test_staff_hand_over_the_kiosk_and_a_parent_draws_a_signature(
     page.get_by_label("Type your full name").fill("Pat Parent")
     page.get_by_role("button", name="Sign the waiver").click()
     expect(page.get_by_text("Draw your signature in the box.")).to_be_visible()  # nothing drawn yet
-    box = page.locator("canvas.signature-pad").bounding_box()
-    page.mouse.move(box["x"] + 30, box["y"] + box["height"] * 0.7)
-    page.mouse.down()
-    for step in range(1, 25):
-        page.mouse.move(
-            box["x"] + 30 + step * 18, box["y"] + box["height"] * (0.7 - 0.4 * (step % 4 == 1)), steps=3
-        )
-    page.mouse.up()
+    draw_signature(page)
     page.get_by_label("I have read this waiver and agree to it.").check()
     screenshot(page, "waivers-2-kiosk-drawn")
     page.get_by_role("button", name="Sign the waiver").click()

@@ -21,3 +21,17 @@ def png_data_url(*, blank: bool = False, size=(600, 200), noise: bool = False) -
 
 def signature_png() -> bytes:
     return base64.b64decode(png_data_url().split(",", 1)[1])
+
+
+def draw_signature(page) -> None:
+    """What a hand does on the signature pad: one zigzag stroke with the mouse."""
+    pad = page.locator("canvas.signature-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(
+            box["x"] + 30 + step * 18, box["y"] + box["height"] * (0.7 - 0.4 * (step % 4 == 1)), steps=3
+        )
+    page.mouse.up()
