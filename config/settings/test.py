@@ -63,5 +63,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 5
+PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", *PASSWORD_HASHERS[1:]]  # noqa: F405
 # Tests read task results (e.g. what a task saw of the tenant); the app itself keeps no results.
 CELERY_RESULT_BACKEND = REDIS_URL  # noqa: F405
