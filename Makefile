@@ -35,9 +35,13 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
+# Two pytest-xdist workers, each a session with its own embedded servers (config/settings/test.py), a file's
+# tests on one worker; servers named in the environment would be shared, so then one process runs them all.
+TEST_WORKERS ?= $(if $(DATABASE_URL),0,2)
+
 test: install lint $(AXE)
 	@scripts/ensure-chromium
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install
 	@for script in bench/[!_]*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(PY) "$$script" --full || exit 1; done

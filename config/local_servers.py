@@ -103,8 +103,13 @@ def _running_port(datadir: Path) -> int | None:
     return int(pid_file.read_text().splitlines()[3])
 
 
-def start_postgres(datadir: Path) -> tuple[Postgres, bool]:
-    """Start (or reuse) the cluster in `datadir`; returns it and whether this call started it."""
+# For a cluster thrown away after the test session: no waiting for the disk on each commit.
+THROWAWAY_OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+
+def start_postgres(datadir: Path, *, throwaway: bool = False) -> tuple[Postgres, bool]:
+    """Start (or reuse) the cluster in `datadir`; returns it and whether this call started it. A `throwaway`
+    cluster does not survive a crash of the machine intact."""
     datadir.mkdir(parents=True, exist_ok=True)
     secrets_file = datadir.parent / f"{datadir.name}-passwords.json"
     if not secrets_file.exists():
@@ -143,7 +148,14 @@ def start_postgres(datadir: Path) -> tuple[Postgres, bool]:
     port = free_port()
     _pg(
         "pg_ctl",
-        ["-w", "-l", str(datadir / "server.log"), "-o", f"-h 127.0.0.1 -p {port} -k ''", "start"],
+        [
+            "-w",
+            "-l",
+            str(datadir / "server.log"),
+            "-o",
+            f"-h 127.0.0.1 -p {port} -k ''" + (f" {THROWAWAY_OPTIONS}" if throwaway else ""),
+            "start",
+        ],
         datadir,
     )
     return Postgres(datadir, port, passwords), True
@@ -301,13 +313,14 @@ def start_stripe_emulator(workdir: Path) -> StripeEmulator:
 
 
 @contextmanager
-def local_services(run_dir: Path, *, grant_truncate: bool = False):
+def local_services(run_dir: Path, *, grant_truncate: bool = False, throwaway: bool = False):
     """Yield the environment (DATABASE_URL, DATABASE_OWNER_URL, REDIS_URL, STRIPE_API_BASE) for servers not
-    given in the environment, starting embedded ones under `run_dir` and stopping on exit those it started."""
+    given in the environment, starting embedded ones under `run_dir` and stopping on exit those it started
+    (`throwaway`: a PostgreSQL that skips flushing to disk, for a test session)."""
     env, stops = {}, []
     try:
         if not os.environ.get("DATABASE_URL"):
-            postgres, started = start_postgres(run_dir / "pg")
+            postgres, started = start_postgres(run_dir / "pg", throwaway=throwaway)
             if started:
                 stops.append(postgres.stop)
             prepare_database(

@@ -391,6 +391,16 @@ def fingerprint(world: World) -> str:
     return hashlib.md5(repr(rows).encode(), usedforsecurity=False).hexdigest()
 
 
+def rows_written() -> int:
+    """How many rows this transaction has inserted, updated or deleted so far, by PostgreSQL's count (aborted
+    savepoints included): while it stands still, no fingerprint can change."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables"
+        )
+        return cursor.fetchone()[0]
+
+
 def cache_forget() -> None:
     """Drop the application's cached entries (rate counters, field registries): the example's rows were
     rolled back, so must be what it cached. Sessions (another key prefix) stay."""
