@@ -12,6 +12,7 @@ from bookings.models import Booking, BookingChannel, BookingSettings, BookingSta
 from bookings.selectors import organization_zone
 from bookings.services import booking_settings_save, party_package_save, room_save
 from families.models import GuardianLink, GuardianPermission
+from waivers.models import WaiverTemplate
 
 WEEKDAY_HOURS = (datetime.time(15), datetime.time(21))
 WEEKEND_HOURS = (datetime.time(9), datetime.time(19))
@@ -20,7 +21,9 @@ STARTS = {"weekday": [15, 18], "weekend": [9, 12, 15]}
 
 
 def demo_parties(*, by: User, seed: int, count: int = 90) -> None:
+    """Parties need the demo's waiver (loaded before), so some booked children show it missing."""
     rng = random.Random(seed)
+    waivers = list(WaiverTemplate.objects.filter(archived_at=None)[:1])
     hours = {day: WEEKDAY_HOURS if day < 5 else WEEKEND_HOURS for day in range(7)}
     booking_settings_save(rules=BookingSettings(), hours=hours, by=by)
     jungle = room_save(room=Room(name="Jungle room", guests=25), by=by)
@@ -37,6 +40,7 @@ def demo_parties(*, by: User, seed: int, count: int = 90) -> None:
             deposit=10000,
         ),
         rooms=[jungle, space],
+        waivers=waivers,
         by=by,
     )
     deluxe = party_package_save(
@@ -49,6 +53,7 @@ def demo_parties(*, by: User, seed: int, count: int = 90) -> None:
             deposit=15000,
         ),
         rooms=[jungle, deck],
+        waivers=waivers,
         by=by,
     )
     links = list(

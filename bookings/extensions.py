@@ -25,10 +25,6 @@ register_requirement(waivers_needed)
 register_portal_section(PortalSection("bookings", "Bookings", "book:mine", 15))
 
 
-def _upcoming_count(request, customer) -> int:
-    return bookings_of([customer.pk], upcoming=True).count()
-
-
 def _family_bookings(request, household) -> dict:
     people = list(household.people)
     return {
@@ -44,7 +40,6 @@ register(
         "profile_bookings:tab",
         "bookings/bookings_tab.html",
         order=38,
-        count=_upcoming_count,
     ),
     ActivityKinds("bookings", "Bookings", dict(BookingEvent.choices), order=44),
 )
