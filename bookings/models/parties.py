@@ -9,7 +9,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func, Q
 from django.db.models.functions import Lower
-from django.utils import timezone
 
 from accounts.money import format_minor
 from accounts.tenancy import TenantModel
@@ -181,12 +180,6 @@ class Booking(TenantModel):
 
     def __str__(self):
         return f"{self.package} for {self.customer_label}, {self.starts_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def is_live(self) -> bool:
-        if self.status == BookingStatus.HELD:
-            return self.held_until is not None and self.held_until > timezone.now()
-        return self.status == BookingStatus.CONFIRMED
 
 
 class BookingEvent(models.TextChoices):
