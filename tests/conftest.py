@@ -197,8 +197,42 @@ def celery_worker(smtp_server, smtp_port, django_db_setup):
     app.control.purge()
     worker = Worker({**os.environ, "SMTP_PORT": str(smtp_port)})
     worker.start()
+    RUNNING_WORKERS.append(worker)
     yield worker
+    RUNNING_WORKERS.remove(worker)
     worker.stop()
+
+
+RUNNING_WORKERS: list[Worker] = []
+
+
+def worker_idle() -> bool:
+    """Nothing queued, reserved or running on the session's Celery worker."""
+    from config.celery_app import app
+
+    with app.connection_for_read() as connection:
+        if connection.default_channel.client.llen("celery"):
+            return False
+    # The worker runs one task at a time (solo pool) and answers between tasks: no answer means busy.
+    reserved = app.control.inspect(timeout=0.5, limit=1).reserved()
+    return reserved is not None and not any(reserved.values())
+
+
+@pytest.fixture(autouse=True)
+def worker_settles_before_the_flush(request):
+    """A transactional test's commits may queue work the session's worker is still doing when the test ends;
+    the flush (TRUNCATE) after it would deadlock with that work, so it waits for the worker first."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up before this fixture, so torn down after it
+    yield
+    deadline = time.monotonic() + 30
+    while RUNNING_WORKERS and RUNNING_WORKERS[0].process.poll() is None and time.monotonic() < deadline:
+        if worker_idle():
+            return
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
