@@ -116,3 +116,13 @@ class StaffInviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+def unique_name(form: forms.ModelForm, message: str) -> str:
+    """The form's `name` with its runs of spaces made one, refused with `message` when another row of the
+    form's model (archived ones included) has it, whatever the case."""
+    name = " ".join(form.cleaned_data["name"].split())
+    others = type(form.instance)._default_manager.filter(name__iexact=name).exclude(pk=form.instance.pk)
+    if others.exists():
+        raise forms.ValidationError(message)
+    return name

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django import forms
 
+from accounts.forms import unique_name
 from accounts.money import MINOR_UNITS, format_minor, to_major, to_minor
 from accounts.tenancy import current_organization
 from billing.credit import balance_of
@@ -107,10 +108,7 @@ class PackageForm(forms.ModelForm):
             self.fields[optional].required = False
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if Package.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another package has this name (archived ones included).")
-        return name
+        return unique_name(self, "Another package has this name (archived ones included).")
 
     def clean(self):
         data = super().clean()

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from accounts.forms import unique_name
 from accounts.money import to_major, to_minor
 from billing.forms import money_field
 from billing.models import Package, PackageKind, Visibility
@@ -78,10 +79,7 @@ class CourseForm(forms.ModelForm):
         self.order_fields(["name", "description", "instructor", "room", "capacity", "min_age", "max_age"])
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if Course.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another class has this name (archived ones included).")
-        return name
+        return unique_name(self, "Another class has this name (archived ones included).")
 
     def clean(self):
         data = super().clean()

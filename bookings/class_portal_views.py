@@ -14,7 +14,6 @@ from billing.selectors import store_availability, store_packages
 from bookings import class_services
 from bookings.class_forms import PortalRegisterForm
 from bookings.class_selectors import (
-    bookable_for,
     cancel_deadline,
     local_date,
     open_session,
@@ -24,7 +23,7 @@ from bookings.class_selectors import (
     usable_passes,
 )
 from bookings.models import Course
-from bookings.selectors import booking_settings
+from bookings.selectors import bookable_for, booking_settings
 from portal.views import own_customer, render_portal
 
 

@@ -11,9 +11,8 @@ from django.utils import timezone
 from accounts.tenancy import required_organization
 from billing.models import PunchCard
 from bookings.models import BookingSettings, Course, Registration, Session
-from bookings.selectors import booking_settings
+from bookings.selectors import bookable_for, booking_settings
 from customers.models import Customer
-from families.models import GuardianLink, GuardianPermission
 
 
 def organization_zone() -> ZoneInfo:
@@ -124,14 +123,6 @@ def usable_passes(customer: Customer, course: Course, on: date) -> list[PunchCar
 
 
 # The portal
-
-
-def bookable_for(customer: Customer) -> list[Customer]:
-    """Whom a signed-in customer registers: themselves first, then those they look after with *book*."""
-    links = GuardianLink.objects.filter(
-        guardian=customer, permissions__contains=[GuardianPermission.BOOK], dependant__archived_at=None
-    ).select_related("dependant")
-    return [customer, *(link.dependant for link in links.order_by("dependant__first_key"))]
 
 
 def portal_sessions(*, days: int = 60) -> QuerySet:

@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 
+from accounts.forms import unique_name
 from accounts.money import to_major, to_minor
 from billing.forms import money_field
 from bookings.models import BookingSettings, PartyPackage, Room, Weekday
@@ -19,10 +20,7 @@ class RoomForm(forms.ModelForm):
         fields = ["name", "guests"]
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if Room.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another room has this name.")
-        return name
+        return unique_name(self, "Another room has this name.")
 
 
 class PartyPackageForm(forms.ModelForm):
@@ -62,10 +60,7 @@ class PartyPackageForm(forms.ModelForm):
         self.order_fields(["name", "description", "minutes", "max_guests", "price_amount", "deposit_amount"])
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if PartyPackage.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another party package has this name.")
-        return name
+        return unique_name(self, "Another party package has this name.")
 
     def clean(self):
         data = super().clean()

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from accounts.forms import unique_name
 from accounts.models import CURRENCIES
 from metrics.models import MAX_DECIMALS, Metric, MetricEntry, MetricKind
 
@@ -51,10 +52,7 @@ class MetricForm(forms.ModelForm):
             ].help_text = "Fixed: customers have values of this kind. For another, add a metric."
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if Metric.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another metric has this name (archived ones included).")
-        return name
+        return unique_name(self, "Another metric has this name (archived ones included).")
 
     def clean(self):
         data = super().clean()
