@@ -42,11 +42,13 @@ def when(moment: datetime.datetime) -> str:
     return f"{timezone.localtime(moment, organization_zone()):%a %b %-d, %Y %H:%M}"
 
 
-def live_bookings() -> QuerySet:
+def _live() -> Q:
     """Bookings that take their room: confirmed, or held by someone paying whose time has not run out."""
-    return Booking.objects.filter(
-        Q(status=BookingStatus.CONFIRMED) | Q(status=BookingStatus.HELD, held_until__gt=timezone.now())
-    )
+    return Q(status=BookingStatus.CONFIRMED) | Q(status=BookingStatus.HELD, held_until__gt=timezone.now())
+
+
+def live_bookings() -> QuerySet:
+    return Booking.objects.filter(_live())
 
 
 def bookable_packages() -> QuerySet:
@@ -163,9 +165,9 @@ def calendar_entries(first: datetime.datetime, last: datetime.datetime, *, rooms
     not in the template: a week may hold thousands."""
     zone = organization_zone()
     rows = (
-        Booking.objects.filter(starts_at__gte=first, starts_at__lt=last)
-        .exclude(status=BookingStatus.EXPIRED)
-        .exclude(status=BookingStatus.HELD, held_until__lte=timezone.now())
+        Booking.objects.filter(
+            _live() | Q(status=BookingStatus.CANCELLED), starts_at__gte=first, starts_at__lt=last
+        )
         .order_by("starts_at", "room__name", "id")
         .values_list(
             "pk",
