@@ -47,7 +47,7 @@ def test_admin_sets_rules_and_every_form_follows(
     expect(visitor.locator(".required").filter(has=birthday)).to_have_count(0)
     visitor.get_by_label("First name", exact=True).fill("Vera")
     visitor.get_by_label("Last name", exact=True).fill("Visitor")
-    visitor.get_by_label("Email", exact=True).fill("vera@example.com")
+    visitor.get_by_label("Email", exact=True).fill("vera.rules@example.com")
     visitor.get_by_label("Password", exact=True).fill(PASSWORD)
     visitor.get_by_label("Password confirmation").fill(PASSWORD)
     visitor.get_by_role("button", name="Create account").click()
@@ -60,7 +60,9 @@ def test_admin_sets_rules_and_every_form_follows(
     visitor.get_by_label("Child's birthday").first.fill("2019-04-05")
     visitor.get_by_role("button", name="Create account").click()
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("Check your email")
-    path = emailed_path(smtp_server.wait_for("vera@example.com"), rf"/{org_a.slug}/signup/confirm/[\w-]+/")
+    path = emailed_path(
+        smtp_server.wait_for("vera.rules@example.com"), rf"/{org_a.slug}/signup/confirm/[\w-]+/"
+    )
     visitor.goto(live_server.url + path)
     visitor.get_by_label("The password you chose").fill(PASSWORD)
     visitor.get_by_role("button", name="Confirm and sign in").click()
