@@ -11,21 +11,13 @@ from django.db import IntegrityError
 from django.urls import reverse
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
-from ninja.security import HttpBearer
 
 from accounts.tenancy import tenant
+from api.auth import KeyAuth, scoped
 from api.bodies import BodyError, json_to_csv, spooled_body
-from api.models import ApiKey, Scope
-from api.selectors import key_find
 from imports import services
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError
-
-
-class KeyAuth(HttpBearer):
-    def authenticate(self, request, token: str) -> ApiKey | None:
-        return key_find(token)
-
 
 api = NinjaAPI(
     title="Roster API",
@@ -94,12 +86,6 @@ class Page(Schema):
     limit: int = 100
 
 
-def _scoped(request, scope: str) -> ApiKey:
-    if scope not in request.auth.scopes:
-        raise HttpError(403, f"This API key does not have the “{scope}” scope.")
-    return request.auth
-
-
 def _job(job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("organization").filter(pk=job_id).first()
     if job is None:
@@ -121,7 +107,7 @@ def _job(job_id: int) -> ImportJob:
     "the job it first created (200).",
 )
 def import_create(request, options: Query[ImportOptions]):
-    key = _scoped(request, Scope.IMPORTS)
+    key = scoped(request, "imports", write=True)
     idempotency_key = request.headers.get("Idempotency-Key", "")[:200]
     with tenant(key.organization):
         if idempotency_key and (job := ImportJob.objects.filter(idempotency_key=idempotency_key).first()):
@@ -154,7 +140,7 @@ def import_create(request, options: Query[ImportOptions]):
 
 @api.get("/imports/{job_id}/", response={200: JobOut, 404: Problem}, summary="An import's status and counts")
 def import_status(request, job_id: int):
-    key = _scoped(request, Scope.IMPORTS)
+    key = scoped(request, "imports", write=True)
     with tenant(key.organization):
         return _job(job_id)
 
@@ -166,7 +152,7 @@ def import_status(request, job_id: int):
     url_name="import_errors",
 )
 def import_errors(request, job_id: int, page: Query[Page]):
-    key = _scoped(request, Scope.IMPORTS)
+    key = scoped(request, "imports", write=True)
     limit = max(1, min(page.limit, 1000))
     with tenant(key.organization):
         job = _job(job_id)
@@ -183,7 +169,7 @@ def import_errors(request, job_id: int, page: Query[Page]):
     summary="Run an import that is ready (after a dry run)",
 )
 def import_run(request, job_id: int):
-    key = _scoped(request, Scope.IMPORTS)
+    key = scoped(request, "imports", write=True)
     with tenant(key.organization):
         try:
             return services.job_start(job=_job(job_id), by=None)

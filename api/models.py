@@ -6,7 +6,25 @@ from accounts.tenancy import TenantModel
 
 
 class Scope(models.TextChoices):
-    IMPORTS = "imports", "Imports: send customers, read import jobs"
+    """What a key may do, per resource: "<resource>:write" includes reading it."""
+
+    CUSTOMERS_READ = "customers:read", "Customers: read"
+    CUSTOMERS_WRITE = "customers:write", "Customers: create, update, archive"
+    FIELDS_READ = "fields:read", "Custom fields: read definitions and values"
+    FIELDS_WRITE = "fields:write", "Custom fields: set values"
+    TAGS_READ = "tags:read", "Tags: read"
+    TAGS_WRITE = "tags:write", "Tags: add to and remove from customers"
+    NOTES_READ = "notes:read", "Notes: read"
+    NOTES_WRITE = "notes:write", "Notes: add"
+    METRICS_READ = "metrics:read", "Metrics: read definitions and history"
+    METRICS_WRITE = "metrics:write", "Metrics: record values"
+    FAMILIES_READ = "families:read", "Families: read guardian links"
+    FAMILIES_WRITE = "families:write", "Families: link guardians"
+    SEGMENTS_READ = "segments:read", "Segments: read and list members"
+    ACTIVITY_READ = "activity:read", "Activity: read"
+    PAYMENTS_READ = "payments:read", "Payments and subscriptions: read"
+    BOOKINGS_READ = "bookings:read", "Bookings: read"
+    IMPORTS = "imports:write", "Imports: send customers, read import jobs"
 
 
 class ApiKey(TenantModel):
@@ -29,6 +47,9 @@ class ApiKey(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def may(self, resource: str, *, write: bool = False) -> bool:
+        return f"{resource}:write" in self.scopes or (not write and f"{resource}:read" in self.scopes)
 
 
 class ApiKeyAudit(models.TextChoices):

@@ -147,6 +147,21 @@ class ArchiveWarning:
     order: int
 
 
+@dataclass(frozen=True)
+class Report:
+    """A report under Reports (`/app/<org>/reports/`). Its page, `url_name` reversed with org_slug, draws the
+    common controls (date range, week or month, a segment as the population). `tables(query)` computes its
+    tables in SQL for a customers.reports.ReportQuery → [customers.reports.ReportTable]: what the CSV and XLSX
+    downloads and the scheduled emails hold."""
+
+    key: str
+    label: str
+    url_name: str
+    order: int
+    tables: Callable
+    permission: str = "reports.view"
+
+
 Extension = (
     ProfileTab
     | ProfileBox
@@ -158,6 +173,7 @@ Extension = (
     | SearchSource
     | ActivityKinds
     | ArchiveWarning
+    | Report
 )
 _registry: dict[type, dict[str, object]] = defaultdict(dict)
 

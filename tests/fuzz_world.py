@@ -115,7 +115,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
         bulk = BulkOperation.objects.create(
             action="archive", customer_ids=[customers[-1].pk], total=1, created_by=owner
         )
-        api_key, secret = key_create(name="Fuzz", scopes=["imports"], by=owner)
+        api_key, secret = key_create(name="Fuzz", scopes=["imports:write"], by=owner)
         open_jump = Package.objects.filter(capacity=None, for_whom="anyone").order_by("pk").first()
         payment = sale_record(
             package=open_jump, customer=main, payer=main, method="cash", by=owner

@@ -18,7 +18,7 @@ SETTINGS = "/app/{slug}/settings/api-keys/"
 IMPORTS = "/api/v1/imports/"
 
 
-def make_key(org, user, scopes=("imports",)) -> str:
+def make_key(org, user, scopes=("imports:write",)) -> str:
     with tenant(org):
         return key_create(name="Website", scopes=list(scopes), by=user)[1]
 
@@ -37,7 +37,7 @@ def work(org, job_id: int) -> ImportJob:
 
 
 def test_an_admin_makes_a_key_sees_it_once_and_revokes_it(alice_client, org_a, alice):
-    page = alice_client.post(SETTINGS.format(slug="alpha"), {"name": "Website", "scopes": ["imports"]})
+    page = alice_client.post(SETTINGS.format(slug="alpha"), {"name": "Website", "scopes": ["imports:write"]})
     secret = page.context["secret"]
     assert secret.startswith("rk_") and secret in page.content.decode()
     with tenant(org_a):

@@ -140,12 +140,12 @@ def test_organization_details_changes_are_recorded_with_before_and_after(alice, 
 
 def test_api_keys_made_and_revoked_are_recorded(alice, alice_client, org_a, trail):
     keys = f"/app/{org_a.slug}/settings/api-keys/"
-    assert alice_client.post(keys, {"name": "Website", "scopes": ["imports"]}).status_code == 200
+    assert alice_client.post(keys, {"name": "Website", "scopes": ["imports:write"]}).status_code == 200
     event = trail.one(ApiKeyAudit.API_KEY_CREATED, alice, "Website")
     with tenant(org_a):
         key = ApiKey.objects.get()
     assert event.detail == f"{key.prefix}… · Imports: send customers, read import jobs"
-    alice_client.post(keys, {"name": "", "scopes": ["imports"]})  # no name: refused
+    alice_client.post(keys, {"name": "", "scopes": ["imports:write"]})  # no name: refused
     trail.none()
     alice_client.post(f"{keys}{key.pk}/revoke/")
     trail.one(ApiKeyAudit.API_KEY_REVOKED, alice, "Website")
