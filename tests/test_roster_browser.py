@@ -64,6 +64,15 @@ def test_staff_search_as_they_type_and_open_a_profile_with_the_keyboard(staff_pa
     assert errors == []
 
 
+def test_enter_right_after_typing_opens_the_first_result_of_what_was_typed(staff_page):
+    page = staff_page
+    expect(rows(page).first).to_contain_text("Doe, John")  # the first row before the search
+    search = page.get_by_label("Search customers")
+    search.fill("smith")
+    search.press("Enter")  # well inside the 200 ms debounce
+    expect(page.get_by_role("heading", name="Jane Smith")).to_be_visible()
+
+
 def test_a_to_z_bar_and_back_button(staff_page, org_a):
     page = staff_page
     page.get_by_role("link", name="Last names starting with D").click()
