@@ -29,7 +29,7 @@ KEPT_DAYS = 30  # deliveries older than this are pruned
 Status = WebhookDelivery.Status
 
 
-def signature(*, secret: str, body: str, timestamp: int) -> str:
+def _signature(*, secret: str, body: str, timestamp: int) -> str:
     """The Roster-Signature header, Stripe's scheme: HMAC-SHA256 of "<timestamp>.<body>" with the secret."""
     digest = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
@@ -149,7 +149,7 @@ def _post(url: str, *, delivery: WebhookDelivery, secret: str) -> dict:
         "User-Agent": "Roster-Webhooks/1",
         "Roster-Event": delivery.event_type,
         "Roster-Delivery": str(delivery.pk),
-        "Roster-Signature": signature(secret=secret, body=delivery.body, timestamp=int(time.time())),
+        "Roster-Signature": _signature(secret=secret, body=delivery.body, timestamp=int(time.time())),
     }
     started = time.monotonic()
     try:

@@ -7,6 +7,7 @@ from accounts.tenancy import tenant_task
 from webhooks import services
 
 
+# max_retries=None: a delivery's own count of tries ends its retries (delivery_try returns None when spent).
 @tenant_task(bind=True, batched=True, max_retries=None)
 def webhook_deliver(self, *, org_id: int, delivery_id: int, number: int, first: int) -> None:
     """Try `number` of a delivery; a failed one comes back after its delay (WEBHOOK_RETRY_DELAYS)."""
