@@ -20,6 +20,7 @@ staff_area = [
     path("", include((staff_urlpatterns, "staff"))),
     path("settings/tags/", include("tags.urls")),
     path("settings/api-keys/", include("api.urls")),
+    path("settings/webhooks/", include("webhooks.urls")),
     path("settings/invites/", include((invite_urls.settings_patterns, "invite_settings"))),
     path(
         "settings/package-invites/",

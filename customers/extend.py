@@ -162,6 +162,16 @@ class Report:
     permission: str = "reports.view"
 
 
+@dataclass(frozen=True)
+class EventListener:
+    """Hears the roster's events (customers.events) once their transaction has committed:
+    `receive(organization, events)` gets the organization and the committed events' payloads, in order."""
+
+    key: str
+    receive: Callable[[object, list[dict]], None]
+    order: int
+
+
 Extension = (
     ProfileTab
     | ProfileBox
@@ -174,6 +184,7 @@ Extension = (
     | ActivityKinds
     | ArchiveWarning
     | Report
+    | EventListener
 )
 _registry: dict[type, dict[str, object]] = defaultdict(dict)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.audit import audit_record, changes_of
 from accounts.models import User
 from accounts.tenancy import tenant
+from customers import events
 from customers.extend import BulkAction, find
 from customers.fields import (
     BUILTIN_FIELDS,
@@ -125,6 +126,7 @@ def customer_create(
     }
     changes |= _custom_values_save(customer, custom)
     activity_record(customer=customer, by=by, kind=kind, changes=changes, detail=detail)
+    events.publish(events.CUSTOMER_CREATED, customer=customer)
     return customer
 
 
@@ -142,6 +144,7 @@ def customer_update(
             setattr(customer, name, value)
     if changes:
         customer.save()
+        events.publish(events.CUSTOMER_UPDATED, customer=customer, data={"changed": sorted(changes)})
     changes |= _custom_values_save(customer, custom)
     if changes or kind != Activity.Kind.UPDATED:
         activity_record(customer=customer, by=by, kind=kind, changes=changes, detail=detail)
@@ -154,6 +157,7 @@ def customer_archive(*, customer: Customer, by) -> Customer:
         customer.archived_at = timezone.now()
         customer.save(update_fields=["archived_at"])
         activity_record(customer=customer, by=by, kind=Activity.Kind.ARCHIVED)
+        events.publish(events.CUSTOMER_ARCHIVED, customer=customer)
     return customer
 
 
@@ -163,6 +167,7 @@ def customer_restore(*, customer: Customer, by) -> Customer:
         customer.archived_at = None
         customer.save(update_fields=["archived_at"])
         activity_record(customer=customer, by=by, kind=Activity.Kind.RESTORED)
+        events.publish(events.CUSTOMER_RESTORED, customer=customer)
     return customer
 
 
@@ -186,6 +191,7 @@ def customer_do_not_solicit_set(*, customer: Customer, do_not_solicit: bool, by)
     words = {True: "Yes", False: "No"}
     changes = {"Do not solicit": [words[not do_not_solicit], words[do_not_solicit]]}
     activity_record(customer=customer, by=by, kind=Activity.Kind.UPDATED, changes=changes)
+    events.publish(events.CUSTOMER_UPDATED, customer=customer, data={"changed": ["do_not_solicit"]})
     audit_record(
         action=CustomerAudit.DO_NOT_SOLICIT_CHANGED,
         by=by,
@@ -226,18 +232,21 @@ def field_rules_save(*, rules: dict[tuple[str, str], str], by) -> int:
 
 
 def _archive_or_restore(customer_ids: list[int], by, *, archive: bool) -> int:
-    still_to_change, kind = (
-        (Q(archived_at=None), Activity.Kind.ARCHIVED)
+    still_to_change, kind, event = (
+        (Q(archived_at=None), Activity.Kind.ARCHIVED, events.CUSTOMER_ARCHIVED)
         if archive
-        else (~Q(archived_at=None), Activity.Kind.RESTORED)
+        else (~Q(archived_at=None), Activity.Kind.RESTORED, events.CUSTOMER_RESTORED)
     )
     customers = list(
-        Customer.objects.filter(still_to_change, pk__in=customer_ids).only("id", "first_name", "last_name")
+        Customer.objects.filter(still_to_change, pk__in=customer_ids).only(
+            "id", "first_name", "last_name", "email"
+        )
     )
     Customer.objects.filter(pk__in=[c.pk for c in customers]).update(
         archived_at=timezone.now() if archive else None
     )
     activities_record(labels={c.pk: c.full_name for c in customers}, by=by, kind=kind)
+    events.publish_each(event, customers=customers)
     return len(customers)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import Organization, User
 from accounts.tenancy import required_organization, tenant
+from customers import events
 from customers.models import BulkOperation, Customer
 from customers.services import customers_bulk
 from imports.engine import (
@@ -50,6 +51,17 @@ def _audit(job: ImportJob, action: str, by: User | None, detail: str = "") -> No
     """An import's step in the audit trail, named by its file; one sent with an API key says so."""
     via = f"API key “{job.api_key_name}”" if job.origin == ImportJob.Origin.API else ""
     audit_record(action=action, by=by, target=job.file_name, detail=" · ".join(filter(None, [detail, via])))
+
+
+def _finished(job_id: int) -> None:
+    """Tell the listeners (webhooks) that a job has ended, with its counts: one event for the file, never one
+    per customer it wrote."""
+    job = ImportJob.objects.get(pk=job_id)
+    counts = ["total_rows", "created", "updated", "kept", "skipped", "error_rows"]
+    data = {"id": job.pk, "file_name": job.file_name, "status": job.status, "message": job.message}
+    events.publish(
+        events.IMPORT_FINISHED, data={"import": data | {name: getattr(job, name) for name in counts}}
+    )
 
 
 def _enqueue(job: ImportJob) -> None:
@@ -169,6 +181,8 @@ def job_cancel(*, job: ImportJob, by: User) -> ImportJob:
     else:
         return job  # finished, failed or cancelled already: nothing to stop
     job.save()
+    if job.status == Status.CANCELLED:
+        _finished(job.pk)
     _audit(job, ImportAudit.IMPORT_CANCELLED, by, detail)
     return job
 
@@ -257,6 +271,7 @@ def _fail(organization, job_id: int, message: str) -> None:
         ImportJob.objects.filter(pk=job_id).update(
             status=Status.FAILED, message=message, finished_at=timezone.now()
         )
+        _finished(job_id)
 
 
 def _analyze(organization, job_id: int) -> None:
@@ -349,6 +364,7 @@ def _cancelled(job_id: int) -> bool:
         return True
     if job["cancel_requested"]:
         ImportJob.objects.filter(pk=job_id).update(status=Status.CANCELLED, finished_at=timezone.now())
+        _finished(job_id)
         return True
     return False
 
@@ -376,6 +392,7 @@ def _run(organization, job_id: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(
             status=Status.DONE, processed_rows=F("total_rows"), finished_at=timezone.now()
         )
+        _finished(job_id)
 
 
 def _run_batch(job: ImportJob, batch, skip: set[int], planner: Planner, writer: Writer) -> None:

@@ -6,6 +6,7 @@ from django.http import QueryDict
 
 from accounts.audit import audit_record, changes_of
 from accounts.models import User
+from customers import events
 from customers.models import Customer
 from customers.services import activities_record
 from tags.models import CustomerTag, Tag, TagAudit, TagEvent
@@ -84,6 +85,12 @@ def tags_apply(*, tag: Tag, customer_ids: list[int], by, remove: bool = False) -
             for pk in changing
         },
     )
+    if not remove:
+        tagged = Customer.objects.filter(pk__in=changing).only("id", "first_name", "last_name", "email")
+        tagged = tagged.order_by("pk")
+        events.publish_each(
+            events.TAG_ADDED, customers=tagged, data={"tag": {"id": tag.pk, "name": tag.name}}
+        )
     return len(changing)
 
 

@@ -47,6 +47,7 @@ from tests.store_helpers import browser_sets_up_card
 from tests.waiver_helpers import signature_png
 from waivers import services as waiver_services
 from waivers.models import Channel as WaiverChannel
+from webhooks import services as webhook_services
 
 IMPORT_FILE = (
     "First name,Last name,Email\n"
@@ -280,7 +281,11 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     import_services.job_work(organization=organization, job_id=job.pk)  # dry run: the issue
     import_services.job_start(job=job, by=owner)
     import_services.job_work(organization=organization, job_id=job.pk)  # run: the record of what it made
-    api_services.key_create(name="Canary key", scopes=["imports"], by=owner)
+    api_services.key_create(name="Canary key", scopes=["imports:write"], by=owner)
+    hook, _ = webhook_services.endpoint_create(
+        url="https://canary.alpha.example/hooks", description="Canary webhook", events=["tag.added"], by=owner
+    )
+    webhook_services.endpoint_ping(endpoint=hook, by=owner)  # a delivery in its log
     invite_settings = invite_selectors.invite_settings()
     invite_settings.subject = "Canary invitation"
     claim_services.invite_settings_save(settings=invite_settings, by=owner)

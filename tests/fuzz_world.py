@@ -56,6 +56,7 @@ from tests.test_tenant_wall import tenant_models
 from tests.waiver_helpers import signature_png
 from waivers import services as waiver_services
 from waivers.models import Channel as WaiverChannel
+from webhooks.services import endpoint_create, endpoint_ping
 
 # ---------------------------------------------------------------------------------------------- the world
 
@@ -116,6 +117,10 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             action="archive", customer_ids=[customers[-1].pk], total=1, created_by=owner
         )
         api_key, secret = key_create(name="Fuzz", scopes=["imports:write"], by=owner)
+        hook, _ = endpoint_create(
+            url="https://fuzz.example/hooks", description="Fuzz", events=["tag.added"], by=owner
+        )
+        ping = endpoint_ping(endpoint=hook, by=owner)
         open_jump = Package.objects.filter(capacity=None, for_whom="anyone").order_by("pk").first()
         payment = sale_record(
             package=open_jump, customer=main, payer=main, method="cash", by=owner
@@ -211,6 +216,8 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "affiliated": AffiliatedOrganization.objects.order_by("pk").first().pk,
             "import_job": ImportJob.objects.order_by("pk").first().pk,
             "api_key": api_key.pk,
+            "webhook_endpoint": hook.pk,
+            "webhook_delivery": ping.pk,
             "metric": Metric.objects.order_by("pk").first().pk,
             "package": Package.objects.order_by("pk").first().pk,
             "payment": payment.pk,
@@ -275,6 +282,11 @@ PARAMETERS = {
     "tag_settings:merge": {"pk": "tag"},
     "tag_settings:delete": {"pk": "tag"},
     "api_keys:revoke": {"pk": "api_key"},
+    "webhooks:detail": {"pk": "webhook_endpoint"},
+    "webhooks:ping": {"pk": "webhook_endpoint"},
+    "webhooks:rotate": {"pk": "webhook_endpoint"},
+    "webhooks:delete": {"pk": "webhook_endpoint"},
+    "webhooks:resend": {"pk": "webhook_endpoint"},
     "metric_settings:edit": {"pk": "metric"},
     "metric_settings:archive": {"pk": "metric"},
     "metric_settings:restore": {"pk": "metric"},
@@ -312,6 +324,7 @@ COMMON = {
     "template_pk": "waiver_template",
     "signature_pk": "waiver_signature",
     "change_pk": "change",
+    "delivery_pk": "webhook_delivery",
     "job_id": "import_job",
     "pk": "customer",
     "uidb64": "uidb64",

@@ -22,6 +22,7 @@ APPS = [
     "waivers",
     "bookings",
     "api",
+    "webhooks",
 ]
 WRITES = {
     "save",
@@ -42,6 +43,8 @@ COMMIT_AS_THEY_GO = {
     "imports.services.job_work": "a batch per transaction with its checkpoint",
     "imports.services.jobs_resume": "only queues the jobs a worker should pick up again",
     "invites.claim_services.invites_send": "each invitation commits on its own, so one bounce stops no other",
+    "webhooks.services.delivery_try": "the receiver is waited for (up to 10 s) outside any transaction",
+    "webhooks.services.deliveries_prune": "an organization per transaction",
 }
 
 

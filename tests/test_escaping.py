@@ -21,6 +21,7 @@ from bookings import class_services
 from bookings import services as booking_services
 from bookings.models import BookingSettings, Course, PartyPackage, Room
 from customers import services
+from customers.events import customer_data, event_payload
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
 from intake.models import IntakeForm
@@ -44,6 +45,8 @@ from waivers.services import (
     waiver_sign,
     waiver_template_create,
 )
+from webhooks import services as webhook_services
+from webhooks.models import WebhookDelivery
 
 BOLD = "<b id=probe>"
 HTMX = "<i hx-post=/evil hx-trigger=load>"
@@ -519,3 +522,26 @@ def test_class_pages_escape_the_course_and_the_people(world):
         response = parent_client.get(url)
         assert_escaped(response, url)
         assert name in response.content.decode(), url
+
+
+def test_webhook_pages_escape_the_url_the_description_the_event_and_the_answer(world):
+    org, owner = world["org"], world["owner"]
+    with tenant(org):
+        hook, _ = webhook_services.endpoint_create(
+            url="https://evil.example/" + HTMX.replace(" ", "%20") + "?" + BOLD,
+            description=evil("CRM", HTMX),
+            events=["customer.created"],
+            by=owner,
+        )
+        payload = event_payload(org, "customer.created", {"customer": customer_data(world["parent"])})
+        webhook_services.deliveries_queue(organization=org, payloads=[payload])
+        WebhookDelivery.objects.update(response_body=evil("Server says", META), status="failed")
+    staff = logged_in(owner)
+    for url in (
+        "/app/evil/settings/webhooks/",
+        f"/app/evil/settings/webhooks/{hook.pk}/",
+        f"/app/evil/settings/webhooks/{hook.pk}/delete/",
+    ):
+        assert_escaped(staff.get(url), url)
+    log = staff.get(f"/app/evil/settings/webhooks/{hook.pk}/").content.decode()
+    assert html.escape(evil("Server says", META), quote=False) in log

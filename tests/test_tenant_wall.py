@@ -29,6 +29,7 @@ from tags.models import Tag
 from tests.canaries import canaries_seed
 from tests.conftest import make_member
 from waivers.models import WaiverSignature, WaiverTemplate
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 TENANT_TABLES_LACKING_RLS = """
     SELECT c.relname FROM pg_class c
@@ -244,6 +245,7 @@ PK_KINDS = {
     "settings/staff/invitations/": StaffInvitation,
     "settings/tags/": Tag,
     "settings/api-keys/": ApiKey,
+    "settings/webhooks/": WebhookEndpoint,
     "settings/custom-fields/": CustomField,
     "settings/forms/": IntakeForm,
     "settings/packages/": Package,
@@ -271,6 +273,7 @@ ID_KINDS = {
     "note_pk": Note,
     "tag_pk": Tag,
     "change_pk": PendingChange,
+    "delivery_pk": WebhookDelivery,
     "payment_pk": Payment,
     "entry_pk": CreditEntry,
     "card_pk": PunchCard,

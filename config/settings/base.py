@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "invites",
     "waivers",
     "bookings",
+    "webhooks",
     "demo",  # last: it loads every app's demo data
 ]
 
@@ -201,6 +202,15 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 # for development and tests; production requires its own, so rotating SECRET_KEY keeps the stored keys.
 PAYMENTS_ENCRYPTION_KEY = env("PAYMENTS_ENCRYPTION_KEY", default="")
 
+# Webhooks out (webhooks/): where an organization's endpoints may point, and how deliveries are retried.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=True)  # production allows https only
+# Addresses on private, loopback or link-local networks are refused (at saving and at each delivery) unless
+# this is on: a URL must not turn Roster's worker into a way into its own network.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+WEBHOOK_TIMEOUT = 10  # seconds per try
+# Seconds before each retry (about: jitter adds up to 20 %): 6 tries over about 8 ½ hours.
+WEBHOOK_RETRY_DELAYS = (60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600)
+
 # Scripts only from our origin or with the per-response nonce; no inline styles (htmx's are turned off).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -241,6 +251,7 @@ CELERY_BEAT_SCHEDULE = {
     "signups-expired": {"task": "portal.tasks.signups_expired_delete", "schedule": 3600},
     "unconfirmed-logins": {"task": "accounts.tasks.unconfirmed_logins_delete", "schedule": 3600},
     "waivers-daily": {"task": "waivers.tasks.waivers_daily", "schedule": 24 * 3600},
+    "webhook-deliveries-prune": {"task": "webhooks.tasks.webhook_deliveries_prune", "schedule": 24 * 3600},
 }
 
 LOGGING = {

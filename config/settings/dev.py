@@ -8,6 +8,8 @@ DEBUG = env.bool("DEBUG", default=True)
 DEMO_LOGINS = True  # make run loads the demo, whose logins share a published password
 if not env("SMTP_PORT", default=""):
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# A receiver on this machine (http://127.0.0.1:…) may be tried out with make run.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=True)
 WHITENOISE_USE_FINDERS = True  # serve static files straight from the apps, no collectstatic
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

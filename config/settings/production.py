@@ -21,6 +21,8 @@ if (
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+WEBHOOK_ALLOW_HTTP = False  # an organization's customer data leaves only encrypted
+
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # X-Forwarded-Proto says "https" only where a declared proxy sets it; anywhere else a client could.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None

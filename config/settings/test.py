@@ -66,3 +66,7 @@ AXES_FAILURE_LIMIT = 5
 PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", *PASSWORD_HASHERS[1:]]  # noqa: F405
 # Tests read task results (e.g. what a task saw of the tenant); the app itself keeps no results.
 CELERY_RESULT_BACKEND = REDIS_URL  # noqa: F405
+# The tests' receivers listen on 127.0.0.1 (tests/test_webhooks.py turns this off to see it refused), and a
+# retry comes a second later, not a minute.
+WEBHOOK_ALLOW_PRIVATE_URLS = True
+WEBHOOK_RETRY_DELAYS = (1, 1, 1, 1, 1)
