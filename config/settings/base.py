@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "invites",
     "waivers",
     "bookings",
+    "reports",
     "demo",  # last: it loads every app's demo data
 ]
 
