@@ -46,12 +46,19 @@ def table_response(filename: str, header: list[str], rows: list[list], *, file_f
     `filename` has no extension."""
     if file_format != "xlsx":
         return csv_response(f"{filename}.csv", csv_lines(header, rows))
+    return workbook_response(filename, [("Sheet1", header, rows)])
+
+
+def workbook_response(filename: str, sheets: list[tuple[str, list[str], list[list]]]) -> HttpResponse:
+    """Small tables as one XLSX download, a sheet each (name, header, rows); text stays text, no formula."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
-    sheet = workbook.add_worksheet()
-    sheet.write_row(0, 0, header, workbook.add_format({"bold": True}))
-    for number, row in enumerate(rows, start=1):
-        sheet.write_row(number, 0, [float(cell) if isinstance(cell, Decimal) else cell for cell in row])
+    bold = workbook.add_format({"bold": True})
+    for name, header, rows in sheets:
+        sheet = workbook.add_worksheet(name)
+        sheet.write_row(0, 0, header, bold)
+        for number, row in enumerate(rows, start=1):
+            sheet.write_row(number, 0, [float(cell) if isinstance(cell, Decimal) else cell for cell in row])
     workbook.close()
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,5 +1,5 @@
 """What billing adds to the rest of Roster, registered through the core's extension points: the Settings →
-Packages and Settings → Payments tabs, the Sales and Memberships reports in the main menu, the profile's
+Packages and Settings → Payments tabs, the Sales and Memberships tabs of Reports, the profile's
 Payments, Loyalty and Credit tabs, its Credit, Punch cards, Memberships and External subscriptions boxes and
 past-due alert, the roster's purchase, credit, punch card and membership filters and past-due mark, the "Paid
 in all" and "Credit balance" export columns, the portal's Payments page, the family view's Payments section,
@@ -7,7 +7,7 @@ its kinds of activity event and its audit actions."""
 
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
-from accounts.navigation import Page, register_main_page, register_settings_page
+from accounts.navigation import Page, register_settings_page
 from billing.credit import balance_of, balances_of
 from billing.external_views import external_box
 from billing.family import family_payments
@@ -27,6 +27,7 @@ from billing.models import (
     SubscriptionEvent,
 )
 from billing.punch_views import punch_box
+from billing.report_views import membership_tables, sales_tables
 from billing.selectors import net_paid, past_due_members
 from billing.subscription_views import past_due_alert, subscriptions_box
 from customers.extend import (
@@ -34,6 +35,7 @@ from customers.extend import (
     ExportColumn,
     ProfileBox,
     ProfileTab,
+    Report,
     RosterFilters,
     RowMark,
     register,
@@ -41,10 +43,6 @@ from customers.extend import (
 from families.extend import FamilySection, register_family_section
 from portal.navigation import PortalSection, register_portal_section
 
-register_main_page(Page("sales", "Sales", "sales:report", 35, "reports.view", ("sales",)))
-register_main_page(
-    Page("memberships", "Memberships", "memberships:report", 36, "reports.view", ("memberships",))
-)
 register_settings_page(Page("packages", "Packages", "package_settings:list", 15, "settings.change"))
 register_audit_actions(PackageAudit)
 register_audit_actions(PaymentAudit)
@@ -76,6 +74,8 @@ def _credit_box(request, customer) -> dict:
 
 
 register(
+    Report("sales", "Sales", "sales:report", 35, sales_tables, controls=("range",)),
+    Report("memberships", "Memberships", "memberships:report", 36, membership_tables, controls=()),
     RosterFilters("purchases", purchase_filters, order=60),
     ExportColumn("credit_balance", "Credit balance", _credit_balances, order=41),
     ProfileTab("credit", "Credit", "profile_payments:credit", "billing/credit_tab.html", order=42),

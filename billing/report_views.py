@@ -5,7 +5,6 @@ import csv
 
 from django import forms
 from django.core.paginator import Paginator
-from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.downloads import Echo, csv_response, safe_cell, table_response
@@ -24,52 +23,31 @@ from billing.report import (
     sales_by_month_and_package,
     top_customers,
 )
-
-MAX_MONTHS = 120  # a chart and a table of one row per month
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(label="From", widget=DATE)
-    end = forms.DateField(label="To", widget=DATE)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        for name, day in (("start", start), ("end", end)):
-            if day and not 1900 <= day.year <= 2999:
-                self.add_error(name, "Enter a date between 1900 and 2999.")
-        if start and end and end < start:
-            self.add_error("end", "The period has to end after it starts.")
-        elif start and end and (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
-            self.add_error("end", f"Choose at most {MAX_MONTHS // 12} years, month by month.")
-        return data
-
-
-def _period(request) -> tuple[PeriodForm, Period]:
-    default = Period.last_twelve_months(timezone.localdate())
-    form = PeriodForm(request.GET or None, initial={"start": default.start, "end": default.end})
-    if form.is_bound and form.is_valid():
-        return form, Period(form.cleaned_data["start"], form.cleaned_data["end"])
-    return form, default
+from customers.extend import Report, find
+from customers.reports import ReportTable, report_query, report_render
 
 
 @org_permission("reports.view")
 def sales(request, org_slug):
-    form, period = _period(request)
-    currency = request.org.currency
     download = request.GET.get("download")
-    # The months' download skips what only the packages need.
-    months, packages = sales_by_month_and_package(period, packages=download != "months")
     if download in ("months", "packages"):
+        _, query = report_query(request.GET, request.membership, find(Report, "sales"))
+        period = Period(query.start, query.end)
+        # The months' download skips what only the packages need.
+        months, packages = sales_by_month_and_package(period, packages=download == "packages")
         name = f"{request.org.slug}-sales-{download}-{period.start}-{period.end}"
-        if download == "months":
-            header = ["Month", "Payments", "Taken", "Refunded", "Net", "Currency"]
-            rows = [[m["month"].strftime("%Y-%m"), m["sales"], *_money(m, currency)] for m in months]
-        else:
-            header = ["Package", "Payments", "Taken", "Refunded", "Net", "Currency"]
-            rows = [[p["package"], p["sales"], *_money(p, currency)] for p in packages]
-        return table_response(name, header, rows, file_format=request.GET.get("format", "csv"))
+        currency = request.org.currency
+        table = (
+            _months_table(months, currency) if download == "months" else _packages_table(packages, currency)
+        )
+        return table_response(name, table.headers, table.rows, file_format=request.GET.get("format", "csv"))
+    return report_render(request, "sales", "billing/sales.html", _sales_context)
+
+
+def _sales_context(query) -> dict:
+    period = Period(query.start, query.end)
+    currency = query.organization.currency
+    months, packages = sales_by_month_and_package(period)
     totals = {key: sum(month[key] for month in months) for key in ("sales", "taken", "refunded", "net")}
     chart = {
         "type": "bar",
@@ -82,17 +60,46 @@ def sales(request, org_slug):
             },
         ],
     }
-    context = {
-        "form": form,
+    return {
         "period": period,
         "months": months,
         "packages": packages,
         "customers": top_customers(period),
         "totals": totals,
         "chart": chart,
-        "query": request.GET.urlencode(),
     }
-    return render(request, "billing/sales.html", context)
+
+
+def _months_table(months: list[dict], currency: str) -> ReportTable:
+    return ReportTable(
+        title="Sales by month",
+        headers=["Month", "Payments", "Taken", "Refunded", "Net", "Currency"],
+        rows=[[m["month"].strftime("%Y-%m"), m["sales"], *_money(m, currency)] for m in months],
+    )
+
+
+def _packages_table(packages: list[dict], currency: str) -> ReportTable:
+    return ReportTable(
+        title="Sales by package",
+        headers=["Package", "Payments", "Taken", "Refunded", "Net", "Currency"],
+        rows=[[p["package"], p["sales"], *_money(p, currency)] for p in packages],
+    )
+
+
+def sales_tables(query) -> list[ReportTable]:
+    """Reports → Sales as downloads: by month, by package, the top customers."""
+    currency = query.organization.currency
+    with timezone.override(query.zone):
+        period = Period(query.start, query.end)
+        months, packages = sales_by_month_and_package(period)
+        customers = ReportTable(
+            title="Top customers",
+            headers=["Customer", "Payments", "Paid", "Currency"],
+            rows=[
+                [row["name"], row["sales"], to_major(row["net"]), currency] for row in top_customers(period)
+            ],
+        )
+        return [_months_table(months, currency), _packages_table(packages, currency), customers]
 
 
 def _money(row: dict, currency: str) -> list:
@@ -144,6 +151,39 @@ def _membership(row: dict) -> dict:
     }
 
 
+def _membership_cells(row: dict) -> list:
+    return [
+        row["source_label"],
+        row["member_name"],
+        row["name"],
+        to_major(row["amount"]),
+        row["currency"],
+        row["per"],
+        to_major(row["per_month"]),
+        row["status_label"],
+        row["starts_on"].isoformat(),
+        row["ends_on"].isoformat() if row["ends_on"] else "",
+    ]
+
+
+def membership_tables(query) -> list[ReportTable]:
+    """Reports → Memberships as downloads: the active memberships of every source, and what they come to."""
+    filters = MembershipFilterForm(None).filters()
+    totals = membership_monthly_totals(**filters)
+    return [
+        ReportTable(
+            title="Active memberships",
+            headers=MEMBERSHIP_CSV_HEADER,
+            rows=[_membership_cells(_membership(row)) for row in membership_rows(**filters)],
+        ),
+        ReportTable(
+            title="Per month",
+            headers=["Currency", "Monthly equivalent"],
+            rows=[[currency, to_major(total)] for currency, total in totals.items()],
+        ),
+    ]
+
+
 def _memberships_csv(organization, rows) -> list:
     writer = csv.writer(Echo())
 
@@ -152,19 +192,7 @@ def _memberships_csv(organization, rows) -> list:
         with tenant(organization):
             yield "\ufeff" + writer.writerow(MEMBERSHIP_CSV_HEADER)  # BOM: Excel opens UTF-8 correctly
             for row in map(_membership, rows.iterator(chunk_size=2000)):
-                cells = [
-                    row["source_label"],
-                    row["member_name"],
-                    row["name"],
-                    to_major(row["amount"]),
-                    row["currency"],
-                    row["per"],
-                    to_major(row["per_month"]),
-                    row["status_label"],
-                    row["starts_on"].isoformat(),
-                    row["ends_on"].isoformat() if row["ends_on"] else "",
-                ]
-                yield writer.writerow([safe_cell(cell) for cell in cells])
+                yield writer.writerow([safe_cell(cell) for cell in _membership_cells(row)])
 
     return lines()
 
@@ -177,15 +205,17 @@ def memberships(request, org_slug):
     if request.GET.get("download") == "csv":
         name = f"{request.org.slug}-memberships-{timezone.localdate().isoformat()}.csv"
         return csv_response(name, _memberships_csv(request.org, rows))
-    page = Paginator(rows, MEMBERSHIPS_PER_PAGE).get_page(request.GET.get("page"))
-    totals = membership_monthly_totals(**filters)
-    context = {
-        "form": form,
-        "page": page,
-        "memberships": [_membership(row) for row in page],
-        "totals": [(currency, format_minor(total, currency)) for currency, total in totals.items()],
-        # Only when nothing matches: whether there is any membership at all, for what the empty page says.
-        "any_membership": bool(page.object_list) or membership_rows().exists(),
-        "query": request.GET.urlencode(),
-    }
-    return render(request, "billing/memberships.html", context)
+
+    def context(query) -> dict:
+        page = Paginator(rows, MEMBERSHIPS_PER_PAGE).get_page(request.GET.get("page"))
+        totals = membership_monthly_totals(**filters)
+        return {
+            "form": form,
+            "page": page,
+            "memberships": [_membership(row) for row in page],
+            "totals": [(currency, format_minor(total, currency)) for currency, total in totals.items()],
+            # Only when nothing matches: whether there is any membership at all, for what the empty page says.
+            "any_membership": bool(page.object_list) or membership_rows().exists(),
+        }
+
+    return report_render(request, "memberships", "billing/memberships.html", context)

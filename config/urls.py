@@ -7,6 +7,7 @@ from api.api import api
 from billing import urls as billing_urls
 from bookings import urls as booking_urls
 from families import urls as family_urls
+from imports import urls as import_urls
 from intake import urls as intake_urls
 from invites import urls as invite_urls
 from metrics import urls as metric_urls
@@ -51,6 +52,9 @@ staff_area = [
     path("customers/", include((booking_urls.profile_patterns, "profile_bookings"))),
     path("bookings/", include((booking_urls.staff_patterns, "bookings"))),
     path("invites/", include((invite_urls.package_patterns, "package_invites"))),
+    path("reports/customers/", include("reports.urls")),
+    path("reports/imports/", include((import_urls.report_patterns, "reports_imports"))),
+    path("reports/", include("customers.report_urls")),
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),
     path("sales/", include((billing_urls.report_patterns, "sales"))),
     path("memberships/", include((billing_urls.membership_report_patterns, "memberships"))),

@@ -160,6 +160,8 @@ class Report:
     order: int
     tables: Callable
     permission: str = "reports.view"
+    # Which of the shell's controls apply to it: "range" (with custom from / to), "every", "segment".
+    controls: tuple[str, ...] = ("range", "every", "segment")
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
 """What the roster itself shows through its extension API (customers.extend): the Info and Activity Log tabs,
-its own kinds of event and the archive and restore bulk actions; and the audit actions its services record."""
+its own kinds of event and the archive and restore bulk actions; the audit actions its services record; and
+Reports in the main menu, whose tabs are the registered reports."""
+
+from dataclasses import dataclass
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
 from customers.extend import ActivityKinds, BulkAction, ProfileTab, register
 from customers.models import Activity, CustomerAudit
+from customers.reports import report_namespaces
 from customers.services import customers_archive, customers_restore
 
 register(
@@ -18,6 +22,17 @@ register_audit_actions(CustomerAudit)
 register_main_page(
     Page("customers", "Customers", "customers:roster", 0, "customers.view", ("customers", "profile_*"))
 )
+
+
+@dataclass(frozen=True)
+class ReportsPage(Page):
+    """Reports: marked on every registered report's pages, whichever app draws them."""
+
+    def marks(self, namespace: str) -> bool:
+        return namespace in report_namespaces()
+
+
+register_main_page(ReportsPage("reports", "Reports", "reports:home", 30, "reports.view"))
 register_settings_page(
     Page("custom_fields", "Custom fields", "customer_settings:custom_fields", 10, "settings.change")
 )

@@ -1,4 +1,4 @@
-"""What imports add to the customers app: the roster filter "imported by" a job."""
+"""What imports add to the customers app: the roster filter "imported by" a job, and Reports → Imports."""
 
 import django_filters
 from django import forms
@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page
-from customers.extend import RosterFilters, register
+from customers.extend import Report, RosterFilters, register
 from imports.models import ImportAudit, ImportJob, ImportRecord
+from imports.report import import_tables
 
 
 class JobChoice(forms.ModelChoiceField):
@@ -38,6 +39,9 @@ def _import_filters(audience: str) -> dict:
     }
 
 
-register(RosterFilters("imports", _import_filters, order=40))
+register(
+    RosterFilters("imports", _import_filters, order=40),
+    Report("imports", "Imports", "reports_imports:report", 50, import_tables, controls=("range", "every")),
+)
 register_audit_actions(ImportAudit)
 register_main_page(Page("imports", "Imports", "imports:index", 20, "imports.run", ("imports",)))

@@ -13,3 +13,6 @@ urlpatterns = [
     path("<int:pk>/undo/", views.undo, name="undo"),
     path("<int:pk>/errors.csv", views.errors_csv, name="errors_csv"),
 ]
+
+# Reports → Imports (namespace reports_imports, mounted under /reports/imports/).
+report_patterns = [path("", views.import_report, name="report")]

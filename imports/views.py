@@ -2,11 +2,8 @@ import csv
 from collections import defaultdict
 
 from django.contrib import messages
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncWeek
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -14,12 +11,14 @@ from accounts.downloads import Echo, safe_cell
 from accounts.permissions import org_permission
 from customers.fields import field_labels
 from customers.models import BulkOperation
+from customers.reports import report_render
 from imports import services
 from imports.engine import data_rows
 from imports.forms import MappingForm, UploadForm
 from imports.mapping import EXTRA_TARGETS
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError, encoding_label
+from imports.report import import_tables
 from imports.validation import DATE_FORMATS, CellError, guess_date_order, parse_date
 
 ISSUES_SHOWN = 100
@@ -192,24 +191,14 @@ def errors_csv(request, org_slug, pk):
     return response
 
 
-@org_permission("imports.run")
+@org_permission("reports.view")
 def report(request, org_slug):
-    """Imports across jobs, week by week: how much came in and how much of it had errors."""
-    since = timezone.now() - timezone.timedelta(weeks=26)
-    weeks = (
-        ImportJob.objects.filter(created_at__gte=since)
-        .annotate(week=TruncWeek("created_at", tzinfo=timezone.get_current_timezone()))
-        .values("week")
-        .annotate(
-            jobs=Count("id"),
-            rows=Sum("total_rows", default=0),
-            created_count=Sum("created", default=0),
-            updated_count=Sum("updated", default=0),
-            errors=Sum("error_rows", default=0),
-            failed=Count("id", filter=Q(status=ImportJob.Status.FAILED)),
-        )
-        .order_by("-week")
+    """The weekly import table grew into Reports → Imports; old links land there."""
+    return redirect("reports_imports:report", org_slug=org_slug)
+
+
+@org_permission("reports.view")
+def import_report(request, org_slug):
+    return report_render(
+        request, "imports", "imports/report.html", lambda query: {"tables": import_tables(query)}
     )
-    for week in weeks:
-        week["error_percent"] = 100 * week["errors"] / week["rows"] if week["rows"] else 0
-    return render(request, "imports/report.html", {"weeks": weeks, "section": "imports"})

@@ -4,7 +4,6 @@ month; each as a chart, a table and a CSV."""
 import csv
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -12,14 +11,20 @@ from django.utils.text import slugify
 from accounts.downloads import Echo, csv_lines, csv_response, safe_cell
 from accounts.permissions import has_permission, org_permission
 from accounts.tenancy import tenant
+from customers.reports import ReportQuery, ReportTable, report_render
 from metrics.models import Metric
 from metrics.selectors import current_values, distribution, get_metric_for_org, report_index, summary, trend
 
 
+def _metrics() -> list[Metric]:
+    return list(Metric.objects.filter(archived_at=None).order_by("position", "name"))
+
+
 @org_permission("reports.view")
 def report_list(request, org_slug):
-    metrics = list(Metric.objects.filter(archived_at=None).order_by("position", "name"))
-    return render(request, "metrics/reports.html", {"rows": report_index(metrics)})
+    return report_render(
+        request, "metrics", "metrics/reports.html", lambda query: {"rows": report_index(_metrics())}
+    )
 
 
 def _trend_rows(metric: Metric) -> list[dict]:
@@ -70,7 +75,43 @@ def report(request, org_slug, pk):
             "integer": True,
         },
     }
-    return render(request, "metrics/report.html", context)
+    return report_render(request, "metrics", "metrics/report.html", lambda query: context)
+
+
+def metric_tables(query: ReportQuery) -> list[ReportTable]:
+    """Reports → Metrics as downloads: every metric's figures, then each one's last 12 months."""
+    with timezone.override(query.zone):
+        metrics = _metrics()
+        index = ReportTable(
+            title="Metrics",
+            headers=["Metric", "Kind", "Active customers with a value", "Last measured"],
+            rows=[
+                [
+                    row["metric"].name,
+                    row["metric"].kind_display,
+                    row["customers"],
+                    row["last"].isoformat() if row["last"] else "",
+                ]
+                for row in report_index(metrics)
+            ],
+        )
+        headers = ["Month", "Values recorded", "Customers measured", "Average"]
+        return [index] + [
+            ReportTable(
+                title=metric.name,
+                headers=headers,
+                rows=[
+                    [
+                        month["month"].strftime("%Y-%m"),
+                        month["entries"],
+                        month["customers"],
+                        month["average_text"],
+                    ]
+                    for month in _trend_rows(metric)
+                ],
+            )
+            for metric in metrics
+        ]
 
 
 def _filename(metric: Metric, what: str) -> str:

@@ -102,7 +102,7 @@ def world(db):
         tag_add(customer=parent, tag=tag, by=owner)
         entry_record(customer=parent, metric=metric, value=3, recorded_on=date(2026, 1, 5), by=owner)
         note_add(customer=parent, text=evil("Call back", HTMX), visibility="staff", pinned=True, by=owner)
-        Segment.objects.create(name=evil("Big spenders", HTMX), query="tag=1", owner=owner)
+        segment = Segment.objects.create(name=evil("Big spenders", HTMX), query=f"tag={tag.pk}", owner=owner)
         IntakeForm.objects.create(
             title=evil("Party guests"),
             slug="guests",
@@ -121,6 +121,7 @@ def world(db):
         "child": child,
         "parent_user": parent_user,
         "package": party,
+        "segment": segment,
     }
 
 
@@ -163,12 +164,14 @@ STAFF_PAGES = [
     "/app/evil/settings/audit/",
     "/app/evil/metrics/",
     "/app/evil/sales/",
+    "/app/evil/reports/customers/?segment={segment}",
+    "/app/evil/reports/imports/",
 ]
 
 
 @pytest.mark.parametrize("page", STAFF_PAGES)
 def test_staff_pages_escape_what_the_tenant_wrote(world, page):
-    url = page.format(parent=world["parent"].pk, child=world["child"].pk)
+    url = page.format(parent=world["parent"].pk, child=world["child"].pk, segment=world["segment"].pk)
     assert_escaped(logged_in(world["owner"]).get(url), url)
 
 

@@ -176,7 +176,8 @@ def test_the_pages_walk_through_an_import(alice_client, org_a, alice):
     assert "Report" in page and "See the imported customers" in page
     roster = alice_client.get(f"/app/alpha/customers/?imported_by={job.pk}&status=all").content.decode()
     assert "García" in roster
-    assert alice_client.get(base + "report/").status_code == 200
+    report = alice_client.get(base + "report/", follow=True)  # the weekly table is Reports → Imports now
+    assert report.redirect_chain[-1][0] == "/app/alpha/reports/imports/" and "Imports by month" in report.text
 
 
 def test_the_imports_list_and_a_job_page_run_a_constant_number_of_queries(alice_client, org_a, alice):

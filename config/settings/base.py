@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "waivers",
     "bookings",
     "webhooks",
+    "reports",
     "demo",  # last: it loads every app's demo data
 ]
 

@@ -1,4 +1,4 @@
-// Draws the charts of metrics pages: <canvas data-chart="ID"> with its data in <script type="application/json"
+// Draws the charts of metrics and report pages: <canvas data-chart="ID"> with its data in <script type="application/json"
 // id="ID"> (Django's json_script). Chart.js is loaded once, on first need, from this script's data-chartjs
 // address. Works on full pages and on content HTMX swaps in (the profile's Metrics tab), with no inline code.
 (function () {
@@ -24,7 +24,10 @@
   function colors() {
     const style = getComputedStyle(document.documentElement);
     const read = function (name, fallback) { return style.getPropertyValue(name).trim() || fallback; };
-    return [read("--bs-primary", "#0d6efd"), read("--bs-info", "#0dcaf0"), read("--bs-success", "#198754")];
+    return [
+      read("--bs-primary", "#0d6efd"), read("--bs-info", "#0dcaf0"), read("--bs-success", "#198754"),
+      read("--bs-orange", "#fd7e14"), read("--bs-purple", "#6f42c1"), read("--bs-pink", "#d63384"),
+    ];
   }
 
   function config(spec) {
@@ -50,6 +53,10 @@
       x: { ticks: { autoSkip: true, maxRotation: 0 } },
       y: { beginAtZero: spec.type === "bar", ticks: spec.integer ? { precision: 0 } : {} },
     };
+    if (spec.stacked) { // a bar per period, its series piled up (new customers by source)
+      scales.x.stacked = true;
+      scales.y.stacked = true;
+    }
     if (hasSecondAxis) {
       scales.y2 = { position: "right", grid: { drawOnChartArea: false } };
     }
