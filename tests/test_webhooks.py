@@ -100,11 +100,11 @@ def publish_committed(callbacks) -> None:
 
 
 def deliver_pending(org) -> None:
-    """The worker's first try of every pending delivery, in this process."""
+    """The worker's try of every pending delivery that is due, in this process."""
     with tenant(org):
-        pending = list(WebhookDelivery.objects.filter(status="pending").values_list("pk", "tries"))
-    for pk, tries in pending:
-        services.delivery_try(organization=org, delivery_id=pk, number=tries + 1, first=tries + 1)
+        pending = list(WebhookDelivery.objects.filter(status="pending").values_list("pk", flat=True))
+    for pk in pending:
+        services.delivery_try(organization=org, delivery_id=pk)
 
 
 # ---------------------------------------------------------------------------------------- through the worker
@@ -278,13 +278,46 @@ def test_production_takes_https_addresses_only(alice_client, org_a, org_b):
     assert "Use an https:// address" in " ".join(response.context["form"].errors["url"])
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_whose_task_was_lost_is_sent_by_the_sweep(celery_worker, receiver, org_a, alice):
+    """Redis lost the queued task (or a retry is hours away): the row says it is due; the sweep sends it."""
+    hook, _ = endpoint(org_a, alice, receiver.url())
+    with tenant(org_a):
+        lost = WebhookDelivery.objects.create(
+            endpoint=hook, event_id="evt_lost", event_type="ping", body='{"id": "evt_lost"}', retries_left=5
+        )
+        later = WebhookDelivery.objects.create(
+            endpoint=hook,
+            event_id="evt_later",
+            event_type="ping",
+            body='{"id": "evt_later"}',
+            next_try_at=timezone.now() + timedelta(hours=2),
+        )
+        WebhookDelivery.objects.filter(pk=lost.pk).update(next_try_at=timezone.now() - timedelta(minutes=1))
+    assert services.deliveries_due() == 1
+    [request] = receiver.wait_for(1)
+    assert request["body"] == '{"id": "evt_lost"}'
+    with tenant(org_a):
+        assert WebhookDelivery.objects.get(pk=later.pk).tries == 0
+
+
+def test_a_try_is_claimed_so_a_task_delivered_twice_posts_once(receiver, org_a, alice):
+    hook, _ = endpoint(org_a, alice, receiver.url())
+    receiver.answers = [500]
+    with tenant(org_a):
+        delivery = services.endpoint_ping(endpoint=hook, by=alice)
+    assert services.delivery_try(organization=org_a, delivery_id=delivery.pk) is not None
+    assert services.delivery_try(organization=org_a, delivery_id=delivery.pk) is None  # the retry is not due
+    assert len(receiver.requests) == 1
+
+
 def test_the_address_is_checked_again_at_delivery(receiver, org_a, alice):
     """A name that resolved to a public address when saved may point inside later (DNS rebinding)."""
     hook, _ = endpoint(org_a, alice, receiver.url())
     with tenant(org_a):
         delivery = services.endpoint_ping(endpoint=hook, by=alice)
     with override_settings(WEBHOOK_ALLOW_PRIVATE_URLS=False):
-        wait = services.delivery_try(organization=org_a, delivery_id=delivery.pk, number=1, first=1)
+        wait = services.delivery_try(organization=org_a, delivery_id=delivery.pk)
     assert receiver.requests == []
     assert 1 <= wait <= 1.2  # the next try comes after the first delay
     with tenant(org_a):

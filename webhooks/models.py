@@ -67,6 +67,12 @@ class WebhookDelivery(TenantModel):
     body = models.TextField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     tries = models.PositiveIntegerField(default=0)
+    retries_left = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a pending delivery is tried next; the beat sweep sends what is due.",
+    )
     attempts = models.JSONField(default=list, help_text="Each try: at, code, error, ms.")
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.TextField(blank=True, help_text="The start of the last answer.")
@@ -77,6 +83,11 @@ class WebhookDelivery(TenantModel):
         indexes = [
             models.Index(fields=["organization", "endpoint", "-created_at"], name="webhook_delivery_log_idx"),
             models.Index(fields=["organization", "created_at"], name="webhook_delivery_age_idx"),
+            models.Index(
+                fields=["organization", "next_try_at"],
+                condition=models.Q(status="pending"),
+                name="webhook_delivery_due_idx",
+            ),
         ]
 
     def __str__(self):

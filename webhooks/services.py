@@ -1,6 +1,11 @@
 """Webhook endpoints (made, changed, deleted, their secret rotated: each in the audit log) and their
 deliveries: queued once the event's transaction commits, one per event and endpoint, then sent by the worker
-with retries until the receiver answers 2xx."""
+with retries until the receiver answers 2xx.
+
+When a delivery is tried next is kept in its row (`next_try_at`), not only in a queued task: the beat sweep
+(`deliveries_due`) sends whatever is due, so a task lost with Redis, or a retry hours away (longer than the
+broker keeps an unacknowledged message), still happens, and each try is claimed in the database first, so a
+task delivered twice posts once."""
 
 import hashlib
 import hmac
@@ -26,6 +31,10 @@ from webhooks.models import PING, RESPONSE_KEPT, EventType, WebhookAudit, Webhoo
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the start of every signing secret, as Stripe's)
 FAILING_DAYS = 3  # an endpoint that fails every try for this long is disabled
 KEPT_DAYS = 30  # deliveries older than this are pruned
+CLAIM = timedelta(minutes=5)  # a claimed try that a worker never recorded (it died) is made again after this
+QUEUED_NOW = (
+    300  # seconds: a retry this close is also queued with a countdown, so it need not wait for the sweep
+)
 Status = WebhookDelivery.Status
 
 
@@ -42,10 +51,12 @@ def _events_label(events: list[str]) -> str:
 def _enqueue(delivery: WebhookDelivery) -> None:
     from webhooks.tasks import webhook_deliver
 
-    number = delivery.tries + 1
-    webhook_deliver.delay_on_commit(
-        org_id=delivery.organization_id, delivery_id=delivery.pk, number=number, first=number
-    )
+    webhook_deliver.delay_on_commit(org_id=delivery.organization_id, delivery_id=delivery.pk)
+
+
+def _fresh(**fields) -> dict:
+    """A delivery's fields for a new chain of tries, due now."""
+    return fields | {"retries_left": len(settings.WEBHOOK_RETRY_DELAYS), "next_try_at": timezone.now()}
 
 
 @transaction.atomic
@@ -104,7 +115,7 @@ def endpoint_ping(*, endpoint: WebhookEndpoint, by: User) -> WebhookDelivery:
         endpoint.organization, PING, {"message": "A test from Roster", "endpoint": endpoint.pk}
     )
     delivery = WebhookDelivery.objects.create(
-        endpoint=endpoint, event_id=payload["id"], event_type=PING, body=json.dumps(payload)
+        **_fresh(endpoint=endpoint, event_id=payload["id"], event_type=PING, body=json.dumps(payload))
     )
     _enqueue(delivery)
     return delivery
@@ -119,10 +130,12 @@ def deliveries_queue(*, organization: Organization, payloads: list[dict]) -> int
         endpoints = list(WebhookEndpoint.objects.filter(enabled=True, events__overlap=types))
         deliveries = WebhookDelivery.objects.bulk_create(
             WebhookDelivery(
-                endpoint=endpoint,
-                event_id=payload["id"],
-                event_type=payload["type"],
-                body=json.dumps(payload),
+                **_fresh(
+                    endpoint=endpoint,
+                    event_id=payload["id"],
+                    event_type=payload["type"],
+                    body=json.dumps(payload),
+                )
             )
             for payload in payloads
             for endpoint in endpoints
@@ -136,9 +149,7 @@ def deliveries_queue(*, organization: Organization, payloads: list[dict]) -> int
 @transaction.atomic
 def delivery_resend(*, delivery: WebhookDelivery, by: User) -> None:
     """Send a delivery again now, with its retries, whatever became of it."""
-    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
-    delivery.status = Status.PENDING
-    delivery.save(update_fields=["status"])
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(**_fresh(status=Status.PENDING))
     _enqueue(delivery)
 
 
@@ -175,46 +186,62 @@ def _post(url: str, *, delivery: WebhookDelivery, secret: str) -> dict:
     return {"code": code, "error": error, "ms": round((time.monotonic() - started) * 1000), "answer": answer}
 
 
-def delivery_try(*, organization: Organization, delivery_id: int, number: int, first: int) -> float | None:
-    """Try `number` of a delivery (its chain of tries began at `first`), from the worker; returns the seconds
-    to wait before the next try, or None when there is none. A try already made (a task delivered twice, an
-    older chain overtaken by a Resend) does nothing. The receiver is waited for outside any transaction."""
+def delivery_try(*, organization: Organization, delivery_id: int) -> float | None:
+    """The next try of a delivery that is due, from the worker; returns the seconds until the one after, or
+    None when there is none. The try is claimed first (its time moved past the claim), so a second task for
+    it does nothing; the receiver is waited for outside any transaction."""
+    now = timezone.now()
     with tenant(organization):
-        delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
-        if delivery is None or delivery.status != Status.PENDING or delivery.tries != number - 1:
+        claimed = WebhookDelivery.objects.filter(pk=delivery_id, status=Status.PENDING, next_try_at__lte=now)
+        if not claimed.update(next_try_at=now + CLAIM):
             return None
+        delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
         endpoint = delivery.endpoint
         if not endpoint.enabled and delivery.event_type != PING:
-            WebhookDelivery.objects.filter(pk=delivery_id).update(status=Status.FAILED)
+            WebhookDelivery.objects.filter(pk=delivery_id).update(status=Status.FAILED, next_try_at=None)
             return None
         secret = decrypt(endpoint.secret)
     result = _post(endpoint.url, delivery=delivery, secret=secret)
-    with tenant(organization):
-        return _try_record(delivery_id, number, first, result)
+    with tenant(organization), transaction.atomic():
+        return _try_record(delivery_id, result)
 
 
-def _try_record(delivery_id: int, number: int, first: int, result: dict) -> float | None:
-    delivery = (
-        WebhookDelivery.objects.select_for_update()
-        .filter(pk=delivery_id, status=Status.PENDING, tries=number - 1)
-        .first()
-    )
-    if delivery is None:
-        return None
+def _try_record(delivery_id: int, result: dict) -> float | None:
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
     now = timezone.now()
     delivered = result["code"] is not None and 200 <= result["code"] < 300
     delays = settings.WEBHOOK_RETRY_DELAYS
-    retries_left = number - first < len(delays)
-    delivery.status = Status.DELIVERED if delivered else Status.PENDING if retries_left else Status.FAILED
-    delivery.tries, delivery.last_tried_at = number, now
+    wait = None
+    if delivered:
+        delivery.status = Status.DELIVERED
+    elif delivery.retries_left:
+        wait = delays[len(delays) - delivery.retries_left] * random.uniform(1, 1.2)  # jitter spreads retries
+        delivery.retries_left -= 1
+    else:
+        delivery.status = Status.FAILED
+    delivery.next_try_at = now + timedelta(seconds=wait) if wait is not None else None
+    delivery.tries, delivery.last_tried_at = delivery.tries + 1, now
     delivery.response_code, delivery.response_body = result["code"], result["answer"]
     attempt = {"at": now.isoformat(), "code": result["code"], "error": result["error"], "ms": result["ms"]}
     delivery.attempts = [*delivery.attempts, attempt]
     delivery.save()
     _endpoint_health(delivery.endpoint_id, delivered=delivered, result=result, now=now)
-    if delivery.status != Status.PENDING:
-        return None
-    return delays[number - first] * random.uniform(1, 1.2)  # jitter: retries of many deliveries spread out
+    return wait
+
+
+def deliveries_due() -> int:
+    """Queue a task for every pending delivery whose time has come, every organization's (beat, each
+    minute): retries, and first tries whose task was lost. Returns how many."""
+    from webhooks.tasks import webhook_deliver
+
+    queued = 0
+    for organization in Organization.objects.all():
+        with tenant(organization):
+            due = WebhookDelivery.objects.filter(status=Status.PENDING, next_try_at__lte=timezone.now())
+            for delivery_id in due.values_list("pk", flat=True)[:1000]:
+                webhook_deliver.delay(org_id=organization.pk, delivery_id=delivery_id)
+                queued += 1
+    return queued
 
 
 def _endpoint_health(endpoint_id: int, *, delivered: bool, result: dict, now) -> None:

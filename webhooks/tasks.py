@@ -1,4 +1,5 @@
-"""The worker's side of webhooks: a task per delivery, retried with Celery's countdown; the daily prune."""
+"""The worker's side of webhooks: a task per try (the first queued when the event commits, a near retry with
+a countdown, and whatever is due from the sweep each minute); the daily prune."""
 
 from celery import shared_task
 
@@ -7,17 +8,17 @@ from accounts.tenancy import tenant_task
 from webhooks import services
 
 
-# max_retries=None: a delivery's own count of tries ends its retries (delivery_try returns None when spent).
-@tenant_task(bind=True, batched=True, max_retries=None)
-def webhook_deliver(self, *, org_id: int, delivery_id: int, number: int, first: int) -> None:
-    """Try `number` of a delivery; a failed one comes back after its delay (WEBHOOK_RETRY_DELAYS)."""
+@tenant_task(batched=True)
+def webhook_deliver(*, org_id: int, delivery_id: int) -> None:
     organization = Organization.objects.get(pk=org_id)
-    wait = services.delivery_try(
-        organization=organization, delivery_id=delivery_id, number=number, first=first
-    )
-    if wait is not None:
-        retry = {"org_id": org_id, "delivery_id": delivery_id, "number": number + 1, "first": first}
-        raise self.retry(kwargs=retry, countdown=wait)
+    wait = services.delivery_try(organization=organization, delivery_id=delivery_id)
+    if wait is not None and wait <= services.QUEUED_NOW:
+        webhook_deliver.apply_async(kwargs={"org_id": org_id, "delivery_id": delivery_id}, countdown=wait)
+
+
+@shared_task
+def webhook_deliveries_due() -> int:
+    return services.deliveries_due()
 
 
 @shared_task

@@ -252,6 +252,7 @@ CELERY_BEAT_SCHEDULE = {
     "signups-expired": {"task": "portal.tasks.signups_expired_delete", "schedule": 3600},
     "unconfirmed-logins": {"task": "accounts.tasks.unconfirmed_logins_delete", "schedule": 3600},
     "waivers-daily": {"task": "waivers.tasks.waivers_daily", "schedule": 24 * 3600},
+    "webhook-deliveries-due": {"task": "webhooks.tasks.webhook_deliveries_due", "schedule": 60},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.webhook_deliveries_prune", "schedule": 24 * 3600},
 }
 
