@@ -33,7 +33,7 @@ api = NinjaAPI(
     throttle=key_throttles(),
     urls_namespace="api",
 )
-api.add_decorator(call_as_key)
+api.add_decorator(call_as_key, mode="view")  # around the whole call: auth, view and serializing
 problems_install(api)
 api.add_router("/customers/", customers_router, tags=["customers"])
 

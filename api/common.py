@@ -79,8 +79,8 @@ def key_label(key: ApiKey) -> str:
 
 def call_as_key(run):
     """Run an operation inside the calling key's organization (application scoping and row security), with
-    its events attributed to the key. Applied to every operation by the API (`api.add_decorator`), so no
-    endpoint can forget it; a call without a valid key runs outside any tenant and is refused (401)."""
+    its events attributed to the key. Wraps each operation's whole run (`api.add_decorator(…, mode="view")`):
+    no endpoint can forget it. A call without a valid key runs outside any tenant and is refused (401)."""
 
     @wraps(run)
     def in_tenant(request, *args, **kwargs):
