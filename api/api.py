@@ -9,10 +9,10 @@ from datetime import datetime
 
 from django.db import IntegrityError
 from django.urls import reverse
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import Query, Schema, Status
 from ninja.errors import HttpError
 
-from api.auth import KeyAuth, scoped
+from api.auth import KeyAuth, KeyedAPI, scoped
 from api.bodies import BodyError, json_to_csv, spooled_body
 from api.common import Problem, call_as_key, key_throttles, problems_install
 from api.customers import router as customers_router
@@ -20,7 +20,7 @@ from imports import services
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError
 
-api = NinjaAPI(
+api = KeyedAPI(
     title="Roster API",
     version="1",
     description="An organization's customers: read, create, update, archive, import. Authenticate with "
@@ -98,9 +98,30 @@ def _job(job_id: int) -> ImportJob:
     return job
 
 
+CELL = {"anyOf": [{"type": t} for t in ("string", "number", "boolean", "null")] + [{"type": "array"}]}
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "object", "additionalProperties": CELL},
+                    "description": "Customers: built-in field names and the organization's custom field "
+                    "keys; an unknown name refuses the whole body (400).",
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
 @api.post(
     "/imports/",
     response={200: JobOut, 201: JobOut, 400: Problem, 413: Problem, 422: Problem},
+    openapi_extra=IMPORT_BODY,
     summary="Import customers",
     url_name="import_create",
     description="The body is a JSON array of customer objects (keys: built-in field names such as "

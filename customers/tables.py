@@ -19,7 +19,11 @@ class CustomerTable(tables.Table):
     email = tables.Column(order_by=("email_key", "id"))
     phone = tables.Column(order_by=("phone_digits", "id"), attrs=NOWRAP)
     birthday = tables.Column(verbose_name="Birthday / age", order_by=("birthday", "id"), attrs=NOWRAP)
-    created_at = tables.Column(verbose_name="Created", order_by=("created_at", "id"), attrs=NOWRAP)
+    created_at = tables.Column(
+        verbose_name="Created",
+        order_by=("created_at", "id"),
+        attrs={"th": {"class": "text-nowrap roster-wide"}},  # hidden in narrow windows (app.css)
+    )
     last_activity_at = tables.Column(
         verbose_name="Last activity", order_by=("last_activity_at", "id"), attrs=NOWRAP
     )

@@ -3,6 +3,7 @@ database is migrated as the owner role, then every test connects as the app role
 applies to. Every module gets two organizations: Alpha (alice, its owner, and carol, on its staff) and Beta
 (bob)."""
 
+import logging
 import os
 import shutil
 import signal
@@ -129,6 +130,16 @@ class MailRecorder:
                     return message
             time.sleep(0.1)
         raise AssertionError(f"No email to {recipient} within {timeout}s")
+
+
+@pytest.fixture
+def quiet_refusals():
+    """Thousands of 4xx answers are the point of the fuzz tests; server errors still log."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from the same two organizations (built by the demo's own loaders)."""
 
 import copy
 import json
-import logging
 import os
 import time
 import traceback
@@ -36,16 +35,6 @@ REFUSALS = {302, 400, 401, 403, 404, 405}
 ID_PARAMETERS = {"pk", "note_pk", "tag_pk", "job_id", "change_pk"}
 API_DOCUMENTS = {"api:openapi-json", "api:openapi-view"}  # public, no key needed
 cases = 0
-
-
-@pytest.fixture
-def quiet_refusals():
-    """Thousands of 4xx answers are the point here; server errors still log."""
-    logger = logging.getLogger("django.request")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
 
 
 @pytest.fixture

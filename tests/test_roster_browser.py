@@ -7,6 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tenancy import tenant
+from tags.models import Tag
+from tags.services import tag_add
 from tests.factories import customer
 from tests.test_browser_journey import log_in, watch_console
 
@@ -62,6 +64,40 @@ def test_staff_search_as_they_type_and_open_a_profile_with_the_keyboard(staff_pa
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Jane Smith")).to_be_visible()
     assert errors == []
+
+
+def test_enter_right_after_typing_opens_the_first_result_of_what_was_typed(staff_page):
+    page = staff_page
+    expect(rows(page).first).to_contain_text("Doe, John")  # the first row before the search
+    search = page.get_by_label("Search customers")
+    search.fill("smith")
+    search.press("Enter")  # well inside the 200 ms debounce
+    expect(page.get_by_role("heading", name="Jane Smith")).to_be_visible()
+
+
+def test_the_roster_fits_a_1280_pixel_window(staff_page, alice, org_a):
+    with tenant(org_a):
+        long = customer(
+            first_name="Maximiliana",
+            last_name="Featherstonehaugh",
+            email="maximiliana.featherstonehaugh-worthington@alpha.example",
+            phone="+1 (555) 123-4567 ext. 89",
+            birthday="1980-12-24",
+            by=alice,
+        )
+        for name in ("Birthday club 2026", "Corporate events", "Summer camp 2026"):
+            tag_add(customer=long, tag=Tag.objects.create(name=name), by=alice)
+    page = staff_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.reload()
+    expect(rows(page)).to_have_count(4)
+    overflow = page.evaluate(
+        "[document.documentElement.scrollWidth - document.documentElement.clientWidth,"
+        " document.querySelector('.table-responsive').scrollWidth"
+        " - document.querySelector('.table-responsive').clientWidth]"
+    )
+    assert overflow == [0, 0]
+    expect(page.get_by_title("maximiliana.featherstonehaugh-worthington@alpha.example")).to_be_visible()
 
 
 def test_a_to_z_bar_and_back_button(staff_page, org_a):

@@ -1,7 +1,14 @@
-// Roster keyboard and row behaviour: "/" focuses search, arrows move through results, Enter opens.
+// Roster keyboard and row behaviour: "/" focuses search, arrows move through results, Enter opens. Enter in the
+// search box opens the first result of what is in the box: while the results are for an earlier text (the
+// debounce has not fired, or the answer is on its way), it asks now and opens when they arrive.
 (function () {
   "use strict";
+  let openWhenFresh = false;
   const search = () => document.getElementById("roster-search");
+  const fresh = () => {
+    const shown = document.getElementById("results-for");
+    return shown && shown.dataset.query === search().value.trim().slice(0, 100);
+  };
   const rows = () => Array.from(document.querySelectorAll("#roster-table tbody tr[data-href]"));
   const current = () => document.querySelector("#roster-table tr.row-active");
 
@@ -26,6 +33,12 @@
       return;
     }
     if (typing(event.target) || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === "Enter" && event.target === search() && !current() && !fresh()) {
+      event.preventDefault();
+      openWhenFresh = true;
+      htmx.trigger("#roster-filters", "submit");
+      return;
+    }
     const list = rows();
     if (!list.length) return;
     const index = list.indexOf(current());
@@ -39,6 +52,13 @@
       event.preventDefault();
       window.location.href = (current() || list[0]).dataset.href;
     }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!openWhenFresh || !fresh()) return;
+    openWhenFresh = false;
+    const first = rows()[0];
+    if (first) window.location.href = first.dataset.href;
   });
 
   document.addEventListener("click", function (event) {
