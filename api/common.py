@@ -125,7 +125,10 @@ CURSOR_SALT = "api.cursor"
 class PageParams(Schema):
     limit: int = Field(50, ge=1, le=100, description="How many items a page has (1–100).")
     cursor: str | None = Field(
-        None, max_length=500, description="The `next` cursor of the previous page; omit for the first page."
+        None,
+        max_length=500,
+        pattern="^[A-Za-z0-9_-]+$",
+        description="The `next` cursor of the previous page; omit for the first page.",
     )
 
 

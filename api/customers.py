@@ -162,7 +162,7 @@ class CustomerQuery(Schema):
     do_not_solicit: bool | None = None
     created_min: date | None = Field(None, description="Created on or after this day.")
     created_max: date | None = Field(None, description="Created on or before this day.")
-    letter: str = Field("", max_length=1, description="Last name initial, a–z, or # for the rest.")
+    letter: str = Field("", pattern="^[a-z#]?$", description="Last name initial, a–z, or # for the rest.")
 
 
 LIST_DESCRIPTION = (
