@@ -175,3 +175,14 @@ def import_run(request, job_id: int):
             return services.job_start(job=_job(job_id), by=None)
         except services.MappingError as error:
             return Status(409, {"detail": " ".join(error.messages)})
+
+
+api.add_router("", "api.custom_fields.router")
+api.add_router("", "api.tags.router")
+api.add_router("", "api.notes.router")
+api.add_router("", "api.metrics.router")
+api.add_router("", "api.families.router")
+api.add_router("", "api.segments.router")
+api.add_router("", "api.activity.router")
+api.add_router("", "api.payments.router")
+api.add_router("", "api.bookings.router")

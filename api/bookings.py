@@ -1,0 +1,99 @@
+"""Bookings (read, `bookings:read`): a customer's party bookings (for them or booked by them) and class
+registrations, as the profile lists them."""
+
+from datetime import datetime
+
+from django.db.models import Q
+from ninja import Query, Router, Schema
+
+from api.auth import scoped
+from api.resources import PageQuery, Problem, customer_of, page, within
+from bookings.models import Booking, BookingStatus, Registration
+
+router = Router(tags=["Bookings"])
+
+
+class BookingOut(Schema):
+    id: int
+    package: str
+    room: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    guests: int
+    customer_id: int | None
+    booked_by_id: int | None
+    cancelled_at: datetime | None
+    checked_in_at: datetime | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_package(booking) -> str:
+        return booking.package.name
+
+    @staticmethod
+    def resolve_room(booking) -> str:
+        return booking.room.name
+
+
+class BookingPage(Schema):
+    items: list[BookingOut]
+    next_cursor: str | None
+
+
+class RegistrationOut(Schema):
+    id: int
+    course: str
+    session_id: int
+    starts_at: datetime
+    ends_at: datetime
+    paid_with: str
+    cancelled_at: datetime | None
+    checked_in_at: datetime | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_course(registration) -> str:
+        return registration.session.course.name
+
+    @staticmethod
+    def resolve_starts_at(registration) -> datetime:
+        return registration.session.starts_at
+
+    @staticmethod
+    def resolve_ends_at(registration) -> datetime:
+        return registration.session.ends_at
+
+
+class RegistrationPage(Schema):
+    items: list[RegistrationOut]
+    next_cursor: str | None
+
+
+@router.get(
+    "/customers/{customer_id}/bookings/",
+    response={200: BookingPage, 404: Problem},
+    summary="A customer's party bookings",
+    description="Parties for the customer or booked by them, latest start first; holds that were never paid "
+    "are left out.",
+)
+def booking_list(request, customer_id: int, query: Query[PageQuery]):
+    key = scoped(request, "bookings")
+    with within(key):
+        customer = customer_of(customer_id)
+        bookings = Booking.objects.filter(Q(customer=customer) | Q(booked_by=customer))
+        bookings = bookings.exclude(status=BookingStatus.EXPIRED).select_related("package", "room")
+        return page(bookings.order_by("-starts_at", "-id"), query)
+
+
+@router.get(
+    "/customers/{customer_id}/registrations/",
+    response={200: RegistrationPage, 404: Problem},
+    summary="A customer's class registrations",
+    description="Their registrations for class sessions, cancelled ones included, newest first.",
+)
+def registration_list(request, customer_id: int, query: Query[PageQuery]):
+    key = scoped(request, "bookings")
+    with within(key):
+        registrations = Registration.objects.filter(customer=customer_of(customer_id))
+        return page(registrations.select_related("session__course").order_by("-created_at", "-id"), query)
