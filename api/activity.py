@@ -4,15 +4,16 @@ hides from the Staff role hidden here too (notes staff may not read, changes to 
 from datetime import datetime
 from typing import Any
 
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Schema
 
 from api.auth import scoped
-from api.resources import KeyRequest, PageQuery, Problem, customer_of, page, within
+from api.common import CursorPage, FieldErrors, PageParams, Problem, paginate
+from api.resources import KeyRequest, customer_of
 from customers.extend import ActivityKinds, find, registered
 from customers.models import Audience
 from customers.selectors import visible_events, with_change_rows
 
-router = Router(tags=["Activity"])
+router = Router()
 
 
 class ChangeOut(Schema):
@@ -32,7 +33,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_by(event) -> str:
-        return event.actor.display_name if event.actor else ""
+        return event.actor.display_name if event.actor else event.actor_label
 
     @staticmethod
     def resolve_changes(event) -> list[dict]:
@@ -41,33 +42,27 @@ class EventOut(Schema):
         ]
 
 
-class EventPage(Schema):
-    items: list[EventOut]
-    next_cursor: str | None
-
-
-class EventQuery(PageQuery):
+class EventQuery(Schema):
     kind: str = ""
 
 
 @router.get(
     "/customers/{customer_id}/activity/",
-    response={200: EventPage, 404: Problem, 422: Problem},
+    response={200: CursorPage[EventOut], 404: Problem, 422: Problem},
     summary="A customer's activity",
-    description="Newest first. `kind` narrows to one group of the Activity Log's filter: "
+    description="Oldest first. `kind` narrows to one group of the Activity Log's filter: "
     "profile, notes, tags, metrics, family, account, and those of other areas.",
 )
-def event_list(request, customer_id: int, query: Query[EventQuery]):
-    key = scoped(request, "activity")
-    with within(key):
-        customer = customer_of(customer_id)
-        events = visible_events(KeyRequest(), customer)
-        if query.kind:
-            group = find(ActivityKinds, query.kind)
-            if group is None:
-                kinds = ", ".join(group.key for group in registered(ActivityKinds))
-                return Status(422, {"detail": f"Unknown kind “{query.kind}”: one of {kinds}."})
-            events = events.filter(kind__in=list(group.kinds))
-        result = page(events.select_related("actor").order_by("-created_at", "-id"), query)
-        with_change_rows(result["items"], Audience.STAFF)
-        return result
+def event_list(request, customer_id: int, query: Query[EventQuery], page: Query[PageParams]):
+    scoped(request, "activity")
+    customer = customer_of(customer_id)
+    events = visible_events(KeyRequest(), customer)
+    if query.kind:
+        group = find(ActivityKinds, query.kind)
+        if group is None:
+            kinds = ", ".join(group.key for group in registered(ActivityKinds))
+            raise FieldErrors({"kind": [f"Unknown kind “{query.kind}”: one of {kinds}."]})
+        events = events.filter(kind__in=list(group.kinds))
+    result = paginate(request, events.select_related("actor"), page)
+    with_change_rows(result["items"], Audience.STAFF)
+    return result

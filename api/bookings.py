@@ -7,10 +7,11 @@ from django.db.models import Q
 from ninja import Query, Router, Schema
 
 from api.auth import scoped
-from api.resources import PageQuery, Problem, customer_of, page, within
+from api.common import CursorPage, PageParams, Problem, paginate
+from api.resources import customer_of
 from bookings.models import Booking, BookingStatus, Registration
 
-router = Router(tags=["Bookings"])
+router = Router()
 
 
 class BookingOut(Schema):
@@ -34,11 +35,6 @@ class BookingOut(Schema):
     @staticmethod
     def resolve_room(booking) -> str:
         return booking.room.name
-
-
-class BookingPage(Schema):
-    items: list[BookingOut]
-    next_cursor: str | None
 
 
 class RegistrationOut(Schema):
@@ -65,35 +61,28 @@ class RegistrationOut(Schema):
         return registration.session.ends_at
 
 
-class RegistrationPage(Schema):
-    items: list[RegistrationOut]
-    next_cursor: str | None
-
-
 @router.get(
     "/customers/{customer_id}/bookings/",
-    response={200: BookingPage, 404: Problem},
+    response={200: CursorPage[BookingOut], 404: Problem},
     summary="A customer's party bookings",
-    description="Parties for the customer or booked by them, latest start first; holds that were never paid "
+    description="Parties for the customer or booked by them, in the order booked; holds that were never paid "
     "are left out.",
 )
-def booking_list(request, customer_id: int, query: Query[PageQuery]):
-    key = scoped(request, "bookings")
-    with within(key):
-        customer = customer_of(customer_id)
-        bookings = Booking.objects.filter(Q(customer=customer) | Q(booked_by=customer))
-        bookings = bookings.exclude(status=BookingStatus.EXPIRED).select_related("package", "room")
-        return page(bookings.order_by("-starts_at", "-id"), query)
+def booking_list(request, customer_id: int, page: Query[PageParams]):
+    scoped(request, "bookings")
+    customer = customer_of(customer_id)
+    bookings = Booking.objects.filter(Q(customer=customer) | Q(booked_by=customer))
+    bookings = bookings.exclude(status=BookingStatus.EXPIRED).select_related("package", "room")
+    return paginate(request, bookings, page)
 
 
 @router.get(
     "/customers/{customer_id}/registrations/",
-    response={200: RegistrationPage, 404: Problem},
+    response={200: CursorPage[RegistrationOut], 404: Problem},
     summary="A customer's class registrations",
-    description="Their registrations for class sessions, cancelled ones included, newest first.",
+    description="Their registrations for class sessions, cancelled ones included, oldest first.",
 )
-def registration_list(request, customer_id: int, query: Query[PageQuery]):
-    key = scoped(request, "bookings")
-    with within(key):
-        registrations = Registration.objects.filter(customer=customer_of(customer_id))
-        return page(registrations.select_related("session__course").order_by("-created_at", "-id"), query)
+def registration_list(request, customer_id: int, page: Query[PageParams]):
+    scoped(request, "bookings")
+    registrations = Registration.objects.filter(customer=customer_of(customer_id))
+    return paginate(request, registrations.select_related("session__course"), page)

@@ -7,11 +7,12 @@ from django.db.models import Q
 from ninja import Query, Router, Schema, Status
 
 from api.auth import scoped
-from api.resources import FieldErrors, PageQuery, Problem, customer_of, page, within
+from api.common import CursorPage, FieldErrors, PageParams, Problem, paginate
+from api.resources import customer_of
 from families import services
 from families.models import GuardianLink, GuardianPermission, Relationship
 
-router = Router(tags=["Families"])
+router = Router()
 
 
 class PersonOut(Schema):
@@ -30,11 +31,6 @@ class LinkOut(Schema):
     created_at: datetime
 
 
-class LinkPage(Schema):
-    items: list[LinkOut]
-    next_cursor: str | None
-
-
 class LinkIn(Schema):
     guardian_id: int
     relationship: Relationship
@@ -43,39 +39,37 @@ class LinkIn(Schema):
 
 @router.get(
     "/customers/{customer_id}/guardian-links/",
-    response={200: LinkPage, 404: Problem},
+    response={200: CursorPage[LinkOut], 404: Problem},
     summary="A customer's guardian links",
     description="Links to the customer's guardians (`dependant` is the customer) and to the people they look "
     "after (`guardian` is the customer), with each guardian's permissions.",
 )
-def link_list(request, customer_id: int, query: Query[PageQuery]):
-    key = scoped(request, "families")
-    with within(key):
-        customer = customer_of(customer_id)
-        links = GuardianLink.objects.filter(Q(guardian=customer) | Q(dependant=customer))
-        return page(links.select_related("guardian", "dependant").order_by("id"), query)
+def link_list(request, customer_id: int, page: Query[PageParams]):
+    scoped(request, "families")
+    customer = customer_of(customer_id)
+    links = GuardianLink.objects.filter(Q(guardian=customer) | Q(dependant=customer))
+    return paginate(request, links.select_related("guardian", "dependant"), page)
 
 
 @router.post(
     "/customers/{customer_id}/guardian-links/",
-    response={201: LinkOut, 404: Problem, 422: FieldErrors},
+    response={201: LinkOut, 404: Problem, 422: Problem},
     summary="Link a guardian to a customer",
     description="`guardian_id` looks after this customer from now on, with the relationship's default "
     "permissions (as in the People box). Refused: a customer as their own guardian, a link that exists, and "
     "a circle (the customer already looks after the guardian). Both profiles' Activity Logs show it.",
 )
 def link_create(request, customer_id: int, body: LinkIn):
-    key = scoped(request, "families", write=True)
-    with within(key):
-        dependant, guardian = customer_of(customer_id), customer_of(body.guardian_id)
-        try:
-            link = services.link_add(
-                guardian=guardian,
-                dependant=dependant,
-                relationship=body.relationship,
-                is_primary=body.is_primary,
-                by=None,
-            )
-        except services.FamilyError as error:
-            return Status(422, {"detail": str(error), "errors": {"guardian_id": [str(error)]}})
-        return Status(201, link)
+    scoped(request, "families", write=True)
+    dependant, guardian = customer_of(customer_id), customer_of(body.guardian_id)
+    try:
+        link = services.link_add(
+            guardian=guardian,
+            dependant=dependant,
+            relationship=body.relationship,
+            is_primary=body.is_primary,
+            by=None,
+        )
+    except services.FamilyError as error:
+        raise FieldErrors({"guardian_id": [str(error)]}, str(error)) from error
+    return Status(201, link)

@@ -7,13 +7,15 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from api.auth import scoped
-from api.resources import FieldErrors, PageQuery, Problem, customer_of, form_refused, page, within
+from api.common import CursorPage, FieldErrors, PageParams, Problem, paginate
+from api.customers import form_errors
+from api.resources import customer_of
 from metrics import services
 from metrics.forms import EntryForm
 from metrics.models import Metric, MetricEntry
 from metrics.selectors import get_metric_for_org
 
-router = Router(tags=["Metrics"])
+router = Router()
 
 
 class MetricOut(Schema):
@@ -29,11 +31,6 @@ class MetricOut(Schema):
     @staticmethod
     def resolve_archived(metric) -> bool:
         return metric.is_archived
-
-
-class MetricPage(Schema):
-    items: list[MetricOut]
-    next_cursor: str | None
 
 
 class EntryOut(Schema):
@@ -64,44 +61,37 @@ class EntryOut(Schema):
         return entry.supersedes_id
 
 
-class EntryPage(Schema):
-    items: list[EntryOut]
-    next_cursor: str | None
-
-
 class EntryIn(Schema):
     value: str | float
     recorded_on: date | None = None
     comment: str = ""
 
 
-@router.get("/metrics/", response={200: MetricPage}, summary="Metric definitions")
-def metric_list(request, query: Query[PageQuery]):
-    key = scoped(request, "metrics")
-    with within(key):
-        return page(Metric.objects.order_by("id"), query)
+@router.get("/metrics/", response={200: CursorPage[MetricOut]}, summary="Metric definitions")
+def metric_list(request, page: Query[PageParams]):
+    scoped(request, "metrics")
+    return paginate(request, Metric.objects, page)
 
 
 @router.get(
     "/customers/{customer_id}/metrics/{metric_id}/entries/",
-    response={200: EntryPage, 404: Problem},
+    response={200: CursorPage[EntryOut], 404: Problem},
     summary="A customer's history of one metric",
-    description="Every value recorded, newest measurement first; a corrected value stays, and its correction "
+    description="Every value recorded, in the order recorded; a corrected value stays, and its correction "
     "names it in `supersedes`. `current` marks the customer's value now.",
 )
-def entry_list(request, customer_id: int, metric_id: int, query: Query[PageQuery]):
-    key = scoped(request, "metrics")
-    with within(key):
-        customer, metric = customer_of(customer_id), get_metric_for_org(metric_id)
-        entries = MetricEntry.objects.filter(customer=customer, metric=metric).select_related(
-            "metric", "recorded_by"
-        )
-        return page(entries.order_by("-recorded_on", "-created_at", "-id"), query)
+def entry_list(request, customer_id: int, metric_id: int, page: Query[PageParams]):
+    scoped(request, "metrics")
+    customer, metric = customer_of(customer_id), get_metric_for_org(metric_id)
+    entries = MetricEntry.objects.filter(customer=customer, metric=metric).select_related(
+        "metric", "recorded_by"
+    )
+    return paginate(request, entries, page)
 
 
 @router.post(
     "/customers/{customer_id}/metrics/{metric_id}/entries/",
-    response={201: EntryOut, 404: Problem, 422: FieldErrors},
+    response={201: EntryOut, 404: Problem, 422: Problem},
     summary="Record a value of a metric",
     description="As on the profile's Metrics tab: the value as the metric's kind and decimals allow, "
     "measured on `recorded_on` (today by default, never in the future); archived metrics take no values. "
@@ -109,8 +99,9 @@ def entry_list(request, customer_id: int, metric_id: int, query: Query[PageQuery
 )
 def entry_record(request, customer_id: int, metric_id: int, body: EntryIn):
     key = scoped(request, "metrics", write=True)
-    with within(key):
-        customer, metric = customer_of(customer_id), get_metric_for_org(metric_id)
+    customer, metric = customer_of(customer_id), get_metric_for_org(metric_id)
+    # "Today" and "not in the future" are the organization's, as on its staff pages.
+    with timezone.override(key.organization.time_zone):
         recorded_on = body.recorded_on or timezone.localdate()
         form = EntryForm(
             {
@@ -122,7 +113,7 @@ def entry_record(request, customer_id: int, metric_id: int, body: EntryIn):
             metrics=Metric.objects.all(),
         )
         if not form.is_valid():
-            return form_refused(form)
+            raise FieldErrors(form_errors(form))
         data = form.cleaned_data
         try:
             entry = services.entry_record(
@@ -134,5 +125,6 @@ def entry_record(request, customer_id: int, metric_id: int, body: EntryIn):
                 by=None,
             )
         except services.MetricError as error:
-            return Status(422, {"detail": str(error), "errors": {"metric": [str(error)]}})
+            raise FieldErrors({"metric": [str(error)]}, str(error)) from error
+        entry.refresh_from_db(fields=["is_current"])  # the service marks the current value in an update
         return Status(201, entry)

@@ -8,13 +8,15 @@ from typing import Literal
 from ninja import Query, Router, Schema, Status
 
 from api.auth import scoped
-from api.resources import STAFF_VIEW, FieldErrors, PageQuery, Problem, customer_of, form_refused, page, within
+from api.common import CursorPage, FieldErrors, PageParams, Problem, paginate
+from api.customers import form_errors
+from api.resources import STAFF_VIEW, customer_of
 from notes import services
 from notes.forms import NoteForm
 from notes.models import Note
 from notes.selectors import readable
 
-router = Router(tags=["Notes"])
+router = Router()
 
 
 class NoteOut(Schema):
@@ -35,11 +37,6 @@ class NoteOut(Schema):
         return note.author.display_name if note.author else ""
 
 
-class NotePage(Schema):
-    items: list[NoteOut]
-    next_cursor: str | None
-
-
 class NoteIn(Schema):
     text: str
     visibility: Literal["staff"] = "staff"
@@ -48,39 +45,37 @@ class NoteIn(Schema):
 
 @router.get(
     "/customers/{customer_id}/notes/",
-    response={200: NotePage, 404: Problem},
+    response={200: CursorPage[NoteOut], 404: Problem},
     summary="A customer's notes",
-    description="The notes for everyone on staff (visibility `staff`), newest first; admins-only and private "
+    description="The notes for everyone on staff (visibility `staff`), oldest first; admins-only and private "
     "notes are never returned.",
 )
-def note_list(request, customer_id: int, query: Query[PageQuery]):
-    key = scoped(request, "notes")
-    with within(key):
-        customer = customer_of(customer_id)
-        notes = Note.objects.filter(readable(STAFF_VIEW), customer=customer, deleted_at=None)
-        return page(notes.select_related("author").order_by("-created_at", "-id"), query)
+def note_list(request, customer_id: int, page: Query[PageParams]):
+    scoped(request, "notes")
+    customer = customer_of(customer_id)
+    notes = Note.objects.filter(readable(STAFF_VIEW), customer=customer, deleted_at=None)
+    return paginate(request, notes.select_related("author"), page)
 
 
 @router.post(
     "/customers/{customer_id}/notes/",
-    response={201: NoteOut, 404: Problem, 422: FieldErrors},
+    response={201: NoteOut, 404: Problem, 422: Problem},
     summary="Add a note to a customer",
     description="A note for everyone on staff (the only visibility a key writes), plain text up to 10,000 "
     "characters, optionally pinned to the top of the profile. It is in the Notes tab and the Activity Log.",
 )
 def note_add(request, customer_id: int, body: NoteIn):
-    key = scoped(request, "notes", write=True)
-    with within(key):
-        customer = customer_of(customer_id)
-        form = NoteForm({"text": body.text, "visibility": body.visibility, "pinned": body.pinned})
-        if not form.is_valid():
-            return form_refused(form)
-        data = form.cleaned_data
-        note = services.note_add(
-            customer=customer,
-            text=data["text"],
-            visibility=data["visibility"],
-            pinned=data["pinned"],
-            by=None,
-        )
-        return Status(201, note)
+    scoped(request, "notes", write=True)
+    customer = customer_of(customer_id)
+    form = NoteForm({"text": body.text, "visibility": body.visibility, "pinned": body.pinned})
+    if not form.is_valid():
+        raise FieldErrors(form_errors(form))
+    data = form.cleaned_data
+    note = services.note_add(
+        customer=customer,
+        text=data["text"],
+        visibility=data["visibility"],
+        pinned=data["pinned"],
+        by=None,
+    )
+    return Status(201, note)

@@ -6,10 +6,11 @@ from datetime import datetime
 from ninja import Query, Router, Schema
 
 from api.auth import scoped
-from api.resources import PageQuery, Problem, customer_of, page, within
+from api.common import CursorPage, PageParams, Problem, paginate
+from api.resources import customer_of
 from billing.selectors import payments_of, subscriptions_of
 
-router = Router(tags=["Payments"])
+router = Router()
 
 
 class RefundOut(Schema):
@@ -50,11 +51,6 @@ class PaymentOut(Schema):
         return list(payment.refunds.all())
 
 
-class PaymentPage(Schema):
-    items: list[PaymentOut]
-    next_cursor: str | None
-
-
 class SubscriptionOut(Schema):
     id: int
     package: str
@@ -76,32 +72,25 @@ class SubscriptionOut(Schema):
         return subscription.package.name
 
 
-class SubscriptionPage(Schema):
-    items: list[SubscriptionOut]
-    next_cursor: str | None
-
-
 @router.get(
     "/customers/{customer_id}/payments/",
-    response={200: PaymentPage, 404: Problem},
+    response={200: CursorPage[PaymentOut], 404: Problem},
     summary="A customer's payments",
-    description="Payments for purchases the customer paid for or that were for them, newest first, with "
+    description="Payments for purchases the customer paid for or that were for them, oldest first, with "
     "their refunds.",
 )
-def payment_list(request, customer_id: int, query: Query[PageQuery]):
-    key = scoped(request, "payments")
-    with within(key):
-        return page(payments_of(customer_of(customer_id)), query)
+def payment_list(request, customer_id: int, page: Query[PageParams]):
+    scoped(request, "payments")
+    return paginate(request, payments_of(customer_of(customer_id)), page)
 
 
 @router.get(
     "/customers/{customer_id}/subscriptions/",
-    response={200: SubscriptionPage, 404: Problem},
+    response={200: CursorPage[SubscriptionOut], 404: Problem},
     summary="A customer's memberships",
-    description="The memberships the customer holds or pays for, newest first.",
+    description="The memberships the customer holds or pays for, oldest first.",
 )
-def subscription_list(request, customer_id: int, query: Query[PageQuery]):
-    key = scoped(request, "payments")
-    with within(key):
-        subscriptions = subscriptions_of(customer_of(customer_id))
-        return page(subscriptions.order_by("-created_at", "-id"), query)
+def subscription_list(request, customer_id: int, page: Query[PageParams]):
+    scoped(request, "payments")
+    subscriptions = subscriptions_of(customer_of(customer_id))
+    return paginate(request, subscriptions, page)

@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from api.auth import scoped
-from api.resources import STAFF_VIEW, PageQuery, Problem, page, within
+from api.common import CursorPage, PageParams, Problem, paginate
+from api.resources import STAFF_VIEW
 from customers.models import Segment
-from customers.selectors import ROSTER_ORDER, matching_queryset
+from customers.selectors import matching_queryset
 
-router = Router(tags=["Segments"])
+router = Router()
 
 
 class SegmentOut(Schema):
@@ -21,11 +22,6 @@ class SegmentOut(Schema):
     query: str
     created_at: datetime
     updated_at: datetime
-
-
-class SegmentPage(Schema):
-    items: list[SegmentOut]
-    next_cursor: str | None
 
 
 class MemberOut(Schema):
@@ -40,29 +36,22 @@ class MemberOut(Schema):
         return customer.archived_at is not None
 
 
-class MemberPage(Schema):
-    items: list[MemberOut]
-    next_cursor: str | None
-
-
-@router.get("/segments/", response={200: SegmentPage}, summary="Shared segments")
-def segment_list(request, query: Query[PageQuery]):
-    key = scoped(request, "segments")
-    with within(key):
-        return page(Segment.objects.filter(shared=True).order_by("id"), query)
+@router.get("/segments/", response={200: CursorPage[SegmentOut]}, summary="Shared segments")
+def segment_list(request, page: Query[PageParams]):
+    scoped(request, "segments")
+    return paginate(request, Segment.objects.filter(shared=True), page)
 
 
 @router.get(
     "/segments/{segment_id}/members/",
-    response={200: MemberPage, 404: Problem},
+    response={200: CursorPage[MemberOut], 404: Problem},
     summary="A segment's members",
-    description="The customers the segment selects now, in the roster's order (last name, first name), "
-    "as the roster shows it to the Staff role: a condition on a custom field staff may not see is not "
-    "applied, and its search reads only notes for everyone on staff.",
+    description="The customers the segment selects now, as the roster shows it to the Staff role: a "
+    "condition on a custom field staff may not see is not applied, and its search reads only notes for "
+    "everyone on staff.",
 )
-def segment_members(request, segment_id: int, query: Query[PageQuery]):
-    key = scoped(request, "segments")
-    with within(key):
-        segment = get_object_or_404(Segment, pk=segment_id, shared=True)
-        members = matching_queryset(QueryDict(segment.query), STAFF_VIEW)
-        return page(members.order_by(*ROSTER_ORDER), query)
+def segment_members(request, segment_id: int, page: Query[PageParams]):
+    scoped(request, "segments")
+    segment = get_object_or_404(Segment, pk=segment_id, shared=True)
+    members = matching_queryset(QueryDict(segment.query), STAFF_VIEW)
+    return paginate(request, members, page)

@@ -6,11 +6,12 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from api.auth import scoped
-from api.resources import PageQuery, Problem, customer_of, page, within
+from api.common import CursorPage, PageParams, Problem, paginate
+from api.resources import customer_of
 from tags import services
 from tags.models import Tag
 
-router = Router(tags=["Tags"])
+router = Router()
 
 
 class TagOut(Schema):
@@ -24,16 +25,6 @@ class TagCountOut(TagOut):
     customers: int
 
 
-class TagPage(Schema):
-    items: list[TagCountOut]
-    next_cursor: str | None
-
-
-class CustomerTagPage(Schema):
-    items: list[TagOut]
-    next_cursor: str | None
-
-
 class TagIn(Schema):
     tag_id: int
 
@@ -43,24 +34,24 @@ class TagAdded(Schema):
     tag: TagOut
 
 
-@router.get("/tags/", response={200: TagPage}, summary="Tags, with how many customers have each")
-def tag_list(request, query: Query[PageQuery]):
-    key = scoped(request, "tags")
-    with within(key):
-        tags = Tag.objects.annotate(customers=Count("assignments")).order_by("id")
-        return page(tags, query)
+@router.get(
+    "/tags/", response={200: CursorPage[TagCountOut]}, summary="Tags, with how many customers have each"
+)
+def tag_list(request, page: Query[PageParams]):
+    scoped(request, "tags")
+    tags = Tag.objects.annotate(customers=Count("assignments")).order_by("id")
+    return paginate(request, tags, page)
 
 
 @router.get(
     "/customers/{customer_id}/tags/",
-    response={200: CustomerTagPage, 404: Problem},
+    response={200: CursorPage[TagOut], 404: Problem},
     summary="A customer's tags",
 )
-def customer_tags(request, customer_id: int, query: Query[PageQuery]):
-    key = scoped(request, "tags")
-    with within(key):
-        customer = customer_of(customer_id)
-        return page(Tag.objects.filter(assignments__customer=customer).order_by("id"), query)
+def customer_tags(request, customer_id: int, page: Query[PageParams]):
+    scoped(request, "tags")
+    customer = customer_of(customer_id)
+    return paginate(request, Tag.objects.filter(assignments__customer=customer), page)
 
 
 @router.post(
@@ -71,12 +62,11 @@ def customer_tags(request, customer_id: int, query: Query[PageQuery]):
     "Activity Log.",
 )
 def customer_tag_add(request, customer_id: int, body: TagIn):
-    key = scoped(request, "tags", write=True)
-    with within(key):
-        customer = customer_of(customer_id)
-        tag = get_object_or_404(Tag, pk=body.tag_id)
-        added = services.tag_add(customer=customer, tag=tag, by=None)
-        return Status(201 if added else 200, {"added": added, "tag": tag})
+    scoped(request, "tags", write=True)
+    customer = customer_of(customer_id)
+    tag = get_object_or_404(Tag, pk=body.tag_id)
+    added = services.tag_add(customer=customer, tag=tag, by=None)
+    return Status(201 if added else 200, {"added": added, "tag": tag})
 
 
 @router.delete(
@@ -86,7 +76,6 @@ def customer_tag_add(request, customer_id: int, body: TagIn):
     description="The change is in their Activity Log; a tag they did not have is no change.",
 )
 def customer_tag_remove(request, customer_id: int, tag_id: int):
-    key = scoped(request, "tags", write=True)
-    with within(key):
-        services.tag_remove(customer=customer_of(customer_id), tag=get_object_or_404(Tag, pk=tag_id), by=None)
-        return Status(204, None)
+    scoped(request, "tags", write=True)
+    services.tag_remove(customer=customer_of(customer_id), tag=get_object_or_404(Tag, pk=tag_id), by=None)
+    return Status(204, None)

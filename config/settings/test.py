@@ -66,3 +66,5 @@ AXES_FAILURE_LIMIT = 5
 PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher", *PASSWORD_HASHERS[1:]]  # noqa: F405
 # Tests read task results (e.g. what a task saw of the tenant); the app itself keeps no results.
 CELERY_RESULT_BACKEND = REDIS_URL  # noqa: F405
+# Tests call the API faster than a client may; tests/test_api_customers.py lowers these to see the 429.
+API_RATE_LIMITS = {"burst": "100000/s", "sustained": "100000/min"}
