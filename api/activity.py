@@ -48,7 +48,7 @@ class EventQuery(Schema):
 
 @router.get(
     "/customers/{customer_id}/activity/",
-    response={200: CursorPage[EventOut], 404: Problem, 422: Problem},
+    response={200: CursorPage[EventOut], 403: Problem, 404: Problem, 422: Problem},
     summary="A customer's activity",
     description="Oldest first. `kind` narrows to one group of the Activity Log's filter: "
     "profile, notes, tags, metrics, family, account, and those of other areas.",

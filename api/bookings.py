@@ -63,7 +63,7 @@ class RegistrationOut(Schema):
 
 @router.get(
     "/customers/{customer_id}/bookings/",
-    response={200: CursorPage[BookingOut], 404: Problem},
+    response={200: CursorPage[BookingOut], 403: Problem, 404: Problem, 422: Problem},
     summary="A customer's party bookings",
     description="Parties for the customer or booked by them, in the order booked; holds that were never paid "
     "are left out.",
@@ -78,7 +78,7 @@ def booking_list(request, customer_id: int, page: Query[PageParams]):
 
 @router.get(
     "/customers/{customer_id}/registrations/",
-    response={200: CursorPage[RegistrationOut], 404: Problem},
+    response={200: CursorPage[RegistrationOut], 403: Problem, 404: Problem, 422: Problem},
     summary="A customer's class registrations",
     description="Their registrations for class sessions, cancelled ones included, oldest first.",
 )

@@ -75,7 +75,11 @@ def _field_out(item: CustomerField) -> dict:
     }
 
 
-@router.get("/custom-fields/", response={200: CursorPage[FieldOut]}, summary="Custom field definitions")
+@router.get(
+    "/custom-fields/",
+    response={200: CursorPage[FieldOut], 403: Problem, 422: Problem},
+    summary="Custom field definitions",
+)
 def field_list(request, page: Query[PageParams]):
     scoped(request, "fields")
     fields = _staff_fields()
@@ -83,7 +87,11 @@ def field_list(request, page: Query[PageParams]):
     return {**result, "items": [_field_out(fields[custom.pk]) for custom in result["items"]]}
 
 
-@router.get("/custom-fields/{field_id}/", response={200: FieldOut, 404: Problem}, summary="A custom field")
+@router.get(
+    "/custom-fields/{field_id}/",
+    response={200: FieldOut, 403: Problem, 404: Problem, 422: Problem},
+    summary="A custom field",
+)
 def field_read(request, field_id: int):
     scoped(request, "fields")
     item = _staff_fields().get(field_id)
@@ -94,7 +102,7 @@ def field_read(request, field_id: int):
 
 @router.get(
     "/customers/{customer_id}/custom/",
-    response={200: ValuesOut, 404: Problem},
+    response={200: ValuesOut, 403: Problem, 404: Problem, 422: Problem},
     summary="A customer's custom field values",
     description="Keyed by each field's key: choices by their label, dates as YYYY-MM-DD, null for no value.",
 )
@@ -105,7 +113,7 @@ def values_read(request, customer_id: int):
 
 @router.put(
     "/customers/{customer_id}/custom/",
-    response={200: ValuesOut, 404: Problem, 422: Problem},
+    response={200: ValuesOut, 403: Problem, 404: Problem, 422: Problem},
     summary="Set a customer's custom field values",
     description="Sets the fields named (null clears one) and keeps the others, with the profile's "
     "validation and rules: only fields staff may edit and the Staff Portal shows; one it requires cannot be "

@@ -39,7 +39,7 @@ class LinkIn(Schema):
 
 @router.get(
     "/customers/{customer_id}/guardian-links/",
-    response={200: CursorPage[LinkOut], 404: Problem},
+    response={200: CursorPage[LinkOut], 403: Problem, 404: Problem, 422: Problem},
     summary="A customer's guardian links",
     description="Links to the customer's guardians (`dependant` is the customer) and to the people they look "
     "after (`guardian` is the customer), with each guardian's permissions.",
@@ -53,7 +53,7 @@ def link_list(request, customer_id: int, page: Query[PageParams]):
 
 @router.post(
     "/customers/{customer_id}/guardian-links/",
-    response={201: LinkOut, 404: Problem, 422: Problem},
+    response={201: LinkOut, 403: Problem, 404: Problem, 422: Problem},
     summary="Link a guardian to a customer",
     description="`guardian_id` looks after this customer from now on, with the relationship's default "
     "permissions (as in the People box). Refused: a customer as their own guardian, a link that exists, and "

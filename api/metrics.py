@@ -67,7 +67,11 @@ class EntryIn(Schema):
     comment: str = ""
 
 
-@router.get("/metrics/", response={200: CursorPage[MetricOut]}, summary="Metric definitions")
+@router.get(
+    "/metrics/",
+    response={200: CursorPage[MetricOut], 403: Problem, 422: Problem},
+    summary="Metric definitions",
+)
 def metric_list(request, page: Query[PageParams]):
     scoped(request, "metrics")
     return paginate(request, Metric.objects, page)
@@ -75,7 +79,7 @@ def metric_list(request, page: Query[PageParams]):
 
 @router.get(
     "/customers/{customer_id}/metrics/{metric_id}/entries/",
-    response={200: CursorPage[EntryOut], 404: Problem},
+    response={200: CursorPage[EntryOut], 403: Problem, 404: Problem, 422: Problem},
     summary="A customer's history of one metric",
     description="Every value recorded, in the order recorded; a corrected value stays, and its correction "
     "names it in `supersedes`. `current` marks the customer's value now.",
@@ -91,7 +95,7 @@ def entry_list(request, customer_id: int, metric_id: int, page: Query[PageParams
 
 @router.post(
     "/customers/{customer_id}/metrics/{metric_id}/entries/",
-    response={201: EntryOut, 404: Problem, 422: Problem},
+    response={201: EntryOut, 403: Problem, 404: Problem, 422: Problem},
     summary="Record a value of a metric",
     description="As on the profile's Metrics tab: the value as the metric's kind and decimals allow, "
     "measured on `recorded_on` (today by default, never in the future); archived metrics take no values. "

@@ -45,7 +45,7 @@ class NoteIn(Schema):
 
 @router.get(
     "/customers/{customer_id}/notes/",
-    response={200: CursorPage[NoteOut], 404: Problem},
+    response={200: CursorPage[NoteOut], 403: Problem, 404: Problem, 422: Problem},
     summary="A customer's notes",
     description="The notes for everyone on staff (visibility `staff`), oldest first; admins-only and private "
     "notes are never returned.",
@@ -59,7 +59,7 @@ def note_list(request, customer_id: int, page: Query[PageParams]):
 
 @router.post(
     "/customers/{customer_id}/notes/",
-    response={201: NoteOut, 404: Problem, 422: Problem},
+    response={201: NoteOut, 403: Problem, 404: Problem, 422: Problem},
     summary="Add a note to a customer",
     description="A note for everyone on staff (the only visibility a key writes), plain text up to 10,000 "
     "characters, optionally pinned to the top of the profile. It is in the Notes tab and the Activity Log.",

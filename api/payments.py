@@ -74,7 +74,7 @@ class SubscriptionOut(Schema):
 
 @router.get(
     "/customers/{customer_id}/payments/",
-    response={200: CursorPage[PaymentOut], 404: Problem},
+    response={200: CursorPage[PaymentOut], 403: Problem, 404: Problem, 422: Problem},
     summary="A customer's payments",
     description="Payments for purchases the customer paid for or that were for them, oldest first, with "
     "their refunds.",
@@ -86,7 +86,7 @@ def payment_list(request, customer_id: int, page: Query[PageParams]):
 
 @router.get(
     "/customers/{customer_id}/subscriptions/",
-    response={200: CursorPage[SubscriptionOut], 404: Problem},
+    response={200: CursorPage[SubscriptionOut], 403: Problem, 404: Problem, 422: Problem},
     summary="A customer's memberships",
     description="The memberships the customer holds or pays for, oldest first.",
 )

@@ -36,7 +36,11 @@ class MemberOut(Schema):
         return customer.archived_at is not None
 
 
-@router.get("/segments/", response={200: CursorPage[SegmentOut]}, summary="Shared segments")
+@router.get(
+    "/segments/",
+    response={200: CursorPage[SegmentOut], 403: Problem, 422: Problem},
+    summary="Shared segments",
+)
 def segment_list(request, page: Query[PageParams]):
     scoped(request, "segments")
     return paginate(request, Segment.objects.filter(shared=True), page)
@@ -44,7 +48,7 @@ def segment_list(request, page: Query[PageParams]):
 
 @router.get(
     "/segments/{segment_id}/members/",
-    response={200: CursorPage[MemberOut], 404: Problem},
+    response={200: CursorPage[MemberOut], 403: Problem, 404: Problem, 422: Problem},
     summary="A segment's members",
     description="The customers the segment selects now, as the roster shows it to the Staff role: a "
     "condition on a custom field staff may not see is not applied, and its search reads only notes for "

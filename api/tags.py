@@ -35,7 +35,9 @@ class TagAdded(Schema):
 
 
 @router.get(
-    "/tags/", response={200: CursorPage[TagCountOut]}, summary="Tags, with how many customers have each"
+    "/tags/",
+    response={200: CursorPage[TagCountOut], 403: Problem, 422: Problem},
+    summary="Tags, with how many customers have each",
 )
 def tag_list(request, page: Query[PageParams]):
     scoped(request, "tags")
@@ -45,7 +47,7 @@ def tag_list(request, page: Query[PageParams]):
 
 @router.get(
     "/customers/{customer_id}/tags/",
-    response={200: CursorPage[TagOut], 404: Problem},
+    response={200: CursorPage[TagOut], 403: Problem, 404: Problem, 422: Problem},
     summary="A customer's tags",
 )
 def customer_tags(request, customer_id: int, page: Query[PageParams]):
@@ -56,7 +58,7 @@ def customer_tags(request, customer_id: int, page: Query[PageParams]):
 
 @router.post(
     "/customers/{customer_id}/tags/",
-    response={200: TagAdded, 201: TagAdded, 404: Problem},
+    response={200: TagAdded, 201: TagAdded, 403: Problem, 404: Problem, 422: Problem},
     summary="Tag a customer",
     description="201 when the customer gains the tag, 200 when they had it already. The change is in their "
     "Activity Log.",
@@ -71,7 +73,7 @@ def customer_tag_add(request, customer_id: int, body: TagIn):
 
 @router.delete(
     "/customers/{customer_id}/tags/{tag_id}/",
-    response={204: None, 404: Problem},
+    response={204: None, 403: Problem, 404: Problem, 422: Problem},
     summary="Take a tag off a customer",
     description="The change is in their Activity Log; a tag they did not have is no change.",
 )
