@@ -36,6 +36,15 @@ api = KeyedAPI(
 api.add_decorator(call_as_key, mode="view")  # around the whole call: auth, view and serializing
 problems_install(api)
 api.add_router("/customers/", customers_router, tags=["customers"])
+api.add_router("", "api.custom_fields.router", tags=["custom fields"])
+api.add_router("", "api.tags.router", tags=["tags"])
+api.add_router("", "api.notes.router", tags=["notes"])
+api.add_router("", "api.metrics.router", tags=["metrics"])
+api.add_router("", "api.families.router", tags=["families"])
+api.add_router("", "api.segments.router", tags=["segments"])
+api.add_router("", "api.activity.router", tags=["activity"])
+api.add_router("", "api.payments.router", tags=["payments"])
+api.add_router("", "api.bookings.router", tags=["bookings"])
 
 
 class JobOut(Schema):

@@ -38,7 +38,7 @@ from customers.selectors import possible_duplicates
 router = Router()
 AUDIENCE = Audience.STAFF  # a key sees and edits what the organization's staff do
 BATCH_MAX = 1000
-CustomValue = str | float | bool | list[str] | None
+CustomValue = str | int | float | bool | list[str] | None  # int before float: 34 stays "34", not "34.0"
 RACED = "Another customer was just saved with this email or number; check and retry."
 
 
