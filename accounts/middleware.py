@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -36,6 +36,9 @@ class RequestSizeMiddleware:
         return self.get_response(request)
 
 
+REFUSED_NUL = "NUL characters are not accepted."
+
+
 class NulCharacterMiddleware:
     """Refuse (400) a path, query string or form with a NUL character: PostgreSQL text cannot hold one and
     no person types it, so it is refused once here instead of failing (500) wherever a view reads it."""
@@ -50,7 +53,9 @@ class NulCharacterMiddleware:
             for query in data
             for key in query
         ):
-            return HttpResponseBadRequest("NUL characters are not accepted.", content_type="text/plain")
+            if request.path.startswith("/api/"):  # the API answers every error as its Problem JSON
+                return JsonResponse({"detail": REFUSED_NUL}, status=400)
+            return HttpResponseBadRequest(REFUSED_NUL, content_type="text/plain")
         return self.get_response(request)
 
 

@@ -15,7 +15,6 @@ from ninja.errors import HttpError
 from api.auth import KeyAuth, KeyedAPI, scoped
 from api.bodies import BodyError, json_to_csv, spooled_body
 from api.common import Problem, call_as_key, key_throttles, problems_install
-from api.customers import router as customers_router
 from imports import services
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError
@@ -35,7 +34,7 @@ api = KeyedAPI(
 )
 api.add_decorator(call_as_key, mode="view")  # around the whole call: auth, view and serializing
 problems_install(api)
-api.add_router("/customers/", customers_router, tags=["customers"])
+api.add_router("/customers/", "api.customers.router", tags=["customers"])
 api.add_router("", "api.custom_fields.router", tags=["custom fields"])
 api.add_router("", "api.tags.router", tags=["tags"])
 api.add_router("", "api.notes.router", tags=["notes"])

@@ -1,9 +1,11 @@
 """Who is calling: an organization's API key from `Authorization: Bearer rk_…`, and what it may do."""
 
 from ninja import NinjaAPI
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import HttpError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
+from accounts.middleware import REFUSED_NUL
 from api.models import ApiKey, Scope
 from api.selectors import key_find
 
@@ -39,6 +41,7 @@ PROBLEM = {
     },
 }
 REFUSALS = {
+    "400": {**PROBLEM, "description": "A request no operation can read (a NUL character, a body too large)"},
     "401": {**PROBLEM, "description": "No API key, or one that is unknown or revoked"},
     "403": {**PROBLEM, "description": "The key lacks the scope this operation needs"},
     "429": {
@@ -49,7 +52,32 @@ REFUSALS = {
 }
 
 
-INVALID = {**PROBLEM, "description": "The input does not fit: `detail` says why, `errors` says where"}
+INVALID = {
+    **PROBLEM,
+    "description": "The input does not fit: `detail` says why, `errors` says where",
+}  # api.common
+
+
+def _holds_nul(value) -> bool:
+    match value:
+        case str():
+            return "\x00" in value
+        case dict():
+            return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+        case list():
+            return any(_holds_nul(item) for item in value)
+    return False
+
+
+class NulRefusingParser(Parser):
+    """A JSON body holding a NUL character (`\\u0000`) is refused (400), as the NUL middleware refuses one in
+    a query or form: PostgreSQL text cannot hold it, so no endpoint must meet it."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if _holds_nul(data):
+            raise HttpError(400, REFUSED_NUL)
+        return data
 
 
 class KeyedAPI(NinjaAPI):
@@ -57,21 +85,13 @@ class KeyedAPI(NinjaAPI):
     scope, too many calls, input that does not fit), so no operation can leave them out."""
 
     def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.add_exception_handler(ValidationError, self._invalid)
-
-    def _invalid(self, request, error: ValidationError):
-        where = "; ".join(
-            f"{'.'.join(str(part) for part in problem.get('loc', ()))}: {problem.get('msg', '')}"
-            for problem in error.errors
-        )
-        return self.create_response(request, {"detail": where, "errors": error.errors}, status=422)
+        super().__init__(parser=NulRefusingParser(), **kwargs)
 
     def get_openapi_schema(self, **kwargs):
         schema = super().get_openapi_schema(**kwargs)
         for methods in schema["paths"].values():
             for operation in methods.values():
-                refusals = REFUSALS if operation.get("security") else {}
+                refusals = REFUSALS if operation.get("security") else {"400": REFUSALS["400"]}
                 if operation.get("parameters") or operation.get("requestBody"):
                     refusals = refusals | {"422": INVALID}
                 operation["responses"] = refusals | operation["responses"]

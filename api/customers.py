@@ -2,7 +2,7 @@
 through the Staff Portal's form (its channel's required fields) and the services the staff pages call."""
 
 import copy
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -290,7 +290,8 @@ def _filtered(request, query: CustomerQuery):
         raise FieldErrors({name: list(messages) for name, messages in customer_filter.errors.items()})
     customers = customer_filter.qs
     if query.updated_since:
-        customers = customers.filter(updated_at__gte=query.updated_since)
+        # In UTC: an offset PostgreSQL cannot hold (+23:34) is still a valid ISO time.
+        customers = customers.filter(updated_at__gte=query.updated_since.astimezone(UTC))
     if query.q.strip():
         text_fields = [item.custom.pk for item in customer_fields(AUDIENCE) if item.type in TEXT_TYPES]
         sources = [custom_field_source(text_fields)] if text_fields else []
