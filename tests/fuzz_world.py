@@ -306,6 +306,11 @@ PARAMETERS = {
 }
 NAMESPACE_PK = {"imports": "import_job", "bookings": "booking", "book": "booking"}
 COMMON = {
+    "customer_id": "customer",
+    "field_id": "custom_field",
+    "metric_id": "metric",
+    "segment_id": "segment",
+    "tag_id": "tag",
     "note_pk": "note",
     "payment_pk": "payment",
     "entry_pk": "credit_entry",
