@@ -456,6 +456,14 @@ def customer_update(request, response: HttpResponse, customer_id: int, body: Cus
     return _sent(response, customer)
 
 
+def _state_change(request, customer_id: int) -> Customer:
+    """The customer to archive or restore, locked; `If-Match` is checked when sent."""
+    scoped(request, "customers", write=True)
+    customer = _customer(customer_id, for_update=True)
+    if_match_check(request, customer_etag(customer), required=False)
+    return customer
+
+
 @router.post(
     "{customer_id}/archive/",
     response={200: CustomerOut, 403: Problem, 404: Problem, **IF_MATCH_RESPONSES},
@@ -463,10 +471,7 @@ def customer_update(request, response: HttpResponse, customer_id: int, body: Cus
     description="Hidden from the roster, kept with its history. `If-Match` is checked when sent.",
 )
 def customer_archive(request, response: HttpResponse, customer_id: int):
-    scoped(request, "customers", write=True)
-    customer = _customer(customer_id, for_update=True)
-    if_match_check(request, customer_etag(customer), required=False)
-    return _sent(response, services.customer_archive(customer=customer, by=None))
+    return _sent(response, services.customer_archive(customer=_state_change(request, customer_id), by=None))
 
 
 @router.post(
@@ -476,7 +481,4 @@ def customer_archive(request, response: HttpResponse, customer_id: int):
     description="Back on the roster. `If-Match` is checked when sent.",
 )
 def customer_restore(request, response: HttpResponse, customer_id: int):
-    scoped(request, "customers", write=True)
-    customer = _customer(customer_id, for_update=True)
-    if_match_check(request, customer_etag(customer), required=False)
-    return _sent(response, services.customer_restore(customer=customer, by=None))
+    return _sent(response, services.customer_restore(customer=_state_change(request, customer_id), by=None))
