@@ -136,6 +136,7 @@ def test_a_metric_is_defined_recorded_charted_corrected_filtered_and_reported(
     )
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    page.locator(".report-tabs").get_by_role("link", name="Metrics").click()
     page.get_by_role("link", name="Visits").click()
     expect(page.locator("[data-stat=count]")).to_have_text("1")
     expect(page.locator("canvas[data-drawn]")).to_have_count(2)

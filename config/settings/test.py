@@ -72,3 +72,6 @@ WEBHOOK_ALLOW_PRIVATE_URLS = True
 WEBHOOK_RETRY_DELAYS = (1, 1, 1, 1, 1)
 # Tests call the API faster than a client may; tests/test_api_customers.py lowers these to see the 429.
 API_RATE_LIMITS = {"burst": "100000/s", "sustained": "100000/min"}
+# The organizations tests make keep Chicago time: a test's date.today() is then their today, at any hour of
+# the day in UTC (Django sets the process time zone from this setting).
+TIME_ZONE = "America/Chicago"

@@ -1,6 +1,7 @@
 // Roster keyboard and row behaviour: "/" focuses search, arrows move through results, Enter opens. Enter in the
 // search box opens the first result of what is in the box: while the results are for an earlier text (the
-// debounce has not fired, or the answer is on its way), it asks now and opens when they arrive.
+// debounce has not fired, or the answer is on its way), it asks now and opens when they arrive. A search typed
+// while another is on its way waits for it (hx-sync queue last): aborting would make htmx log an error.
 (function () {
   "use strict";
   let openWhenFresh = false;
