@@ -6,8 +6,8 @@
 Starts its own embedded PostgreSQL and Redis, loads customers with COPY (see roster_search.py) into one
 measured organization and a smaller second one, then spreads them over two years of sign-ups from every
 source, archives a tenth, links a fifth as dependants of a guardian, tags them (20 tags), invites 5 % to claim
-an account. Then times the whole page as the owner with the Django test client (row-level security in force),
-~20 times each.
+an account. The segment is two tags and one more condition (has an email). Then times the whole page as the
+owner with the Django test client (row-level security in force), ~20 times each.
 """
 
 import argparse
@@ -138,7 +138,12 @@ def main() -> None:
         spread(superuser_url, big.pk, [tag.pk for tag in tags])
         with tenant(big):
             rows = Customer.objects.count()
-            segment, _ = segment_save(owner=owner, name="Tag 00", query=f"tag={tags[0].pk}", shared=True)
+            segment, _ = segment_save(  # two tags and one more condition: a segment staff would save
+                owner=owner,
+                name="Tag 00 or 01, with email",
+                query=f"tag={tags[0].pk}&tag={tags[1].pk}&has_email=true",
+                shared=True,
+            )
 
         client = Client()
         client.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
@@ -146,7 +151,7 @@ def main() -> None:
         kinds = {
             "a year by week, everyone": f"{page}&every=week",
             "a year by month, everyone": f"{page}&every=month",
-            "a year by week, a tag segment": f"{page}&every=week&segment={segment.pk}",
+            "a year by week, a segment": f"{page}&every=week&segment={segment.pk}",
             "a year as XLSX, everyone": f"{page}&every=week&format=xlsx",
         }
 
@@ -171,7 +176,7 @@ def main() -> None:
     for name, (everyone, narrowed) in sections.items():
         print(f"  {name:<32}{everyone:>9.1f} everyone{narrowed:>9.1f} segment")
     headline = percentile(figures["a year by week, everyone"], 0.95)
-    segment_p95 = percentile(figures["a year by week, a tag segment"], 0.95)
+    segment_p95 = percentile(figures["a year by week, a segment"], 0.95)
     print(f"RESULT customers_report_p95_ms={headline:.1f} segment_report_p95_ms={segment_p95:.1f}")
 
 
