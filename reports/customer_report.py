@@ -2,10 +2,15 @@
 source, active and archived, online accounts and invitations, households and guests, ages, birthday months and
 top tags. Each section is a customers.reports.ReportTable: its page section, its CSV and its XLSX sheet."""
 
-from datetime import date
+import hashlib
+import time
+from datetime import date, datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils import timezone
 
 from accounts.tenancy import db_setting
 from customers.models import Customer, Source
@@ -319,7 +324,7 @@ def top_tags(found: dict, active: int) -> ReportTable:
     )
 
 
-def customer_tables(query: ReportQuery) -> list[ReportTable]:
+def _computed(query: ReportQuery) -> list[ReportTable]:
     found = figures(query)
     standing_table, active = standing(found)
     ages, birthdays = ages_and_birthdays(query, found)
@@ -332,3 +337,27 @@ def customer_tables(query: ReportQuery) -> list[ReportTable]:
         birthdays,
         top_tags(found, active),
     ]
+
+
+def _cache_key(query: ReportQuery) -> str:
+    """What the figures depend on besides the data (the organization is in every key already)."""
+    segment = (query.segment.pk, query.segment.query, query.membership.role) if query.segment else None
+    asked = repr((query.start, query.end, query.every, str(query.zone), segment))
+    return f"reports:customers:{hashlib.sha256(asked.encode()).hexdigest()}"
+
+
+def customer_report(query: ReportQuery) -> tuple[list[ReportTable], datetime | None]:
+    """The tables, and when they were counted if they are kept ones: figures that took long to count (a
+    large roster's) are kept for a few minutes, so staff paging through the report don't wait each time."""
+    key = _cache_key(query)
+    if kept := cache.get(key):
+        return kept
+    started = time.monotonic()
+    tables = _computed(query)
+    if (time.monotonic() - started) * 1000 >= settings.REPORT_CACHE_AFTER_MS:
+        cache.set(key, (tables, timezone.now()), settings.REPORT_CACHE_SECONDS)
+    return tables, None
+
+
+def customer_tables(query: ReportQuery) -> list[ReportTable]:
+    return customer_report(query)[0]
