@@ -2,10 +2,17 @@
 source, active and archived, online accounts and invitations, households and guests, ages, birthday months and
 top tags. Each section is a customers.reports.ReportTable: its page section, its CSV and its XLSX sheet."""
 
-from datetime import date
+import hashlib
+import time
+from datetime import date, datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils import timezone
 
+from accounts.tenancy import db_setting
 from customers.models import Customer, Source
 from customers.reports import ReportQuery, ReportTable
 from families.models import GuardianLink
@@ -21,20 +28,141 @@ AGE_LIMITS = [3, 6, 10, 13, 18, 30, 45, 65]  # each band starts at one of these 
 AGE_BANDS = ["Under 3", "3–5", "6–9", "10–12", "13–17", "18–29", "30–44", "45–64", "65 and over"]
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 TOP_TAGS = 10
-
-
-def _rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+POPULATION_COLUMNS = ["id", "created_at", "archived_at", "birthday", "source", "user_id", "no_email"]
 
 
 def _population(query: ReportQuery) -> tuple[str, list]:
-    """The SQL that keeps customer `c` to the report's population (nothing to add for everyone)."""
-    if query.segment is None:
-        return "", []
-    sql, params = query.population().order_by().values("pk").query.sql_with_params()
-    return f" AND c.id IN ({sql})", list(params)
+    """The population's columns the sections read: for everyone an index-only scan (customer_report_idx)."""
+    columns = query.population().order_by().annotate(no_email=ExpressionWrapper(Q(email=""), BooleanField()))
+    sql, params = columns.values(*POPULATION_COLUMNS).query.sql_with_params()
+    return sql, list(params)
+
+
+def _active(column: str, query: ReportQuery) -> str:
+    """`column` (a customer id) names an active customer of the population."""
+    if query.segment is None:  # everyone: the few archived make the smaller hash to look up
+        return f"NOT EXISTS (SELECT 1 FROM population p WHERE p.id = {column} AND p.archived_at IS NOT NULL)"
+    return f"{column} IN (SELECT id FROM population WHERE archived_at IS NULL)"
+
+
+def figures(query: ReportQuery) -> dict[str, list[tuple]]:
+    """Every section's counts in one statement over the population, evaluated once (a segment's filter
+    included), as rows of (key, detail, count) by section."""
+    start, end = query.bounds()
+    population, params = _population(query)
+    invited = "" if query.segment is None else " AND i.customer_id IN (SELECT id FROM population)"
+    sql = f"""
+        WITH population AS MATERIALIZED ({population}),
+        periods AS (
+            SELECT s.period, s.number
+            FROM generate_series(date_trunc(%s, %s::timestamp), %s::timestamp, ('1 ' || %s)::interval)
+                WITH ORDINALITY AS s(period, number)
+        ),
+        birthdays AS (
+            SELECT birthday, count(*) AS customers FROM population WHERE archived_at IS NULL GROUP BY 1
+        )
+        SELECT 'period', number::text, period::date::text, 0 FROM periods
+        UNION ALL
+        SELECT 'growth', width_bucket(
+                   created_at, (SELECT array_agg(period AT TIME ZONE %s ORDER BY period) FROM periods)
+               )::text, source, count(*)
+        FROM population WHERE created_at >= %s AND created_at < %s
+        GROUP BY 2, 3
+        UNION ALL
+        SELECT 'standing', v.key, NULL, v.customers
+        FROM (
+            SELECT count(*) FILTER (
+                       WHERE created_at < %s AND (archived_at IS NULL OR archived_at >= %s)
+                   ) AS active,
+                   count(*) FILTER (WHERE created_at < %s AND archived_at < %s) AS archived,
+                   count(*) FILTER (WHERE archived_at IS NULL AND user_id IS NOT NULL) AS claimed,
+                   count(*) FILTER (WHERE archived_at IS NULL) AS active_now
+            FROM population
+        ) AS counts
+        CROSS JOIN LATERAL (
+            VALUES ('active', active), ('archived', archived), ('claimed', claimed),
+                   ('active_now', active_now)
+        ) AS v(key, customers)
+        UNION ALL
+        SELECT 'standing', 'guests', NULL, count(*)
+        FROM population p
+        WHERE p.archived_at IS NULL AND p.user_id IS NULL AND p.no_email
+          AND EXISTS (SELECT 1 FROM {LINKS} g WHERE g.organization_id = %s AND g.dependant_id = p.id)
+        UNION ALL
+        SELECT 'invitations', v.key, NULL, v.invitations
+        FROM (
+            SELECT count(*) AS sent, count(*) FILTER (WHERE i.claimed_at IS NOT NULL) AS claimed
+            FROM {INVITES} i
+            WHERE i.organization_id = %s AND i.sent_at >= %s AND i.sent_at < %s{invited}
+        ) AS counts
+        CROSS JOIN LATERAL (VALUES ('sent', sent), ('claimed', claimed)) AS v(key, invitations)
+        UNION ALL
+        SELECT 'households', LEAST(looked_after, 4)::text, NULL, count(*)
+        FROM (
+            SELECT g.guardian_id, count(*) AS looked_after
+            FROM {LINKS} g
+            WHERE g.organization_id = %s AND {_active("g.guardian_id", query)}
+            GROUP BY g.guardian_id
+        ) AS household
+        GROUP BY 2
+        UNION ALL
+        SELECT CASE GROUPING(band) WHEN 0 THEN 'band' ELSE 'month' END, coalesce(band, month)::text, NULL,
+               sum(customers)
+        FROM (
+            SELECT CASE WHEN birthday IS NULL THEN -1
+                        ELSE width_bucket(date_part('year', age(%s::date, birthday)), %s::float8[])
+                   END AS band,
+                   date_part('month', birthday)::int AS month,
+                   customers
+            FROM birthdays
+        ) AS person
+        GROUP BY GROUPING SETS ((band), (month))
+        UNION ALL
+        SELECT 'tag', rank::text, name, customers
+        FROM (
+            SELECT row_number() OVER (ORDER BY tagged.customers DESC, lower(t.name)) AS rank, t.name,
+                   tagged.customers
+            FROM (
+                SELECT ct.tag_id, count(*) AS customers
+                FROM {TAGGED} ct
+                WHERE ct.organization_id = %s AND {_active("ct.customer_id", query)}
+                GROUP BY ct.tag_id
+            ) AS tagged
+            JOIN {TAGS} t ON t.organization_id = %s AND t.id = tagged.tag_id
+        ) AS ranked
+        WHERE rank <= %s
+        """
+    params = [
+        *params,
+        query.every,
+        query.start,
+        query.end,
+        query.every,
+        str(query.zone),
+        start,
+        end,
+        end,
+        end,
+        end,
+        end,
+        query.organization.pk,
+        query.organization.pk,
+        start,
+        end,
+        query.organization.pk,
+        query.end,
+        AGE_LIMITS,
+        query.organization.pk,
+        query.organization.pk,
+        TOP_TAGS,
+    ]
+    found: dict[str, list[tuple]] = {}
+    # The population stays in memory: materialized once, read by every section.
+    with db_setting("work_mem", "64MB"), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for section, key, detail, count in cursor.fetchall():
+            found.setdefault(section, []).append((key, detail, int(count)))
+    return found
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -45,43 +173,13 @@ def period_label(day: date, every: str) -> str:
     return day.strftime("%b %Y") if every == "month" else f"{day:%b} {day.day}, {day.year}"
 
 
-def growth(query: ReportQuery) -> ReportTable:
+def growth(query: ReportQuery, found: dict) -> ReportTable:
     """New customers per week or month (weeks start on Monday), by source, empty periods included."""
-    start, end = query.bounds()
-    population, params = _population(query)
     sources = list(Source)
-    found = _rows(
-        f"""
-        WITH counts AS (
-            SELECT date_trunc(%s, c.created_at AT TIME ZONE %s) AS period, c.source, count(*) AS customers
-            FROM {CUSTOMERS} c
-            WHERE c.organization_id = %s AND c.created_at >= %s AND c.created_at < %s{population}
-            GROUP BY 1, 2
-        )
-        SELECT p.period::date, counts.source, counts.customers
-        FROM generate_series(date_trunc(%s, %s::timestamp), %s::timestamp, ('1 ' || %s)::interval)
-            AS p(period)
-        LEFT JOIN counts ON counts.period = p.period
-        ORDER BY 1
-        """,
-        [
-            query.every,
-            str(query.zone),
-            query.organization.pk,
-            start,
-            end,
-            *params,
-            query.every,
-            query.start,
-            query.end,
-            query.every,
-        ],
-    )
-    periods: dict[date, dict[str, int]] = {}
-    for period, source, customers in found:
-        periods.setdefault(period, {})
-        if source:
-            periods[period][source] = customers
+    starts = {int(number): date.fromisoformat(day) for number, day, _ in found.get("period", [])}
+    periods: dict[date, dict[str, int]] = {day: {} for _, day in sorted(starts.items())}
+    for number, source, customers in found.get("growth", []):
+        periods[starts[int(number)]][source] = customers
     rows = [
         [period_label(period, query.every), *[counts.get(s.value, 0) for s in sources], sum(counts.values())]
         for period, counts in periods.items()
@@ -112,26 +210,12 @@ def growth(query: ReportQuery) -> ReportTable:
     )
 
 
-def standing(query: ReportQuery) -> tuple[ReportTable, int]:
+def standing(found: dict) -> tuple[ReportTable, int]:
     """Active and archived at the end of the period, online accounts and guests; and how many are active."""
-    _, end = query.bounds()
-    population, params = _population(query)
-    active, archived, claimed, guests, active_now = _rows(
-        f"""
-        SELECT count(*) FILTER (WHERE c.created_at < %s AND (c.archived_at IS NULL OR c.archived_at >= %s)),
-               count(*) FILTER (WHERE c.created_at < %s AND c.archived_at < %s),
-               count(*) FILTER (WHERE c.archived_at IS NULL AND c.user_id IS NOT NULL),
-               count(*) FILTER (
-                   WHERE c.archived_at IS NULL AND c.user_id IS NULL AND c.email = ''
-                   AND EXISTS (SELECT 1 FROM {LINKS} g
-                               WHERE g.organization_id = c.organization_id AND g.dependant_id = c.id)
-               ),
-               count(*) FILTER (WHERE c.archived_at IS NULL)
-        FROM {CUSTOMERS} c
-        WHERE c.organization_id = %s{population}
-        """,
-        [end, end, end, end, query.organization.pk, *params],
-    )[0]
+    counts = {key: customers for key, _, customers in found["standing"]}
+    active, archived, claimed, guests, active_now = (
+        counts[key] for key in ("active", "archived", "claimed", "guests", "active_now")
+    )
     rows = [
         ["Active at the end of the period", active],
         ["Archived by the end of the period", archived],
@@ -150,18 +234,10 @@ def standing(query: ReportQuery) -> tuple[ReportTable, int]:
     return table, active_now
 
 
-def invitations(query: ReportQuery) -> ReportTable:
+def invitations(found: dict) -> ReportTable:
     """Account invitations sent in the period, and how many of those became claimed accounts."""
-    start, end = query.bounds()
-    population, params = _population(query)
-    sent, claimed = _rows(
-        f"""
-        SELECT count(*), count(*) FILTER (WHERE i.claimed_at IS NOT NULL)
-        FROM {INVITES} i JOIN {CUSTOMERS} c ON c.organization_id = i.organization_id AND c.id = i.customer_id
-        WHERE i.organization_id = %s AND i.sent_at >= %s AND i.sent_at < %s{population}
-        """,
-        [query.organization.pk, start, end, *params],
-    )[0]
+    counts = {key: invitations for key, _, invitations in found["invitations"]}
+    sent, claimed = counts["sent"], counts["claimed"]
     conversion = _percent(claimed, sent)
     return ReportTable(
         title="Account invitations",
@@ -175,57 +251,25 @@ def invitations(query: ReportQuery) -> ReportTable:
     )
 
 
-def households(query: ReportQuery) -> ReportTable:
+def households(found: dict) -> ReportTable:
     """Households as Families lists them: an active guardian and the people they look after."""
-    population, params = _population(query)
-    found = dict(
-        _rows(
-            f"""
-            SELECT LEAST(looked_after, 4), count(*)
-            FROM (
-                SELECT g.guardian_id, count(*) AS looked_after
-                FROM {LINKS} g
-                JOIN {CUSTOMERS} c ON c.organization_id = g.organization_id AND c.id = g.guardian_id
-                WHERE g.organization_id = %s AND c.archived_at IS NULL{population}
-                GROUP BY g.guardian_id
-            ) AS household
-            GROUP BY 1
-            """,
-            [query.organization.pk, *params],
-        )
-    )
+    sizes = {int(size): households for size, _, households in found.get("households", [])}
     labels = {1: "1 person", 2: "2 people", 3: "3 people", 4: "4 or more"}
-    rows = [[label, found.get(size, 0)] for size, label in labels.items()]
+    rows = [[label, sizes.get(size, 0)] for size, label in labels.items()]
     return ReportTable(
         title="Households",
         headers=["Looking after", "Households"],
-        rows=rows if found else [],
-        note=f"{sum(found.values()):,} households: a household is a guardian with the people they look "
+        rows=rows if sizes else [],
+        note=f"{sum(sizes.values()):,} households: a household is a guardian with the people they look "
         "after, as Families lists them.",
         empty="No household yet. Link a guardian and the people they look after from a profile's People box.",
     )
 
 
-def ages_and_birthdays(query: ReportQuery) -> tuple[ReportTable, ReportTable]:
-    """Age bands on the last day of the period and birthday months, of active customers, in one scan."""
-    population, params = _population(query)
-    found = _rows(
-        f"""
-        SELECT GROUPING(band), band, month, count(*)
-        FROM (
-            SELECT CASE WHEN c.birthday IS NULL THEN -1
-                        ELSE width_bucket(date_part('year', age(%s::date, c.birthday)), %s::float8[])
-                   END AS band,
-                   date_part('month', c.birthday)::int AS month
-            FROM {CUSTOMERS} c
-            WHERE c.organization_id = %s AND c.archived_at IS NULL{population}
-        ) AS person
-        GROUP BY GROUPING SETS ((band), (month))
-        """,
-        [query.end, AGE_LIMITS, query.organization.pk, *params],
-    )
-    bands = {band: customers for by_month, band, _, customers in found if by_month == 0}
-    months = {month: customers for by_month, _, month, customers in found if by_month == 1 and month}
+def ages_and_birthdays(query: ReportQuery, found: dict) -> tuple[ReportTable, ReportTable]:
+    """Age bands on the last day of the period and birthday months, of active customers."""
+    bands = {int(band): customers for band, _, customers in found.get("band", [])}
+    months = {int(month): customers for month, _, customers in found.get("month", []) if month}
     unknown = bands.pop(-1, 0)
     band_rows = [[label, bands.get(index, 0)] for index, label in enumerate(AGE_BANDS)]
     month_rows = [[label, months.get(index, 0)] for index, label in enumerate(MONTHS, start=1)]
@@ -261,22 +305,9 @@ def ages_and_birthdays(query: ReportQuery) -> tuple[ReportTable, ReportTable]:
     return ages, birthdays
 
 
-def top_tags(query: ReportQuery, active: int) -> ReportTable:
-    population, params = _population(query)
-    found = _rows(
-        f"""
-        SELECT t.name, count(*)
-        FROM {TAGGED} ct
-        JOIN {TAGS} t ON t.organization_id = ct.organization_id AND t.id = ct.tag_id
-        JOIN {CUSTOMERS} c ON c.organization_id = ct.organization_id AND c.id = ct.customer_id
-        WHERE ct.organization_id = %s AND c.archived_at IS NULL{population}
-        GROUP BY t.id, t.name
-        ORDER BY 2 DESC, lower(t.name)
-        LIMIT %s
-        """,
-        [query.organization.pk, *params, TOP_TAGS],
-    )
-    rows = [[name, customers, _percent(customers, active)] for name, customers in found]
+def top_tags(found: dict, active: int) -> ReportTable:
+    ranked = sorted((int(rank), name, customers) for rank, name, customers in found.get("tag", []))
+    rows = [[name, customers, _percent(customers, active)] for _, name, customers in ranked]
     return ReportTable(
         title="Top tags",
         headers=["Tag", "Customers", "Of active customers (%)"],
@@ -293,15 +324,40 @@ def top_tags(query: ReportQuery, active: int) -> ReportTable:
     )
 
 
-def customer_tables(query: ReportQuery) -> list[ReportTable]:
-    standing_table, active = standing(query)
-    ages, birthdays = ages_and_birthdays(query)
+def _computed(query: ReportQuery) -> list[ReportTable]:
+    found = figures(query)
+    standing_table, active = standing(found)
+    ages, birthdays = ages_and_birthdays(query, found)
     return [
-        growth(query),
+        growth(query, found),
         standing_table,
-        invitations(query),
-        households(query),
+        invitations(found),
+        households(found),
         ages,
         birthdays,
-        top_tags(query, active),
+        top_tags(found, active),
     ]
+
+
+def _cache_key(query: ReportQuery) -> str:
+    """What the figures depend on besides the data (the organization is in every key already)."""
+    segment = (query.segment.pk, query.segment.query, query.membership.role) if query.segment else None
+    asked = repr((query.start, query.end, query.every, str(query.zone), segment))
+    return f"reports:customers:{hashlib.sha256(asked.encode()).hexdigest()}"
+
+
+def customer_report(query: ReportQuery) -> tuple[list[ReportTable], datetime | None]:
+    """The tables, and when they were counted if they are kept ones: figures that took long to count (a
+    large roster's) are kept for a few minutes, so staff paging through the report don't wait each time."""
+    key = _cache_key(query)
+    if kept := cache.get(key):
+        return kept
+    started = time.monotonic()
+    tables = _computed(query)
+    if (time.monotonic() - started) * 1000 >= settings.REPORT_CACHE_AFTER_MS:
+        cache.set(key, (tables, timezone.now()), settings.REPORT_CACHE_SECONDS)
+    return tables, None
+
+
+def customer_tables(query: ReportQuery) -> list[ReportTable]:
+    return customer_report(query)[0]

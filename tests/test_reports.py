@@ -4,6 +4,7 @@ Imports report."""
 
 import csv
 import io
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -267,6 +268,33 @@ def test_the_report_runs_the_same_queries_however_large_the_roster(alice_client,
             tag_add(customer=someone, tag=roster["vip"], by=alice)
             tag_add(customer=someone, tag=tag_save(tag=Tag(name=f"Tag {number}"), by=alice), by=alice)
     assert count() == few
+
+
+@pytest.fixture
+def slow_counts(settings):
+    """Every count takes "long": figures are kept, as a large roster's are, under keys no other test reads."""
+    settings.REPORT_CACHE_AFTER_MS = 0
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
+    }
+
+
+def test_a_large_roster_s_figures_are_kept_a_few_minutes_and_say_when_they_were_counted(
+    alice_client, bob_client, org_a, org_b, roster, alice, slow_counts
+):
+    first = report(alice_client, org_a)
+    assert "Figures as of" not in first.text  # counted just now
+    with tenant(org_a):
+        person(alice, "2026-02-02", first_name="Late")
+    kept = report(alice_client, org_a)
+    assert "Figures as of" in kept.text and "a roster this large is counted again" in kept.text
+    sheets = tables(report(alice_client, org_a, Q1 + "&format=xlsx"))
+    assert [row[-1] for row in sheets["New customers by source"][1:]] == [2, 1, 1]  # as counted first
+    weekly = report(alice_client, org_a, Q1.replace("every=month", "every=week"))
+    assert "Figures as of" not in weekly.text and "Feb 2, 2026" in weekly.text  # another question: counted
+    beta = tables(report(bob_client, org_b, Q1 + "&format=xlsx"))  # same question, another organization
+    assert [row[-1] for row in beta["New customers by source"][1:]] == [1, 0, 0]
 
 
 @pytest.fixture

@@ -186,6 +186,9 @@ IMPORT_MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # an .xlsx that unpacks to more i
 # Shared strings, styles and every other part of an .xlsx but its sheets are read whole: each at most this.
 IMPORT_MAX_XLSX_PART_BYTES = env.int("IMPORT_MAX_XLSX_PART_BYTES", default=32 * 1024 * 1024)
 IMPORT_BATCH_ROWS = env.int("IMPORT_BATCH_ROWS", default=5000)
+# Reports → Customers keeps figures that took longer than this to count (a large roster's) for a few minutes.
+REPORT_CACHE_AFTER_MS = env.int("REPORT_CACHE_AFTER_MS", default=250)
+REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=300)
 
 MAILERS = {
     "default": {
