@@ -144,6 +144,8 @@ class Membership(TenantModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="membership_unique_per_org"),
+            # The target of composite keys from tenant tables that name a staff member (same_organization).
+            models.UniqueConstraint(fields=["organization", "id"], name="membership_organization_id_unique"),
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
         ]
         indexes = [models.Index(fields=["organization", "role"], name="membership_org_role_idx")]

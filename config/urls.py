@@ -53,6 +53,7 @@ staff_area = [
     path("bookings/", include((booking_urls.staff_patterns, "bookings"))),
     path("invites/", include((invite_urls.package_patterns, "package_invites"))),
     path("reports/customers/", include("reports.urls")),
+    path("reports/scheduled/", include("reports.schedule_urls")),
     path("reports/imports/", include((import_urls.report_patterns, "reports_imports"))),
     path("reports/", include("customers.report_urls")),
     path("metrics/", include((metric_urls.report_patterns, "metrics"))),

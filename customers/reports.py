@@ -25,6 +25,8 @@ from customers.selectors import matching_queryset
 
 MAX_DAYS = 5 * 366  # a range of at most five years keeps every chart readable and every query bounded
 PRESETS = {
+    "last_week": "Last week",
+    "last_month": "Last month",
     "last_30_days": "Last 30 days",
     "this_month": "This month",
     "last_12_months": "Last 12 months",
@@ -88,6 +90,12 @@ def today_in(zone: ZoneInfo) -> date:
 
 
 def preset_dates(range_key: str, today: date) -> tuple[date, date]:
+    if range_key == "last_week":  # Monday to Sunday before this week
+        monday = today - timedelta(days=today.weekday() + 7)
+        return monday, monday + timedelta(days=6)
+    if range_key == "last_month":
+        last_day = today.replace(day=1) - timedelta(days=1)
+        return last_day.replace(day=1), last_day
     if range_key == "last_30_days":
         return today - timedelta(days=29), today
     if range_key == "this_month":
@@ -174,8 +182,16 @@ def reports_for(membership) -> list[Report]:
     return [report for report in registered(Report) if has_permission(membership, report.permission)]
 
 
+def report_tabs(request) -> list[tuple[Report, str]]:
+    """The Reports tabs with their URLs, as every report page and the scheduled reports draw them."""
+    return [
+        (item, reverse(item.url_name, kwargs={"org_slug": request.org.slug}))
+        for item in reports_for(request.membership)
+    ]
+
+
 def report_namespaces() -> set[str]:
-    return {"reports"} | {report.url_name.split(":")[0] for report in registered(Report)}
+    return {"reports", "reports_scheduled"} | {report.url_name.split(":")[0] for report in registered(Report)}
 
 
 def _sheet_name(title: str, taken: set[str]) -> str:
@@ -187,10 +203,16 @@ def _sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
+def report_file_name(report: Report, query: ReportQuery, table: ReportTable | None = None) -> str:
+    """A download's name without its extension: the workbook's, or one table's CSV."""
+    name = f"{query.organization.slug}-{report.key}-{query.start}-{query.end}"
+    return f"{name}-{slugify(table.title)[:40]}" if table else name
+
+
 def report_download(report: Report, query: ReportQuery, file_format: str, table: str | None) -> HttpResponse:
     """`?format=csv` (one table, `&table=N`, the first by default) or `?format=xlsx` (a sheet per table)."""
     tables = report.tables(query)
-    name = f"{query.organization.slug}-{report.key}-{query.start}-{query.end}"
+    name = report_file_name(report, query)
     if file_format == "xlsx":
         taken: set[str] = set()
         sheets = [(_sheet_name(item.title, taken), item.headers, item.rows) for item in tables]
@@ -198,7 +220,7 @@ def report_download(report: Report, query: ReportQuery, file_format: str, table:
     number = int(table) if table and table.isdigit() and int(table) < len(tables) else 0
     chosen = tables[number]
     return table_response(
-        f"{name}-{slugify(chosen.title)[:40]}", chosen.headers, chosen.rows, file_format="csv"
+        report_file_name(report, query, chosen), chosen.headers, chosen.rows, file_format="csv"
     )
 
 
@@ -217,10 +239,7 @@ def report_render(request, key: str, template: str, build=None) -> HttpResponse:
         params.pop(name, None)
     context = {
         "report": report,
-        "reports": [
-            (item, reverse(item.url_name, kwargs={"org_slug": request.org.slug}))
-            for item in reports_for(request.membership)
-        ],
+        "reports": report_tabs(request),
         "form": form,
         "query": query,
         "params": params.urlencode(),

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Organization, Role, User
+from accounts.models import Membership, Organization, Role, User
 from api import services as api_services
 from billing import account_services as billing_accounts
 from billing import card_services as billing_cards
@@ -39,6 +39,7 @@ from notes import services as note_services
 from notes.models import Visibility
 from portal import signups
 from portal.email_change import email_change_token
+from reports import services as report_services
 from tags import services as tag_services
 from tags.models import Tag
 from tests.conftest import PASSWORD
@@ -286,6 +287,16 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         url="https://canary.alpha.example/hooks", description="Canary webhook", events=["tag.added"], by=owner
     )
     webhook_services.endpoint_ping(endpoint=hook, by=owner)  # a delivery in its log
+    report_services.scheduled_report_create(
+        report_key="customers",
+        query={"range": "last_month", "every": "week"},
+        frequency="monthly",
+        weekday=None,
+        day_of_month=1,
+        hour=6,
+        recipients=[Membership.objects.get(user=owner)],
+        by=owner,
+    )
     invite_settings = invite_selectors.invite_settings()
     invite_settings.subject = "Canary invitation"
     claim_services.invite_settings_save(settings=invite_settings, by=owner)

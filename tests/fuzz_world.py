@@ -48,6 +48,7 @@ from metrics.models import Metric, MetricEntry
 from notes import services as note_services
 from notes.demo import demo_notes
 from notes.models import Visibility
+from reports.services import scheduled_report_create
 from tags import services as tag_services
 from tags.demo import demo_tags
 from tags.models import Tag
@@ -121,6 +122,16 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             url="https://fuzz.example/hooks", description="Fuzz", events=["tag.added"], by=owner
         )
         ping = endpoint_ping(endpoint=hook, by=owner)
+        scheduled = scheduled_report_create(
+            report_key="customers",
+            query={"range": "last_week", "every": "week"},
+            frequency="weekly",
+            weekday=0,
+            day_of_month=None,
+            hour=7,
+            recipients=[Membership.objects.get(user=owner)],
+            by=owner,
+        )
         open_jump = Package.objects.filter(capacity=None, for_whom="anyone").order_by("pk").first()
         payment = sale_record(
             package=open_jump, customer=main, payer=main, method="cash", by=owner
@@ -218,6 +229,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "api_key": api_key.pk,
             "webhook_endpoint": hook.pk,
             "webhook_delivery": ping.pk,
+            "scheduled_report": scheduled.pk,
             "metric": Metric.objects.order_by("pk").first().pk,
             "package": Package.objects.order_by("pk").first().pk,
             "payment": payment.pk,
@@ -287,6 +299,10 @@ PARAMETERS = {
     "webhooks:rotate": {"pk": "webhook_endpoint"},
     "webhooks:delete": {"pk": "webhook_endpoint"},
     "webhooks:resend": {"pk": "webhook_endpoint"},
+    "reports_scheduled:edit": {"pk": "scheduled_report"},
+    "reports_scheduled:pause": {"pk": "scheduled_report"},
+    "reports_scheduled:send": {"pk": "scheduled_report"},
+    "reports_scheduled:delete": {"pk": "scheduled_report"},
     "metric_settings:edit": {"pk": "metric"},
     "metric_settings:archive": {"pk": "metric"},
     "metric_settings:restore": {"pk": "metric"},

@@ -43,6 +43,8 @@ COMMIT_AS_THEY_GO = {
     "imports.services.job_work": "a batch per transaction with its checkpoint",
     "imports.services.jobs_resume": "only queues the jobs a worker should pick up again",
     "invites.claim_services.invites_send": "each invitation commits on its own, so one bounce stops no other",
+    "reports.services.scheduled_report_run": "the slot is claimed and committed before the emails go out",
+    "reports.services.scheduled_reports_due": "only queues the runs that are due",
     "webhooks.services.delivery_try": "the receiver is waited for (up to 10 s) outside any transaction",
     "webhooks.services.deliveries_prune": "an organization per transaction",
     "webhooks.services.deliveries_due": "only queues the deliveries that are due, an organization at a time",

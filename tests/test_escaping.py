@@ -10,7 +10,7 @@ from datetime import date, time, timedelta
 import pytest
 from django.test import Client
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization, Role
 from accounts.tenancy import tenant
 from billing.credit_services import credit_issue
 from billing.external_services import external_subscription_save
@@ -31,10 +31,11 @@ from invites.package_services import package_invite_reject, package_invite_token
 from metrics.models import Metric
 from metrics.services import entry_record, metric_save
 from notes.services import note_add
+from reports.services import scheduled_report_create
 from tags.models import Tag
 from tags.services import tag_add, tag_save
 from tests.booking_helpers import at, next_saturday
-from tests.conftest import logged_in, make_org, make_user
+from tests.conftest import logged_in, make_member, make_org, make_user
 from tests.custom_field_helpers import make_field
 from tests.factories import customer
 from tests.waiver_helpers import signature_png
@@ -548,3 +549,29 @@ def test_webhook_pages_escape_the_url_the_description_the_event_and_the_answer(w
         assert_escaped(staff.get(url), url)
     log = staff.get(f"/app/evil/settings/webhooks/{hook.pk}/").content.decode()
     assert html.escape(evil("Server says", META), quote=False) in log
+
+
+def test_scheduled_report_pages_escape_names_of_the_segment_the_creator_and_the_recipients(world):
+    org, owner = world["org"], world["owner"]
+    admin = make_member(org, Role.ADMIN, "adm@evil.example", first_name=evil("Ada", HTMX), last_name=META)
+    with tenant(org):
+        schedule = scheduled_report_create(
+            report_key="customers",
+            query={"range": "last_week", "every": "week", "segment": str(world["segment"].pk)},
+            frequency="weekly",
+            weekday=0,
+            day_of_month=None,
+            hour=7,
+            recipients=list(Membership.objects.all()),
+            by=admin,
+        )
+    staff = logged_in(owner)
+    base = "/app/evil/reports/scheduled/"
+    for url in (
+        base,
+        f"{base}new/?report=customers&segment={world['segment'].pk}",
+        f"{base}{schedule.pk}/",
+        f"{base}{schedule.pk}/delete/",
+    ):
+        assert_escaped(staff.get(url), url)
+    assert html.escape(evil("Ada", HTMX), quote=False) in staff.get(base).content.decode()

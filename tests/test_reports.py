@@ -384,4 +384,23 @@ def test_staff_open_reports_pick_a_segment_and_a_period_and_download_xlsx(
         0,
     ]
     screenshot(page, "90-customers-report")
+    # Schedule it: the segment comes along; a custom period gives way to a preset.
+    page.get_by_role("link", name="Email this report…").click()
+    expect(page.get_by_role("heading", name="Email the Customers report")).to_be_visible()
+    expect(page.get_by_label("Customers", exact=True)).to_have_value(str(roster["segment"].pk))
+    page.get_by_label("Period", exact=True).select_option(label="Last month")
+    expect(page.get_by_label("On day")).to_be_hidden()
+    page.get_by_label("Monthly").check()
+    page.get_by_label("On day").select_option("28")
+    page.get_by_label("At", exact=True).select_option(label="06:00")
+    page.get_by_label("Alice Anders (alice@alpha.example)").check()
+    screenshot(page, "91-schedule-report-form")
+    page.get_by_role("button", name="Schedule", exact=True).click()
+    expect(page.get_by_text("The Customers report is scheduled.")).to_be_visible()
+    row = page.locator("table.scheduled-reports tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("On day 28 of each month at 06:00")
+    expect(row).to_contain_text("Last month")
+    expect(row).to_contain_text("alice@alpha.example")
+    screenshot(page, "92-scheduled-reports")
     assert errors == [], errors

@@ -25,6 +25,7 @@ from intake.models import IntakeForm, PendingChange
 from invites.models import PackageInvite, WaitlistEntry
 from metrics.models import Metric, MetricEntry
 from notes.models import Note
+from reports.models import ScheduledReport
 from tags.models import Tag
 from tests.canaries import canaries_seed
 from tests.conftest import make_member
@@ -246,6 +247,7 @@ PK_KINDS = {
     "settings/tags/": Tag,
     "settings/api-keys/": ApiKey,
     "settings/webhooks/": WebhookEndpoint,
+    "reports/scheduled/": ScheduledReport,
     "settings/custom-fields/": CustomField,
     "settings/forms/": IntakeForm,
     "settings/packages/": Package,

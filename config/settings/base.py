@@ -262,6 +262,7 @@ CELERY_BEAT_SCHEDULE = {
     "waivers-daily": {"task": "waivers.tasks.waivers_daily", "schedule": 24 * 3600},
     "webhook-deliveries-due": {"task": "webhooks.tasks.webhook_deliveries_due", "schedule": 60},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.webhook_deliveries_prune", "schedule": 24 * 3600},
+    "scheduled-reports-due": {"task": "reports.tasks.scheduled_reports_due", "schedule": 15 * 60},
 }
 
 LOGGING = {
