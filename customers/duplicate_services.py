@@ -1,4 +1,4 @@
-# ruff: noqa: S608 - SQL assembled from customers.duplicates' constants; values are parameters
+
 """Writes of the duplicate finder: scans of the organization (in the worker), pairs flagged for one customer
 (sign-ups, intake forms, the staff form) and staff's *Not a duplicate* decisions."""
 
@@ -7,8 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.tenancy import required_organization, tenant
-from customers.duplicates import POSSIBLE, probe_of_customers, scoring_sql
-from customers.duplicates import scoring_params
+from customers.duplicates import POSSIBLE, probe_of_customers, scoring_params, scoring_sql
 from customers.models import Customer, DuplicateEvent, DuplicatePair, DuplicateScan, DuplicateStatus
 from customers.services import activity_record
 

@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from accounts.tenancy import tenant
+from customers import duplicate_services
 from customers.duplicates import Person, matches_for_customers, matches_for_people
+from customers.models import Activity, DuplicatePair, DuplicateScan, DuplicateStatus
 from families import services as family_services
 from families.models import Relationship
 from tests.factories import customer
@@ -125,3 +127,115 @@ def test_other_organizations_customers_never_pair(org_a, org_b):
         assert (
             matches_for_people([Person(first_name="Jane", last_name="Smith", email="jane@b.example")]) == []
         )
+
+
+def settings_url(org, tail: str = "") -> str:
+    return f"/app/{org.slug}/settings/duplicates/{tail}"
+
+
+@pytest.fixture
+def twins_in_a(org_a, alice):
+    """Alpha's roster with one likely pair (Robert/Bob Stone: nickname, email, phone) found by a full scan."""
+    with tenant(org_a):
+        bob = customer(first_name="Bob", last_name="Stone", email="bob.stone@gmail.com", phone="312 555 0199")
+        robert = customer(first_name="Robert", last_name="Stone", email="bobstone+kids@gmail.com")
+        customer(first_name="Ada", last_name="Park", email="ada@alpha.example")
+    duplicate_services.duplicates_scan_run(organization=org_a, scan_id=scan_for(org_a, alice).pk)
+    return bob, robert
+
+
+def scan_for(org, user) -> DuplicateScan:
+    with tenant(org):
+        return DuplicateScan.objects.create(started_by=user)
+
+
+def test_settings_lists_pairs_with_reasons_side_by_side(alice_client, org_a, twins_in_a):
+    bob, robert = twins_in_a
+    page = alice_client.get(settings_url(org_a))
+    assert page.status_code == 200
+    text = page.text
+    assert "Bob Stone" in text and "Robert Stone" in text and "bob.stone@gmail.com" in text
+    assert "Same email" in text and "Nickname" in text and "Likely" in text
+    assert f"/customers/{bob.pk}/merge/{robert.pk}/" in text and "Last scanned" in text
+    assert "Ada Park" not in text
+    assert "Robert Stone" not in alice_client.get(settings_url(org_a, "?level=possible")).text
+    assert "Robert Stone" not in alice_client.get(settings_url(org_a, "?reason=address")).text
+    assert "Robert Stone" in alice_client.get(settings_url(org_a, "?reason=nickname")).text
+
+
+def test_not_a_duplicate_is_remembered_across_a_rescan(alice_client, org_a, alice, twins_in_a):
+    with tenant(org_a):
+        pair = DuplicatePair.objects.get()
+    response = alice_client.post(settings_url(org_a, f"{pair.pk}/not-duplicate/"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "not a duplicate" in response.text
+    found = duplicate_services.duplicates_scan_run(organization=org_a, scan_id=scan_for(org_a, alice).pk)
+    assert found == 1
+    with tenant(org_a):
+        assert DuplicatePair.objects.get().status == DuplicateStatus.NOT_DUPLICATE
+        assert Activity.objects.filter(kind="not_duplicate").count() == 2
+    page = alice_client.get(settings_url(org_a))
+    assert "Robert Stone" not in page.text and "No possible duplicates to review" in page.text
+
+
+def test_the_list_runs_a_constant_number_of_queries(alice_client, org_a, alice, twins_in_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one_pair:
+        alice_client.get(settings_url(org_a))
+    with tenant(org_a):
+        for n in range(12):
+            customer(first_name=f"Kimberly{n}", last_name="Lowe", email=f"kim.lowe{n}@gmail.com")
+            customer(first_name=f"Kimberly{n}", last_name="Lowe", email=f"kimlowe{n}+x@gmail.com")
+    duplicate_services.duplicates_scan_run(organization=org_a, scan_id=scan_for(org_a, alice).pk)
+    with CaptureQueriesContext(connection) as many_pairs:
+        page = alice_client.get(settings_url(org_a))
+    assert page.text.count("Not a duplicate</button>") == 13
+    assert len(many_pairs) == len(one_pair)
+
+
+def test_staff_role_is_refused_and_other_organizations_get_404(
+    carol_client, bob_client, org_a, twins_in_a, quiet_refusals
+):
+    assert carol_client.get(settings_url(org_a)).status_code == 403
+    with tenant(org_a):
+        pair = DuplicatePair.objects.get()
+    assert carol_client.post(settings_url(org_a, f"{pair.pk}/not-duplicate/")).status_code == 403
+    assert bob_client.get(settings_url(org_a)).status_code == 404
+    bob_page = bob_client.get("/app/beta/settings/duplicates/")
+    assert bob_page.status_code == 200 and "Bob Stone" not in bob_page.text
+    assert bob_client.post(f"/app/beta/settings/duplicates/{pair.pk}/not-duplicate/").status_code == 404
+
+
+def test_the_profile_shows_a_likely_duplicate_in_one_query(alice_client, carol_client, org_a, twins_in_a):
+    bob, robert = twins_in_a
+    page = alice_client.get(f"/app/{org_a.slug}/customers/{robert.pk}/")
+    assert "Possible duplicate of" in page.text and "Bob Stone" in page.text and ">Review<" in page.text
+    assert ">Review<" not in carol_client.get(f"/app/{org_a.slug}/customers/{robert.pk}/").text
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.duplicate_views import profile_box
+
+    with tenant(org_a), CaptureQueriesContext(connection) as queries:
+        request = RequestFactory().get("/")
+        request.membership = None
+        assert profile_box(request, robert)["other"] == bob
+    assert len(queries) == 1
+
+
+def test_the_add_form_warns_with_the_reasons_and_saving_anyway_flags_the_pair(alice_client, org_a):
+    with tenant(org_a):
+        customer(first_name="Elizabeth", last_name="Moreno", phone="312 555 0142", birthday=date(1985, 3, 9))
+    data = {
+        "first_name": "Liz",
+        "last_name": "Moreno",
+        "phone": "+1 (312) 555-0142",
+        "birthday": "1985-03-09",
+    }
+    warned = alice_client.post(f"/app/{org_a.slug}/customers/new/", data)
+    assert "This may be" in warned.text and "Nickname" in warned.text and "Same phone" in warned.text
+    alice_client.post(f"/app/{org_a.slug}/customers/new/", data | {"save_anyway": "1"})
+    with tenant(org_a):
+        assert DuplicatePair.objects.get().reasons == ["phone", "nickname", "birthday"]
