@@ -12,6 +12,7 @@ from accounts.models import User
 from customers.fields import customer_fields, field_labels, jsonable, same_value
 from customers.models import Activity, Customer, FieldType, Source
 from customers.search import phone_to_digits
+from customers.duplicate_services import duplicates_flag
 from customers.services import activity_record, customer_create, customer_update
 from intake.models import IntakeAudit, IntakeEvent, IntakeForm, PendingChange
 from intake.selectors import EMPTY, answer_value
@@ -94,6 +95,7 @@ def intake_submit(*, intake: IntakeForm, data: dict) -> Customer:
         customer = customer_create(
             data=answers, by=None, source=Source.FORM, kind=IntakeEvent.FORM, detail=detail
         )
+        duplicates_flag(customer=customer)  # for staff to review; the visitor is never told
         if consent:
             _propose(customer=customer, intake=intake, name=CONSENT, before=False, answer=True)
         return customer

@@ -12,7 +12,11 @@ from customers.duplicates import Person, matches_for_customers, matches_for_peop
 from customers.models import Activity, DuplicatePair, DuplicateScan, DuplicateStatus
 from families import services as family_services
 from families.models import Relationship
+from intake.models import IntakeForm
+from intake.services import intake_submit
 from tests.factories import customer
+from tests.test_portal_accounts import portal_login
+from tests.test_required_fields import SIGNUP
 
 
 def pair_of(org, first: dict, second: dict):
@@ -239,3 +243,35 @@ def test_the_add_form_warns_with_the_reasons_and_saving_anyway_flags_the_pair(al
     alice_client.post(f"/app/{org_a.slug}/customers/new/", data | {"save_anyway": "1"})
     with tenant(org_a):
         assert DuplicatePair.objects.get().reasons == ["phone", "nickname", "birthday"]
+
+
+def test_an_online_sign_up_is_flagged_for_staff_and_never_told(org_a, org_b):
+    with tenant(org_a):
+        on_file = customer(
+            first_name="Patricia", last_name="Lee", phone="312 555 0100", birthday=date(1980, 2, 3)
+        )
+    client, _ = portal_login(org_b, email="pat@example.com")
+    joined = client.post(
+        f"/{org_a.slug}/signup/booking/",
+        SIGNUP | {"first_name": "Pat", "last_name": "Lee", "phone": "312-555-0100"},
+    )
+    assert joined.status_code == 302
+    page = client.get(joined["Location"]).text
+    assert "duplicate" not in page.lower() and "Patricia" not in page
+    with tenant(org_a):
+        pair = DuplicatePair.objects.get()
+    assert on_file.pk in (pair.customer_a_id, pair.customer_b_id) and {"phone", "nickname"} <= set(
+        pair.reasons
+    )
+
+
+def test_an_intake_form_new_customer_is_flagged(org_a):
+    with tenant(org_a):
+        on_file = customer(first_name="José", last_name="García", email="jose.garcia@gmail.com")
+        newcomer = intake_submit(
+            intake=IntakeForm(title="Camp"),
+            data={"first_name": "Jose", "last_name": "Garcia", "email": "josegarcia+camp@gmail.com"},
+        )
+        pair = DuplicatePair.objects.get()
+    assert {pair.customer_a_id, pair.customer_b_id} == {on_file.pk, newcomer.pk}
+    assert set(pair.reasons) == {"email", "same_name"} and pair.score >= 80
