@@ -15,6 +15,7 @@ from families.models import Relationship
 from intake.models import IntakeForm
 from intake.services import intake_submit
 from tests.factories import customer
+from tests.import_helpers import confirm, upload, work
 from tests.test_portal_accounts import portal_login
 from tests.test_required_fields import SIGNUP
 
@@ -275,3 +276,19 @@ def test_an_intake_form_new_customer_is_flagged(org_a):
         pair = DuplicatePair.objects.get()
     assert {pair.customer_a_id, pair.customer_b_id} == {on_file.pk, newcomer.pk}
     assert set(pair.reasons) == {"email", "same_name"} and pair.score >= 80
+
+
+def test_the_import_dry_run_counts_rows_that_look_like_existing_customers(alice_client, org_a, alice):
+    with tenant(org_a):
+        customer(first_name="William", last_name="Park", phone="312 555 0177")
+        customer(first_name="Nora", last_name="Quist", email="nora.quist@gmail.com")
+    text = (
+        "First name,Last name,Email,Phone\n"
+        "Bill,Park,bill@park.example,(312) 555-0177\n"  # nickname + phone
+        "Nora,Quist,noraquist+2@gmail.com,\n"  # same email for Gmail: dots and +tag ignored
+        "Olga,Stern,olga@stern.example,\n"  # nobody like her
+    )
+    job = confirm(org_a, work(org_a, upload(org_a, alice, text)))
+    assert (job.to_create, job.lookalike_rows) == (3, 2)
+    page = alice_client.get(f"/app/{org_a.slug}/imports/{job.pk}/").text
+    assert "2 rows look like existing customers" in page
