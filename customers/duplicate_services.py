@@ -1,4 +1,3 @@
-
 """Writes of the duplicate finder: scans of the organization (in the worker), pairs flagged for one customer
 (sign-ups, intake forms, the staff form) and staff's *Not a duplicate* decisions."""
 

@@ -87,7 +87,7 @@ def duplicates_scan_progress(request, org_slug, pk):
     scan = get_object_or_404(DuplicateScan, pk=pk)
     response = render(request, "customers/duplicates.html#scan_status", {"scan": scan})
     if scan.finished_at:
-        response.status_code = 286  # htmx: stop polling
+        response["HX-Refresh"] = "true"  # the page again, with the pairs found
     return response
 
 

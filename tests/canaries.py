@@ -282,7 +282,7 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     import_services.job_work(organization=organization, job_id=job.pk)  # dry run: the issue
     import_services.job_start(job=job, by=owner)
     import_services.job_work(organization=organization, job_id=job.pk)  # run: the record of what it made
-    api_services.key_create(name="Canary key", scopes=["imports"], by=owner)
+    api_services.key_create(name="Canary key", scopes=["imports:write"], by=owner)
     invite_settings = invite_selectors.invite_settings()
     invite_settings.subject = "Canary invitation"
     claim_services.invite_settings_save(settings=invite_settings, by=owner)
