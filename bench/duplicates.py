@@ -1,7 +1,7 @@
 """The duplicate finder on a large roster: a full scan in the worker, and its recall and precision on planted
 duplicates.
 
-    .venv/bin/python bench/duplicates.py            # 50 k customers, 1,000 planted duplicates (about a minute)
+    .venv/bin/python bench/duplicates.py            # 50 k customers, 1,000 planted duplicates (a minute)
     .venv/bin/python bench/duplicates.py --full     # 500 k customers (the issue's figure)
 
 Starts its own embedded PostgreSQL, Redis and a Celery worker, loads a roster in households (a shared last
@@ -24,7 +24,8 @@ from roster_search import surnames
 COLUMNS = (
     "organization_id first_name last_name email phone phone_digits birthday address_line1 postal_code "
     "number source first_key last_key name_key email_key email_domain phone_rev number_key "
-    "marketing_opt_in gender address_line2 city region country emergency_contact_name emergency_contact_phone "
+    "marketing_opt_in gender address_line2 city region country emergency_contact_name "
+    "emergency_contact_phone "
     "created_at updated_at"
 ).split()
 PLANTED = 1_000
@@ -222,7 +223,8 @@ def main() -> None:
             superuser_url, other.pk, [dict(person, number=f"O{n}") for n, person in enumerate(people[:2000])]
         )
         print(
-            f"loaded {size:,} customers (+2,000 in another organization) in {time.perf_counter() - started:.1f} s"
+            f"loaded {size:,} customers (+2,000 in another organization) "
+            f"in {time.perf_counter() - started:.1f} s"
         )
 
         worker = worker_start()

@@ -12,7 +12,8 @@ from customers.services import activity_record
 
 # A rescan refreshes the score and reasons of every pair it finds again and keeps a decision made about one.
 _STORE = """
-INSERT INTO customers_duplicatepair (organization_id, customer_a_id, customer_b_id, score, reasons, status, found_at)
+INSERT INTO customers_duplicatepair
+    (organization_id, customer_a_id, customer_b_id, score, reasons, status, found_at)
 SELECT %(org)s, a, b, score, to_jsonb(reasons), 'open', %(now)s FROM scored WHERE score >= %(minimum)s
 ON CONFLICT (organization_id, customer_a_id, customer_b_id) DO UPDATE
 SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, found_at = EXCLUDED.found_at

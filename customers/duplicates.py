@@ -166,7 +166,8 @@ def _scored(whole_roster: bool) -> str:
     )
     raw = (
         f"{name_points} + CASE WHEN same_birthday THEN {POINTS['birthday']} ELSE 0 END"
-        f" + CASE WHEN email THEN {POINTS['email']} ELSE 0 END + CASE WHEN phone THEN {POINTS['phone']} ELSE 0 END"
+        f" + CASE WHEN email THEN {POINTS['email']} ELSE 0 END"
+        f" + CASE WHEN phone THEN {POINTS['phone']} ELSE 0 END"
         f" + CASE WHEN address THEN {POINTS['address']} ELSE 0 END"
         f" + CASE WHEN different_birthday THEN {POINTS['different_birthday']} ELSE 0 END{signal_points}"
     )
@@ -197,7 +198,8 @@ def _scored(whole_roster: bool) -> str:
                 THEN least({raw}, {NAMELESS_CAP}) ELSE {raw} END))::int AS score,
             array_remove(ARRAY[
                 CASE WHEN email THEN 'email' END, CASE WHEN phone THEN 'phone' END,
-                CASE WHEN same_name AND same_birthday THEN 'name_birthday' WHEN same_name THEN 'same_name' END,
+                CASE WHEN same_name AND same_birthday THEN 'name_birthday'
+                    WHEN same_name THEN 'same_name' END,
                 CASE WHEN swapped AND NOT same_name THEN 'swapped' END,
                 CASE WHEN nickname THEN 'nickname' END,
                 CASE WHEN typo AND NOT (swapped OR nickname) THEN 'typo' END,

@@ -102,7 +102,7 @@ def _linked_through(shared: str, member: str):
 
 
 register(
-    # A child entered twice is two dependants of one guardian; a parent entered twice, two guardians of a child.
+    # A child entered twice: two dependants of one guardian; a parent entered twice: two guardians of a child.
     DuplicateSignal("guardian", "Shared guardian", 15, _linked_through("guardian", "dependant"), order=10),
     DuplicateSignal("household", "Same household", 15, _linked_through("dependant", "guardian"), order=20),
     ProfileBox("people", "families/people_box.html", people_box, order=30, permission="families.view"),

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
 from accounts.models import User
+from customers.duplicate_services import duplicates_flag
 from customers.fields import customer_fields, field_labels, jsonable, same_value
 from customers.models import Activity, Customer, FieldType, Source
 from customers.search import phone_to_digits
-from customers.duplicate_services import duplicates_flag
 from customers.services import activity_record, customer_create, customer_update
 from intake.models import IntakeAudit, IntakeEvent, IntakeForm, PendingChange
 from intake.selectors import EMPTY, answer_value

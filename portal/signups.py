@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import new_token, token_hash
-from customers.models import Customer
 from customers.duplicate_services import duplicates_flag
+from customers.models import Customer
 from customers.services import SIGNUP_SOURCES, activity_record, customer_create
 from families import services as family_services
 from families.models import Relationship

@@ -16,7 +16,8 @@ EMAIL_KEY_SQL = (
     "CASE WHEN strpos({email}, '@') = 0 THEN '' "
     "WHEN split_part(lower({email}), '@', 2) IN ('gmail.com', 'googlemail.com') "
     "THEN replace(split_part(split_part(lower({email}), '@', 1), '+', 1), '.', '') || '@gmail.com' "
-    "ELSE split_part(split_part(lower({email}), '@', 1), '+', 1) || '@' || split_part(lower({email}), '@', 2) END"
+    "ELSE split_part(split_part(lower({email}), '@', 1), '+', 1) || '@' "
+    "|| split_part(lower({email}), '@', 2) END"
 )
 PHONE_KEY_SQL = "CASE WHEN length({digits}) >= 7 THEN right({digits}, 10) ELSE '' END"
 _STREET_WORDS = (
@@ -49,7 +50,7 @@ ADDRESS_KEY_SQL = _address_sql()
 
 
 class EmailKey(models.Func):
-    """The email as the mailbox sees it: lowercased, +tag dropped, dots dropped for Gmail (see EMAIL_KEY_SQL)."""
+    """The email as the mailbox sees it: lowercased, +tag dropped, dots dropped for Gmail (EMAIL_KEY_SQL)."""
 
     template = EMAIL_KEY_SQL.format(email="%(expressions)s")
     output_field = models.CharField()
