@@ -24,6 +24,7 @@ the same email a pair scores at most 40: a household shares phone and address, n
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
 from django.db import connection
 
@@ -85,6 +86,12 @@ _PEOPLE = f"""
     WHERE c.archived_at IS NULL
 """
 
+# The blocking keys alone (no nickname join): what a probe's index lookups read.
+_KEYS = (
+    "SELECT id, birthday, email_match, phone_match, address_match, soundex(first_key) AS sf, "
+    "soundex(last_key) AS sl FROM customers_customer WHERE archived_at IS NULL"
+)
+
 _BLOCKS = {
     "email": ("p.email_match <> ''", "c.email_match = p.email_match AND c.email_match <> ''"),
     "phone": ("p.phone_match <> ''", "c.phone_match = p.phone_match AND c.phone_match <> ''"),
@@ -116,8 +123,8 @@ def _candidates(whole_roster: bool) -> str:
             )
         else:
             parts.append(
-                f"SELECT p.id AS pid, c.id AS cid FROM probe p CROSS JOIN LATERAL (SELECT c.id FROM people c "
-                f"WHERE {join} AND c.id <> p.id LIMIT {CROWD}) c WHERE {probe_has_key}"
+                f"SELECT p.id AS pid, c.id AS cid FROM probe p CROSS JOIN LATERAL (SELECT c.id FROM "
+                f"({_KEYS}) c WHERE {join} AND c.id <> p.id LIMIT {CROWD}) c WHERE {probe_has_key}"
             )
     for signal in extend.registered(extend.DuplicateSignal):
         pairs = signal.pairs(None if whole_roster else "probe")
@@ -285,11 +292,12 @@ def _probe_rows(people: list[Person]) -> tuple[str, dict]:
     """Probe SQL of unsaved people (ids -1, -2, … in order), with their keys normalized as a customer's."""
     columns = {"first": [], "last": [], "email": [], "digits": [], "birthday": [], "line1": [], "postal": []}
     for person in people:
-        customer = Customer(
+        customer = SimpleNamespace(
             first_name=person.first_name or "",
             last_name=person.last_name or "",
             email=person.email or "",
             phone=person.phone or "",
+            number="",
         )
         refresh_keys(customer)
         columns["first"].append(customer.first_key)
