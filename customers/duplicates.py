@@ -151,6 +151,18 @@ def _one_typo(part: str) -> str:
     )
 
 
+def _roster_side(whole_roster: bool) -> str:
+    """The candidate's row `y`: from the materialized roster in a full scan, else one primary-key lookup a
+    pair (OFFSET 0 keeps the planner from hashing the whole roster for a few candidates)."""
+    if whole_roster:
+        return "JOIN people y ON y.id = pr.cid"
+    return (
+        f"CROSS JOIN LATERAL (SELECT {_PEOPLE_COLUMNS}, "
+        "(SELECT groups FROM nick WHERE nick.name = c.first_key) AS groups FROM customers_customer c "
+        "WHERE c.id = pr.cid AND c.archived_at IS NULL OFFSET 0) y"
+    )
+
+
 def _scored(whole_roster: bool) -> str:
     """SQL of the scored pairs, given the CTEs `nick`, `people` and `probe`: (a, b, score, reasons), a < b,
     every candidate pair once, whatever its score."""
@@ -197,7 +209,7 @@ def _scored(whole_roster: bool) -> str:
                 AND (x.first_key = y.first_key OR {_one_typo("first_key")})
                 AND (x.last_key = y.last_key OR {_one_typo("last_key")}) AS typo
             {signal_facts}
-        FROM pairs pr JOIN probe x ON x.id = pr.pid JOIN people y ON y.id = pr.cid{signal_joins}
+        FROM pairs pr JOIN probe x ON x.id = pr.pid {_roster_side(whole_roster)}{signal_joins}
     ),
     scored AS (
         SELECT a, b,
