@@ -1,8 +1,9 @@
 """Writes of the duplicate finder: scans of the organization (in the worker), pairs flagged for one customer
 (sign-ups, intake forms, the staff form) and staff's *Not a duplicate* decisions."""
 
+from datetime import timedelta
+
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.tenancy import required_organization, tenant
@@ -36,7 +37,11 @@ def duplicates_scan_start(*, by) -> DuplicateScan:
     """Queue a scan of the whole roster for the worker (one at a time: a scan running is returned instead)."""
     from customers.tasks import duplicates_scan
 
-    running = DuplicateScan.objects.filter(finished_at=None).order_by("-started_at").first()
+    # A scan unfinished after 15 minutes lost its worker: a new one may start.
+    recent = timezone.now() - timedelta(minutes=15)
+    running = (
+        DuplicateScan.objects.filter(finished_at=None, started_at__gte=recent).order_by("-started_at").first()
+    )
     if running:
         return running
     scan = DuplicateScan.objects.create(started_by=by, steps=3)
@@ -45,32 +50,15 @@ def duplicates_scan_start(*, by) -> DuplicateScan:
 
 
 def duplicates_scan_run(*, organization, scan_id: int) -> int:
-    """Score the roster's candidate pairs and store those scoring 50+ (an incremental scan: only pairs of
-    customers changed since the last full scan); open pairs no longer found are dropped, decided ones kept.
-    Each step commits in its own tenant transaction, so the page shows progress. Returns the pairs found."""
+    """Score the roster's candidate pairs and store those scoring 50+; open pairs no longer found are dropped,
+    decided ones kept. Each step commits in its own tenant transaction, so the page shows progress. Returns
+    the pairs found."""
     with tenant(organization):
-        scan = DuplicateScan.objects.get(pk=scan_id)
-        previous = (
-            DuplicateScan.objects.exclude(pk=scan.pk)
-            .filter(finished_at__isnull=False, incremental=False)
-            .order_by("-started_at")
-            .first()
-        )
         DuplicateScan.objects.filter(pk=scan_id).update(steps_done=1)
-    since = previous.started_at if scan.incremental and previous else None
     now = timezone.now()
     with tenant(organization):
-        if since is None:
-            found = _store("SELECT * FROM people", {}, whole_roster=True, now=now)
-            stale = DuplicatePair.objects.filter(status=DuplicateStatus.OPEN, found_at__lt=now)
-        else:
-            changed = "c.id IN (SELECT id FROM customers_customer WHERE updated_at >= %(since)s)"
-            found = _store(probe_of_customers(changed), {"since": since}, whole_roster=False, now=now)
-            changed_ids = Customer.objects.filter(updated_at__gte=since).values("pk")
-            stale = DuplicatePair.objects.filter(status=DuplicateStatus.OPEN, found_at__lt=now).filter(
-                Q(customer_a__in=changed_ids) | Q(customer_b__in=changed_ids)
-            )
-        stale.delete()
+        found = _store("SELECT * FROM people", {}, whole_roster=True, now=now)
+        DuplicatePair.objects.filter(status=DuplicateStatus.OPEN, found_at__lt=now).delete()
         DuplicateScan.objects.filter(pk=scan_id).update(steps_done=2)
     with tenant(organization):
         DuplicateScan.objects.filter(pk=scan_id).update(

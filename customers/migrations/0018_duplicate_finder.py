@@ -38,7 +38,6 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('started_at', models.DateTimeField(auto_now_add=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('incremental', models.BooleanField(default=False)),
                 ('steps', models.PositiveSmallIntegerField(default=3)),
                 ('steps_done', models.PositiveSmallIntegerField(default=0)),
                 ('pairs_found', models.PositiveIntegerField(default=0)),

@@ -127,14 +127,13 @@ class DuplicatePair(TenantModel):
 
 
 class DuplicateScan(TenantModel):
-    """One run of the finder over the organization (or over the customers changed since the last one)."""
+    """One run of the finder over the organization's roster."""
 
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    incremental = models.BooleanField(default=False)
     steps = models.PositiveSmallIntegerField(default=3)
     steps_done = models.PositiveSmallIntegerField(default=0)
     pairs_found = models.PositiveIntegerField(default=0)
