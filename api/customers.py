@@ -27,13 +27,13 @@ from api.common import (
     paginate,
 )
 from customers import services
+from customers.duplicates import possible_duplicates
 from customers.fields import custom_data, customer_fields, load_custom_data, registry_pinned
 from customers.filters import CustomerFilter
 from customers.forms import CustomerForm
 from customers.models import TEXT_TYPES, Audience, Customer, FieldType, Source
 from customers.rules import Channel, channel_rules
 from customers.search import custom_field_source, normalize, plan
-from customers.selectors import possible_duplicates
 
 router = Router()
 AUDIENCE = Audience.STAFF  # a key sees and edits what the organization's staff do
@@ -90,16 +90,22 @@ class CustomerOut(Schema):
 class Duplicate(Schema):
     id: int
     name: str
+    score: int = Field(description="0–100: how alike the two are (the duplicate finder's score).")
+    reasons: list[str] = Field(description="What they share, e.g. “Same email”, “Similar name”.")
 
     @staticmethod
-    def resolve_name(customer) -> str:
-        return customer.full_name
+    def resolve_id(duplicate) -> int:
+        return duplicate.customer.pk
+
+    @staticmethod
+    def resolve_name(duplicate) -> str:
+        return duplicate.customer.full_name
 
 
 class CustomerCreated(CustomerOut):
     possible_duplicates: list[Duplicate] = Field(
         default=[],
-        description="Customers who may be the same person (same phone, or name and birthday); saved anyway.",
+        description="Who may be the same person, as the duplicate finder scores them; saved anyway.",
     )
 
 

@@ -174,6 +174,21 @@ class EventListener:
     order: int
 
 
+@dataclass(frozen=True)
+class DuplicateSignal:
+    """Evidence a feature app holds that two customers may be one person (e.g. they share a guardian), for the
+    duplicate finder (customers.duplicates). `pairs(probe)` → SQL selecting the customer id pairs `a < b` of
+    the current organization that have it: all of them when `probe` is None, else only pairs with a customer
+    in the relation named `probe` (a column `id`). The pairs are also candidates the finder scores; `points`
+    is what the signal adds to a pair's score, shown as a reason with `label`."""
+
+    key: str
+    label: str
+    points: int
+    pairs: Callable[[str | None], str]
+    order: int
+
+
 Extension = (
     ProfileTab
     | ProfileBox
@@ -187,6 +202,7 @@ Extension = (
     | ArchiveWarning
     | Report
     | EventListener
+    | DuplicateSignal
 )
 _registry: dict[type, dict[str, object]] = defaultdict(dict)
 

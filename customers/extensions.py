@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
-from customers.extend import ActivityKinds, BulkAction, ProfileTab, register
-from customers.models import Activity, CustomerAudit
+from customers.duplicate_views import profile_box
+from customers.extend import ActivityKinds, BulkAction, ProfileBox, ProfileTab, register
+from customers.models import Activity, CustomerAudit, DuplicateEvent
 from customers.reports import report_namespaces
 from customers.services import customers_archive, customers_restore
 
@@ -15,6 +16,8 @@ register(
     ProfileTab("info", "Info", "customers:profile", "customers/info_tab.html", order=0),
     ProfileTab("activity", "Activity Log", "customers:activity", "customers/activity_tab.html", order=1000),
     ActivityKinds("profile", "Profile changes", dict(Activity.Kind.choices), order=0),
+    ActivityKinds("duplicates", "Duplicates", dict(DuplicateEvent.choices), order=5),
+    ProfileBox("duplicates", "customers/duplicate_box.html", profile_box, order=0, place="top"),
     BulkAction("archive", "Archive", "archived", customers_archive, order=10),
     BulkAction("restore", "Restore", "restored", customers_restore, order=20),
 )
@@ -35,6 +38,9 @@ class ReportsPage(Page):
 register_main_page(ReportsPage("reports", "Reports", "reports:home", 30, "reports.view"))
 register_settings_page(
     Page("custom_fields", "Custom fields", "customer_settings:custom_fields", 10, "settings.change")
+)
+register_settings_page(
+    Page("duplicates", "Duplicates", "customer_settings:duplicates", 35, "customers.merge")
 )
 register_settings_page(
     Page("required_fields", "Required fields", "customer_settings:required_fields", 30, "settings.change")

@@ -3,8 +3,7 @@
 import calendar
 from datetime import date, timedelta
 
-import phonenumbers
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 
@@ -13,7 +12,7 @@ from customers.extend import registered
 from customers.fields import customer_fields
 from customers.filters import CustomerFilter
 from customers.models import TEXT_TYPES, Activity, Customer, age_on
-from customers.search import SearchSource, custom_field_source, normalize, phone_to_digits, plan
+from customers.search import SearchSource, custom_field_source, plan
 
 ROSTER_ORDER = ("last_key", "first_key", "id")
 
@@ -69,28 +68,6 @@ def birthday_banner(birthday: date | None, today: date) -> str | None:
             when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
             return f"Birthday {when} — turns {turns}"
     return None
-
-
-def possible_duplicates(*, data: dict, exclude_pk: int | None = None) -> list[Customer]:
-    """Customers who may be the same person: same phone, or same name and birthday."""
-    condition = Q()
-    try:
-        digits = phone_to_digits(data.get("phone", ""))
-    except phonenumbers.NumberParseException:
-        digits = ""
-    if digits:
-        condition |= Q(phone_digits=digits)
-    if data.get("birthday"):
-        condition |= Q(
-            first_key=normalize(data["first_name"]),
-            last_key=normalize(data["last_name"]),
-            birthday=data["birthday"],
-        )
-    if not condition:
-        return []
-    return list(
-        Customer.objects.filter(condition).exclude(pk=exclude_pk).order_by("last_key", "first_key")[:5]
-    )
 
 
 def visible_events(request, customer: Customer):

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import has_permission, org_permission
-from customers import services
+from customers import duplicate_services, services
+from customers.duplicates import possible_duplicates
 from customers.exports import export_response
 from customers.extend import (
     ActivityKinds,
@@ -32,7 +33,6 @@ from customers.selectors import (
     birthday_banner,
     get_customer_for_org,
     matching_queryset,
-    possible_duplicates,
     roster_queryset,
     search_sources,
     selected_customers,
@@ -136,6 +136,8 @@ def customer_create(request, org_slug):
                     None, "Another customer was just saved with this email or number; check and retry."
                 )
             else:
+                # Saved anyway: the pair waits in Settings → Duplicates for someone to decide.
+                duplicate_services.duplicates_flag(customer=customer)
                 messages.success(request, f"{customer.full_name} added.")
                 return redirect("customers:profile", org_slug=org_slug, pk=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "duplicates": duplicates})
@@ -208,9 +210,23 @@ def customer_edit(request, org_slug, pk):
             )
         else:
             messages.success(request, "Changes saved." if changes else "Nothing changed.")
+            if changes:
+                _warn_of_duplicates(request, customer)
             url = reverse("customers:profile", kwargs={"org_slug": org_slug, "pk": pk})
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return render_profile(request, customer, "info", {"form": form, "editing": True})
+
+
+def _warn_of_duplicates(request, customer: Customer) -> None:
+    """After an edit: who the customer may now be a duplicate of, with the reasons (the pair is stored)."""
+    if not duplicate_services.duplicates_flag(customer=customer):
+        return
+    for duplicate in possible_duplicates(data=vars(customer), exclude_pk=customer.pk, limit=3):
+        reasons = ", ".join(duplicate.reasons)
+        messages.warning(
+            request,
+            f"{customer.full_name} may be the same person as {duplicate.customer.full_name} ({reasons}).",
+        )
 
 
 @require_POST

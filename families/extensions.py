@@ -6,7 +6,15 @@ import django_filters
 from django import forms
 
 from accounts.navigation import Page, register_main_page
-from customers.extend import ActivityKinds, ArchiveWarning, ExportColumn, ProfileBox, RosterFilters, register
+from customers.extend import (
+    ActivityKinds,
+    ArchiveWarning,
+    DuplicateSignal,
+    ExportColumn,
+    ProfileBox,
+    RosterFilters,
+    register,
+)
 from customers.filters import SELECT
 from families.models import AffiliatedOrganization, Affiliation, FamilyEvent, GuardianLink
 from families.selectors import people_of
@@ -74,7 +82,29 @@ def _guardians(customer) -> list[GuardianLink]:
     return people_of(customer)[0]
 
 
+def _linked_through(shared: str, member: str):
+    """Pairs of customers linked to one same customer as `member` (dependant or guardian) of `shared`."""
+    table = GuardianLink._meta.db_table
+
+    def pairs(probe: str | None) -> str:
+        pair = f"least(g1.{member}_id, g2.{member}_id) AS a, greatest(g1.{member}_id, g2.{member}_id) AS b"
+        if probe is None:
+            return (
+                f"SELECT DISTINCT g1.{member}_id AS a, g2.{member}_id AS b FROM {table} g1 JOIN {table} g2 "  # noqa: S608
+                f"ON g2.{shared}_id = g1.{shared}_id AND g2.{member}_id > g1.{member}_id"
+            )
+        return (
+            f"SELECT DISTINCT {pair} FROM {probe} p JOIN {table} g1 ON g1.{member}_id = p.id "  # noqa: S608
+            f"JOIN {table} g2 ON g2.{shared}_id = g1.{shared}_id AND g2.{member}_id <> g1.{member}_id"
+        )
+
+    return pairs
+
+
 register(
+    # A child entered twice: two dependants of one guardian; a parent entered twice: two guardians of a child.
+    DuplicateSignal("guardian", "Shared guardian", 15, _linked_through("guardian", "dependant"), order=10),
+    DuplicateSignal("household", "Same household", 15, _linked_through("dependant", "guardian"), order=20),
     ProfileBox("people", "families/people_box.html", people_box, order=30, permission="families.view"),
     RosterFilters("families", _roster_filters, order=10),
     ExportColumn("guardians", "Guardians", _guardian_names, order=10),

@@ -72,6 +72,11 @@ class ImportJob(TenantModel):
     claimed_rows = models.PositiveIntegerField(
         default=0, help_text="Rows matching customers with their own login, whose blanks only are filled."
     )
+    lookalike_rows = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        help_text="Rows to add that the duplicate finder scores as existing customers.",
+    )
     new_tags = models.JSONField(default=list, help_text="Tag names the import will create.")
     processed_rows = models.PositiveIntegerField(default=0, help_text="Rows of the file the run has done.")
     created = models.PositiveIntegerField(default=0)

@@ -14,6 +14,7 @@ from accounts.audit import audit_record
 from accounts.models import Organization, User
 from accounts.tenancy import required_organization, tenant
 from customers import events
+from customers.duplicates import matches_for_people, person_from_data
 from customers.models import BulkOperation, Customer
 from customers.services import customers_bulk
 from imports.engine import (
@@ -331,6 +332,7 @@ def _validate(organization, job_id: int) -> None:
             ImportIssue.objects.bulk_create(issues_of(job, plans))
             counts.update(plan.action for plan in plans)
             counts["claimed"] += sum(plan.claimed for plan in plans)
+            counts["lookalike"] += _lookalikes(plans)
             new_tags.update((name.lower(), name) for plan in plans for name in plan.new_tags)
             ImportJob.objects.filter(pk=job_id).update(validated_rows=batch[-1][0] - 1, **_dry_counts(counts))
     with tenant(organization):
@@ -354,7 +356,14 @@ def _dry_counts(counts: Counter) -> dict:
         "unchanged": counts[UNCHANGED] + counts[EXISTS],
         "error_rows": counts[ERROR],
         "claimed_rows": counts["claimed"],
+        "lookalike_rows": counts["lookalike"],
     }
+
+
+def _lookalikes(plans) -> int:
+    """How many rows to add look like a customer already on the roster (the duplicate finder's 50+)."""
+    people = [person_from_data(plan.parsed.builtin) for plan in plans if plan.action == CREATE]
+    return len({match.a for match in matches_for_people(people)})
 
 
 def _cancelled(job_id: int) -> bool:

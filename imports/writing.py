@@ -43,8 +43,10 @@ def copy_rows(model, rows: list[dict], *, ignore_conflicts: bool = False) -> Non
     if not rows:
         return
     now = timezone.now()
-    fields = [
-        field for field in model._meta.concrete_fields if not field.primary_key or field.attname in rows[0]
+    fields = [  # PostgreSQL computes generated columns (the duplicate finder's keys) itself
+        field
+        for field in model._meta.concrete_fields
+        if (not field.primary_key or field.attname in rows[0]) and not field.generated
     ]
     defaults = {field.attname: _default(field, now) for field in fields}
     organization = {"organization_id": required_organization(f"{model.__name__} imported").pk}

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, changes_of
 from accounts.models import User
+from customers.duplicate_services import duplicates_flag
 from customers.fields import customer_fields, field_labels, jsonable, same_value
 from customers.models import Activity, Customer, FieldType, Source
 from customers.search import phone_to_digits
@@ -94,6 +95,7 @@ def intake_submit(*, intake: IntakeForm, data: dict) -> Customer:
         customer = customer_create(
             data=answers, by=None, source=Source.FORM, kind=IntakeEvent.FORM, detail=detail
         )
+        duplicates_flag(customer=customer)  # for staff to review; the visitor is never told
         if consent:
             _propose(customer=customer, intake=intake, name=CONSENT, before=False, answer=True)
         return customer

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import new_token, token_hash
+from customers.duplicate_services import duplicates_flag
 from customers.models import Customer
 from customers.services import SIGNUP_SOURCES, activity_record, customer_create
 from families import services as family_services
@@ -99,6 +100,7 @@ def _roster_entry(*, user: User, existing: Customer | None, channel: str, data: 
     children as dependants."""
     if existing is None:
         customer = customer_create(data=data, by=user, source=SIGNUP_SOURCES[channel], user=user)
+        duplicates_flag(customer=customer)  # for staff to review in Settings → Duplicates; never said online
     else:  # staff had them on file: the proven address claims that entry, details as staff keep them
         Customer.objects.filter(pk=existing.pk).update(user=user)
         customer = existing
@@ -106,11 +108,12 @@ def _roster_entry(*, user: User, existing: Customer | None, channel: str, data: 
         detail = f"Signed up online as {user.email}"
         activity_record(customer=customer, by=user, kind=AccountEvent.CLAIMED, detail=detail)
     for child in children:
-        family_services.guest_create(
+        guest = family_services.guest_create(
             guardian=customer,
             data={**child, "last_name": child.get("last_name") or customer.last_name},
             relationship=Relationship.PARENT,
             is_primary=True,  # a new child: the parent adding them is their first guardian
             by=user,
         )
+        duplicates_flag(customer=guest)
     return customer

@@ -23,7 +23,9 @@ from billing.models import ExternalSubscription, Package, PunchCard
 from bookings import class_services
 from bookings import services as booking_services
 from bookings.models import BookingSettings, Course, PartyPackage, Room
+from customers import duplicate_services
 from customers import services as customer_services
+from customers import tasks as customer_tasks
 from customers.models import STAFF_AUDIENCES, Audience, FieldType
 from customers.rules import Channel, Rule
 from families import services as family_services
@@ -331,6 +333,13 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         channel=Channel.ONLINE_BOOKING,
         details={"first_name": "Canary", "last_name": "Signup"},
     )
+    # Canary entered twice (+tag on the same address): the scan pairs them.
+    customer_services.customer_create(
+        data={"first_name": "Canary", "last_name": "Customer", "email": "canary+twin@alpha.example"}, by=owner
+    )
+    with mock.patch.object(customer_tasks.duplicates_scan, "delay_on_commit"):
+        scan = duplicate_services.duplicates_scan_start(by=owner)
+    duplicate_services.duplicates_scan_run(organization=organization, scan_id=scan.pk)
     with mock.patch.object(customer_services, "BULK_INLINE_LIMIT", 0):  # large enough to be queued
         operation = customer_services.customers_bulk(action="archive", customer_ids=[fledgling.pk], by=owner)
     customer_services.bulk_operation_run(organization=organization, operation_id=operation.pk)

@@ -40,6 +40,7 @@ WRITES = {
 # Services that commit as they go, each for its reason; every other public service is one transaction.
 COMMIT_AS_THEY_GO = {
     "customers.services.bulk_operation_run": "a batch per transaction, so progress shows and a retry resumes",
+    "customers.duplicate_services.duplicates_scan_run": "each step commits, so the page shows its progress",
     "imports.services.job_work": "a batch per transaction with its checkpoint",
     "imports.services.jobs_resume": "only queues the jobs a worker should pick up again",
     "invites.claim_services.invites_send": "each invitation commits on its own, so one bounce stops no other",

@@ -179,6 +179,6 @@ def test_switching_tabs_by_htmx_sends_the_tab_area_without_the_side_boxes(
     url = f"/app/{org_a.slug}/customers/{jane.pk}/activity/"
     page = alice_client.get(url).text
     assert 'id="profile-tabs"' in page and "Add a tag…" in page  # the Tags box, beside the tabs
-    with django_assert_max_num_queries(14):  # the side boxes are not drawn; the past-due alert above is one
+    with django_assert_max_num_queries(15):  # no side boxes; the past-due alert and duplicate box: one each
         tab = alice_client.get(url, **HTMX, HTTP_HX_TARGET="profile-tabs").text
     assert 'role="tablist"' in tab and "Add a tag…" not in tab

@@ -21,6 +21,7 @@ from bookings import class_services
 from bookings import services as booking_services
 from bookings.models import BookingSettings, Course, PartyPackage, Room
 from customers import services
+from customers.duplicate_services import duplicates_flag
 from customers.events import customer_data, event_payload
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
@@ -575,3 +576,18 @@ def test_scheduled_report_pages_escape_names_of_the_segment_the_creator_and_the_
     ):
         assert_escaped(staff.get(url), url)
     assert html.escape(evil("Ada", HTMX), quote=False) in staff.get(base).content.decode()
+
+
+def test_duplicates_page_and_profile_box_escape_the_names_and_addresses(world):
+    with tenant(world["org"]):
+        twin = customer(
+            first_name=evil("Pat"),
+            last_name=evil("Parent", HTMX),
+            email="pat+twin@home.example",
+            address_line1=evil("1 Elm"),
+        )
+        duplicates_flag(customer=twin)
+    client = logged_in(world["owner"])
+    for url in ("/app/evil/settings/duplicates/", f"/app/evil/customers/{twin.pk}/"):
+        assert_escaped(client.get(url), url)
+    assert "Possible duplicate of" in client.get(f"/app/evil/customers/{twin.pk}/").text

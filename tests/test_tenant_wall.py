@@ -18,7 +18,7 @@ from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
 from billing.models import CreditEntry, ExternalSubscription, Package, Payment, Punch, PunchCard, Subscription
 from bookings.models import Booking, Course, PartyPackage, Registration, Room, Session
-from customers.models import BulkOperation, Customer, CustomField, Segment
+from customers.models import BulkOperation, Customer, CustomField, DuplicatePair, DuplicateScan, Segment
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
 from intake.models import IntakeForm, PendingChange
@@ -270,6 +270,8 @@ PK_KINDS = {
     "book/mine/": Booking,
     "settings/booking/rooms/": Room,
     "settings/booking/parties/": PartyPackage,
+    "settings/duplicates/": DuplicatePair,
+    "settings/duplicates/scan/": DuplicateScan,
 }
 ID_KINDS = {
     "note_pk": Note,

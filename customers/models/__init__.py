@@ -14,6 +14,7 @@ from customers.models.custom_fields import (
     FieldType,
     Scope,
 )
+from customers.models.duplicates import DuplicateEvent, DuplicatePair, DuplicateScan, DuplicateStatus
 from customers.models.roster import (
     KEY_COLLATION,
     Activity,
@@ -41,6 +42,10 @@ __all__ = [
     "Customer",
     "CustomerAudit",
     "CustomerManager",
+    "DuplicateEvent",
+    "DuplicatePair",
+    "DuplicateScan",
+    "DuplicateStatus",
     "FieldRule",
     "FieldRuleChange",
     "FieldType",

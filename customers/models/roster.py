@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.audit import caller_label
 from accounts.tenancy import TenantManager, TenantModel
 from customers.extend import BulkAction, activity_kind_labels, find
+from customers.models.duplicates import AddressKey, EmailKey, PhoneKey
 
 # Sort and search keys use the "C" collation so that a prefix match (`^@`, see customers.lookups) walks the
 # same btree index that orders the roster: a page of matches stops at its LIMIT instead of sorting them all.
@@ -87,6 +88,18 @@ class Customer(TenantModel):
     email_domain = models.CharField(max_length=254, db_collation=KEY_COLLATION, editable=False, blank=True)
     phone_rev = models.CharField(max_length=20, db_collation=KEY_COLLATION, editable=False, blank=True)
     number_key = models.CharField(max_length=40, db_collation=KEY_COLLATION, editable=False, blank=True)
+    # The duplicate finder's match keys (customers.duplicates), computed by PostgreSQL from the fields above.
+    email_match = models.GeneratedField(
+        expression=EmailKey("email"), output_field=models.TextField(), db_persist=True
+    )
+    phone_match = models.GeneratedField(
+        expression=PhoneKey("phone_digits"), output_field=models.TextField(), db_persist=True
+    )
+    address_match = models.GeneratedField(
+        expression=AddressKey("address_line1", "postal_code"),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -133,6 +146,22 @@ class Customer(TenantModel):
                 fields=["organization", "archived_at"],
                 include=["id", "created_at", "birthday", "source", "user", "email"],
                 name="customer_report_idx",
+            ),
+            models.Index(fields=["organization", "birthday"], name="customer_birthday_idx"),
+            models.Index(
+                fields=["organization", "email_match"],
+                condition=~models.Q(email_match=""),
+                name="customer_email_match_idx",
+            ),
+            models.Index(
+                fields=["organization", "phone_match"],
+                condition=~models.Q(phone_match=""),
+                name="customer_phone_match_idx",
+            ),
+            models.Index(
+                fields=["organization", "address_match"],
+                condition=~models.Q(address_match=""),
+                name="customer_address_match_idx",
             ),
         ]
 
