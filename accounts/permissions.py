@@ -12,6 +12,7 @@ STAFF_PERMISSIONS = frozenset(
 ADMIN_PERMISSIONS = STAFF_PERMISSIONS | {
     "audit.view",
     "customers.export",
+    "customers.merge",
     "customers.delete",
     "imports.run",
     "settings.change",
