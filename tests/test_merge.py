@@ -196,7 +196,8 @@ def test_undo_puts_every_row_of_every_table_back_and_keeps_what_was_added_since(
         before = tenant_rows()
         merge_services.customers_merge(survivor=sam, merged=canary, choices={"email": "merged"}, by=alice)
         moved = tenant_rows()
-    # Nothing of any app still points at the tombstone but the merge itself and its own event.
+    # Nothing of any app still points at the tombstone but merges (the canary's twin was merged into it) and
+    # its own event.
     leftovers = [
         (label, field.name)
         for model in apps.get_models()
@@ -207,7 +208,12 @@ def test_undo_puts_every_row_of_every_table_back_and_keeps_what_was_added_since(
         for row in moved[label].values()
         if row[field.attname] == canary.pk
     ]
-    assert sorted(set(leftovers)) == [("customers.Activity", "customer"), ("customers.Merge", "merged")]
+    assert sorted(set(leftovers)) == [
+        ("customers.Activity", "customer"),
+        ("customers.Merge", "merged"),
+        ("customers.Merge", "survivor"),
+    ]
+    assert {row["merged_into_id"] for row in moved["customers.Customer"].values()} == {None, sam.pk}
 
     alice_client.post(
         reverse("customers:edit", kwargs={"org_slug": org_a.slug, "pk": sam.pk}),
