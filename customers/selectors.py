@@ -11,7 +11,7 @@ from customers import extend
 from customers.extend import registered
 from customers.fields import customer_fields
 from customers.filters import CustomerFilter
-from customers.models import TEXT_TYPES, Customer, age_on
+from customers.models import TEXT_TYPES, Activity, Customer, age_on
 from customers.search import SearchSource, custom_field_source, normalize, phone_to_digits, plan
 
 ROSTER_ORDER = ("last_key", "first_key", "id")
@@ -30,13 +30,17 @@ def get_customer_for_org(pk: int) -> Customer:
     customer's id raises CustomerMergedAway."""
     customer = Customer.objects.filter(pk=pk).first()
     if customer is None:
-        survivor_id = (
-            Customer.objects.with_tombstones().filter(pk=pk).values_list("merged_into", flat=True).first()
-        )
-        if survivor_id:
-            raise CustomerMergedAway(pk, survivor_id)
+        refuse_tombstone(pk)
         raise Http404("No such customer.")
     return customer
+
+
+def refuse_tombstone(pk: int) -> None:
+    """Raise CustomerMergedAway when `pk` is a tombstone of the current organization."""
+    tombstones = Customer.objects.with_tombstones().filter(pk=pk)
+    survivor_id = tombstones.values_list("merged_into", flat=True).first()
+    if survivor_id:
+        raise CustomerMergedAway(pk, survivor_id)
 
 
 def roster_queryset(params: QueryDict, audience: str) -> tuple[CustomerFilter, QuerySet]:
@@ -107,3 +111,28 @@ def possible_duplicates(*, data: dict, exclude_pk: int | None = None) -> list[Cu
     return list(
         Customer.objects.filter(condition).exclude(pk=exclude_pk).order_by("last_key", "first_key")[:5]
     )
+
+
+def visible_events(request, customer: Customer):
+    """The customer's activity this viewer may see: each kind's area drops the events it restricts."""
+    events = Activity.objects.filter(customer=customer)
+    for group in registered(extend.ActivityKinds):
+        if group.restrict:
+            events = group.restrict(request, events)
+    return events
+
+
+def with_change_rows(events, role: str):
+    """Each event with `change_rows` [(label, before, after)]. Changes to a field this role may not see are
+    left out, as the field is everywhere else; changes of what is not a field (a note, tags, a metric) are
+    stored under their label."""
+    visible = customer_fields(role, include_retired=True)
+    order = {field.name: index for index, field in enumerate(visible)}
+    labels = {field.name: field.label for field in customer_fields(include_retired=True)}
+    for event in events:
+        rows = [(name, values) for name, values in event.changes.items() if name in order]
+        rows.sort(key=lambda item: order[item[0]])
+        event.change_rows = [(labels[name], *values) for name, values in rows] + [
+            (name, *values) for name, values in event.changes.items() if name not in labels
+        ]
+    return events

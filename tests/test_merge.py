@@ -24,6 +24,7 @@ from tests.canaries import canaries_seed
 from tests.conftest import logged_in, make_member, make_user
 from tests.custom_field_helpers import make_field
 from tests.factories import customer
+from tests.test_api import call, make_key
 
 
 def merge_url(org, a, b) -> str:
@@ -273,3 +274,15 @@ def test_merging_a_customer_into_itself_or_a_tombstone_is_refused(org_a, alice, 
         with pytest.raises(merge_services.MergeRefused):
             merge_services.customers_merge(survivor=kim, merged=patricia, choices={}, by=alice)
     assert logged_in(alice).get(merge_url(org_a, kim, patricia)).status_code == 404  # gone from the roster
+
+
+def test_the_api_leaves_a_tombstone_out_of_lists_and_points_at_the_survivor(client, org_a, alice, pair):
+    pat, patricia = pair
+    key = make_key(org_a, alice, ("customers:read",))
+    with tenant(org_a):
+        merge_services.customers_merge(survivor=pat, merged=patricia, choices={}, by=alice)
+    listed = call(client, "get", "/api/v1/customers/", key).json()
+    assert [item["id"] for item in listed["items"]] == [pat.pk]
+    gone = call(client, "get", f"/api/v1/customers/{patricia.pk}/", key)
+    assert gone.status_code == 404 and gone["Location"] == f"/api/v1/customers/{pat.pk}/"
+    assert gone.json()["detail"] == f"This customer was merged into customer {pat.pk}."

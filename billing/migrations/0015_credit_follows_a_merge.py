@@ -35,7 +35,7 @@ END $$;
 class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0014_booking_deposits"),
-        ("customers", "0018_merges"),
+        ("customers", "0019_merges"),
     ]
 
     operations = [migrations.RunSQL(APPEND_ONLY, BEFORE)]

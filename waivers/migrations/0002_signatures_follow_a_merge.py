@@ -48,7 +48,7 @@ END $$;
 class Migration(migrations.Migration):
     dependencies = [
         ("waivers", "0001_waivers"),
-        ("customers", "0018_merges"),
+        ("customers", "0019_merges"),
     ]
 
     operations = [migrations.RunSQL(IMMUTABLE, BEFORE)]

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_audit_actions_registered_by_each_app'),
-        ('customers', '0017_customer_do_not_solicit'),
+        ('customers', '0018_activity_actor_label_and_updated_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
