@@ -1,5 +1,6 @@
 """In Chromium: an admin finds the other entry of a person from the profile, picks a field on the preview,
-merges, sees both entries' notes and tags together, undoes the merge from the Activity Log and finds both back."""
+merges, sees both entries' notes and tags together, undoes the merge from the Activity Log and finds both
+back."""
 
 import pytest
 from playwright.sync_api import expect
