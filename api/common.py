@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from ninja import Field, Schema
 from ninja.errors import HttpError, ValidationError
@@ -22,6 +23,7 @@ from accounts.audit import acting_as
 from accounts.tenancy import tenant
 from api.auth import request_key
 from api.models import ApiKey
+from customers.selectors import CustomerMergedAway
 
 # Problems ------------------------------------------------------------------------------------------------
 
@@ -67,6 +69,14 @@ def problems_install(api) -> None:
     @api.exception_handler(FieldErrors)
     def refused(request, error: FieldErrors):
         return problem(api, request, 422, error.detail, error.errors)
+
+    # 404 with a Location, not a redirect: a client that knows nothing of merges sees the customer gone rather
+    # than silently getting another record; one that does follows Location (until an undo brings it back).
+    @api.exception_handler(CustomerMergedAway)
+    def merged_away(request, error: CustomerMergedAway):
+        response = problem(api, request, 404, f"This customer was merged into customer {error.survivor_id}.")
+        response["Location"] = reverse("api:customer", kwargs={"customer_id": error.survivor_id})
+        return response
 
 
 # The organization of a call ----------------------------------------------------------------------------

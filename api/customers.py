@@ -34,6 +34,7 @@ from customers.forms import CustomerForm
 from customers.models import TEXT_TYPES, Audience, Customer, FieldType, Source
 from customers.rules import Channel, channel_rules
 from customers.search import custom_field_source, normalize, plan
+from customers.selectors import refuse_tombstone
 
 router = Router()
 AUDIENCE = Audience.STAFF  # a key sees and edits what the organization's staff do
@@ -275,6 +276,7 @@ def _customer(customer_id: int, *, for_update: bool = False) -> Customer:
     customers = Customer.objects.select_for_update() if for_update else Customer.objects
     customer = customers.filter(pk=customer_id).first()
     if customer is None:
+        refuse_tombstone(customer_id)  # a merged-away customer's id answers where it went
         raise HttpError(404, "No such customer.")
     return customer
 

@@ -12,6 +12,7 @@ from billing.credit import balance_of, balances_of
 from billing.external_views import external_box
 from billing.family import family_payments
 from billing.filters import purchase_filters
+from billing.merging import cards_count, cards_move, cards_warnings, credit_count, payments_count
 from billing.models import (
     CreditAudit,
     CreditEvent,
@@ -33,6 +34,7 @@ from billing.subscription_views import past_due_alert, subscriptions_box
 from customers.extend import (
     ActivityKinds,
     ExportColumn,
+    MergeHandler,
     ProfileBox,
     ProfileTab,
     Report,
@@ -103,4 +105,42 @@ register_family_section(
     FamilySection(
         "payments", "Payments", "billing/family_payments.html", family_payments, 10, "customers.view"
     )
+)
+register(
+    MergeHandler(
+        "payments",
+        "Purchases and payments",
+        (
+            ("billing.Purchase", "customer"),
+            ("billing.Purchase", "payer"),  # a trigger carries the payer to the purchase's payments
+            ("billing.Payment", "payer"),
+            ("billing.Checkout", "customer"),
+            ("billing.Checkout", "payer"),
+            ("billing.SpotHold", "customer"),
+        ),
+        order=200,
+        count=payments_count,
+    ),
+    # The ledger's trigger lets a line move between a tombstone and its survivor (billing/migrations/0015).
+    MergeHandler("credit", "Credit lines", (("billing.CreditEntry", "customer"),), 210, count=credit_count),
+    MergeHandler("punch_cards", "Punch cards", (("billing.PunchCard", "holder"),), order=220),
+    MergeHandler(
+        "subscriptions",
+        "Memberships and subscriptions",
+        (
+            ("billing.Subscription", "member"),
+            ("billing.Subscription", "payer"),
+            ("billing.ExternalSubscription", "customer"),
+        ),
+        order=230,
+    ),
+    MergeHandler(
+        "saved_cards",
+        "Saved cards",
+        (("billing.StripeCustomer", "customer"), ("billing.SavedCard", "customer")),
+        order=240,
+        move=cards_move,
+        warnings=cards_warnings,
+        count=cards_count,
+    ),
 )

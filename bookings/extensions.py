@@ -10,10 +10,11 @@ from accounts.navigation import Page, register_main_page, register_settings_page
 from billing.models import Checkout
 from billing.spots import checkout_paid
 from bookings.class_services import term_register
+from bookings.merging import bookings_count, registration_problems
 from bookings.models import BookingAudit, BookingEvent, CourseAudit, RegistrationEvent
 from bookings.selectors import bookings_of, waivers_needed
 from bookings.services import booking_paid
-from customers.extend import ActivityKinds, ProfileTab, register
+from customers.extend import ActivityKinds, MergeHandler, ProfileTab, register
 from families.extend import FamilySection, register_family_section
 from portal.navigation import PortalSection, register_portal_section
 from waivers.extend import register_requirement
@@ -67,3 +68,18 @@ register_audit_actions(CourseAudit)
 register_settings_page(Page("classes", "Classes", "class_settings:list", 18, "settings.change"))
 register_main_page(Page("classes", "Classes", "classes:index", 12, "customers.view", ("classes",)))
 register_portal_section(PortalSection("classes", "Classes", "class_portal:page", 15))
+register(
+    MergeHandler(
+        "bookings",
+        "Bookings and class places",
+        (
+            ("bookings.Booking", "customer"),
+            ("bookings.Booking", "booked_by"),
+            ("bookings.Registration", "customer"),
+            ("bookings.Registration", "registered_by"),
+        ),
+        order=600,
+        problems=registration_problems,
+        count=bookings_count,
+    )
+)

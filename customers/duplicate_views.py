@@ -16,9 +16,8 @@ LEVELS = {"likely": (LIKELY, 100), "possible": (POSSIBLE, LIKELY - 1)}
 
 
 def merge_url(org_slug: str, pair: DuplicatePair) -> str:
-    """The merge page of the pair (`customers:merge`, /customers/<pk>/merge/<other_pk>/)."""
-    profile = reverse("customers:profile", kwargs={"org_slug": org_slug, "pk": pair.customer_a_id})
-    return f"{profile}merge/{pair.customer_b_id}/"
+    kwargs = {"org_slug": org_slug, "pk": pair.customer_a_id, "other_pk": pair.customer_b_id}
+    return reverse("customers:merge", kwargs=kwargs)
 
 
 def profile_box(request, customer) -> dict | None:

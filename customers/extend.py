@@ -189,6 +189,31 @@ class DuplicateSignal:
     order: int
 
 
+@dataclass(frozen=True)
+class MergeHandler:
+    """How a merge of two customers (customers.merge) treats one app's rows that point at a customer.
+
+    `fields` are the ("app_label.Model", "field") foreign keys to Customer it owns; every such key of every
+    installed model must be owned by one handler (tests/test_merge.py). Without `move`, each field's rows move
+    to the survivor with one UPDATE, their ids kept for the undo. `move(merged=, survivor=, record=)` (record:
+    the customers.models.Merge being made, with the staff member's choices) does it itself and returns a
+    customers.merge.UndoRecord: the rows it moved, and those it had to delete or change as they were before.
+    `undo(merged=, survivor=, undo=)` reverses that record when reversing rows alone is not enough.
+    `count(customer)` is how many rows would move (the preview shows `label` with it, 0 hidden);
+    `problems(merged=, survivor=)` → reasons the merge cannot go ahead, `warnings(...)` → what staff should
+    know before it does."""
+
+    key: str
+    label: str
+    fields: tuple[tuple[str, str], ...]
+    order: int
+    move: Callable | None = None
+    undo: Callable | None = None
+    count: Callable | None = None
+    problems: Callable | None = None
+    warnings: Callable | None = None
+
+
 Extension = (
     ProfileTab
     | ProfileBox
@@ -203,6 +228,7 @@ Extension = (
     | Report
     | EventListener
     | DuplicateSignal
+    | MergeHandler
 )
 _registry: dict[type, dict[str, object]] = defaultdict(dict)
 

@@ -4,13 +4,45 @@ Reports in the main menu, whose tabs are the registered reports."""
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+from django.utils import timezone
+
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
 from customers.duplicate_views import profile_box
-from customers.extend import ActivityKinds, BulkAction, ProfileBox, ProfileTab, register
-from customers.models import Activity, CustomerAudit, DuplicateEvent
+from customers.extend import ActivityKinds, BulkAction, MergeHandler, ProfileBox, ProfileTab, register
+from customers.merge import UndoRecord, stays
+from customers.models import (
+    Activity,
+    CustomerAudit,
+    CustomFieldValue,
+    DuplicateEvent,
+    DuplicatePair,
+    DuplicateStatus,
+)
 from customers.reports import report_namespaces
 from customers.services import customers_archive, customers_restore
+
+
+def _drop_custom_values(*, merged, survivor, record) -> UndoRecord:
+    undo = UndoRecord()
+    undo.delete(CustomFieldValue.objects.filter(customer=merged))
+    return undo
+
+
+def _settle_duplicate_pairs(*, merged, survivor, record) -> UndoRecord:
+    """The pair of the two is decided (merged); the merged customer's other pairs go, as its tombstone is off
+    the roster (the next scan pairs the survivor afresh)."""
+    undo = UndoRecord()
+    theirs = Q(customer_a=merged) | Q(customer_b=merged)
+    both = Q(customer_a__in=(merged, survivor), customer_b__in=(merged, survivor))
+    for pair in undo.keep(DuplicatePair.objects.filter(theirs & both)):
+        pair.status, pair.decided_at = DuplicateStatus.MERGED, timezone.now()
+        pair.decided_by_id = record.by_id
+        pair.save(update_fields=["status", "decided_by", "decided_at"])
+    undo.delete(DuplicatePair.objects.filter(theirs).exclude(both))
+    return undo
+
 
 register(
     ProfileTab("info", "Info", "customers:profile", "customers/info_tab.html", order=0),
@@ -20,6 +52,24 @@ register(
     ProfileBox("duplicates", "customers/duplicate_box.html", profile_box, order=0, place="top"),
     BulkAction("archive", "Archive", "archived", customers_archive, order=10),
     BulkAction("restore", "Restore", "restored", customers_restore, order=20),
+    MergeHandler(
+        "duplicate_pairs",
+        "",
+        (("customers.DuplicatePair", "customer_a"), ("customers.DuplicatePair", "customer_b")),
+        order=40,
+        move=_settle_duplicate_pairs,
+    ),
+    MergeHandler("activity", "Activity events", (("customers.Activity", "customer"),), order=900),
+    MergeHandler(
+        "custom_values",
+        "",  # the survivor's values are the fields chosen on the preview, not rows that move
+        (("customers.CustomFieldValue", "customer"),),
+        order=10,
+        move=_drop_custom_values,
+    ),
+    # Earlier merges into the merged customer now point at the survivor, so their old links still lead home.
+    MergeHandler("tombstones", "", (("customers.Customer", "merged_into"),), order=20),
+    MergeHandler("merges", "", (("customers.Merge", "survivor"), ("customers.Merge", "merged")), 30, stays),
 )
 register_audit_actions(CustomerAudit)
 register_main_page(

@@ -4,8 +4,7 @@ import calendar
 from datetime import date, timedelta
 
 from django.db.models import QuerySet
-from django.http import QueryDict
-from django.shortcuts import get_object_or_404
+from django.http import Http404, QueryDict
 
 from customers import extend
 from customers.extend import registered
@@ -17,9 +16,30 @@ from customers.search import SearchSource, custom_field_source, plan
 ROSTER_ORDER = ("last_key", "first_key", "id")
 
 
+class CustomerMergedAway(Http404):
+    """A tombstone's id: its pages redirect to the customer it was merged into (customers.middleware)."""
+
+    def __init__(self, pk: int, survivor_id: int):
+        super().__init__("This customer was merged into another.")
+        self.pk, self.survivor_id = pk, survivor_id
+
+
 def get_customer_for_org(pk: int) -> Customer:
-    """The current organization's customer, or 404 (another organization's id included)."""
-    return get_object_or_404(Customer, pk=pk)
+    """The current organization's customer, or 404 (another organization's id included); a merged-away
+    customer's id raises CustomerMergedAway."""
+    customer = Customer.objects.filter(pk=pk).first()
+    if customer is None:
+        refuse_tombstone(pk)
+        raise Http404("No such customer.")
+    return customer
+
+
+def refuse_tombstone(pk: int) -> None:
+    """Raise CustomerMergedAway when `pk` is a tombstone of the current organization."""
+    tombstones = Customer.objects.with_tombstones().filter(pk=pk)
+    survivor_id = tombstones.values_list("merged_into", flat=True).first()
+    if survivor_id:
+        raise CustomerMergedAway(pk, survivor_id)
 
 
 def roster_queryset(params: QueryDict, audience: str) -> tuple[CustomerFilter, QuerySet]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import segment_views, views
+from customers import merge_views, segment_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -13,7 +13,11 @@ urlpatterns = [
     path("segments/save/", segment_views.segment_save, name="segment_save"),
     path("segments/<int:pk>/count/", segment_views.segment_count, name="segment_count"),
     path("segments/<int:pk>/delete/", segment_views.segment_delete, name="segment_delete"),
+    path("merges/", merge_views.merges, name="merges"),
+    path("merges/<int:merge_pk>/undo/", merge_views.merge_undo, name="merge_undo"),
     path("<int:pk>/", views.profile, name="profile"),
+    path("<int:pk>/merge/", merge_views.merge_pick, name="merge_pick"),
+    path("<int:pk>/merge/<int:other_pk>/", merge_views.merge, name="merge"),
     path("<int:pk>/activity/", views.activity, name="activity"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
     path("<int:pk>/archive/", views.customer_archive, name="archive"),

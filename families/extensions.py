@@ -11,11 +11,13 @@ from customers.extend import (
     ArchiveWarning,
     DuplicateSignal,
     ExportColumn,
+    MergeHandler,
     ProfileBox,
     RosterFilters,
     register,
 )
 from customers.filters import SELECT
+from families.merging import family_count, family_move, family_problems
 from families.models import AffiliatedOrganization, Affiliation, FamilyEvent, GuardianLink
 from families.selectors import people_of
 from families.views import people_box
@@ -113,3 +115,18 @@ register(
     ActivityKinds("family", "Family", dict(FamilyEvent.choices), order=40),
 )
 register_main_page(Page("families", "Families", "families:index", 10, "families.view", ("families",)))
+register(
+    MergeHandler(
+        "families",
+        "Family links and affiliations",
+        (
+            ("families.GuardianLink", "guardian"),
+            ("families.GuardianLink", "dependant"),
+            ("families.Affiliation", "customer"),
+        ),
+        order=120,
+        move=family_move,
+        problems=family_problems,
+        count=lambda customer: family_count(customer) + Affiliation.objects.filter(customer=customer).count(),
+    )
+)

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page
-from customers.extend import Report, RosterFilters, register
+from customers.extend import MergeHandler, Report, RosterFilters, register
+from customers.merge import unless_taken
 from imports.models import ImportAudit, ImportJob, ImportRecord
 from imports.report import import_tables
 
@@ -45,3 +46,12 @@ register(
 )
 register_audit_actions(ImportAudit)
 register_main_page(Page("imports", "Imports", "imports:index", 20, "imports.run", ("imports",)))
+register(
+    MergeHandler(
+        "imports",
+        "",  # which import made or updated them: bookkeeping, not something staff weigh before a merge
+        (("imports.ImportRecord", "customer"),),
+        order=400,
+        move=unless_taken("imports.ImportRecord", "customer", ("job",)),
+    )
+)

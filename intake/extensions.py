@@ -3,7 +3,7 @@ above the tabs) and their events in the Activity Log."""
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_settings_page
-from customers.extend import ActivityKinds, ProfileBox, register
+from customers.extend import ActivityKinds, MergeHandler, ProfileBox, register
 from intake.models import IntakeAudit, IntakeEvent
 from intake.views import form_responses_box
 
@@ -13,3 +13,4 @@ register(
 )
 register_audit_actions(IntakeAudit)
 register_settings_page(Page("intake_forms", "Intake forms", "intake_settings:forms", 50, "settings.change"))
+register(MergeHandler("intake", "Form responses waiting", (("intake.PendingChange", "customer"),), order=410))

@@ -19,14 +19,17 @@ from customers.extend import (
     ActivityKinds,
     BulkAction,
     BulkActionError,
+    MergeHandler,
     ProfileBox,
     RosterColumn,
     RosterFilters,
     register,
 )
 from customers.filters import SELECT
+from customers.merge import unless_taken
 from invites.claim_services import invites_send
 from invites.claim_views import account_box
+from invites.merging import package_invites_move, waitlist_problems
 from invites.models import (
     AccountEvent,
     ClaimInvite,
@@ -239,3 +242,26 @@ checkout_paid.connect(_checkout_paid, sender=Checkout, dispatch_uid="invites.wai
 register(ActivityKinds("waitlists", "Waitlists", dict(WaitlistEventKind.choices), order=52))
 register_audit_actions(WaitlistAudit)
 register_portal_section(PortalSection("waitlists", "My waitlists", "waitlist:mine", 27))
+register(
+    MergeHandler(
+        "account_invite",
+        "",  # one per customer: the survivor's own wins; the login itself is chosen on the preview
+        (("invites.ClaimInvite", "customer"),),
+        order=300,
+        move=unless_taken("invites.ClaimInvite", "customer", ()),
+    ),
+    MergeHandler(
+        "package_invites",
+        "Package invitations",
+        (("invites.PackageInvite", "customer"), ("invites.PackageInvite", "for_customer")),
+        order=310,
+        move=package_invites_move,
+    ),
+    MergeHandler(
+        "waitlists",
+        "Waitlist places",
+        (("invites.WaitlistEntry", "customer"), ("invites.WaitlistEntry", "joined_by")),
+        order=320,
+        problems=waitlist_problems,
+    ),
+)

@@ -3,8 +3,9 @@ events in the Activity Log."""
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_settings_page
-from customers.extend import ActivityKinds, ProfileTab, Report, RosterFilters, register
+from customers.extend import ActivityKinds, MergeHandler, ProfileTab, Report, RosterFilters, register
 from metrics.filters import metric_filters
+from metrics.merging import metrics_move, metrics_undo
 from metrics.models import MetricAudit, MetricEvent
 from metrics.report_views import metric_tables
 
@@ -16,3 +17,13 @@ register(
 )
 register_audit_actions(MetricAudit)
 register_settings_page(Page("metrics", "Metrics", "metric_settings:list", 20, "settings.change"))
+register(
+    MergeHandler(
+        "metrics",
+        "Metric values",
+        (("metrics.MetricEntry", "customer"),),
+        order=130,
+        move=metrics_move,
+        undo=metrics_undo,
+    )
+)

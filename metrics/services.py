@@ -14,6 +14,7 @@ from accounts.audit import audit_record, changes_of
 from accounts.models import User
 from customers.models import Customer
 from customers.services import activity_record
+from metrics.current import current_refresh
 from metrics.models import Metric, MetricAudit, MetricEntry, MetricEvent
 
 
@@ -55,18 +56,6 @@ def _current(customer: Customer, metric: Metric) -> MetricEntry | None:
     return MetricEntry.objects.filter(customer=customer, metric=metric, is_current=True).first()
 
 
-def _current_refresh(customer: Customer, metric: Metric) -> MetricEntry | None:
-    """Mark the latest entry no correction supersedes as current (and no other): call under the lock."""
-    series = MetricEntry.objects.filter(customer=customer, metric=metric)
-    latest = series.filter(corrections=None).order_by("-recorded_on", "-created_at", "-id").first()
-    # Clear first: the database allows one current entry per customer and metric at any moment.
-    series.filter(is_current=True).exclude(pk=latest.pk if latest else None).update(is_current=False)
-    if latest and not latest.is_current:
-        series.filter(pk=latest.pk).update(is_current=True)
-        latest.is_current = True
-    return latest
-
-
 def _lock(customer: Customer) -> None:
     Customer.objects.select_for_update().filter(pk=customer.pk).first()
 
@@ -97,7 +86,7 @@ def entry_record(
         comment=comment,
         recorded_by=by,
     )
-    _current_refresh(customer, metric)
+    current_refresh(customer, metric)
     activity_record(
         customer=customer,
         by=by,
@@ -132,7 +121,7 @@ def entry_correct(
         recorded_by=by,
         supersedes=entry,
     )
-    _current_refresh(customer, metric)
+    current_refresh(customer, metric)
     detail = f"Corrected the value of {date_format(entry.recorded_on, 'M j, Y')}"
     activity_record(
         customer=customer,

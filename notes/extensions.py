@@ -7,6 +7,7 @@ from django.db.models import Q
 from customers.extend import (
     ActivityKinds,
     ExportColumn,
+    MergeHandler,
     ProfileBox,
     ProfileTab,
     RowMark,
@@ -45,4 +46,13 @@ register(
     SearchSource("notes", note_source, order=10),
     ExportColumn("notes", "Notes", _export, order=20),
     ActivityKinds("notes", "Notes", dict(NoteEvent.choices), order=10, restrict=_readable_events),
+)
+register(
+    MergeHandler(
+        "notes",
+        "Notes",
+        (("notes.Note", "customer"), ("notes.NoteWord", "customer")),
+        order=100,
+        count=lambda customer: Note.objects.filter(customer=customer, deleted_at=None).count(),
+    )
 )

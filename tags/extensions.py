@@ -12,11 +12,13 @@ from customers.extend import (
     BulkAction,
     BulkActionError,
     ExportColumn,
+    MergeHandler,
     ProfileBox,
     RosterColumn,
     RosterFilters,
     register,
 )
+from customers.merge import unless_taken
 from tags.models import CustomerTag, Tag, TagAudit, TagEvent
 from tags.selectors import tag_choices, tag_names, with_tags
 from tags.services import tags_apply
@@ -124,3 +126,12 @@ register(
 )
 register_audit_actions(TagAudit)
 register_settings_page(Page("tags", "Tags", "tag_settings:list", 40, "settings.change"))
+register(
+    MergeHandler(
+        "tags",
+        "Tags",
+        (("tags.CustomerTag", "customer"),),
+        order=110,
+        move=unless_taken("tags.CustomerTag", "customer", ("tag",)),  # the same tag on both is kept once
+    )
+)

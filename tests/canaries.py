@@ -26,6 +26,7 @@ from bookings.models import BookingSettings, Course, PartyPackage, Room
 from customers import duplicate_services
 from customers import services as customer_services
 from customers import tasks as customer_tasks
+from customers.merge_services import customers_merge
 from customers.models import STAFF_AUDIENCES, Audience, FieldType
 from customers.rules import Channel, Rule
 from families import services as family_services
@@ -343,6 +344,9 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     with mock.patch.object(customer_services, "BULK_INLINE_LIMIT", 0):  # large enough to be queued
         operation = customer_services.customers_bulk(action="archive", customer_ids=[fledgling.pk], by=owner)
     customer_services.bulk_operation_run(organization=organization, operation_id=operation.pk)
+    # A second entry of the canary, merged into it: only the names, so the canary keeps all it has.
+    twin = customer_services.customer_create(data={"first_name": "Canary", "last_name": "Customer"}, by=owner)
+    customers_merge(survivor=canary, merged=twin, choices={}, by=owner)
     return {
         "join": account_services.staff_invitation_issue_token(invitation=invitation),
         "claim": claim_services.invite_issue_token(invite=invite, reminder=False),

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from accounts.tenancy import tenant
-from customers import duplicate_services
+from customers import duplicate_services, merge_services
 from customers.duplicates import Person, matches_for_customers, matches_for_people
 from customers.models import Activity, DuplicatePair, DuplicateScan, DuplicateStatus
 from families import services as family_services
@@ -180,6 +180,25 @@ def test_not_a_duplicate_is_remembered_across_a_rescan(alice_client, org_a, alic
         assert Activity.objects.filter(kind="not_duplicate").count() == 2
     page = alice_client.get(settings_url(org_a))
     assert "Robert Stone" not in page.text and "No possible duplicates to review" in page.text
+
+
+def test_a_merge_settles_the_pair_and_its_undo_reopens_it(alice_client, org_a, alice, twins_in_a):
+    bob, robert = twins_in_a
+    with tenant(org_a):
+        ada = customer(first_name="Ada", last_name="Stone", email="ada.s@alpha.example")
+        DuplicatePair.objects.create(
+            customer_a=robert, customer_b=ada, score=55, reasons=["phone"], found_at=ada.created_at
+        )
+        record = merge_services.customers_merge(survivor=bob, merged=robert, choices={}, by=alice)
+        pair = DuplicatePair.objects.get(customer_a=bob)
+        assert (pair.status, pair.decided_by) == (DuplicateStatus.MERGED, alice)
+        assert not DuplicatePair.objects.filter(customer_b=ada).exists()  # the tombstone's other pairs go
+    assert "Robert Stone" not in alice_client.get(settings_url(org_a)).text
+    with tenant(org_a):
+        merge_services.merge_undo(merge=record, by=alice)
+        assert DuplicatePair.objects.get(customer_a=bob).status == DuplicateStatus.OPEN
+        assert DuplicatePair.objects.get(customer_b=ada).customer_a == robert
+    assert "Robert Stone" in alice_client.get(settings_url(org_a)).text
 
 
 def test_the_list_runs_a_constant_number_of_queries(alice_client, org_a, alice, twins_in_a):

@@ -23,6 +23,7 @@ from bookings.models import BookingSettings, Course, PartyPackage, Room
 from customers import services
 from customers.duplicate_services import duplicates_flag
 from customers.events import customer_data, event_payload
+from customers.merge_services import customers_merge
 from customers.models import STAFF_AUDIENCES, Audience, CustomField, FieldType, Scope, Segment
 from families.services import link_add
 from intake.models import IntakeForm
@@ -153,6 +154,8 @@ STAFF_PAGES = [
     "/app/evil/customers/{parent}/credit/",
     "/app/evil/customers/{parent}/loyalty/?start=bad&end=2026-01-01",
     "/app/evil/customers/{child}/family/",
+    "/app/evil/customers/{parent}/merge/{child}/",
+    "/app/evil/customers/{parent}/merge/?q=Kid",
     "/app/evil/customers/segments/",
     "/app/evil/families/",
     "/app/evil/settings/",
@@ -175,6 +178,16 @@ STAFF_PAGES = [
 def test_staff_pages_escape_what_the_tenant_wrote(world, page):
     url = page.format(parent=world["parent"].pk, child=world["child"].pk, segment=world["segment"].pk)
     assert_escaped(logged_in(world["owner"]).get(url), url)
+
+
+def test_merge_pages_escape_both_names(world):
+    with tenant(world["org"]):
+        merge = customers_merge(
+            survivor=world["parent"], merged=world["child"], choices={}, by=world["owner"]
+        )
+    owner = logged_in(world["owner"])
+    for url in ("/app/evil/customers/merges/", f"/app/evil/customers/merges/{merge.pk}/undo/"):
+        assert_escaped(owner.get(url), url)
 
 
 def test_custom_field_edit_page_escapes_label_help_and_options(world):

@@ -18,7 +18,15 @@ from accounts.tenancy import TenantModel, TenantScopeError, tenant
 from api.models import ApiKey
 from billing.models import CreditEntry, ExternalSubscription, Package, Payment, Punch, PunchCard, Subscription
 from bookings.models import Booking, Course, PartyPackage, Registration, Room, Session
-from customers.models import BulkOperation, Customer, CustomField, DuplicatePair, DuplicateScan, Segment
+from customers.models import (
+    BulkOperation,
+    Customer,
+    CustomField,
+    DuplicatePair,
+    DuplicateScan,
+    Merge,
+    Segment,
+)
 from families.models import AffiliatedOrganization, Affiliation, GuardianLink
 from imports.models import ImportJob
 from intake.models import IntakeForm, PendingChange
@@ -293,6 +301,8 @@ ID_KINDS = {
     "course_pk": Course,
     "session_pk": Session,
     "registration_pk": Registration,
+    "other_pk": Customer,
+    "merge_pk": Merge,
 }
 # The link a route's <str:token> opens, named as canaries_seed names it.
 TOKEN_KINDS = {

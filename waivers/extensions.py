@@ -5,9 +5,9 @@ waivers a customer needs through `waivers.extend`."""
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
-from customers.extend import ActivityKinds, ProfileTab, RowMark, register
+from customers.extend import ActivityKinds, MergeHandler, ProfileTab, RowMark, register
 from portal.navigation import PortalSection, register_portal_section
-from waivers.models import WaiverAudit, WaiverEvent
+from waivers.models import WaiverAudit, WaiverEvent, WaiverSignature
 from waivers.selectors import with_missing_waivers
 
 register_settings_page(Page("waivers", "Waivers", "waiver_settings:list", 30, "settings.change"))
@@ -21,3 +21,19 @@ register(
     ActivityKinds("waivers", "Waivers", dict(WaiverEvent.choices), order=35),
 )
 register_portal_section(PortalSection("waivers", "Waivers", "waivers:mine", 22))
+# Signed copies move by their customer and signer only, which the signature trigger allows between a tombstone
+# and the customer it was merged into (waivers/migrations/0002); what was signed never changes.
+register(
+    MergeHandler(
+        "waivers",
+        "Signed waivers",
+        (
+            ("waivers.WaiverSignature", "customer"),
+            ("waivers.WaiverSignature", "signer"),
+            ("waivers.WaiverRequest", "signer"),
+            ("waivers.WaiverRequest", "for_customer"),
+        ),
+        order=500,
+        count=lambda customer: WaiverSignature.objects.filter(customer=customer).count(),
+    )
+)

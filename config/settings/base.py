@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "accounts.middleware.TenantMiddleware",
+    "customers.middleware.MergedCustomerMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,5 +1,5 @@
-"""The customers app's models, in two rooms: the roster (customers, activity, bulk operations, segments) and
-what an organization asks about its customers (field rules, custom fields, intake forms)."""
+"""The customers app's models, in three rooms: the roster (customers, activity, bulk operations, segments),
+merges of two customers, and what an organization asks about its customers (field rules, custom fields)."""
 
 from customers.models.custom_fields import (
     CHOICE_TYPES,
@@ -15,6 +15,7 @@ from customers.models.custom_fields import (
     Scope,
 )
 from customers.models.duplicates import DuplicateEvent, DuplicatePair, DuplicateScan, DuplicateStatus
+from customers.models.merges import UNDO_DAYS, Merge
 from customers.models.roster import (
     KEY_COLLATION,
     Activity,
@@ -33,6 +34,7 @@ __all__ = [
     "KEY_COLLATION",
     "STAFF_AUDIENCES",
     "TEXT_TYPES",
+    "UNDO_DAYS",
     "Activity",
     "Audience",
     "BulkOperation",
@@ -50,6 +52,7 @@ __all__ = [
     "FieldRuleChange",
     "FieldType",
     "Gender",
+    "Merge",
     "Scope",
     "Segment",
     "Source",

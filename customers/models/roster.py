@@ -36,6 +36,15 @@ class Gender(models.TextChoices):
 
 
 class CustomerManager(TenantManager):
+    """The roster: a customer merged into another (a tombstone) is on no list, search, segment or export."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(merged_into=None)
+
+    def with_tombstones(self):
+        """The organization's customers, tombstones included: for merges, their undo and redirects."""
+        return super().get_queryset()
+
     def bulk_create(self, objs, *args, **kwargs):
         from customers.search import refresh_keys
 
@@ -105,6 +114,17 @@ class Customer(TenantModel):
     updated_at = models.DateTimeField(auto_now=True)
     last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A tombstone: this entry was merged into that customer (customers.merge), whose profile it redirects to.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CustomerManager()
 
@@ -163,6 +183,11 @@ class Customer(TenantModel):
                 condition=~models.Q(address_match=""),
                 name="customer_address_match_idx",
             ),
+            models.Index(
+                fields=["organization", "merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="customer_tombstone_idx",
+            ),
         ]
 
     def __str__(self):
@@ -176,6 +201,10 @@ class Customer(TenantModel):
     def age(self) -> int | None:
         """Age today in the active (the organization's) time zone."""
         return age_on(self.birthday, timezone.localdate()) if self.birthday else None
+
+    @property
+    def is_tombstone(self) -> bool:
+        return self.merged_into_id is not None
 
     @property
     def is_archived(self) -> bool:
@@ -199,6 +228,8 @@ class Activity(TenantModel):
         ARCHIVED = "archived", "Archived"
         RESTORED = "restored", "Restored"
         DELETED = "deleted", "Deleted"
+        MERGED = "merged", "Merged"
+        MERGE_UNDONE = "merge_undone", "Merge undone"
 
     customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="activities")
     customer_label = models.CharField(max_length=250, help_text="Who it was about, kept after a deletion.")
@@ -303,3 +334,5 @@ class CustomerAudit(models.TextChoices):
     RULES_CHANGED = "rules.changed", "Required fields changed"
     EXPORT_DOWNLOADED = "export.downloaded", "Customers exported"
     DO_NOT_SOLICIT_CHANGED = "customer.do_not_solicit", "Do not solicit changed"
+    CUSTOMERS_MERGED = "customer.merged", "Customers merged"
+    MERGE_UNDONE = "customer.merge_undone", "Customer merge undone"
