@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
-from customers.extend import ActivityKinds, BulkAction, ProfileTab, register
+from customers import privacy
+from customers.extend import ActivityKinds, BulkAction, PersonData, PersonErasure, ProfileTab, register
 from customers.models import Activity, CustomerAudit
 from customers.reports import report_namespaces
 from customers.services import customers_archive, customers_restore
@@ -17,6 +18,39 @@ register(
     ActivityKinds("profile", "Profile changes", dict(Activity.Kind.choices), order=0),
     BulkAction("archive", "Archive", "archived", customers_archive, order=10),
     BulkAction("restore", "Restore", "restored", customers_restore, order=20),
+    PersonData("profile", "Profile", privacy.profile_rows, order=0, describe="Their details on the roster."),
+    PersonData(
+        "custom_fields",
+        "Custom fields",
+        privacy.custom_value_rows,
+        order=1,
+        describe="The organization's own fields.",
+    ),
+    PersonData(
+        "consents",
+        "Consents",
+        privacy.consent_rows,
+        order=2,
+        describe="Marketing emails, and Do not solicit.",
+    ),
+    PersonData(
+        "activity",
+        "Activity Log",
+        privacy.activity_rows,
+        order=900,
+        describe="Every change recorded about them.",
+    ),
+    PersonErasure(
+        "custom_fields",
+        "Custom fields",
+        privacy.custom_values_erase,
+        order=10,
+        covers=("customers.CustomFieldValue.customer",),
+    ),
+    PersonErasure(
+        "activity", "Activity Log", privacy.activity_erase, order=990, covers=("customers.Activity.customer",)
+    ),
+    PersonErasure("profile", "Profile", privacy.profile_erase, order=1000),
 )
 register_audit_actions(CustomerAudit)
 register_main_page(

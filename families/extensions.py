@@ -6,8 +6,18 @@ import django_filters
 from django import forms
 
 from accounts.navigation import Page, register_main_page
-from customers.extend import ActivityKinds, ArchiveWarning, ExportColumn, ProfileBox, RosterFilters, register
+from customers.extend import (
+    ActivityKinds,
+    ArchiveWarning,
+    ExportColumn,
+    PersonData,
+    PersonErasure,
+    ProfileBox,
+    RosterFilters,
+    register,
+)
 from customers.filters import SELECT
+from families import privacy
 from families.models import AffiliatedOrganization, Affiliation, FamilyEvent, GuardianLink
 from families.selectors import people_of
 from families.views import people_box
@@ -83,3 +93,21 @@ register(
     ActivityKinds("family", "Family", dict(FamilyEvent.choices), order=40),
 )
 register_main_page(Page("families", "Families", "families:index", 10, "families.view", ("families",)))
+
+register(
+    PersonData("family", "Family", privacy.family_rows, order=20, describe="Guardians and dependants."),
+    PersonData(
+        "affiliations", "Affiliations", privacy.affiliation_rows, order=21, describe="Schools, clubs, teams."
+    ),
+    PersonErasure(
+        "family",
+        "Family and affiliations",
+        privacy.family_erase,
+        order=20,
+        covers=(
+            "families.GuardianLink.guardian",
+            "families.GuardianLink.dependant",
+            "families.Affiliation.customer",
+        ),
+    ),
+)

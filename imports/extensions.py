@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page
-from customers.extend import Report, RosterFilters, register
+from customers.extend import PersonData, PersonErasure, Report, RosterFilters, register
+from imports import privacy
 from imports.models import ImportAudit, ImportJob, ImportRecord
 from imports.report import import_tables
 
@@ -45,3 +46,11 @@ register(
 )
 register_audit_actions(ImportAudit)
 register_main_page(Page("imports", "Imports", "imports:index", 20, "imports.run", ("imports",)))
+register(
+    PersonData(
+        "imports", "Imports", privacy.import_rows, order=60, describe="The imports that made or updated them."
+    ),
+    PersonErasure(
+        "imports", "Imports", privacy.imports_erase, order=60, covers=("imports.ImportRecord.customer",)
+    ),
+)

@@ -19,12 +19,15 @@ from customers.extend import (
     ActivityKinds,
     BulkAction,
     BulkActionError,
+    PersonData,
+    PersonErasure,
     ProfileBox,
     RosterColumn,
     RosterFilters,
     register,
 )
 from customers.filters import SELECT
+from invites import privacy
 from invites.claim_services import invites_send
 from invites.claim_views import account_box
 from invites.models import (
@@ -239,3 +242,26 @@ checkout_paid.connect(_checkout_paid, sender=Checkout, dispatch_uid="invites.wai
 register(ActivityKinds("waitlists", "Waitlists", dict(WaitlistEventKind.choices), order=52))
 register_audit_actions(WaitlistAudit)
 register_portal_section(PortalSection("waitlists", "My waitlists", "waitlist:mine", 27))
+register(
+    PersonData(
+        "invites",
+        "Invites and claims",
+        privacy.invite_rows,
+        order=50,
+        describe="Account and package invites.",
+    ),
+    PersonData("waitlists", "Waitlists", privacy.waitlist_rows, order=51, describe="Places on waitlists."),
+    PersonErasure(
+        "invites",
+        "Invites and waitlists",
+        privacy.invites_erase,
+        order=50,
+        covers=(
+            "invites.ClaimInvite.customer",
+            "invites.PackageInvite.customer",
+            "invites.PackageInvite.for_customer",
+            "invites.WaitlistEntry.customer",
+            "invites.WaitlistEntry.joined_by",
+        ),
+    ),
+)

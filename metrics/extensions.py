@@ -3,7 +3,16 @@ events in the Activity Log."""
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_settings_page
-from customers.extend import ActivityKinds, ProfileTab, Report, RosterFilters, register
+from customers.extend import (
+    ActivityKinds,
+    PersonData,
+    PersonErasure,
+    ProfileTab,
+    Report,
+    RosterFilters,
+    register,
+)
+from metrics import privacy
 from metrics.filters import metric_filters
 from metrics.models import MetricAudit, MetricEvent
 from metrics.report_views import metric_tables
@@ -16,3 +25,15 @@ register(
 )
 register_audit_actions(MetricAudit)
 register_settings_page(Page("metrics", "Metrics", "metric_settings:list", 20, "settings.change"))
+register(
+    PersonData(
+        "metrics",
+        "Metrics",
+        privacy.metric_rows,
+        order=32,
+        describe="Every value recorded, corrections included.",
+    ),
+    PersonErasure(
+        "metrics", "Metrics", privacy.metrics_erase, order=32, covers=("metrics.MetricEntry.customer",)
+    ),
+)

@@ -7,12 +7,15 @@ from django.db.models import Q
 from customers.extend import (
     ActivityKinds,
     ExportColumn,
+    PersonData,
+    PersonErasure,
     ProfileBox,
     ProfileTab,
     RowMark,
     SearchSource,
     register,
 )
+from notes import privacy
 from notes.models import Note, NoteEvent
 from notes.selectors import note_source, notes_of, readable, with_pinned_notes
 
@@ -45,4 +48,20 @@ register(
     SearchSource("notes", note_source, order=10),
     ExportColumn("notes", "Notes", _export, order=20),
     ActivityKinds("notes", "Notes", dict(NoteEvent.choices), order=10, restrict=_readable_events),
+)
+register(
+    PersonData(
+        "notes",
+        "Notes",
+        privacy.note_rows,
+        order=30,
+        describe="Notes the whole team may read, when included.",
+    ),
+    PersonErasure(
+        "notes",
+        "Notes",
+        privacy.notes_erase,
+        order=30,
+        covers=("notes.Note.customer", "notes.NoteWord.customer"),
+    ),
 )

@@ -12,11 +12,14 @@ from customers.extend import (
     BulkAction,
     BulkActionError,
     ExportColumn,
+    PersonData,
+    PersonErasure,
     ProfileBox,
     RosterColumn,
     RosterFilters,
     register,
 )
+from tags import privacy
 from tags.models import CustomerTag, Tag, TagAudit, TagEvent
 from tags.selectors import tag_choices, tag_names, with_tags
 from tags.services import tags_apply
@@ -124,3 +127,7 @@ register(
 )
 register_audit_actions(TagAudit)
 register_settings_page(Page("tags", "Tags", "tag_settings:list", 40, "settings.change"))
+register(
+    PersonData("tags", "Tags", privacy.tag_rows, order=31, describe="The tags on them."),
+    PersonErasure("tags", "Tags", privacy.tags_erase, order=31, covers=("tags.CustomerTag.customer",)),
+)
