@@ -23,6 +23,7 @@ APPS = [
     "bookings",
     "api",
     "webhooks",
+    "privacy",
 ]
 WRITES = {
     "save",
@@ -45,6 +46,7 @@ COMMIT_AS_THEY_GO = {
     "invites.claim_services.invites_send": "each invitation commits on its own, so one bounce stops no other",
     "webhooks.services.delivery_try": "the receiver is waited for (up to 10 s) outside any transaction",
     "webhooks.services.deliveries_prune": "an organization per transaction",
+    "privacy.services.export_build": "a part per transaction, so progress shows",
 }
 
 

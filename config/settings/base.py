@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "invites",
     "waivers",
     "bookings",
+    "privacy",
     "webhooks",
     "reports",
     "demo",  # last: it loads every app's demo data
@@ -254,6 +255,7 @@ CELERY_BEAT_SCHEDULE = {
     "waivers-daily": {"task": "waivers.tasks.waivers_daily", "schedule": 24 * 3600},
     "webhook-deliveries-due": {"task": "webhooks.tasks.webhook_deliveries_due", "schedule": 60},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.webhook_deliveries_prune", "schedule": 24 * 3600},
+    "privacy-retention": {"task": "privacy.tasks.retention_daily", "schedule": 24 * 3600},
 }
 
 LOGGING = {
