@@ -12,7 +12,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from customers.extend import ErasureLine
+from customers.extend import ActivityKinds, ErasureLine, registered
 from customers.fields import BUILTIN_FIELDS, customer_fields
 from customers.models import Activity, Customer, CustomFieldValue
 
@@ -116,10 +116,9 @@ def consent_rows(customer: Customer, *, include_notes: bool) -> list[dict]:
 
 
 def activity_rows(customer: Customer, *, include_notes: bool) -> list[dict]:
-    events = Activity.objects.filter(customer=customer).order_by("created_at")
-    # Events about notes say what a note said: they come with the notes, when staff include those.
-    if not include_notes:
-        events = events.exclude(kind="note")
+    # Kinds some staff may not read (notes' events quote private notes) stay out: notes come in their own part.
+    restricted = [kind for group in registered(ActivityKinds) if group.restrict for kind in group.kinds]
+    events = Activity.objects.filter(customer=customer).exclude(kind__in=restricted).order_by("created_at")
     return [
         {
             "when": plain(event.created_at),

@@ -4,6 +4,7 @@ reference, per part what was erased, anonymized or kept and why, and the SHA-256
 import json
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from privacy.models import ErasureRecord
 from waivers.pdf import UNICODE_FONT
@@ -38,7 +39,7 @@ def certificate_pdf(record: ErasureRecord) -> bytes:
         pdf.multi_cell(0, 6, text(certificate[key]), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font(font, size=9)
-    with pdf.table(col_widths=(30, 62, 22, 14, 62), text_align="LEFT") as table:
+    with pdf.table(col_widths=(30, 62, 22, 14, 62), text_align="LEFT", headings_style=FontFace()) as table:
         table.row([text(cell) for cell in ("Part", "Records", "Done", "Count", "Why kept")])
         for line in certificate["parts"]:
             table.row([text(line[key]) for key in ("part", "what", "action", "count", "why")])
