@@ -116,7 +116,7 @@ def consent_rows(customer: Customer, *, include_notes: bool) -> list[dict]:
 
 
 def activity_rows(customer: Customer, *, include_notes: bool) -> list[dict]:
-    # Kinds some staff may not read (notes' events quote private notes) stay out: notes come in their own part.
+    # Kinds some staff may not read (notes' events quote private notes) stay out: notes have their own part.
     restricted = [kind for group in registered(ActivityKinds) if group.restrict for kind in group.kinds]
     events = Activity.objects.filter(customer=customer).exclude(kind__in=restricted).order_by("created_at")
     return [

@@ -14,7 +14,15 @@ profile_patterns = [
 
 settings_patterns = [
     path("", views.settings_page, name="page"),
-    path("erasures/<int:pk>/certificate.<str:file_format>", views.certificate, name="certificate"),
+    path(
+        "erasures/<int:pk>/certificate.pdf", views.certificate, {"file_format": "pdf"}, name="certificate_pdf"
+    ),
+    path(
+        "erasures/<int:pk>/certificate.json",
+        views.certificate,
+        {"file_format": "json"},
+        name="certificate_json",
+    ),
 ]
 
 portal_patterns = [

@@ -2,7 +2,7 @@
 confirmation, downloads of exports, Settings → Privacy (retention and the erasure log with certificates)."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -54,7 +54,10 @@ def export_start(request, org_slug, pk):
 
 @org_permission("customers.export")
 def export_download(request, org_slug, pk):
-    export = get_object_or_404(PersonExport, pk=pk, status=PersonExport.Status.READY)
+    export = get_object_or_404(PersonExport, pk=pk)
+    if export.status != PersonExport.Status.READY:
+        messages.info(request, "That export is not ready, or its file has been deleted.")
+        return redirect("profile_privacy:tab", org_slug=org_slug, pk=export.customer_id)
     services.export_download_record(export=export, by=request.user)
     return FileResponse(
         export.file.open("rb"), as_attachment=True, filename=f"personal-data-{export.customer_id}.zip"
@@ -66,7 +69,8 @@ def erase(request, org_slug, pk):
     """GET: what erasing this person does, part by part; POST with their name typed: erase them."""
     customer = get_customer_for_org(pk)
     if ErasureRecord.objects.filter(customer=customer).exists():
-        raise Http404("This customer has been erased already.")
+        messages.info(request, "This customer has been erased already.")
+        return redirect("profile_privacy:tab", org_slug=org_slug, pk=pk)
     form = EraseForm(request.POST or None, expected=customer.full_name)
     if request.method == "POST" and form.is_valid():
         record = services.customer_erase(customer=customer, by=request.user)
@@ -94,9 +98,7 @@ def certificate(request, org_slug, pk, file_format):
     record = get_object_or_404(ErasureRecord, pk=pk)
     if file_format == "json":
         response = HttpResponse(record.certificate.encode(), content_type="application/json; charset=utf-8")
-    elif file_format == "pdf":
-        response = HttpResponse(certificate_pdf(record), content_type="application/pdf")
     else:
-        raise Http404
+        response = HttpResponse(certificate_pdf(record), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{record.reference}.{file_format}"'
     return response

@@ -25,6 +25,7 @@ from intake.models import IntakeForm, PendingChange
 from invites.models import PackageInvite, WaitlistEntry
 from metrics.models import Metric, MetricEntry
 from notes.models import Note
+from privacy.models import ErasureRecord, PersonExport
 from tags.models import Tag
 from tests.canaries import canaries_seed
 from tests.conftest import make_member
@@ -255,6 +256,8 @@ PK_KINDS = {
     "customers/bulk/": BulkOperation,
     "customers/segments/": Segment,
     "customers/metric-entries/": MetricEntry,
+    "customers/privacy-exports/": PersonExport,
+    "settings/privacy/erasures/": ErasureRecord,
     "families/people/": Customer,
     "families/links/": GuardianLink,
     "families/affiliations/": Affiliation,
