@@ -1,6 +1,9 @@
 """The organization's audit trail: the one writer every service that changes the setup or access calls, in
 its own transaction, so the event and the change commit (or roll back) together."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils.text import capfirst
@@ -8,6 +11,23 @@ from django.utils.text import capfirst
 from accounts.models import AuditEvent, User
 
 _ACTIONS: dict[str, str] = {}
+# Who acts when no person does: an API call names its key here, for every event written while it runs.
+_caller: ContextVar[str] = ContextVar("caller", default="")
+
+
+@contextmanager
+def acting_as(label: str):
+    """Name what acts in this block (e.g. 'API key “Website”') on the events written without a user."""
+    token = _caller.set(label)
+    try:
+        yield
+    finally:
+        _caller.reset(token)
+
+
+def caller_label() -> str:
+    """What acts now without a user ("" for the system): the default of events' actor labels."""
+    return _caller.get()
 
 
 def register_audit_actions(actions: type[models.TextChoices]) -> None:
@@ -29,7 +49,7 @@ def audit_action_choices() -> list[tuple[str, str]]:
 def actor_label(user: User | None) -> str:
     """How an event names who did it, kept as text once their login is gone."""
     if user is None:
-        return ""
+        return caller_label()
     name = user.display_name
     return name if name == user.email else f"{name} ({user.email})"
 

@@ -8,9 +8,17 @@ from api.models import ApiKey, Scope
 from api.selectors import key_find
 
 
+def request_key(request) -> ApiKey | None:
+    """The live key the request's bearer token names, looked up once per request (None: refused, 401)."""
+    if not hasattr(request, "_api_key"):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        request._api_key = key_find(token.strip()) if scheme.lower() == "bearer" else None
+    return request._api_key
+
+
 class KeyAuth(HttpBearer):
     def authenticate(self, request, token: str) -> ApiKey | None:
-        return key_find(token)
+        return request_key(request)
 
 
 def scoped(request, resource: str, *, write: bool = False) -> ApiKey:

@@ -26,6 +26,12 @@ class Scope(models.TextChoices):
     BOOKINGS_READ = "bookings:read", "Bookings: read"
     IMPORTS = "imports:write", "Imports: send customers, read import jobs"
 
+    @classmethod
+    def resource_label(cls, resource: str) -> str:
+        """ "Custom fields" for "fields": the part of its scopes' labels before the colon."""
+        value = f"{resource}:write" if f"{resource}:write" in cls.values else f"{resource}:read"
+        return str(cls(value).label).split(":")[0]
+
 
 class ApiKey(TenantModel):
     """An organization's key to the JSON API. Only a hash is kept: the key is shown once, when made."""
@@ -47,6 +53,10 @@ class ApiKey(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [Scope(scope).label for scope in self.scopes if scope in Scope.values]
 
     def may(self, resource: str, *, write: bool = False) -> bool:
         return f"{resource}:write" in self.scopes or (not write and f"{resource}:read" in self.scopes)

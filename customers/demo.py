@@ -118,6 +118,21 @@ def demo_customers(*, count: int, seed: int) -> list[Customer]:
     return customers[:count]
 
 
+def demo_signup_dates(customers: list[Customer], *, seed: int) -> None:
+    """Households that joined over the last two years, more of them lately, so Reports → Customers shows
+    growth; loaded customers would all have joined today."""
+    rng = random.Random(seed)
+    now = timezone.now()
+    joined: dict[int, object] = {}
+    for customer in customers:
+        if customer.household not in joined:
+            joined[customer.household] = now - timedelta(
+                days=730 * rng.random() ** 1.6, hours=rng.randint(0, 9)
+            )
+        customer.created_at = joined[customer.household]
+    Customer.objects.bulk_update(customers, ["created_at"], batch_size=1000)
+
+
 def demo_custom_fields(customers: list[Customer], *, seed: int) -> None:
     """Custom fields a kids' activity center keeps, filled at realistic densities."""
     from customers.models import (

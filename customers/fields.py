@@ -5,6 +5,8 @@ A field says who may see and edit it (an *audience*: a staff role, the customer,
 are the person's own details: everyone who sees the customer sees them, and channel rules decide what each
 form asks. Custom fields carry their own visibility; a field an audience may not see is left out entirely."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -111,8 +113,25 @@ CUSTOM_GROUP = "More about them"
 CACHE_KEY = "custom-fields"  # the cache key function adds the organization
 
 
+# A registry read once for a block of work (registry_pinned), instead of once per form of a batch.
+_pinned: ContextVar[list[CustomerField] | None] = ContextVar("pinned_custom_fields", default=None)
+
+
+@contextmanager
+def registry_pinned():
+    """Read the custom fields once for the enclosed block: a batch builds a form per item."""
+    token = _pinned.set(_custom_registry())
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
+
+
 def _custom_registry() -> list[CustomerField]:
     """Every custom field of the organization, retired ones included, in their order."""
+    registry = _pinned.get()
+    if registry is not None:
+        return registry
     registry = cache.get(CACHE_KEY)
     if registry is None:
         fields = list(CustomField.objects.order_by("position", "id"))

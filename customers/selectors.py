@@ -12,7 +12,7 @@ from customers import extend
 from customers.extend import registered
 from customers.fields import customer_fields
 from customers.filters import CustomerFilter
-from customers.models import TEXT_TYPES, Customer, age_on
+from customers.models import TEXT_TYPES, Activity, Customer, age_on
 from customers.search import SearchSource, custom_field_source, normalize, phone_to_digits, plan
 
 ROSTER_ORDER = ("last_key", "first_key", "id")
@@ -91,3 +91,28 @@ def possible_duplicates(*, data: dict, exclude_pk: int | None = None) -> list[Cu
     return list(
         Customer.objects.filter(condition).exclude(pk=exclude_pk).order_by("last_key", "first_key")[:5]
     )
+
+
+def visible_events(request, customer: Customer):
+    """The customer's activity this viewer may see: each kind's area drops the events it restricts."""
+    events = Activity.objects.filter(customer=customer)
+    for group in registered(extend.ActivityKinds):
+        if group.restrict:
+            events = group.restrict(request, events)
+    return events
+
+
+def with_change_rows(events, role: str):
+    """Each event with `change_rows` [(label, before, after)]. Changes to a field this role may not see are
+    left out, as the field is everywhere else; changes of what is not a field (a note, tags, a metric) are
+    stored under their label."""
+    visible = customer_fields(role, include_retired=True)
+    order = {field.name: index for index, field in enumerate(visible)}
+    labels = {field.name: field.label for field in customer_fields(include_retired=True)}
+    for event in events:
+        rows = [(name, values) for name, values in event.changes.items() if name in order]
+        rows.sort(key=lambda item: order[item[0]])
+        event.change_rows = [(labels[name], *values) for name, values in rows] + [
+            (name, *values) for name, values in event.changes.items() if name not in labels
+        ]
+    return events

@@ -33,6 +33,7 @@ from customers.models import (
     Source,
 )
 from customers.rules import Channel, Rule, default_rule, forget_rules, grid_rules
+from customers.search import refresh_keys
 
 # Bulk actions on more customers than this run in a worker, with progress.
 BULK_INLINE_LIMIT = 2000
@@ -131,6 +132,45 @@ def customer_create(
 
 
 @transaction.atomic
+def customers_create(*, rows: list[dict], by, source: str = Source.STAFF) -> list[Customer]:
+    """Create many customers from their forms' cleaned data (the API's batch): the batch form of
+    customer_create, a few statements whatever the number, one activity event each."""
+    registry = {item.name: item for item in customer_fields(include_retired=True) if item.custom}
+    now = timezone.now()
+    customers, customs = [], []
+    for data in rows:
+        builtin, custom = _split(data)
+        customer = Customer(**builtin, source=source, last_activity_at=now)
+        refresh_keys(customer)
+        customers.append(customer)
+        customs.append({name: value for name, value in custom.items() if value not in (None, "", [])})
+    Customer.objects.bulk_create(customers)
+    CustomFieldValue.objects.bulk_create(
+        CustomFieldValue(customer=customer, field=registry[name].custom, **columns)
+        for customer, custom in zip(customers, customs, strict=True)
+        for name, value in custom.items()
+        for columns in custom_value_columns(registry[name], value)
+    )
+    Activity.objects.bulk_create(
+        Activity(
+            customer=customer,
+            customer_label=customer.full_name,
+            kind=Activity.Kind.CREATED,
+            actor=by,
+            changes={
+                field.name: [None, jsonable(getattr(customer, field.name))]
+                for field in BUILTIN_FIELDS
+                if getattr(customer, field.name) not in ("", None, False)
+            }
+            | {name: [None, jsonable(registry[name].display_value(value))] for name, value in custom.items()},
+        )
+        for customer, custom in zip(customers, customs, strict=True)
+    )
+    events.publish_each(events.CUSTOMER_CREATED, customers=customers)
+    return customers
+
+
+@transaction.atomic
 def customer_update(
     *, customer: Customer, data: dict, by, kind=Activity.Kind.UPDATED, detail: str = ""
 ) -> dict:
@@ -145,7 +185,10 @@ def customer_update(
     if changes:
         customer.save()
         events.publish(events.CUSTOMER_UPDATED, customer=customer, data={"changed": sorted(changes)})
-    changes |= _custom_values_save(customer, custom)
+    custom_changes = _custom_values_save(customer, custom)
+    if custom_changes and not changes:  # a custom value is part of the customer: sync and ETags see it
+        customer.save(update_fields=["updated_at"])
+    changes |= custom_changes
     if changes or kind != Activity.Kind.UPDATED:
         activity_record(customer=customer, by=by, kind=kind, changes=changes, detail=detail)
     return changes
@@ -155,7 +198,7 @@ def customer_update(
 def customer_archive(*, customer: Customer, by) -> Customer:
     if customer.archived_at is None:
         customer.archived_at = timezone.now()
-        customer.save(update_fields=["archived_at"])
+        customer.save(update_fields=["archived_at", "updated_at"])
         activity_record(customer=customer, by=by, kind=Activity.Kind.ARCHIVED)
         events.publish(events.CUSTOMER_ARCHIVED, customer=customer)
     return customer
@@ -165,7 +208,7 @@ def customer_archive(*, customer: Customer, by) -> Customer:
 def customer_restore(*, customer: Customer, by) -> Customer:
     if customer.archived_at is not None:
         customer.archived_at = None
-        customer.save(update_fields=["archived_at"])
+        customer.save(update_fields=["archived_at", "updated_at"])
         activity_record(customer=customer, by=by, kind=Activity.Kind.RESTORED)
         events.publish(events.CUSTOMER_RESTORED, customer=customer)
     return customer
@@ -244,8 +287,9 @@ def _archive_or_restore(customer_ids: list[int], by, *, archive: bool) -> int:
             "id", "first_name", "last_name", "email"
         )
     )
+    now = timezone.now()
     Customer.objects.filter(pk__in=[c.pk for c in customers]).update(
-        archived_at=timezone.now() if archive else None
+        archived_at=now if archive else None, updated_at=now
     )
     activities_record(labels={c.pk: c.full_name for c in customers}, by=by, kind=kind)
     events.publish_each(event, customers=customers)

@@ -24,7 +24,7 @@ from customers.extend import (
 )
 from customers.fields import customer_fields, grouped
 from customers.forms import CustomerForm
-from customers.models import Activity, BulkOperation, Customer
+from customers.models import BulkOperation, Customer
 from customers.search import SearchPage, capped_count, capped_match_count, plan, search_page
 from customers.segments import segments_for
 from customers.selectors import (
@@ -36,6 +36,8 @@ from customers.selectors import (
     roster_queryset,
     search_sources,
     selected_customers,
+    visible_events,
+    with_change_rows,
 )
 from customers.tables import CustomerTable, roster_table
 
@@ -170,15 +172,6 @@ def profile(request, org_slug, pk):
     )
 
 
-def visible_events(request, customer: Customer):
-    """The customer's activity this viewer may see: each kind's area drops the events it restricts."""
-    events = Activity.objects.filter(customer=customer)
-    for group in registered(ActivityKinds):
-        if group.restrict:
-            events = group.restrict(request, events)
-    return events
-
-
 @org_permission("customers.view")
 def activity(request, org_slug, pk):
     customer = get_customer_for_org(pk)
@@ -188,18 +181,7 @@ def activity(request, org_slug, pk):
         events = events.filter(kind__in=list(group.kinds))
     events = events.select_related("actor").order_by("-created_at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
-    # Changes to a field this role may not see are left out, as the field is everywhere else. Changes of
-    # what is not a field (a note, tags, a metric) are stored under their label.
-    fields = customer_fields(include_retired=True)
-    visible = customer_fields(request.membership.role, include_retired=True)
-    order = {field.name: index for index, field in enumerate(visible)}
-    labels = {field.name: field.label for field in fields}
-    for event in page:
-        rows = [(name, values) for name, values in event.changes.items() if name in order]
-        rows.sort(key=lambda item: order[item[0]])
-        event.change_rows = [(labels[name], *values) for name, values in rows] + [
-            (name, *values) for name, values in event.changes.items() if name not in labels
-        ]
+    with_change_rows(page, request.membership.role)
     return render_profile(
         request,
         customer,

@@ -20,7 +20,7 @@ from bookings.class_demo import demo_classes
 from bookings.class_demo import demo_erase as classes_demo_erase
 from bookings.demo import demo_erase as bookings_demo_erase
 from bookings.demo import demo_parties
-from customers.demo import demo_custom_fields, demo_customers
+from customers.demo import demo_custom_fields, demo_customers, demo_signup_dates
 from customers.models import Customer
 from families.demo import demo_families
 from imports.demo import demo_import
@@ -116,6 +116,7 @@ def demo_load(*, reset: bool = False) -> None:
             customers = Customer.objects.bulk_create(
                 demo_customers(count=CUSTOMERS_PER_ORGANIZATION, seed=seed), batch_size=1000
             )
+            demo_signup_dates(customers, seed=seed)
             demo_custom_fields(customers, seed=seed)
             demo_intake_form()
             demo_packages()

@@ -58,7 +58,11 @@ def note_source(membership) -> SearchSource:
 
 def readable(membership) -> Q:
     """The notes this staff member may read: the team's, admins' if an admin, and their own private ones."""
-    condition = Q(visibility=Visibility.STAFF) | Q(author_id=membership.user_id)
+    condition = Q(visibility=Visibility.STAFF)
+    if (
+        membership.user_id is not None
+    ):  # an API key has no user: no note is its own, not even an authorless one
+        condition |= Q(author_id=membership.user_id)
     if membership.role in (Role.OWNER, Role.ADMIN):
         condition |= Q(visibility=Visibility.ADMINS)
     return condition

@@ -25,6 +25,10 @@ EXAMPLES = 20  # per operation and generation mode
 # keys, which one document cannot list; whether such a body is accepted is for the import's validation, tested
 # in tests/test_api.py.
 LOOSE = {"/api/v1/imports/": [positive_data_acceptance, negative_data_rejection]}
+# A customer's required fields are the organization's Staff Portal rules, a change needs the current ETag, a
+# cursor is one the API signed: schema-valid input these refuse (422, 428) is in test_api_customers.py.
+CUSTOMER_PATHS = ["/api/v1/customers/", "/api/v1/customers/batch/", "/api/v1/customers/{customer_id}/"]
+LOOSE |= {path: [positive_data_acceptance] for path in CUSTOMER_PATHS}
 MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 
 

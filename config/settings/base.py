@@ -175,6 +175,11 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # form fields are held in memory up to their own bound, uploaded files go to disk past 2.5 MB.
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=IMPORT_MAX_BYTES + 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Calls per API key: a burst and a sustained rate ("count/s|min|hour"); past either, 429 with Retry-After.
+API_RATE_LIMITS = {
+    "burst": env("API_RATE_BURST", default="20/s"),
+    "sustained": env("API_RATE_SUSTAINED", default="1000/min"),
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000  # an import's column mapping has one per column, up to 500
 DATA_UPLOAD_MAX_NUMBER_FILES = 5

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.audit import caller_label
 from accounts.tenancy import TenantManager, TenantModel
 from customers.extend import BulkAction, activity_kind_labels, find
 
@@ -120,6 +121,7 @@ class Customer(TenantModel):
             models.Index(fields=["organization", "email_key"], name="customer_email_key_idx"),
             models.Index(fields=["organization", "phone_rev"], name="customer_phone_rev_idx"),
             models.Index(fields=["organization", "created_at"], name="customer_created_idx"),
+            models.Index(fields=["organization", "updated_at", "id"], name="customer_updated_idx"),
             models.Index(
                 fields=["organization", "email_domain", "email_key"], name="customer_email_domain_idx"
             ),
@@ -168,6 +170,12 @@ class Activity(TenantModel):
     kind = models.CharField(max_length=20)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=150,
+        blank=True,
+        default=caller_label,
+        help_text="What acted when no person did, e.g. API key “Website”.",
     )
     changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
     # Text, not a bounded column: it names people, forms and permissions, whose lengths add up.

@@ -1,0 +1,199 @@
+"""What every resource of the API shares: the error body, the organization a call runs in and whom its events
+name, rate limits per key, cursor pagination and ETags. Resource routers (api/<resource>.py) use these and
+never enter a tenant themselves: `call_as_key` wraps every operation of the API."""
+
+import base64
+import binascii
+import hashlib
+import json
+from datetime import datetime
+from functools import wraps
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Q, QuerySet
+from django.http import HttpResponse
+from django.utils.dateparse import parse_datetime
+from ninja import Field, Schema
+from ninja.errors import HttpError, ValidationError
+from ninja.throttling import SimpleRateThrottle
+
+from accounts.audit import acting_as
+from accounts.tenancy import tenant
+from api.auth import request_key
+from api.models import ApiKey
+
+# Problems ------------------------------------------------------------------------------------------------
+
+
+class Problem(Schema):
+    """Every error: what went wrong, and for invalid input the messages per field (`errors`)."""
+
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+class FieldErrors(Exception):
+    """Input the roster's rules refuse: answered 422 with the messages per field."""
+
+    def __init__(self, errors: dict[str, list[str]], detail: str = "Some fields are not valid."):
+        super().__init__(detail)
+        self.errors, self.detail = errors, detail
+
+
+def problem(api, request, status: int, detail: str, errors: dict | None = None) -> HttpResponse:
+    body = {"detail": detail} | ({"errors": errors} if errors is not None else {})
+    return api.create_response(request, body, status=status)
+
+
+def field_errors_of(validation: ValidationError) -> dict[str, list[str]]:
+    """Pydantic's list of errors as {field: [messages]} ("custom.shoe_size", "customers.3.email"), leaving
+    out where in the request (body, query) it was."""
+    errors: dict[str, list[str]] = {}
+    for error in validation.errors:
+        where = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        where = where[1:] if len(where) > 1 and where[0] in ("data", "params", "filters") else where
+        errors.setdefault(".".join(where) or "body", []).append(error.get("msg", "Invalid."))
+    return errors
+
+
+def problems_install(api) -> None:
+    """Answer invalid input and the roster's refusals in the Problem shape the OpenAPI document declares."""
+
+    @api.exception_handler(ValidationError)
+    def invalid(request, error: ValidationError):
+        return problem(api, request, 422, "Some fields are not valid.", field_errors_of(error))
+
+    @api.exception_handler(FieldErrors)
+    def refused(request, error: FieldErrors):
+        return problem(api, request, 422, error.detail, error.errors)
+
+
+# The organization of a call ----------------------------------------------------------------------------
+
+
+def key_label(key: ApiKey) -> str:
+    """How activity and audit events name a call made with `key` ("by API key “Website”")."""
+    return f"API key “{key.name}”"
+
+
+def call_as_key(run):
+    """Run an operation inside the calling key's organization (application scoping and row security), with
+    its events attributed to the key. Wraps each operation's whole run (`api.add_decorator(…, mode="view")`):
+    no endpoint can forget it. A call without a valid key runs outside any tenant and is refused (401)."""
+
+    @wraps(run)
+    def in_tenant(request, *args, **kwargs):
+        key = request_key(request)
+        if key is None:
+            return run(request, *args, **kwargs)
+        with tenant(key.organization), acting_as(key_label(key)):
+            return run(request, *args, **kwargs)
+
+    return in_tenant
+
+
+# Rate limits ---------------------------------------------------------------------------------------------
+
+
+class KeyThrottle(SimpleRateThrottle):
+    """A limit per API key (`settings.API_RATE_LIMITS[which]`, e.g. "20/s"), keyed by the key's id: names
+    repeat across organizations. Read at each call, so settings can change it. 429 with Retry-After."""
+
+    def __init__(self, which: str):
+        self.scope = which
+        super().__init__(settings.API_RATE_LIMITS[which])
+
+    def allow_request(self, request) -> bool:
+        self.num_requests, self.duration = self.parse_rate(settings.API_RATE_LIMITS[self.scope])
+        return super().allow_request(request)
+
+    def get_cache_key(self, request) -> str | None:
+        key = getattr(request, "auth", None)
+        return f"api-throttle:{self.scope}:{key.pk}" if key is not None else None
+
+
+def key_throttles() -> list[KeyThrottle]:
+    return [KeyThrottle("burst"), KeyThrottle("sustained")]
+
+
+# Cursor pagination ---------------------------------------------------------------------------------------
+
+CURSOR_SALT = "api.cursor"
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=100, description="How many items a page has (1–100).")
+    cursor: str | None = Field(
+        None,
+        max_length=500,
+        pattern="^[A-Za-z0-9_-]+$",
+        description="The `next` cursor of the previous page; omit for the first page.",
+    )
+
+
+class CursorPage[T](Schema):
+    """A page of items and the URL of the next one (null on the last page)."""
+
+    items: list[T]
+    next: str | None
+
+
+def _cursor_encode(order: str, value, pk: int) -> str:
+    value = value.isoformat() if isinstance(value, datetime) else value
+    signed = signing.dumps([order, value, pk], salt=CURSOR_SALT, compress=True)
+    return base64.urlsafe_b64encode(signed.encode()).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str, order: str) -> tuple:
+    try:
+        signed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        cursor_order, value, pk = signing.loads(signed, salt=CURSOR_SALT)
+    except (binascii.Error, UnicodeDecodeError, signing.BadSignature, ValueError, TypeError) as error:
+        raise FieldErrors({"cursor": ["This is not a cursor this API gave."]}) from error
+    if cursor_order != order:
+        raise FieldErrors({"cursor": ["This cursor belongs to another ordering: keep `order` as it was."]})
+    return (parse_datetime(value) if order != "id" else value), pk
+
+
+def paginate(request, queryset: QuerySet, page: PageParams, *, order: str = "id") -> dict:
+    """One page of `queryset` in ascending (`order`, id), after the cursor's position: a keyset, so rows
+    added or changed meanwhile neither repeat nor go missing from a walk. Returns {items, next}."""
+    queryset = queryset.order_by(order, "id") if order != "id" else queryset.order_by("id")
+    if page.cursor:
+        value, pk = _cursor_decode(page.cursor, order)
+        later = Q(**{f"{order}__gt": value}) | Q(**{order: value, "pk__gt": pk})
+        queryset = queryset.filter(Q(pk__gt=pk) if order == "id" else later)
+    items = list(queryset[: page.limit + 1])
+    following = None
+    if len(items) > page.limit:
+        items = items[: page.limit]
+        last = items[-1]
+        params = request.GET.copy()
+        params["cursor"] = _cursor_encode(order, getattr(last, order) if order != "id" else last.pk, last.pk)
+        following = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    return {"items": items, "next": following}
+
+
+# ETags ---------------------------------------------------------------------------------------------------
+
+
+def etag_of(*parts) -> str:
+    """A strong ETag from what changes with every write of a record (its id and its updated_at)."""
+    text = json.dumps([part.isoformat() if isinstance(part, datetime) else part for part in parts])
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:20] + '"'
+
+
+def if_match_check(request, current: str, *, required: bool = True) -> None:
+    """Refuse a write sent without `If-Match` (428) or with an ETag that is no longer the record's (412):
+    two clients cannot overwrite each other's changes unseen."""
+    sent = request.headers.get("If-Match", "").strip()
+    if not sent:
+        if required:
+            raise HttpError(428, "Send the ETag of the version you change as `If-Match` (read it first).")
+        return
+    if sent != "*" and current not in [tag.strip().removeprefix("W/") for tag in sent.split(",")]:
+        raise HttpError(412, "It has changed since you read it: read it again, then send its new ETag.")
+
+
+IF_MATCH_RESPONSES = {412: Problem, 428: Problem}
