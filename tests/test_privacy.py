@@ -39,6 +39,7 @@ from tests.conftest import PASSWORD, logged_in, make_user
 from tests.customer_helpers import beta_customer, roster_url  # noqa: F401
 from tests.factories import customer
 from tests.inbox import emailed_path
+from tests.test_api import call, make_key
 from tests.waiver_helpers import signature_png
 from waivers import services as waiver_services
 from waivers.models import Channel as WaiverChannel
@@ -318,7 +319,9 @@ def texts_naming(organization, needles: list[str]) -> dict[str, list[str]]:
 SIGNED_WAIVER_NAMES = {"waivers.WaiverSignature": ["customer_name", "signer_name", "typed_name"]}
 
 
-def test_erasure_leaves_the_person_nowhere_but_their_signed_waivers(alice_client, alice, org_a, org_b):
+def test_erasure_leaves_the_person_nowhere_but_their_signed_waivers(
+    client, alice_client, alice, org_a, org_b, django_capture_on_commit_callbacks
+):
     with tenant(org_a):
         world = a_person_everywhere(alice)
     zeb, kid = world["zeb"], world["kid"]
@@ -332,12 +335,29 @@ def test_erasure_leaves_the_person_nowhere_but_their_signed_waivers(alice_client
         assert Note.objects.filter(customer=zeb).count() == 3  # the preview changed nothing
     wrong = alice_client.post(f"/app/{org_a.slug}/customers/{zeb.pk}/privacy/erase/", {"name": "Zebulon"})
     assert "not the customer&#x27;s name" in wrong.text
-    erased = alice_client.post(
-        f"/app/{org_a.slug}/customers/{zeb.pk}/privacy/erase/", {"name": " zebulon  quixby "}
-    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        erased = alice_client.post(
+            f"/app/{org_a.slug}/customers/{zeb.pk}/privacy/erase/", {"name": " zebulon  quixby "}
+        )
     assert erased.status_code == 302
+    heard = [payload for callback in callbacks if hasattr(callback, "args") for payload in callback.args[1]]
+    [told] = [payload for payload in heard if payload["type"] == "customer.updated"]  # webhooks hear it
+    anonymized = {"id": zeb.pk, "first_name": "Erased", "last_name": "customer", "email": ""}
+    assert told["data"] == {"customer": anonymized, "changed": ["erased"]}
 
     assert texts_naming(org_a, needles) == SIGNED_WAIVER_NAMES
+    key = make_key(org_a, alice, ("customers:read", "activity:read"))
+    read = call(client, "get", f"/api/v1/customers/{zeb.pk}/", key).json()
+    assert (read["first_name"], read["last_name"], read["email"], read["phone"]) == (
+        "Erased",
+        "customer",
+        "",
+        "",
+    )
+    listed = call(client, "get", "/api/v1/customers/?archived=any", key).content.decode()
+    assert zeb.pk in [item["id"] for item in json.loads(listed)["items"]]
+    history = call(client, "get", f"/api/v1/customers/{kid.pk}/activity/", key).content.decode()
+    assert not any(needle.lower() in text.lower() for needle in needles for text in (listed, history))
     for query in ("Quixby, Zebulon", "zeb.quixby", "555-0199", "Zebulon"):
         roster = alice_client.get(roster_url(org_a, f"q={query}")).text
         assert "Zebulon" not in roster and EMAIL not in roster
