@@ -46,7 +46,7 @@ COMMIT_AS_THEY_GO = {
     "invites.claim_services.invites_send": "each invitation commits on its own, so one bounce stops no other",
     "webhooks.services.delivery_try": "the receiver is waited for (up to 10 s) outside any transaction",
     "webhooks.services.deliveries_prune": "an organization per transaction",
-    "webhooks.services.deliveries_due": "only queues the deliveries whose time has come, an organization each",
+    "webhooks.services.deliveries_due": "only queues the deliveries that are due, an organization each",
     "privacy.services.export_build": "a part per transaction, so progress shows",
 }
 
