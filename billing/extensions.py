@@ -8,6 +8,7 @@ its kinds of activity event and its audit actions."""
 from accounts.audit import register_audit_actions
 from accounts.money import format_minor
 from accounts.navigation import Page, register_settings_page
+from billing import privacy
 from billing.credit import balance_of, balances_of
 from billing.external_views import external_box
 from billing.family import family_payments
@@ -35,6 +36,8 @@ from customers.extend import (
     ActivityKinds,
     ExportColumn,
     MergeHandler,
+    PersonData,
+    PersonErasure,
     ProfileBox,
     ProfileTab,
     Report,
@@ -142,5 +145,46 @@ register(
         move=cards_move,
         warnings=cards_warnings,
         count=cards_count,
+    ),
+    PersonData(
+        "purchases", "Purchases", privacy.purchase_rows, order=40, describe="What was bought for or by them."
+    ),
+    PersonData(
+        "payments", "Payments", privacy.payment_rows, order=41, describe="Payments, with refunded amounts."
+    ),
+    PersonData("credit", "Account credit", privacy.credit_rows, order=42, describe="Every credit line."),
+    PersonData(
+        "punch_cards", "Punch cards", privacy.punch_card_rows, order=43, describe="Class passes and visits."
+    ),
+    PersonData(
+        "memberships",
+        "Memberships",
+        privacy.subscription_rows,
+        order=44,
+        describe="Memberships, here and elsewhere.",
+    ),
+    PersonData(
+        "cards", "Saved cards", privacy.card_rows, order=45, describe="Card brand and last four digits."
+    ),
+    PersonErasure(
+        "billing",
+        "Payments and purchases",
+        privacy.billing_erase,
+        order=40,
+        covers=(
+            "billing.Purchase.customer",
+            "billing.Purchase.payer",
+            "billing.Payment.payer",
+            "billing.CreditEntry.customer",
+            "billing.PunchCard.holder",
+            "billing.SpotHold.customer",
+            "billing.StripeCustomer.customer",
+            "billing.SavedCard.customer",
+            "billing.Checkout.customer",
+            "billing.Checkout.payer",
+            "billing.Subscription.member",
+            "billing.Subscription.payer",
+            "billing.ExternalSubscription.customer",
+        ),
     ),
 )

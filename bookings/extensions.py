@@ -9,12 +9,13 @@ from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
 from billing.models import Checkout
 from billing.spots import checkout_paid
+from bookings import privacy
 from bookings.class_services import term_register
 from bookings.merging import bookings_count, registration_problems
 from bookings.models import BookingAudit, BookingEvent, CourseAudit, RegistrationEvent
 from bookings.selectors import bookings_of, waivers_needed
 from bookings.services import booking_paid
-from customers.extend import ActivityKinds, MergeHandler, ProfileTab, register
+from customers.extend import ActivityKinds, MergeHandler, PersonData, PersonErasure, ProfileTab, register
 from families.extend import FamilySection, register_family_section
 from portal.navigation import PortalSection, register_portal_section
 from waivers.extend import register_requirement
@@ -81,5 +82,27 @@ register(
         order=600,
         problems=registration_problems,
         count=bookings_count,
-    )
+    ),
+    PersonData(
+        "bookings",
+        "Party bookings",
+        privacy.booking_rows,
+        order=71,
+        describe="Parties booked by or for them.",
+    ),
+    PersonData(
+        "classes", "Class registrations", privacy.registration_rows, order=72, describe="Class places."
+    ),
+    PersonErasure(
+        "bookings",
+        "Bookings and classes",
+        privacy.bookings_erase,
+        order=71,
+        covers=(
+            "bookings.Registration.customer",
+            "bookings.Registration.registered_by",
+            "bookings.Booking.customer",
+            "bookings.Booking.booked_by",
+        ),
+    ),
 )

@@ -14,6 +14,7 @@ from metrics import urls as metric_urls
 from notes import urls as note_urls
 from portal import staff_urls as portal_staff_urls
 from portal.urls import urlpatterns as portal_urlpatterns
+from privacy import urls as privacy_urls
 from tags import urls as tag_urls
 from waivers import urls as waiver_urls
 
@@ -50,6 +51,8 @@ staff_area = [
     path("customers/", include((billing_urls.profile_patterns, "profile_payments"))),
     path("customers/", include((waiver_urls.profile_patterns, "profile_waivers"))),
     path("customers/", include((booking_urls.profile_patterns, "profile_bookings"))),
+    path("customers/", include((privacy_urls.profile_patterns, "profile_privacy"))),
+    path("settings/privacy/", include((privacy_urls.settings_patterns, "privacy_settings"))),
     path("bookings/", include((booking_urls.staff_patterns, "bookings"))),
     path("invites/", include((invite_urls.package_patterns, "package_invites"))),
     path("reports/customers/", include("reports.urls")),
@@ -79,6 +82,7 @@ urlpatterns = [
     path("<slug:org_slug>/classes/", include((booking_urls.class_portal_patterns, "class_portal"))),
     path("<slug:org_slug>/", include((billing_urls.portal_patterns, "portal_payments"))),
     path("<slug:org_slug>/", include((waiver_urls.public_patterns, "waivers"))),
+    path("<slug:org_slug>/", include((privacy_urls.portal_patterns, "privacy_portal"))),
     path("<slug:org_slug>/", include((invite_urls.public_waitlist_patterns, "waitlist"))),
     path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),
 ]

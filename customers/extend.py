@@ -214,6 +214,45 @@ class MergeHandler:
     warnings: Callable | None = None
 
 
+@dataclass(frozen=True)
+class PersonData:
+    """One part of a person's data export (customers can ask for theirs; staff export it from the profile).
+    `rows(customer, include_notes=)` → a list of dicts (one per record), or (headers, rows) for a table; the
+    export writes each part as JSON and as CSV. `describe` says in the export's README what the part holds."""
+
+    key: str
+    label: str
+    rows: Callable[..., list[dict] | tuple[list[str], list[list]]]
+    order: int
+    describe: str = ""
+
+
+@dataclass(frozen=True)
+class ErasureLine:
+    """What one part of an erasure did to a kind of record: "erased", "anonymized" or "kept", how many, and
+    why a record was kept (the certificate prints it)."""
+
+    what: str
+    action: str
+    count: int
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class PersonErasure:
+    """One part of erasing a person: `erase(customer)` erases or anonymizes its records of them inside the
+    erasure's transaction and returns [ErasureLine]; the confirmation page runs it in a transaction it rolls
+    back, so what staff read is what happens. `covers` names every foreign key to Customer it handles
+    ("app_label.Model.field"): a meta-test fails when a customer foreign key is covered by no part. The
+    roster's own part runs last (order 1000), after the others have used the name to find mentions."""
+
+    key: str
+    label: str
+    erase: Callable[[object], list[ErasureLine]]
+    order: int
+    covers: tuple[str, ...] = ()
+
+
 Extension = (
     ProfileTab
     | ProfileBox
@@ -229,6 +268,8 @@ Extension = (
     | EventListener
     | DuplicateSignal
     | MergeHandler
+    | PersonData
+    | PersonErasure
 )
 _registry: dict[type, dict[str, object]] = defaultdict(dict)
 

@@ -9,8 +9,18 @@ from django.utils import timezone
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
+from customers import privacy
 from customers.duplicate_views import profile_box
-from customers.extend import ActivityKinds, BulkAction, MergeHandler, ProfileBox, ProfileTab, register
+from customers.extend import (
+    ActivityKinds,
+    BulkAction,
+    MergeHandler,
+    PersonData,
+    PersonErasure,
+    ProfileBox,
+    ProfileTab,
+    register,
+)
 from customers.merge import UndoRecord, stays
 from customers.models import (
     Activity,
@@ -70,6 +80,52 @@ register(
     # Earlier merges into the merged customer now point at the survivor, so their old links still lead home.
     MergeHandler("tombstones", "", (("customers.Customer", "merged_into"),), order=20),
     MergeHandler("merges", "", (("customers.Merge", "survivor"), ("customers.Merge", "merged")), 30, stays),
+    PersonData("profile", "Profile", privacy.profile_rows, order=0, describe="Their details on the roster."),
+    PersonData(
+        "custom_fields",
+        "Custom fields",
+        privacy.custom_value_rows,
+        order=1,
+        describe="The organization's own fields.",
+    ),
+    PersonData(
+        "consents",
+        "Consents",
+        privacy.consent_rows,
+        order=2,
+        describe="Marketing emails, and Do not solicit.",
+    ),
+    PersonData(
+        "activity",
+        "Activity Log",
+        privacy.activity_rows,
+        order=900,
+        describe="Every change recorded about them.",
+    ),
+    PersonErasure(
+        "custom_fields",
+        "Custom fields",
+        privacy.custom_values_erase,
+        order=10,
+        covers=("customers.CustomFieldValue.customer",),
+    ),
+    PersonErasure(
+        "activity", "Activity Log", privacy.activity_erase, order=990, covers=("customers.Activity.customer",)
+    ),
+    PersonErasure(
+        "merges",
+        "Merges and duplicates",
+        privacy.merges_erase,
+        order=980,
+        covers=(
+            "customers.Customer.merged_into",
+            "customers.Merge.survivor",
+            "customers.Merge.merged",
+            "customers.DuplicatePair.customer_a",
+            "customers.DuplicatePair.customer_b",
+        ),
+    ),
+    PersonErasure("profile", "Profile", privacy.profile_erase, order=1000),
 )
 register_audit_actions(CustomerAudit)
 register_main_page(

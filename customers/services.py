@@ -216,8 +216,10 @@ def customer_restore(*, customer: Customer, by) -> Customer:
 
 @transaction.atomic
 def customer_delete(*, customer: Customer, by) -> None:
-    """Delete for good; the deletion itself stays in the organization's activity records."""
-    label = f"{customer.full_name} (#{customer.pk})"
+    """Delete for good; the deletion itself stays in the organization's activity records, without the name
+    (their earlier events lose it too). Erasure (the profile's Privacy tab) is the thorough way."""
+    label = f"Deleted customer (#{customer.pk})"
+    Activity.objects.filter(customer=customer).update(customer_label=label)
     activities_record(labels={customer.pk: label}, by=by, kind=Activity.Kind.DELETED)
     customer.delete()  # the event stays, no longer linked
 

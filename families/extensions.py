@@ -12,11 +12,14 @@ from customers.extend import (
     DuplicateSignal,
     ExportColumn,
     MergeHandler,
+    PersonData,
+    PersonErasure,
     ProfileBox,
     RosterFilters,
     register,
 )
 from customers.filters import SELECT
+from families import privacy
 from families.merging import family_count, family_move, family_problems
 from families.models import AffiliatedOrganization, Affiliation, FamilyEvent, GuardianLink
 from families.selectors import people_of
@@ -128,5 +131,20 @@ register(
         move=family_move,
         problems=family_problems,
         count=lambda customer: family_count(customer) + Affiliation.objects.filter(customer=customer).count(),
-    )
+    ),
+    PersonData("family", "Family", privacy.family_rows, order=20, describe="Guardians and dependants."),
+    PersonData(
+        "affiliations", "Affiliations", privacy.affiliation_rows, order=21, describe="Schools, clubs, teams."
+    ),
+    PersonErasure(
+        "family",
+        "Family and affiliations",
+        privacy.family_erase,
+        order=20,
+        covers=(
+            "families.GuardianLink.guardian",
+            "families.GuardianLink.dependant",
+            "families.Affiliation.customer",
+        ),
+    ),
 )

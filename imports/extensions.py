@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page
-from customers.extend import MergeHandler, Report, RosterFilters, register
+from customers.extend import MergeHandler, PersonData, PersonErasure, Report, RosterFilters, register
 from customers.merge import unless_taken
+from imports import privacy
 from imports.models import ImportAudit, ImportJob, ImportRecord
 from imports.report import import_tables
 
@@ -53,5 +54,11 @@ register(
         (("imports.ImportRecord", "customer"),),
         order=400,
         move=unless_taken("imports.ImportRecord", "customer", ("job",)),
-    )
+    ),
+    PersonData(
+        "imports", "Imports", privacy.import_rows, order=60, describe="The imports that made or updated them."
+    ),
+    PersonErasure(
+        "imports", "Imports", privacy.imports_erase, order=60, covers=("imports.ImportRecord.customer",)
+    ),
 )

@@ -20,6 +20,8 @@ from customers.extend import (
     BulkAction,
     BulkActionError,
     MergeHandler,
+    PersonData,
+    PersonErasure,
     ProfileBox,
     RosterColumn,
     RosterFilters,
@@ -27,6 +29,7 @@ from customers.extend import (
 )
 from customers.filters import SELECT
 from customers.merge import unless_taken
+from invites import privacy
 from invites.claim_services import invites_send
 from invites.claim_views import account_box
 from invites.merging import package_invites_move, waitlist_problems
@@ -263,5 +266,26 @@ register(
         (("invites.WaitlistEntry", "customer"), ("invites.WaitlistEntry", "joined_by")),
         order=320,
         problems=waitlist_problems,
+    ),
+    PersonData(
+        "invites",
+        "Invites and claims",
+        privacy.invite_rows,
+        order=50,
+        describe="Account and package invites.",
+    ),
+    PersonData("waitlists", "Waitlists", privacy.waitlist_rows, order=51, describe="Places on waitlists."),
+    PersonErasure(
+        "invites",
+        "Invites and waitlists",
+        privacy.invites_erase,
+        order=50,
+        covers=(
+            "invites.ClaimInvite.customer",
+            "invites.PackageInvite.customer",
+            "invites.PackageInvite.for_customer",
+            "invites.WaitlistEntry.customer",
+            "invites.WaitlistEntry.joined_by",
+        ),
     ),
 )

@@ -3,7 +3,17 @@ events in the Activity Log."""
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_settings_page
-from customers.extend import ActivityKinds, MergeHandler, ProfileTab, Report, RosterFilters, register
+from customers.extend import (
+    ActivityKinds,
+    MergeHandler,
+    PersonData,
+    PersonErasure,
+    ProfileTab,
+    Report,
+    RosterFilters,
+    register,
+)
+from metrics import privacy
 from metrics.filters import metric_filters
 from metrics.merging import metrics_move, metrics_undo
 from metrics.models import MetricAudit, MetricEvent
@@ -25,5 +35,15 @@ register(
         order=130,
         move=metrics_move,
         undo=metrics_undo,
-    )
+    ),
+    PersonData(
+        "metrics",
+        "Metrics",
+        privacy.metric_rows,
+        order=32,
+        describe="Every value recorded, corrections included.",
+    ),
+    PersonErasure(
+        "metrics", "Metrics", privacy.metrics_erase, order=32, covers=("metrics.MetricEntry.customer",)
+    ),
 )

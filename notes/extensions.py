@@ -8,12 +8,15 @@ from customers.extend import (
     ActivityKinds,
     ExportColumn,
     MergeHandler,
+    PersonData,
+    PersonErasure,
     ProfileBox,
     ProfileTab,
     RowMark,
     SearchSource,
     register,
 )
+from notes import privacy
 from notes.models import Note, NoteEvent
 from notes.selectors import note_source, notes_of, readable, with_pinned_notes
 
@@ -54,5 +57,19 @@ register(
         (("notes.Note", "customer"), ("notes.NoteWord", "customer")),
         order=100,
         count=lambda customer: Note.objects.filter(customer=customer, deleted_at=None).count(),
-    )
+    ),
+    PersonData(
+        "notes",
+        "Notes",
+        privacy.note_rows,
+        order=30,
+        describe="Notes the whole team may read, when included.",
+    ),
+    PersonErasure(
+        "notes",
+        "Notes",
+        privacy.notes_erase,
+        order=30,
+        covers=("notes.Note.customer", "notes.NoteWord.customer"),
+    ),
 )

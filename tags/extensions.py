@@ -13,12 +13,15 @@ from customers.extend import (
     BulkActionError,
     ExportColumn,
     MergeHandler,
+    PersonData,
+    PersonErasure,
     ProfileBox,
     RosterColumn,
     RosterFilters,
     register,
 )
 from customers.merge import unless_taken
+from tags import privacy
 from tags.models import CustomerTag, Tag, TagAudit, TagEvent
 from tags.selectors import tag_choices, tag_names, with_tags
 from tags.services import tags_apply
@@ -133,5 +136,7 @@ register(
         (("tags.CustomerTag", "customer"),),
         order=110,
         move=unless_taken("tags.CustomerTag", "customer", ("tag",)),  # the same tag on both is kept once
-    )
+    ),
+    PersonData("tags", "Tags", privacy.tag_rows, order=31, describe="The tags on them."),
+    PersonErasure("tags", "Tags", privacy.tags_erase, order=31, covers=("tags.CustomerTag.customer",)),
 )

@@ -42,6 +42,8 @@ from notes import services as note_services
 from notes.models import Visibility
 from portal import signups
 from portal.email_change import email_change_token
+from privacy import services as privacy_services
+from privacy.models import PrivacySettings
 from reports import services as report_services
 from tags import services as tag_services
 from tags.models import Tag
@@ -341,6 +343,14 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
     with mock.patch.object(customer_tasks.duplicates_scan, "delay_on_commit"):
         scan = duplicate_services.duplicates_scan_start(by=owner)
     duplicate_services.duplicates_scan_run(organization=organization, scan_id=scan.pk)
+    privacy_services.privacy_settings_save(settings=PrivacySettings(export_days=14), by=owner)
+    privacy_services.export_request(customer=canary, by=owner, include_notes=True)
+    privacy_services.customer_erase(
+        customer=customer_services.customer_create(
+            data={"first_name": "Canary", "last_name": "Erased"}, by=owner
+        ),
+        by=owner,
+    )
     with mock.patch.object(customer_services, "BULK_INLINE_LIMIT", 0):  # large enough to be queued
         operation = customer_services.customers_bulk(action="archive", customer_ids=[fledgling.pk], by=owner)
     customer_services.bulk_operation_run(organization=organization, operation_id=operation.pk)

@@ -23,6 +23,7 @@ APPS = [
     "bookings",
     "api",
     "webhooks",
+    "privacy",
 ]
 WRITES = {
     "save",
@@ -48,7 +49,8 @@ COMMIT_AS_THEY_GO = {
     "reports.services.scheduled_reports_due": "only queues the runs that are due",
     "webhooks.services.delivery_try": "the receiver is waited for (up to 10 s) outside any transaction",
     "webhooks.services.deliveries_prune": "an organization per transaction",
-    "webhooks.services.deliveries_due": "only queues the deliveries that are due, an organization at a time",
+    "webhooks.services.deliveries_due": "only queues the deliveries that are due, an organization each",
+    "privacy.services.export_build": "a part per transaction, so progress shows",
 }
 
 

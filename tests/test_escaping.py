@@ -152,6 +152,9 @@ STAFF_PAGES = [
     "/app/evil/customers/{child}/payments/",
     "/app/evil/customers/{parent}/loyalty/",
     "/app/evil/customers/{parent}/credit/",
+    "/app/evil/customers/{parent}/privacy/",
+    "/app/evil/customers/{parent}/privacy/erase/",
+    "/app/evil/settings/privacy/",
     "/app/evil/customers/{parent}/loyalty/?start=bad&end=2026-01-01",
     "/app/evil/customers/{child}/family/",
     "/app/evil/customers/{parent}/merge/{child}/",
@@ -221,7 +224,13 @@ def test_public_pages_escape_what_the_tenant_wrote(world, client, page):
 
 @pytest.mark.parametrize(
     "page",
-    ["/evil/account/", "/evil/account/family/", "/evil/account/family/{child}/", "/evil/account/payments/"],
+    [
+        "/evil/account/",
+        "/evil/account/family/",
+        "/evil/account/family/{child}/",
+        "/evil/account/payments/",
+        "/evil/account/my-data/",
+    ],
 )
 def test_portal_pages_escape_what_the_tenant_and_customers_wrote(world, page):
     url = page.format(child=world["child"].pk)

@@ -33,6 +33,7 @@ from intake.models import IntakeForm, PendingChange
 from invites.models import PackageInvite, WaitlistEntry
 from metrics.models import Metric, MetricEntry
 from notes.models import Note
+from privacy.models import ErasureRecord, PersonExport
 from reports.models import ScheduledReport
 from tags.models import Tag
 from tests.canaries import canaries_seed
@@ -265,6 +266,8 @@ PK_KINDS = {
     "customers/bulk/": BulkOperation,
     "customers/segments/": Segment,
     "customers/metric-entries/": MetricEntry,
+    "customers/privacy-exports/": PersonExport,
+    "settings/privacy/erasures/": ErasureRecord,
     "families/people/": Customer,
     "families/links/": GuardianLink,
     "families/affiliations/": Affiliation,

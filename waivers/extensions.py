@@ -5,8 +5,17 @@ waivers a customer needs through `waivers.extend`."""
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
-from customers.extend import ActivityKinds, MergeHandler, ProfileTab, RowMark, register
+from customers.extend import (
+    ActivityKinds,
+    MergeHandler,
+    PersonData,
+    PersonErasure,
+    ProfileTab,
+    RowMark,
+    register,
+)
 from portal.navigation import PortalSection, register_portal_section
+from waivers import privacy
 from waivers.models import WaiverAudit, WaiverEvent, WaiverSignature
 from waivers.selectors import with_missing_waivers
 
@@ -35,5 +44,20 @@ register(
         ),
         order=500,
         count=lambda customer: WaiverSignature.objects.filter(customer=customer).count(),
-    )
+    ),
+    PersonData(
+        "waivers", "Waivers", privacy.waiver_rows, order=70, describe="Waivers signed by or for them."
+    ),
+    PersonErasure(
+        "waivers",
+        "Waivers",
+        privacy.waivers_erase,
+        order=70,
+        covers=(
+            "waivers.WaiverSignature.customer",
+            "waivers.WaiverSignature.signer",
+            "waivers.WaiverRequest.signer",
+            "waivers.WaiverRequest.for_customer",
+        ),
+    ),
 )

@@ -2,8 +2,8 @@
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_settings_page
-from customers.extend import EventListener, register
-from webhooks import services
+from customers.extend import EventListener, PersonErasure, register
+from webhooks import privacy, services
 from webhooks.models import WebhookAudit
 
 
@@ -14,3 +14,4 @@ def _heard(organization, payloads: list[dict]) -> None:
 register_audit_actions(WebhookAudit)
 register_settings_page(Page("webhooks", "Webhooks", "webhooks:list", 65, "settings.change"))
 register(EventListener("webhooks", _heard, order=10))
+register(PersonErasure("webhooks", "Webhook log", privacy.deliveries_erase, order=80))

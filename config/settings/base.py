@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "invites",
     "waivers",
     "bookings",
+    "privacy",
     "webhooks",
     "reports",
     "demo",  # last: it loads every app's demo data
@@ -264,6 +265,7 @@ CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-due": {"task": "webhooks.tasks.webhook_deliveries_due", "schedule": 60},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.webhook_deliveries_prune", "schedule": 24 * 3600},
     "scheduled-reports-due": {"task": "reports.tasks.scheduled_reports_due", "schedule": 15 * 60},
+    "privacy-retention": {"task": "privacy.tasks.retention_daily", "schedule": 24 * 3600},
 }
 
 LOGGING = {
