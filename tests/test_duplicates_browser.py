@@ -40,6 +40,10 @@ def test_admin_scans_sees_a_pair_with_reasons_and_marks_it_not_a_duplicate(
     expect(page.get_by_role("status")).to_contain_text("Last scanned")
     expect(page.locator("tbody tr")).to_have_count(1)  # Elena and the other organization's Robert: no pair
     screenshot(page, "duplicates-1-pair")
+    row.get_by_role("link", name="Merge…").click()  # the pair opens the merge preview of the two
+    expect(page.get_by_role("heading", name="Merge two customers")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("Bob Stone")
+    page.go_back()
 
     row.get_by_role("button", name="Not a duplicate").click()
     expect(page.locator("tbody tr").first).to_contain_text("They won't be paired again")
