@@ -32,7 +32,8 @@ from bookings.models import Course, PartyPackage, Session
 from bookings.services import booking_create
 from customers import services as customer_services
 from customers.demo import demo_custom_fields, demo_customers
-from customers.models import BulkOperation, Customer, CustomField, Segment
+from customers.merge_services import customers_merge
+from customers.models import BulkOperation, Customer, CustomField, DuplicatePair, DuplicateScan, Segment
 from families import services as family_services
 from families.demo import demo_families
 from families.models import AffiliatedOrganization, Affiliation, Relationship
@@ -48,6 +49,7 @@ from metrics.models import Metric, MetricEntry
 from notes import services as note_services
 from notes.demo import demo_notes
 from notes.models import Visibility
+from privacy.services import customer_erase, export_request
 from reports.services import scheduled_report_create
 from tags import services as tag_services
 from tags.demo import demo_tags
@@ -186,6 +188,19 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             ip=None,
         )
         [waiver_request] = waiver_services.waiver_request_send(template=waiver, customer=pat, by=owner)
+        twin = customer_services.customer_create(data={"first_name": "Mia", "last_name": "Fuzz"}, by=owner)
+        merge = customers_merge(survivor=kid, merged=twin, choices={}, by=owner)
+        scan = DuplicateScan.objects.create(started_by=owner)
+        pair = DuplicatePair.objects.create(
+            customer_a=customers[0],
+            customer_b=customers[1],
+            score=85,
+            reasons=["email"],
+            found_at=timezone.now(),
+        )
+        export = export_request(customer=main, by=owner, include_notes=False)
+        erased = customer_services.customer_create(data={"first_name": "Eve", "last_name": "Fuzz"}, by=owner)
+        erasure = customer_erase(customer=erased, by=owner)
         demo_parties(by=owner, seed=seed, count=6)
         party = PartyPackage.objects.order_by("pk").first()
         booking = booking_create(
@@ -202,6 +217,12 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
             "party": party.pk,
             "booking": booking.pk,
             "customer": main.pk,
+            "other_customer": customers[1].pk,
+            "merge": merge.pk,
+            "duplicate_scan": scan.pk,
+            "duplicate_pair": pair.pk,
+            "person_export": export.pk,
+            "erasure": erasure.pk,
             "waiver_template": waiver.pk,
             "waiver_signature": waiver_signature.pk,
             "waiver_token": waiver_services.waiver_request_issue_token(request=waiver_request),
@@ -319,6 +340,12 @@ PARAMETERS = {
     "waiver_settings:archive": {"pk": "waiver_template"},
     "waiver_settings:restore": {"pk": "waiver_template"},
     "waivers:link": {"token": "waiver_token"},
+    "customer_settings:duplicates_scan_progress": {"pk": "duplicate_scan"},
+    "customer_settings:not_duplicate": {"pk": "duplicate_pair"},
+    "customers:merge": {"other_pk": "other_customer"},
+    "profile_privacy:download": {"pk": "person_export"},
+    "privacy_settings:certificate_pdf": {"pk": "erasure"},
+    "privacy_settings:certificate_json": {"pk": "erasure"},
 }
 NAMESPACE_PK = {"imports": "import_job", "bookings": "booking", "book": "booking"}
 COMMON = {
@@ -346,6 +373,7 @@ COMMON = {
     "signature_pk": "waiver_signature",
     "change_pk": "change",
     "delivery_pk": "webhook_delivery",
+    "merge_pk": "merge",
     "job_id": "import_job",
     "pk": "customer",
     "uidb64": "uidb64",
