@@ -241,10 +241,14 @@ def _celery(env: dict, run_dir: Path, *command: str) -> subprocess.Popen:
         )
 
 
-def _worker_and_beat(env: dict, run_dir: Path) -> list[subprocess.Popen]:
-    worker = ("worker", "--pool=solo", "--without-mingle", "--without-gossip", "-n", "chaos@%h")
-    beat = ("beat", f"--schedule={run_dir / 'beat-schedule'}")
-    return [_celery(env, run_dir, *worker), _celery(env, run_dir, *beat)]
+def _worker(env: dict, run_dir: Path) -> subprocess.Popen:
+    return _celery(
+        env, run_dir, "worker", "--pool=solo", "--without-mingle", "--without-gossip", "-n", "chaos@%h"
+    )
+
+
+def _beat(env: dict, run_dir: Path) -> subprocess.Popen:
+    return _celery(env, run_dir, "beat", f"--schedule={run_dir / 'beat-schedule'}")
 
 
 def _copy_of_the_session_database(postgres) -> None:
@@ -332,7 +336,7 @@ def chaos(tmp_path, django_db_setup, smtp_server, smtp_port):
                     stderr=subprocess.STDOUT,
                 )
             )
-        processes.extend(_worker_and_beat(env, tmp_path))
+        processes.extend([_worker(env, tmp_path), _beat(env, tmp_path)])
         csrf = secrets.token_hex(16)
         site = Site(port, f"{world['cookie']}={world['session']}; csrftoken={csrf}", csrf)
         _wait(lambda: site.request("GET", "/healthz").status == 200, 60, "gunicorn starts")
@@ -394,18 +398,22 @@ def test_outages_of_postgres_redis_and_the_workers_lose_nothing(chaos):
     redis.stop()
     redis_down = time.monotonic()
     # The supervisor starts them again while Redis is still away: they wait for it rather than give up.
-    chaos.processes[1:] = _worker_and_beat(chaos.env, chaos.run_dir)
+    chaos.processes[1:] = [_worker(chaos.env, chaos.run_dir), _beat(chaos.env, chaos.run_dir)]
     time.sleep(OUTAGE_SECONDS)
     redis_restarting = time.monotonic()
     chaos.servers["redis"] = start_redis(chaos.run_dir / "redis", port=redis.port, persistent=True)
     redis_recovery = _wait(chaos.pages_answer, RECOVERY_SECONDS, "pages after Redis is back")
     _wait(lambda: chaos.emails_to("queued"), RECOVERY_SECONDS, "the email queued while the worker was dead")
 
-    # An invitation just before PostgreSQL goes away: its email waits for the database (the task retries).
+    # An invitation queued while the worker is dead; the worker comes back while PostgreSQL is away, takes
+    # it, and retries until the database is back.
+    chaos.processes[1].send_signal(signal.SIGKILL)
+    chaos.processes[1].wait(10)
     assert chaos.invite("during").status == 302
     postgres = chaos.servers.pop("postgres")
     postgres.stop()
     postgres_down = time.monotonic()
+    chaos.processes[1] = _worker(chaos.env, chaos.run_dir)
     time.sleep(OUTAGE_SECONDS)
     postgres_restarting = time.monotonic()
     chaos.servers["postgres"], _ = start_postgres(postgres.datadir, throwaway=True, port=postgres.port)
@@ -486,6 +494,7 @@ def test_embedded_servers_stop_when_a_benchmark_is_stopped(tmp_path, stop):
         cwd=BASE_DIR,
         env=environment,
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # Python's report of the KeyboardInterrupt it was stopped with
         text=True,
         start_new_session=True,  # Ctrl-C reaches only the benchmark here, as when a shell backgrounds it
     )
