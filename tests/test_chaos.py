@@ -300,19 +300,6 @@ def chaos(tmp_path, django_db_setup, smtp_server, smtp_port):
             "SMTP_PORT": str(smtp_port),
             "SITE_URL": f"http://127.0.0.1:{port}",
         }
-        seeded = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import django; django.setup(); from tests.test_chaos import seed; seed()",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        world = json.loads(seeded.stdout.strip().splitlines()[-1])
         with (tmp_path / "gunicorn.log").open("ab") as log:
             processes.append(
                 subprocess.Popen(
@@ -337,6 +324,20 @@ def chaos(tmp_path, django_db_setup, smtp_server, smtp_port):
                 )
             )
         processes.extend([_worker(env, tmp_path), _beat(env, tmp_path)])
+        # Seeded while they start: both take seconds.
+        seeded = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); from tests.test_chaos import seed; seed()",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        world = json.loads(seeded.stdout.strip().splitlines()[-1])
         csrf = secrets.token_hex(16)
         site = Site(port, f"{world['cookie']}={world['session']}; csrftoken={csrf}", csrf)
         _wait(lambda: site.request("GET", "/healthz").status == 200, 60, "gunicorn starts")
