@@ -203,6 +203,8 @@ def tenant_task(**options):
         "reject_on_worker_lost": True,
         "autoretry_for": (OperationalError, smtplib.SMTPException, ConnectionError),
         "retry_backoff": True,
-        "max_retries": 5,
+        # Waits doubling from 1 s, each cut at random (jitter): 5 tries gave up within ~15 s of an outage; 10
+        # outlast a restart of PostgreSQL or the mail server of several minutes (README "Faults").
+        "max_retries": 10,
     }
     return shared_task(base=TenantTask, **(defaults | options))

@@ -14,17 +14,18 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from config.local_servers import local_services, start_postgres  # noqa: E402
+from config.local_servers import local_services, start_postgres, stopped_on_signals  # noqa: E402
 
 
 @contextmanager
 def bench_environment(prefix: str):
-    """Yields the superuser URL of the running server (for COPY); servers and files are gone on exit."""
+    """Yields the superuser URL of the running server (for COPY); servers and files are gone on exit, Ctrl-C
+    and SIGTERM included."""
     run_dir = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         for name in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL"):
             os.environ.pop(name, None)
-        with local_services(run_dir) as environment:
+        with stopped_on_signals(), local_services(run_dir) as environment:
             os.environ.update(environment)
             os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
             os.environ["DEBUG"] = "false"

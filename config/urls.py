@@ -86,3 +86,5 @@ urlpatterns = [
     path("<slug:org_slug>/", include((invite_urls.public_waitlist_patterns, "waitlist"))),
     path("<slug:org_slug>/", include((public_urlpatterns + portal_urlpatterns, "portal"))),
 ]
+
+handler500 = "accounts.unavailable.server_error"

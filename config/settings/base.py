@@ -94,24 +94,34 @@ TEMPLATES = [
 # (DATABASE_OWNER_URL), see README "Databases and roles".
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A connection kept across requests is checked before reuse: after a restart of PostgreSQL the next request
+# reconnects by itself instead of failing on the dead connection.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Roster queries are short index ranges: starting parallel workers costs them more than it saves.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c max_parallel_workers_per_gather=0"
+# A server that does not answer fails the request in seconds (the 503 page, accounts/unavailable.py) rather
+# than holding a web worker until gunicorn's timeout; a healthy one answers a connection in milliseconds.
+DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
+# Redis answers in well under a millisecond: one silent for seconds is down, and the page says so (503) soon
+# enough that a request never hangs for more than a few seconds (README "Faults").
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 CACHES = {
     # Application data: every key carries the current organization.
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_FUNCTION": "accounts.tenancy.tenant_cache_key",
+        "OPTIONS": REDIS_TIMEOUTS,
     },
     # Sessions are global (one login, many organizations): the same key inside and outside a tenant.
     "sessions": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "s",
+        "OPTIONS": REDIS_TIMEOUTS,
     },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -248,6 +258,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers and beat outlive a Redis restart: they retry the connection without end (a supervisor restarting
+# them would only do the same), and queued tasks wait in Redis (kept on disk: README "Faults"). The timeouts
+# are above the worker's 1 s wait for the next task; a page queueing a task with Redis away fails in seconds.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 # Celery would open a new database connection (a PostgreSQL session and a password exchange) for every task;
 # tasks keep theirs as requests do instead, closed once old or broken (config/celery_app.py).
 CELERY_DB_REUSE_MAX = 1_000_000
