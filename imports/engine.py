@@ -15,7 +15,7 @@ from imports.mapping import TAGS
 from imports.models import ImportIssue, ImportJob
 from imports.reading import FileShape, read_rows
 from imports.validation import Parsed, RowReader
-from notes.models import Note
+from notes.models import NOTES_SEPARATOR, Note
 from tags.models import CustomerTag, Tag
 
 CREATE, UPDATE, UNCHANGED, EXISTS, ERROR = "create", "update", "unchanged", "exists", "error"
@@ -100,8 +100,10 @@ class Planner:
         noted = self._noted([plan for plan in plans if plan.action == UPDATE and plan.parsed.note])
         for plan in plans:
             if plan.action == UPDATE:
-                if (plan.customer.pk, plan.parsed.note) in noted:  # the same file imported again
-                    plan.parsed.note = ""
+                # The same file imported again, or our export (a customer's notes in one cell): only new text.
+                parts = plan.parsed.note.split(NOTES_SEPARATOR) if plan.parsed.note else []
+                fresh = [part for part in parts if (plan.customer.pk, part) not in noted]
+                plan.parsed.note = NOTES_SEPARATOR.join(fresh)
                 self._changes(plan, current_tags.get(plan.customer.pk, set()))
             elif plan.action == CREATE:
                 plan.new_tags = self._tag_names(plan, set())
@@ -192,7 +194,7 @@ class Planner:
             return set()
         notes = Note.objects.filter(
             customer_id__in=[plan.customer.pk for plan in plans],
-            text__in=[plan.parsed.note for plan in plans],
+            text__in={part for plan in plans for part in plan.parsed.note.split(NOTES_SEPARATOR)},
             deleted_at=None,
         )
         return set(notes.values_list("customer_id", "text"))

@@ -12,9 +12,12 @@ from datetime import date, datetime, time
 
 from django.conf import settings
 
+from accounts.downloads import FORMULA_STARTS
+
 MAX_COLUMNS = 500
 WORKSHEET = re.compile(r"xl/worksheets/sheet\d+\.xml")
 MAX_CELL = 100_000  # characters in one cell
+GUARDED = frozenset(FORMULA_STARTS)  # what follows the `'` of an export's formula guard
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 ENCODING_NAMES = {
@@ -100,7 +103,8 @@ def read_shape(path: str, file_name: str) -> FileShape:
 
 
 def read_rows(path: str, shape: FileShape) -> Iterator[list[str]]:
-    """The file's rows, the header first, each a list of stripped strings."""
+    """The file's rows, the header first, each a list of stripped strings, without the `'` our own exports
+    put before formula-like cells."""
     rows = _xlsx_rows(path) if shape.format == "xlsx" else _csv_rows(path, shape)
     for number, row in enumerate(rows, start=1):
         if len(row) > MAX_COLUMNS:
@@ -108,7 +112,13 @@ def read_rows(path: str, shape: FileShape) -> Iterator[list[str]]:
                 f"Row {number} has {len(row):,} columns; an import reads at most {MAX_COLUMNS}. "
                 "Remove the empty columns at the right of the sheet."
             )
-        yield row
+        yield [unguarded(cell) if cell[:1] == "'" else cell for cell in row]
+
+
+def unguarded(cell: str) -> str:
+    """A cell as it was before an export's formula guard (safe_cell): `'+1 555…` → `+1 555…`; any other
+    quote is the person's own."""
+    return cell[1:].strip() if cell[1:2] in GUARDED else cell
 
 
 def _csv_rows(path: str, shape: FileShape) -> Iterator[list[str]]:
