@@ -17,6 +17,7 @@ from customers import events
 from customers.duplicates import matches_for_people, person_from_data
 from customers.models import BulkOperation, Customer
 from customers.services import customers_bulk
+from imports.dates import DATE_FORMATS
 from imports.engine import (
     CREATE,
     ERROR,
@@ -31,7 +32,6 @@ from imports.engine import (
 from imports.mapping import auto_map, header_key, mapping_check, template_match
 from imports.models import ImportAudit, ImportIssue, ImportJob, ImportRecord, ImportTemplate
 from imports.reading import ImportFileError, read_rows, read_shape
-from imports.validation import DATE_FORMATS
 from imports.writing import Writer
 from tags.models import Tag
 

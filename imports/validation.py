@@ -3,28 +3,21 @@ lengths, phone and email checks, birthday bounds, choice options and required fi
 column of Required Customer Fields). Each column gets a converter once per file; rows then only call them."""
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django import forms
 from django.core.validators import EmailValidator
-from django.utils import timezone
 
 from customers.fields import BUILTIN_NAMES, CustomerField, customer_fields
 from customers.forms import PHONE_HELP, check_birthday
 from customers.models import Audience, Customer, FieldType, Gender
 from customers.rules import Channel, Rule, channel_rules
 from customers.search import phone_to_digits
+from imports.dates import CellError, guess_date_order, parse_date
 from imports.mapping import FULL_NAME, NOTE, TAGS
 
-DATE_FORMATS = {
-    "auto": "Detect from the file",
-    "mdy": "Month/day/year (03/31/2024)",
-    "dmy": "Day/month/year (31/03/2024)",
-    "ymd": "Year-month-day (2024-03-31)",
-}
 NOTE_LIMIT = 10_000
 YES = {"yes", "y", "true", "t", "1", "x", "on", "subscribed", "opted in"}
 NO = {"no", "n", "false", "f", "0", "off", "unsubscribed", "opted out", ""}
@@ -35,49 +28,7 @@ GENDER_WORDS = {
     Gender.UNDISCLOSED: {"prefer not to say", "undisclosed", "unknown", "n/a"},
 }
 _LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
-_DATE_PARTS = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:[ T].*)?$")
 _email = EmailValidator()
-
-
-class CellError(ValueError):
-    """A cell's value cannot be used; the message says what is expected."""
-
-
-def parse_date(text: str, order: str) -> date:
-    """A date as people type it; four-digit first means year first whatever the order."""
-    match = _DATE_PARTS.match(text)
-    if not match:
-        raise CellError(f"“{text[:40]}” is not a date ({DATE_FORMATS[order if order != 'auto' else 'mdy']}).")
-    first, second, third = match.groups()
-    if len(first) == 4:
-        year, month, day = first, second, third
-    elif order == "dmy":
-        day, month, year = first, second, third
-    else:
-        month, day, year = first, second, third
-    year = int(year)
-    if year < 100:  # two digits: the most recent such year that is not in the future
-        century = timezone.localdate().year // 100 * 100
-        year = century + year if century + year <= timezone.localdate().year else century - 100 + year
-    try:
-        return date(year, int(month), int(day))
-    except ValueError as error:
-        raise CellError(
-            f"“{text[:40]}” is not a date ({DATE_FORMATS[order if order != 'auto' else 'mdy']})."
-        ) from error
-
-
-def guess_date_order(values: list[str]) -> str:
-    """Day first if more values can only be day/month (31/03/2024) than month/day (03/31/2024); else the
-    US order."""
-    votes = Counter()
-    for value in values:
-        match = _DATE_PARTS.match(value)
-        if match and len(match.group(1)) <= 2:
-            first, second = int(match.group(1)), int(match.group(2))
-            votes["dmy"] += first > 12 >= second
-            votes["mdy"] += second > 12 >= first
-    return "dmy" if votes["dmy"] > votes["mdy"] else "mdy"
 
 
 def parse_yes_no(text: str) -> bool:

@@ -13,13 +13,13 @@ from customers.fields import field_labels
 from customers.models import BulkOperation
 from customers.reports import report_render
 from imports import services
+from imports.dates import DATE_FORMATS, CellError, guess_date_order, is_date, parse_date
 from imports.engine import data_rows
 from imports.forms import MappingForm, UploadForm
 from imports.mapping import EXTRA_TARGETS
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError, encoding_label
 from imports.report import import_tables
-from imports.validation import DATE_FORMATS, CellError, guess_date_order, parse_date
 
 ISSUES_SHOWN = 100
 
@@ -94,7 +94,7 @@ def _mapped(job: ImportJob) -> list[tuple[str, str]]:
 def _date_preview(job: ImportJob) -> dict | None:
     """How the file's first dates read in each order, so the right choice is plain to see."""
     values = [cell for row in job.samples for cell in row if cell and len(cell) <= 40]
-    dates = [value for value in values if _is_date(value)][:3]
+    dates = [value for value in values if is_date(value)][:3]
     if not dates:
         return None
     rows = []
@@ -107,17 +107,6 @@ def _date_preview(job: ImportJob) -> dict | None:
                 readings.append(None)
         rows.append((value, readings))
     return {"detected": DATE_FORMATS[guess_date_order(dates)], "rows": rows}
-
-
-def _is_date(value: str) -> bool:
-    try:
-        parse_date(value, "mdy")
-    except CellError:
-        try:
-            parse_date(value, "dmy")
-        except CellError:
-            return False
-    return True
 
 
 @org_permission("imports.run")

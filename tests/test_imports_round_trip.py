@@ -79,6 +79,7 @@ def test_an_edited_export_changes_only_the_edited_cells(alice_client, org_a, ali
     rows[1][header.index("City")] = "Shelbyville"
     rows[1][header.index("Notes")] += "\n---\n-Moved house"
     rows[2][header.index("Phone")] = "'+1 555 123 0012"
+    rows[2][header.index("Marketing emails")] = "Yes"
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     job = _import(org_a, alice, buffer.getvalue().encode(), "edited.csv")
@@ -91,7 +92,7 @@ def test_an_edited_export_changes_only_the_edited_cells(alice_client, org_a, ali
             "+1 555 123 0011",
             "Shelbyville",
         )
-        assert (ben.last_name, ben.phone) == ("@Okafor", "+1 555 123 0012")
+        assert (ben.last_name, ben.phone, ben.marketing_opt_in) == ("@Okafor", "+1 555 123 0012", True)
         assert sorted(Note.objects.values_list("text", flat=True)) == [
             "-Allergic to nuts", "-Moved house", "Picks up at 5",
         ]  # fmt: skip
