@@ -177,6 +177,13 @@ class RowReader:
             self.columns.append((index, target, converter))
         rules = channel_rules(Channel.STAFF)
         self.required = [name for name, rule in rules.items() if rule == Rule.REQUIRED]
+        self.column_names = {target: headers[index] for index, target, _ in self.columns}
+
+    def column_of(self, name: str) -> str:
+        """The header of the column a field's value came from (a full name column for either name)."""
+        if name in ("first_name", "last_name") and name not in self.column_names:
+            name = FULL_NAME
+        return self.column_names.get(name, "")
 
     def read(self, number: int, cells: list[str]) -> Parsed:
         parsed = Parsed(row=number)
@@ -206,4 +213,6 @@ class RowReader:
         for name in self.required:
             value = parsed.builtin.get(name) if name in BUILTIN_NAMES else parsed.custom.get(name)
             if value in (None, "", []):
-                parsed.errors.append(("", f"{labels.get(name, name)} is required to add a customer."))
+                parsed.errors.append(
+                    (self.column_of(name), f"{labels.get(name, name)} is required to add a customer.")
+                )
