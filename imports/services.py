@@ -189,6 +189,18 @@ def job_cancel(*, job: ImportJob, by: User) -> ImportJob:
 
 
 @transaction.atomic
+def job_delete(*, job: ImportJob, by: User) -> None:
+    """Delete an upload that never ran, and its file once the deletion commits."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not job.can_delete:
+        raise MappingError(["Only an upload that has not run can be deleted."])
+    _audit(job, ImportAudit.IMPORT_DELETED, by, f"{job.get_status_display()}, never run")
+    storage, name = job.file.storage, job.file.name
+    job.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
 def job_undo(*, job: ImportJob, by) -> tuple[int | BulkOperation, int]:
     """Archive the customers a finished import added, unless someone has touched them since; returns
     (how many archived, or the queued operation when many; how many were left because they changed)."""

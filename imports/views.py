@@ -140,6 +140,19 @@ def cancel(request, org_slug, pk):
 
 @org_permission("imports.run")
 @require_POST
+def delete(request, org_slug, pk):
+    job = _job(pk)
+    try:
+        services.job_delete(job=job, by=request.user)
+    except services.MappingError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("imports:job", org_slug=org_slug, pk=pk)
+    messages.success(request, f"“{job.file_name}” is deleted; nothing from it was imported.")
+    return redirect("imports:index", org_slug=org_slug)
+
+
+@org_permission("imports.run")
+@require_POST
 def undo(request, org_slug, pk):
     try:
         archived, touched = services.job_undo(job=_job(pk), by=request.user)
