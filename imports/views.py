@@ -4,6 +4,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -162,9 +163,12 @@ def undo(request, org_slug, pk):
     if isinstance(archived, BulkOperation):
         text = f"Archiving {archived.total:,} customers in the background."
     else:
-        text = f"{archived:,} customers this import added are archived."
+        added = f"{archived:,} customer{pluralize(archived)} this import added"
+        text = f"{added} {pluralize(archived, 'is,are')} archived."
     if touched:
-        text += f" {touched:,} changed since the import and were left as they are."
+        text += (
+            f" {touched:,} changed since the import and {pluralize(touched, 'was,were')} left as they are."
+        )
     messages.success(request, text)
     return redirect("imports:job", org_slug=org_slug, pk=pk)
 
