@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django import forms
-from django.core.validators import EmailValidator
 
+from customers.emails import validate_customer_email
 from customers.fields import BUILTIN_NAMES, CustomerField, customer_fields
 from customers.forms import PHONE_HELP, check_birthday
 from customers.models import Audience, Customer, FieldType, Gender
@@ -28,7 +28,6 @@ GENDER_WORDS = {
     Gender.UNDISCLOSED: {"prefer not to say", "undisclosed", "unknown", "n/a"},
 }
 _LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
-_email = EmailValidator()
 
 
 def parse_yes_no(text: str) -> bool:
@@ -59,7 +58,7 @@ def _text(limit: int) -> Converter:
 def _email_value(text: str) -> str:
     text = text.lower()
     try:
-        _email(text)
+        validate_customer_email(text)
     except forms.ValidationError as error:
         raise CellError(f"“{text[:60]}” is not an email address.") from error
     if len(text) > 254:
