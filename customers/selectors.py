@@ -109,7 +109,12 @@ def with_change_rows(events, role: str):
     for event in events:
         rows = [(name, values) for name, values in event.changes.items() if name in order]
         rows.sort(key=lambda item: order[item[0]])
-        event.change_rows = [(labels[name], *values) for name, values in rows] + [
-            (name, *values) for name, values in event.changes.items() if name not in labels
+        event.change_rows = [(labels[name], *map(_shown, values)) for name, values in rows] + [
+            (name, *map(_shown, values)) for name, values in event.changes.items() if name not in labels
         ]
     return events
+
+
+def _shown(value):
+    """A yes/no change (marketing emails) in words, as the profile shows it."""
+    return {True: "Yes", False: "No"}[value] if isinstance(value, bool) else value

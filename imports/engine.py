@@ -15,7 +15,7 @@ from imports.mapping import TAGS
 from imports.models import ImportIssue, ImportJob
 from imports.reading import FileShape, read_rows
 from imports.validation import Parsed, RowReader
-from notes.models import Note
+from notes.models import NOTES_SEPARATOR, Note
 from tags.models import CustomerTag, Tag
 
 CREATE, UPDATE, UNCHANGED, EXISTS, ERROR = "create", "update", "unchanged", "exists", "error"
@@ -67,7 +67,7 @@ class Planner:
         self.registry = {item.name: item for item in customer_fields(include_retired=True) if item.custom}
         self.everyone_tags = list(Tag.objects.filter(pk__in=job.tag_ids).values_list("name", flat=True))
         self.tags_mapped = TAGS in job.mapping or bool(self.everyone_tags)
-        self.seen: dict[str, set] = {"email": set(), "number": set(), "phone": set()}
+        self.seen: dict[str, dict[str, int]] = {"email": {}, "number": {}, "phone": {}}  # value: first row
 
     def _label(self, name: str) -> str:
         return self.labels.get(name, name)
@@ -100,8 +100,10 @@ class Planner:
         noted = self._noted([plan for plan in plans if plan.action == UPDATE and plan.parsed.note])
         for plan in plans:
             if plan.action == UPDATE:
-                if (plan.customer.pk, plan.parsed.note) in noted:  # the same file imported again
-                    plan.parsed.note = ""
+                # The same file imported again, or our export (a customer's notes in one cell): only new text.
+                parts = plan.parsed.note.split(NOTES_SEPARATOR) if plan.parsed.note else []
+                fresh = [part for part in parts if (plan.customer.pk, part) not in noted]
+                plan.parsed.note = NOTES_SEPARATOR.join(fresh)
                 self._changes(plan, current_tags.get(plan.customer.pk, set()))
             elif plan.action == CREATE:
                 plan.new_tags = self._tag_names(plan, set())
@@ -113,9 +115,10 @@ class Planner:
             value = keys.get(name)
             if value is None:
                 continue
-            if value in self.seen[name]:
-                plan.error(f"Same {self._label(name).lower()} as an earlier row of the file.")
-            self.seen[name].add(value)
+            if earlier := self.seen[name].get(value):
+                plan.error(f"Same {self._label(name).lower()} as row {earlier}.", self.reader.column_of(name))
+            else:
+                self.seen[name][value] = plan.parsed.row
 
     def _existing(self, keys: list[dict]) -> tuple[dict, dict, dict]:
         emails = {row["email"] for row in keys if "email" in row}
@@ -145,7 +148,8 @@ class Planner:
                 candidates = by_phone.get(value, [])
                 if len(candidates) > 1:
                     plan.error(
-                        f"{len(candidates)} customers have this phone; match by email or customer number."
+                        f"{len(candidates)} customers have this phone; match by email or customer number.",
+                        self.reader.column_of("phone"),
                     )
                     return
                 match = candidates[0] if candidates else None
@@ -155,7 +159,8 @@ class Planner:
             if mode == ImportJob.Mode.UPDATE:
                 label = self._label("phone" if key == "phone" else key).lower()
                 plan.error(
-                    f"No customer with this {label}." if value else f"No {label} to find the customer by."
+                    f"No customer with this {label}." if value else f"No {label} to find the customer by.",
+                    self.reader.column_of(key),
                 )
                 return
             self.reader.missing_required(plan.parsed, self.labels)
@@ -172,7 +177,8 @@ class Planner:
             holder = index.get(keys.get(name))
             if holder is not None and holder != plan.customer:
                 plan.error(
-                    f"This {self._label(name).lower()} belongs to {holder.full_name} (#{holder.pk}).", name
+                    f"This {self._label(name).lower()} belongs to {holder.full_name} (#{holder.pk}).",
+                    self.reader.column_of(name),
                 )
 
     def _tags_of(self, customer_ids: list[int]) -> dict[int, set[str]]:
@@ -192,7 +198,7 @@ class Planner:
             return set()
         notes = Note.objects.filter(
             customer_id__in=[plan.customer.pk for plan in plans],
-            text__in=[plan.parsed.note for plan in plans],
+            text__in={part for plan in plans for part in plan.parsed.note.split(NOTES_SEPARATOR)},
             deleted_at=None,
         )
         return set(notes.values_list("customer_id", "text"))

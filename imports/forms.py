@@ -3,9 +3,9 @@ from pathlib import PurePath
 from django import forms
 
 from customers.fields import grouped
+from imports.dates import DATE_FORMATS
 from imports.mapping import targets
 from imports.models import ImportJob
-from imports.validation import DATE_FORMATS
 from tags.models import Tag
 
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")

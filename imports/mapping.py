@@ -9,6 +9,7 @@ from customers.fields import customer_fields, field_labels
 from customers.models import Audience
 from customers.rules import Channel, Rule, channel_rules
 from customers.search import normalize
+from imports.dates import is_date
 from imports.models import ImportJob
 
 FULL_NAME, TAGS, NOTE = "full_name", "tags", "note"
@@ -41,9 +42,24 @@ SYNONYMS = {
     NOTE: "note, notes, comment, comments, remarks",
 }
 
+# The same in the languages lists most often come in that are not English (German, Spanish, French).
+OTHER_LANGUAGES = {
+    "first_name": "vorname, nombre, nombres",
+    "last_name": "nachname, familienname, apellido, apellidos, apellido s, nom, nom de famille",
+    FULL_NAME: "nombre completo, nom complet, vollstandiger name",
+    "email": "e mail adresse, correo, correo electronico, courriel, adresse e mail, adresse email",
+    "phone": "telefon, handy, mobil, telefonnummer, telefono, movil, celular, portable, numero de telephone",
+    "birthday": "geburtsdatum, geburtstag, fecha de nacimiento, cumpleanos, date de naissance, anniversaire",
+    "gender": "geschlecht, sexo, genero, sexe, genre",
+    "address_line1": "strasse, adresse, anschrift, direccion, calle, adresse postale",
+    "city": "ort, stadt, wohnort, ciudad, localidad, ville",
+    "region": "bundesland, provincia, estado, departement",
+    "postal_code": "plz, postleitzahl, codigo postal, cp, code postal",
+    "country": "land, pais, pays",
+    NOTE: "notiz, notizen, bemerkung, bemerkungen, nota, notas, comentarios, remarque, remarques",
+}
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_SHAPE = re.compile(r"^\+?[\d\s().\-/]{7,20}$")
-DATE_SHAPE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})$")
 
 
 def header_key(header: str) -> str:
@@ -79,16 +95,16 @@ def exact_targets() -> dict[str, str]:
 
 
 def _synonyms() -> dict[str, str]:
-    """{header key: target} from the built-in synonyms and each custom field's label and key."""
+    """{header key: target} from the synonyms and each field's label (our export's headers) and key."""
     known = {}
-    for target, words in SYNONYMS.items():
-        for phrase in words.split(", "):
-            known[phrase] = target
+    for table in (OTHER_LANGUAGES, SYNONYMS):
+        for target, words in table.items():
+            for phrase in words.split(", "):
+                known[phrase] = target
     for item in customer_fields(Audience.ADMIN):
-        if item.custom:
-            known[header_key(item.label)] = item.name
-            if item.custom.key:
-                known[header_key(item.custom.key)] = item.name
+        known[header_key(item.label)] = item.name
+        if item.custom and item.custom.key:
+            known[header_key(item.custom.key)] = item.name
     return known
 
 
@@ -110,6 +126,11 @@ def auto_map(headers: list[str], samples: list[list[str]], template_columns: dic
         assign(index, exact.get(header))
     for index, header in enumerate(headers):
         assign(index, known.get(header_key(header)))
+    if "first_name" in taken and FULL_NAME in taken and "last_name" not in taken:
+        # "Name" beside "Vorname" (or "First name") is the last name, as German forms have it.
+        mapping[mapping.index(FULL_NAME)] = "last_name"
+        taken.discard(FULL_NAME)
+        taken.add("last_name")
     if {"first_name", "last_name"} <= taken:
         taken.add(FULL_NAME)
     for index in range(len(headers)):
@@ -118,11 +139,15 @@ def auto_map(headers: list[str], samples: list[list[str]], template_columns: dic
 
 
 def _by_content(values: list[str]) -> str | None:
+    """Dates before phones: 03/14/2015 and 14.03.2015 also have a phone's characters."""
     if not values:
         return None
-    for target, shape in (("email", EMAIL_SHAPE), ("phone", PHONE_SHAPE), ("birthday", DATE_SHAPE)):
-        if all(shape.match(value) for value in values):
-            return target
+    if all(EMAIL_SHAPE.match(value) for value in values):
+        return "email"
+    if all(is_date(value) for value in values):
+        return "birthday"
+    if all(PHONE_SHAPE.match(value) for value in values):
+        return "phone"
     return None
 
 

@@ -122,6 +122,12 @@ class ImportJob(TenantModel):
         return self.status in (self.Status.QUEUED, self.Status.VALIDATING, self.Status.RUNNING)
 
     @property
+    def can_delete(self) -> bool:
+        """An upload that never ran and that no worker holds (waiting for its mapping or its start, failed or
+        cancelled before it ran): nothing of it reached the roster."""
+        return self.started_at is None and not self.is_active
+
+    @property
     def can_undo(self) -> bool:
         """A finished import that added customers and updated none: archiving what it added undoes it."""
         return (
@@ -219,3 +225,4 @@ class ImportAudit(models.TextChoices):
     IMPORT_STARTED = "import.started", "Import started"
     IMPORT_CANCELLED = "import.cancelled", "Import cancelled"
     IMPORT_UNDONE = "import.undone", "Import undone"
+    IMPORT_DELETED = "import.deleted", "Upload deleted"

@@ -12,9 +12,12 @@ from datetime import date, datetime, time
 
 from django.conf import settings
 
+from accounts.downloads import FORMULA_STARTS
+
 MAX_COLUMNS = 500
 WORKSHEET = re.compile(r"xl/worksheets/sheet\d+\.xml")
 MAX_CELL = 100_000  # characters in one cell
+GUARDED = frozenset(FORMULA_STARTS)  # what follows the `'` of an export's formula guard
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 ENCODING_NAMES = {
@@ -100,7 +103,8 @@ def read_shape(path: str, file_name: str) -> FileShape:
 
 
 def read_rows(path: str, shape: FileShape) -> Iterator[list[str]]:
-    """The file's rows, the header first, each a list of stripped strings."""
+    """The file's rows, the header first, each a list of stripped strings, without the `'` our own exports
+    put before formula-like cells."""
     rows = _xlsx_rows(path) if shape.format == "xlsx" else _csv_rows(path, shape)
     for number, row in enumerate(rows, start=1):
         if len(row) > MAX_COLUMNS:
@@ -108,26 +112,82 @@ def read_rows(path: str, shape: FileShape) -> Iterator[list[str]]:
                 f"Row {number} has {len(row):,} columns; an import reads at most {MAX_COLUMNS}. "
                 "Remove the empty columns at the right of the sheet."
             )
-        yield row
+        yield [unguarded(cell) if cell[:1] == "'" else cell for cell in row]
+
+
+def unguarded(cell: str) -> str:
+    """A cell as it was before an export's formula guard (safe_cell): `'+1 555…` → `+1 555…`; any other
+    quote is the person's own."""
+    return cell[1:].strip() if cell[1:2] in GUARDED else cell
 
 
 def _csv_rows(path: str, shape: FileShape) -> Iterator[list[str]]:
     csv.field_size_limit(MAX_CELL)
     with open(path, encoding=shape.encoding, errors="roster-cp1252", newline="") as file:
         reader = csv.reader(file, delimiter=shape.delimiter or ",")
+        header, records, line = [], 0, 0
         try:
             for row in reader:
+                records, line = records + 1, reader.line_num
+                header = header or row
                 yield [cell.strip() for cell in row]
         except csv.Error as error:
             if "field larger than field limit" in str(error):
-                raise ImportFileError(
-                    f"Row {reader.line_num} has a cell longer than {MAX_CELL:,} characters. "
-                    "Check the quotes around it: an opening quote without its closing one swallows the rows "
-                    "after it."
-                ) from error
+                column, open_quote = _long_cell(path, shape, line, len(header))
+                raise _too_long(records + 1, header, column, open_quote=open_quote) from error
             raise ImportFileError(f"Row {reader.line_num} cannot be read as CSV ({error}).") from error
         except UnicodeError as error:
             raise ImportFileError("The file's text encoding cannot be read. Save it as CSV UTF-8.") from error
+
+
+def _long_cell(path: str, shape: FileShape, after_line: int, columns: int) -> tuple[int | None, bool]:
+    """Which column of the record after line `after_line` runs past MAX_CELL (the csv module does not say),
+    and whether it is a quote left open: a quoted cell whose lines look like the file's rows. (None, False)
+    if it cannot be found."""
+    delimiter = shape.delimiter or ","
+    column, length, quoted, in_quotes, at_start = 0, 0, False, False, True
+    line_delimiters, row_like = 0, 0  # inside a quoted cell: its lines that split like a row of the file
+    with open(path, encoding=shape.encoding, errors="roster-cp1252", newline="") as file:
+        for _ in range(after_line):
+            file.readline()
+        while chunk := file.read(SNIFF_BYTES):
+            for char in chunk:
+                if at_start and char == '"':
+                    quoted = in_quotes = True
+                elif char == '"' and quoted:
+                    in_quotes = not in_quotes  # a doubled quote inside is one quote: counted below
+                    length += in_quotes
+                elif not in_quotes and char == delimiter:
+                    column, length, quoted = column + 1, 0, False
+                elif not in_quotes and char in "\r\n":
+                    return None, False
+                else:
+                    length += 1
+                    if in_quotes and char == delimiter:
+                        line_delimiters += 1
+                    elif in_quotes and char == "\n":
+                        row_like += columns > 1 and line_delimiters == columns - 1
+                        line_delimiters = 0
+                at_start = not in_quotes and char == delimiter
+                if length > MAX_CELL:
+                    return column, quoted and row_like >= 2
+    return None, False
+
+
+def _too_long(row: int, header: list[str], column: int | None, *, open_quote: bool) -> ImportFileError:
+    if column is None:
+        return ImportFileError(f"Row {row} has a cell longer than {MAX_CELL:,} characters.")
+    name = header[column].strip() if row > 1 and column < len(header) else ""
+    where = f"Row {row}, column “{name or f'Column {column + 1}'}”,"
+    if open_quote:
+        return ImportFileError(
+            f"{where} has a cell longer than {MAX_CELL:,} characters: it opens with a quote that does not "
+            "close, so the rows after it were read into it. Add the closing quote, or remove the opening one."
+        )
+    return ImportFileError(
+        f"{where} has a cell longer than {MAX_CELL:,} characters; no customer field is that long. "
+        "Shorten it, or leave that column out of the file."
+    )
 
 
 def _xlsx_rows(path: str) -> Iterator[list[str]]:
@@ -142,8 +202,14 @@ def _xlsx_rows(path: str) -> Iterator[list[str]]:
         ) from error
     try:
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell_text(value) for value in values]
+        header = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            row = [_cell_text(value) for value in values]
+            if max(map(len, row), default=0) > MAX_CELL:
+                long_cell = next(index for index, text in enumerate(row) if len(text) > MAX_CELL)
+                raise _too_long(number, header, long_cell, open_quote=False)
+            header = header or row
+            yield row
     except ImportFileError:
         raise
     except Exception as error:
@@ -203,12 +269,7 @@ def _cell_text(value) -> str:
             return "yes" if value else "no"
         case float() if value.is_integer():
             return str(int(value))
-    text = str(value).strip()
-    if len(text) > MAX_CELL:
-        raise ImportFileError(
-            f"A cell holds more than {MAX_CELL:,} characters; no customer field is that long."
-        )
-    return text
+    return str(value).strip()
 
 
 def encoding_label(encoding: str) -> str:

@@ -9,6 +9,9 @@ from imports.models import ImportIssue, ImportJob
 JOBS = ImportJob._meta.db_table
 ISSUES = ImportIssue._meta.db_table
 TOP = 10
+# Runs that ran: finished, failed, or cancelled after writing a batch (cancelled before one changed nothing).
+RAN = "(j.status IN (%s, %s) OR (j.status = %s AND j.processed_rows > 0))"
+RAN_PARAMS = [ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.CANCELLED]
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
@@ -22,7 +25,8 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def runs_by_period(query: ReportQuery) -> ReportTable:
-    """Only imports that ran (a dry run that was never started is not a success or a failure)."""
+    """Only imports that ran (a dry run never started, or a run cancelled before its first batch, is not a
+    success or a failure)."""
     start, end = query.bounds()
     found = _rows(
         f"""
@@ -33,7 +37,7 @@ def runs_by_period(query: ReportQuery) -> ReportTable:
                    coalesce(sum(j.total_rows), 0) AS row_count, coalesce(sum(j.error_rows), 0) AS errors,
                    coalesce(sum(j.created), 0) AS created, coalesce(sum(j.updated), 0) AS updated
             FROM {JOBS} j
-            WHERE j.organization_id = %s AND j.started_at >= %s AND j.started_at < %s
+            WHERE j.organization_id = %s AND j.started_at >= %s AND j.started_at < %s AND {RAN}
             GROUP BY 1
         )
         SELECT p.period::date, coalesce(runs.runs, 0), coalesce(runs.done, 0), coalesce(runs.failed, 0),
@@ -52,6 +56,7 @@ def runs_by_period(query: ReportQuery) -> ReportTable:
             query.organization.pk,
             start,
             end,
+            *RAN_PARAMS,
             query.every,
             query.start,
             query.end,
@@ -115,11 +120,11 @@ def largest(query: ReportQuery) -> ReportTable:
         SELECT j.file_name, (j.started_at AT TIME ZONE %s)::date, j.status, coalesce(j.total_rows, 0),
                j.created, j.updated, j.error_rows
         FROM {JOBS} j
-        WHERE j.organization_id = %s AND j.started_at >= %s AND j.started_at < %s
+        WHERE j.organization_id = %s AND j.started_at >= %s AND j.started_at < %s AND {RAN}
         ORDER BY j.total_rows DESC NULLS LAST, j.started_at DESC
         LIMIT %s
         """,
-        [str(query.zone), query.organization.pk, start, end, TOP],
+        [str(query.zone), query.organization.pk, start, end, *RAN_PARAMS, TOP],
     )
     statuses = dict(ImportJob.Status.choices)
     rows = [
@@ -141,12 +146,12 @@ def frequent_errors(query: ReportQuery) -> ReportTable:
         f"""
         SELECT i.message, count(*), count(DISTINCT i.job_id)
         FROM {ISSUES} i JOIN {JOBS} j ON j.organization_id = i.organization_id AND j.id = i.job_id
-        WHERE i.organization_id = %s AND j.started_at >= %s AND j.started_at < %s
+        WHERE i.organization_id = %s AND j.started_at >= %s AND j.started_at < %s AND {RAN}
         GROUP BY i.message
         ORDER BY 2 DESC, 1
         LIMIT %s
         """,
-        [query.organization.pk, start, end, TOP],
+        [query.organization.pk, start, end, *RAN_PARAMS, TOP],
     )
     return ReportTable(
         title="Most frequent errors",

@@ -17,6 +17,7 @@ from customers import events
 from customers.duplicates import matches_for_people, person_from_data
 from customers.models import BulkOperation, Customer
 from customers.services import customers_bulk
+from imports.dates import DATE_FORMATS
 from imports.engine import (
     CREATE,
     ERROR,
@@ -31,7 +32,6 @@ from imports.engine import (
 from imports.mapping import auto_map, header_key, mapping_check, template_match
 from imports.models import ImportAudit, ImportIssue, ImportJob, ImportRecord, ImportTemplate
 from imports.reading import ImportFileError, read_rows, read_shape
-from imports.validation import DATE_FORMATS
 from imports.writing import Writer
 from tags.models import Tag
 
@@ -186,6 +186,18 @@ def job_cancel(*, job: ImportJob, by: User) -> ImportJob:
         _finished(job.pk)
     _audit(job, ImportAudit.IMPORT_CANCELLED, by, detail)
     return job
+
+
+@transaction.atomic
+def job_delete(*, job: ImportJob, by: User) -> None:
+    """Delete an upload that never ran, and its file once the deletion commits."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not job.can_delete:
+        raise MappingError(["Only an upload that has not run can be deleted."])
+    _audit(job, ImportAudit.IMPORT_DELETED, by, f"{job.get_status_display()}, never run")
+    storage, name = job.file.storage, job.file.name
+    job.delete()
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic

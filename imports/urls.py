@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/run/", views.start, name="start"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/undo/", views.undo, name="undo"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/errors.csv", views.errors_csv, name="errors_csv"),
 ]
 

@@ -3,28 +3,21 @@ lengths, phone and email checks, birthday bounds, choice options and required fi
 column of Required Customer Fields). Each column gets a converter once per file; rows then only call them."""
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django import forms
-from django.core.validators import EmailValidator
-from django.utils import timezone
 
+from customers.emails import validate_customer_email
 from customers.fields import BUILTIN_NAMES, CustomerField, customer_fields
 from customers.forms import PHONE_HELP, check_birthday
 from customers.models import Audience, Customer, FieldType, Gender
 from customers.rules import Channel, Rule, channel_rules
 from customers.search import phone_to_digits
+from imports.dates import CellError, guess_date_order, parse_date
 from imports.mapping import FULL_NAME, NOTE, TAGS
 
-DATE_FORMATS = {
-    "auto": "Detect from the file",
-    "mdy": "Month/day/year (03/31/2024)",
-    "dmy": "Day/month/year (31/03/2024)",
-    "ymd": "Year-month-day (2024-03-31)",
-}
 NOTE_LIMIT = 10_000
 YES = {"yes", "y", "true", "t", "1", "x", "on", "subscribed", "opted in"}
 NO = {"no", "n", "false", "f", "0", "off", "unsubscribed", "opted out", ""}
@@ -35,49 +28,6 @@ GENDER_WORDS = {
     Gender.UNDISCLOSED: {"prefer not to say", "undisclosed", "unknown", "n/a"},
 }
 _LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
-_DATE_PARTS = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:[ T].*)?$")
-_email = EmailValidator()
-
-
-class CellError(ValueError):
-    """A cell's value cannot be used; the message says what is expected."""
-
-
-def parse_date(text: str, order: str) -> date:
-    """A date as people type it; four-digit first means year first whatever the order."""
-    match = _DATE_PARTS.match(text)
-    if not match:
-        raise CellError(f"“{text[:40]}” is not a date ({DATE_FORMATS[order if order != 'auto' else 'mdy']}).")
-    first, second, third = match.groups()
-    if len(first) == 4:
-        year, month, day = first, second, third
-    elif order == "dmy":
-        day, month, year = first, second, third
-    else:
-        month, day, year = first, second, third
-    year = int(year)
-    if year < 100:  # two digits: the most recent such year that is not in the future
-        century = timezone.localdate().year // 100 * 100
-        year = century + year if century + year <= timezone.localdate().year else century - 100 + year
-    try:
-        return date(year, int(month), int(day))
-    except ValueError as error:
-        raise CellError(
-            f"“{text[:40]}” is not a date ({DATE_FORMATS[order if order != 'auto' else 'mdy']})."
-        ) from error
-
-
-def guess_date_order(values: list[str]) -> str:
-    """Day first if more values can only be day/month (31/03/2024) than month/day (03/31/2024); else the
-    US order."""
-    votes = Counter()
-    for value in values:
-        match = _DATE_PARTS.match(value)
-        if match and len(match.group(1)) <= 2:
-            first, second = int(match.group(1)), int(match.group(2))
-            votes["dmy"] += first > 12 >= second
-            votes["mdy"] += second > 12 >= first
-    return "dmy" if votes["dmy"] > votes["mdy"] else "mdy"
 
 
 def parse_yes_no(text: str) -> bool:
@@ -108,7 +58,7 @@ def _text(limit: int) -> Converter:
 def _email_value(text: str) -> str:
     text = text.lower()
     try:
-        _email(text)
+        validate_customer_email(text)
     except forms.ValidationError as error:
         raise CellError(f"“{text[:60]}” is not an email address.") from error
     if len(text) > 254:
@@ -226,6 +176,13 @@ class RowReader:
             self.columns.append((index, target, converter))
         rules = channel_rules(Channel.STAFF)
         self.required = [name for name, rule in rules.items() if rule == Rule.REQUIRED]
+        self.column_names = {target: headers[index] for index, target, _ in self.columns}
+
+    def column_of(self, name: str) -> str:
+        """The header of the column a field's value came from (a full name column for either name)."""
+        if name in ("first_name", "last_name") and name not in self.column_names:
+            name = FULL_NAME
+        return self.column_names.get(name, "")
 
     def read(self, number: int, cells: list[str]) -> Parsed:
         parsed = Parsed(row=number)
@@ -255,4 +212,6 @@ class RowReader:
         for name in self.required:
             value = parsed.builtin.get(name) if name in BUILTIN_NAMES else parsed.custom.get(name)
             if value in (None, "", []):
-                parsed.errors.append(("", f"{labels.get(name, name)} is required to add a customer."))
+                parsed.errors.append(
+                    (self.column_of(name), f"{labels.get(name, name)} is required to add a customer.")
+                )

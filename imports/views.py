@@ -4,6 +4,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -13,13 +14,13 @@ from customers.fields import field_labels
 from customers.models import BulkOperation
 from customers.reports import report_render
 from imports import services
+from imports.dates import DATE_FORMATS, CellError, guess_date_order, is_date, parse_date
 from imports.engine import data_rows
 from imports.forms import MappingForm, UploadForm
 from imports.mapping import EXTRA_TARGETS
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError, encoding_label
 from imports.report import import_tables
-from imports.validation import DATE_FORMATS, CellError, guess_date_order, parse_date
 
 ISSUES_SHOWN = 100
 
@@ -94,7 +95,7 @@ def _mapped(job: ImportJob) -> list[tuple[str, str]]:
 def _date_preview(job: ImportJob) -> dict | None:
     """How the file's first dates read in each order, so the right choice is plain to see."""
     values = [cell for row in job.samples for cell in row if cell and len(cell) <= 40]
-    dates = [value for value in values if _is_date(value)][:3]
+    dates = [value for value in values if is_date(value)][:3]
     if not dates:
         return None
     rows = []
@@ -107,17 +108,6 @@ def _date_preview(job: ImportJob) -> dict | None:
                 readings.append(None)
         rows.append((value, readings))
     return {"detected": DATE_FORMATS[guess_date_order(dates)], "rows": rows}
-
-
-def _is_date(value: str) -> bool:
-    try:
-        parse_date(value, "mdy")
-    except CellError:
-        try:
-            parse_date(value, "dmy")
-        except CellError:
-            return False
-    return True
 
 
 @org_permission("imports.run")
@@ -151,6 +141,19 @@ def cancel(request, org_slug, pk):
 
 @org_permission("imports.run")
 @require_POST
+def delete(request, org_slug, pk):
+    job = _job(pk)
+    try:
+        services.job_delete(job=job, by=request.user)
+    except services.MappingError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("imports:job", org_slug=org_slug, pk=pk)
+    messages.success(request, f"“{job.file_name}” is deleted; nothing from it was imported.")
+    return redirect("imports:index", org_slug=org_slug)
+
+
+@org_permission("imports.run")
+@require_POST
 def undo(request, org_slug, pk):
     try:
         archived, touched = services.job_undo(job=_job(pk), by=request.user)
@@ -160,9 +163,12 @@ def undo(request, org_slug, pk):
     if isinstance(archived, BulkOperation):
         text = f"Archiving {archived.total:,} customers in the background."
     else:
-        text = f"{archived:,} customers this import added are archived."
+        added = f"{archived:,} customer{pluralize(archived)} this import added"
+        text = f"{added} {pluralize(archived, 'is,are')} archived."
     if touched:
-        text += f" {touched:,} changed since the import and were left as they are."
+        text += (
+            f" {touched:,} changed since the import and {pluralize(touched, 'was,were')} left as they are."
+        )
     messages.success(request, text)
     return redirect("imports:job", org_slug=org_slug, pk=pk)
 

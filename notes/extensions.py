@@ -17,7 +17,7 @@ from customers.extend import (
     register,
 )
 from notes import privacy
-from notes.models import Note, NoteEvent
+from notes.models import NOTES_SEPARATOR, Note, NoteEvent
 from notes.selectors import note_source, notes_of, readable, with_pinned_notes
 
 
@@ -34,7 +34,7 @@ def _export(customer_ids: list[int], membership) -> dict[int, str]:
     texts: dict[int, list[str]] = {}
     for customer_id, text in notes.order_by("created_at", "id").values_list("customer_id", "text"):
         texts.setdefault(customer_id, []).append(text)
-    return {customer_id: "\n---\n".join(items) for customer_id, items in texts.items()}
+    return {customer_id: NOTES_SEPARATOR.join(items) for customer_id, items in texts.items()}
 
 
 def _readable_events(request, events):

@@ -4,6 +4,8 @@ from django.db import models
 from accounts.tenancy import TenantModel
 from customers.models import KEY_COLLATION, Customer
 
+NOTES_SEPARATOR = "\n---\n"  # between a customer's notes in one export cell; an import splits on it
+
 
 class NoteEvent(models.TextChoices):
     """The Activity Log's kinds of event about notes."""

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
 
 from accounts.models import User
+from customers.emails import CustomerEmailFormField
 from customers.forms import CustomerForm, check_birthday
 
 
@@ -71,7 +72,7 @@ class PortalCustomerForm(CustomerForm):
 
 
 class EmailChangeForm(forms.Form):
-    email = forms.EmailField(label="New email address")
+    email = CustomerEmailFormField(label="New email address")
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

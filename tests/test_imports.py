@@ -31,7 +31,7 @@ def test_messy_csv_is_read_mapped_dry_run_and_imported(org_a, alice):
         issues = {(issue.row, issue.column): issue.message for issue in ImportIssue.objects.filter(job=job)}
     assert "is not an email address" in issues[(4, "E-mail")]
     assert "not a date" in issues[(4, "DOB")]
-    assert "Same email as an earlier row" in issues[(5, "")]
+    assert issues[(5, "E-mail")] == "Same email as row 2."
     job = start(org_a, job)
     assert job.status == ImportJob.Status.DONE
     assert (job.created, job.updated, job.skipped) == (2, 1, 2)

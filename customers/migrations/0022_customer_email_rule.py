@@ -1,0 +1,19 @@
+# The customer email field takes the product's one email rule (customers.emails); no change in the database.
+
+from django.db import migrations
+
+import customers.emails
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("customers", "0021_merges"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="customer",
+            name="email",
+            field=customers.emails.CustomerEmailField(blank=True, max_length=254),
+        ),
+    ]
