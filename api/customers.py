@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Literal
 
 from django.db import IntegrityError
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import HttpResponse, QueryDict
 from django.utils.html import strip_tags
@@ -293,7 +292,10 @@ def _filtered(request, query: CustomerQuery):
         if name not in own:
             params.setlist(name, values)
     params["status"] = {"false": "active", "true": "archived", "any": "all"}[query.archived]
-    customer_filter = CustomerFilter(params, queryset=Customer.objects.all(), audience=AUDIENCE)
+    extensions = not CustomerFilter.names_only_own(params)
+    customer_filter = CustomerFilter(
+        params, queryset=Customer.objects.all(), audience=AUDIENCE, extensions=extensions
+    )
     if not customer_filter.is_valid():
         raise FieldErrors({name: list(messages) for name, messages in customer_filter.errors.items()})
     customers = customer_filter.qs
@@ -316,9 +318,9 @@ def _filtered(request, query: CustomerQuery):
 )
 def customer_list(request, query: Query[CustomerQuery], page: Query[PageParams]):
     scoped(request, "customers")
-    result = paginate(request, _filtered(request, query), page, order=query.order)
-    load_custom_data(result["items"])
-    with registry_pinned():  # the page's custom values with one read of the fields, not one per customer
+    with registry_pinned():  # the custom fields read once for the filters and the page, not per customer
+        result = paginate(request, _filtered(request, query), page, order=query.order)
+        load_custom_data(result["items"])
         for customer in result["items"]:
             customer.custom_out = custom_out(customer)
     return result
@@ -339,6 +341,14 @@ class BatchForm(CustomerForm):
         super().__init__(data, channel=Channel.STAFF, audience=AUDIENCE, rules=rules)
         self.on_file = on_file
 
+    def for_item(self, data: dict) -> "BatchForm":
+        """This form bound to one item's data, sharing its fields: they are built once for the batch (deep
+        copies of them per item took a third of a batch's time) and checking an item changes none of them."""
+        form = copy.copy(self)
+        form.data, form.is_bound, form._errors, form._bound_fields_cache = data, True, None, {}
+        form.instance = Customer()
+        return form
+
     def _existing(self, **lookup):
         return self.on_file.get(lookup.get("email__iexact", "").lower() or lookup.get("number_key"))
 
@@ -350,12 +360,18 @@ def _on_file(items: list[dict]) -> dict:
     """{lowercased email or number key: customer} of customers with an email or number of these items."""
     emails = {str(item["email"]).strip().lower() for item in items if item.get("email")}
     numbers = {normalize(str(item["number"])) for item in items if item.get("number")} - {""}
-    found = Customer.objects.annotate(email_lower=Lower("email")).filter(
-        Q(email_lower__in=emails) | Q(number_key__in=numbers)
-    )
+    # Each side on its own index (`email <> ''` lets PostgreSQL use the partial unique index on LOWER(email)):
+    # one OR across both read every customer of the organization, 0.4 s at 500 k.
+    lookups = []
+    if emails:
+        with_email = Customer.objects.exclude(email="").annotate(email_lower=Lower("email"))
+        lookups.append(with_email.filter(email_lower__in=emails))
+    if numbers:
+        lookups.append(Customer.objects.filter(number_key__in=numbers))
     on_file = {}
-    for customer in found.only("id", "first_name", "last_name", "email", "number_key"):
-        on_file.update({customer.email.lower(): customer, customer.number_key: customer})
+    for found in lookups:
+        for customer in found.only("id", "first_name", "last_name", "email", "number_key"):
+            on_file.update({customer.email.lower(): customer, customer.number_key: customer})
     on_file.pop("", None)
     return on_file
 
@@ -401,11 +417,11 @@ def _batch(body: BatchIn) -> dict:
         channel_rules(Channel.STAFF),
         [item.model_dump(exclude_unset=True) for item in body.customers],
     )
-    on_file = _on_file(payloads)
+    blank = BatchForm({}, rules=rules, on_file=_on_file(payloads))
     results, valid, emails, numbers = [], [], set(), set()
     for index, payload in enumerate(payloads):
         data, errors = form_data(payload)
-        form = BatchForm(data, rules=rules, on_file=on_file)
+        form = blank.for_item(data)
         if form.is_valid() and not errors:
             email, number = form.cleaned_data.get("email", ""), normalize(form.cleaned_data.get("number", ""))
             if email and email in emails:
