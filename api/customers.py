@@ -2,8 +2,10 @@
 through the Staff Portal's form (its channel's required fields) and the services the staff pages call."""
 
 import copy
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Literal
 
 from django.db import IntegrityError
@@ -12,6 +14,7 @@ from django.http import HttpResponse, QueryDict
 from django.utils.html import strip_tags
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict
 
 from api.auth import scoped
@@ -85,6 +88,14 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_etag(customer) -> str:
         return customer_etag(customer)
+
+
+# (field, how to read it from a customer) in CustomerOut's order: what a list writes per customer.
+LISTED = [
+    (name, getattr(CustomerOut, f"resolve_{name}", None) or attrgetter(name))
+    for name in CustomerOut.model_fields
+]
+LISTED_COLUMNS = [name for name in CustomerOut.model_fields if hasattr(Customer, name)] + ["archived_at"]
 
 
 class Duplicate(Schema):
@@ -319,11 +330,17 @@ def _filtered(request, query: CustomerQuery):
 def customer_list(request, query: Query[CustomerQuery], page: Query[PageParams]):
     scoped(request, "customers")
     with registry_pinned():  # the custom fields read once for the filters and the page, not per customer
-        result = paginate(request, _filtered(request, query), page, order=query.order)
+        customers = _filtered(request, query).only(*LISTED_COLUMNS)
+        result = paginate(request, customers, page, order=query.order)
         load_custom_data(result["items"])
         for customer in result["items"]:
             customer.custom_out = custom_out(customer)
-    return result
+    # Written as CustomerOut writes each item (tests compare them with a read), without pydantic reading 100
+    # customers attribute by attribute through ninja's getter: that was a third of a page's time.
+    result["items"] = [{name: read(customer) for name, read in LISTED} for customer in result["items"]]
+    return HttpResponse(
+        json.dumps(result, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+    )
 
 
 # Writes --------------------------------------------------------------------------------------------------
