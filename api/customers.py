@@ -9,7 +9,6 @@ from operator import attrgetter
 from typing import Literal
 
 from django.db import IntegrityError
-from django.db.models.functions import Lower
 from django.http import HttpResponse, QueryDict
 from django.utils.html import strip_tags
 from ninja import Field, Query, Router, Schema, Status
@@ -367,7 +366,7 @@ class BatchForm(CustomerForm):
         return form
 
     def _existing(self, **lookup):
-        return self.on_file.get(lookup.get("email__iexact", "").lower() or lookup.get("number_key"))
+        return self.on_file.get(lookup.get("email_key") or lookup.get("number_key"))
 
     def validate_constraints(self):
         """Skipped: its queries ask what `on_file` and the batch's own check (`_batch`) already answer."""
@@ -377,12 +376,9 @@ def _on_file(items: list[dict]) -> dict:
     """{lowercased email or number key: customer} of customers with an email or number of these items."""
     emails = {str(item["email"]).strip().lower() for item in items if item.get("email")}
     numbers = {normalize(str(item["number"])) for item in items if item.get("number")} - {""}
-    # Each side on its own index (`email <> ''` lets PostgreSQL use the partial unique index on LOWER(email)):
-    # one OR across both read every customer of the organization, 0.4 s at 500 k.
-    lookups = []
-    if emails:
-        with_email = Customer.objects.exclude(email="").annotate(email_lower=Lower("email"))
-        lookups.append(with_email.filter(email_lower__in=emails))
+    # Keys, not LOWER(email): under row-level security only leakproof operators reach an index, and LOWER()
+    # is not, so it read every customer of the organization (0.5 s at 500 k); email_key is the saved email.
+    lookups = [Customer.objects.filter(email_key__in=emails)] if emails else []
     if numbers:
         lookups.append(Customer.objects.filter(number_key__in=numbers))
     on_file = {}

@@ -294,6 +294,25 @@ def test_a_batch_adds_the_good_items_and_says_why_the_others_were_refused(client
     assert too_many.status_code == 422 and "customers" in too_many.json()["errors"]
 
 
+def test_a_batch_finds_emails_and_numbers_on_file_by_index_whatever_their_case(client, org_a, writer):
+    """Under row-level security only leakproof operators reach an index: LOWER(email) read every customer of
+    the organization (0.5 s a batch at 500 k customers)."""
+    with tenant(org_a):
+        customer(first_name="On", last_name="File", email="taken@example.com", number="A-1")
+    items = [
+        {"first_name": "Ben", "last_name": "Ito", "email": "TAKEN@Example.com "},
+        {"first_name": "Cy", "last_name": "Ono", "number": "a-1"},
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        body = call(client, "post", CUSTOMERS + "batch/", writer, {"customers": items}).json()
+    assert body["created"] == 0 and "already belongs" in body["results"][0]["errors"]["email"][0]
+    assert "already belongs" in body["results"][1]["errors"]["number"][0]
+    lookups = [query["sql"] for query in queries if 'FROM "customers_customer" WHERE' in query["sql"]]
+    assert len(lookups) == 2  # one per key: each on its own (organization, key) index
+    assert not [sql for sql in lookups if "LOWER(" in sql or "UPPER(" in sql]
+    assert '"email_key" IN' in lookups[0] and '"number_key" IN' in lookups[1]
+
+
 def test_scopes_are_checked_per_operation(client, org_a, alice):
     reader, importer = make_key(org_a, alice, READ), make_key(org_a, alice, ("imports:write",))
     with tenant(org_a):
