@@ -9,6 +9,7 @@ from operator import attrgetter
 from typing import Literal
 
 from django.db import IntegrityError
+from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.utils.html import strip_tags
 from ninja import Field, Query, Router, Schema, Status
@@ -312,11 +313,13 @@ def _filtered(request, query: CustomerQuery):
     if query.updated_since:
         # In UTC: an offset PostgreSQL cannot hold (+23:34) is still a valid ISO time.
         customers = customers.filter(updated_at__gte=query.updated_since.astimezone(UTC))
-    if query.q.strip():
-        text_fields = [item.custom.pk for item in customer_fields(AUDIENCE) if item.type in TEXT_TYPES]
-        sources = [custom_field_source(text_fields)] if text_fields else []
-        customers = customers.filter(plan(query.q, sources).condition)
-    return customers
+    if not query.q.strip():
+        return customers, ()
+    text_fields = [item.custom.pk for item in customer_fields(AUDIENCE) if item.type in TEXT_TYPES]
+    search = plan(query.q, [custom_field_source(text_fields)] if text_fields else [])
+    if search.extra_values is not None and search.branches:  # paged apart: see paginate
+        return customers, [search.builtin_condition, Q(pk__in=search.extra_values)]
+    return customers.filter(search.condition), ()
 
 
 @router.get(
@@ -329,8 +332,9 @@ def _filtered(request, query: CustomerQuery):
 def customer_list(request, query: Query[CustomerQuery], page: Query[PageParams]):
     scoped(request, "customers")
     with registry_pinned():  # the custom fields read once for the filters and the page, not per customer
-        customers = _filtered(request, query).only(*LISTED_COLUMNS)
-        result = paginate(request, customers, page, order=query.order)
+        customers, any_of = _filtered(request, query)
+        customers = customers.only(*LISTED_COLUMNS)
+        result = paginate(request, customers, page, order=query.order, any_of=any_of)
         load_custom_data(result["items"])
         for customer in result["items"]:
             customer.custom_out = custom_out(customer)

@@ -126,6 +126,25 @@ def test_a_page_costs_the_same_queries_whatever_its_size(client, org_a, alice, q
     assert small == large == following, (small, large, following)
 
 
+def test_a_search_walks_name_and_custom_field_matches_in_id_order(client, org_a, alice):
+    key = make_key(org_a, alice, READ)
+    with tenant(org_a):
+        school = make_field("School", FieldType.TEXT, key="school")
+        kids = [
+            customer(first_name="Ana", last_name="Marsh"),
+            customer(first_name="Ben", last_name="Ito", **{school.name: "Marigold Academy"}),
+            customer(first_name="Cy", last_name="Ono"),
+            customer(first_name="Di", last_name="Marlowe", **{school.name: "Maple High"}),
+            customer(first_name="Ed", last_name="Ude", **{school.name: "Marigold Academy"}),
+        ]
+    seen, url = [], CUSTOMERS + "?q=mar&limit=2"
+    while url:
+        page = call(client, "get", url, key).json()
+        seen += [item["first_name"] for item in page["items"]]
+        url = page["next"]
+    assert seen == ["Ana", "Ben", "Di", "Ed"] and kids[2].first_name not in seen
+
+
 def test_a_listed_customer_reads_as_the_customer_endpoint_writes_it(client, org_a, alice, fields):
     key = make_key(org_a, alice, READ)
     with tenant(org_a):
