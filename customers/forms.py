@@ -110,7 +110,8 @@ class CustomerForm(forms.ModelForm):
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
-        if email and (existing := self._existing(email__iexact=email)):
+        # email_key, not iexact: UPPER() is not leakproof, so row-level security kept it from any index.
+        if email and (existing := self._existing(email_key=email)):
             raise self._taken(existing, "This email")
         return email
 

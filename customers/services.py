@@ -33,7 +33,6 @@ from customers.models import (
     Source,
 )
 from customers.rules import Channel, Rule, default_rule, forget_rules, grid_rules
-from customers.search import refresh_keys
 
 # Bulk actions on more customers than this run in a worker, with progress.
 BULK_INLINE_LIMIT = 2000
@@ -140,9 +139,7 @@ def customers_create(*, rows: list[dict], by, source: str = Source.STAFF) -> lis
     customers, customs = [], []
     for data in rows:
         builtin, custom = _split(data)
-        customer = Customer(**builtin, source=source, last_activity_at=now)
-        refresh_keys(customer)
-        customers.append(customer)
+        customers.append(Customer(**builtin, source=source, last_activity_at=now))  # keys: bulk_create
         customs.append({name: value for name, value in custom.items() if value not in (None, "", [])})
     Customer.objects.bulk_create(customers)
     CustomFieldValue.objects.bulk_create(
