@@ -4,7 +4,7 @@ once per row (an N+1) slows down as an organization grows, so each page here is 
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,9 @@ from accounts.models import Membership, Role
 from accounts.tenancy import tenant
 from api import services as api_services
 from billing import credit_services, punch_services
+from billing import external_services as billing_external
 from billing import services as billing_services
-from billing.models import Package, PunchCard
+from billing.models import ExternalSubscription, Package, PunchCard
 from bookings import services as booking_services
 from bookings.models import PartyPackage, Room
 from customers import services as customer_services
@@ -60,7 +61,6 @@ class Page:
     add: Callable
     setup: Callable = lambda org, by: {}
     portal: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 def _person(org, by):
@@ -333,6 +333,60 @@ def _invitation(org, by, ctx, label):
     ).email
 
 
+def _party(org, by, ctx, label):
+    room = booking_services.room_save(room=Room(name=f"{label} room", guests=20), by=by)
+    booking_services.party_package_save(
+        package=PartyPackage(name=f"{label} party", price=9000, deposit=0), rooms=[room], by=by
+    )
+    return f"{label} party"
+
+
+def _school(org, by):
+    return {
+        "school": family_services.affiliated_organization_save(item=AffiliatedOrganization(name="Oak School"))
+    }
+
+
+def _pupil(org, by, ctx, label):
+    family_services.affiliation_add(
+        customer=customer(first_name=label, last_name="Pupil", by=by),
+        affiliated=ctx["school"],
+        role=AffiliationRole.MEMBER,
+        by=by,
+    )
+    return label
+
+
+def _external(org, by, ctx, label):
+    billing_external.external_subscription_save(
+        subscription=ExternalSubscription(
+            customer=customer(first_name=label, last_name="Swimmer", by=by),
+            provider="Swim School",
+            name=f"{label} swim team",
+            amount=4500,
+            starts_on=date(2025, 1, 6),
+        ),
+        by=by,
+    )
+    return f"{label} swim team"
+
+
+def _export(org, by, ctx, label):
+    privacy_services.export_request(customer=ctx["person"], by=by, include_notes=False)
+    return ""
+
+
+def _kiosk(org, by):
+    waiver_services.waiver_template_create(
+        name="Pool rules", text="Rules", validity_months=12, guardian_signs_for_minors=True, by=by
+    )
+    return {}
+
+
+def _kiosk_match(org, by, ctx, label):
+    return customer(first_name=label, last_name="Kiosk", by=by).first_name
+
+
 PAGES = [
     Page(
         "staff",
@@ -429,6 +483,18 @@ PAGES = [
     Page("portal bookings", "book/mine/", _booking, _portal_person, portal=True),
     Page("portal waitlists", "account/waitlists/", _my_waitlist, _portal_person, portal=True),
     Page("portal waivers", "account/waivers/", _waiver, _portal_person, portal=True),
+    Page("party packages", "settings/booking/", _party),
+    Page("an affiliated organization", "families/organizations/{school.pk}/", _pupil, _school),
+    Page("memberships report", "memberships/", _external),
+    Page("privacy tab", "customers/{person.pk}/privacy/", _export, _person),
+    Page("kiosk search", "waivers/sign/?q=Kiosk", _kiosk_match, _kiosk),
+    Page(
+        "portal store",
+        "store/",
+        lambda org, by, ctx, label: _sale(org, by, ctx, label),
+        _portal_person,
+        portal=True,
+    ),
 ]
 
 
