@@ -18,6 +18,7 @@ from invites.models import PackageInviteStatus
 from invites.package_selectors import (
     invite_refusal,
     package_invite_counts,
+    package_invite_counts_by_package,
     package_invite_settings,
     package_invites,
     package_invites_of,
@@ -34,7 +35,9 @@ def _invitable_packages():
 
 @org_permission("customers.change")
 def index(request, org_slug):
-    rows = [(package, package_invite_counts(package)) for package in _invitable_packages()]
+    packages = list(_invitable_packages())
+    counts = package_invite_counts_by_package(packages)
+    rows = [(package, counts[package.pk]) for package in packages]
     return render(request, "invites/packages/index.html", {"rows": rows})
 
 

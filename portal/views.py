@@ -25,7 +25,7 @@ from customers.models import Audience, Customer
 from customers.rules import Channel
 from families import services as family_services
 from families.models import GuardianLink, GuardianPermission, Relationship
-from families.selectors import guardian_may
+from families.selectors import guardian_may, link_allows
 from invites import claim_services
 from invites.selectors import open_invite_for_token
 from invites.tasks import claim_link_request
@@ -290,13 +290,11 @@ def family(request, org_slug):
         return redirect("portal:family", org_slug=org_slug)
     links = list(
         GuardianLink.objects.filter(guardian=customer, dependant__archived_at=None)
-        .select_related("dependant")
+        .select_related("guardian", "dependant")
         .order_by("dependant__birthday")
     )
     # Beyond a name, a dependant's details (age, who else looks after them) need "view profile".
-    visible = [
-        link for link in links if guardian_may(customer, GuardianPermission.VIEW_PROFILE, link.dependant)
-    ]
+    visible = [link for link in links if link_allows(link, GuardianPermission.VIEW_PROFILE)]
     others = GuardianLink.objects.filter(dependant__in=[link.dependant for link in visible]).exclude(
         guardian=customer
     )
