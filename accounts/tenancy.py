@@ -44,12 +44,14 @@ def required_organization(what: str) -> "Organization":
 def db_setting(name: str, value: str):
     """Set a PostgreSQL setting for the enclosed block only, inside a transaction (never session-wide:
     connections are reused), and put back the previous value when the block ends."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting(%s, true), set_config(%s, %s, true)", [name, name, value])
             previous = cursor.fetchone()[0]
         yield
-        if not transaction.get_rollback():  # a rollback undoes the setting by itself
+        # The COMMIT or ROLLBACK that ends the transaction ends the setting too: put it back only inside one.
+        if not outermost and not transaction.get_rollback():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config(%s, %s, true)", [name, previous or ""])
 

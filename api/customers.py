@@ -218,9 +218,11 @@ def _out_value(item, value):
     return value
 
 
-def custom_out(customer: Customer) -> dict:
+def custom_out(customer: Customer, fields: dict[str, object] | None = None) -> dict:
+    """`fields`: `_staff_custom_fields()`, read once for a page of customers."""
     data = custom_data(customer)
-    return {key: _out_value(item, data.get(item.name)) for key, item in _staff_custom_fields().items()}
+    fields = _staff_custom_fields() if fields is None else fields
+    return {key: _out_value(item, data.get(item.name)) for key, item in fields.items()}
 
 
 def _option_id(item, label, errors: list[str]):
@@ -305,7 +307,7 @@ def _filtered(request, query: CustomerQuery):
     params["status"] = {"false": "active", "true": "archived", "any": "all"}[query.archived]
     extensions = not CustomerFilter.names_only_own(params)
     customer_filter = CustomerFilter(
-        params, queryset=Customer.objects.all(), audience=AUDIENCE, extensions=extensions
+        params, queryset=Customer.objects.all(), audience=AUDIENCE, extensions=extensions, named_only=True
     )
     if not customer_filter.is_valid():
         raise FieldErrors({name: list(messages) for name, messages in customer_filter.errors.items()})
@@ -336,8 +338,9 @@ def customer_list(request, query: Query[CustomerQuery], page: Query[PageParams])
         customers = customers.only(*LISTED_COLUMNS)
         result = paginate(request, customers, page, order=query.order, any_of=any_of)
         load_custom_data(result["items"])
+        fields = _staff_custom_fields()
         for customer in result["items"]:
-            customer.custom_out = custom_out(customer)
+            customer.custom_out = custom_out(customer, fields)
     # Written as CustomerOut writes each item (tests compare them with a read), without pydantic reading 100
     # customers attribute by attribute through ninja's getter: that was a third of a page's time.
     result["items"] = [{name: read(customer) for name, read in LISTED} for customer in result["items"]]

@@ -66,9 +66,10 @@ class CustomerFilter(django_filters.FilterSet):
         model = Customer
         fields = []
 
-    def __init__(self, *args, audience: str, extensions: bool = True, **kwargs):
+    def __init__(self, *args, audience: str, extensions: bool = True, named_only: bool = False, **kwargs):
         """`extensions=False` leaves out the feature apps' filters (each reads its choices): for a request
-        that names none of them (`names_only_own`)."""
+        that names none of them (`names_only_own`). `named_only` keeps only the filters the data names (and
+        the status): for a caller that draws no panel, so the form builds a field for those alone."""
         super().__init__(*args, **kwargs)
         for extra in registered(RosterFilters) if extensions else ():
             for name, item in extra.filters(audience).items():
@@ -77,6 +78,14 @@ class CustomerFilter(django_filters.FilterSet):
         for field in customer_fields(audience):
             if field.custom:
                 self.filters[field.name] = _custom_filter(field)
+        if named_only:
+            # A range's ends come as <name>_<suffix>: a prefix keeps every filter a parameter may belong to.
+            self.filters = {
+                name: item
+                for name, item in self.filters.items()
+                if name == "status"
+                or any(param == name or param.startswith(f"{name}_") for param in self.data)
+            }
 
     @classmethod
     def names_only_own(cls, params) -> bool:
