@@ -21,6 +21,7 @@ from customers.services import customer_archive, segment_save
 from families.services import link_add
 from imports.models import ImportIssue, ImportJob
 from invites.models import ClaimInvite
+from reports import customer_report, tasks
 from tags.models import Tag
 from tags.services import tag_add, tag_save
 from tests.conftest import make_user
@@ -295,6 +296,26 @@ def test_a_large_roster_s_figures_are_kept_a_few_minutes_and_say_when_they_were_
     assert "Figures as of" not in weekly.text and "Feb 2, 2026" in weekly.text  # another question: counted
     beta = tables(report(bob_client, org_b, Q1 + "&format=xlsx"))  # same question, another organization
     assert [row[-1] for row in beta["New customers by source"][1:]] == [1, 0, 0]
+
+
+def test_figures_staff_watch_are_counted_again_by_the_worker_before_they_expire(
+    alice_client, bob_client, org_a, org_b, roster, alice, slow_counts
+):
+    def monthly(client, org) -> list[int]:
+        sheets = tables(report(client, org, Q1 + "&format=xlsx"))
+        return [row[-1] for row in sheets["New customers by source"][1:]]
+
+    assert monthly(alice_client, org_a) == [2, 1, 1]  # counted, kept and now watched
+    report(alice_client, org_a, f"{Q1}&segment={roster['segment'].pk}")  # a segment's: never recounted
+    with tenant(org_a):
+        person(alice, "2026-02-02", first_name="Late")
+    assert monthly(alice_client, org_a) == [2, 1, 1]  # the kept figures
+    assert customer_report.organizations_watching() == [org_a.pk]  # Beta's staff looked at nothing
+    assert tasks.kept_reports_recount.apply(kwargs={"org_id": org_a.pk}).get() == 1
+    assert monthly(alice_client, org_a) == [2, 2, 1]
+    assert "Figures as of" in report(alice_client, org_a).text
+    assert monthly(bob_client, org_b) == [1, 0, 0]
+    assert sorted(customer_report.organizations_watching()) == sorted([org_a.pk, org_b.pk])
 
 
 @pytest.fixture

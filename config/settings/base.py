@@ -201,6 +201,8 @@ IMPORT_BATCH_ROWS = env.int("IMPORT_BATCH_ROWS", default=5000)
 # Reports → Customers keeps figures that took longer than this to count (a large roster's) for a few minutes.
 REPORT_CACHE_AFTER_MS = env.int("REPORT_CACHE_AFTER_MS", default=250)
 REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=300)
+# …and the worker counts them again before they expire while staff looked at them within this long.
+REPORT_WATCH_SECONDS = env.int("REPORT_WATCH_SECONDS", default=3600)
 
 MAILERS = {
     "default": {
@@ -280,6 +282,7 @@ CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-due": {"task": "webhooks.tasks.webhook_deliveries_due", "schedule": 60},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.webhook_deliveries_prune", "schedule": 24 * 3600},
     "scheduled-reports-due": {"task": "reports.tasks.scheduled_reports_due", "schedule": 15 * 60},
+    "kept-reports-due": {"task": "reports.tasks.kept_reports_due", "schedule": REPORT_CACHE_SECONDS - 60},
     "privacy-retention": {"task": "privacy.tasks.retention_daily", "schedule": 24 * 3600},
 }
 
