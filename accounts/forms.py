@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 
+from accounts.emails import EmailAddressFormField, EmailAddressInput
 from accounts.models import Organization, Role, User
 from accounts.ratelimit import hit, hits
 
@@ -29,7 +30,7 @@ class SignupForm(BaseUserCreationForm):
 
 
 class ResendForm(forms.Form):
-    email = forms.EmailField()
+    email = EmailAddressFormField()
 
 
 class ConfirmSignupForm(forms.Form):
@@ -59,7 +60,7 @@ LOGIN_FAILURE_WINDOW = 15 * 60
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+    username = EmailAddressFormField(label="Email", widget=EmailAddressInput(attrs={"autofocus": True}))
 
     def clean(self):
         # Failures are counted per account too, so spreading guesses over many addresses does not help.
@@ -105,7 +106,7 @@ class OrganizationSettingsForm(OrganizationForm):
 
 
 class StaffInviteForm(forms.Form):
-    email = forms.EmailField()
+    email = EmailAddressFormField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
 
     def __init__(self, *args, inviter_role: str, **kwargs):

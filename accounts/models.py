@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.emails import EmailAddressField
 from accounts.tenancy import TenantModel
 
 # Top-level paths an organization slug must not shadow (customer pages live at /<org-slug>/).
@@ -62,7 +63,7 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """The global login: one person, possibly staff or customer of several organizations."""
 
-    email = models.EmailField(unique=True)
+    email = EmailAddressField(unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True)
@@ -157,7 +158,7 @@ class Membership(TenantModel):
 class StaffInvitation(TenantModel):
     """An email invitation to join an organization's staff. Only the token's hash is stored."""
 
-    email = models.EmailField()
+    email = EmailAddressField()
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
     token_hash = models.CharField(max_length=64, blank=True)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")

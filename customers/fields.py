@@ -14,7 +14,7 @@ from decimal import Decimal
 from django import forms
 from django.core.cache import cache
 
-from customers.emails import CustomerEmailFormField
+from accounts.emails import EmailAddressFormField
 from customers.models import (
     Audience,
     Customer,
@@ -274,7 +274,7 @@ def _formfield(item: CustomerField, current) -> forms.Field:
                 **common, choices=choices, coerce=int, widget=forms.CheckboxSelectMultiple
             )
         case FieldType.EMAIL:
-            return CustomerEmailFormField(**common)
+            return EmailAddressFormField(**common)
         case FieldType.PHONE:
             return forms.CharField(**common, max_length=40, validators=[clean_phone])
         case FieldType.URL:

@@ -7,6 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.emails import EmailAddressField
 from accounts.tenancy import TenantModel
 from customers.models import Customer
 
@@ -100,7 +101,7 @@ class AffiliatedOrganization(TenantModel):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=AffiliationKind.choices, default=AffiliationKind.SCHOOL)
     contact_name = models.CharField("contact person", max_length=200, blank=True)
-    email = models.EmailField(blank=True)
+    email = EmailAddressField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
     notes = models.TextField(blank=True)

@@ -9,7 +9,7 @@ from datetime import date
 
 from django import forms
 
-from customers.emails import validate_customer_email
+from accounts.emails import validate_email_address
 from customers.fields import BUILTIN_NAMES, CustomerField, customer_fields
 from customers.forms import PHONE_HELP, check_birthday
 from customers.models import Audience, Customer, FieldType, Gender
@@ -58,7 +58,7 @@ def _text(limit: int) -> Converter:
 def _email_value(text: str) -> str:
     text = text.lower()
     try:
-        validate_customer_email(text)
+        validate_email_address(text)
     except forms.ValidationError as error:
         raise CellError(f"“{text[:60]}” is not an email address.") from error
     if len(text) > 254:

@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
 
+from accounts.emails import EmailAddressFormField
 from accounts.models import User
-from customers.emails import CustomerEmailFormField
 from customers.forms import CustomerForm, check_birthday
 
 
@@ -53,7 +53,7 @@ SignupChildFormSet = forms.formset_factory(SignupChildForm, extra=2, max_num=10,
 
 
 class ClaimRequestForm(forms.Form):
-    email = forms.EmailField(label="Your email address")
+    email = EmailAddressFormField(label="Your email address")
 
 
 class GuestChildForm(forms.Form):
@@ -72,7 +72,7 @@ class PortalCustomerForm(CustomerForm):
 
 
 class EmailChangeForm(forms.Form):
-    email = CustomerEmailFormField(label="New email address")
+    email = EmailAddressFormField(label="New email address")
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from accounts.emails import EmailAddressField
 from accounts.tenancy import TenantModel
 
 
@@ -10,7 +11,7 @@ class SignupRequest(TenantModel):
     no login exists until they do: an address nobody has proven never becomes an identity. `details` holds
     the form as posted (without the password), checked again when it is confirmed."""
 
-    email = models.EmailField()
+    email = EmailAddressField()
     channel = models.CharField(max_length=20)
     password = models.CharField(max_length=128, help_text="Hashed, as a login keeps it.")
     details = models.JSONField(default=dict)

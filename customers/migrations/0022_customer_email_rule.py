@@ -1,8 +1,8 @@
-# The customer email field takes the product's one email rule (customers.emails); no change in the database.
+# The customer email field takes the product's one email rule (accounts.emails); no change in the database.
 
 from django.db import migrations
 
-import customers.emails
+import accounts.emails
 
 
 class Migration(migrations.Migration):
@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="customer",
             name="email",
-            field=customers.emails.CustomerEmailField(blank=True, max_length=254),
+            field=accounts.emails.EmailAddressField(blank=True, max_length=254),
         ),
     ]

@@ -6,8 +6,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.audit import caller_label
+from accounts.emails import EmailAddressField
 from accounts.tenancy import TenantManager, TenantModel
-from customers.emails import CustomerEmailField
 from customers.extend import BulkAction, activity_kind_labels, find
 from customers.models.duplicates import AddressKey, EmailKey, PhoneKey
 
@@ -60,7 +60,7 @@ class Customer(TenantModel):
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    email = CustomerEmailField(blank=True)
+    email = EmailAddressField(blank=True)
     phone = models.CharField(max_length=40, blank=True)  # as typed; phone_digits is the normalized form
     phone_digits = models.CharField(
         max_length=20, blank=True, editable=False, db_collation=KEY_COLLATION, help_text="E.164 digits."
