@@ -1,4 +1,3 @@
-import smtplib
 from urllib.parse import urlsplit
 
 from celery import shared_task
@@ -12,7 +11,7 @@ from django.utils.http import urlencode, urlsafe_base64_encode
 
 from accounts import services
 from accounts.models import Organization, StaffInvitation, User
-from accounts.tenancy import tenant, tenant_task
+from accounts.tenancy import retried_task, tenant, tenant_task
 from accounts.tokens import email_confirmation_tokens
 
 
@@ -47,9 +46,7 @@ def unconfirmed_logins_delete() -> None:
     services.unconfirmed_logins_delete()
 
 
-@shared_task(
-    acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5
-)
+@retried_task()
 def password_reset_request(*, email: str) -> None:
     """Email a password reset link if a login has this address. Runs in the worker, so the page answers
     alike, and as fast, whether or not it does."""
@@ -70,9 +67,7 @@ def send_text_email(*, to: str, subject: str, template: str, context: dict) -> N
     EmailMessage(subject=subject, body=render_to_string(template, context), to=[to]).send()
 
 
-@shared_task(
-    acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5
-)
+@retried_task()
 def signup_confirmation_send(*, user_id: int, next_url: str = "") -> None:
     """Email the link that confirms a new login's address (and signs its owner in)."""
     user = User.objects.filter(pk=user_id, email_verified_at=None).first()
@@ -90,9 +85,7 @@ def signup_confirmation_send(*, user_id: int, next_url: str = "") -> None:
     )
 
 
-@shared_task(
-    acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5
-)
+@retried_task()
 def signup_confirmation_resend(*, email: str) -> None:
     """ "Send it again": a fresh link for a login still waiting for confirmation, the existing-login email
     for a confirmed one, nothing for an unknown address. The page answers alike in every case."""
@@ -103,9 +96,7 @@ def signup_confirmation_resend(*, email: str) -> None:
         existing_login_notice(email=user.email)
 
 
-@shared_task(
-    acks_late=True, reject_on_worker_lost=True, autoretry_for=(smtplib.SMTPException,), max_retries=5
-)
+@retried_task()
 def existing_login_notice(*, email: str, org_id: int | None = None) -> None:
     """Someone signed up with an address that has a login: tell its owner (only they read this) how to get
     in, instead of telling the visitor on the page."""

@@ -198,15 +198,23 @@ class TenantTask(DjangoTask):
             return super().__call__(*args, **kwargs)
 
 
+# Waits doubling from 1 s, each cut at random (jitter): 5 tries gave up within ~15 s of an outage; 10 outlast
+# a restart of PostgreSQL or the mail server of several minutes (README "Faults").
+RETRIED = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, smtplib.SMTPException, ConnectionError),
+    "retry_backoff": True,
+    "max_retries": 10,
+}
+
+
 def tenant_task(**options):
     """Decorator for tasks that touch tenant data; enqueue them with `.delay_on_commit(org_id=…, …)`."""
-    defaults = {
-        "acks_late": True,
-        "reject_on_worker_lost": True,
-        "autoretry_for": (OperationalError, smtplib.SMTPException, ConnectionError),
-        "retry_backoff": True,
-        # Waits doubling from 1 s, each cut at random (jitter): 5 tries gave up within ~15 s of an outage; 10
-        # outlast a restart of PostgreSQL or the mail server of several minutes (README "Faults").
-        "max_retries": 10,
-    }
-    return shared_task(base=TenantTask, **(defaults | options))
+    return shared_task(base=TenantTask, **(RETRIED | options))
+
+
+def retried_task(**options):
+    """Decorator for a task outside any organization (a login's emails): it waits out outages as tenant
+    tasks do."""
+    return shared_task(**(RETRIED | options))

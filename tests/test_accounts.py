@@ -1,5 +1,6 @@
 """Signing up, creating an organization, switching between organizations, and organization settings."""
 
+import smtplib
 import time
 
 import pytest
@@ -213,3 +214,19 @@ def test_platform_admin_lists_organizations_but_staff_cannot(org_a, org_b, alice
     assert page.status_code == 200
     assert org_a.name in page.text and org_b.name in page.text
     assert logged_in(alice).get("/admin/accounts/organization/").status_code == 302
+
+
+def test_a_login_s_emails_wait_out_a_database_or_mail_outage_as_tenant_emails_do():
+    from django.db import OperationalError
+
+    from accounts import tasks
+
+    for task in (
+        tasks.signup_confirmation_send,
+        tasks.signup_confirmation_resend,
+        tasks.existing_login_notice,
+        tasks.password_reset_request,
+        tasks.staff_invitation_send,
+    ):
+        assert {OperationalError, smtplib.SMTPException} <= set(task.autoretry_for), task.name
+        assert task.max_retries == 10 and task.retry_backoff and task.acks_late, task.name
