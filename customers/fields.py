@@ -16,6 +16,7 @@ from django.core.cache import cache
 
 from accounts.emails import EmailAddressFormField
 from customers.models import (
+    KEY_LENGTH,
     Audience,
     Customer,
     CustomField,
@@ -295,7 +296,7 @@ def custom_value_columns(item: CustomerField, value) -> list[dict]:
             return [{"date": value}]
         case FieldType.YES_NO:
             return [{"flag": value}]
-    return [{"text": value, "key": normalize(value)[:100]}]
+    return [{"text": value, "key": normalize(value)[:KEY_LENGTH]}]
 
 
 def same_value(before, after) -> bool:

@@ -182,12 +182,11 @@ def _email_branches(query: str) -> list[Branch]:
 
 def custom_field_source(field_ids: list[int]) -> SearchSource:
     """Customers with a text custom field (of these) starting with the query."""
-    from customers.models import CustomFieldValue
+    from customers.models import KEY_LENGTH, CustomFieldValue
 
     def matches(text: str) -> QuerySet:
-        return CustomFieldValue.objects.filter(key__prefix=text[:100], field_id__in=field_ids).values(
-            "customer_id"
-        )
+        values = CustomFieldValue.objects.exclude(key="")  # the key index holds only values with a key
+        return values.filter(key__prefix=text[:KEY_LENGTH], field_id__in=field_ids).values("customer_id")
 
     return matches
 

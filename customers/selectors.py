@@ -4,6 +4,9 @@ import calendar
 from datetime import date, timedelta
 
 from django.db.models import QuerySet
+from django.db.models.lookups import In
+from django.db.models.sql import Query
+from django.db.models.sql.where import AND, WhereNode
 from django.http import Http404, QueryDict
 
 from customers import extend
@@ -14,6 +17,7 @@ from customers.models import TEXT_TYPES, Activity, Customer, age_on
 from customers.search import SearchSource, custom_field_source, plan
 
 ROSTER_ORDER = ("last_key", "first_key", "id")
+NARROW_CAP = 3_000  # ~√(26 × 500 k): probing this many ids costs what a name-order scan does to find a page
 
 
 class CustomerMergedAway(Http404):
@@ -46,8 +50,39 @@ def roster_queryset(params: QueryDict, audience: str) -> tuple[CustomerFilter, Q
     """The filter panel (bound to `params`, offering the custom fields `audience` may see) and the customers
     it selects."""
     customer_filter = CustomerFilter(params, queryset=Customer.objects.all(), audience=audience)
-    queryset = customer_filter.qs if customer_filter.is_valid() else Customer.objects.none()
-    return customer_filter, queryset
+    if not customer_filter.is_valid():
+        return customer_filter, Customer.objects.none()
+    return customer_filter, narrowed(customer_filter.qs)
+
+
+def narrowed(queryset: QuerySet) -> QuerySet:
+    """`queryset` with its customers named by id when one of its filters' id sets (a custom field's values,
+    a tag, a metric condition: `pk IN (subquery)`) holds at most NARROW_CAP customers. Then every later
+    query (the page, the count, each search branch) probes that short list, whatever the planner would
+    have guessed about the filters together: misjudged, it scans the roster in name order and probes each
+    customer, or reads the whole roster to hash against a set it thought large."""
+    for subquery in _id_sets(queryset.query.where):
+        subquery = subquery.clone()
+        subquery.set_limits(high=NARROW_CAP + 1)
+        ids = [row[0] for row in subquery.get_compiler(queryset.db).results_iter()]
+        if len(ids) <= NARROW_CAP:
+            return queryset.filter(pk__in=ids)
+    return queryset
+
+
+def _id_sets(where: WhereNode):
+    """The subqueries of `pk IN (subquery)` conditions every row of `where` must meet (ANDed, not negated)."""
+    if where.connector != AND or where.negated:
+        return
+    for child in where.children:
+        if isinstance(child, WhereNode):
+            yield from _id_sets(child)
+        elif (
+            isinstance(child, In)
+            and isinstance(child.rhs, Query)
+            and getattr(child.lhs, "target", None) == Customer._meta.pk
+        ):
+            yield child.rhs
 
 
 def search_sources(membership) -> list[SearchSource]:

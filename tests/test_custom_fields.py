@@ -269,3 +269,76 @@ def test_roster_filters_by_each_type_combined_with_search(alice_client, org_a, f
     exported = [row[0] for row in rows[1:]]
     assert exported == ["Cy", "Ann", "Bo"]  # "all matching" takes the custom-field matches too
     assert names(f"{size}=banana") == set()  # not an option: nothing, not everyone
+
+
+def test_text_contains_ignores_case_and_accents_and_reads_long_values_whole(
+    alice_client, bob_client, org_a, org_b, fields
+):
+    long_note = "Prefers the small room. " * 5 + "Bring the blue inhaler."  # past the 100-character key
+    with tenant(org_a):
+        ana = customer(first_name="Ana", last_name="Reyes")
+        ben = customer(first_name="Ben", last_name="Ortiz")
+        services.customer_update(customer=ana, data={fields["allergies"].name: "Crème brûlée"}, by=None)
+        services.customer_update(customer=ben, data={fields["notes"].name: long_note}, by=None)
+    with tenant(org_b):
+        other = make_field("Allergies", FieldType.TEXT)
+        services.customer_update(
+            customer=customer(first_name="Zed", last_name="Other"), data={other.name: "Creme brulee"}, by=None
+        )
+    fragment = {"HX-Request": "true", "HX-Target": "results"}
+
+    def names(client, org, query: str) -> set[str]:
+        text = client.get(f"/app/{org.slug}/customers/?{query}", headers=fragment).text
+        return {name for name in ("Reyes, Ana", "Ortiz, Ben", "Other, Zed") if name in text}
+
+    allergies, notes = fields["allergies"].name, fields["notes"].name
+    assert names(alice_client, org_a, f"{allergies}=CREME+BRU") == {"Reyes, Ana"}
+    assert names(alice_client, org_a, f"{allergies}=brûlée") == {"Reyes, Ana"}
+    assert names(alice_client, org_a, f"{allergies}=pudding") == set()
+    assert names(alice_client, org_a, f"{notes}=blue+inhaler") == {"Ortiz, Ben"}
+    assert names(alice_client, org_a, f"{notes}=small+room") == {"Ortiz, Ben"}
+    assert names(bob_client, org_b, f"{other.name}=creme") == {"Other, Zed"}  # each sees only its own
+
+
+def test_a_value_enters_only_the_index_of_its_type(alice_client, org_a):
+    """Imports write a row per value: each typed index is partial, so a value costs 1-2 index entries
+    beside the key, the unique constraint and the organization's."""
+    from django.db import connection
+
+    with tenant(org_a), connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid
+               WHERE i.indrelid = 'customers_customfieldvalue'::regclass"""
+        )
+        predicates = dict(cursor.fetchall())
+    whole = {name for name, predicate in predicates.items() if predicate is None}
+    assert whole == {
+        "customers_customfieldvalue_pkey",
+        "custom_value_unique",
+        "customers_customfieldvalue_organization_id_198b6593",
+    }
+    assert len(predicates) - len(whole) == 7
+
+
+def test_a_filter_that_selects_few_customers_names_them_by_id(alice_client, org_a, org_b, fields):
+    from django.http import QueryDict
+
+    from customers.selectors import matching_queryset, roster_queryset
+
+    with tenant(org_a):
+        large = option_id(fields["size"], "L")
+        wanted = [customer(first_name=f"L{number}", last_name="Large") for number in range(3)]
+        customer(first_name="No", last_name="Size")
+        for person in wanted:
+            services.customer_update(customer=person, data={fields["size"].name: large}, by=None)
+        params = QueryDict(f"{fields['size'].name}={large}&letter=l")
+        _, queryset = roster_queryset(params, "owner")
+        ids = ", ".join(str(person.pk) for person in sorted(wanted, key=lambda person: person.pk))
+        assert f'"customers_customer"."id" IN ({ids})' in str(queryset.query)
+        assert sorted(queryset.values_list("pk", flat=True)) == sorted(person.pk for person in wanted)
+        membership = alice_client.get(f"/app/{org_a.slug}/customers/").wsgi_request.membership
+        assert matching_queryset(params, membership).count() == 3
+    with tenant(org_b):  # the other organization's roster has none of them
+        _, queryset = roster_queryset(params, "owner")
+        assert not queryset.exists()

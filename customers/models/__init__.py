@@ -3,6 +3,7 @@ merges of two customers, and what an organization asks about its customers (fiel
 
 from customers.models.custom_fields import (
     CHOICE_TYPES,
+    KEY_LENGTH,
     STAFF_AUDIENCES,
     TEXT_TYPES,
     Audience,
@@ -32,6 +33,7 @@ from customers.models.roster import (
 __all__ = [
     "CHOICE_TYPES",
     "KEY_COLLATION",
+    "KEY_LENGTH",
     "STAFF_AUDIENCES",
     "TEXT_TYPES",
     "UNDO_DAYS",

@@ -4,6 +4,8 @@ fields with their options and values, and intake forms."""
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual
 
 from accounts.tenancy import TenantModel
 from customers.models.roster import KEY_COLLATION, Customer
@@ -164,6 +166,9 @@ class CustomFieldOption(TenantModel):
         return self.label
 
 
+KEY_LENGTH = 100  # a value's normalized key is cut here (search reads prefixes)
+
+
 class CustomFieldValue(TenantModel):
     """One customer's value of one custom field, in the column of its type so every filter is an index range.
 
@@ -171,16 +176,25 @@ class CustomFieldValue(TenantModel):
     jsonb operator is leakproof (nor is numeric's; numbers are filtered on a float column, shown as typed).
     A multiple choice answer is one row per chosen option."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="custom_values")
+    # No index of their own: custom_value_unique leads with customer_id, and options are looked up by the
+    # partial custom_value_option_fk_idx (deleting an option checks for values).
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="custom_values", db_index=False
+    )
     field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="+", db_index=False)
     text = models.TextField(blank=True, help_text="Text types as entered; numbers as typed.")
     key = models.CharField(
-        max_length=100, blank=True, db_collation=KEY_COLLATION, help_text="Normalized text, for search."
+        max_length=KEY_LENGTH,
+        blank=True,
+        db_collation=KEY_COLLATION,
+        help_text="Normalized text, for search.",
     )
     number = models.FloatField(null=True)
     date = models.DateField(null=True)
     flag = models.BooleanField(null=True)
-    option = models.ForeignKey(CustomFieldOption, on_delete=models.RESTRICT, null=True, related_name="+")
+    option = models.ForeignKey(
+        CustomFieldOption, on_delete=models.RESTRICT, null=True, related_name="+", db_index=False
+    )
 
     class Meta:
         constraints = [
@@ -188,16 +202,44 @@ class CustomFieldValue(TenantModel):
                 fields=["customer", "field", "option"], nulls_distinct=False, name="custom_value_unique"
             )
         ]
+        # Partial, one per typed column: a value enters only the index of its own type (an import writes
+        # 3-4 index entries per value, not 11), and each filter is an index range of its field's values.
         indexes = [
             models.Index(
-                fields=["organization", "field", "option", "customer"], name="custom_value_option_idx"
+                fields=["organization", "field", "option", "customer"],
+                condition=models.Q(option__isnull=False),
+                name="custom_value_option_idx",
             ),
-            models.Index(fields=["organization", "field", "date", "customer"], name="custom_value_date_idx"),
             models.Index(
-                fields=["organization", "field", "number", "customer"], name="custom_value_number_idx"
+                fields=["organization", "field", "date", "customer"],
+                condition=models.Q(date__isnull=False),
+                name="custom_value_date_idx",
             ),
-            models.Index(fields=["organization", "field", "flag", "customer"], name="custom_value_flag_idx"),
-            models.Index(fields=["organization", "key", "field"], name="custom_value_key_idx"),
+            models.Index(
+                fields=["organization", "field", "number", "customer"],
+                condition=models.Q(number__isnull=False),
+                name="custom_value_number_idx",
+            ),
+            models.Index(
+                fields=["organization", "field", "flag", "customer"],
+                condition=models.Q(flag__isnull=False),
+                name="custom_value_flag_idx",
+            ),
+            # Search (key ^@) and "contains" (LIKE on key, read from the index alone: an index-only scan).
+            models.Index(
+                fields=["organization", "field", "key", "customer"],
+                condition=~models.Q(key=""),
+                name="custom_value_key_idx",
+            ),
+            # The few values whose key was cut at KEY_LENGTH: "contains" reads their text.
+            models.Index(
+                fields=["organization", "field", "customer"],
+                condition=models.Q(GreaterThanOrEqual(Length("key"), KEY_LENGTH)),
+                name="custom_value_long_text_idx",
+            ),
+            models.Index(
+                fields=["option"], condition=models.Q(option__isnull=False), name="custom_value_option_fk_idx"
+            ),
         ]
 
     def __str__(self):
