@@ -118,7 +118,9 @@ class MailRecorder:
         self.messages: list[Message] = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content))
+        message = message_from_bytes(envelope.content)
+        message.delivered_to = " ".join(envelope.rcpt_tos)  # as sent, whatever script (SMTPUTF8)
+        self.messages.append(message)
         return "250 OK"
 
     def wait_for(self, recipient: str, timeout: float = 30, subject: str = "") -> Message:
@@ -126,7 +128,7 @@ class MailRecorder:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for message in self.messages:
-                if recipient in message["To"] and subject in str(message["Subject"]):
+                if recipient in message.delivered_to and subject in str(message["Subject"]):
                     return message
             time.sleep(0.1)
         raise AssertionError(f"No email to {recipient} within {timeout}s")
@@ -150,7 +152,7 @@ def smtp_port():
 @pytest.fixture(scope="session")
 def smtp_server(smtp_port):
     recorder = MailRecorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port)
+    controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port, enable_SMTPUTF8=True)
     controller.start()
     yield recorder
     controller.stop()

@@ -47,6 +47,13 @@ def test_visitor_confirms_their_address_before_the_login_works(celery_worker, sm
     assert Client().get(path).status_code == 404  # used once
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_address_with_letters_of_another_script_gets_its_confirmation(celery_worker, smtp_server, org_b):
+    visitor().post("/accounts/signup/", SIGNUP | {"email": "Jürgen.Müller@example.de"})
+    message = smtp_server.wait_for("jürgen.müller@example.de")
+    assert emailed_path(message, r"/accounts/signup/confirm/\S+")
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [

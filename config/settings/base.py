@@ -206,7 +206,7 @@ REPORT_WATCH_SECONDS = env.int("REPORT_WATCH_SECONDS", default=3600)
 
 MAILERS = {
     "default": {
-        "BACKEND": env("MAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"),
+        "BACKEND": env("MAIL_BACKEND", default="accounts.mailer.EmailBackend"),
         "OPTIONS": {
             "host": env("SMTP_HOST", default="localhost"),
             "port": env.int("SMTP_PORT", default=25),

@@ -53,7 +53,7 @@ if _XDIST_CONTROLLER:
 DEBUG = False
 MAILERS = {
     "default": {
-        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "BACKEND": "accounts.mailer.EmailBackend",
         "OPTIONS": {"host": "127.0.0.1", "port": int(os.environ.get("SMTP_PORT", "25")), "timeout": 10},
     }
 }
