@@ -15,13 +15,12 @@ an activity event per customer.
 
 import argparse
 import random
-import statistics
 import time
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-from _harness import bench_environment, bench_organizations, roster_request, timed
+from _harness import bench_environment, bench_organizations, goal_table, roster_request, timed
 from roster_search import as_you_type_queries, load, percentile
 
 TAG_COUNT, TAGS_PER_CUSTOMER = 50, 2.0
@@ -257,13 +256,7 @@ def main() -> None:
         f" on {counts['tags']:,} assignments, {len(METRICS)} metrics with {counts['entries']:,} entries, "
         f"{counts['notes']:,} notes; times in ms"
     )
-    print(f"{'what':<46}{'p50':>9}{'p95':>9}{'max':>9}{'matches':>10}")
-    for name, values in figures.items():
-        found = f"{statistics.median(matches[name]):>10,.0f}" if name in matches else ""
-        print(
-            f"{name:<46}{statistics.median(values):>9.1f}{percentile(values, 0.95):>9.1f}{max(values):>9.1f}"
-            + found
-        )
+    goal_table(figures, {name: (50, 150) for name in figures}, matches)
     print(f"bulk-tag {bulk_count:,} customers (batches + an activity event each): {bulk_seconds:.1f} s")
     elapsed = time.perf_counter() - run_started
     print(f"(matches: median count per request, capped at 1,000; the run took {elapsed:.0f} s)")
