@@ -2,6 +2,7 @@
 the owner role, Django set up as the app role (row-level security in force). Not a benchmark itself:
 `make bench` runs only the scripts whose names do not start with an underscore."""
 
+import argparse
 import os
 import shutil
 import statistics
@@ -132,3 +133,13 @@ def goal_table(figures: dict[str, list[float]], goals: dict[str, tuple[float, fl
             met = "met" if p95 <= goal_p95 and most <= goal_max else "MISSED"
             goal = f"  p95 ≤ {goal_p95:g}, max ≤ {goal_max:g}: {met}"
         print(f"{name:<{width}}{statistics.median(values):>9.1f}{p95:>9.1f}{most:>9.1f}{found}{goal}")
+
+
+def bench_parser(doc: str, *, size: int, full: int, what: str) -> argparse.ArgumentParser:
+    """The options every sized benchmark takes: `--size` (`what`), and `--full` for the issue's size."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=size, help=f"{what} (default {size:,})")
+    parser.add_argument(
+        "--full", dest="size", action="store_const", const=full, help=f"{full:,}: the issue's size"
+    )
+    return parser

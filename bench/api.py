@@ -10,13 +10,12 @@ the 20 custom fields and their values of custom_field_filter.py, and a tag on a 
 force). The rate limits are lifted for the run: they would refuse a benchmark's pace.
 """
 
-import argparse
 import json
 import random
 import statistics
 import time
 
-from _harness import bench_environment
+from _harness import bench_environment, bench_parser
 from custom_field_filter import define_fields, load_values
 from roster_search import load, percentile
 
@@ -47,13 +46,9 @@ def tag_a_fifth(superuser_url: str, organization_id: int, tag_id: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--size", type=int, default=50_000, help="customers in the measured organization")
-    parser.add_argument("--full", action="store_true", help="500,000 customers (the issue's figure)")
+    parser = bench_parser(__doc__, size=50_000, full=500_000, what="customers in the measured organization")
     options = parser.parse_args()
-    measured_size = 500_000 if options.full else options.size
+    measured_size = options.size
 
     with bench_environment("api-bench-") as superuser_url:
         from django.conf import settings

@@ -12,14 +12,13 @@ filter, and renders the roster page and its htmx #results fragment with the head
 one choice field + one date range + a search term typed as staff type it.
 """
 
-import argparse
 import random
 import time
 from datetime import date, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-from _harness import bench_environment, bench_organizations, goal_table, roster_request, timed
+from _harness import bench_environment, bench_organizations, bench_parser, goal_table, roster_request, timed
 from roster_search import as_you_type_queries, load, percentile
 
 # (label, type, share of customers with a value, options): the fields of a membership business's roster.
@@ -261,17 +260,13 @@ def explain_slowest(organization, viewer, times: list[float], requests: list) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = bench_parser(
+        __doc__, size=50_000, full=500_000, what="customers in the measured organization (another has 10 %%)"
     )
-    parser.add_argument(
-        "--size", type=int, default=50_000, help="customers in the measured organization (another has 10 %%)"
-    )
-    parser.add_argument("--full", action="store_true", help="500,000 customers (the issue's figure)")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest headline request")
     parser.add_argument("--requests", type=int, default=100, help="timed requests per kind of filter")
     options = parser.parse_args()
-    size = 500_000 if options.full else options.size
+    size = options.size
     total = size + size // 10
     run_started = time.perf_counter()
 

@@ -12,13 +12,12 @@ out. Another organization holds exact copies of some of them (it must never pair
 runs in the worker; the pairs it stores are compared with the planted ones.
 """
 
-import argparse
 import random
 import string
 import time
 from collections import Counter
 
-from _harness import bench_environment, bench_organizations, worker_start
+from _harness import bench_environment, bench_organizations, bench_parser, worker_start
 from roster_search import surnames
 
 COLUMNS = (
@@ -199,13 +198,9 @@ def load(superuser_url: str, organization_id: int, people: list[dict]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--size", type=int, default=50_000, help="customers in the measured organization")
-    parser.add_argument("--full", action="store_true", help="500,000 customers (the issue's figure)")
+    parser = bench_parser(__doc__, size=50_000, full=500_000, what="customers in the measured organization")
     options = parser.parse_args()
-    size = 500_000 if options.full else options.size
+    size = options.size
 
     with bench_environment("duplicates-bench-") as superuser_url:
         from accounts.tenancy import tenant

@@ -10,13 +10,12 @@ of each. Times `customers_merge` (one transaction: both locked, every handler, t
 `merge_undo`, as the app role with row-level security in force. Goal: merge p95 ≤ 1 s.
 """
 
-import argparse
 import datetime
 import random
 import time
 from zoneinfo import ZoneInfo
 
-from _harness import bench_environment, bench_organizations
+from _harness import bench_environment, bench_organizations, bench_parser
 from roster_search import load, percentile
 
 EVENTS, NOTES = 5_000, 200
@@ -87,14 +86,10 @@ def make_pair(number: int, owner, shop, tags) -> tuple:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--size", type=int, default=20_000, help="customers on the roster beside the pairs")
-    parser.add_argument("--full", action="store_true", help="200,000 customers beside")
+    parser = bench_parser(__doc__, size=20_000, full=200_000, what="customers on the roster beside the pairs")
     parser.add_argument("--merges", type=int, default=10)
     options = parser.parse_args()
-    size = 200_000 if options.full else options.size
+    size = options.size
 
     with bench_environment("merge-bench-") as superuser_url:
         from django.db import transaction

@@ -11,7 +11,6 @@ invitations and activity and queueing deliveries of 500 over one SMTP connection
     .venv/bin/python bench/package_invites.py --full     # 50,000 (the issue's)
 """
 
-import argparse
 import logging
 import os
 import random
@@ -20,7 +19,7 @@ import sys
 import threading
 import time
 
-from _harness import bench_environment, bench_organizations, worker_start
+from _harness import bench_environment, bench_organizations, bench_parser, worker_start
 from roster_search import load
 
 GOAL = 1_000  # invitations a second, end to end
@@ -42,15 +41,11 @@ class Counter:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--size", type=int, default=5_000, help="customers invited (the measured segment)")
-    parser.add_argument("--full", action="store_true", help="50,000 (the issue's)")
+    parser = bench_parser(__doc__, size=5_000, full=50_000, what="customers invited (the measured segment)")
     options = parser.parse_args()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    size = 50_000 if options.full else options.size
+    size = options.size
 
     from aiosmtpd.controller import Controller
 

@@ -13,13 +13,12 @@ warm-up: that customer's Payments tab (the full page and the fragment htmx asks 
 the default period (this month and the eleven before) and for the calendar year before, and its CSV downloads.
 """
 
-import argparse
 import random
 import statistics
 import time
 from datetime import date
 
-from _harness import bench_environment, bench_organizations, timed
+from _harness import bench_environment, bench_organizations, bench_parser, timed
 from roster_search import load, percentile
 
 HEAVY_PAYMENTS = 2_000
@@ -157,16 +156,15 @@ def load_payments(superuser_url: str, counts: dict[int, int], heavy: int, people
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--size", type=int, default=50_000, help="payments in the measured organization")
-    parser.add_argument(
-        "--full", action="store_true", help="1,000,000 payments over 100,000 customers (the issue's)"
+    parser = bench_parser(
+        __doc__,
+        size=50_000,
+        full=1_000_000,
+        what="payments in the measured organization (over a tenth as many customers)",
     )
     parser.add_argument("--requests", type=int, default=100, help="timed requests of the Payments tab")
     options = parser.parse_args()
-    size = 1_000_000 if options.full else options.size
+    size = options.size
     customers = max(size // 10, 1_000)  # ten payments each on average
     report_requests = max(options.requests // 5, 5)
     run_started = time.perf_counter()

@@ -11,12 +11,11 @@ owner with the Django test client (row-level security in force), ~20 times each:
 roster's figures are kept for a few minutes, see REPORT_CACHE_AFTER_MS) and counted afresh on every request.
 """
 
-import argparse
 import random
 import statistics
 import time
 
-from _harness import bench_environment, bench_organizations, timed
+from _harness import bench_environment, bench_organizations, bench_parser, timed
 from roster_search import load, percentile
 
 GOAL_MS = 500
@@ -108,14 +107,10 @@ def where_the_time_goes(owner, organization, segment) -> dict[str, tuple[float, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--size", type=int, default=50_000, help="customers in the measured organization")
-    parser.add_argument("--full", action="store_true", help="500,000 customers (the issue's)")
+    parser = bench_parser(__doc__, size=50_000, full=500_000, what="customers in the measured organization")
     parser.add_argument("--runs", type=int, default=20, help="timed requests per kind")
     options = parser.parse_args()
-    size = 500_000 if options.full else options.size
+    size = options.size
     total = size + size // 10
 
     with bench_environment("reports-bench-") as superuser_url:

@@ -8,13 +8,12 @@ security in force): 200 as-you-type queries through the roster's search (`search
 `icontains` on each field (what the Django admin does), plus the roster and profile pages rendered in full.
 """
 
-import argparse
 import itertools
 import random
 import string
 import time
 
-from _harness import bench_environment, goal_table
+from _harness import bench_environment, bench_parser, goal_table
 
 COLUMNS = (
     "organization_id first_name last_name email phone phone_digits birthday gender address_line1 "
@@ -147,15 +146,11 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = bench_parser(
+        __doc__, size=100_000, full=1_000_000, what="customers in all (half in the big organization)"
     )
-    parser.add_argument(
-        "--size", type=int, default=100_000, help="customers in all (half in the big organization)"
-    )
-    parser.add_argument("--full", action="store_true", help="1,000,000 customers (the issue's figure)")
     options = parser.parse_args()
-    total = 1_000_000 if options.full else options.size
+    total = options.size
 
     with bench_environment("roster-bench-") as superuser_url:
         from django.db.models import Q

@@ -13,14 +13,13 @@ count; and bulk-tags 100 k customers (50 k without --full) the way the worker do
 an activity event per customer.
 """
 
-import argparse
 import random
 import time
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-from _harness import bench_environment, bench_organizations, goal_table, roster_request, timed
+from _harness import bench_environment, bench_organizations, bench_parser, goal_table, roster_request, timed
 from roster_search import as_you_type_queries, load, percentile
 
 TAG_COUNT, TAGS_PER_CUSTOMER = 50, 2.0
@@ -198,17 +197,16 @@ def bulk_tag(organization, owner, count: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--size", type=int, default=50_000, help="customers in the measured organization")
-    parser.add_argument(
-        "--full", action="store_true", help="500,000 customers, bulk-tag 100,000 (the issue's)"
+    parser = bench_parser(
+        __doc__,
+        size=50_000,
+        full=500_000,
+        what="customers in the measured organization (--full also bulk-tags 100,000)",
     )
     parser.add_argument("--requests", type=int, default=100, help="timed requests per kind")
     options = parser.parse_args()
-    size = 500_000 if options.full else options.size
-    bulk_count = 100_000 if options.full else size // 5
+    size = options.size
+    bulk_count = min(100_000, size // 5)
     total = size + size // 10
     run_started = time.perf_counter()
 
