@@ -82,8 +82,12 @@ class Planner:
             keys["phone"] = phone_to_digits(phone)
         return keys
 
-    def plan(self, rows: list[tuple[int, list[str]]], *, check_duplicates: bool) -> list[Plan]:
-        parsed_rows = [self.reader.read(number, cells) for number, cells in rows]
+    def read(self, rows: list[tuple[int, list[str]]]) -> list[Parsed]:
+        return [self.reader.read(number, cells) for number, cells in rows]
+
+    def plan(self, parsed_rows: list[Parsed], *, check_duplicates: bool) -> list[Plan]:
+        """What each row does to the roster as it is now; edits the rows (what a claimed customer keeps, notes
+        they already have)."""
         keys = [self._keys(parsed) for parsed in parsed_rows]
         by_email, by_number, by_phone = self._existing(keys)
         plans = []

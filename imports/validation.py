@@ -153,6 +153,11 @@ class Parsed:
     note: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
 
+    def copy(self) -> "Parsed":
+        """One to plan: planning edits what it plans."""
+        builtin, custom, errors = dict(self.builtin), dict(self.custom), list(self.errors)
+        return Parsed(self.row, builtin, custom, list(self.tags), self.note, errors)
+
 
 class RowReader:
     """Reads rows with one file's mapping: {column index: target}."""
