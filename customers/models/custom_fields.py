@@ -171,8 +171,14 @@ class CustomFieldValue(TenantModel):
     jsonb operator is leakproof (nor is numeric's; numbers are filtered on a float column, shown as typed).
     A multiple choice answer is one row per chosen option."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="custom_values")
-    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # All three are enforced by composite (organization, …) foreign keys added in migrations, which also keep
+    # a value inside one organization; plain keys would check each imported value a second time.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="custom_values", db_constraint=False
+    )
+    field = models.ForeignKey(
+        CustomField, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     text = models.TextField(blank=True, help_text="Text types as entered; numbers as typed.")
     key = models.CharField(
         max_length=100, blank=True, db_collation=KEY_COLLATION, help_text="Normalized text, for search."
@@ -180,7 +186,9 @@ class CustomFieldValue(TenantModel):
     number = models.FloatField(null=True)
     date = models.DateField(null=True)
     flag = models.BooleanField(null=True)
-    option = models.ForeignKey(CustomFieldOption, on_delete=models.RESTRICT, null=True, related_name="+")
+    option = models.ForeignKey(
+        CustomFieldOption, on_delete=models.RESTRICT, null=True, related_name="+", db_constraint=False
+    )
 
     class Meta:
         constraints = [
