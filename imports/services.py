@@ -253,8 +253,8 @@ def job_work(*, organization: Organization, job_id: int) -> None:
     finally:
         with tenant(organization):  # the worker lived to the end of its attempt
             ImportJob.objects.filter(pk=job_id).update(crashes=0)
-            job = ImportJob.objects.get(pk=job_id)
-            if job.status in (Status.DONE, Status.FAILED, Status.CANCELLED):
+            job = ImportJob.objects.filter(pk=job_id).first()  # deleted meanwhile: job_delete took its files
+            if job and job.status in (Status.DONE, Status.FAILED, Status.CANCELLED):
                 kept_rows_delete(job)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [job_id])
