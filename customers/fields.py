@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django import forms
 from django.core.cache import cache
@@ -77,10 +78,14 @@ class CustomerField:
         if isinstance(value, bool):
             return "Yes" if value else "No"
         if self.type in (FieldType.CHOICE, FieldType.MULTIPLE_CHOICE):
-            labels = {option.pk: option.label for option in self.options}
             chosen = value if isinstance(value, list) else [value]
-            return ", ".join(labels.get(option_id, "?") for option_id in chosen)
+            return ", ".join(self.option_labels.get(option_id, "?") for option_id in chosen)
         return value
+
+    @cached_property
+    def option_labels(self) -> dict[int, str]:
+        """Built once: an import shows a label for each of its rows."""
+        return {option.pk: option.label for option in self.options}
 
     def formfield(self, current=None) -> forms.Field:
         """The form field of a custom field (built-in ones come from the model form). A retired option

@@ -29,9 +29,11 @@ from imports.engine import (
     data_rows,
     issues_of,
 )
+from imports.kept import KeptRows, kept_rows, kept_rows_delete
 from imports.mapping import auto_map, header_key, mapping_check, template_match
 from imports.models import ImportAudit, ImportIssue, ImportJob, ImportRecord, ImportTemplate
 from imports.reading import ImportFileError, read_rows, read_shape
+from imports.validation import Parsed
 from imports.writing import Writer
 from tags.models import Tag
 
@@ -179,6 +181,7 @@ def job_cancel(*, job: ImportJob, by: User) -> ImportJob:
     elif job.status in (Status.QUEUED, Status.MAPPING, Status.VALIDATING, Status.READY):
         job.status, job.finished_at, job.cancel_requested = Status.CANCELLED, timezone.now(), True
         detail = "Before it ran"
+        transaction.on_commit(lambda: kept_rows_delete(job))
     else:
         return job  # finished, failed or cancelled already: nothing to stop
     job.save()
@@ -196,6 +199,7 @@ def job_delete(*, job: ImportJob, by: User) -> None:
         raise MappingError(["Only an upload that has not run can be deleted."])
     _audit(job, ImportAudit.IMPORT_DELETED, by, f"{job.get_status_display()}, never run")
     storage, name = job.file.storage, job.file.name
+    transaction.on_commit(lambda: kept_rows_delete(job))
     job.delete()
     transaction.on_commit(lambda: storage.delete(name))
 
@@ -249,6 +253,9 @@ def job_work(*, organization: Organization, job_id: int) -> None:
     finally:
         with tenant(organization):  # the worker lived to the end of its attempt
             ImportJob.objects.filter(pk=job_id).update(crashes=0)
+            job = ImportJob.objects.filter(pk=job_id).first()  # deleted meanwhile: job_delete took its files
+            if job and job.status in (Status.DONE, Status.FAILED, Status.CANCELLED):
+                kept_rows_delete(job)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [job_id])
 
@@ -333,20 +340,29 @@ def _validate(organization, job_id: int) -> None:
     with tenant(organization):
         job = ImportJob.objects.get(pk=job_id)
         ImportIssue.objects.filter(job=job).delete()
-        planner = Planner(job)
+        planner, kept = Planner(job), KeptRows(job)
     counts: Counter = Counter()
     new_tags: dict[str, str] = {}
-    for batch in batches(data_rows(job), settings.IMPORT_BATCH_ROWS):
-        with tenant(organization):
-            if _cancelled(job_id):
-                return
-            plans = planner.plan(batch, check_duplicates=True)
-            ImportIssue.objects.bulk_create(issues_of(job, plans))
-            counts.update(plan.action for plan in plans)
-            counts["claimed"] += sum(plan.claimed for plan in plans)
-            counts["lookalike"] += _lookalikes(plans)
-            new_tags.update((name.lower(), name) for plan in plans for name in plan.new_tags)
-            ImportJob.objects.filter(pk=job_id).update(validated_rows=batch[-1][0] - 1, **_dry_counts(counts))
+    complete = False
+    try:
+        for batch in batches(data_rows(job), settings.IMPORT_BATCH_ROWS):
+            with tenant(organization):
+                if _cancelled(job_id):
+                    return
+                parsed_rows = planner.read(batch)
+                kept.add(parsed_rows)
+                plans = planner.plan(parsed_rows, check_duplicates=True)
+                ImportIssue.objects.bulk_create(issues_of(job, plans))
+                counts.update(plan.action for plan in plans)
+                counts["claimed"] += sum(plan.claimed for plan in plans)
+                counts["lookalike"] += _lookalikes(plans)
+                new_tags.update((name.lower(), name) for plan in plans for name in plan.new_tags)
+                ImportJob.objects.filter(pk=job_id).update(
+                    validated_rows=batch[-1][0] - 1, **_dry_counts(counts)
+                )
+        complete = True
+    finally:
+        kept.close(complete=complete)
     with tenant(organization):
         existing = {name.lower() for name in Tag.objects.values_list("name", flat=True)}
         job.refresh_from_db()
@@ -393,12 +409,19 @@ def _cancelled(job_id: int) -> bool:
 def _run(organization, job_id: int) -> None:
     """Write every valid row, a batch per transaction with its checkpoint (`processed_rows`): resuming starts
     after the last committed batch, so no row is lost or written twice. Rows the dry run found in error are
-    skipped; a row that has become wrong since (the roster changed) is skipped and reported."""
+    skipped; a row that has become wrong since (the roster changed) is skipped and reported. The rows come as
+    the dry run read them (imports.kept) unless the rules for reading them changed since."""
     with tenant(organization):
         job = ImportJob.objects.select_related("created_by").get(pk=job_id)
         skip = set(ImportIssue.objects.filter(job=job).values_list("row", flat=True))
         planner, writer = Planner(job), Writer(job)
-    for batch in batches(data_rows(job, job.processed_rows), settings.IMPORT_BATCH_ROWS):
+        kept = kept_rows(job, job.processed_rows)
+    size = settings.IMPORT_BATCH_ROWS
+    if kept is None:
+        parsed_batches = (planner.read(batch) for batch in batches(data_rows(job, job.processed_rows), size))
+    else:
+        parsed_batches = batches(kept, size)
+    for batch in parsed_batches:
         for attempt in range(3):
             try:
                 with tenant(organization):
@@ -416,18 +439,19 @@ def _run(organization, job_id: int) -> None:
         _finished(job_id)
 
 
-def _run_batch(job: ImportJob, batch, skip: set[int], planner: Planner, writer: Writer) -> None:
+def _run_batch(job: ImportJob, batch: list[Parsed], skip: set[int], planner: Planner, writer: Writer) -> None:
     with connection.cursor() as cursor:
         # Not waiting for the disk at commit is safe here: a batch and its checkpoint commit together, so a
         # database crash can only lose both, and the batch is done again.
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
-    todo = [(number, cells) for number, cells in batch if number not in skip]
+    # A retry after a clash plans the batch again from the rows as read: planning edits them.
+    todo = [parsed.copy() for parsed in batch if parsed.row not in skip]
     plans = planner.plan(todo, check_duplicates=False)
     created, updated = writer.write(plans)
     ImportIssue.objects.bulk_create(issues_of(job, plans))
     actions = Counter(plan.action for plan in plans)
     ImportJob.objects.filter(pk=job.pk).update(
-        processed_rows=batch[-1][0] - 1,
+        processed_rows=batch[-1].row - 1,
         created=F("created") + created,
         updated=F("updated") + updated,
         kept=F("kept") + actions[UNCHANGED] + actions[EXISTS],

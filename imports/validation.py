@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django import forms
+from django.utils import timezone
 
 from accounts.emails import validate_email_address
 from customers.fields import BUILTIN_NAMES, CustomerField, customer_fields
@@ -77,10 +78,12 @@ def _phone_value(text: str) -> str:
 
 
 def _birthday(order: str) -> Converter:
+    today = timezone.localdate()  # once a file, not once a row (imports.kept re-reads a file on another day)
+
     def convert(text: str) -> date:
         value = parse_date(text, order)
         try:
-            return check_birthday(value)
+            return check_birthday(value, today)
         except forms.ValidationError as error:
             raise CellError(error.messages[0]) from error
 
@@ -152,6 +155,11 @@ class Parsed:
     tags: list[str] = field(default_factory=list)
     note: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def copy(self) -> "Parsed":
+        """One to plan: planning edits what it plans."""
+        builtin, custom, errors = dict(self.builtin), dict(self.custom), list(self.errors)
+        return Parsed(self.row, builtin, custom, list(self.tags), self.note, errors)
 
 
 class RowReader:

@@ -177,11 +177,15 @@ class CustomFieldValue(TenantModel):
     A multiple choice answer is one row per chosen option."""
 
     # No index of their own: custom_value_unique leads with customer_id, and options are looked up by the
-    # partial custom_value_option_fk_idx (deleting an option checks for values).
+    # partial custom_value_option_fk_idx (deleting an option checks for values). No plain key either: all
+    # three are enforced by composite (organization, …) foreign keys added in migrations, which also keep a
+    # value inside one organization; plain keys would check each imported value a second time.
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="custom_values", db_index=False
+        Customer, on_delete=models.CASCADE, related_name="custom_values", db_index=False, db_constraint=False
     )
-    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="+", db_index=False)
+    field = models.ForeignKey(
+        CustomField, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     text = models.TextField(blank=True, help_text="Text types as entered; numbers as typed.")
     key = models.CharField(
         max_length=KEY_LENGTH,
@@ -193,7 +197,12 @@ class CustomFieldValue(TenantModel):
     date = models.DateField(null=True)
     flag = models.BooleanField(null=True)
     option = models.ForeignKey(
-        CustomFieldOption, on_delete=models.RESTRICT, null=True, related_name="+", db_index=False
+        CustomFieldOption,
+        on_delete=models.RESTRICT,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:

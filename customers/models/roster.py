@@ -232,7 +232,10 @@ class Activity(TenantModel):
         MERGED = "merged", "Merged"
         MERGE_UNDONE = "merge_undone", "Merge undone"
 
-    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, related_name="activities")
+    # Enforced by a composite (organization, customer) foreign key from a migration (see CustomFieldValue).
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, related_name="activities", db_constraint=False
+    )
     customer_label = models.CharField(max_length=250, help_text="Who it was about, kept after a deletion.")
     kind = models.CharField(max_length=20)
     actor = models.ForeignKey(
