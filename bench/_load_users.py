@@ -49,7 +49,19 @@ def _user_ready(environment) -> None:
     """Opens the measured window once the last user has logged in, and closes it LOAD_SECONDS later."""
     if next(_ready) == USERS:
         _window["started"] = time.time()
-        gevent.spawn_later(int(os.environ.get("LOAD_SECONDS", "300")), environment.runner.quit)
+        _mark("open")
+        gevent.spawn_later(int(os.environ.get("LOAD_SECONDS", "300")), _close, environment)
+
+
+def _close(environment) -> None:
+    _window["stopped"] = time.time()
+    _mark("closed")
+    environment.runner.quit()
+
+
+def _mark(what: str) -> None:
+    """Tells bench/load.py (which reads the servers' CPU time then) that the window opened or closed."""
+    open(f"{os.environ['LOAD_SAMPLES']}.{what}", "w").close()
 
 
 @events.request.add_listener
@@ -60,7 +72,7 @@ def _keep(name, response_time, exception, **_):
 
 @events.quitting.add_listener
 def _write(environment, **_):
-    _window["stopped"] = time.time()
+    _window["stopped"] = _window["stopped"] or time.time()
     with open(os.environ["LOAD_SAMPLES"], "w") as file:
         json.dump({"window": _window, "samples": _samples}, file)
 
@@ -75,7 +87,7 @@ class Person(HttpUser):
         number = next(_addresses)
         self.address = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
         self.csrf = ""
-        prepare(self.client, self.host, self.address)
+        self.client = session(self)
         try:
             self.log_in_and_look_around()
         finally:  # a login that failed is an error in the figures, not a window that never opens
@@ -122,6 +134,14 @@ class Person(HttpUser):
         self.csrf = html.unescape(found.group(1)) if found else self.csrf
 
 
+class NamedSession(HttpSession):
+    """Tells gunicorn's access log the page's name (X-Load-Name), for the server-side times in the report."""
+
+    def request(self, method, url, name=None, **kwargs):
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), "X-Load-Name": name or url}
+        return super().request(method, url, name=name, **kwargs)
+
+
 class ProxiedJar(RequestsCookieJar):
     """Sends the production's Secure cookies over the plain HTTP between the bench and gunicorn, as the TLS
     proxy the bench stands in for would pass on what a browser sent it over HTTPS."""
@@ -131,10 +151,13 @@ class ProxiedJar(RequestsCookieJar):
         return super().set_cookie(cookie, *args, **kwargs)
 
 
-def prepare(client: HttpSession, host: str, address: str) -> None:
+def session(user: "Person") -> NamedSession:
+    """A browser of its own: cookies, and the person's address as the proxy forwards it."""
+    client = NamedSession(base_url=user.host, request_event=user.environment.events.request, user=user)
     client.cookies = ProxiedJar()
-    client.headers["X-Forwarded-For"] = address
+    client.headers["X-Forwarded-For"] = user.address
     client.headers["User-Agent"] = "Mozilla/5.0 (bench/load.py)"
+    return client
 
 
 class Staff(Person):
@@ -307,8 +330,7 @@ class PortalCustomer(Person):
     def sign_up_pages(self):
         if not self.visitor:
             return
-        visitor = HttpSession(base_url=self.host, request_event=self.environment.events.request, user=self)
-        prepare(visitor, self.host, self.address)
+        visitor = session(self)  # logged out, as someone new
         channel = random.choice(["booking", "store"])
         url = f"/{self.slug}/signup/{channel}/"
         with visitor.get(url, name="sign-up page", catch_response=True) as response:

@@ -26,7 +26,9 @@ import tempfile
 import time
 import urllib.request
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from _harness import BASE_DIR, bench_environment
 from roster_search import load as copy_customers
@@ -163,6 +165,8 @@ def serve(environment: dict, port: int, logs: Path) -> list[subprocess.Popen]:
                     f"127.0.0.1:{port}",
                     "--access-logfile",
                     str(logs / "access.log"),
+                    "--access-logformat",
+                    "%(t)s\t%({x-load-name}i)s\t%(M)s",  # when, which page, milliseconds in the worker
                     "config.wsgi",
                 ],
                 cwd=BASE_DIR,
@@ -202,9 +206,10 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
-def swarm(port: int, world_file: Path, samples_file: Path, *, staff: int, portal: int, seconds: int, logs):
+def swarm(port, world_file, samples_file, *, staff: int, portal: int, seconds: int, logs, roots: dict):
     """Locust, headless, in its own process: users start at 10 a second and log in; the measured window
-    opens once the last has logged in and lasts `seconds`."""
+    opens once the last has logged in and lasts `seconds`. `roots`: the processes whose CPU time to count
+    in the window (with Locust's own)."""
     users = staff + portal
     spawn_rate = 10
     run_time = seconds + 900  # a bound only: the Locust file stops `seconds` after the last login
@@ -216,8 +221,9 @@ def swarm(port: int, world_file: Path, samples_file: Path, *, staff: int, portal
         "LOAD_PORTAL": str(portal),
         "LOAD_SECONDS": str(seconds),
     }
+    cpu = {}
     with (logs / "locust.log").open("ab") as log:
-        finished = subprocess.run(
+        locust = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -244,12 +250,69 @@ def swarm(port: int, world_file: Path, samples_file: Path, *, staff: int, portal
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        roots["Locust"] = locust.pid
+        while locust.poll() is None:
+            for mark in ("open", "closed"):
+                if mark not in cpu and Path(f"{samples_file}.{mark}").exists():
+                    cpu[mark] = cpu_seconds(roots)
+            time.sleep(0.2)
     if not samples_file.exists():
-        raise RuntimeError(f"Locust stopped with {finished.returncode}; see {logs / 'locust.log'}")
-    return json.loads(samples_file.read_text())
+        raise RuntimeError(f"Locust stopped with {locust.returncode}; see {logs / 'locust.log'}")
+    measured = json.loads(samples_file.read_text())
+    if "open" in cpu and "closed" in cpu:
+        measured["cpu"] = {name: cpu["closed"][name] - cpu["open"][name] for name in roots}
+    return measured
 
 
-def report(measured: dict, *, staff: int, portal: int, seconds: int, logs: Path) -> None:
+def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each named process and everything under it (Linux /proc)."""
+    parent, used = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # ended meanwhile
+            continue
+        pid = int(stat.parent.name)
+        parent[pid] = int(fields[1])
+        # Its own time and its ended children's (a PostgreSQL backend that closed, for one).
+        used[pid] = sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    totals = {}
+    for name, root in roots.items():
+        tree, frontier = {root}, [root]
+        while frontier:
+            children = [pid for pid, ppid in parent.items() if ppid in frontier]
+            tree.update(children)
+            frontier = children
+        totals[name] = sum(used.get(pid, 0.0) for pid in tree)
+    return totals
+
+
+def postmaster(superuser_url: str) -> int:
+    """The embedded PostgreSQL's main process (its backends are its children), found by its port."""
+    port = urlsplit(superuser_url).port
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if words[0].endswith(b"postgres") and f"{port}".encode() in words:
+            return int(cmdline.parent.name)
+    raise RuntimeError(f"No PostgreSQL on port {port}")
+
+
+def server_times(access_log: Path, window: dict) -> dict[str, list[float]]:
+    """Milliseconds gunicorn spent on each page in the window (its access log), without the time a request
+    waited for a free worker: the gap to what Locust saw is that queue and the machine's other load."""
+    times = defaultdict(list)
+    for line in access_log.read_text().splitlines():
+        stamp, name, milliseconds = line.split("\t")
+        when = datetime.strptime(stamp, "[%d/%b/%Y:%H:%M:%S %z]").timestamp()
+        if window["started"] - 1 <= when <= window["stopped"]:
+            times[name].append(float(milliseconds))
+    return times
+
+
+def report(measured: dict, server: dict, *, staff: int, portal: int, seconds: int, logs: Path) -> None:
     window = measured["window"]["stopped"] - measured["window"]["started"]
     by_name: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
@@ -259,27 +322,41 @@ def report(measured: dict, *, staff: int, portal: int, seconds: int, logs: Path)
     every = [ms for values in by_name.values() for ms in values]
     print(
         f"\n{staff} staff + {portal} portal users for {window:.0f} s measured (after all had logged in); "
-        f"times in ms, goal p95 ≤ {GOAL_P95_MS} ms and 0 errors"
+        f"times in ms as Locust saw them (server p95: gunicorn's own time, no queue); goal p95 ≤ "
+        f"{GOAL_P95_MS} ms, 0 errors"
     )
-    print(f"{'page':<32}{'requests':>9}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}{'errors':>8}")
-    for name in sorted(by_name, key=lambda name: -len(by_name[name])):
-        values = by_name[name]
-        print(
-            f"{name:<32}{len(values):>9,}{len(values) / window:>8.1f}{statistics.median(values):>8.0f}"
+    columns = ("requests", "req/s", "p50", "p95", "p99", "max", "server p95", "errors")
+    print(
+        f"{'page':<30}"
+        + "".join(f"{column:>{len(column) + 2 if len(column) > 6 else 8}}" for column in columns)
+    )
+
+    def row(name: str, values: list[float], server_values: list[float], failed: int) -> str:
+        server_p95 = f"{percentile(server_values, 0.95):>12.0f}" if server_values else f"{'':>12}"
+        return (
+            f"{name:<30}{len(values):>10,}{len(values) / window:>8.1f}{statistics.median(values):>8.0f}"
             f"{percentile(values, 0.95):>8.0f}{percentile(values, 0.99):>8.0f}{max(values):>8.0f}"
-            f"{errors[name]:>8}"
+            f"{server_p95}{failed:>8}"
         )
+
+    for name in sorted(by_name, key=lambda name: -len(by_name[name])):
+        print(row(name, by_name[name], server.get(name, []), errors[name]))
     total_errors = sum(errors.values())
     p95 = percentile(every, 0.95)
-    print(
-        f"{'all':<32}{len(every):>9,}{len(every) / window:>8.1f}{statistics.median(every):>8.0f}"
-        f"{p95:>8.0f}{percentile(every, 0.99):>8.0f}{max(every):>8.0f}{total_errors:>8}"
-    )
+    print(row("all", every, [ms for name in by_name for ms in server.get(name, [])], total_errors))
     met = p95 <= GOAL_P95_MS and total_errors == 0 and window >= seconds - 5
     print(
-        f"{'goal':<32}{'':>9}{'':>8}{'':>8}{GOAL_P95_MS:>8}{'':>8}{'':>8}{0:>8}   {window / 60:.1f} of "
-        f"{seconds / 60:.1f} min: {'met' if met else 'NOT met'}"
+        f"{'goal':<30}{'':>10}{'':>8}{'':>8}{GOAL_P95_MS:>8}{'':>8}{'':>8}{'':>12}{0:>8}   "
+        f"{window / 60:.1f} of {seconds / 60:.1f} min: {'met' if met else 'NOT met'}"
     )
+    if "cpu" in measured:
+        cpu = measured["cpu"]
+        per_request = (cpu["web"] + cpu["PostgreSQL"]) * 1000 / max(len(every), 1)
+        print(
+            f"CPU in the window, of {os.cpu_count()} cores × {window:.0f} s: "
+            + ", ".join(f"{name} {used:.0f} s" for name, used in cpu.items())
+            + f"; web + PostgreSQL {per_request:.0f} ms a request"
+        )
     if total_errors:
         print(f"errors: see {logs / 'locust.log'} and {logs / 'gunicorn.log'} (kept)")
     print(
@@ -325,10 +402,16 @@ def main() -> None:
                 portal=portal,
                 seconds=seconds,
                 logs=logs,
+                roots={
+                    "web": processes[0].pid,
+                    "PostgreSQL": postmaster(superuser_url),
+                    "worker": processes[1].pid,
+                },
             )
         finally:
             stop(processes)
-    report(measured, staff=staff, portal=portal, seconds=seconds, logs=logs)
+    server = server_times(logs / "access.log", measured["window"])
+    report(measured, server, staff=staff, portal=portal, seconds=seconds, logs=logs)
     if not any(failed for _, _, failed in measured["samples"]):
         shutil.rmtree(logs, ignore_errors=True)
 
