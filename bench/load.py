@@ -126,7 +126,7 @@ def world_create(superuser_url: str, *, big: int, small: int, staff: int, portal
     return world
 
 
-def production_environment(static_root: Path, port: int) -> dict:
+def production_environment(static_root: Path, port: int, smtp_port: int) -> dict:
     """The production settings on the bench's servers; the only bench-specific values are the ones a
     deployment sets per machine (hosts, keys, the proxy in front, where mail goes)."""
     return {
@@ -139,13 +139,15 @@ def production_environment(static_root: Path, port: int) -> dict:
         "SECURE_SSL_REDIRECT": "false",  # TLS ends at the proxy the bench stands in for
         "TRUSTED_PROXY_COUNT": "1",
         "STATIC_ROOT": str(static_root),
-        "MAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",  # the sign-up emails go nowhere
+        "SMTP_HOST": "127.0.0.1",  # the sign-up emails go to a sink (serve)
+        "SMTP_PORT": str(smtp_port),
         "LOG_LEVEL": "WARNING",
     }
 
 
 def serve(environment: dict, port: int, logs: Path) -> list[subprocess.Popen]:
-    """gunicorn as the Dockerfile starts it (config/gunicorn.py) and a Celery worker as compose does."""
+    """gunicorn as the Dockerfile starts it (config/gunicorn.py), a Celery worker as compose does, and a mail
+    sink."""
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=BASE_DIR,
@@ -178,6 +180,21 @@ def serve(environment: dict, port: int, logs: Path) -> list[subprocess.Popen]:
                 [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=WARNING"],
                 cwd=BASE_DIR,
                 env=environment,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+            ),
+            # An SMTP server that accepts every email and keeps none.
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    f"127.0.0.1:{environment['SMTP_PORT']}",
+                    "-c",
+                    "aiosmtpd.handlers.Sink",
+                ],
                 stdout=worker_log,
                 stderr=subprocess.STDOUT,
             ),
@@ -392,7 +409,7 @@ def main() -> None:
         world_file.write_text(json.dumps(world))
         port = free_port()
         static_root = logs / "static"
-        processes = serve(production_environment(static_root, port), port, logs)
+        processes = serve(production_environment(static_root, port, free_port()), port, logs)
         try:
             measured = swarm(
                 port,
