@@ -18,6 +18,9 @@ if (
         "Set PAYMENTS_ENCRYPTION_KEY to a long random value (50+ characters), other than SECRET_KEY, in "
         "production: it encrypts the organizations' Stripe keys."
     )
+# Database connections: one per sync gunicorn worker (config/gunicorn.py) and Celery process, kept for
+# CONN_MAX_AGE seconds (base, 60): a pool would add nothing to a one-request-at-a-time process, and 5 web + 2
+# worker connections a host leave PostgreSQL's default 100 room for a dozen hosts (README "Load").
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
