@@ -1,15 +1,20 @@
 """The roster's filter panel is drawn in Python (customers/plain_widgets.py): the same markup Django's widget
 templates write, for every kind of filter, selected values and user text included."""
 
+from django.db import connection
 from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant
 from customers.filters import CustomerFilter
 from customers.models import Customer, FieldType
 from customers.plain_widgets import PlainWidgets
 from tags.models import Tag
+from tags.services import tag_add
 from tests.custom_field_helpers import make_field, option_id
+from tests.customer_helpers import RESULTS, roster_url
+from tests.factories import customer
 
 
 def test_panel_widgets_match_djangos_templates(org_a, alice_client):
@@ -35,3 +40,25 @@ def test_panel_widgets_match_djangos_templates(org_a, alice_client):
                 assert ours.tag() == theirs.tag(), name
     assert "&lt;b&gt;Size" in str(plain[f"cf_{sizes.pk}"].label) or "<b>" not in str(plain[f"cf_{sizes.pk}"])
     assert "checked" in str(plain["tag"]) and "&lt;VIP&gt;" in str(plain["tag"])
+
+
+def test_results_fragment_builds_only_the_filters_it_is_asked_for(alice_client, org_a, jane, alice):
+    with tenant(org_a):
+        adams = customer(first_name="Ann", last_name="Adams", by=alice)
+        spring = customer(first_name="Sam", last_name="Spring", by=alice)
+        vip = Tag.objects.create(name="VIP")
+        tag_add(customer=spring, tag=vip, by=alice)
+        tag_add(customer=adams, tag=vip, by=alice)
+    fragment = alice_client.get(roster_url(org_a, f"?letter=s&tag={vip.pk}&tag_mode=all"), **RESULTS).text
+    assert "Spring, Sam" in fragment and "Smith, Jane" not in fragment and "Adams, Ann" not in fragment
+    with CaptureQueriesContext(connection) as queries:
+        fragment = alice_client.get(roster_url(org_a, "?letter=s&q=s"), **RESULTS).text
+    assert "Spring, Sam" in fragment and "Smith, Jane" in fragment and "Adams, Ann" not in fragment
+    assert 'class="az-link active" aria-current="true" href="?letter=s' in fragment
+    assert 'name="letter" value="s"' in fragment and 'id="filter-panel"' not in fragment
+    # The other apps' filters (families, metrics) read their choices only when the panel is drawn.
+    assert not [query for query in queries if "families_affiliatedorganization" in query["sql"]]
+    assert not [query for query in queries if "metrics_metric" in query["sql"]]
+    page = alice_client.get(roster_url(org_a, "?letter=s")).text
+    assert 'id="filter-panel"' in page and 'name="tag_mode"' in page and "Adams, Ann" not in page
+    assert alice_client.get(roster_url(org_a, "?birthday_month=13"), **RESULTS).status_code == 200
