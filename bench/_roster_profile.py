@@ -8,7 +8,6 @@ import argparse
 import cProfile
 import random
 import statistics
-import sys
 import time
 
 from _harness import bench_environment
@@ -56,8 +55,11 @@ def main() -> None:
                     started = time.process_time()
                     client.get(url, **extra)
                     cpu.append((time.process_time() - started) * 1000)
-                print(f"{label:<18}{kind:<10} CPU ms/request median {statistics.median(cpu):6.1f}"
-                      f"  mean {statistics.mean(cpu):6.1f}", flush=True)
+                print(
+                    f"{label:<18}{kind:<10} CPU ms/request median {statistics.median(cpu):6.1f}"
+                    f"  mean {statistics.mean(cpu):6.1f}",
+                    flush=True,
+                )
                 with CaptureQueriesContext(connection) as queries:
                     client.get(urls[0], **extra)
                 print(f"{'':<28}{len(queries)} queries", flush=True)

@@ -77,7 +77,9 @@ def roster(request, org_slug):
         rows = list(queryset.order_by(*(sort_order or ROSTER_ORDER))[offset : offset + page_size + 1])
         page = SearchPage(rows[:page_size], total, capped, len(rows) > page_size)
 
-    table = roster_table(page.rows, request.membership, order_by=sort if sort_order else None)
+    table = roster_table(
+        page.rows, request.membership, order_by=sort if sort_order else None, org_slug=request.org.slug
+    )
     context = {
         "filter": customer_filter,
         "letter": request.GET.get("letter", ""),

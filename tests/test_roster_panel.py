@@ -1,6 +1,9 @@
 """The roster's filter panel is drawn in Python (customers/plain_widgets.py): the same markup Django's widget
 templates write, for every kind of filter, selected values and user text included."""
 
+import re
+from datetime import date
+
 from django.db import connection
 from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
@@ -62,3 +65,19 @@ def test_results_fragment_builds_only_the_filters_it_is_asked_for(alice_client, 
     page = alice_client.get(roster_url(org_a, "?letter=s")).text
     assert 'id="filter-panel"' in page and 'name="tag_mode"' in page and "Adams, Ann" not in page
     assert alice_client.get(roster_url(org_a, "?birthday_month=13"), **RESULTS).status_code == 200
+
+
+def test_roster_rows_show_every_column_and_escape_names(alice_client, org_a, alice):
+    with tenant(org_a):
+        odd = customer(first_name="<b>Bo</b>", last_name="O'Neil & Co", email="bo@alpha.example", by=alice)
+        odd.birthday = date(1990, 3, 4)
+        odd.save(update_fields=["birthday"])
+        tag_add(customer=odd, tag=Tag.objects.create(name="<VIP>"), by=alice)
+    page = alice_client.get(roster_url(org_a)).text
+    row = re.search(r"<tr data-href=.*?</tr>", page, re.S).group(0)
+    assert f'href="/app/{org_a.slug}/customers/{odd.pk}/"' in row and f'value="{odd.pk}"' in row
+    assert "O&#x27;Neil &amp; Co, &lt;b&gt;Bo&lt;/b&gt;" in row and "<b>Bo" not in row
+    assert 'title="bo@alpha.example">bo@alpha.example</td>' in row
+    assert "Mar 4, 1990 <span" in row and '<td class="roster-phone">—</td>' in row
+    assert 'title="&lt;VIP&gt;">&lt;VIP&gt;</span>' in row  # the tags column, after the name
+    assert row.index("roster-tags") < row.index("roster-email")
