@@ -9,6 +9,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from customers.extend import RosterFilters, registered
 from customers.fields import customer_fields
 from customers.models import KEY_LENGTH, TEXT_TYPES, Customer, CustomFieldValue, FieldType, Source
+from customers.plain_widgets import PlainWidgets
 from customers.search import normalize
 
 
@@ -37,6 +38,10 @@ YES_NO = forms.Select(
 DATE_RANGE = RangeInputs(attrs={"type": "date", "class": "form-control filter-input"})
 NUMBER_RANGE = RangeInputs(attrs={"type": "number", "step": "any", "class": "form-control filter-input"})
 LETTERS = [(letter, letter.upper()) for letter in "abcdefghijklmnopqrstuvwxyz"] + [("#", "#")]
+
+
+class PanelForm(forms.Form):
+    default_renderer = PlainWidgets
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -68,6 +73,7 @@ class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = []
+        form = PanelForm
 
     def __init__(self, *args, audience: str, extensions: bool = True, named_only: bool = False, **kwargs):
         """`extensions=False` leaves out the feature apps' filters (each reads its choices): for a request

@@ -46,10 +46,28 @@ def refuse_tombstone(pk: int) -> None:
         raise CustomerMergedAway(pk, survivor_id)
 
 
-def roster_queryset(params: QueryDict, audience: str) -> tuple[CustomerFilter, QuerySet]:
+# The roster's own parameters beside its filters: search, paging, sorting, an open segment, a bulk progress.
+ROSTER_PARAMS = ("q", "page", "size", "sort", "segment", "bulk")
+
+
+def roster_queryset(
+    params: QueryDict, audience: str, *, panel: bool = True
+) -> tuple[CustomerFilter, QuerySet]:
     """The filter panel (bound to `params`, offering the custom fields `audience` may see) and the customers
-    it selects."""
-    customer_filter = CustomerFilter(params, queryset=Customer.objects.all(), audience=audience)
+    it selects. `panel=False`: for a page that draws no panel, only the filters `params` name are built."""
+    if panel:
+        customer_filter = CustomerFilter(params, queryset=Customer.objects.all(), audience=audience)
+    else:
+        filters = params.copy()
+        for name in ROSTER_PARAMS:
+            filters.pop(name, None)
+        customer_filter = CustomerFilter(
+            filters,
+            queryset=Customer.objects.all(),
+            audience=audience,
+            extensions=not CustomerFilter.names_only_own(filters),
+            named_only=True,
+        )
     if not customer_filter.is_valid():
         return customer_filter, Customer.objects.none()
     return customer_filter, narrowed(customer_filter.qs)

@@ -24,6 +24,7 @@ from customers.extend import (
     registered,
 )
 from customers.fields import customer_fields, grouped
+from customers.filters import LETTERS
 from customers.forms import CustomerForm
 from customers.models import BulkOperation, Customer
 from customers.search import SearchPage, capped_count, capped_match_count, plan, search_page
@@ -51,7 +52,9 @@ def _positive_int(value, default: int) -> int:
 @org_permission("customers.view")
 def roster(request, org_slug):
     audience = request.membership.role
-    customer_filter, queryset = roster_queryset(request.GET, audience)
+    # Search, filters, A–Z, sorting and paging all swap #results only; anything else gets the whole page.
+    results_only = request.htmx.target == "results"
+    customer_filter, queryset = roster_queryset(request.GET, audience, panel=not results_only)
     query = request.GET.get("q", "").strip()[:100]
     page_size = _positive_int(request.GET.get("size"), 25)
     page_size = page_size if page_size in PAGE_SIZES else 25
@@ -74,9 +77,13 @@ def roster(request, org_slug):
         rows = list(queryset.order_by(*(sort_order or ROSTER_ORDER))[offset : offset + page_size + 1])
         page = SearchPage(rows[:page_size], total, capped, len(rows) > page_size)
 
-    table = roster_table(page.rows, request.membership, order_by=sort if sort_order else None)
+    table = roster_table(
+        page.rows, request.membership, order_by=sort if sort_order else None, org_slug=request.org.slug
+    )
     context = {
         "filter": customer_filter,
+        "letter": request.GET.get("letter", ""),
+        "letters": LETTERS,
         "table": table,
         "page": page,
         "query": query,
@@ -94,10 +101,7 @@ def roster(request, org_slug):
         ],
         "segment": _open_segment(request),
     }
-    # Search, filters, A–Z, sorting and paging all swap #results only; anything else gets the whole page.
-    template = (
-        "customers/roster.html#results" if request.htmx.target == "results" else "customers/roster.html"
-    )
+    template = "customers/roster.html#results" if results_only else "customers/roster.html"
     return render(request, template, context)
 
 

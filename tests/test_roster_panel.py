@@ -1,0 +1,83 @@
+"""The roster's filter panel is drawn in Python (customers/plain_widgets.py): the same markup Django's widget
+templates write, for every kind of filter, selected values and user text included."""
+
+import re
+from datetime import date
+
+from django.db import connection
+from django.forms.renderers import DjangoTemplates
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tenancy import tenant
+from customers.filters import CustomerFilter
+from customers.models import Customer, FieldType
+from customers.plain_widgets import PlainWidgets
+from tags.models import Tag
+from tags.services import tag_add
+from tests.custom_field_helpers import make_field, option_id
+from tests.customer_helpers import RESULTS, roster_url
+from tests.factories import customer
+
+
+def test_panel_widgets_match_djangos_templates(org_a, alice_client):
+    with tenant(org_a):
+        sizes = make_field('<b>Size</b> "x"', FieldType.CHOICE, options=["S & M", "<i>L</i>"])
+        make_field("Member", FieldType.YES_NO)
+        make_field("Joined", FieldType.DATE)
+        make_field("Visits", FieldType.NUMBER)
+        make_field("Notes", FieldType.TEXT)
+        vip = Tag.objects.create(name="<VIP>")
+        params = QueryDict(mutable=True)
+        params.setlist(f"cf_{sizes.pk}", [str(option_id(sizes, "S & M"))])
+        params.update({"tag": str(vip.pk), "created_after": "2025-01-02", "has_email": "true"})
+        params.update({"status": "all", "birthday_month": "3", "letter": "s"})
+        panels = [CustomerFilter(params, queryset=Customer.objects.all(), audience="owner") for _ in "ab"]
+        plain, django = (panel.form for panel in panels)
+        django.renderer = DjangoTemplates()
+        assert isinstance(plain.renderer, PlainWidgets)
+        assert len(plain.fields) >= 15
+        for name in plain.fields:
+            assert str(plain[name]) == str(django[name]), name
+            for ours, theirs in zip(plain[name], django[name], strict=True):
+                assert ours.tag() == theirs.tag(), name
+    assert "&lt;b&gt;Size" in str(plain[f"cf_{sizes.pk}"].label) or "<b>" not in str(plain[f"cf_{sizes.pk}"])
+    assert "checked" in str(plain["tag"]) and "&lt;VIP&gt;" in str(plain["tag"])
+
+
+def test_results_fragment_builds_only_the_filters_it_is_asked_for(alice_client, org_a, jane, alice):
+    with tenant(org_a):
+        adams = customer(first_name="Ann", last_name="Adams", by=alice)
+        spring = customer(first_name="Sam", last_name="Spring", by=alice)
+        vip = Tag.objects.create(name="VIP")
+        tag_add(customer=spring, tag=vip, by=alice)
+        tag_add(customer=adams, tag=vip, by=alice)
+    fragment = alice_client.get(roster_url(org_a, f"?letter=s&tag={vip.pk}&tag_mode=all"), **RESULTS).text
+    assert "Spring, Sam" in fragment and "Smith, Jane" not in fragment and "Adams, Ann" not in fragment
+    with CaptureQueriesContext(connection) as queries:
+        fragment = alice_client.get(roster_url(org_a, "?letter=s&q=s"), **RESULTS).text
+    assert "Spring, Sam" in fragment and "Smith, Jane" in fragment and "Adams, Ann" not in fragment
+    assert 'class="az-link active" aria-current="true" href="?letter=s' in fragment
+    assert 'name="letter" value="s"' in fragment and 'id="filter-panel"' not in fragment
+    # The other apps' filters (families, metrics) read their choices only when the panel is drawn.
+    assert not [query for query in queries if "families_affiliatedorganization" in query["sql"]]
+    assert not [query for query in queries if "metrics_metric" in query["sql"]]
+    page = alice_client.get(roster_url(org_a, "?letter=s")).text
+    assert 'id="filter-panel"' in page and 'name="tag_mode"' in page and "Adams, Ann" not in page
+    assert alice_client.get(roster_url(org_a, "?birthday_month=13"), **RESULTS).status_code == 200
+
+
+def test_roster_rows_show_every_column_and_escape_names(alice_client, org_a, alice):
+    with tenant(org_a):
+        odd = customer(first_name="<b>Bo</b>", last_name="O'Neil & Co", email="bo@alpha.example", by=alice)
+        odd.birthday = date(1990, 3, 4)
+        odd.save(update_fields=["birthday"])
+        tag_add(customer=odd, tag=Tag.objects.create(name="<VIP>"), by=alice)
+    page = alice_client.get(roster_url(org_a)).text
+    row = re.search(r"<tr data-href=.*?</tr>", page, re.S).group(0)
+    assert f'href="/app/{org_a.slug}/customers/{odd.pk}/"' in row and f'value="{odd.pk}"' in row
+    assert "O&#x27;Neil &amp; Co, &lt;b&gt;Bo&lt;/b&gt;" in row and "<b>Bo" not in row
+    assert 'title="bo@alpha.example">bo@alpha.example</td>' in row
+    assert "Mar 4, 1990 <span" in row and '<td class="roster-phone">—</td>' in row
+    assert 'title="&lt;VIP&gt;">&lt;VIP&gt;</span>' in row  # the tags column, after the name
+    assert row.index("roster-tags") < row.index("roster-email")
