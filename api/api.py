@@ -9,12 +9,12 @@ from datetime import datetime
 
 from django.db import IntegrityError
 from django.urls import reverse
-from ninja import Query, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
 from api.auth import KeyAuth, KeyedAPI, scoped
 from api.bodies import BodyError, json_to_csv, spooled_body
-from api.common import Problem, call_as_key, key_throttles, problems_install
+from api.common import Problem, Whole, call_as_key, key_throttles, problems_install
 from imports import services
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError
@@ -95,8 +95,8 @@ class ImportOptions(Schema):
 
 
 class Page(Schema):
-    offset: int = 0
-    limit: int = 100
+    offset: Whole = Field(0, ge=0)
+    limit: Whole = Field(100, ge=1, le=1000)
 
 
 def _job(job_id: int) -> ImportJob:
@@ -185,13 +185,9 @@ def import_status(request, job_id: int):
 )
 def import_errors(request, job_id: int, page: Query[Page]):
     scoped(request, "imports", write=True)
-    limit = max(1, min(page.limit, 1000))
     job = _job(job_id)
     issues = ImportIssue.objects.filter(job=job).order_by("row", "id")
-    return {
-        "count": issues.count(),
-        "items": list(issues[max(0, page.offset) : max(0, page.offset) + limit]),
-    }
+    return {"count": issues.count(), "items": list(issues[page.offset : page.offset + page.limit])}
 
 
 @api.post(

@@ -6,8 +6,10 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from datetime import datetime
 from functools import wraps
+from typing import Annotated
 
 from django.conf import settings
 from django.core import signing
@@ -18,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from ninja import Field, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.throttling import SimpleRateThrottle
+from pydantic import BeforeValidator
 
 from accounts.audit import acting_as
 from accounts.tenancy import tenant
@@ -132,8 +135,19 @@ def key_throttles() -> list[KeyThrottle]:
 CURSOR_SALT = "api.cursor"
 
 
+def _whole(value):
+    """A query string's integer is spelled as one: pydantic alone would take "5.0" (and the document says
+    integer)."""
+    if isinstance(value, str) and not re.fullmatch(r"[+-]?\d+", value.strip()):
+        raise ValueError("Enter a whole number.")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+
+
 class PageParams(Schema):
-    limit: int = Field(50, ge=1, le=100, description="How many items a page has (1–100).")
+    limit: Whole = Field(50, ge=1, le=100, description="How many items a page has (1–100).")
     cursor: str | None = Field(
         None,
         max_length=500,
