@@ -305,9 +305,8 @@ def _filtered(request, query: CustomerQuery):
         if name not in own:
             params.setlist(name, values)
     params["status"] = {"false": "active", "true": "archived", "any": "all"}[query.archived]
-    extensions = not CustomerFilter.names_only_own(params)
     customer_filter = CustomerFilter(
-        params, queryset=Customer.objects.all(), audience=AUDIENCE, extensions=extensions, named_only=True
+        params, queryset=Customer.objects.all(), audience=AUDIENCE, named_only=True
     )
     if not customer_filter.is_valid():
         raise FieldErrors({name: list(messages) for name, messages in customer_filter.errors.items()})

@@ -75,11 +75,12 @@ class CustomerFilter(django_filters.FilterSet):
         fields = []
         form = PanelForm
 
-    def __init__(self, *args, audience: str, extensions: bool = True, named_only: bool = False, **kwargs):
-        """`extensions=False` leaves out the feature apps' filters (each reads its choices): for a request
-        that names none of them (`names_only_own`). `named_only` keeps only the filters the data names (and
-        the status): for a caller that draws no panel, so the form builds a field for those alone."""
+    def __init__(self, *args, audience: str, named_only: bool = False, **kwargs):
+        """`named_only` keeps only the filters the data names (and the status), for a caller that draws no
+        panel: the form builds a field for those alone, and the feature apps' filters (each reads its
+        choices) are left out when the data names none of them (`names_only_own`)."""
         super().__init__(*args, **kwargs)
+        extensions = not (named_only and self.names_only_own(self.data))
         for extra in registered(RosterFilters) if extensions else ():
             for name, item in extra.filters(audience).items():
                 item.model, item.parent = Customer, self

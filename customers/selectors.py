@@ -62,11 +62,7 @@ def roster_queryset(
         for name in ROSTER_PARAMS:
             filters.pop(name, None)
         customer_filter = CustomerFilter(
-            filters,
-            queryset=Customer.objects.all(),
-            audience=audience,
-            extensions=not CustomerFilter.names_only_own(filters),
-            named_only=True,
+            filters, queryset=Customer.objects.all(), audience=audience, named_only=True
         )
     if not customer_filter.is_valid():
         return customer_filter, Customer.objects.none()
