@@ -116,22 +116,24 @@ def worker_start() -> subprocess.Popen:
     return process
 
 
-def goal_table(figures: dict[str, list[float]], goals: dict[str, tuple[float, float]], matches=None) -> None:
-    """Print p50, p95 and max (ms) of each figure beside its goal (p95, max) and whether it is met;
-    `matches`: the median count of rows each figure's requests found, where there is one."""
+def goal_table(
+    figures: dict[str, list[float]], goals: dict[str, tuple[float, float | None]], matches=None
+) -> None:
+    """Print p50, p95 and max (ms) of each figure beside its goal (p95, and max unless None) and whether it is
+    met; `matches`: the median count of rows each figure's requests found, where there is one."""
     from roster_search import percentile
 
     matches = matches or {}
     width = max(len(name) for name in figures) + 2
-    print(f"{'what':<{width}}{'p50':>9}{'p95':>9}{'max':>9}{'matches':>10}  goal")
+    print(f"{'what':<{width}}{'p50':>9}{'p95':>9}{'max':>9}" + (f"{'matches':>10}" if matches else "") + "  goal")
     for name, values in figures.items():
         p95, most = percentile(values, 0.95), max(values)
-        found = f"{statistics.median(matches[name]):>10,.0f}" if name in matches else " " * 10
+        found = f"{statistics.median(matches[name]):>10,.0f}" if name in matches else " " * 10 * bool(matches)
         goal = ""
         if name in goals:
             goal_p95, goal_max = goals[name]
-            met = "met" if p95 <= goal_p95 and most <= goal_max else "MISSED"
-            goal = f"  p95 ≤ {goal_p95:g}, max ≤ {goal_max:g}: {met}"
+            met = "met" if p95 <= goal_p95 and most <= (goal_max or most) else "MISSED"
+            goal = f"  p95 ≤ {goal_p95:g}" + (f", max ≤ {goal_max:g}" if goal_max else "") + f": {met}"
         print(f"{name:<{width}}{statistics.median(values):>9.1f}{p95:>9.1f}{most:>9.1f}{found}{goal}")
 
 

@@ -15,7 +15,7 @@ import random
 import statistics
 import time
 
-from _harness import bench_environment, bench_organizations, bench_parser, timed
+from _harness import bench_environment, bench_organizations, bench_parser, goal_table, timed
 from roster_search import load, percentile
 
 GOAL_MS = 500
@@ -168,11 +168,7 @@ def main() -> None:
         sections = where_the_time_goes(owner, big, segment)
 
     print(f"\n{rows:,} customers in the measured organization ({total - rows:,} in another); times in ms")
-    print(f"{'what':<34}{'p50':>9}{'p95':>9}{'max':>9}{'goal':>9}")
-    for name, values in figures.items():
-        p95 = percentile(values, 0.95)
-        mark = "ok" if p95 <= GOAL_MS else "SLOW"
-        print(f"{name:<34}{statistics.median(values):>9.1f}{p95:>9.1f}{max(values):>9.1f}{GOAL_MS:>7} {mark}")
+    goal_table(figures, dict.fromkeys(figures, (GOAL_MS, None)))
     print("\nwhere the time goes (ms, median of 5; a year by week, counted afresh)")
     for name, (everyone, narrowed) in sections.items():
         print(f"  {name:<32}{everyone:>9.1f} everyone{narrowed:>9.1f} segment")
