@@ -125,7 +125,8 @@ def goal_table(
 
     matches = matches or {}
     width = max(len(name) for name in figures) + 2
-    print(f"{'what':<{width}}{'p50':>9}{'p95':>9}{'max':>9}" + (f"{'matches':>10}" if matches else "") + "  goal")
+    found_header = f"{'matches':>10}" if matches else ""
+    print(f"{'what':<{width}}{'p50':>9}{'p95':>9}{'max':>9}{found_header}  goal")
     for name, values in figures.items():
         p95, most = percentile(values, 0.95), max(values)
         found = f"{statistics.median(matches[name]):>10,.0f}" if name in matches else " " * 10 * bool(matches)
