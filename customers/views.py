@@ -21,6 +21,7 @@ from customers.extend import (
     ProfileBox,
     ProfileTab,
     find,
+    page_reads,
     registered,
 )
 from customers.fields import customer_fields, grouped
@@ -50,6 +51,7 @@ def _positive_int(value, default: int) -> int:
 
 
 @org_permission("customers.view")
+@page_reads()
 def roster(request, org_slug):
     audience = request.membership.role
     # Search, filters, A–Z, sorting and paging all swap #results only; anything else gets the whole page.

@@ -2,7 +2,7 @@
 templates write, for every kind of filter, selected values and user text included."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.db import connection
 from django.forms.renderers import DjangoTemplates
@@ -81,3 +81,27 @@ def test_roster_rows_show_every_column_and_escape_names(alice_client, org_a, ali
     assert "Mar 4, 1990 <span" in row and '<td class="roster-phone">—</td>' in row
     assert 'title="&lt;VIP&gt;">&lt;VIP&gt;</span>' in row  # the tags column, after the name
     assert row.index("roster-tags") < row.index("roster-email")
+
+
+def test_roster_rows_show_dates_in_the_organizations_time_zone(alice_client, org_a, alice):
+    with tenant(org_a):
+        late = customer(first_name="Lou", last_name="Late", by=alice)
+        # 03:30 UTC on March 5 is still the evening of March 4 in Chicago (UTC-6).
+        at = datetime(2026, 3, 5, 3, 30, 9, tzinfo=UTC)
+        born = date(2001, 1, 9)
+        Customer.objects.filter(pk=late.pk).update(created_at=at, last_activity_at=at, birthday=born)
+    page = alice_client.get(roster_url(org_a)).text
+    row = re.search(rf'<tr data-href="[^"]*/{late.pk}/".*?</tr>', page, re.S).group(0)
+    assert '<td class="text-nowrap roster-wide">Mar 4, 2026</td>' in row
+    assert '<time datetime="2026-03-04T21:30:09-06:00" title="Mar 4, 2026 21:30">Mar 4, 2026</time>' in row
+    assert 'Jan 9, 2001 <span class="text-body-secondary">(' in row
+
+
+def test_roster_page_reads_the_tag_list_once_for_the_panel_and_the_bulk_bar(alice_client, org_a, jane):
+    with tenant(org_a):
+        vip = Tag.objects.create(name="VIP")
+    with CaptureQueriesContext(connection) as queries:
+        page = alice_client.get(roster_url(org_a)).text
+    assert f'value="{vip.pk}"' in page and ">VIP</label>" in page  # the panel's checkbox
+    assert f'<option value="{vip.pk}">VIP</option>' in page  # the bulk bar's tag control
+    assert len([query for query in queries if 'FROM "tags_tag"' in query["sql"]]) == 1
