@@ -1,9 +1,10 @@
 """A form renderer that writes the filter panel's widgets in Python, with the markup of Django's widget
 templates: the roster draws 20 to 120 of them on every page, and the template engine spent a fifth of the
-request on them (a template, an include per option and per attribute list)."""
+request on them (a template, an include per option and per attribute list). The panel's loop over its
+fields is written here too (`panel_fields`), as the roster's template wrote it."""
 
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 WIDGETS = "django/forms/widgets/"
@@ -123,3 +124,50 @@ class PlainWidgets(DjangoTemplates):
         if template_name in PARTS:  # stripped, as Django's renderers strip what a template writes
             return PARTS[template_name][0](context["widget"]).strip()
         return super().render(template_name, context, request)
+
+
+# A field of the panel: a range (from – to) with a label naming its first input, a fieldset of checkboxes or
+# a labelled widget; then its errors.
+WIDE = (
+    '\n          <div class="col-sm-12 col-lg-4">'
+    '\n            <label class="form-label" id="{id}-label" for="{id}">{label}</label>'
+    '\n            <div class="d-flex gap-1 filter-range">{widget}</div>'
+)
+CHECKBOXES = (
+    '\n          <div class="col-sm-6 col-lg-2">'
+    '\n            <fieldset><legend class="form-label fs-6">{label}</legend>'
+    '\n              <div class="filter-choices">{choices}</div>'
+    "\n            </fieldset>"
+)
+CHECKBOX = '<div class="form-check">{tag}<label class="form-check-label" for="{id}">{label}</label></div>'
+LABELLED = (
+    '\n          <div class="col-sm-6 col-lg-2">'
+    '\n            <label class="form-label" for="{id}">{label}</label>'
+    "\n            {widget}"
+)
+ERROR = '<div class="invalid-feedback d-block">{}</div>'
+
+
+def panel_fields(customer_filter) -> SafeString:
+    """The filter panel's fields, each in its column, as the loop of customers/roster.html wrote them."""
+    wide = customer_filter.wide_fields
+    parts = []
+    for field in customer_filter.form.visible_fields():
+        label = conditional_escape(field.label)
+        if field.name in wide:
+            part = WIDE.format(id=conditional_escape(field.id_for_label), label=label, widget=field)
+        elif getattr(field.field.widget, "input_type", None) == "checkbox":
+            choices = "".join(
+                CHECKBOX.format(
+                    tag=choice.tag(),
+                    id=conditional_escape(choice.id_for_label),
+                    label=conditional_escape(choice.choice_label),
+                )
+                for choice in field
+            )
+            part = CHECKBOXES.format(label=label, choices=choices)
+        else:
+            part = LABELLED.format(id=conditional_escape(field.id_for_label), label=label, widget=field)
+        errors = "".join(ERROR.format(conditional_escape(error)) for error in field.errors)
+        parts.append(f"\n          {part}\n          \n            {errors}\n          </div>\n        ")
+    return SafeString("".join(parts))

@@ -28,6 +28,7 @@ from customers.fields import customer_fields, grouped
 from customers.filters import LETTERS
 from customers.forms import CustomerForm
 from customers.models import BulkOperation, Customer
+from customers.plain_widgets import panel_fields
 from customers.search import SearchPage, capped_count, capped_match_count, plan, search_page
 from customers.segments import segments_for
 from customers.selectors import (
@@ -84,6 +85,7 @@ def roster(request, org_slug):
     )
     context = {
         "filter": customer_filter,
+        "panel_fields": "" if results_only else panel_fields(customer_filter),
         "letter": request.GET.get("letter", ""),
         "letters": LETTERS,
         "table": table,

@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime
 from django.db import connection
 from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant
 from customers.filters import CustomerFilter
 from customers.models import Customer, FieldType
-from customers.plain_widgets import PlainWidgets
+from customers.plain_widgets import PlainWidgets, panel_fields
 from tags.models import Tag
 from tags.services import tag_add
 from tests.custom_field_helpers import make_field, option_id
@@ -105,3 +106,48 @@ def test_roster_page_reads_the_tag_list_once_for_the_panel_and_the_bulk_bar(alic
     assert f'value="{vip.pk}"' in page and ">VIP</label>" in page  # the panel's checkbox
     assert f'<option value="{vip.pk}">VIP</option>' in page  # the bulk bar's tag control
     assert len([query for query in queries if 'FROM "tags_tag"' in query["sql"]]) == 1
+
+
+# The loop of customers/roster.html that plain_widgets.panel_fields replaced, kept to compare against.
+TEMPLATE_LOOP = (
+    "{% for field in filter.form.visible_fields %}\n"
+    "          {% if field.name in filter.wide_fields %}\n"
+    '          <div class="col-sm-12 col-lg-4">\n'
+    '            <label class="form-label" id="{{ field.id_for_label }}-label"'
+    ' for="{{ field.id_for_label }}">{{ field.label }}</label>\n'
+    '            <div class="d-flex gap-1 filter-range">{{ field }}</div>\n'
+    '          {% elif field.field.widget.input_type == "checkbox" %}\n'
+    '          <div class="col-sm-6 col-lg-2">\n'
+    '            <fieldset><legend class="form-label fs-6">{{ field.label }}</legend>\n'
+    '              <div class="filter-choices">{% for choice in field %}<div class="form-check">'
+    '{{ choice.tag }}<label class="form-check-label" for="{{ choice.id_for_label }}">'
+    "{{ choice.choice_label }}</label></div>{% endfor %}</div>\n"
+    "            </fieldset>\n"
+    "          {% else %}\n"
+    '          <div class="col-sm-6 col-lg-2">\n'
+    '            <label class="form-label" for="{{ field.id_for_label }}">'
+    "{{ field.label }}</label>\n"
+    "            {{ field }}\n"
+    "          {% endif %}\n"
+    "            {% for error in field.errors %}"
+    '<div class="invalid-feedback d-block">{{ error }}</div>{% endfor %}\n'
+    "          </div>\n"
+    "        {% endfor %}"
+)
+
+
+def test_panel_fields_are_written_as_the_template_loop_wrote_them(org_a):
+    with tenant(org_a):
+        sizes = make_field('<b>Size</b> "x"', FieldType.CHOICE, options=["S & M", "<i>L</i>"])
+        make_field("Joined", FieldType.DATE)
+        make_field("Visits", FieldType.NUMBER)
+        make_field("Notes & <more>", FieldType.TEXT)
+        vip = Tag.objects.create(name="<VIP>")
+        params = QueryDict(mutable=True)
+        params.setlist(f"cf_{sizes.pk}", [str(option_id(sizes, "<i>L</i>"))])
+        params.update({"tag": str(vip.pk), "created_after": "someday", "birthday_month": "13"})
+        customer_filter = CustomerFilter(params, queryset=Customer.objects.all(), audience="owner")
+        assert not customer_filter.is_valid()
+        expected = engines["django"].from_string(TEMPLATE_LOOP).render({"filter": customer_filter})
+        assert panel_fields(customer_filter) == expected
+    assert 'invalid-feedback d-block">Select a valid choice.' in expected and "&lt;b&gt;Size" in expected
