@@ -8,6 +8,8 @@ everything it shows of one comes through here.
 
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
@@ -296,3 +298,27 @@ def find[T](kind: type[T], key: str) -> T | None:
 def activity_kind_labels() -> dict[str, str]:
     """Every kind of activity event with its label."""
     return {kind: label for group in registered(ActivityKinds) for kind, label in group.kinds.items()}
+
+
+_page_reads: ContextVar[dict | None] = ContextVar("page_reads", default=None)
+
+
+@contextmanager
+def page_reads():
+    """While the roster draws a page (a view that writes nothing), what extensions load through `read_once` is
+    read once: the tag list serves the filter panel and the bulk bar."""
+    token = _page_reads.set({})
+    try:
+        yield
+    finally:
+        _page_reads.reset(token)
+
+
+def read_once[T](load: Callable[[], T]) -> T:
+    """`load()`, made once per roster page (`page_reads`); anywhere else each call reads afresh."""
+    reads = _page_reads.get()
+    if reads is None:
+        return load()
+    if load not in reads:
+        reads[load] = load()
+    return reads[load]

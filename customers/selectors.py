@@ -109,7 +109,7 @@ def search_sources(membership) -> list[SearchSource]:
 
 def matching_queryset(params: QueryDict, membership) -> QuerySet:
     """Every customer the roster shows for `params` (all pages): what "select all N matching" means."""
-    _, queryset = roster_queryset(params, membership.role)
+    _, queryset = roster_queryset(params, membership.role, panel=False)
     query = params.get("q", "").strip()
     return queryset.filter(plan(query, search_sources(membership)).condition) if query else queryset
 

@@ -21,12 +21,14 @@ from customers.extend import (
     ProfileBox,
     ProfileTab,
     find,
+    page_reads,
     registered,
 )
-from customers.fields import customer_fields, grouped
+from customers.fields import customer_fields, grouped, registry_pinned
 from customers.filters import LETTERS
 from customers.forms import CustomerForm
 from customers.models import BulkOperation, Customer
+from customers.plain_widgets import panel_fields
 from customers.search import SearchPage, capped_count, capped_match_count, plan, search_page
 from customers.segments import segments_for
 from customers.selectors import (
@@ -50,6 +52,8 @@ def _positive_int(value, default: int) -> int:
 
 
 @org_permission("customers.view")
+@page_reads()
+@registry_pinned()  # the custom fields read once for the panel and the search, not once each
 def roster(request, org_slug):
     audience = request.membership.role
     # Search, filters, A–Z, sorting and paging all swap #results only; anything else gets the whole page.
@@ -82,6 +86,7 @@ def roster(request, org_slug):
     )
     context = {
         "filter": customer_filter,
+        "panel_fields": "" if results_only else panel_fields(customer_filter),
         "letter": request.GET.get("letter", ""),
         "letters": LETTERS,
         "table": table,

@@ -18,6 +18,7 @@ from customers.extend import (
     ProfileBox,
     RosterColumn,
     RosterFilters,
+    read_once,
     register,
 )
 from customers.merge import unless_taken
@@ -51,8 +52,12 @@ class TagFilter(django_filters.MultipleChoiceFilter):
         return queryset.filter(pk__in=having.filter(tag_id__in=ids))
 
 
+def _tag_choices() -> list[tuple[str, str]]:
+    return read_once(tag_choices)  # the panel's filter and the bulk bar's control: one query per roster page
+
+
 def _tag_filters(audience: str) -> dict:
-    choices = tag_choices()
+    choices = _tag_choices()
     if not choices:
         return {}
     mode = django_filters.ChoiceFilter(
@@ -113,7 +118,7 @@ register(
         params=_bulk_params,
         describe=_describe,
         control="tags/bulk_control.html",
-        control_context=tag_choices,
+        control_context=_tag_choices,
     ),
     BulkAction(
         "remove_tag",

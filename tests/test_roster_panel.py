@@ -2,17 +2,18 @@
 templates write, for every kind of filter, selected values and user text included."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.db import connection
 from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant
 from customers.filters import CustomerFilter
 from customers.models import Customer, FieldType
-from customers.plain_widgets import PlainWidgets
+from customers.plain_widgets import PlainWidgets, panel_fields
 from tags.models import Tag
 from tags.services import tag_add
 from tests.custom_field_helpers import make_field, option_id
@@ -81,3 +82,72 @@ def test_roster_rows_show_every_column_and_escape_names(alice_client, org_a, ali
     assert "Mar 4, 1990 <span" in row and '<td class="roster-phone">—</td>' in row
     assert 'title="&lt;VIP&gt;">&lt;VIP&gt;</span>' in row  # the tags column, after the name
     assert row.index("roster-tags") < row.index("roster-email")
+
+
+def test_roster_rows_show_dates_in_the_organizations_time_zone(alice_client, org_a, alice):
+    with tenant(org_a):
+        late = customer(first_name="Lou", last_name="Late", by=alice)
+        # 03:30 UTC on March 5 is still the evening of March 4 in Chicago (UTC-6).
+        at = datetime(2026, 3, 5, 3, 30, 9, tzinfo=UTC)
+        born = date(2001, 1, 9)
+        Customer.objects.filter(pk=late.pk).update(created_at=at, last_activity_at=at, birthday=born)
+    page = alice_client.get(roster_url(org_a)).text
+    row = re.search(rf'<tr data-href="[^"]*/{late.pk}/".*?</tr>', page, re.S).group(0)
+    assert '<td class="text-nowrap roster-wide">Mar 4, 2026</td>' in row
+    assert '<time datetime="2026-03-04T21:30:09-06:00" title="Mar 4, 2026 21:30">Mar 4, 2026</time>' in row
+    assert 'Jan 9, 2001 <span class="text-body-secondary">(' in row
+
+
+def test_roster_page_reads_the_tag_list_once_for_the_panel_and_the_bulk_bar(alice_client, org_a, jane):
+    with tenant(org_a):
+        vip = Tag.objects.create(name="VIP")
+    with CaptureQueriesContext(connection) as queries:
+        page = alice_client.get(roster_url(org_a)).text
+    assert f'value="{vip.pk}"' in page and ">VIP</label>" in page  # the panel's checkbox
+    assert f'<option value="{vip.pk}">VIP</option>' in page  # the bulk bar's tag control
+    assert len([query for query in queries if 'FROM "tags_tag"' in query["sql"]]) == 1
+
+
+# The loop of customers/roster.html that plain_widgets.panel_fields replaced, kept to compare against.
+TEMPLATE_LOOP = (
+    "{% for field in filter.form.visible_fields %}\n"
+    "          {% if field.name in filter.wide_fields %}\n"
+    '          <div class="col-sm-12 col-lg-4">\n'
+    '            <label class="form-label" id="{{ field.id_for_label }}-label"'
+    ' for="{{ field.id_for_label }}">{{ field.label }}</label>\n'
+    '            <div class="d-flex gap-1 filter-range">{{ field }}</div>\n'
+    '          {% elif field.field.widget.input_type == "checkbox" %}\n'
+    '          <div class="col-sm-6 col-lg-2">\n'
+    '            <fieldset><legend class="form-label fs-6">{{ field.label }}</legend>\n'
+    '              <div class="filter-choices">{% for choice in field %}<div class="form-check">'
+    '{{ choice.tag }}<label class="form-check-label" for="{{ choice.id_for_label }}">'
+    "{{ choice.choice_label }}</label></div>{% endfor %}</div>\n"
+    "            </fieldset>\n"
+    "          {% else %}\n"
+    '          <div class="col-sm-6 col-lg-2">\n'
+    '            <label class="form-label" for="{{ field.id_for_label }}">'
+    "{{ field.label }}</label>\n"
+    "            {{ field }}\n"
+    "          {% endif %}\n"
+    "            {% for error in field.errors %}"
+    '<div class="invalid-feedback d-block">{{ error }}</div>{% endfor %}\n'
+    "          </div>\n"
+    "        {% endfor %}"
+)
+
+
+def test_panel_fields_are_written_as_the_template_loop_wrote_them(org_a):
+    with tenant(org_a):
+        sizes = make_field('<b>Size</b> "x"', FieldType.CHOICE, options=["S & M", "<i>L</i>"])
+        make_field("Joined", FieldType.DATE)
+        make_field("Visits", FieldType.NUMBER)
+        make_field("Notes & <more>", FieldType.TEXT)
+        vip = Tag.objects.create(name="<VIP>")
+        params = QueryDict(mutable=True)
+        params.setlist(f"cf_{sizes.pk}", [str(option_id(sizes, "<i>L</i>"))])
+        params.update({"tag": str(vip.pk), "created_after": "someday", "birthday_month": "13"})
+        customer_filter = CustomerFilter(params, queryset=Customer.objects.all(), audience="owner")
+        assert not customer_filter.is_valid()
+        expected = engines["django"].from_string(TEMPLATE_LOOP).render({"filter": customer_filter})
+        assert panel_fields(customer_filter) == expected
+    assert 'invalid-feedback d-block">Select a valid choice.' in expected and "&lt;b&gt;Size" in expected
