@@ -274,7 +274,7 @@ class Staff(Person):
                 {"has_email": "true", "source": "import"},
                 {"letter": random.choice("ABCDGHKLMPRSTW")},
                 {"status": "all", "letter": random.choice("BCMS")},
-                {"tag": str(random.choice(self.org["tag_ids"])), "tag_mode": "any"},
+                {"tag": str(random.choice(self.org["tag_ids"]))},  # any of the tags: the default mode
                 {"birthday_month": str(random.randint(1, 12)), "has_phone": "true"},
             ]
         )
