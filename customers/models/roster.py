@@ -124,6 +124,7 @@ class Customer(TenantModel):
         editable=False,
         related_name="+",
         db_index=False,
+        db_constraint=False,  # the composite (organization, merged_into) key checks it, in the organization
     )
     merged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
