@@ -11,7 +11,11 @@ def validate_email_address(value: str) -> None:
     """Raise ValidationError unless `value` is an email address; a non-ASCII letter or digit before the @ is
     checked as an ASCII one would be (punctuation and spaces of other scripts are still refused)."""
     local, at, domain = value.rpartition("@")
-    ascii_local = "".join("a" if not char.isascii() and char.isalnum() else char for char in local)
+    ascii_local = (
+        local
+        if local.isascii()
+        else "".join("a" if not char.isascii() and char.isalnum() else char for char in local)
+    )
     validate_email(f"{ascii_local}{at}{domain}")
 
 

@@ -154,8 +154,8 @@ class Planner:
         phones = {row["phone"] for row in keys if "phone" in row}
         if not (emails or numbers or phones):
             return {}, {}, {}
-        found = Customer.objects.filter(
-            Q(email_key__in=emails) | Q(number_key__in=numbers) | Q(phone_digits__in=phones)
+        found = Customer.objects.filter(  # arrays: a batch's thousands of values as three parameters
+            Q(email_key__any_of=emails) | Q(number_key__any_of=numbers) | Q(phone_digits__any_of=phones)
         )
         by_email, by_number, by_phone = {}, {}, {}
         for customer in found:

@@ -187,6 +187,11 @@ class ImportRecord(TenantModel):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
+    # No plain key (the composite key to the customer proves the organization) nor an index of its own
+    # (import_record_unique leads with it): an import writes one record a customer.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, editable=False, db_index=False, db_constraint=False
+    )
     created = models.BooleanField()
 
     class Meta:

@@ -48,7 +48,11 @@ class CustomerTag(TenantModel):
     # Both are enforced by composite foreign keys, (organization, customer) and (organization, tag), added in
     # the migration; they also keep a row inside one organization. Plain keys would be checked a second time
     # for each row when thousands are tagged at once, and the unique (customer, tag) and (organization, tag,
-    # customer) indexes serve every lookup, the key checks' included.
+    # customer) indexes serve every lookup, the key checks' included. The organization needs no plain key
+    # (the composite key to the customer proves it) nor an index of its own (the filter index leads with it).
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, editable=False, db_index=False, db_constraint=False
+    )
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )

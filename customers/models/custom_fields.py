@@ -180,6 +180,11 @@ class CustomFieldValue(TenantModel):
     # partial custom_value_option_fk_idx (deleting an option checks for values). No plain key either: all
     # three are enforced by composite (organization, …) foreign keys added in migrations, which also keep a
     # value inside one organization; plain keys would check each imported value a second time.
+    # Nor a plain key to the organization: the composite key to the customer (who has one) proves it, and an
+    # import would check it again at commit for every value.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, editable=False, db_constraint=False
+    )
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="custom_values", db_index=False, db_constraint=False
     )
