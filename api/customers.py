@@ -5,7 +5,6 @@ import copy
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from operator import attrgetter
 from typing import Literal
 
 from django.db import IntegrityError
@@ -30,7 +29,7 @@ from api.common import (
 )
 from customers import services
 from customers.duplicates import possible_duplicates
-from customers.fields import custom_data, customer_fields, load_custom_data, registry_pinned
+from customers.fields import custom_data, custom_values, customer_fields, registry_pinned
 from customers.filters import CustomerFilter
 from customers.forms import CustomerForm
 from customers.models import TEXT_TYPES, Audience, Customer, FieldType, Source
@@ -83,18 +82,14 @@ class CustomerOut(Schema):
 
     @staticmethod
     def resolve_custom(customer) -> dict:
-        return customer.custom_out if hasattr(customer, "custom_out") else custom_out(customer)
+        return custom_out(customer)
 
     @staticmethod
     def resolve_etag(customer) -> str:
         return customer_etag(customer)
 
 
-# (field, how to read it from a customer) in CustomerOut's order: what a list writes per customer.
-LISTED = [
-    (name, getattr(CustomerOut, f"resolve_{name}", None) or attrgetter(name))
-    for name in CustomerOut.model_fields
-]
+# The columns a list reads: CustomerOut's, and archived_at for `archived`.
 LISTED_COLUMNS = [name for name in CustomerOut.model_fields if hasattr(Customer, name)] + ["archived_at"]
 
 
@@ -218,10 +213,12 @@ def _out_value(item, value):
     return value
 
 
-def custom_out(customer: Customer, fields: dict[str, object] | None = None) -> dict:
-    """`fields`: `_staff_custom_fields()`, read once for a page of customers."""
-    data = custom_data(customer)
-    fields = _staff_custom_fields() if fields is None else fields
+def custom_out(customer: Customer) -> dict:
+    return _values_out(custom_data(customer), _staff_custom_fields())
+
+
+def _values_out(data: dict, fields: dict[str, object]) -> dict:
+    """`data`: a customer's custom values by field name; `fields`: `_staff_custom_fields()`."""
     return {key: _out_value(item, data.get(item.name)) for key, item in fields.items()}
 
 
@@ -323,6 +320,15 @@ def _filtered(request, query: CustomerQuery):
     return customers.filter(search.condition), ()
 
 
+def _listed(row: dict, values: dict, fields: dict[str, object]) -> dict:
+    """A customer of a list as CustomerOut writes it (tests compare the two), from its row and custom values,
+    without pydantic reading 100 customers through ninja's getter: that was a third of a page's time."""
+    row["archived"] = row["archived_at"] is not None
+    row["custom"] = _values_out(values, fields)
+    row["etag"] = etag_of(row["id"], row["updated_at"])
+    return {name: row[name] for name in CustomerOut.model_fields}
+
+
 @router.get(
     "",
     response={200: CursorPage[CustomerOut], 403: Problem, 422: Problem},
@@ -334,15 +340,11 @@ def customer_list(request, query: Query[CustomerQuery], page: Query[PageParams])
     scoped(request, "customers")
     with registry_pinned():  # the custom fields read once for the filters and the page, not per customer
         customers, any_of = _filtered(request, query)
-        customers = customers.only(*LISTED_COLUMNS)
+        customers = customers.values(*LISTED_COLUMNS)  # rows, not models: 0.7 ms of CPU a page, not 1.9
         result = paginate(request, customers, page, order=query.order, any_of=any_of)
-        load_custom_data(result["items"])
+        values = custom_values([row["id"] for row in result["items"]])
         fields = _staff_custom_fields()
-        for customer in result["items"]:
-            customer.custom_out = custom_out(customer, fields)
-    # Written as CustomerOut writes each item (tests compare them with a read), without pydantic reading 100
-    # customers attribute by attribute through ninja's getter: that was a third of a page's time.
-    result["items"] = [{name: read(customer) for name, read in LISTED} for customer in result["items"]]
+        result["items"] = [_listed(row, values[row["id"]], fields) for row in result["items"]]
     return HttpResponse(
         json.dumps(result, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
     )
