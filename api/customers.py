@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.utils.html import strip_tags
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict
 
 from api.auth import scoped
@@ -208,8 +208,7 @@ def _out_value(item, value):
     if item.type == FieldType.CHOICE:
         return item.display_value(value)
     if item.type == FieldType.MULTIPLE_CHOICE:
-        labels = {option.pk: option.label for option in item.options}
-        return [labels.get(option_id, "?") for option_id in value]
+        return [item.option_labels.get(option_id, "?") for option_id in value]
     return value
 
 
@@ -219,7 +218,11 @@ def custom_out(customer: Customer) -> dict:
 
 def _values_out(data: dict, fields: dict[str, object]) -> dict:
     """`data`: a customer's custom values by field name; `fields`: `_staff_custom_fields()`."""
-    return {key: _out_value(item, data.get(item.name)) for key, item in fields.items()}
+    # Most customers have a few of the fields: those they lack are null without a call.
+    return {
+        key: None if (value := data.get(item.name)) is None else _out_value(item, value)
+        for key, item in fields.items()
+    }
 
 
 def _option_id(item, label, errors: list[str]):
@@ -345,8 +348,9 @@ def customer_list(request, query: Query[CustomerQuery], page: Query[PageParams])
         values = custom_values([row["id"] for row in result["items"]])
         fields = _staff_custom_fields()
         result["items"] = [_listed(row, values[row["id"]], fields) for row in result["items"]]
+    # Django's encoder writes dates and times as ninja's does, without its checks for models, URLs and enums.
     return HttpResponse(
-        json.dumps(result, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+        json.dumps(result, cls=DjangoJSONEncoder), content_type="application/json; charset=utf-8"
     )
 
 

@@ -87,20 +87,22 @@ class CustomerFilter(django_filters.FilterSet):
                 item.model, item.parent = Customer, self
                 self.filters[name] = item
         for field in customer_fields(audience):
-            if field.custom:
+            if field.custom and (not named_only or self._names(field.name)):
                 self.filters[field.name] = _custom_filter(field)
         if named_only:
             self.filters = {
-                name: item
-                for name, item in self.filters.items()
-                if name == "status" or any(_of_filter(param, name) for param in self.data)
+                name: item for name, item in self.filters.items() if name == "status" or self._names(name)
             }
+
+    def _names(self, name: str) -> bool:
+        """Whether a parameter of the data may be the filter's: a range's ends come as <name>_<suffix>."""
+        return any(param == name or param.startswith(f"{name}_") for param in self.data)
 
     def _names_any(self, extra: RosterFilters) -> bool:
         """Whether the data names one of `extra`'s filters (for one that does not list their names: any filter
         but the built-in ones and the custom fields')."""
         if extra.names:
-            return any(_of_filter(param, name) for param in self.data for name in extra.names)
+            return any(self._names(name) for name in extra.names)
         return not self.names_only_own(self.data)
 
     @classmethod
@@ -152,11 +154,6 @@ class CustomerFilter(django_filters.FilterSet):
         return sum(
             1 for name, value in data.items() if name not in ignored and value not in (None, "", [])
         ) + (data.get("status") not in (None, "", "active"))
-
-
-def _of_filter(param: str, name: str) -> bool:
-    """Whether a parameter may be the filter's: a range's ends come as <name>_<suffix>."""
-    return param == name or param.startswith(f"{name}_")
 
 
 def _has_value(field_id: int, **condition) -> Q:
