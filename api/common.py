@@ -5,7 +5,6 @@ never enter a tenant themselves: `call_as_key` wraps every operation of the API.
 import base64
 import binascii
 import hashlib
-import json
 import re
 import time
 from datetime import datetime
@@ -224,9 +223,9 @@ def paginate(request, queryset: QuerySet, page: PageParams, *, order: str = "id"
 # ETags ---------------------------------------------------------------------------------------------------
 
 
-def etag_of(*parts) -> str:
+def etag_of(pk: int, updated_at: datetime) -> str:
     """A strong ETag from what changes with every write of a record (its id and its updated_at)."""
-    text = json.dumps([part.isoformat() if isinstance(part, datetime) else part for part in parts])
+    text = f'[{pk}, "{updated_at.isoformat()}"]'  # as json.dumps wrote it, without its cost (a list has 100)
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:20] + '"'
 
 
