@@ -5,7 +5,7 @@ leakproof, so `startswith` scans every row of the organization; `^@` (starts_wit
 collation column it becomes an index range that stops at the page's LIMIT."""
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import CharField, IntegerField, Lookup
+from django.db.models import CharField, ForeignKey, IntegerField, Lookup
 
 
 @CharField.register_lookup
@@ -35,15 +35,17 @@ class AnyOf(Lookup):
 
 
 @IntegerField.register_lookup
+@ForeignKey.register_lookup
 class InArray(Lookup):
     """`pk__in_array=<subquery of ids>` → `id = ANY(ARRAY(subquery))`: PostgreSQL reads the ids first, then
     walks the primary key index through them in order, so a LIMIT stops after a page of them; `IN (subquery)`
-    joins every id to its row before sorting (2,100 values starting with "mar" at 500 k: 6.4 → 1.6 ms)."""
+    joins every id to its row before sorting (2,100 values starting with "mar" at 500 k: 6.4 → 1.6 ms).
+    `customer_id__in_array=[ids]`: one array parameter, where `__in` builds a placeholder per id."""
 
     lookup_name = "in_array"
 
     def get_prep_lookup(self):
-        return ArraySubquery(self.rhs)
+        return list(self.rhs) if isinstance(self.rhs, list | tuple) else ArraySubquery(self.rhs)
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
