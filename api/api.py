@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 
 from api.auth import KeyAuth, KeyedAPI, scoped
 from api.bodies import BodyError, json_to_csv, spooled_body
-from api.common import Problem, Whole, call_as_key, key_throttles, problems_install
+from api.common import KeyThrottle, Problem, Whole, call_as_key, problems_install
 from imports import services
 from imports.models import ImportIssue, ImportJob
 from imports.reading import ImportFileError
@@ -29,7 +29,7 @@ api = KeyedAPI(
     "version read. Each key may make 20 calls a second and 1,000 a minute (then 429 with `Retry-After`). "
     "Errors have a `detail` and, for invalid input, `errors` by field.",
     auth=KeyAuth(),
-    throttle=key_throttles(),
+    throttle=KeyThrottle(),
     urls_namespace="api",
 )
 api.add_decorator(call_as_key, mode="view")  # around the whole call: auth, view and serializing

@@ -5,16 +5,15 @@ import copy
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from operator import attrgetter
 from typing import Literal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.utils.html import strip_tags
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict
 
 from api.auth import scoped
@@ -30,7 +29,7 @@ from api.common import (
 )
 from customers import services
 from customers.duplicates import possible_duplicates
-from customers.fields import custom_data, customer_fields, load_custom_data, registry_pinned
+from customers.fields import custom_data, custom_values, customer_fields, registry_pinned
 from customers.filters import CustomerFilter
 from customers.forms import CustomerForm
 from customers.models import TEXT_TYPES, Audience, Customer, FieldType, Source
@@ -83,18 +82,14 @@ class CustomerOut(Schema):
 
     @staticmethod
     def resolve_custom(customer) -> dict:
-        return customer.custom_out if hasattr(customer, "custom_out") else custom_out(customer)
+        return custom_out(customer)
 
     @staticmethod
     def resolve_etag(customer) -> str:
         return customer_etag(customer)
 
 
-# (field, how to read it from a customer) in CustomerOut's order: what a list writes per customer.
-LISTED = [
-    (name, getattr(CustomerOut, f"resolve_{name}", None) or attrgetter(name))
-    for name in CustomerOut.model_fields
-]
+# The columns a list reads: CustomerOut's, and archived_at for `archived`.
 LISTED_COLUMNS = [name for name in CustomerOut.model_fields if hasattr(Customer, name)] + ["archived_at"]
 
 
@@ -213,16 +208,21 @@ def _out_value(item, value):
     if item.type == FieldType.CHOICE:
         return item.display_value(value)
     if item.type == FieldType.MULTIPLE_CHOICE:
-        labels = {option.pk: option.label for option in item.options}
-        return [labels.get(option_id, "?") for option_id in value]
+        return [item.option_labels.get(option_id, "?") for option_id in value]
     return value
 
 
-def custom_out(customer: Customer, fields: dict[str, object] | None = None) -> dict:
-    """`fields`: `_staff_custom_fields()`, read once for a page of customers."""
-    data = custom_data(customer)
-    fields = _staff_custom_fields() if fields is None else fields
-    return {key: _out_value(item, data.get(item.name)) for key, item in fields.items()}
+def custom_out(customer: Customer) -> dict:
+    return _values_out(custom_data(customer), _staff_custom_fields())
+
+
+def _values_out(data: dict, fields: dict[str, object]) -> dict:
+    """`data`: a customer's custom values by field name; `fields`: `_staff_custom_fields()`."""
+    # Most customers have a few of the fields: those they lack are null without a call.
+    return {
+        key: None if (value := data.get(item.name)) is None else _out_value(item, value)
+        for key, item in fields.items()
+    }
 
 
 def _option_id(item, label, errors: list[str]):
@@ -319,8 +319,17 @@ def _filtered(request, query: CustomerQuery):
     text_fields = [item.custom.pk for item in customer_fields(AUDIENCE) if item.type in TEXT_TYPES]
     search = plan(query.q, [custom_field_source(text_fields)] if text_fields else [])
     if search.extra_values is not None and search.branches:  # paged apart: see paginate
-        return customers, [search.builtin_condition, Q(pk__in=search.extra_values)]
+        return customers, [search.builtin_condition, Q(pk__in_array=search.extra_values)]
     return customers.filter(search.condition), ()
+
+
+def _listed(row: dict, values: dict, fields: dict[str, object]) -> dict:
+    """A customer of a list as CustomerOut writes it (tests compare the two), from its row and custom values,
+    without pydantic reading 100 customers through ninja's getter: that was a third of a page's time."""
+    row["archived"] = row["archived_at"] is not None
+    row["custom"] = _values_out(values, fields)
+    row["etag"] = etag_of(row["id"], row["updated_at"])
+    return {name: row[name] for name in CustomerOut.model_fields}
 
 
 @router.get(
@@ -334,17 +343,14 @@ def customer_list(request, query: Query[CustomerQuery], page: Query[PageParams])
     scoped(request, "customers")
     with registry_pinned():  # the custom fields read once for the filters and the page, not per customer
         customers, any_of = _filtered(request, query)
-        customers = customers.only(*LISTED_COLUMNS)
+        customers = customers.values(*LISTED_COLUMNS)  # rows, not models: 0.7 ms of CPU a page, not 1.9
         result = paginate(request, customers, page, order=query.order, any_of=any_of)
-        load_custom_data(result["items"])
+        values = custom_values([row["id"] for row in result["items"]])
         fields = _staff_custom_fields()
-        for customer in result["items"]:
-            customer.custom_out = custom_out(customer, fields)
-    # Written as CustomerOut writes each item (tests compare them with a read), without pydantic reading 100
-    # customers attribute by attribute through ninja's getter: that was a third of a page's time.
-    result["items"] = [{name: read(customer) for name, read in LISTED} for customer in result["items"]]
+        result["items"] = [_listed(row, values[row["id"]], fields) for row in result["items"]]
+    # Django's encoder writes dates and times as ninja's does, without its checks for models, URLs and enums.
     return HttpResponse(
-        json.dumps(result, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+        json.dumps(result, cls=DjangoJSONEncoder), content_type="application/json; charset=utf-8"
     )
 
 

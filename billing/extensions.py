@@ -81,7 +81,12 @@ def _credit_box(request, customer) -> dict:
 register(
     Report("sales", "Sales", "sales:report", 35, sales_tables, controls=("range",)),
     Report("memberships", "Memberships", "memberships:report", 36, membership_tables, controls=()),
-    RosterFilters("purchases", purchase_filters, order=60),
+    RosterFilters(
+        "purchases",
+        purchase_filters,
+        order=60,
+        names=("membership", "has_card", "visits_left", "spent", "credit", "last_purchase", "bought"),
+    ),
     ExportColumn("credit_balance", "Credit balance", _credit_balances, order=41),
     ProfileTab("credit", "Credit", "profile_payments:credit", "billing/credit_tab.html", order=42),
     ProfileBox("credit", "billing/credit_box.html", _credit_box, order=40),

@@ -45,11 +45,13 @@ class ProfileBox:
 @dataclass(frozen=True)
 class RosterFilters:
     """Filters of the roster's panel: `filters(audience)` → {name: django_filters.Filter}, drawn after the
-    built-in ones."""
+    built-in ones. `names`: every name they may have, so a request that names none of them (the API, the
+    roster's results) does not build them and read their choices; empty: built for any unknown name."""
 
     key: str
     filters: Callable[[str], dict]
     order: int
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -182,17 +182,23 @@ def grouped(items, group_of) -> list[tuple[str, list]]:
 
 def load_custom_data(customers) -> None:
     """Read the custom values of these customers in one query, into `customer.custom_data`."""
-    by_id = {customer.pk: customer for customer in customers}
-    for customer in by_id.values():
-        customer.custom_data = {}
-    rows = CustomFieldValue.objects.filter(customer_id__in=list(by_id)).order_by("id")
+    customers = list(customers)
+    values = custom_values([customer.pk for customer in customers])
+    for customer in customers:
+        customer.custom_data = values[customer.pk]
+
+
+def custom_values(customer_ids: list[int]) -> dict[int, dict]:
+    """{customer id: {field name: value}} of these customers' custom values, read in one query."""
+    by_id: dict[int, dict] = {customer_id: {} for customer_id in customer_ids}
+    rows = CustomFieldValue.objects.filter(customer_id__in_array=list(by_id)).order_by("id")
     registry = {item.custom.pk: item for item in _custom_registry()}
     for row in rows.values_list("customer_id", "field_id", "text", "number", "date", "flag", "option_id"):
         customer_id, field_id, text, _number, day, flag, option_id = row
         item = registry.get(field_id)
         if item is None:
             continue
-        data = by_id[customer_id].custom_data
+        data = by_id[customer_id]
         match item.type:
             case FieldType.NUMBER:
                 data[item.name] = Decimal(text)
@@ -207,10 +213,11 @@ def load_custom_data(customers) -> None:
             case _:
                 data[item.name] = text
     positions = {option.pk: option.position for item in registry.values() for option in item.options}
-    for customer in by_id.values():
-        for value in customer.custom_data.values():
+    for data in by_id.values():
+        for value in data.values():
             if isinstance(value, list):
                 value.sort(key=lambda option_id: positions.get(option_id, 0))
+    return by_id
 
 
 def custom_data(customer: Customer) -> dict:

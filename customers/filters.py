@@ -77,25 +77,33 @@ class CustomerFilter(django_filters.FilterSet):
 
     def __init__(self, *args, audience: str, named_only: bool = False, **kwargs):
         """`named_only` keeps only the filters the data names (and the status), for a caller that draws no
-        panel: the form builds a field for those alone, and the feature apps' filters (each reads its
-        choices) are left out when the data names none of them (`names_only_own`)."""
+        panel: the form builds a field for those alone, and a feature app's filters (each reads its choices)
+        are built only when the data names one of them (`_names_any`)."""
         super().__init__(*args, **kwargs)
-        extensions = not (named_only and self.names_only_own(self.data))
-        for extra in registered(RosterFilters) if extensions else ():
+        for extra in registered(RosterFilters):
+            if named_only and not self._names_any(extra):
+                continue
             for name, item in extra.filters(audience).items():
                 item.model, item.parent = Customer, self
                 self.filters[name] = item
         for field in customer_fields(audience):
-            if field.custom:
+            if field.custom and (not named_only or self._names(field.name)):
                 self.filters[field.name] = _custom_filter(field)
         if named_only:
-            # A range's ends come as <name>_<suffix>: a prefix keeps every filter a parameter may belong to.
             self.filters = {
-                name: item
-                for name, item in self.filters.items()
-                if name == "status"
-                or any(param == name or param.startswith(f"{name}_") for param in self.data)
+                name: item for name, item in self.filters.items() if name == "status" or self._names(name)
             }
+
+    def _names(self, name: str) -> bool:
+        """Whether a parameter of the data may be the filter's: a range's ends come as <name>_<suffix>."""
+        return any(param == name or param.startswith(f"{name}_") for param in self.data)
+
+    def _names_any(self, extra: RosterFilters) -> bool:
+        """Whether the data names one of `extra`'s filters (for one that does not list their names: any filter
+        but the built-in ones and the custom fields')."""
+        if extra.names:
+            return any(self._names(name) for name in extra.names)
+        return not self.names_only_own(self.data)
 
     @classmethod
     def names_only_own(cls, params) -> bool:

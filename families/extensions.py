@@ -111,7 +111,7 @@ register(
     DuplicateSignal("guardian", "Shared guardian", 15, _linked_through("guardian", "dependant"), order=10),
     DuplicateSignal("household", "Same household", 15, _linked_through("dependant", "guardian"), order=20),
     ProfileBox("people", "families/people_box.html", people_box, order=30, permission="families.view"),
-    RosterFilters("families", _roster_filters, order=10),
+    RosterFilters("families", _roster_filters, order=10, names=("family", "affiliation")),
     ExportColumn("guardians", "Guardians", _guardian_names, order=10),
     ExportColumn("affiliations", "Affiliations", _affiliations, order=11),
     ArchiveWarning("guardians", "families/archive_warning.html", _guardians, order=10),

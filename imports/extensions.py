@@ -42,7 +42,7 @@ def _import_filters(audience: str) -> dict:
 
 
 register(
-    RosterFilters("imports", _import_filters, order=40),
+    RosterFilters("imports", _import_filters, order=40, names=("imported_by",)),
     Report("imports", "Imports", "reports_imports:report", 50, import_tables, controls=("range", "every")),
 )
 register_audit_actions(ImportAudit)

@@ -119,7 +119,7 @@ register(
         lambda rows, membership: with_claim_status(rows),
         order=10,
     ),
-    RosterFilters("claim", _roster_filters, order=50),
+    RosterFilters("claim", _roster_filters, order=50, names=("claim",)),
     BulkAction("invite", "Invite to claim", "invited", _invite, order=30, run_now=_invite_now),
     ActivityKinds("account", "Online account", dict(AccountEvent.choices), order=50),
 )
@@ -200,7 +200,7 @@ def _invite_paid(sender, checkout, **kwargs) -> None:
 checkout_paid.connect(_invite_paid, dispatch_uid="invites.package_invite_paid")
 register(
     ProfileBox("package_invites", "invites/packages/box.html", invites_box, order=35),
-    RosterFilters("package_invites", _package_invite_filters, order=55),
+    RosterFilters("package_invites", _package_invite_filters, order=55, names=("invited_to", "invitation")),
     BulkAction(
         "package_invite",
         "Invite to buy",

@@ -21,7 +21,7 @@ from metrics.report_views import metric_tables
 
 register(
     ProfileTab("metrics", "Metrics", "profile_metrics:tab", "metrics/tab.html", order=30),
-    RosterFilters("metrics", metric_filters, order=30),
+    RosterFilters("metrics", metric_filters, order=30, names=("metric",)),
     ActivityKinds("metrics", "Metrics", dict(MetricEvent.choices), order=30),
     Report("metrics", "Metrics", "metrics:list", 30, metric_tables, controls=()),
 )

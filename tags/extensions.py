@@ -107,7 +107,7 @@ register(
     RosterColumn(
         "tags", "Tags", "name", "tags/roster_cell.html", lambda rows, membership: with_tags(rows), order=10
     ),
-    RosterFilters("tags", _tag_filters, order=20),
+    RosterFilters("tags", _tag_filters, order=20, names=("tag", "tag_mode")),
     ExportColumn("tags", "Tags", _export, order=30),
     BulkAction(
         "add_tag",

@@ -11,9 +11,16 @@ from django.template import engines
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant
+from billing import services as billing_services
+from billing.models import Package
+from customers.extend import RosterFilters, registered
 from customers.filters import CustomerFilter
 from customers.models import Customer, FieldType
 from customers.plain_widgets import PlainWidgets, panel_fields
+from families import services as family_services
+from families.models import AffiliatedOrganization
+from metrics import services as metric_services
+from metrics.models import Metric
 from tags.models import Tag
 from tags.services import tag_add
 from tests.custom_field_helpers import make_field, option_id
@@ -66,6 +73,30 @@ def test_results_fragment_builds_only_the_filters_it_is_asked_for(alice_client, 
     page = alice_client.get(roster_url(org_a, "?letter=s")).text
     assert 'id="filter-panel"' in page and 'name="tag_mode"' in page and "Adams, Ann" not in page
     assert alice_client.get(roster_url(org_a, "?birthday_month=13"), **RESULTS).status_code == 200
+
+
+def test_a_request_naming_one_feature_apps_filter_builds_that_apps_filters_alone(org_a, alice):
+    """Each feature app lists the names of its filters (`RosterFilters.names`): the API and the results
+    fragment build only the app a parameter names, so a tag filter reads no metrics, schools or packages."""
+    with tenant(org_a):
+        vip = Tag.objects.create(name="VIP")
+        family_services.affiliated_organization_save(item=AffiliatedOrganization(name="Oak School"))
+        metric_services.metric_save(metric=Metric(name="Laps", unit="laps"), by=alice)
+        billing_services.package_save(package=Package(name="Tumble", price=1000, currency="USD"), by=alice)
+        for extra in registered(RosterFilters):  # every filter the full panel draws is under its app's names
+            assert set(extra.filters("owner")) <= set(extra.names), extra.key
+        with CaptureQueriesContext(connection) as queries:
+            named = CustomerFilter(
+                QueryDict(f"tag={vip.pk}&tag_mode=all"),
+                queryset=Customer.objects.all(),
+                audience="owner",
+                named_only=True,
+            )
+            assert set(named.filters) == {"status", "tag", "tag_mode"} and named.is_valid()
+    assert [query["sql"] for query in queries] == [
+        query["sql"] for query in queries if "tags_tag" in query["sql"] or "custom" in query["sql"]
+    ]
+    assert any("tags_tag" in query["sql"] for query in queries)
 
 
 def test_roster_rows_show_every_column_and_escape_names(alice_client, org_a, alice):
