@@ -3,7 +3,7 @@
 import calendar
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.lookups import In
 from django.db.models.sql import Query
 from django.db.models.sql.where import AND, WhereNode
@@ -70,22 +70,30 @@ def roster_queryset(
 
 
 def narrowed(queryset: QuerySet) -> QuerySet:
-    """`queryset` with its customers named by id when one of its filters' id sets (a custom field's values,
-    a tag, a metric condition: `pk IN (subquery)`) holds at most NARROW_CAP customers. Then every later
-    query (the page, the count, each search branch) probes that short list, whatever the planner would
-    have guessed about the filters together: misjudged, it scans the roster in name order and probes each
-    customer, or reads the whole roster to hash against a set it thought large."""
-    for subquery in _id_sets(queryset.query.where):
-        subquery = subquery.clone()
+    """`queryset` with its customers named by id when its filters' id sets (a custom field's values, a tag,
+    a metric condition: `pk IN (subquery)`) leave at most NARROW_CAP customers: one set that small, or the
+    intersection of several (two large sets with a small overlap). The ids replace the sets they stand
+    for, so every later query (the page, the count, each search branch) reads that short list alone, with
+    its true size, whatever the planner would have guessed about the filters together: misjudged, it
+    scans the roster in name order and probes each customer, or reads the whole roster to hash against a
+    set it thought large."""
+    id_sets = list(_id_sets(queryset.query.where))
+    choices = [[item] for item in id_sets] + ([id_sets] if len(id_sets) > 1 else [])
+    for chosen in choices:
+        subquery = chosen[0].rhs.clone() if len(chosen) == 1 else _intersection(chosen)
+        if subquery is None:
+            continue
         subquery.set_limits(high=NARROW_CAP + 1)
         ids = [row[0] for row in subquery.get_compiler(queryset.db).results_iter()]
         if len(ids) <= NARROW_CAP:
-            return queryset.filter(pk__in=ids)
+            narrow = queryset.all()
+            _drop(narrow.query.where, {id(item) for item in chosen})
+            return narrow.filter(pk__any_of=ids)
     return queryset
 
 
 def _id_sets(where: WhereNode):
-    """The subqueries of `pk IN (subquery)` conditions every row of `where` must meet (ANDed, not negated)."""
+    """The `pk IN (subquery)` conditions every row of `where` must meet (ANDed, not negated)."""
     if where.connector != AND or where.negated:
         return
     for child in where.children:
@@ -96,7 +104,35 @@ def _id_sets(where: WhereNode):
             and isinstance(child.rhs, Query)
             and getattr(child.lhs, "target", None) == Customer._meta.pk
         ):
-            yield child.rhs
+            yield child
+
+
+def _drop(where: WhereNode, conditions: set[int]) -> None:
+    """Take the conditions (by id) out of `where`, where _id_sets finds them; the tree is a clone's."""
+    if where.connector != AND or where.negated:
+        return
+    where.children = [child for child in where.children if id(child) not in conditions]
+    for child in where.children:
+        if isinstance(child, WhereNode):
+            _drop(child, conditions)
+
+
+def _intersection(conditions: list[In]) -> Query | None:
+    """The customers in every one of these id sets, as one query on the sets' own indexes (the planner
+    hashes one set and reads another against it), without the roster. One set takes the others as
+    conditions: a UNION (a "contains") or a sliced set can't; None if none can."""
+    plain = [
+        condition.rhs
+        for condition in conditions
+        if condition.rhs.select and not (condition.rhs.combinator or condition.rhs.is_sliced)
+    ]
+    if not plain:
+        return None
+    intersection = plain[0].clone()
+    for condition in conditions:
+        if condition.rhs is not plain[0]:
+            intersection.add_q(Q(In(intersection.select[0], condition.rhs)))
+    return intersection
 
 
 def search_sources(membership) -> list[SearchSource]:
