@@ -37,6 +37,10 @@ class AnyOf(Lookup):
 @BigIntegerField.register_lookup
 class IdAnyOf(AnyOf):
     """`pk__any_of=[...]` → `id = ANY(%s::bigint[])`: thousands of ids as one array literal, where an IN list
-    of as many placeholders costs ~10 ms of Python and parsing on every query that repeats it."""
+    of as many placeholders costs ~10 ms of Python and parsing on every query that repeats it. The literal
+    is written here: psycopg quotes a list of 3,000 ints in ~3 ms, the string it makes in ~0.01 ms."""
 
     array_type = "bigint[]"
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", ["{" + ",".join(str(int(item)) for item in value) + "}"]
