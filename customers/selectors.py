@@ -13,6 +13,7 @@ from customers import extend
 from customers.extend import registered
 from customers.fields import customer_fields
 from customers.filters import CustomerFilter
+from customers.lookups import IdAnyOf
 from customers.models import TEXT_TYPES, Activity, Customer, age_on
 from customers.search import SearchSource, custom_field_source, plan
 
@@ -72,24 +73,34 @@ def roster_queryset(
 def narrowed(queryset: QuerySet) -> QuerySet:
     """`queryset` with its customers named by id when its filters' id sets (a custom field's values, a tag,
     a metric condition: `pk IN (subquery)`) leave at most NARROW_CAP customers: one set that small, or the
-    intersection of several (two large sets with a small overlap). The ids replace the sets they stand
-    for, so every later query (the page, the count, each search branch) reads that short list alone, with
-    its true size, whatever the planner would have guessed about the filters together: misjudged, it
-    scans the roster in name order and probes each customer, or reads the whole roster to hash against a
-    set it thought large."""
+    intersection of several (two large sets with a small overlap). A small set is intersected with the
+    others too, through their indexes. The ids replace the sets they stand for, so every later query (the
+    page, the count, each search branch) reads that short list alone, with its true size, whatever the
+    planner would have guessed about the filters together: misjudged, it scans the roster in name order
+    and probes each customer, or reads the whole roster to hash against a set it thought large."""
     id_sets = list(_id_sets(queryset.query.where))
-    choices = [[item] for item in id_sets] + ([id_sets] if len(id_sets) > 1 else [])
-    for chosen in choices:
-        subquery = chosen[0].rhs.clone() if len(chosen) == 1 else _intersection(chosen)
-        if subquery is None:
-            continue
-        subquery.set_limits(high=NARROW_CAP + 1)
-        ids = [row[0] for row in subquery.get_compiler(queryset.db).results_iter()]
-        if len(ids) <= NARROW_CAP:
-            narrow = queryset.all()
-            _drop(narrow.query.where, {id(item) for item in chosen})
-            return narrow.filter(pk__any_of=ids)
-    return queryset
+    ids, covered = None, []
+    for condition in id_sets:
+        if (found := _capped_ids(condition.rhs.clone(), queryset.db)) is not None:
+            ids, covered = found, [condition]
+            break
+    others = [condition for condition in id_sets if condition not in covered]
+    if others and (ids is not None or len(others) > 1):
+        intersection = _intersection(others, ids)
+        if intersection is not None and (found := _capped_ids(intersection, queryset.db)) is not None:
+            ids, covered = found, id_sets
+    if ids is None:
+        return queryset
+    narrow = queryset.all()
+    _drop(narrow.query.where, {id(condition) for condition in covered})
+    return narrow.filter(pk__any_of=ids)
+
+
+def _capped_ids(subquery: Query, using: str) -> list[int] | None:
+    """The customer ids `subquery` yields, or None if more than NARROW_CAP."""
+    subquery.set_limits(high=NARROW_CAP + 1)
+    ids = [row[0] for row in subquery.get_compiler(using).results_iter()]
+    return ids if len(ids) <= NARROW_CAP else None
 
 
 def _id_sets(where: WhereNode):
@@ -117,10 +128,10 @@ def _drop(where: WhereNode, conditions: set[int]) -> None:
             _drop(child, conditions)
 
 
-def _intersection(conditions: list[In]) -> Query | None:
-    """The customers in every one of these id sets, as one query on the sets' own indexes (the planner
-    hashes one set and reads another against it), without the roster. One set takes the others as
-    conditions: a UNION (a "contains") or a sliced set can't; None if none can."""
+def _intersection(conditions: list[In], ids: list[int] | None) -> Query | None:
+    """The customers in every one of these id sets (and among `ids`, if given), as one query on the sets'
+    own indexes (the planner hashes one set and reads another against it), without the roster. One set
+    takes the others as conditions: a UNION (a "contains") or a sliced set can't; None if none can."""
     plain = [
         condition.rhs
         for condition in conditions
@@ -129,9 +140,12 @@ def _intersection(conditions: list[In]) -> Query | None:
     if not plain:
         return None
     intersection = plain[0].clone()
+    customer_id = intersection.select[0]
+    if ids is not None:
+        intersection.add_q(Q(IdAnyOf(customer_id, ids)))
     for condition in conditions:
         if condition.rhs is not plain[0]:
-            intersection.add_q(Q(In(intersection.select[0], condition.rhs)))
+            intersection.add_q(Q(In(customer_id, condition.rhs)))
     return intersection
 
 

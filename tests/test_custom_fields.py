@@ -377,6 +377,11 @@ def test_two_large_filters_with_a_small_overlap_are_named_by_their_intersection(
         sql = str(queryset.query)
         assert f"ANY({{{both.pk}}}::bigint[])" in sql and "customers_customfieldvalue" not in sql
         assert list(queryset.values_list("pk", flat=True)) == [both.pk]
+        # One small set (the date alone) is intersected with the other through its index, replacing both.
+        later = QueryDict(f"{size.name}={large}&{joined.name}_min=2024-06-01")
+        _, queryset = selectors.roster_queryset(later, "owner")
+        assert "customers_customfieldvalue" not in str(queryset.query)
+        assert list(queryset.values_list("pk", flat=True)) == [both.pk]
         wider = QueryDict(f"{size.name}={large}&{joined.name}_min=2019-01-01")  # overlap 3: over the cap
         _, queryset = selectors.roster_queryset(wider, "owner")
         assert "customers_customfieldvalue" in str(queryset.query)
