@@ -79,12 +79,11 @@ def narrowed(queryset: QuerySet) -> QuerySet:
     planner would have guessed about the filters together: misjudged, it scans the roster in name order
     and probes each customer, or reads the whole roster to hash against a set it thought large."""
     id_sets = list(_id_sets(queryset.query.where))
-    ids, covered = None, []
-    for condition in id_sets:
+    ids, covered, others = None, [], id_sets
+    for index, condition in enumerate(id_sets):
         if (found := _capped_ids(condition.rhs.clone(), queryset.db)) is not None:
-            ids, covered = found, [condition]
+            ids, covered, others = found, [condition], id_sets[:index] + id_sets[index + 1 :]
             break
-    others = [condition for condition in id_sets if condition not in covered]
     if others and (ids is not None or len(others) > 1):
         intersection = _intersection(others, ids)
         if intersection is not None and (found := _capped_ids(intersection, queryset.db)) is not None:
