@@ -319,7 +319,7 @@ def _filtered(request, query: CustomerQuery):
     text_fields = [item.custom.pk for item in customer_fields(AUDIENCE) if item.type in TEXT_TYPES]
     search = plan(query.q, [custom_field_source(text_fields)] if text_fields else [])
     if search.extra_values is not None and search.branches:  # paged apart: see paginate
-        return customers, [search.builtin_condition, Q(pk__in_array=search.extra_values)]
+        return customers, [search.builtin_condition, Q(pk__any_of=search.extra_values)]
     return customers.filter(search.condition), ()
 
 

@@ -191,7 +191,7 @@ def load_custom_data(customers) -> None:
 def custom_values(customer_ids: list[int]) -> dict[int, dict]:
     """{customer id: {field name: value}} of these customers' custom values, read in one query."""
     by_id: dict[int, dict] = {customer_id: {} for customer_id in customer_ids}
-    rows = CustomFieldValue.objects.filter(customer_id__in_array=list(by_id)).order_by("id")
+    rows = CustomFieldValue.objects.filter(customer_id__any_of=list(by_id)).order_by("id")
     registry = {item.custom.pk: item for item in _custom_registry()}
     for row in rows.values_list("customer_id", "field_id", "text", "number", "date", "flag", "option_id"):
         customer_id, field_id, text, _number, day, flag, option_id = row

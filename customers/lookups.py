@@ -20,7 +20,8 @@ class Prefix(Lookup):
 
 @CharField.register_lookup
 class AnyOf(Lookup):
-    """`field__any_of=[...]` → `field = ANY(%s)`: one array parameter instead of hundreds of placeholders."""
+    """`field__any_of=[...]` → `field = ANY(%s::text[])`: one array parameter instead of hundreds of
+    placeholders."""
 
     lookup_name = "any_of"
     prepare_rhs = False
@@ -36,18 +37,24 @@ class AnyOf(Lookup):
 
 @IntegerField.register_lookup
 @ForeignKey.register_lookup
-class InArray(Lookup):
-    """`pk__in_array=<subquery of ids>` → `id = ANY(ARRAY(subquery))`: PostgreSQL reads the ids first, then
-    walks the primary key index through them in order, so a LIMIT stops after a page of them; `IN (subquery)`
-    joins every id to its row before sorting (2,100 values starting with "mar" at 500 k: 6.4 → 1.6 ms).
-    `customer_id__in_array=[ids]`: one array parameter, where `__in` builds a placeholder per id."""
+class IdAnyOf(Lookup):
+    """Ids, as `= ANY` (leakproof on integers, so an index condition under row-level security):
+    - `pk__any_of=[ids]` → `id = ANY('{…}'::bigint[])`: thousands of ids as one array literal, where an IN
+      list of as many placeholders costs ~10 ms of Python and parsing on every query that repeats it. The
+      literal is written here from ints: psycopg quotes a list of 3,000 in ~3 ms, the string in ~0.01 ms.
+    - `pk__any_of=<subquery of ids>` → `id = ANY(ARRAY(subquery))`: PostgreSQL reads the ids first, then walks
+      the primary key index through them in order, so a LIMIT stops after a page of them; `IN (subquery)`
+      joins every id to its row before sorting (2,100 values starting with "mar" at 500 k: 6.4 → 1.6 ms)."""
 
-    lookup_name = "in_array"
+    lookup_name = "any_of"
 
     def get_prep_lookup(self):
-        return list(self.rhs) if isinstance(self.rhs, list | tuple) else ArraySubquery(self.rhs)
+        if hasattr(self.rhs, "resolve_expression"):
+            return ArraySubquery(self.rhs)
+        return "{" + ",".join(str(int(item)) for item in self.rhs) + "}"
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+        cast = "" if isinstance(self.rhs, ArraySubquery) else "::bigint[]"
+        return f"{lhs} = ANY({rhs}{cast})", [*lhs_params, *rhs_params]

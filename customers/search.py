@@ -282,5 +282,5 @@ def search_page(
         close.update(queryset.model.objects.filter(branch.condition).values_list("pk", flat=True)[:FUZZY_CAP])
     if not close:
         return SearchPage([], 0, False, False)
-    rows, has_next = _collect(queryset.filter(pk__in=close), search.fuzzy_branches, 0, limit)
+    rows, has_next = _collect(queryset.filter(pk__any_of=list(close)), search.fuzzy_branches, 0, limit)
     return SearchPage(rows, len(rows), False, has_next, close_matches=bool(rows))

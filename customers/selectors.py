@@ -3,7 +3,7 @@
 import calendar
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.lookups import In
 from django.db.models.sql import Query
 from django.db.models.sql.where import AND, WhereNode
@@ -13,6 +13,7 @@ from customers import extend
 from customers.extend import registered
 from customers.fields import customer_fields
 from customers.filters import CustomerFilter
+from customers.lookups import IdAnyOf
 from customers.models import TEXT_TYPES, Activity, Customer, age_on
 from customers.search import SearchSource, custom_field_source, plan
 
@@ -70,22 +71,39 @@ def roster_queryset(
 
 
 def narrowed(queryset: QuerySet) -> QuerySet:
-    """`queryset` with its customers named by id when one of its filters' id sets (a custom field's values,
-    a tag, a metric condition: `pk IN (subquery)`) holds at most NARROW_CAP customers. Then every later
-    query (the page, the count, each search branch) probes that short list, whatever the planner would
-    have guessed about the filters together: misjudged, it scans the roster in name order and probes each
-    customer, or reads the whole roster to hash against a set it thought large."""
-    for subquery in _id_sets(queryset.query.where):
-        subquery = subquery.clone()
-        subquery.set_limits(high=NARROW_CAP + 1)
-        ids = [row[0] for row in subquery.get_compiler(queryset.db).results_iter()]
-        if len(ids) <= NARROW_CAP:
-            return queryset.filter(pk__in=ids)
-    return queryset
+    """`queryset` with its customers named by id when its filters' id sets (a custom field's values, a tag,
+    a metric condition: `pk IN (subquery)`) leave at most NARROW_CAP customers: one set that small, or the
+    intersection of several (two large sets with a small overlap). A small set is intersected with the
+    others too, through their indexes. The ids replace the sets they stand for, so every later query (the
+    page, the count, each search branch) reads that short list alone, with its true size, whatever the
+    planner would have guessed about the filters together: misjudged, it scans the roster in name order
+    and probes each customer, or reads the whole roster to hash against a set it thought large."""
+    id_sets = list(_id_sets(queryset.query.where))
+    ids, covered, others = None, [], id_sets
+    for index, condition in enumerate(id_sets):
+        if (found := _capped_ids(condition.rhs.clone(), queryset.db)) is not None:
+            ids, covered, others = found, [condition], id_sets[:index] + id_sets[index + 1 :]
+            break
+    if others and (ids is not None or len(others) > 1):
+        intersection = _intersection(others, ids)
+        if intersection is not None and (found := _capped_ids(intersection, queryset.db)) is not None:
+            ids, covered = found, id_sets
+    if ids is None:
+        return queryset
+    narrow = queryset.all()
+    _drop(narrow.query.where, {id(condition) for condition in covered})
+    return narrow.filter(pk__any_of=ids)
+
+
+def _capped_ids(subquery: Query, using: str) -> list[int] | None:
+    """The customer ids `subquery` yields, or None if more than NARROW_CAP."""
+    subquery.set_limits(high=NARROW_CAP + 1)
+    ids = [row[0] for row in subquery.get_compiler(using).results_iter()]
+    return ids if len(ids) <= NARROW_CAP else None
 
 
 def _id_sets(where: WhereNode):
-    """The subqueries of `pk IN (subquery)` conditions every row of `where` must meet (ANDed, not negated)."""
+    """The `pk IN (subquery)` conditions every row of `where` must meet (ANDed, not negated)."""
     if where.connector != AND or where.negated:
         return
     for child in where.children:
@@ -96,7 +114,38 @@ def _id_sets(where: WhereNode):
             and isinstance(child.rhs, Query)
             and getattr(child.lhs, "target", None) == Customer._meta.pk
         ):
-            yield child.rhs
+            yield child
+
+
+def _drop(where: WhereNode, conditions: set[int]) -> None:
+    """Take the conditions (by id) out of `where`, where _id_sets finds them; the tree is a clone's."""
+    if where.connector != AND or where.negated:
+        return
+    where.children = [child for child in where.children if id(child) not in conditions]
+    for child in where.children:
+        if isinstance(child, WhereNode):
+            _drop(child, conditions)
+
+
+def _intersection(conditions: list[In], ids: list[int] | None) -> Query | None:
+    """The customers in every one of these id sets (and among `ids`, if given), as one query on the sets'
+    own indexes (the planner hashes one set and reads another against it), without the roster. One set
+    takes the others as conditions: a UNION (a "contains") or a sliced set can't; None if none can."""
+    plain = [
+        condition.rhs
+        for condition in conditions
+        if condition.rhs.select and not (condition.rhs.combinator or condition.rhs.is_sliced)
+    ]
+    if not plain:
+        return None
+    intersection = plain[0].clone()
+    customer_id = intersection.select[0]
+    if ids is not None:
+        intersection.add_q(Q(IdAnyOf(customer_id, ids)))
+    for condition in conditions:
+        if condition.rhs is not plain[0]:
+            intersection.add_q(Q(In(customer_id, condition.rhs)))
+    return intersection
 
 
 def search_sources(membership) -> list[SearchSource]:

@@ -334,11 +334,63 @@ def test_a_filter_that_selects_few_customers_names_them_by_id(alice_client, org_
             services.customer_update(customer=person, data={fields["size"].name: large}, by=None)
         params = QueryDict(f"{fields['size'].name}={large}&letter=l")
         _, queryset = roster_queryset(params, "owner")
-        ids = ", ".join(str(person.pk) for person in sorted(wanted, key=lambda person: person.pk))
-        assert f'"customers_customer"."id" IN ({ids})' in str(queryset.query)
+        ids = ",".join(str(person.pk) for person in sorted(wanted, key=lambda person: person.pk))
+        sql = str(queryset.query)
+        assert f'"customers_customer"."id" = ANY({{{ids}}}::bigint[])' in sql  # one array parameter
+        assert "customers_customfieldvalue" not in sql  # the ids stand in for the set
         assert sorted(queryset.values_list("pk", flat=True)) == sorted(person.pk for person in wanted)
         membership = alice_client.get(f"/app/{org_a.slug}/customers/").wsgi_request.membership
         assert matching_queryset(params, membership).count() == 3
     with tenant(org_b):  # the other organization's roster has none of them
         _, queryset = roster_queryset(params, "owner")
+        assert not queryset.exists()
+
+
+def test_two_large_filters_with_a_small_overlap_are_named_by_their_intersection(
+    alice_client, org_a, org_b, fields, monkeypatch
+):
+    from datetime import date
+
+    from django.http import QueryDict
+
+    from customers import selectors
+
+    monkeypatch.setattr(selectors, "NARROW_CAP", 2)  # each set below holds 3, their overlap 1
+    with tenant(org_a):
+        size, joined = fields["size"], fields["joined"]
+        large = option_id(size, "L")
+        values = {
+            "Large": {size.name: large, joined.name: date(2020, 1, 1)},
+            "Recent": {size.name: option_id(size, "S"), joined.name: date(2024, 5, 1)},
+            "Both": {size.name: large, joined.name: date(2024, 6, 1)},
+        }
+        people = {}
+        for last, data in values.items():
+            for number in range(2 if last != "Both" else 1):
+                person = customer(first_name=f"{last[0]}{number}", last_name=last)
+                services.customer_update(customer=person, data=data, by=None)
+                people.setdefault(last, []).append(person)
+        # Large and Recent hold 2 each, so the L set is Large + Both (3), the 2024 set Recent + Both (3).
+        [both] = people["Both"]
+        params = QueryDict(f"{size.name}={large}&{joined.name}_min=2024-01-01")
+        _, queryset = selectors.roster_queryset(params, "owner")
+        sql = str(queryset.query)
+        assert f"ANY({{{both.pk}}}::bigint[])" in sql and "customers_customfieldvalue" not in sql
+        assert list(queryset.values_list("pk", flat=True)) == [both.pk]
+        # One small set (the date alone) is intersected with the other through its index, replacing both.
+        later = QueryDict(f"{size.name}={large}&{joined.name}_min=2024-06-01")
+        _, queryset = selectors.roster_queryset(later, "owner")
+        assert "customers_customfieldvalue" not in str(queryset.query)
+        assert list(queryset.values_list("pk", flat=True)) == [both.pk]
+        wider = QueryDict(f"{size.name}={large}&{joined.name}_min=2019-01-01")  # overlap 3: over the cap
+        _, queryset = selectors.roster_queryset(wider, "owner")
+        assert "customers_customfieldvalue" in str(queryset.query)
+        assert sorted(queryset.values_list("pk", flat=True)) == sorted(p.pk for p in people["Large"] + [both])
+    fragment = alice_client.get(
+        f"/app/{org_a.slug}/customers/?{params.urlencode()}",
+        headers={"HX-Request": "true", "HX-Target": "results"},
+    ).text
+    assert "Both, B0" in fragment and "Large, L0" not in fragment and "Recent, R0" not in fragment
+    with tenant(org_b):  # the other organization's roster has none of them
+        _, queryset = selectors.roster_queryset(params, "owner")
         assert not queryset.exists()
