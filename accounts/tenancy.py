@@ -41,11 +41,12 @@ def required_organization(what: str) -> "Organization":
 
 
 @contextmanager
-def db_setting(name: str, value: str):
+def db_setting(name: str, value: str, *, savepoint: bool = True):
     """Set a PostgreSQL setting for the enclosed block only, inside a transaction (never session-wide:
-    connections are reused), and put back the previous value when the block ends."""
+    connections are reused), and put back the previous value when the block ends. `savepoint=False` inside a
+    transaction: an error in the block dooms the enclosing transaction, whose rollback ends the setting."""
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting(%s, true), set_config(%s, %s, true)", [name, name, value])
             previous = cursor.fetchone()[0]
@@ -69,8 +70,9 @@ def tenant(organization: "Organization"):
 
 @contextmanager
 def as_user(user_id: int):
-    """Let row-level security show a user's own rows that span organizations (their memberships)."""
-    with db_setting("app.user_id", str(user_id)):
+    """Let row-level security show a user's own rows that span organizations (their memberships). For reads
+    (the shell's and the portal's switchers on every page): no savepoint, two statements fewer."""
+    with db_setting("app.user_id", str(user_id), savepoint=False):
         yield
 
 

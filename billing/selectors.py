@@ -23,9 +23,10 @@ from billing.models import (
     Visibility,
 )
 from billing.spots import with_spots_taken
+from customers.extend import read_once
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
-from families.selectors import guardian_may
+from families.selectors import guardian_may, people_of
 
 
 def may_buy_for(payer: Customer, customer: Customer) -> bool:
@@ -44,13 +45,15 @@ def saved_cards_of(customer: Customer) -> QuerySet:
 
 
 def buyable_for(payer: Customer) -> list[Customer]:
-    """Whom `payer` may buy for: themselves first, then the people they look after with *purchase*."""
-    links = GuardianLink.objects.filter(
-        guardian=payer,
-        permissions__contains=[GuardianPermission.PURCHASE],
-        dependant__archived_at=None,
-    ).select_related("dependant")
-    return [payer, *(link.dependant for link in links.order_by("dependant__first_key"))]
+    """Whom `payer` may buy for: themselves first, then the people they look after with *purchase*, by first
+    name (the profile reads their links once for this and the People box)."""
+    links = read_once(people_of, payer)[1]
+    people = [
+        link.dependant
+        for link in links
+        if GuardianPermission.PURCHASE in link.permissions and link.dependant.archived_at is None
+    ]
+    return [payer, *sorted(people, key=lambda person: person.first_key)]
 
 
 def packages_for_sale() -> QuerySet:

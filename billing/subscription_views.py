@@ -12,18 +12,23 @@ from billing.charging import SaleError
 from billing.forms import SubscriptionCancelForm, SubscriptionCardForm, SubscriptionPauseForm
 from billing.models import Subscription, SubscriptionStatus
 from billing.selectors import subscription_with_invoices, subscriptions_of
+from customers.extend import read_once
 from customers.models import Customer
 from customers.selectors import get_customer_for_org
 
 
+def _held(customer: Customer) -> list[Subscription]:
+    return list(subscriptions_of(customer))
+
+
 def subscriptions_box(request, customer: Customer) -> dict:
     """The profile's Memberships box: what the customer holds or pays for."""
-    return {"customer": customer, "subscriptions": list(subscriptions_of(customer)[:10])}
+    return {"customer": customer, "subscriptions": read_once(_held, customer)[:10]}
 
 
 def past_due_alert(request, customer: Customer) -> list[Subscription]:
     """Above the tabs: the memberships of the customer whose renewal was declined."""
-    return [each for each in subscriptions_of(customer) if each.status == SubscriptionStatus.PAST_DUE]
+    return [each for each in read_once(_held, customer) if each.status == SubscriptionStatus.PAST_DUE]
 
 
 def _subscription_of(customer: Customer, subscription_pk: int) -> Subscription:

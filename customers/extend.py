@@ -307,8 +307,9 @@ _page_reads: ContextVar[dict | None] = ContextVar("page_reads", default=None)
 
 @contextmanager
 def page_reads():
-    """While the roster draws a page (a view that writes nothing), what extensions load through `read_once` is
-    read once: the tag list serves the filter panel and the bulk bar."""
+    """While the roster or a profile draws a page (no writes after it starts), what extensions load through
+    `read_once` is read once: the tag list serves the filter panel and the bulk bar, a customer's memberships
+    the Memberships box and the past-due alert."""
     token = _page_reads.set({})
     try:
         yield
@@ -316,11 +317,12 @@ def page_reads():
         _page_reads.reset(token)
 
 
-def read_once[T](load: Callable[[], T]) -> T:
-    """`load()`, made once per roster page (`page_reads`); anywhere else each call reads afresh."""
+def read_once[T](load: Callable[..., T], *args) -> T:
+    """`load(*args)`, made once per page (`page_reads`); anywhere else each call reads afresh."""
     reads = _page_reads.get()
     if reads is None:
-        return load()
-    if load not in reads:
-        reads[load] = load()
-    return reads[load]
+        return load(*args)
+    key = (load, *args)
+    if key not in reads:
+        reads[key] = load(*args)
+    return reads[key]

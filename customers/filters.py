@@ -44,6 +44,14 @@ class PanelForm(forms.Form):
     default_renderer = PlainWidgets
 
 
+class OwnFields(dict):
+    """A filter set's form fields, built (or deep-copied from the class's filters) for that instance alone:
+    its form takes them as they are instead of deep-copying them again (~1 ms a roster page)."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class CustomerFilter(django_filters.FilterSet):
     """The roster's filter panel and A–Z bar. Archived customers are hidden unless asked for."""
 
@@ -114,6 +122,11 @@ class CustomerFilter(django_filters.FilterSet):
             suffixes = getattr(item.field.widget, "suffixes", ())
             own |= {f"{name}_{suffix}" for suffix in suffixes} if suffixes else {name}
         return all(name in own or name.startswith("cf_") for name in params)
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        form_class.base_fields = OwnFields(form_class.base_fields)
+        return form_class
 
     @property
     def wide_fields(self) -> set[str]:

@@ -152,6 +152,7 @@ def customer_create(request, org_slug):
     return render(request, "customers/customer_form.html", {"form": form, "duplicates": duplicates})
 
 
+@page_reads()
 def render_profile(request, customer: Customer, tab: str, context: dict):
     """The profile page with tab `tab` open (its ProfileTab's template drawn with `context`), or only the tab
     area for htmx. Each app's tab view ends here."""

@@ -1,6 +1,9 @@
 """Reads of families: the one permission question the portal and billing ask, and the household graph."""
 
 from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q
 
 from customers.models import Customer
 from families.models import GuardianLink, GuardianPermission
@@ -48,16 +51,24 @@ def customer_email(customer: Customer) -> str:
 
 
 def people_of(customer: Customer) -> tuple[list[GuardianLink], list[GuardianLink]]:
-    """(links to this customer's guardians, links to the people they look after), primary guardians first."""
-    guardians = list(
-        GuardianLink.objects.filter(dependant=customer)
-        .select_related("guardian")
-        .order_by("-is_primary", "guardian__last_key", "guardian__first_key")
+    """(links to this customer's guardians, links to the people they look after): primary guardians first,
+    then by name; the people they look after oldest first (no birthday last), then by first name. One query
+    for both; the name keys sort in Python as in their "C" collation."""
+    links = (
+        GuardianLink.objects.filter(Q(dependant=customer) | Q(guardian=customer))
+        .select_related("guardian", "dependant")
+        .order_by("pk")
     )
-    dependants = list(
-        GuardianLink.objects.filter(guardian=customer)
-        .select_related("dependant")
-        .order_by("dependant__birthday", "dependant__first_key")
+    guardians, dependants = [], []
+    for link in links:
+        (guardians if link.dependant_id == customer.pk else dependants).append(link)
+    guardians.sort(key=lambda link: (not link.is_primary, link.guardian.last_key, link.guardian.first_key))
+    dependants.sort(
+        key=lambda link: (
+            link.dependant.birthday is None,
+            link.dependant.birthday or date.min,
+            link.dependant.first_key,
+        )
     )
     return guardians, dependants
 

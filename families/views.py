@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import has_permission, org_permission
+from customers.extend import read_once
 from customers.models import Customer
 from customers.search import search_page
 from customers.selectors import get_customer_for_org
@@ -33,7 +34,7 @@ def _back_to_profile(request, customer: Customer):
 
 def people_box(request, customer: Customer) -> dict:
     """The profile's People and Affiliated organizations boxes."""
-    guardians, dependants = people_of(customer)
+    guardians, dependants = read_once(people_of, customer)
     affiliations = (
         Affiliation.objects.filter(customer=customer)
         .select_related("affiliated")
