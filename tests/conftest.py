@@ -150,12 +150,20 @@ def smtp_port():
 
 
 @pytest.fixture(scope="session")
-def smtp_server(smtp_port):
+def mail_sink(smtp_port):
     recorder = MailRecorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port, enable_SMTPUTF8=True)
     controller.start()
     yield recorder
     controller.stop()
+
+
+@pytest.fixture
+def smtp_server(mail_sink):
+    """The session's mail server with only this test's messages: another file's test may have mailed the same
+    address (pat@alpha.example) earlier on this worker."""
+    mail_sink.messages.clear()
+    return mail_sink
 
 
 class Worker:
@@ -203,7 +211,7 @@ class Worker:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(smtp_server, smtp_port, django_db_setup):
+def celery_worker(mail_sink, smtp_port, django_db_setup):
     """A real Celery worker process on the session's Redis and database, sending mail to smtp_server."""
     from config.celery_app import app
 

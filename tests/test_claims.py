@@ -203,7 +203,9 @@ def test_resend_is_rate_limited_revoke_kills_the_link_and_bad_cases_are_refused(
     assert alice_client.post(f"/app/{org_a.slug}/customers/{theirs.pk}/invite/").status_code == 404
     with tenant(org_a):
         kinds = list(
-            Activity.objects.filter(customer=jane, kind=AccountEvent.INVITE).values_list("detail", flat=True)
+            Activity.objects.filter(customer=jane, kind=AccountEvent.INVITE)
+            .order_by("id")
+            .values_list("detail", flat=True)
         )
     assert kinds == ["Invited to claim their account (jane@example.com)", "Invitation revoked"]
 
