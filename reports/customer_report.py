@@ -64,11 +64,14 @@ def figures(query: ReportQuery) -> dict[str, list[tuple]]:
         )
         SELECT 'period', number::text, period::date::text, 0 FROM periods
         UNION ALL
-        SELECT 'growth', width_bucket(
-                   created_at, (SELECT array_agg(period AT TIME ZONE %s ORDER BY period) FROM periods)
-               )::text, source, count(*)
-        FROM population WHERE created_at >= %s AND created_at < %s
-        GROUP BY 2, 3
+        SELECT 'growth', bucket::text, source, customers
+        FROM (
+            SELECT width_bucket(
+                       created_at, (SELECT array_agg(period AT TIME ZONE %s ORDER BY period) FROM periods)
+                   ) AS bucket, source, count(*) AS customers
+            FROM population WHERE created_at >= %s AND created_at < %s
+            GROUP BY 1, 2
+        ) AS added
         UNION ALL
         SELECT 'standing', v.key, NULL, v.customers
         FROM (
