@@ -157,6 +157,14 @@ def test_the_page_draws_each_chart_with_its_table_and_says_who_guests_are(alice_
     assert "Jan 2026" in page and "Bea" not in page
 
 
+def test_an_archived_guardian_leaves_the_households_and_top_tags(alice_client, org_a, roster, alice):
+    with tenant(org_a):
+        customer_archive(customer=Customer.objects.get(first_name="Ben"), by=alice)
+    sheets = tables(report(alice_client, org_a, Q1 + "&format=xlsx"))
+    assert sheets["Households"][1:] == []  # Ben looked after Ann and Cal
+    assert sheets["Top tags"][1:] == [["VIP", 1, 25]]  # Ann, of the 4 active; Party was Ben's alone
+
+
 def test_a_segment_narrows_every_figure(alice_client, org_a, roster):
     sheets = tables(report(alice_client, org_a, f"{Q1}&segment={roster['segment'].pk}&format=xlsx"))
     assert [row[-1] for row in sheets["New customers by source"][1:]] == [2, 0, 0]
