@@ -39,10 +39,21 @@ def _population(query: ReportQuery) -> tuple[str, list]:
     return sql, list(params)
 
 
+def _archived(query: ReportQuery) -> tuple[str, list]:
+    """For everyone, the archived customers as a CTE: a range of customer_report_idx (a tenth of the roster)
+    rather than a pass over the whole population, read twice."""
+    if query.segment is not None:
+        return "", []
+    sql, params = (
+        query.population().order_by().filter(archived_at__isnull=False).values("id").query.sql_with_params()
+    )
+    return f"archived AS MATERIALIZED ({sql}),", list(params)
+
+
 def _active(column: str, query: ReportQuery) -> str:
     """`column` (a customer id) names an active customer of the population."""
     if query.segment is None:  # everyone: the few archived make the smaller hash to look up
-        return f"NOT EXISTS (SELECT 1 FROM population p WHERE p.id = {column} AND p.archived_at IS NOT NULL)"
+        return f"NOT EXISTS (SELECT 1 FROM archived a WHERE a.id = {column})"
     return f"{column} IN (SELECT id FROM population WHERE archived_at IS NULL)"
 
 
@@ -51,9 +62,11 @@ def figures(query: ReportQuery) -> dict[str, list[tuple]]:
     included), as rows of (key, detail, count) by section."""
     start, end = query.bounds()
     population, params = _population(query)
+    archived, archived_params = _archived(query)
     invited = "" if query.segment is None else " AND i.customer_id IN (SELECT id FROM population)"
     sql = f"""
         WITH population AS MATERIALIZED ({population}),
+        {archived}
         periods AS (
             SELECT s.period, s.number
             FROM generate_series(date_trunc(%s, %s::timestamp), %s::timestamp, ('1 ' || %s)::interval)
@@ -64,11 +77,14 @@ def figures(query: ReportQuery) -> dict[str, list[tuple]]:
         )
         SELECT 'period', number::text, period::date::text, 0 FROM periods
         UNION ALL
-        SELECT 'growth', width_bucket(
-                   created_at, (SELECT array_agg(period AT TIME ZONE %s ORDER BY period) FROM periods)
-               )::text, source, count(*)
-        FROM population WHERE created_at >= %s AND created_at < %s
-        GROUP BY 2, 3
+        SELECT 'growth', bucket::text, source, customers
+        FROM (
+            SELECT width_bucket(
+                       created_at, (SELECT array_agg(period AT TIME ZONE %s ORDER BY period) FROM periods)
+                   ) AS bucket, source, count(*) AS customers
+            FROM population WHERE created_at >= %s AND created_at < %s
+            GROUP BY 1, 2
+        ) AS added
         UNION ALL
         SELECT 'standing', v.key, NULL, v.customers
         FROM (
@@ -135,6 +151,7 @@ def figures(query: ReportQuery) -> dict[str, list[tuple]]:
         """
     params = [
         *params,
+        *archived_params,
         query.every,
         query.start,
         query.end,

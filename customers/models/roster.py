@@ -168,10 +168,12 @@ class Customer(TenantModel):
             models.Index(fields=["organization", "phone_digits"], name="customer_phone_idx"),
             models.Index(fields=["organization", "number_key"], name="customer_number_key_idx"),
             models.Index(fields=["organization", "name_key"], name="customer_name_key_idx"),
-            # Reports → Customers reads every column it counts from this index alone (an index-only scan).
+            # Reports → Customers reads every column it counts from this index alone (an index-only scan):
+            # customers not merged away only, as the default manager selects them.
             models.Index(
                 fields=["organization", "archived_at"],
                 include=["id", "created_at", "birthday", "source", "user", "email"],
+                condition=models.Q(merged_into__isnull=True),
                 name="customer_report_idx",
             ),
             models.Index(fields=["organization", "birthday"], name="customer_birthday_idx"),
