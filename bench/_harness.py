@@ -3,7 +3,9 @@ the owner role, Django set up as the app role (row-level security in force). Not
 `make bench` runs only the scripts whose names do not start with an underscore."""
 
 import argparse
+import cProfile
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -146,3 +148,64 @@ def bench_parser(doc: str, *, size: int, full: int, what: str) -> argparse.Argum
         "--full", dest="size", action="store_const", const=full, help=f"{full:,}: the issue's size"
     )
     return parser
+
+
+def cpu_probe_parser(doc: str) -> argparse.ArgumentParser:
+    """The options of the CPU probes (`_roster_profile.py`, `_profile_profile.py`)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=40_000)
+    parser.add_argument("--profile", help="write cProfile stats of each kind of request here (a directory)")
+    parser.add_argument("-v", action="store_true", help="print the queries of one request of each kind")
+    return parser
+
+
+@contextmanager
+def cpu_probe_world(prefix: str, size: int):
+    """An owner signed in to a test client and three organizations sharing `size` customers (the second with
+    20 custom fields); yields (owner, organizations, client, rng)."""
+    with bench_environment(prefix) as superuser_url:
+        from custom_field_filter import define_fields
+        from django.test import Client
+        from roster_search import load
+
+        from accounts import services
+        from accounts.tenancy import tenant
+
+        rng = random.Random(7)
+        owner = services.user_signup(email="bench@roster.example", password="bench-password-123")
+        organizations = [
+            services.organization_create(
+                name=f"Bench {n}", slug=f"bench-{n}", time_zone="UTC", currency="USD", owner=owner
+            )
+            for n in range(3)
+        ]
+        load(superuser_url, size, 0.5, [organization.pk for organization in organizations], rng)
+        with tenant(organizations[1]):
+            define_fields()
+        client = Client()
+        client.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+        yield owner, organizations, client, rng
+
+
+def cpu_per_request(client, urls: list[str], extra: dict, profile: str | None = None) -> tuple[list, list]:
+    """CPU ms (time.process_time: steady on a loaded machine) of each GET of `urls`, and the queries of the
+    first; with `profile`, cProfile stats of another pass written to that file."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cpu = []
+    for url in urls:
+        started = time.process_time()
+        client.get(url, **extra)
+        cpu.append((time.process_time() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(urls[0], **extra)
+    captured = queries.captured_queries  # now: the connection's log is a bounded deque that later calls move
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for url in urls:
+            client.get(url, **extra)
+        profiler.disable()
+        profiler.dump_stats(profile)
+    return cpu, captured
