@@ -13,7 +13,7 @@ INPUTS = "text number email url password hidden date datetime time search tel co
 
 
 def _escape(value) -> str:
-    """_escape(value) without its lazy-text wrapper: the panel escapes a few hundred values."""
+    """Django's conditional_escape without its lazy-text wrapper: the panel escapes a few hundred values."""
     return value.__html__() if hasattr(value, "__html__") else escape(str(value))
 
 
