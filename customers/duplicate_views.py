@@ -48,6 +48,9 @@ def open_pairs():
 
 @org_permission("customers.merge")
 def duplicates(request, org_slug):
+    # The scan first: its pairs commit before it is marked finished, so a scan read as finished has its pairs
+    # in the list read after it.
+    scan = DuplicateScan.objects.order_by("-started_at").first()
     labels = reason_labels()
     level = request.GET.get("level", "")
     reason = request.GET.get("reason", "")
@@ -68,7 +71,7 @@ def duplicates(request, org_slug):
         "level": level,
         "reason": reason,
         "reasons": sorted(labels.items(), key=lambda item: item[1]),
-        "scan": DuplicateScan.objects.order_by("-started_at").first(),
+        "scan": scan,
         "query": request.GET.urlencode(),
     }
     return render(request, "customers/duplicates.html", context)
