@@ -6,6 +6,7 @@ import csv
 import io
 import uuid
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -16,7 +17,7 @@ from playwright.sync_api import expect
 
 from accounts.tenancy import tenant
 from customers.models import Customer, Source
-from customers.reports import report_query
+from customers.reports import ReportTable, report_query
 from customers.services import customer_archive, segment_save
 from families.services import link_add
 from imports.models import ImportIssue, ImportJob
@@ -449,3 +450,18 @@ def test_staff_open_reports_pick_a_segment_and_a_period_and_download_xlsx(
     expect(row).to_contain_text("alice@alpha.example")
     screenshot(page, "92-scheduled-reports")
     assert errors == [], errors
+
+
+def test_table_rows_are_drawn_escaped_with_grouped_numbers():
+    """What the page shows of a report table's rows: text escaped (tag names, file names and errors are written
+    by tenants), numbers grouped as intcomma groups them, a missing number a dash."""
+    table = ReportTable(
+        title="T",
+        headers=["Tag", "Customers", "Share", "Total", "None", "Note"],
+        rows=[['<img src=x onerror="alert(1)">', 1234567, 12.5, Decimal("1234.50"), None, "<b>x</b> & y"]],
+    )
+    assert table.body_html() == (
+        '<tr><th scope="row" class="fw-normal">&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</th>'
+        '<td class="text-end">1,234,567</td><td class="text-end">12.5</td><td class="text-end">1,234.50</td>'
+        '<td class="text-end">—</td><td class="text-end">&lt;b&gt;x&lt;/b&gt; &amp; y</td></tr>'
+    )
