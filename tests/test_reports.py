@@ -453,8 +453,8 @@ def test_staff_open_reports_pick_a_segment_and_a_period_and_download_xlsx(
 
 
 def test_table_rows_are_drawn_escaped_with_grouped_numbers():
-    """What the page shows of a report table's rows: text escaped (tag names, file names and errors are written
-    by tenants), numbers grouped as intcomma groups them, a missing number a dash."""
+    """What the page shows of a report table's rows: text escaped (tag names, file names and errors are
+    written by tenants), numbers grouped as intcomma groups them, a missing number a dash."""
     table = ReportTable(
         title="T",
         headers=["Tag", "Customers", "Share", "Total", "None", "Note"],
