@@ -13,7 +13,7 @@ import random
 import string
 import time
 
-from _harness import bench_environment, bench_parser, goal_table
+from _harness import as_a_worker, bench_environment, bench_parser, goal_table
 
 COLUMNS = (
     "organization_id first_name last_name email phone phone_digits birthday gender address_line1 "
@@ -202,6 +202,7 @@ def main() -> None:
         for query in queries[:10]:  # warm the caches the same way for both
             ours(query)
             baseline(query)
+        as_a_worker()
         search_ms = [timed(lambda q=q: ours(q)) for q in queries]
         baseline_ms = [timed(lambda q=q: baseline(q)) for q in queries]
 
@@ -212,6 +213,7 @@ def main() -> None:
         profile_urls = [f"/app/{big.slug}/customers/{customer.pk}/" for customer in sample[:80]]
         for url in roster_urls[:5] + profile_urls[:5]:
             client.get(url)
+        as_a_worker()
         roster_ms = [timed(lambda url=url: client.get(url)) for url in roster_urls]
         # What staff wait for while typing: the #results fragment htmx asks for.
         partial = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"}
