@@ -253,9 +253,7 @@ def waivers_needed(customer_ids: list[int]) -> dict[int, list[tuple[WaiverTempla
         .order_by("starts_at")
         .values_list("customer_id", "package_id", "starts_at")
     )
-    templates = _templates_by(
-        PartyWaiver.objects.filter(package__in={row[1] for row in parties}), "package_id"
-    )
+    templates = _templates_by(PartyWaiver, "package_id", {row[1] for row in parties})
     for customer_id, package_id, starts in parties:
         for template in templates.get(package_id, []):
             needed.setdefault(customer_id, {}).setdefault(template.pk, (template, f"Party on {when(starts)}"))
@@ -264,9 +262,7 @@ def waivers_needed(customer_ids: list[int]) -> dict[int, list[tuple[WaiverTempla
         .order_by("session__starts_at")
         .values_list("customer_id", "session__course_id", "session__course__name", "session__starts_at")
     )
-    templates = _templates_by(
-        CourseWaiver.objects.filter(course__in={row[1] for row in classes}), "course_id"
-    )
+    templates = _templates_by(CourseWaiver, "course_id", {row[1] for row in classes})
     for customer_id, course_id, name, starts in classes:
         for template in templates.get(course_id, []):
             needed.setdefault(customer_id, {}).setdefault(
@@ -275,10 +271,13 @@ def waivers_needed(customer_ids: list[int]) -> dict[int, list[tuple[WaiverTempla
     return {customer_id: list(items.values()) for customer_id, items in needed.items()}
 
 
-def _templates_by(links: QuerySet, key: str) -> dict[int, list[WaiverTemplate]]:
-    """The waiver templates of PartyWaiver or CourseWaiver rows, by their package or course id (`key`)."""
+def _templates_by(model, key: str, ids: set[int]) -> dict[int, list[WaiverTemplate]]:
+    """The waiver templates PartyWaiver or CourseWaiver (`model`) links to these packages or courses, by their
+    id (`key`); nothing to build when there are none, as on most roster pages."""
     found: dict[int, list[WaiverTemplate]] = {}
-    for link in links.select_related("template"):
+    if not ids:
+        return found
+    for link in model.objects.filter(**{f"{key}__in": ids}).select_related("template"):
         found.setdefault(getattr(link, key), []).append(link.template)
     return found
 
