@@ -162,3 +162,25 @@ def test_the_quick_reading_of_north_american_numbers_agrees_with_phonenumbers(ty
     assert (
         phone_to_digits(typed) == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
     )
+
+
+def test_exact_last_names_come_before_exact_first_names_each_an_index_range(roster, org_a, alice):
+    """Each kind of exact match is read in its own index order: as one OR, a common surname made PostgreSQL
+    walk the whole roster in name order to find a page of them (~500 ms at 500 k customers)."""
+    from django.db import connection
+
+    with tenant(org_a):
+        customer(first_name="Van", last_name="Aaron", by=alice)
+        customer(first_name="Anna", last_name="Van", by=alice)
+        assert find("van") == ["Anna Van", "Van Aaron"]
+        exact = plan("van").branches[0]
+        sql, params = (
+            Customer.objects.filter(exact.condition).order_by(*exact.order_by)[:26].query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan_text = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Cond" in plan_text and "last_key)::text = 'van'" in plan_text
