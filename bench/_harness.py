@@ -50,18 +50,18 @@ def bench_environment(prefix: str):
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def bench_organizations():
-    """An owner and two organizations: the measured one and another beside it (what RLS must keep apart)."""
+def bench_organizations(count: int = 2) -> tuple:
+    """An owner and `count` organizations: by default the measured one and another beside it (what RLS must
+    keep apart); returns (owner, *organizations)."""
     from accounts import services
 
     owner = services.user_signup(email="bench@roster.example", password="bench-password-123")
-    measured, other = (
+    return owner, *(
         services.organization_create(
             name=f"Bench {n}", slug=f"bench-{n}", time_zone="UTC", currency="USD", owner=owner
         )
-        for n in range(2)
+        for n in range(count)
     )
-    return owner, measured, other
 
 
 def roster_request(organization, params, viewer) -> int:
@@ -178,17 +178,10 @@ def cpu_probe_world(prefix: str, size: int):
         from django.test import Client
         from roster_search import load
 
-        from accounts import services
         from accounts.tenancy import tenant
 
         rng = random.Random(7)
-        owner = services.user_signup(email="bench@roster.example", password="bench-password-123")
-        organizations = [
-            services.organization_create(
-                name=f"Bench {n}", slug=f"bench-{n}", time_zone="UTC", currency="USD", owner=owner
-            )
-            for n in range(3)
-        ]
+        owner, *organizations = bench_organizations(3)
         load(superuser_url, size, 0.5, [organization.pk for organization in organizations], rng)
         with tenant(organizations[1]):
             define_fields()

@@ -15,7 +15,7 @@ import random
 import statistics
 import time
 
-from _harness import bench_environment, bench_parser
+from _harness import bench_environment, bench_organizations, bench_parser
 from custom_field_filter import define_fields, load_values
 from roster_search import load, percentile
 
@@ -54,7 +54,6 @@ def main() -> None:
         from django.conf import settings
         from django.test import Client
 
-        from accounts import services as account_services
         from accounts.tenancy import tenant
         from api.services import key_create
         from tags.models import Tag
@@ -62,13 +61,7 @@ def main() -> None:
 
         settings.API_RATE_LIMITS = {"burst": "1000000/s", "sustained": "1000000/min"}
         rng = random.Random(7)
-        owner = account_services.user_signup(email="bench@roster.example", password="bench-password-123")
-        measured, other = (
-            account_services.organization_create(
-                name=f"Bench {n}", slug=f"bench-{n}", time_zone="UTC", currency="USD", owner=owner
-            )
-            for n in range(2)
-        )
+        owner, measured, other = bench_organizations()
         total = measured_size + measured_size // 10
         load(superuser_url, total, measured_size / total, [measured.pk, other.pk], rng)
         with tenant(measured):

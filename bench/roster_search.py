@@ -13,7 +13,7 @@ import random
 import string
 import time
 
-from _harness import as_a_worker, bench_environment, bench_parser, goal_table
+from _harness import as_a_worker, bench_environment, bench_organizations, bench_parser, goal_table, timed
 
 COLUMNS = (
     "organization_id first_name last_name email phone phone_digits birthday gender address_line1 "
@@ -161,30 +161,18 @@ def main() -> None:
         from django.db.models import Q
         from django.test import Client
 
-        from accounts import services as account_services
         from accounts.tenancy import tenant
         from customers.models import Customer
         from customers.search import search_page
 
         rng = random.Random(7)
-        owner = account_services.user_signup(email="bench@roster.example", password="bench-password-123")
-        organizations = [
-            account_services.organization_create(
-                name=f"Bench {n}", slug=f"bench-{n}", time_zone="UTC", currency="USD", owner=owner
-            )
-            for n in range(50)
-        ]
+        owner, *organizations = bench_organizations(50)
         load(superuser_url, total, 0.5, [org.pk for org in organizations], rng)
 
         big = organizations[0]
         with tenant(big):
             sample = list(Customer.objects.order_by("?")[:500])
         queries = as_you_type_queries(rng, sample)
-
-        def timed(function) -> float:
-            started = time.perf_counter()
-            function()
-            return (time.perf_counter() - started) * 1000
 
         def ours(query):
             with tenant(big):
