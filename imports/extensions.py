@@ -1,6 +1,5 @@
 """What imports add to the customers app: the roster filter "imported by" a job, and Reports → Imports."""
 
-import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
@@ -8,18 +7,19 @@ from django.utils import timezone
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page
 from customers.extend import MergeHandler, PersonData, PersonErasure, Report, RosterFilters, register
+from customers.filters import ListedModelChoiceField, ListedModelChoiceFilter
 from customers.merge import unless_taken
 from imports import privacy
 from imports.models import ImportAudit, ImportJob, ImportRecord
 from imports.report import import_tables
 
 
-class JobChoice(forms.ModelChoiceField):
+class JobChoice(ListedModelChoiceField):
     def label_from_instance(self, job):
         return f"{job.file_name} ({timezone.localtime(job.created_at):%b %-d, %Y})"
 
 
-class ImportedByFilter(django_filters.ModelChoiceFilter):
+class ImportedByFilter(ListedModelChoiceFilter):
     """Customers an import created or updated: one index range of (organization, job, customer)."""
 
     field_class = JobChoice
@@ -34,7 +34,9 @@ def _import_filters(audience: str) -> dict:
     return {
         "imported_by": ImportedByFilter(
             label="Imported by",
-            queryset=ImportJob.objects.filter(Q(created__gt=0) | Q(updated__gt=0)).order_by("-created_at"),
+            queryset=ImportJob.objects.filter(Q(created__gt=0) | Q(updated__gt=0))
+            .order_by("-created_at")
+            .only("file_name", "created_at"),
             empty_label="Any import",
             widget=forms.Select(attrs={"class": "form-select filter-input"}),
         )

@@ -27,7 +27,7 @@ from customers.extend import (
     RosterFilters,
     register,
 )
-from customers.filters import SELECT
+from customers.filters import SELECT, ListedModelChoiceFilter
 from customers.merge import unless_taken
 from invites import privacy
 from invites.claim_services import invites_send
@@ -130,7 +130,7 @@ register_settings_page(Page("invites", "Account invites", "invite_settings:invit
 # Package invitations
 
 
-class _InvitedTo(django_filters.ModelChoiceFilter):
+class _InvitedTo(ListedModelChoiceFilter):
     """Customers invited to a package, narrowed by the Invitation answer filter beside it (read here, so the
     two combine on the same invitations)."""
 
@@ -150,9 +150,9 @@ class _InvitedTo(django_filters.ModelChoiceFilter):
 
 def _package_invite_filters(audience: str) -> dict:
     invited_to = _InvitedTo(
-        queryset=Package.objects.exclude(visibility__in=[Visibility.STAFF, Visibility.BOOKING]).order_by(
-            "name"
-        ),
+        queryset=Package.objects.exclude(visibility__in=[Visibility.STAFF, Visibility.BOOKING])
+        .order_by("name")
+        .only("name"),
         empty_label="Any package",
         label="Invited to",
         widget=SELECT,

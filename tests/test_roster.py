@@ -107,6 +107,14 @@ def test_a_date_range_filter_is_a_wide_from_to_pair_each_with_a_label(alice_clie
     assert '<span id="id_created_1-to" hidden>to</span>' in panel
 
 
+def test_the_roster_reads_its_choice_lists_without_a_server_side_cursor(alice_client, org_a, jane):
+    """Django's model choice lists use iterator(): a server-side cursor, three round trips for a short list."""
+    with CaptureQueriesContext(connection) as captured:
+        page = alice_client.get(roster_url(org_a)).text
+    assert 'name="imported_by"' in page and 'name="invited_to"' in page
+    assert [query["sql"][:60] for query in captured if query["sql"].startswith("DECLARE")] == []
+
+
 def test_roster_runs_the_same_number_of_queries_whatever_the_page_size(alice_client, org_a, alice):
     with tenant(org_a):
         Customer.objects.bulk_create(
