@@ -108,7 +108,7 @@ def test_a_date_range_filter_is_a_wide_from_to_pair_each_with_a_label(alice_clie
 
 
 def test_the_roster_reads_its_choice_lists_without_a_server_side_cursor(alice_client, org_a, jane):
-    """Django's model choice lists use iterator(): a server-side cursor, three round trips for a short list."""
+    """Django's model choice lists use iterator(): a server-side cursor, three round trips for a few names."""
     with CaptureQueriesContext(connection) as captured:
         page = alice_client.get(roster_url(org_a)).text
     assert 'name="imported_by"' in page and 'name="invited_to"' in page
