@@ -4,7 +4,7 @@ top tags. Each section is a customers.reports.ReportTable: its page section, its
 
 import hashlib
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -33,7 +33,7 @@ POPULATION_COLUMNS = ["id", "created_at", "archived_at", "birthday", "source", "
 
 
 def _population(query: ReportQuery) -> tuple[str, list]:
-    """The population's columns the sections read: for everyone an index-only scan (customer_report_idx)."""
+    """The population's columns the sections read: for everyone an index range (customer_report_idx)."""
     columns = query.population().order_by().annotate(no_email=ExpressionWrapper(Q(email=""), BooleanField()))
     sql, params = columns.values(*POPULATION_COLUMNS).query.sql_with_params()
     return sql, list(params)
@@ -57,44 +57,62 @@ def _active(column: str, query: ReportQuery) -> str:
     return f"{column} IN (SELECT id FROM population WHERE archived_at IS NULL)"
 
 
+def period_starts(query: ReportQuery) -> list[date]:
+    """The first day of every week (from Monday) or month the period touches."""
+    if query.every == "week":
+        first = query.start - timedelta(days=query.start.weekday())
+        return [first + timedelta(weeks=n) for n in range((query.end - first).days // 7 + 1)]
+    months = (query.end.year - query.start.year) * 12 + query.end.month - query.start.month
+    return [
+        date(query.start.year + (query.start.month - 1 + n) // 12, (query.start.month - 1 + n) % 12 + 1, 1)
+        for n in range(months + 1)
+    ]
+
+
 def figures(query: ReportQuery) -> dict[str, list[tuple]]:
-    """Every section's counts in one statement over the population, evaluated once (a segment's filter
-    included), as rows of (key, detail, count) by section."""
+    """Every section's counts in one statement, as rows of (key, detail, count) by section. Growth and
+    standing come from one pass that counts the population by period, source and state.
+
+    For everyone, the sections scan customer_report_idx each (two workers beside the leader share every scan);
+    a segment's population is evaluated once, its filters included, and read by every section."""
     start, end = query.bounds()
     population, params = _population(query)
-    archived, archived_params = _archived(query)
+    if query.segment is None:
+        archived, archived_params = _archived(query)
+        scanned = f"({population}) AS p"
+        scanned_params = params
+        params = archived_params
+    else:
+        archived = f"population AS MATERIALIZED ({population}),"
+        scanned, scanned_params = "population AS p", []
+    # Growth buckets: bucket 1 starts on the first day, each next one on a week's or month's first day;
+    # bucket 0 is before the period, the last one after it.
+    midnights = [datetime.combine(day, datetime.min.time(), query.zone) for day in period_starts(query)[1:]]
+    thresholds = [start, *midnights, end]
     invited = "" if query.segment is None else " AND i.customer_id IN (SELECT id FROM population)"
     sql = f"""
-        WITH population AS MATERIALIZED ({population}),
-        {archived}
-        periods AS (
-            SELECT s.period, s.number
-            FROM generate_series(date_trunc(%s, %s::timestamp), %s::timestamp, ('1 ' || %s)::interval)
-                WITH ORDINALITY AS s(period, number)
+        WITH {archived}
+        counted AS MATERIALIZED (
+            SELECT width_bucket(p.created_at, %s::timestamptz[]) AS bucket, p.source,
+                   p.archived_at IS NULL AS active_now, p.archived_at < %s AS archived_by_end,
+                   p.user_id IS NOT NULL AS claimed, count(*) AS customers
+            FROM {scanned}
+            GROUP BY 1, 2, 3, 4, 5
         ),
         birthdays AS (
-            SELECT birthday, count(*) AS customers FROM population WHERE archived_at IS NULL GROUP BY 1
+            SELECT p.birthday, count(*) AS customers FROM {scanned} WHERE p.archived_at IS NULL GROUP BY 1
         )
-        SELECT 'period', number::text, period::date::text, 0 FROM periods
+        SELECT 'growth', bucket::text, source, sum(customers)
+        FROM counted WHERE bucket BETWEEN 1 AND %s
+        GROUP BY bucket, source
         UNION ALL
-        SELECT 'growth', bucket::text, source, customers
+        SELECT 'standing', v.key, NULL, coalesce(v.customers, 0)
         FROM (
-            SELECT width_bucket(
-                       created_at, (SELECT array_agg(period AT TIME ZONE %s ORDER BY period) FROM periods)
-                   ) AS bucket, source, count(*) AS customers
-            FROM population WHERE created_at >= %s AND created_at < %s
-            GROUP BY 1, 2
-        ) AS added
-        UNION ALL
-        SELECT 'standing', v.key, NULL, v.customers
-        FROM (
-            SELECT count(*) FILTER (
-                       WHERE created_at < %s AND (archived_at IS NULL OR archived_at >= %s)
-                   ) AS active,
-                   count(*) FILTER (WHERE created_at < %s AND archived_at < %s) AS archived,
-                   count(*) FILTER (WHERE archived_at IS NULL AND user_id IS NOT NULL) AS claimed,
-                   count(*) FILTER (WHERE archived_at IS NULL) AS active_now
-            FROM population
+            SELECT sum(customers) FILTER (WHERE bucket <= %s AND archived_by_end IS NOT TRUE) AS active,
+                   sum(customers) FILTER (WHERE bucket <= %s AND archived_by_end) AS archived,
+                   sum(customers) FILTER (WHERE active_now AND claimed) AS claimed,
+                   sum(customers) FILTER (WHERE active_now) AS active_now
+            FROM counted
         ) AS counts
         CROSS JOIN LATERAL (
             VALUES ('active', active), ('archived', archived), ('claimed', claimed),
@@ -102,7 +120,7 @@ def figures(query: ReportQuery) -> dict[str, list[tuple]]:
         ) AS v(key, customers)
         UNION ALL
         SELECT 'standing', 'guests', NULL, count(*)
-        FROM population p
+        FROM {scanned}
         WHERE p.archived_at IS NULL AND p.user_id IS NULL AND p.no_email
           AND EXISTS (SELECT 1 FROM {LINKS} g WHERE g.organization_id = %s AND g.dependant_id = p.id)
         UNION ALL
@@ -149,20 +167,17 @@ def figures(query: ReportQuery) -> dict[str, list[tuple]]:
         ) AS ranked
         WHERE rank <= %s
         """
+    last = len(thresholds) - 1
     params = [
         *params,
-        *archived_params,
-        query.every,
-        query.start,
-        query.end,
-        query.every,
-        str(query.zone),
-        start,
+        thresholds,
         end,
-        end,
-        end,
-        end,
-        end,
+        *scanned_params,
+        *scanned_params,
+        last,
+        last,
+        last,
+        *scanned_params,
         query.organization.pk,
         query.organization.pk,
         start,
@@ -175,8 +190,15 @@ def figures(query: ReportQuery) -> dict[str, list[tuple]]:
         TOP_TAGS,
     ]
     found: dict[str, list[tuple]] = {}
-    # The population stays in memory: materialized once, read by every section.
-    with db_setting("work_mem", "64MB"), connection.cursor() as cursor:
+    # A segment's population stays in memory: materialized once, read by every section. Parallel workers are
+    # off for the roster's short queries (settings); these are long scans. The planner reckons a bucket of
+    # created_at has as many values as created_at itself, so it would not hand the scan to workers.
+    with (
+        db_setting("work_mem", "64MB"),
+        db_setting("max_parallel_workers_per_gather", "2"),
+        db_setting("parallel_tuple_cost", "0.01"),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql, params)
         for section, key, detail, count in cursor.fetchall():
             found.setdefault(section, []).append((key, detail, int(count)))
@@ -194,10 +216,10 @@ def period_label(day: date, every: str) -> str:
 def growth(query: ReportQuery, found: dict) -> ReportTable:
     """New customers per week or month (weeks start on Monday), by source, empty periods included."""
     sources = list(Source)
-    starts = {int(number): date.fromisoformat(day) for number, day, _ in found.get("period", [])}
-    periods: dict[date, dict[str, int]] = {day: {} for _, day in sorted(starts.items())}
+    starts = period_starts(query)
+    periods: dict[date, dict[str, int]] = {day: {} for day in starts}
     for number, source, customers in found.get("growth", []):
-        periods[starts[int(number)]][source] = customers
+        periods[starts[int(number) - 1]][source] = customers
     rows = [
         [period_label(period, query.every), *[counts.get(s.value, 0) for s in sources], sum(counts.values())]
         for period, counts in periods.items()

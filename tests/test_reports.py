@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from accounts.tenancy import tenant
 from customers.models import Customer, Source
-from customers.reports import ReportTable, report_query
+from customers.reports import ReportQuery, ReportTable, report_query
 from customers.services import customer_archive, segment_save
 from families.services import link_add
 from imports.models import ImportIssue, ImportJob
@@ -185,6 +185,23 @@ def test_weeks_and_a_range_count_only_the_flows_inside_it(alice_client, org_a, r
         ["Jan 19, 2026", 0, 1, 0, 0, 0, 0, 1],
     ]
     assert weekly["Account invitations"] == [["Invitations", "Count"]]  # none sent in those weeks
+
+
+def test_periods_start_on_mondays_and_on_first_days_across_a_year_end():
+    def starts(start, end, every):
+        return customer_report.period_starts(ReportQuery(start=start, end=end, every=every, membership=None))
+
+    assert starts(date(2025, 12, 17), date(2026, 2, 2), "month") == [
+        date(2025, 12, 1),
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+    ]
+    assert starts(date(2025, 12, 31), date(2026, 1, 12), "week") == [  # a Wednesday to a Monday
+        date(2025, 12, 29),
+        date(2026, 1, 5),
+        date(2026, 1, 12),
+    ]
+    assert starts(date(2026, 3, 4), date(2026, 3, 4), "week") == [date(2026, 3, 2)]
 
 
 def test_bad_controls_fall_back_to_defaults_with_the_error_beside_the_field(alice_client, org_a, roster):
