@@ -67,11 +67,18 @@ def _credit_balances(customer_ids: list[int], membership) -> dict[int, str]:
     return {pk: format_minor(balance, currency) for pk, balance in balances_of(customer_ids).items()}
 
 
+PAST_DUE_MARK = ' <span class="badge rounded-pill text-bg-danger past-due-mark">past due</span>'
+
+
 def _with_past_due(customers: list, membership) -> list:
     late = past_due_members([customer.pk for customer in customers])
     for customer in customers:
         customer.past_due = customer.pk in late
     return customers
+
+
+def _past_due_mark(customer) -> str:
+    return PAST_DUE_MARK if customer.past_due else ""
 
 
 def _credit_box(request, customer) -> dict:
@@ -99,7 +106,7 @@ register(
     ProfileBox("punch_cards", "billing/punch_box.html", punch_box, order=40),
     ProfileBox("subscriptions", "billing/subscriptions_box.html", subscriptions_box, order=38),
     ProfileBox("past_due", "billing/past_due_alert.html", past_due_alert, order=15, place="top"),
-    RowMark("past_due", "billing/past_due_mark.html", _with_past_due, order=20),
+    RowMark("past_due", _past_due_mark, _with_past_due, order=20),
     ActivityKinds("memberships", "Memberships", dict(SubscriptionEvent.choices), order=46),
     ProfileBox("external_subscriptions", "billing/external_box.html", external_box, order=39),
     ActivityKinds("external_subscriptions", "External subscriptions", dict(ExternalEvent.choices), order=47),

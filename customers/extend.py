@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.safestring import SafeString
 
 
 @dataclass(frozen=True)
@@ -57,24 +58,28 @@ class RosterFilters:
 @dataclass(frozen=True)
 class RosterColumn:
     """A column of the roster, drawn right after the built-in column `after`. `annotate(customers,
-    membership)` sets what `template` reads on a page of customers, in a query or two; `template` draws one
-    cell's content with `customer`."""
+    membership)` sets what `cell` reads on a page of customers, in a query or two; `cell(customer)` returns
+    one cell's content as markup, drawn in Python as the rest of the row is (a template per cell was a tenth
+    of the page): escape what anyone typed (format_html)."""
 
     key: str
     header: str
     after: str
-    template: str
+    cell: Callable[[object], str]
     annotate: Callable[[list, object], None]
     order: int
 
 
+EMPTY_CELL = SafeString('<span class="text-body-secondary">—</span>')  # a cell with nothing to show
+
+
 @dataclass(frozen=True)
 class RowMark:
-    """A mark beside a customer's name on the roster (e.g. a pinned note): `annotate` as for a column,
-    `template` drawn inside the name cell with `customer`."""
+    """A mark beside a customer's name on the roster (e.g. a pinned note): `annotate` and `mark(customer)` as
+    a column's `annotate` and `cell`, drawn inside the name cell ("" for no mark)."""
 
     key: str
-    template: str
+    mark: Callable[[object], str]
     annotate: Callable[[list, object], None]
     order: int
 

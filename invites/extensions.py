@@ -10,12 +10,14 @@ purchase."""
 import django_filters
 from django.contrib import messages
 from django.utils import timezone
+from django.utils.html import format_html
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
 from billing.models import Checkout, Package, Visibility
 from billing.spots import checkout_paid, spot_freed
 from customers.extend import (
+    EMPTY_CELL,
     ActivityKinds,
     BulkAction,
     BulkActionError,
@@ -36,6 +38,7 @@ from invites.merging import package_invites_move, waitlist_problems
 from invites.models import (
     AccountEvent,
     ClaimInvite,
+    ClaimStatus,
     InviteAudit,
     PackageInvite,
     PackageInviteAudit,
@@ -92,6 +95,25 @@ def _roster_filters(audience: str) -> dict:
     return {"claim": claim}
 
 
+CLAIM_BADGES = {
+    ClaimStatus.CLAIMED: "text-bg-success",
+    ClaimStatus.INVITED: "text-bg-info",
+    ClaimStatus.REMINDED: "text-bg-info",
+    ClaimStatus.SENDING: "text-bg-info",
+}
+
+
+def _account_cell(customer) -> str:
+    """The online account's status as a badge: green when claimed, blue while an invitation is out."""
+    status = customer.claim_status
+    if status == ClaimStatus.NOT_INVITED:
+        return format_html('<span class="text-nowrap">{}</span>', EMPTY_CELL)
+    badge = CLAIM_BADGES.get(status, "text-bg-warning")
+    return format_html(
+        '<span class="text-nowrap"><span class="badge claim-badge {}">{}</span></span>', badge, status.label
+    )
+
+
 def _invite(*, customer_ids, by, params) -> int:
     return invites_send(customer_ids=customer_ids, by=by)[0]
 
@@ -115,7 +137,7 @@ register(
         "account",
         "Account",
         "birthday",
-        "invites/roster_cell.html",
+        _account_cell,
         lambda rows, membership: with_claim_status(rows),
         order=10,
     ),

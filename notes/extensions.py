@@ -3,6 +3,8 @@ names on the roster, the search source, the Notes export column, and their event
 read the note."""
 
 from django.db.models import Count, Q, Window
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from customers.extend import (
     ActivityKinds,
@@ -45,6 +47,19 @@ def _export(customer_ids: list[int], membership) -> dict[int, str]:
     return {customer_id: NOTES_SEPARATOR.join(items) for customer_id, items in texts.items()}
 
 
+def _pinned_mark(customer) -> str:
+    """A "note" badge beside the name when a note is pinned, its text in the tooltip."""
+    if not customer.pinned_note:
+        return ""
+    text = Truncator(customer.pinned_note.text).chars(200)
+    return format_html(
+        ' <span class="badge rounded-pill text-bg-warning pinned-mark" title="{}">note'
+        '<span class="visually-hidden">: {}</span></span>',
+        text,
+        text,
+    )
+
+
 def _readable_events(request, events):
     notes = Note.objects.filter(readable(request.membership)).values("pk")
     return events.filter(~Q(kind__in=NoteEvent.values) | Q(subject_id__in=notes))
@@ -53,7 +68,7 @@ def _readable_events(request, events):
 register(
     ProfileTab("notes", "Notes", "profile_notes:tab", "notes/tab.html", order=20, count=_count),
     ProfileBox("pinned_notes", "notes/pinned_box.html", _pinned, order=20, place="top"),
-    RowMark("pinned_note", "notes/pinned_mark.html", with_pinned_notes, order=10),
+    RowMark("pinned_note", _pinned_mark, with_pinned_notes, order=10),
     SearchSource("notes", note_source, order=10),
     ExportColumn("notes", "Notes", _export, order=20),
     ActivityKinds("notes", "Notes", dict(NoteEvent.choices), order=10, restrict=_readable_events),

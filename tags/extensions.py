@@ -4,10 +4,12 @@ Tags export column, the bulk actions that add or remove a tag, and their events 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.utils.html import format_html, format_html_join
 
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_settings_page
 from customers.extend import (
+    EMPTY_CELL,
     ActivityKinds,
     BulkAction,
     BulkActionError,
@@ -50,6 +52,26 @@ class TagFilter(django_filters.MultipleChoiceFilter):
                 Exists(CustomerTag.objects.filter(customer_id=OuterRef("pk"), tag_id__in=ids))
             )
         return queryset.filter(pk__in=having.filter(tag_id__in=ids))
+
+
+def _tags_cell(customer) -> str:
+    """The first two tags as chips, and how many more (all of them named in its title)."""
+    tags = customer.tag_list
+    chips = format_html_join(
+        "",
+        '<span class="tag-chip tag-{}" title="{}">{}</span>',
+        ((t.color, t.name, t.name) for t in tags[:2]),
+    )
+    more = (
+        format_html(
+            '<span class="small text-body-secondary" title="{}">+{}</span>',
+            ", ".join(tag.name for tag in tags),
+            len(tags) - 2,
+        )
+        if len(tags) > 2
+        else ""
+    )
+    return format_html('<span class="roster-tags">{}{}</span>', chips or EMPTY_CELL, more)
 
 
 def _tag_choices() -> list[tuple[str, str]]:
@@ -104,9 +126,7 @@ def _export(customer_ids: list[int], membership) -> dict[int, str]:
 
 register(
     ProfileBox("tags", "tags/box.html", tags_box, order=20),
-    RosterColumn(
-        "tags", "Tags", "name", "tags/roster_cell.html", lambda rows, membership: with_tags(rows), order=10
-    ),
+    RosterColumn("tags", "Tags", "name", _tags_cell, lambda rows, membership: with_tags(rows), order=10),
     RosterFilters("tags", _tag_filters, order=20, names=("tag", "tag_mode")),
     ExportColumn("tags", "Tags", _export, order=30),
     BulkAction(

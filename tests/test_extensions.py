@@ -55,7 +55,7 @@ def people(org_a, org_b, alice):
 
 def _stars(customers, membership):
     for item in customers:
-        item.tag_list = [{"name": f"★ {item.first_name}", "color": "gray"}]
+        item.stars = f"★ {item.first_name}"
 
 
 def _starred(audience):
@@ -83,8 +83,7 @@ def test_a_feature_app_adds_a_tab_box_column_filter_bulk_action_export_column_an
 ):
     plug_in(
         ProfileTab("stars", "Stars", "customers:activity", "customers/activity_tab.html", order=500),
-        # Drawn with the Tags column's cell template, so it annotates after that column (order 10).
-        RosterColumn("stars", "Stars", "email", "tags/roster_cell.html", _stars, order=99),
+        RosterColumn("stars", "Stars", "email", lambda customer: customer.stars, _stars, order=99),
         RosterFilters("stars", _starred, order=1),
         BulkAction("star", "Star", "starred", _star, order=1, params=_stars_param),
         ExportColumn("stars", "Stars", lambda ids, membership: dict.fromkeys(ids, "★"), order=1),

@@ -3,6 +3,8 @@ the front desk's signing tablet in the main menu, the profile's Waivers tab, the
 mark, the portal's Waivers page, its kinds of activity event and its audit actions. Other apps say which
 waivers a customer needs through `waivers.extend`."""
 
+from django.utils.html import format_html
+
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
 from customers.extend import (
@@ -19,6 +21,20 @@ from waivers import privacy
 from waivers.models import WaiverAudit, WaiverEvent, WaiverSignature
 from waivers.selectors import with_missing_waivers
 
+
+def _missing_waiver_mark(customer) -> str:
+    """A "missing waiver" badge beside the name, which waivers and why in its tooltip."""
+    if not customer.missing_waivers:
+        return ""
+    which = "; ".join(f"{template.name} ({reason})" for template, reason in customer.missing_waivers)
+    return format_html(
+        ' <span class="badge rounded-pill text-bg-danger missing-waiver-mark" title="{}">missing waiver'
+        '<span class="visually-hidden">: {}</span></span>',
+        which,
+        which,
+    )
+
+
 register_settings_page(Page("waivers", "Waivers", "waiver_settings:list", 30, "settings.change"))
 register_main_page(
     Page("waiver_kiosk", "Sign waivers", "waiver_kiosk:pick", 27, "customers.change", ("waiver_kiosk",))
@@ -26,7 +42,7 @@ register_main_page(
 register_audit_actions(WaiverAudit)
 register(
     ProfileTab("waivers", "Waivers", "profile_waivers:tab", "waivers/tab.html", order=35),
-    RowMark("missing_waiver", "waivers/row_mark.html", with_missing_waivers, order=30),
+    RowMark("missing_waiver", _missing_waiver_mark, with_missing_waivers, order=30),
     ActivityKinds("waivers", "Waivers", dict(WaiverEvent.choices), order=35),
 )
 register_portal_section(PortalSection("waivers", "Waivers", "waivers:mine", 22))
