@@ -47,7 +47,7 @@ class ListedChoices(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        yield from map(self.choice, self.queryset)
+        yield from map(self.choice, self.queryset.all())  # read afresh each time, as iterator() does
 
 
 class ListedModelChoiceField(forms.ModelChoiceField):
