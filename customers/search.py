@@ -86,10 +86,13 @@ def edits1(word: str) -> set[str]:
     return (deletes | transposes | replaces | inserts) - {word, ""}
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Branch:
     condition: Q
     order_by: tuple[str, ...] = ("last_key", "first_key", "id")
+    # (key, value) of a prefix branch ordered by that key: its rows whose key is the whole value, its head,
+    # are exact matches, drawn before any branch's other rows (see _collect)
+    exact: tuple[str, str] | None = None
 
 
 @dataclass
@@ -128,18 +131,15 @@ class SearchPlan:
 def _name_branches(tokens: list[str]) -> list[Branch]:
     if len(tokens) == 1:
         (token,) = tokens
-        # Exact matches as three branches, not one OR: each is then an index range in its own order. As one
-        # OR, a common surname ("van": 1,328 of 500 k) made the planner walk the roster in name order to
-        # find the first 26, past everyone before "V" (500 ms).
+        # Exact last names, first names and numbers come first, each read as the head of its prefix branch
+        # (one index range in its own order each). As one OR, a common surname ("van": 1,328 of 500 k) made
+        # the planner walk the roster in name order to find the first 26, past everyone before "V" (500 ms).
         return [
-            Branch(Q(last_key=token)),
-            Branch(Q(first_key=token), ("first_key", "last_key", "id")),
-            Branch(Q(number_key=token), ("number_key",)),
-            Branch(Q(last_key__prefix=token)),
-            Branch(Q(first_key__prefix=token), ("first_key", "last_key", "id")),
+            Branch(Q(last_key__prefix=token), exact=("last_key", token)),
+            Branch(Q(first_key__prefix=token), ("first_key", "last_key", "id"), exact=("first_key", token)),
             Branch(Q(email_key__prefix=token), ("email_key",)),
             Branch(Q(email_domain__prefix=token), ("email_domain", "email_key")),
-            Branch(Q(number_key__prefix=token), ("number_key",)),
+            Branch(Q(number_key__prefix=token), ("number_key",), exact=("number_key", token)),
         ]
     first, last = tokens[0], tokens[-1]
     return [
@@ -236,11 +236,26 @@ class SearchPage:
 
 
 def _collect(queryset: QuerySet, branches: list[Branch], offset: int, limit: int) -> tuple[list, bool]:
-    """The rows [offset, offset+limit) of the branches' concatenation, each customer once."""
+    """The rows [offset, offset+limit) of the branches' matches, each customer once: first the exact matches
+    heading the branches that have them, then every branch in order. A branch is read once if that is enough
+    (a search with no exact match, a misspelled one above all, reads each branch once)."""
     wanted = offset + limit + 1
-    rows, seen = [], set()
-    for branch in branches:
-        for customer in queryset.filter(branch.condition).order_by(*branch.order_by)[: wanted + len(seen)]:
+    rows, seen, read = [], set(), {}
+
+    def rows_of(branch: Branch) -> list:
+        """Enough of the branch's rows for the rest of the page, whichever of them are already shown."""
+        need = wanted + len(seen)
+        found, cut = read.get(branch, (None, 0))
+        if found is None or (len(found) == cut < need):  # never read, or cut short of what is needed now
+            found, cut = list(queryset.filter(branch.condition).order_by(*branch.order_by)[:need]), need
+            read[branch] = found, cut
+        return found
+
+    heads = [branch for branch in branches if branch.exact]
+    for branch, head_only in [(branch, True) for branch in heads] + [(branch, False) for branch in branches]:
+        for customer in rows_of(branch):
+            if head_only and getattr(customer, branch.exact[0]) != branch.exact[1]:
+                break  # ordered by that key, so the exact matches come first
             if customer.pk not in seen:
                 seen.add(customer.pk)
                 rows.append(customer)

@@ -165,17 +165,22 @@ def test_the_quick_reading_of_north_american_numbers_agrees_with_phonenumbers(ty
 
 
 def test_exact_last_names_come_before_exact_first_names_each_an_index_range(roster, org_a, alice):
-    """Each kind of exact match is read in its own index order: as one OR, a common surname made PostgreSQL
-    walk the whole roster in name order to find a page of them (~500 ms at 500 k customers)."""
+    """Each kind of exact match is read in its own index order, as the head of its prefix branch: as one OR,
+    a common surname made PostgreSQL walk the whole roster in name order to find a page of them (~500 ms at
+    500 k customers)."""
     from django.db import connection
 
     with tenant(org_a):
         customer(first_name="Van", last_name="Aaron", by=alice)
+        customer(first_name="Anna", last_name="Vanderbilt", by=alice)
         customer(first_name="Anna", last_name="Van", by=alice)
-        assert find("van") == ["Anna Van", "Van Aaron"]
-        exact = plan("van").branches[0]
+        assert find("van") == ["Anna Van", "Van Aaron", "Anna Vanderbilt"]
+        last_names = plan("van").branches[0]
+        assert last_names.exact == ("last_key", "van")
         sql, params = (
-            Customer.objects.filter(exact.condition).order_by(*exact.order_by)[:26].query.sql_with_params()
+            Customer.objects.filter(last_names.condition)
+            .order_by(*last_names.order_by)[:26]
+            .query.sql_with_params()
         )
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
@@ -183,4 +188,17 @@ def test_exact_last_names_come_before_exact_first_names_each_an_index_range(rost
             cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute("EXPLAIN " + sql, params)
             plan_text = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Index Cond" in plan_text and "last_key)::text = 'van'" in plan_text
+    assert "Index Cond" in plan_text and "last_key)::text ^@ 'van'" in plan_text
+    assert "Sort" not in plan_text  # read in the index's order: the exact matches come first
+
+
+def test_a_misspelled_name_reads_each_branch_once(roster, org_a):
+    """No exact match, no prefix match: the exact matches come from the prefix branches' (empty) reads."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with tenant(org_a), CaptureQueriesContext(connection) as captured:
+        assert find("smiht") == ["Jane Smith"]
+    reads = [query["sql"] for query in captured.captured_queries if '"customers_customer"' in query["sql"]]
+    # five name branches, then the close spellings' two lookups and their page (last names, first names)
+    assert len(reads) == 5 + 2 + 2, reads
