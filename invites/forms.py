@@ -1,5 +1,6 @@
 from django import forms
 
+from customers.filters import ListedModelChoiceField
 from invites.models import HOLD_HOURS_MAX, InviteSettings, PackageInviteSettings
 
 
@@ -54,7 +55,7 @@ class PackageInviteForm(forms.Form):
     """Invite one customer from their profile: the package, for whom (themselves or someone they may buy
     for), a personal note."""
 
-    package = forms.ModelChoiceField(
+    package = ListedModelChoiceField(
         queryset=None,
         empty_label="Package…",
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
