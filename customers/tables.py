@@ -103,8 +103,8 @@ class RowDrawing:
     def row(self, customer: Customer) -> str:
         marks = "".join(mark(customer) for mark in self.marks)
         cells = {
-            name: "".join(f"\n  <td>{cell(customer)}</td>" for cell in cells)
-            for name, cells in self.after.items()
+            name: "".join(f"\n  <td>{cell(customer)}</td>" for cell in column_cells)
+            for name, column_cells in self.after.items()
         }
         email = escape(customer.email)
         birthday = customer.birthday

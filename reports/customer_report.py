@@ -42,8 +42,6 @@ def _population(query: ReportQuery) -> tuple[str, list]:
 def _archived(query: ReportQuery) -> tuple[str, list]:
     """For everyone, the archived customers as a CTE: a range of customer_report_idx (a tenth of the roster)
     rather than a pass over the whole population, read twice."""
-    if query.segment is not None:
-        return "", []
     sql, params = (
         query.population().order_by().filter(archived_at__isnull=False).values("id").query.sql_with_params()
     )
@@ -77,13 +75,11 @@ def figures(query: ReportQuery) -> dict[str, list[tuple]]:
     a segment's population is evaluated once, its filters included, and read by every section."""
     start, end = query.bounds()
     population, params = _population(query)
-    if query.segment is None:
-        archived, archived_params = _archived(query)
-        scanned = f"({population}) AS p"
-        scanned_params = params
-        params = archived_params
-    else:
-        archived = f"population AS MATERIALIZED ({population}),"
+    if query.segment is None:  # an index range: each pass scans it
+        ctes, cte_params = _archived(query)
+        scanned, scanned_params = f"({population}) AS p", params
+    else:  # a query of its own: evaluated once
+        ctes, cte_params = f"population AS MATERIALIZED ({population}),", params
         scanned, scanned_params = "population AS p", []
     # Growth buckets: bucket 1 starts on the first day, each next one on a week's or month's first day;
     # bucket 0 is before the period, the last one after it.
@@ -91,7 +87,7 @@ def figures(query: ReportQuery) -> dict[str, list[tuple]]:
     thresholds = [start, *midnights, end]
     invited = "" if query.segment is None else " AND i.customer_id IN (SELECT id FROM population)"
     sql = f"""
-        WITH {archived}
+        WITH {ctes}
         counted AS MATERIALIZED (
             SELECT width_bucket(p.created_at, %s::timestamptz[]) AS bucket, p.source,
                    p.archived_at IS NULL AS active_now, p.archived_at < %s AS archived_by_end,
@@ -169,7 +165,7 @@ def figures(query: ReportQuery) -> dict[str, list[tuple]]:
         """
     last = len(thresholds) - 1
     params = [
-        *params,
+        *cte_params,
         thresholds,
         end,
         *scanned_params,
