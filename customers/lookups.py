@@ -6,6 +6,7 @@ collation column it becomes an index range that stops at the page's LIMIT."""
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import CharField, ForeignKey, IntegerField, Lookup
+from django.db.models.lookups import In
 
 
 @CharField.register_lookup
@@ -58,3 +59,15 @@ class IdAnyOf(Lookup):
         rhs, rhs_params = self.process_rhs(compiler, connection)
         cast = "" if isinstance(self.rhs, ArraySubquery) else "::bigint[]"
         return f"{lhs} = ANY({rhs}{cast})", [*lhs_params, *rhs_params]
+
+
+class HashedIn(In):
+    """`pk IN (subquery)` that stays a filter: PostgreSQL reads the subquery once into a hash table and checks
+    each row it walks against it (`hashed SubPlan`), rather than joining the set to the table. It only joins
+    sublinks that stand alone in the WHERE clause, so `IS TRUE` (the same rows: a NULL is not TRUE either)
+    keeps this one apart. For a large set the planner thinks small: joined, it would fetch and sort the whole
+    set for a page; as a filter, the walk in page order stops after the page."""
+
+    def as_sql(self, compiler, connection):
+        sql, params = super().as_sql(compiler, connection)
+        return f"({sql}) IS TRUE", params

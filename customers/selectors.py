@@ -1,8 +1,10 @@
 """Reads of the roster that several views share."""
 
 import calendar
+import json
 from datetime import date, timedelta
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.db.models.lookups import In
 from django.db.models.sql import Query
@@ -13,7 +15,7 @@ from customers import extend
 from customers.extend import registered
 from customers.fields import customer_fields
 from customers.filters import CustomerFilter
-from customers.lookups import IdAnyOf
+from customers.lookups import HashedIn, IdAnyOf
 from customers.models import TEXT_TYPES, Activity, Customer, age_on
 from customers.search import SearchSource, custom_field_source, plan
 
@@ -89,10 +91,32 @@ def narrowed(queryset: QuerySet) -> QuerySet:
         if intersection is not None and (found := _capped_ids(intersection, queryset.db)) is not None:
             ids, covered = found, id_sets
     if ids is None:
-        return queryset
+        return _hashed(queryset, id_sets)
     narrow = queryset.all()
     _drop(narrow.query.where, {id(condition) for condition in covered})
     return narrow.filter(pk__any_of=ids)
+
+
+def _hashed(queryset: QuerySet, large_sets: list[In]) -> QuerySet:
+    """`queryset` with those of its id sets (each counted past NARROW_CAP) that the planner reckons smaller
+    than that made hashed filters (HashedIn). It reckons a number range or a "contains" on one field by the
+    share of every field's values, 10-16× too few: it would join the whole set and sort it for a page."""
+    misjudged = {
+        id(condition) for condition in large_sets if _planned_rows(condition.rhs, queryset.db) <= NARROW_CAP
+    }
+    if not misjudged:
+        return queryset
+    hashed = queryset.all()
+    _replace(hashed.query.where, misjudged)
+    return hashed
+
+
+def _planned_rows(subquery: Query, using: str) -> float:
+    sql, params = subquery.get_compiler(using).as_sql()
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"]
 
 
 def _capped_ids(subquery: Query, using: str) -> list[int] | None:
@@ -125,6 +149,19 @@ def _drop(where: WhereNode, conditions: set[int]) -> None:
     for child in where.children:
         if isinstance(child, WhereNode):
             _drop(child, conditions)
+
+
+def _replace(where: WhereNode, conditions: set[int]) -> None:
+    """Make the conditions (by id) HashedIn, where _id_sets finds them; the tree is a clone's, its
+    conditions shared with the original, so each is replaced, not changed."""
+    if where.connector != AND or where.negated:
+        return
+    where.children = [
+        HashedIn(child.lhs, child.rhs) if id(child) in conditions else child for child in where.children
+    ]
+    for child in where.children:
+        if isinstance(child, WhereNode):
+            _replace(child, conditions)
 
 
 def _intersection(conditions: list[In], ids: list[int] | None) -> Query | None:
