@@ -437,3 +437,54 @@ def test_a_large_set_the_planner_reckons_small_becomes_a_hashed_filter(
     with tenant(org_b):  # the other organization's roster has none of them
         _, queryset = selectors.roster_queryset(few, "owner")
         assert not queryset.exists()
+
+
+def test_large_filters_and_a_search_read_the_few_matches_by_id(
+    alice_client, org_a, org_b, fields, monkeypatch
+):
+    """Two large filter sets with a large overlap and a search term: the customers matching all of them are
+    read once and named by id; the page, the count and the close spellings are what they were."""
+    from datetime import date
+
+    from django.http import QueryDict
+
+    from customers import selectors
+    from customers.search import search_page
+
+    monkeypatch.setattr(selectors, "NARROW_CAP", 2)
+    size, joined = fields["size"], fields["joined"]
+    with tenant(org_a):
+        large = option_id(size, "L")
+        for last in ("Moss", "Moss", "Mossberg", "Vance"):  # all in both sets: their overlap is over the cap
+            person = customer(first_name=f"{last[0]}{last[-1]}", last_name=last)
+            services.customer_update(
+                customer=person, data={size.name: large, joined.name: date(2024, 6, 1)}, by=None
+            )
+        outside = customer(first_name="Mo", last_name="Moss")  # matches the search, not the filters
+        services.customer_update(customer=outside, data={size.name: option_id(size, "S")}, by=None)
+        params = QueryDict(f"{size.name}={large}&{joined.name}_min=2024-01-01")
+        _, queryset = selectors.roster_queryset(params, "owner")
+        assert "customers_customfieldvalue" in str(queryset.query)  # the filters alone name nobody
+        mossberg = selectors.narrowed_by_search(queryset, "mossb", [])
+        assert "customers_customfieldvalue" not in str(mossberg.query)
+        page = search_page(mossberg, "mossb", offset=0, limit=25)
+        assert [row.last_name for row in page.rows] == ["Mossberg"] and page.total == 1
+        moss = selectors.narrowed_by_search(queryset, "moss", [])  # 3 matches: over the cap, not named
+        assert "customers_customfieldvalue" in str(moss.query)
+        assert search_page(moss, "moss", offset=0, limit=25).total == 3
+        misspelled = selectors.narrowed_by_search(
+            queryset, "vanse", []
+        )  # no match: close spellings, filtered
+        assert misspelled is queryset
+        close = search_page(misspelled, "vanse", offset=0, limit=25)
+        assert close.close_matches and [row.last_name for row in close.rows] == ["Vance"]
+    fragment = alice_client.get(
+        f"/app/{org_a.slug}/customers/?{params.urlencode()}&q=mossb",
+        headers={"HX-Request": "true", "HX-Target": "results"},
+    ).text
+    assert "Mossberg, Mg" in fragment and "Showing 1–1 of 1" in fragment and "Moss, Ms" not in fragment
+    with tenant(org_b):  # the other organization's roster has none of them
+        _, queryset = selectors.roster_queryset(params, "owner")
+        assert not search_page(
+            selectors.narrowed_by_search(queryset, "mossb", []), "mossb", offset=0, limit=25
+        ).rows
