@@ -70,16 +70,14 @@ def roster_request(organization, params, viewer) -> int:
     (role and user)."""
     from accounts.tenancy import tenant
     from customers.search import capped_count, search_page
-    from customers.selectors import ROSTER_ORDER, narrowed_by_search, roster_queryset, search_sources
+    from customers.selectors import ROSTER_ORDER, roster_queryset, search_sources
 
     with tenant(organization):
         customer_filter, queryset = roster_queryset(params, viewer.role)
         assert customer_filter.is_valid(), customer_filter.errors
         query = params.get("q", "").strip()[:100]
         if query:
-            sources = search_sources(viewer)
-            queryset = narrowed_by_search(queryset, query, sources)
-            return search_page(queryset, query, offset=0, limit=25, sources=sources).total
+            return search_page(queryset, query, offset=0, limit=25, sources=search_sources(viewer)).total
         list(queryset.order_by(*ROSTER_ORDER)[:26])
         return capped_count(queryset)[0]
 

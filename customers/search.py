@@ -275,23 +275,15 @@ def capped_match_count(queryset: QuerySet, search: SearchPlan) -> tuple[int, boo
     where each part alone is an index range that stops at the cap."""
     if search.extra_branch is None:
         return capped_count(queryset.filter(search.condition))
-    ids = match_ids(queryset, search, COUNT_CAP)
-    return min(len(ids), COUNT_CAP), len(ids) > COUNT_CAP
-
-
-def match_ids(queryset: QuerySet, search: SearchPlan, cap: int) -> set[int]:
-    """The ids of the customers in `queryset` that match `search`: all of them, or more than `cap`. Built-in
-    and extra matches are read apart (see capped_match_count)."""
-    if search.extra_branch is None:
-        parts = [search.builtin_condition]
-    elif search.branches:
-        parts = [search.builtin_condition, search.extra_branch.condition]
-    else:
-        parts = [search.extra_branch.condition]
+    parts = (
+        [search.builtin_condition, search.extra_branch.condition]
+        if search.branches
+        else [search.extra_branch.condition]
+    )
     ids = set()
     for condition in parts:
-        ids.update(queryset.filter(condition).order_by().values_list("pk", flat=True)[: cap + 1])
-    return ids
+        ids.update(queryset.filter(condition).order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+    return min(len(ids), COUNT_CAP), len(ids) > COUNT_CAP
 
 
 def search_page(

@@ -17,7 +17,7 @@ from customers.fields import customer_fields
 from customers.filters import CustomerFilter
 from customers.lookups import HashedIn, IdAnyOf
 from customers.models import TEXT_TYPES, Activity, Customer, age_on
-from customers.search import SearchSource, custom_field_source, match_ids, plan
+from customers.search import SearchSource, custom_field_source, plan
 
 ROSTER_ORDER = ("last_key", "first_key", "id")
 NARROW_CAP = 3_000  # ~√(26 × 500 k): probing this many ids costs what a name-order scan does to find a page
@@ -95,19 +95,6 @@ def narrowed(queryset: QuerySet) -> QuerySet:
     narrow = queryset.all()
     _drop(narrow.query.where, {id(condition) for condition in covered})
     return narrow.filter(pk__any_of=ids)
-
-
-def narrowed_by_search(queryset: QuerySet, query: str, sources: list[SearchSource]) -> QuerySet:
-    """`queryset` (a roster_queryset) with its customers named by id when its filters left large id sets
-    and at most NARROW_CAP of their customers match `query`. Every search branch and the count then read
-    that short list, rather than each joining the sets again to the customers the branch's prefix selects
-    (a choice, a date range and a common prefix: three sets of 5-30 %, each join 30-45 ms at 500 k). Read
-    once, the matches cost what the count did. With no match nothing is named: the close spellings are
-    looked for within the filters."""
-    if next(_id_sets(queryset.query.where), None) is None:
-        return queryset
-    ids = match_ids(queryset, plan(query, sources), NARROW_CAP)
-    return queryset.model.objects.filter(pk__any_of=list(ids)) if 0 < len(ids) <= NARROW_CAP else queryset
 
 
 def _hashed(queryset: QuerySet, large_sets: list[In]) -> QuerySet:

@@ -36,7 +36,6 @@ from customers.selectors import (
     birthday_banner,
     get_customer_for_org,
     matching_queryset,
-    narrowed_by_search,
     roster_queryset,
     search_sources,
     selected_customers,
@@ -68,14 +67,13 @@ def roster(request, org_slug):
     sort = request.GET.get("sort", "")
     sort_order = _sort_order(sort)
 
-    if query:
-        sources = search_sources(request.membership)
-        queryset = narrowed_by_search(queryset, query, sources)
     if query and not sort_order:
-        page = search_page(queryset, query, offset=offset, limit=page_size, sources=sources)
+        page = search_page(
+            queryset, query, offset=offset, limit=page_size, sources=search_sources(request.membership)
+        )
     else:
         if query:
-            search = plan(query, sources)
+            search = plan(query, search_sources(request.membership))
             total, capped = capped_match_count(queryset, search)
             queryset = queryset.filter(search.condition)
         else:
