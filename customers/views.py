@@ -99,15 +99,21 @@ def roster(request, org_slug):
         "last_row": offset + len(page.rows),
         "roster_is_empty": not page.rows and not Customer.objects.exists(),
         "bulk_operation": _bulk_operation(request),
-        "bulk_actions": [
-            (action, action.control_context())
-            for action in registered(BulkAction)
-            if has_permission(request.membership, action.permission)
-        ],
+        "bulk_actions": [] if results_only else _bulk_actions(request.membership),
         "segment": _open_segment(request),
     }
     template = "customers/roster.html#results" if results_only else "customers/roster.html"
     return render(request, template, context)
+
+
+def _bulk_actions(membership) -> list:
+    """The bulk bar's actions with their controls' context (a choice list each: a query). Only a full page
+    draws them: a fragment leaves them as they are in the page (hx-preserve in roster.html)."""
+    return [
+        (action, action.control_context())
+        for action in registered(BulkAction)
+        if has_permission(membership, action.permission)
+    ]
 
 
 def _sort_order(sort: str):

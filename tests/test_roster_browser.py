@@ -180,3 +180,25 @@ def test_select_rows_and_export_them(staff_page, org_a, screenshot):
     exported = download_info.value.path().read_text(encoding="utf-8-sig")
     assert "john@alpha.example" in exported
     assert "jane@alpha.example" not in exported and "other@beta.example" not in exported
+
+
+def test_the_bulk_actions_drawn_with_the_page_stay_as_results_change(staff_page, live_server, alice, org_a):
+    """A fragment of results leaves the bulk bar's actions as the page drew them (their choice lists are read
+    once a page); they show only while there are rows."""
+    with tenant(org_a):
+        Tag.objects.create(name="VIP")
+    page = staff_page
+    page.goto(f"{live_server.url}/app/{org_a.slug}/customers/?q=zzzz")
+    expect(page.get_by_text("No customers match")).to_be_visible()
+    tag_control = page.get_by_label("Tag to add or remove")
+    expect(tag_control).to_be_hidden()
+    with page.expect_response(lambda response: "q=smi" in response.url) as fragment:
+        page.get_by_label("Search customers").fill("smi")
+    assert "Tag to add or remove" not in fragment.value.text()  # the page's control is kept, not sent again
+    expect(rows(page)).to_have_count(1)
+    expect(tag_control).to_be_visible()
+    rows(page).first.get_by_label("Select").check()
+    tag_control.select_option(label="VIP")
+    page.get_by_role("button", name="Add tag").click()
+    expect(page.get_by_text("1 customer tagged (“VIP”).")).to_be_visible()
+    expect(rows(page).first.locator(".tag-chip")).to_have_text(["VIP"])
