@@ -93,7 +93,7 @@ def narrowed(queryset: QuerySet) -> QuerySet:
     if ids is None:
         return _hashed(queryset, id_sets)
     narrow = queryset.all()
-    _drop(narrow.query.where, {id(condition) for condition in covered})
+    _rewrite(narrow.query.where, {id(condition) for condition in covered})
     return narrow.filter(pk__any_of=ids)
 
 
@@ -107,7 +107,7 @@ def _hashed(queryset: QuerySet, large_sets: list[In]) -> QuerySet:
     if not misjudged:
         return queryset
     hashed = queryset.all()
-    _replace(hashed.query.where, misjudged)
+    _rewrite(hashed.query.where, misjudged, HashedIn)
     return hashed
 
 
@@ -141,27 +141,22 @@ def _id_sets(where: WhereNode):
             yield child
 
 
-def _drop(where: WhereNode, conditions: set[int]) -> None:
-    """Take the conditions (by id) out of `where`, where _id_sets finds them; the tree is a clone's."""
+def _rewrite(where: WhereNode, conditions: set[int], replacement: type[In] | None = None) -> None:
+    """Take the conditions (by id) out of `where`, where _id_sets finds them, or with `replacement` (an In
+    lookup) put one of that kind on the same set in each one's place. The tree is a clone's, its conditions
+    shared with the original: they are replaced, never changed."""
     if where.connector != AND or where.negated:
         return
-    where.children = [child for child in where.children if id(child) not in conditions]
+    kept = []
+    for child in where.children:
+        if id(child) not in conditions:
+            kept.append(child)
+        elif replacement:
+            kept.append(replacement(child.lhs, child.rhs))
+    where.children = kept
     for child in where.children:
         if isinstance(child, WhereNode):
-            _drop(child, conditions)
-
-
-def _replace(where: WhereNode, conditions: set[int]) -> None:
-    """Make the conditions (by id) HashedIn, where _id_sets finds them; the tree is a clone's, its
-    conditions shared with the original, so each is replaced, not changed."""
-    if where.connector != AND or where.negated:
-        return
-    where.children = [
-        HashedIn(child.lhs, child.rhs) if id(child) in conditions else child for child in where.children
-    ]
-    for child in where.children:
-        if isinstance(child, WhereNode):
-            _replace(child, conditions)
+            _rewrite(child, conditions, replacement)
 
 
 def _intersection(conditions: list[In], ids: list[int] | None) -> Query | None:
