@@ -43,6 +43,7 @@ from customers.extend import (
     Report,
     RosterFilters,
     RowMark,
+    mark_badge,
     register,
 )
 from families.extend import FamilySection, register_family_section
@@ -67,7 +68,7 @@ def _credit_balances(customer_ids: list[int], membership) -> dict[int, str]:
     return {pk: format_minor(balance, currency) for pk, balance in balances_of(customer_ids).items()}
 
 
-PAST_DUE_MARK = ' <span class="badge rounded-pill text-bg-danger past-due-mark">past due</span>'
+PAST_DUE_MARK = mark_badge("past due", "text-bg-danger past-due-mark")
 
 
 def _with_past_due(customers: list, membership) -> list:

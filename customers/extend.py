@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 
@@ -71,6 +72,20 @@ class RosterColumn:
 
 
 EMPTY_CELL = SafeString('<span class="text-body-secondary">—</span>')  # a cell with nothing to show
+
+
+def mark_badge(label: str, classes: str, detail: str | None = None) -> str:
+    """A row mark's pill beside the name; `detail` (escaped, whoever wrote it) in its tooltip and for screen
+    readers."""
+    if detail is None:
+        return format_html(' <span class="badge rounded-pill {}">{}</span>', classes, label)
+    return format_html(
+        ' <span class="badge rounded-pill {}" title="{}">{}<span class="visually-hidden">: {}</span></span>',
+        classes,
+        detail,
+        label,
+        detail,
+    )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ names on the roster, the search source, the Notes export column, and their event
 read the note."""
 
 from django.db.models import Count, Q, Window
-from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from customers.extend import (
@@ -16,6 +15,7 @@ from customers.extend import (
     ProfileTab,
     RowMark,
     SearchSource,
+    mark_badge,
     read_once,
     register,
 )
@@ -51,13 +51,7 @@ def _pinned_mark(customer) -> str:
     """A "note" badge beside the name when a note is pinned, its text in the tooltip."""
     if not customer.pinned_note:
         return ""
-    text = Truncator(customer.pinned_note.text).chars(200)
-    return format_html(
-        ' <span class="badge rounded-pill text-bg-warning pinned-mark" title="{}">note'
-        '<span class="visually-hidden">: {}</span></span>',
-        text,
-        text,
-    )
+    return mark_badge("note", "text-bg-warning pinned-mark", Truncator(customer.pinned_note.text).chars(200))
 
 
 def _readable_events(request, events):

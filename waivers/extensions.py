@@ -3,8 +3,6 @@ the front desk's signing tablet in the main menu, the profile's Waivers tab, the
 mark, the portal's Waivers page, its kinds of activity event and its audit actions. Other apps say which
 waivers a customer needs through `waivers.extend`."""
 
-from django.utils.html import format_html
-
 from accounts.audit import register_audit_actions
 from accounts.navigation import Page, register_main_page, register_settings_page
 from customers.extend import (
@@ -14,6 +12,7 @@ from customers.extend import (
     PersonErasure,
     ProfileTab,
     RowMark,
+    mark_badge,
     register,
 )
 from portal.navigation import PortalSection, register_portal_section
@@ -27,12 +26,7 @@ def _missing_waiver_mark(customer) -> str:
     if not customer.missing_waivers:
         return ""
     which = "; ".join(f"{template.name} ({reason})" for template, reason in customer.missing_waivers)
-    return format_html(
-        ' <span class="badge rounded-pill text-bg-danger missing-waiver-mark" title="{}">missing waiver'
-        '<span class="visually-hidden">: {}</span></span>',
-        which,
-        which,
-    )
+    return mark_badge("missing waiver", "text-bg-danger missing-waiver-mark", which)
 
 
 register_settings_page(Page("waivers", "Waivers", "waiver_settings:list", 30, "settings.change"))
