@@ -190,6 +190,17 @@ def cpu_probe_world(prefix: str, size: int):
         yield owner, organizations, client, rng
 
 
+def _backend_cpu() -> float:
+    """CPU seconds the embedded PostgreSQL spent on this process's connection (its backend's /proc stat)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_per_request(client, urls: list[str], extra: dict, profile: str | None = None) -> tuple[list, list]:
     """CPU ms (time.process_time: steady on a loaded machine) of each GET of `urls`, and the queries of the
     first; with `profile`, cProfile stats of another pass written to that file."""
@@ -197,15 +208,17 @@ def cpu_per_request(client, urls: list[str], extra: dict, profile: str | None = 
     from django.test.utils import CaptureQueriesContext
 
     cpu = []
+    database_started = _backend_cpu()
     for url in urls:
         started = time.process_time()
         client.get(url, **extra)
         cpu.append((time.process_time() - started) * 1000)
+    print(f"{'':<28}PostgreSQL CPU ms/request {(_backend_cpu() - database_started) * 1000 / len(urls):5.1f}")
     with CaptureQueriesContext(connection) as queries:
         client.get(urls[0], **extra)
     captured = queries.captured_queries  # now: the connection's log is a bounded deque that later calls move
     if profile:
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)
         profiler.enable()
         for url in urls:
             client.get(url, **extra)

@@ -31,7 +31,7 @@ _addresses = itertools.count(1)
 CSRF_BODY = re.compile(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'")
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PROFILE_LINK = re.compile(r'href="/app/[\w-]+/customers/(\d+)/"')
-TAB_LINK = re.compile(r'href="([^"]+)"\s+hx-get="[^"]+"\s+hx-target="#profile-tabs"')
+TAB_LINK = re.compile(r'href="([^"]+)"\s+hx-get="[^"]+"\s+hx-target="#profile-panel"')
 ROW_ID = re.compile(r'name="ids" value="(\d+)"')
 SUGGESTED_TAG = re.compile(r'name="tag" value="(\d+)"')
 NOTE_WORDS = (
@@ -228,7 +228,7 @@ class Staff(Person):
             self.page(
                 html.unescape(url),
                 "profile tab (htmx)",
-                **{"HX-Request": "true", "HX-Target": "profile-tabs"},
+                **{"HX-Request": "true", "HX-Target": "profile-panel"},
             )
 
     @task(2)
@@ -238,7 +238,7 @@ class Staff(Person):
         pk = random.choice(self.profiles)
         self.open_profile(pk)
         tab = f"{self.base}{pk}/notes/"
-        self.page(tab, "profile tab (htmx)", **{"HX-Request": "true", "HX-Target": "profile-tabs"})
+        self.page(tab, "profile tab (htmx)", **{"HX-Request": "true", "HX-Target": "profile-panel"})
         time.sleep(random.uniform(2, 5))  # typing the note
         text = " ".join(random.sample(NOTE_WORDS, 6)).capitalize() + "."
         self.post(

@@ -28,7 +28,7 @@ def main() -> None:
                     note_services.note_add(
                         customer=customer, text=f"Note {n}", visibility="staff", pinned=n == 0, by=owner
                     )
-        tab_header = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "profile-tabs"}
+        tab_header = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "profile-panel"}  # what a tab link asks
         pages = [("profile", lambda pk: f"/app/{org.slug}/customers/{pk}/", {})]
         for tab in registered(ProfileTab):
             pages.append(

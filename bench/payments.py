@@ -202,7 +202,7 @@ def main() -> None:
         sales = f"/app/{big.slug}/sales/"
         year = date.today().year - 1
         calendar_year = f"?start={year}-01-01&end={year}-12-31"
-        fragment = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "profile-tabs"}
+        fragment = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "profile-panel"}  # what its links ask
         measured = {  # what, url, headers, requests, goal
             "Payments tab (full page)": (tab, {}, options.requests, GOALS["tab"]),
             "Payments tab (htmx fragment)": (tab, fragment, options.requests, GOALS["tab"]),

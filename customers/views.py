@@ -160,13 +160,14 @@ def customer_create(request, org_slug):
 
 @page_reads()
 def render_profile(request, customer: Customer, tab: str, context: dict):
-    """The profile page with tab `tab` open (its ProfileTab's template drawn with `context`), or only the tab
-    area for htmx. Each app's tab view ends here."""
+    """The profile page with tab `tab` open (its ProfileTab's template drawn with `context`), or for htmx only
+    the tab area, or only the tab's content when a tab link asks (the strip and the boxes above it stay). Each
+    app's tab view ends here."""
+    context = {"customer": customer, "tab": tab, "tab_template": find(ProfileTab, tab).template, **context}
+    if request.htmx.target == "profile-panel":
+        return render(request, "customers/profile.html#panel", context)
     tabs = [item for item in registered(ProfileTab) if has_permission(request.membership, item.permission)]
     context = {
-        "customer": customer,
-        "tab": tab,
-        "tab_template": find(ProfileTab, tab).template,
         "tabs": [(item, item.count(request, customer) if item.count else None) for item in tabs],
         "boxes": [
             (box.place, box.template, box.context(request, customer))

@@ -1,6 +1,7 @@
 """Customers one at a time: adding and editing them, the profile and its tabs, archive, restore and delete —
 and the other tenant."""
 
+import re
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -124,6 +125,20 @@ def test_profile_tabs_have_their_own_urls_and_fragments(alice_client, org_a, jan
     assert "Activity Log" in info and "jane@alpha.example" in info
     fragment = alice_client.get(f"/app/{org_a.slug}/customers/{jane.pk}/activity/", **HTMX).text
     assert "Created" in fragment and "<html" not in fragment
+
+
+def test_a_tab_link_swaps_only_the_tab_content(
+    alice_client, org_a, jane, beta_customer, django_assert_max_num_queries
+):
+    activity = f"/app/{org_a.slug}/customers/{jane.pk}/activity/"
+    page = alice_client.get(f"/app/{org_a.slug}/customers/{jane.pk}/").text
+    assert re.search(rf'hx-get="{activity}"\s+hx-target="#profile-panel"', page)
+    with django_assert_max_num_queries(10):  # no tab counts, no boxes above the tabs
+        panel = alice_client.get(activity, **HTMX, HTTP_HX_TARGET="profile-panel").text
+    assert "Created" in panel
+    assert 'role="tablist"' not in panel and 'id="profile-panel"' not in panel and "<html" not in panel
+    other = f"/app/{org_a.slug}/customers/{beta_customer.pk}/activity/"
+    assert alice_client.get(other, **HTMX, HTTP_HX_TARGET="profile-panel").status_code == 404
 
 
 def test_archive_and_restore(alice_client, org_a, jane):

@@ -1,5 +1,6 @@
-"""In Chromium: staff add, pin and edit a note and read its history; tag three customers at once from the
-roster, filter by two tags, save the view as a segment and reopen it."""
+"""In Chromium: staff open the Notes tab (only its content is swapped; the strip marks it), add, pin and edit
+a note and read its history; tag three customers at once from the roster, filter by two tags, save the view as
+a segment and reopen it."""
 
 import re
 
@@ -25,6 +26,10 @@ def test_a_note_is_added_pinned_edited_and_its_history_read(browser_page, live_s
     page.goto(f"{live_server.url}/app/{org_a.slug}/customers/{jane.pk}/")
     page.get_by_role("tab", name="Notes").click()
     expect(page.get_by_text("No notes yet.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/notes/$"))
+    expect(page.get_by_role("tab", name="Notes")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tab", name="Info")).to_have_attribute("aria-selected", "false")
+    expect(page.get_by_role("tab", name="Info")).not_to_have_class(re.compile("active"))
     page.get_by_role("button", name="Add note").click()
     expect(page.get_by_text("Write something first.")).to_be_visible()
     page.get_by_label("Note").fill("Allergic to peanuts.\nSee https://example.com/menu")
