@@ -37,6 +37,7 @@ from bookings.models import (
     RegistrationEvent,
     Session,
 )
+from bookings.selectors import forget_waiver_links
 from customers.models import Customer
 from customers.models.roster import age_on
 from customers.services import activity_record
@@ -62,6 +63,7 @@ def course_save(*, course: Course, passes: list[Package], by: User, waivers: lis
     course.passes.set(passes, through_defaults={"organization": current_organization()})
     if waivers is not None:
         course.waivers.set(waivers, through_defaults={"organization": current_organization()})
+        forget_waiver_links()
     detail = "added" if created else "changed"
     audit_record(action=CourseAudit.SAVED, by=by, target=course.name, detail=detail)
     return course

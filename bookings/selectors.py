@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -242,10 +244,32 @@ def bookings_of(customer_ids: list[int], *, upcoming: bool) -> QuerySet:
     return mine.filter(Q(ends_at__lte=now) | Q(status=BookingStatus.CANCELLED)).order_by("-starts_at", "-id")
 
 
+LINKED_KEY = "waivers-linked"  # the cache key function adds the organization
+
+
+def waivers_linked() -> bool:
+    """Whether any party package or course needs a waiver. Most organizations link none, and then every
+    roster page would ask for its customers' parties and classes for nothing."""
+    linked = cache.get(LINKED_KEY)
+    if linked is None:
+        linked = PartyWaiver.objects.exists() or CourseWaiver.objects.exists()
+        cache.set(LINKED_KEY, linked, 600)
+    return linked
+
+
+def forget_waiver_links() -> None:
+    """After a package's or course's waivers change: now, and again at commit, in case a page read the links
+    before the change was committed and cached them. The timeout bounds what a lost race costs."""
+    cache.delete(LINKED_KEY)
+    transaction.on_commit(lambda: cache.delete(LINKED_KEY))
+
+
 def waivers_needed(customer_ids: list[int]) -> dict[int, list[tuple[WaiverTemplate, str]]]:
     """The waivers these customers need for the parties and classes they are booked for (registered with
     waivers.extend): {customer_id: [(template, "Party on Sat Dec 12, 2026 10:00")]}, the soonest reason for
-    each template. Four queries whatever the number of customers."""
+    each template. Four queries whatever the number of customers, none where no waiver is linked."""
+    if not waivers_linked():
+        return {}
     now = timezone.now()
     needed: dict[int, dict[int, tuple[WaiverTemplate, str]]] = {}
     parties = list(

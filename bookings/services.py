@@ -28,7 +28,7 @@ from bookings.models import (
     PartyPackage,
     Room,
 )
-from bookings.selectors import booking_settings, slot_is_offered, when
+from bookings.selectors import booking_settings, forget_waiver_links, slot_is_offered, when
 from bookings.tasks import booking_confirmation_send
 from customers.models import Customer
 from customers.services import activity_record
@@ -123,6 +123,7 @@ def party_package_save(
     package.rooms.set(rooms, through_defaults={"organization_id": package.organization_id})
     if waivers is not None:
         package.waivers.set(waivers, through_defaults={"organization_id": package.organization_id})
+        forget_waiver_links()
     if created or changes:
         audit_record(
             action=BookingAudit.PACKAGE_SAVED,

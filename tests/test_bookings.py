@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant
 from billing import card_services
@@ -382,6 +383,45 @@ def test_the_bookings_tab_and_my_bookings_show_class_registrations_too(alice_cli
     assert "Toddler tumble" in tab and "At the desk" in tab
     mine = logged_in(world["pat"].user).get(f"/{org_a.slug}/book/mine/").text
     assert "Toddler tumble" in mine and "Kim Parent" in mine
+
+
+def test_the_roster_reads_parties_and_classes_for_its_waiver_mark_only_once_a_waiver_is_linked(
+    alice_client, org_a, world, alice
+):
+    with tenant(org_a):
+        waiver = waiver_template_create(
+            name="Play area waiver",
+            text="We play safe.",
+            validity_months=12,
+            guardian_signs_for_minors=True,
+            by=alice,
+        )
+        lee = customer(first_name="Lee", last_name="Unsigned", by=alice)
+        book_at_desk(world, alice, 15, customer=lee, booked_by=lee)
+    roster = f"/app/{org_a.slug}/customers/"
+
+    def page_and_tables():
+        with CaptureQueriesContext(connection) as queries:
+            text = alice_client.get(roster, {"q": "unsigned"}).text
+        return text, {
+            table
+            for table in ("bookings_booking", "bookings_registration")
+            if table in str(queries.captured_queries)
+        }
+
+    alice_client.get(roster)  # the answer "no waiver linked" is kept from here on
+    page, tables = page_and_tables()
+    assert "Unsigned, Lee" in page and "missing waiver" not in page and tables == set()
+    rooms = [world["jungle"], world["space"]]
+    with tenant(org_a):
+        services.party_package_save(package=world["jungle_party"], rooms=rooms, waivers=[waiver], by=alice)
+    page, tables = page_and_tables()  # at once: linking forgot the kept answer
+    assert "missing waiver" in page and "Play area waiver" in page
+    assert tables == {"bookings_booking", "bookings_registration"}
+    with tenant(org_a):
+        services.party_package_save(package=world["jungle_party"], rooms=rooms, waivers=[], by=alice)
+    page, tables = page_and_tables()
+    assert "missing waiver" not in page and tables == set()
 
 
 def test_a_party_that_needs_a_waiver_sends_the_guardian_to_sign_it_first_and_staff_see_it_missing(
