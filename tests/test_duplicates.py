@@ -257,7 +257,9 @@ def test_staff_role_is_refused_and_other_organizations_get_404(
     assert bob_client.post(f"/app/beta/settings/duplicates/{pair.pk}/not-duplicate/").status_code == 404
 
 
-def test_the_profile_shows_a_likely_duplicate_in_one_query(alice_client, carol_client, org_a, twins_in_a):
+def test_the_profile_shows_a_likely_duplicate_in_two_queries_and_none_in_one(
+    alice_client, carol_client, org_a, twins_in_a, jane
+):
     bob, robert = twins_in_a
     page = alice_client.get(f"/app/{org_a.slug}/customers/{robert.pk}/")
     assert "Possible duplicate of" in page.text and "Bob Stone" in page.text and ">Review<" in page.text
@@ -268,10 +270,13 @@ def test_the_profile_shows_a_likely_duplicate_in_one_query(alice_client, carol_c
 
     from customers.duplicate_views import profile_box
 
+    request = RequestFactory().get("/")
+    request.membership = None
     with tenant(org_a), CaptureQueriesContext(connection) as queries:
-        request = RequestFactory().get("/")
-        request.membership = None
         assert profile_box(request, robert)["other"] == bob
+    assert len(queries) == 2  # the pair, then Bob
+    with tenant(org_a), CaptureQueriesContext(connection) as queries:
+        assert profile_box(request, jane) is None
     assert len(queries) == 1
 
 
