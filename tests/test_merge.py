@@ -132,6 +132,11 @@ def test_a_tombstone_leaves_the_roster_and_its_links_lead_to_the_survivor(org_a,
     assert response.status_code == 302
     assert response["Location"] == f"/app/{org_a.slug}/customers/{pat.pk}/activity/?kind=profile"
     assert alice_client.post(old + "archive/")["Location"] == f"/app/{org_a.slug}/customers/{pat.pk}/"
+    # A tab asked by htmx from the gone customer's page loads the survivor's whole page.
+    tab = alice_client.get(old + "notes/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="profile-panel")
+    assert tab.status_code == 200 and tab["HX-Redirect"] == f"/app/{org_a.slug}/customers/{pat.pk}/notes/"
+    action = alice_client.post(old + "notes/add/", {"text": "Hi"}, HTTP_HX_REQUEST="true")
+    assert action["HX-Redirect"] == f"/app/{org_a.slug}/customers/{pat.pk}/"
 
 
 def test_two_logins_need_the_staff_member_to_pick_one_and_the_other_is_unlinked(
