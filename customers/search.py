@@ -292,6 +292,8 @@ def search_page(
     """A page of customers matching `raw_query` within `queryset`, best matches first."""
     search = plan(raw_query, sources)
     rows, has_next = _collect(queryset, search.all_branches, offset, limit)
+    if rows and not offset and not has_next:  # every branch was read to its end: these are all the matches
+        return SearchPage(rows, len(rows), False, False)
     if rows or offset:
         total, capped = capped_match_count(queryset, search)
         return SearchPage(rows, max(total, len(rows)), capped, has_next)

@@ -119,6 +119,21 @@ def test_pages_do_not_repeat_or_skip(roster, org_a):
     assert first.total == 3
 
 
+def test_a_search_whose_matches_fit_on_the_page_is_not_counted_again(roster, org_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with tenant(org_a), CaptureQueriesContext(connection) as captured:
+        page = search_page(Customer.objects.all(), "smi", offset=0, limit=3)
+    assert names(page) == ["Jane Smith", "John Smithers", "Smitty Adams"]
+    assert (page.total, page.total_is_capped, page.has_next) == (3, False, False)
+    assert not any("COUNT(" in query["sql"] for query in captured.captured_queries)
+    with tenant(org_a):
+        cut = search_page(Customer.objects.all(), "smi", offset=0, limit=2)
+        archived = search_page(Customer.objects.filter(archived_at__isnull=False), "smi", offset=0, limit=3)
+    assert (cut.total, cut.has_next, archived.total, archived.rows) == (3, True, 0, [])
+
+
 def test_multi_word_last_names_match_from_their_first_word(org_a, org_b, alice):
     with tenant(org_a):
         customer(first_name="Ana", last_name="De la Cruz", by=alice)
