@@ -16,7 +16,7 @@ from accounts.models import AuditEvent
 from accounts.tenancy import tenant
 from billing import credit_services, services, tasks
 from billing.credit import CreditError, balance_of
-from billing.demo import demo_credit, demo_packages
+from billing.demo import demo_credit, demo_erase, demo_packages
 from billing.models import CreditAudit, CreditEntry, CreditEvent, CreditKind, Package, Payment
 from customers.models import Activity, Customer
 from customers.services import customer_delete
@@ -213,6 +213,17 @@ def test_the_database_keeps_the_ledger_append_only_and_never_negative(org_a, des
         assert CreditEntry.objects.get().amount == 1000
         customer_delete(customer=pat, by=alice)  # the customer goes; the line stays for the books, unlinked
         assert CreditEntry.objects.get().customer is None
+
+
+def test_the_ledger_goes_only_with_its_whole_organization(org_a, org_b, desk, alice):
+    """The demo's reset (`make demo`) erases its organizations' billing first (`billing.demo.demo_erase`)."""
+    line = issue(org_a, desk["pat"], amount=1000, by=alice)
+    with tenant(org_a), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('roster.erasing_organization', %s, true)", [str(org_b.pk)])
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            CreditEntry.objects.filter(pk=line.pk).delete()  # another organization's erasure
+        demo_erase()
+        assert not CreditEntry.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
