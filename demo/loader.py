@@ -29,6 +29,7 @@ from invites.demo import demo_erase as invites_demo_erase
 from invites.demo import demo_package_invites, demo_waitlist
 from metrics.demo import demo_metrics
 from notes.demo import demo_notes
+from portal.demo import DEMO_CUSTOMER, demo_portal_customer
 from tags.demo import demo_tags
 from waivers.demo import demo_waivers
 
@@ -71,6 +72,7 @@ def login_lines() -> list[str]:
         f"  {email:<28} {', '.join(f'{role} of {slug}' for slug, role in roles.items())}"
         for email, _, _, roles in STAFF
     ]
+    lines.append(f"  {DEMO_CUSTOMER[0]:<28} customer of both, two children: /bounce-party-center/account/")
     lines.append(f"  {PLATFORM_ADMIN:<28} platform admin (/admin/)")
     return [*lines, f"  password for all: {DEMO_PASSWORD}"]
 
@@ -94,7 +96,8 @@ def demo_load(*, reset: bool = False) -> None:
                 invites_demo_erase()
                 demo_erase()
                 organization.delete()
-        User.objects.filter(email__in=[email for email, *_ in STAFF] + [PLATFORM_ADMIN]).delete()
+        demo_logins = [email for email, *_ in STAFF] + [PLATFORM_ADMIN, DEMO_CUSTOMER[0]]
+        User.objects.filter(email__in=demo_logins).delete()
     if Organization.objects.filter(slug__in=slugs).exists():
         return
 
@@ -121,6 +124,7 @@ def demo_load(*, reset: bool = False) -> None:
             demo_intake_form()
             demo_packages()
             demo_families(customers, seed=seed)
+            demo_portal_customer(password=DEMO_PASSWORD)
             demo_waivers(customers, seed=seed, by=users[owner_email])
             demo_tags(customers, seed=seed)
             staff = [users[email] for email, *_, roles in STAFF if spec["slug"] in roles]
