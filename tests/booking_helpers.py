@@ -10,6 +10,7 @@ from accounts.tenancy import tenant
 from bookings import services
 from bookings.models import BookingSettings, PartyPackage, Room
 from tests.store_helpers import open_shop
+from waivers.services import waiver_template_create
 
 
 def next_saturday(weeks: int = 1) -> datetime.date:
@@ -35,3 +36,10 @@ def open_party_room(org_a, org_b, alice, bob) -> dict:
             by=alice,
         )
     return world | {"jungle": jungle, "space": space, "jungle_party": party}
+
+
+def play_area_waiver(by, text: str = "We play safe."):
+    """The parties' waiver: valid a year, a guardian signs for a child."""
+    return waiver_template_create(
+        name="Play area waiver", text=text, validity_months=12, guardian_signs_for_minors=True, by=by
+    )

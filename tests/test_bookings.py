@@ -15,14 +15,14 @@ from billing.models import Checkout, Payment, Purchase, Visibility
 from bookings import class_services, selectors, services
 from bookings.models import Booking, BookingStatus, Course
 from customers.models import Activity
-from tests.booking_helpers import at, next_saturday, open_party_room
+from tests.booking_helpers import at, next_saturday, open_party_room, play_area_waiver
 from tests.conftest import logged_in
 from tests.factories import customer
 from tests.inbox import email_text
 from tests.store_helpers import pay_by_card
 from tests.waiver_helpers import signature_png
 from waivers.selectors import missing_waivers
-from waivers.services import waiver_sign, waiver_template_create
+from waivers.services import waiver_sign
 
 
 @pytest.fixture
@@ -389,13 +389,7 @@ def test_the_roster_reads_parties_and_classes_for_its_waiver_mark_only_once_a_wa
     alice_client, org_a, world, alice
 ):
     with tenant(org_a):
-        waiver = waiver_template_create(
-            name="Play area waiver",
-            text="We play safe.",
-            validity_months=12,
-            guardian_signs_for_minors=True,
-            by=alice,
-        )
+        waiver = play_area_waiver(alice)
         lee = customer(first_name="Lee", last_name="Unsigned", by=alice)
         book_at_desk(world, alice, 15, customer=lee, booked_by=lee)
     roster = f"/app/{org_a.slug}/customers/"
@@ -429,13 +423,7 @@ def test_a_party_that_needs_a_waiver_sends_the_guardian_to_sign_it_first_and_sta
 ):
     saturday = next_saturday(2)
     with tenant(org_a):
-        waiver = waiver_template_create(
-            name="Play area waiver",
-            text="We play safe.",
-            validity_months=12,
-            guardian_signs_for_minors=True,
-            by=alice,
-        )
+        waiver = play_area_waiver(alice)
         services.party_package_save(
             package=world["jungle_party"], rooms=[world["jungle"], world["space"]], waivers=[waiver], by=alice
         )

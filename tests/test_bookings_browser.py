@@ -12,14 +12,13 @@ from accounts.tenancy import tenant
 from bookings import services
 from bookings.models import Booking
 from customers.models import Customer
-from tests.booking_helpers import next_saturday, open_party_room
+from tests.booking_helpers import next_saturday, open_party_room, play_area_waiver
 from tests.conftest import PASSWORD
 from tests.inbox import email_text, emailed_path
 from tests.test_browser_journey import log_in, watch_console
 from tests.test_store_browser import type_card
 from tests.waiver_helpers import draw_signature
 from waivers.models import WaiverSignature
-from waivers.services import waiver_template_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,13 +28,7 @@ def test_a_visitor_books_a_party_for_their_child_and_staff_move_it_and_check_in(
 ):
     world = open_party_room(org_a, org_b, alice, bob)
     with tenant(org_a):
-        waiver = waiver_template_create(
-            name="Play area waiver",
-            text="Jumping is fun and has risks.",
-            validity_months=12,
-            guardian_signs_for_minors=True,
-            by=alice,
-        )
+        waiver = play_area_waiver(alice, "Jumping is fun and has risks.")
         services.party_package_save(
             package=world["jungle_party"], rooms=[world["jungle"], world["space"]], waivers=[waiver], by=alice
         )
