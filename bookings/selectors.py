@@ -250,11 +250,9 @@ LINKED_KEY = "waivers-linked"  # the cache key function adds the organization
 def waivers_linked() -> bool:
     """Whether any party package or course needs a waiver. Most organizations link none, and then every
     roster page would ask for its customers' parties and classes for nothing."""
-    linked = cache.get(LINKED_KEY)
-    if linked is None:
-        linked = PartyWaiver.objects.exists() or CourseWaiver.objects.exists()
-        cache.set(LINKED_KEY, linked, 600)
-    return linked
+    return cache.get_or_set(
+        LINKED_KEY, lambda: PartyWaiver.objects.exists() or CourseWaiver.objects.exists(), 600
+    )
 
 
 def forget_waiver_links() -> None:

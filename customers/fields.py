@@ -139,18 +139,18 @@ def _custom_registry() -> list[CustomerField]:
     registry = _pinned.get()
     if registry is not None:
         return registry
-    registry = cache.get(CACHE_KEY)
-    if registry is None:
-        fields = list(CustomField.objects.order_by("position", "id"))
-        options: dict[int, list] = {}
-        for option in CustomFieldOption.objects.order_by("position", "id"):
-            options.setdefault(option.field_id, []).append(option)
-        registry = [
-            CustomerField(custom.name, CUSTOM_GROUP, custom.label, custom, tuple(options.get(custom.pk, ())))
-            for custom in fields
-        ]
-        cache.set(CACHE_KEY, registry, 3600)
-    return registry
+    return cache.get_or_set(CACHE_KEY, _registry_from_database, 3600)
+
+
+def _registry_from_database() -> list[CustomerField]:
+    fields = list(CustomField.objects.order_by("position", "id"))
+    options: dict[int, list] = {}
+    for option in CustomFieldOption.objects.order_by("position", "id"):
+        options.setdefault(option.field_id, []).append(option)
+    return [
+        CustomerField(custom.name, CUSTOM_GROUP, custom.label, custom, tuple(options.get(custom.pk, ())))
+        for custom in fields
+    ]
 
 
 def forget_custom_fields() -> None:

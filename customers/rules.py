@@ -77,11 +77,9 @@ CACHE_KEY = "customer-field-rules"  # the cache key function adds the organizati
 def _saved_rules() -> dict[tuple[str, str], str]:
     from customers.models import FieldRule
 
-    saved = cache.get(CACHE_KEY)
-    if saved is None:
-        saved = {(row.field, row.channel): row.rule for row in FieldRule.objects.all()}
-        cache.set(CACHE_KEY, saved, 3600)
-    return saved
+    return cache.get_or_set(
+        CACHE_KEY, lambda: {(row.field, row.channel): row.rule for row in FieldRule.objects.all()}, 3600
+    )
 
 
 def forget_rules() -> None:
