@@ -111,21 +111,21 @@ REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 CACHES = {
     # Application data: every key carries the current organization.
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_FUNCTION": "accounts.tenancy.tenant_cache_key",
         "OPTIONS": REDIS_TIMEOUTS,
     },
     # Sessions are global (one login, many organizations): the same key inside and outside a tenant.
     "sessions": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "s",
         "OPTIONS": REDIS_TIMEOUTS,
     },
     # What the worker reads across organizations (which ones staff watch): each key names its organization.
     "global": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "g",
         "OPTIONS": REDIS_TIMEOUTS,
