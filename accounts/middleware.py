@@ -95,17 +95,20 @@ class TenantMiddleware:
         staff_area = request.path_info.startswith(STAFF_PREFIX)
         if staff_area and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        organization = Organization.objects.filter(slug=org_slug).first()
-        if organization is None:
-            raise Http404("No such organization.")
+        # get(), not first(): first() orders the query, which Django builds at a cost on every request.
+        try:
+            organization = Organization.objects.get(slug=org_slug)
+        except Organization.DoesNotExist:
+            raise Http404("No such organization.") from None
         # Times are stored in UTC and shown in the organization's time zone.
         timezone.activate(ZoneInfo(organization.time_zone))
         try:
             with tenant(organization):
                 if staff_area:
-                    request.membership = Membership.objects.filter(user=request.user).first()
-                    if request.membership is None:
-                        raise Http404("No such organization.")
+                    try:
+                        request.membership = Membership.objects.get(user=request.user)
+                    except Membership.DoesNotExist:
+                        raise Http404("No such organization.") from None
                 request.org = organization
                 response = self.get_response(request)
                 if response.status_code >= 500:

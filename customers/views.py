@@ -88,7 +88,7 @@ def roster(request, org_slug):
         "filter": customer_filter,
         "panel_fields": "" if results_only else panel_fields(customer_filter),
         "letter": request.GET.get("letter", ""),
-        "letters": LETTERS,
+        "letter_links": _letter_links(request.GET),
         "table": table,
         "page": page,
         "query": query,
@@ -104,6 +104,19 @@ def roster(request, org_slug):
     }
     template = "customers/roster.html#results" if results_only else "customers/roster.html"
     return render(request, template, context)
+
+
+def _letter_links(params) -> list[tuple[str, str, str]]:
+    """The A–Z bar's (letter, label, href), "All" first: the roster's query with that letter, from its first
+    page. Built here from one copy of the query, where 27 {% querystring %} tags took ~0.7 ms a page."""
+    query = params.copy()
+    query.pop("page", None)
+    links = []
+    for value, label in LETTERS:
+        query["letter"] = value
+        links.append((value, label, f"?{query.urlencode()}"))
+    del query["letter"]
+    return [("", "All", f"?{query.urlencode()}"), *links]
 
 
 def _bulk_actions(membership) -> list:

@@ -53,21 +53,23 @@ def customer_email(customer: Customer) -> str:
 def people_of(customer: Customer) -> tuple[list[GuardianLink], list[GuardianLink]]:
     """(links to this customer's guardians, links to the people they look after): primary guardians first,
     then by name; the people they look after oldest first (no birthday last), then by first name. One query
-    for both; the name keys sort in Python as in their "C" collation."""
-    links = (
-        GuardianLink.objects.filter(Q(dependant=customer) | Q(guardian=customer))
-        .select_related("guardian", "dependant")
-        .order_by("pk")
+    for both, sorted in Python: the name keys as in their "C" collation, and no ORDER BY, which Django builds
+    at a cost (~0.5 ms) for a query selecting two customers' columns."""
+    links = GuardianLink.objects.filter(Q(dependant=customer) | Q(guardian=customer)).select_related(
+        "guardian", "dependant"
     )
     guardians, dependants = [], []
     for link in links:
         (guardians if link.dependant_id == customer.pk else dependants).append(link)
-    guardians.sort(key=lambda link: (not link.is_primary, link.guardian.last_key, link.guardian.first_key))
+    guardians.sort(
+        key=lambda link: (not link.is_primary, link.guardian.last_key, link.guardian.first_key, link.pk)
+    )
     dependants.sort(
         key=lambda link: (
             link.dependant.birthday is None,
             link.dependant.birthday or date.min,
             link.dependant.first_key,
+            link.pk,
         )
     )
     return guardians, dependants

@@ -5,7 +5,7 @@ and Settings → Package invites."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import org_permission
 from billing.models import Package, Visibility
@@ -91,27 +91,26 @@ def cancel_all(request, org_slug, pk):
 
 
 def invites_box(request, customer) -> dict:
-    """The profile's Package invites box: what this customer was invited to, and a form to invite them."""
-    return {
-        "customer": customer,
-        "package_invites": list(package_invites_of(customer)[:10]),
-        "package_invite_form": PackageInviteForm(
-            packages=_invitable_packages(), people=buyable_for(customer), customer=customer, prefix="invite"
-        ),
-    }
+    """The profile's Package invites box: what this customer was invited to. Its form to invite them comes
+    when it is opened (invite_one): few profiles open it, and every profile would build it."""
+    return {"customer": customer, "package_invites": list(package_invites_of(customer)[:10])}
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @org_permission("customers.change")
 def invite_one(request, org_slug, pk):
+    """The profile's form to invite this customer to buy a package (GET, as the box asks for it when opened),
+    and sending it."""
     customer = get_customer_for_org(pk)
     form = PackageInviteForm(
-        request.POST,
+        request.POST or None,
         packages=_invitable_packages(),
         people=buyable_for(customer),
         customer=customer,
         prefix="invite",
     )
+    if request.method == "GET":
+        return render(request, "invites/packages/invite_form.html", {"form": form})
     if form.is_valid():
         beneficiary = form.cleaned_data["for_whom"]
         try:

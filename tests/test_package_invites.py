@@ -257,6 +257,20 @@ def test_the_other_organization_sees_nothing_and_a_token_works_only_at_home(
         assert PackageInvite.objects.get().status == PackageInviteStatus.SENT
 
 
+def test_the_profile_builds_its_invite_form_when_the_box_is_opened(alice_client, bob_client, org_a, shop):
+    profile_url = f"/app/{org_a.slug}/customers/{shop['pat'].pk}/"
+    profile = alice_client.get(profile_url).text
+    assert f'hx-get="{profile_url}package-invite/"' in profile and 'name="invite-package"' not in profile
+
+    form = alice_client.get(f"{profile_url}package-invite/", headers={"HX-Request": "true"})
+    assert form.status_code == 200
+    text = form.text
+    assert 'name="invite-package"' in text and "csrfmiddlewaretoken" in text
+    assert "Secret invite" in text and "Desk only" not in text  # sold by staff only: not invited to
+    assert "Pat (self)" in text and "Kim Parent" in text and "Gran" not in text  # Pat may buy for Kim only
+    assert bob_client.get(f"/app/{org_a.slug}/customers/{shop['pat'].pk}/package-invite/").status_code == 404
+
+
 def test_an_invite_only_checkout_started_before_the_package_sold_out_is_refunded(org_a, shop, alice):
     with tenant(org_a):
         shop["invite"].capacity = 1

@@ -1,6 +1,6 @@
 """In Chromium: staff open a saved segment, select everyone and invite them to a package sold by invitation
 only; one parent accepts from the email and pays by card in the store, another declines with a reason; the
-Invites page shows both, and the conversion."""
+Invites page shows both, and the conversion; staff invite one more from her profile."""
 
 import re
 
@@ -73,6 +73,12 @@ def test_staff_invite_a_segment_one_accepts_and_pays_one_declines(
     screenshot(page, "122-package-invites-report")
     page.goto(f"{live_server.url}/app/{org_a.slug}/customers/{shop['pat'].pk}/")
     expect(page.locator(".package-invites-box")).to_contain_text("Accepted")
+
+    page.goto(f"{live_server.url}/app/{org_a.slug}/customers/{shop['gran'].pk}/")
+    page.get_by_text("Invite to buy a package").click()  # the form comes when the box is opened
+    page.get_by_label("Invitation").select_option(label="Party")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text("Gran is invited to “Party”.")).to_be_visible()
     assert errors == []
 
 

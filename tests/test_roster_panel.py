@@ -66,6 +66,10 @@ def test_results_fragment_builds_only_the_filters_it_is_asked_for(alice_client, 
         fragment = alice_client.get(roster_url(org_a, "?letter=s&q=s"), **RESULTS).text
     assert "Spring, Sam" in fragment and "Smith, Jane" in fragment and "Adams, Ann" not in fragment
     assert 'class="az-link active" aria-current="true" href="?letter=s' in fragment
+    # Each letter keeps the search and the other filters, from the first page; "All" drops the letter.
+    fragment = alice_client.get(roster_url(org_a, "?letter=s&q=s&page=2&size=50"), **RESULTS).text
+    assert 'href="?letter=t&amp;q=s&amp;size=50" aria-label="Last names starting with T">T</a>' in fragment
+    assert 'class="az-link" href="?q=s&amp;size=50">All</a>' in fragment
     assert 'name="letter" value="s"' in fragment and 'id="filter-panel"' not in fragment
     # The other apps' filters (families, metrics) read their choices only when the panel is drawn.
     assert not [query for query in queries if "families_affiliatedorganization" in query["sql"]]
