@@ -51,7 +51,7 @@ def _pinned_mark(customer) -> str:
     """A "note" badge beside the name when a note is pinned, its text in the tooltip."""
     if not customer.pinned_note:
         return ""
-    return mark_badge("note", "text-bg-warning pinned-mark", Truncator(customer.pinned_note.text).chars(200))
+    return mark_badge("note", "text-bg-warning pinned-mark", Truncator(customer.pinned_note).chars(200))
 
 
 def _readable_events(request, events):
