@@ -1,15 +1,11 @@
-from django.utils.functional import SimpleLazyObject
-
 from accounts.navigation import SETTINGS, main_pages, settings_namespaces, settings_pages
 from accounts.permissions import ROLE_PERMISSIONS
-from accounts.selectors import memberships_for_user
 
 
 def workspace(request):
-    """The shell's context: the current organization, the user's role there, the menus' pages it may open,
-    and the switcher list."""
+    """The shell's context: the current organization, the user's role there, and the menus' pages it may
+    open. The switcher's list of organizations comes when opened (accounts.views.organization_switcher)."""
     membership = getattr(request, "membership", None)
-    user = getattr(request, "user", None)
     perms = ROLE_PERMISSIONS[membership.role] if membership else frozenset()
     return {
         "org": getattr(request, "org", None),
@@ -17,9 +13,6 @@ def workspace(request):
         "org_perms": perms,
         "main_pages": [(page, _marked(page, request)) for page in main_pages() if page.permission in perms],
         "settings_pages": [page for page in settings_pages() if page.permission in perms],
-        "my_memberships": SimpleLazyObject(
-            lambda: memberships_for_user(user) if user is not None and user.is_authenticated else []
-        ),
     }
 
 

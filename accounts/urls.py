@@ -36,6 +36,7 @@ urlpatterns = [
 # Staff area, mounted at /app/<org_slug>/ (namespace "staff").
 staff_urlpatterns = [
     path("", views.staff_home, name="home"),
+    path("switcher/", views.organization_switcher, name="switcher"),
     path("settings/", views.organization_settings, name="settings"),
     path("settings/staff/", views.staff_list, name="staff"),
     path("settings/staff/<int:pk>/role/", views.membership_role, name="membership_role"),

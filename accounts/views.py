@@ -137,6 +137,13 @@ def staff_home(request, org_slug):
     return redirect("customers:roster", org_slug=org_slug)
 
 
+@org_permission("customers.view")  # every role: the switcher is on every staff page
+def organization_switcher(request, org_slug):
+    """The switcher's list of the user's organizations, asked for when it is opened (app_shell.html): every
+    staff page read it (three statements) for the few times it is opened."""
+    return render(request, "accounts/switcher.html", {"memberships": memberships_for_user(request.user)})
+
+
 @org_permission("settings.change")
 def organization_settings(request, org_slug):
     can_edit = has_permission(request.membership, "organization.change")

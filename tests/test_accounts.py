@@ -4,7 +4,9 @@ import smtplib
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership, Organization, Role, User
 from accounts.tenancy import tenant
@@ -157,8 +159,16 @@ def test_organization_form_refuses_bad_input(alice_client, change, field, messag
 def test_user_of_two_organizations_sees_both_in_the_switcher(alice_client, alice, org_a, org_b):
     with tenant(org_b):
         Membership.objects.create(user=alice, role=Role.STAFF)
-    page = alice_client.get(f"/app/{org_a.slug}/customers/").text
-    assert org_a.name in page and org_b.name in page
+    switcher = f"/app/{org_a.slug}/switcher/"
+    with CaptureQueriesContext(connection) as queries:
+        page = alice_client.get(f"/app/{org_a.slug}/customers/").text
+    # The page names the current organization; the list comes when the switcher is opened.
+    assert org_a.name in page and org_b.name not in page and f'hx-get="{switcher}"' in page
+    assert not [query for query in queries if "app.user_id" in query["sql"]]
+    items = alice_client.get(switcher, headers={"HX-Request": "true"}).text
+    assert items.count('class="dropdown-item') == 2 and f"{org_a.name} <span" in items and org_b.name in items
+    assert f'href="/app/{org_a.slug}/" aria-current="page"' in items
+    assert f'href="/app/{org_b.slug}/">' in items
     assert alice_client.get(f"/app/{org_b.slug}/families/").status_code == 200
     assert alice_client.get("/accounts/organizations/").status_code == 200
 
@@ -169,9 +179,10 @@ def test_organization_list_sends_a_single_organization_straight_in(alice_client,
 
 
 def test_switcher_never_lists_organizations_the_user_is_not_in(bob_client, org_a, org_b):
-    page = bob_client.get(f"/app/{org_b.slug}/customers/").text
-    assert org_b.name in page
-    assert org_a.name not in page
+    items = bob_client.get(f"/app/{org_b.slug}/switcher/").text
+    assert org_b.name in items
+    assert org_a.name not in items
+    assert bob_client.get(f"/app/{org_a.slug}/switcher/").status_code == 404
 
 
 def test_login_with_email_in_any_case(client, alice, org_a):
