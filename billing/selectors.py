@@ -140,12 +140,12 @@ def punch_cards_today(cards) -> list[PunchCard]:
     return cards
 
 
-def _cards() -> QuerySet:
-    return PunchCard.objects.select_related("purchase__package", "holder").order_by("-created_at", "-id")
+def _cards(*related: str) -> QuerySet:
+    return PunchCard.objects.select_related("purchase__package", *related).order_by("-created_at", "-id")
 
 
 def punch_cards_of(customer: Customer) -> QuerySet:
-    """The punch cards a customer holds, newest first."""
+    """The punch cards a customer holds, newest first; without their holder's columns, who is `customer`."""
     return _cards().filter(holder=customer)
 
 
@@ -155,7 +155,7 @@ def punch_cards_seen_by(customer: Customer) -> QuerySet:
     watched = GuardianLink.objects.filter(
         guardian=customer, permissions__contains=[GuardianPermission.VIEW_HISTORY]
     ).values("dependant_id")
-    return _cards().filter(Q(holder=customer) | Q(holder__in=watched))
+    return _cards("holder").filter(Q(holder=customer) | Q(holder__in=watched))
 
 
 def punch_card_with_history(customer: Customer, pk: int) -> PunchCard | None:
