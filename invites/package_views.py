@@ -103,7 +103,7 @@ def invite_one(request, org_slug, pk):
     and sending it."""
     customer = get_customer_for_org(pk)
     form = PackageInviteForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         packages=_invitable_packages(),
         people=buyable_for(customer),
         customer=customer,

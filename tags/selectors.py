@@ -1,15 +1,16 @@
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import Lower
 
 from tags.models import CustomerTag, Tag
 
 
 def tags_by_customer(customer_ids: list[int]) -> dict[int, list[Tag]]:
-    """{customer_id: [their tags, alphabetical]} in one query."""
+    """{customer_id: [their tags, alphabetical]} in one query, of the tags each with the customer it is on
+    (`on`): half the columns and model rows of the assignments with their tags."""
     tags: dict[int, list[Tag]] = {}
-    assignments = CustomerTag.objects.filter(customer_id__in=customer_ids).select_related("tag")
-    for assignment in assignments.order_by(Lower("tag__name")):
-        tags.setdefault(assignment.customer_id, []).append(assignment.tag)
+    rows = Tag.objects.annotate(on=F("assignments__customer_id")).filter(on__in=customer_ids)
+    for tag in rows.order_by(Lower("name")):
+        tags.setdefault(tag.on, []).append(tag)
     return tags
 
 

@@ -269,6 +269,10 @@ def test_the_profile_builds_its_invite_form_when_the_box_is_opened(alice_client,
     assert "Secret invite" in text and "Desk only" not in text  # sold by staff only: not invited to
     assert "Pat (self)" in text and "Kim Parent" in text and "Gran" not in text  # Pat may buy for Kim only
     assert bob_client.get(f"/app/{org_a.slug}/customers/{shop['pat'].pk}/package-invite/").status_code == 404
+    sent_empty = alice_client.post(f"{profile_url}package-invite/", {}, follow=True)
+    assert "This field is required." in sent_empty.text
+    with tenant(org_a):
+        assert not PackageInvite.objects.exists()
 
 
 def test_an_invite_only_checkout_started_before_the_package_sold_out_is_refunded(org_a, shop, alice):
