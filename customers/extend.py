@@ -329,8 +329,9 @@ _page_reads: ContextVar[dict | None] = ContextVar("page_reads", default=None)
 def page_reads():
     """While the roster or a profile draws a page (no writes after it starts), what extensions load through
     `read_once` is read once: the tag list serves the filter panel and the bulk bar, a customer's memberships
-    the Memberships box and the past-due alert."""
-    token = _page_reads.set({})
+    the Memberships box and the past-due alert. Nested, it goes on with the page's reads."""
+    reads = _page_reads.get()
+    token = _page_reads.set({} if reads is None else reads)
     try:
         yield
     finally:

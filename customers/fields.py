@@ -16,6 +16,7 @@ from django import forms
 from django.core.cache import cache
 
 from accounts.emails import EmailAddressFormField
+from customers.extend import read_once
 from customers.models import (
     KEY_LENGTH,
     Audience,
@@ -139,6 +140,10 @@ def _custom_registry() -> list[CustomerField]:
     registry = _pinned.get()
     if registry is not None:
         return registry
+    return read_once(_cached_registry)  # a profile asks for it from several boxes
+
+
+def _cached_registry() -> list[CustomerField]:
     return cache.get_or_set(CACHE_KEY, _registry_from_database, 3600)
 
 

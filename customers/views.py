@@ -196,6 +196,7 @@ def render_profile(request, customer: Customer, tab: str, context: dict):
 
 
 @org_permission("customers.view")
+@page_reads()  # the custom fields read once for the Info tab and the boxes
 def profile(request, org_slug, pk):
     customer = get_customer_for_org(pk)
     fields = [(field, field.display(customer)) for field in customer_fields(request.membership.role)]

@@ -3,12 +3,14 @@ and the other tenant."""
 
 import re
 from datetime import date, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from accounts.tenancy import tenant
+from customers import fields
 from customers.models import Activity, Customer
 from tests.customer_helpers import HTMX, roster_url
 from tests.factories import customer
@@ -139,6 +141,13 @@ def test_a_tab_link_swaps_only_the_tab_content(
     assert 'role="tablist"' not in panel and 'id="profile-panel"' not in panel and "<html" not in panel
     other = f"/app/{org_a.slug}/customers/{beta_customer.pk}/activity/"
     assert alice_client.get(other, **HTMX, HTTP_HX_TARGET="profile-panel").status_code == 404
+
+
+def test_a_profile_reads_the_custom_fields_once(alice_client, org_a, jane):
+    with mock.patch.object(fields, "_cached_registry", wraps=fields._cached_registry) as registry:
+        page = alice_client.get(f"/app/{org_a.slug}/customers/{jane.pk}/").text
+    assert "jane@alpha.example" in page
+    assert registry.call_count == 1  # the Info tab, the form responses box and the custom values share it
 
 
 def test_archive_and_restore(alice_client, org_a, jane):
