@@ -1,6 +1,7 @@
 """Reads of package invitations: the organization's wording, an invitation by its link, staff's counts."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.selectors import token_hash
@@ -70,10 +71,12 @@ def package_invites(package: Package, status: str = "") -> QuerySet:
 
 
 def package_invites_of(customer: Customer) -> QuerySet:
-    """The invitations `customer` received, newest first."""
+    """The invitations `customer` received, newest first, with the first name of whom each is for
+    (`for_first_name`, "" for themselves): not that customer's every column."""
     return (
         PackageInvite.objects.filter(customer=customer)
-        .select_related("package", "for_customer")
+        .select_related("package")
+        .annotate(for_first_name=Coalesce("for_customer__first_name", Value("")))
         .order_by("-created_at", "-id")
     )
 

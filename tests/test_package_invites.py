@@ -62,6 +62,8 @@ def test_a_customer_invited_from_their_profile_for_a_child_accepts_and_pays(
     with tenant(org_a):
         invite = PackageInvite.objects.get()
         assert (invite.customer, invite.for_customer) == (shop["pat"], shop["kim"])
+    profile = alice_client.get(f"/app/{org_a.slug}/customers/{shop['pat'].pk}/").text
+    assert "Secret invite</a> for Kim" in profile
     assert "Hi Pat! Kim will love it" in email_text(message)
     path = emailed_path(message, r"/[\w-]+/invite/[\w-]+/")
     token = path.rstrip("/").rsplit("/", 1)[1]
