@@ -7,7 +7,7 @@ import binascii
 import hashlib
 import re
 import time
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial, wraps
 from typing import Annotated
 
@@ -158,6 +158,20 @@ def _whole(value):
 
 
 Whole = Annotated[int, BeforeValidator(_whole)]
+
+
+def _spelled_as_a_date(value):
+    """A query string's date or date-time is spelled as one: pydantic alone would read "0" or "86400" as
+    seconds since 1970 (and the document says date or date-time)."""
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+(\.\d*)?", value.strip()):
+        raise ValueError(
+            "Enter a date, such as 2026-01-31, or a date and time, such as 2026-01-31T09:00:00Z."
+        )
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_spelled_as_a_date)]
+Moment = Annotated[datetime, BeforeValidator(_spelled_as_a_date)]
 
 
 class PageParams(Schema):

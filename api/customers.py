@@ -20,7 +20,9 @@ from api.auth import scoped
 from api.common import (
     IF_MATCH_RESPONSES,
     CursorPage,
+    Day,
     FieldErrors,
+    Moment,
     PageParams,
     Problem,
     etag_of,
@@ -166,14 +168,14 @@ class CustomerQuery(Schema):
     order: Literal["id", "updated_at"] = Field(
         "id", description="Ascending; `updated_at` with `updated_since` fetches what changed since a sync."
     )
-    updated_since: datetime | None = Field(None, description="Only customers changed at or after this time.")
+    updated_since: Moment | None = Field(None, description="Only customers changed at or after this time.")
     source: Literal["staff", "online_booking", "online_store", "import", "api", "form", ""] = ""
     birthday_month: int | None = Field(None, ge=1, le=12)
     has_email: bool | None = None
     has_phone: bool | None = None
     do_not_solicit: bool | None = None
-    created_min: date | None = Field(None, description="Created on or after this day.")
-    created_max: date | None = Field(None, description="Created on or before this day.")
+    created_min: Day | None = Field(None, description="Created on or after this day.")
+    created_max: Day | None = Field(None, description="Created on or before this day.")
     letter: str = Field("", pattern="^[a-z#]?$", description="Last name initial, a–z, or # for the rest.")
 
 

@@ -174,7 +174,13 @@ def test_a_listed_customer_reads_as_the_customer_endpoint_writes_it(client, org_
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("?limit=500", "limit"), ("?cursor=bogus", "cursor"), ("?birthday_month=13", "birthday_month")],
+    [
+        ("?limit=500", "limit"),
+        ("?cursor=bogus", "cursor"),
+        ("?birthday_month=13", "birthday_month"),
+        ("?updated_since=0", "updated_since"),  # a date-time, not seconds since 1970
+        ("?created_min=86400", "created_min"),
+    ],
 )
 def test_bad_list_parameters_are_422_with_the_parameter_named(client, org_a, alice, query, field):
     response = call(client, "get", CUSTOMERS + query, make_key(org_a, alice, READ))
