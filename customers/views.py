@@ -24,7 +24,7 @@ from customers.extend import (
     page_reads,
     registered,
 )
-from customers.fields import customer_fields, grouped, registry_pinned
+from customers.fields import customer_fields, grouped
 from customers.filters import LETTERS
 from customers.forms import CustomerForm
 from customers.models import BulkOperation, Customer
@@ -52,8 +52,7 @@ def _positive_int(value, default: int) -> int:
 
 
 @org_permission("customers.view")
-@page_reads()
-@registry_pinned()  # the custom fields read once for the panel and the search, not once each
+@page_reads()  # among its reads the custom fields, once for the panel, the search and the columns
 def roster(request, org_slug):
     audience = request.membership.role
     # Search, filters, A–Z, sorting and paging all swap #results only; anything else gets the whole page.

@@ -150,6 +150,13 @@ def test_a_profile_reads_the_custom_fields_once(alice_client, org_a, jane):
     assert registry.call_count == 1  # the Info tab, the form responses box and the custom values share it
 
 
+def test_the_roster_reads_the_custom_fields_once(alice_client, org_a, jane):
+    with mock.patch.object(fields, "_cached_registry", wraps=fields._cached_registry) as registry:
+        page = alice_client.get(roster_url(org_a, "?q=jane")).text
+    assert "Smith, Jane" in page
+    assert registry.call_count == 1  # the filter panel, the search and the columns share it
+
+
 def test_archive_and_restore(alice_client, org_a, jane):
     alice_client.post(f"/app/{org_a.slug}/customers/{jane.pk}/archive/")
     assert "Archived" in alice_client.get(f"/app/{org_a.slug}/customers/{jane.pk}/").text
