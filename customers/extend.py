@@ -61,7 +61,8 @@ class RosterColumn:
     """A column of the roster, drawn right after the built-in column `after`. `annotate(customers,
     membership)` sets what `cell` reads on a page of customers, in a query or two; `cell(customer)` returns
     one cell's content as markup, drawn in Python as the rest of the row is (a template per cell was a tenth
-    of the page): escape what anyone typed (format_html)."""
+    of the page): escape what anyone typed (format_html). The customers carry only the columns a row draws
+    (customers.tables.ROW_FIELDS): read anything else in `annotate`, by their pks."""
 
     key: str
     header: str

@@ -13,6 +13,23 @@ from customers.extend import RosterColumn, RowMark, registered
 from customers.models import Customer
 
 NOWRAP = {"th": {"class": "text-nowrap"}}
+# The columns a row draws, and the keys the search compares its exact matches on (customers.search): the
+# roster reads these alone, not all 38 (Django compiles, hashes and loads each selected column). Extensions
+# read what else they show by the customers' pks.
+ROW_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "birthday",
+    "created_at",
+    "last_activity_at",
+    "archived_at",
+    "user",
+    "first_key",
+    "last_key",
+    "number_key",
+)
 PROFILE_PK = 10**15  # stands for a customer's id in the profile URL, reversed once per table
 ARCHIVED = ' <span class="badge text-bg-secondary">archived</span>'
 ROW = (

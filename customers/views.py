@@ -42,7 +42,7 @@ from customers.selectors import (
     visible_events,
     with_change_rows,
 )
-from customers.tables import CustomerTable, roster_table
+from customers.tables import ROW_FIELDS, CustomerTable, roster_table
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -58,6 +58,7 @@ def roster(request, org_slug):
     # Search, filters, A–Z, sorting and paging all swap #results only; anything else gets the whole page.
     results_only = request.htmx.target == "results"
     customer_filter, queryset = roster_queryset(request.GET, audience, panel=not results_only)
+    queryset = queryset.only(*ROW_FIELDS)
     query = request.GET.get("q", "").strip()[:100]
     page_size = _positive_int(request.GET.get("size"), 25)
     page_size = page_size if page_size in PAGE_SIZES else 25
