@@ -42,7 +42,7 @@ from customers.selectors import (
     visible_events,
     with_change_rows,
 )
-from customers.tables import ROW_FIELDS, CustomerTable, roster_table
+from customers.tables import ROW_FIELDS, roster_table, sort_order
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -65,9 +65,9 @@ def roster(request, org_slug):
     page_number = _positive_int(request.GET.get("page"), 1)
     offset = (page_number - 1) * page_size
     sort = request.GET.get("sort", "")
-    sort_order = _sort_order(sort)
+    ordering = sort_order(sort)
 
-    if query and not sort_order:
+    if query and not ordering:
         page = search_page(
             queryset, query, offset=offset, limit=page_size, sources=search_sources(request.membership)
         )
@@ -78,12 +78,10 @@ def roster(request, org_slug):
             queryset = queryset.filter(search.condition)
         else:
             total, capped = capped_count(queryset)
-        rows = list(queryset.order_by(*(sort_order or ROSTER_ORDER))[offset : offset + page_size + 1])
+        rows = list(queryset.order_by(*(ordering or ROSTER_ORDER))[offset : offset + page_size + 1])
         page = SearchPage(rows[:page_size], total, capped, len(rows) > page_size)
 
-    table = roster_table(
-        page.rows, request.membership, order_by=sort if sort_order else None, org_slug=request.org.slug
-    )
+    table = roster_table(page.rows, request.membership, request.GET, org_slug=request.org.slug)
     context = {
         "filter": customer_filter,
         "panel_fields": "" if results_only else panel_fields(customer_filter),
@@ -127,14 +125,6 @@ def _bulk_actions(membership) -> list:
         for action in registered(BulkAction)
         if has_permission(membership, action.permission)
     ]
-
-
-def _sort_order(sort: str):
-    """The ORDER BY of a sortable column named in `?sort=` (`-` for descending), else None."""
-    column = CustomerTable.base_columns.get(sort.removeprefix("-"))
-    if column is None or column.order_by is None:
-        return None
-    return column.order_by.opposite if sort.startswith("-") else column.order_by
 
 
 def _open_segment(request):

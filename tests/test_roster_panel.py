@@ -119,6 +119,32 @@ def test_roster_rows_show_every_column_and_escape_names(alice_client, org_a, ali
     assert row.index("roster-tags") < row.index("roster-email")
 
 
+LATER_HEADERS = ["Created", "Last activity"]
+
+
+def test_the_headers_sort_within_the_search_and_filters_from_the_first_page(alice_client, org_a, alice):
+    with tenant(org_a):
+        customer(first_name="Sam", last_name="Spring", email="b@alpha.example", by=alice)
+        customer(first_name="Sue", last_name="Stone", email="a@alpha.example", by=alice)
+        customer(first_name="Ann", last_name="Adams", email="c@alpha.example", by=alice)
+    fragment = alice_client.get(roster_url(org_a, "?letter=s&page=1&sort=email"), **RESULTS).text
+    headers = re.findall(r'<th scope="col"[^>]*>.*?</th>', fragment.split("<tbody>")[0], re.S)
+    labels = [re.sub(r"<[^>]+>", "", header) for header in headers]
+    # The extensions' columns after the ones they name: tags after the name, the account after the birthday.
+    assert labels == ["", "Name", "Tags", "Email", "Phone", "Birthday / age", "Account", *LATER_HEADERS]
+    # Sorted by email: its link turns it around, the others sort by themselves; all keep the letter, no page.
+    assert 'scope="col" aria-sort="ascending"><a href="?letter=s&amp;sort=-email">Email</a></th>' in fragment
+    assert '<th scope="col"><a href="?letter=s&amp;sort=name">Name</a></th>' in fragment
+    assert 'class="text-nowrap roster-wide"><a href="?letter=s&amp;sort=created_at">Created</a>' in fragment
+    assert fragment.count("aria-sort") == 1 and '<th scope="col">Tags</th>' in fragment
+    assert fragment.index("Stone, Sue") < fragment.index("Spring, Sam") and "Adams, Ann" not in fragment
+    fragment = alice_client.get(roster_url(org_a, "?letter=s&sort=-email"), **RESULTS).text
+    assert 'aria-sort="descending"><a href="?letter=s&amp;sort=email">Email</a>' in fragment
+    assert fragment.index("Spring, Sam") < fragment.index("Stone, Sue")
+    fragment = alice_client.get(roster_url(org_a, "?sort=password"), **RESULTS).text  # not a column
+    assert "aria-sort" not in fragment and "Adams, Ann" in fragment
+
+
 def test_roster_rows_show_dates_in_the_organizations_time_zone(alice_client, org_a, alice):
     with tenant(org_a):
         late = customer(first_name="Lou", last_name="Late", by=alice)

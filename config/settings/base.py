@@ -25,7 +25,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "django_htmx",
-    "django_tables2",
     "django_filters",
     "bootstrap",
     "django_bootstrap5",
@@ -171,8 +170,6 @@ IPWARE_STRICT = False  # a longer header (addresses the visitor made up) still y
 DEMO_LOGINS = False  # the demo's published password: config.settings.dev alone allows it
 
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")  # numbers typed without +country code
-
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 BOOTSTRAP5 = {"required_css_class": "required", "set_placeholder": False}
 
