@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.workspace",
             ],
+            "builtins": ["config.url_tag"],  # {% url %}, remembering what it reversed
         },
     }
 ]
