@@ -8,6 +8,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -240,13 +241,14 @@ def render_portal(request, customer: Customer, section: str, template: str, cont
             Customer.objects.unscoped()
             .filter(user=request.user)
             .exclude(organization=request.org)
-            .select_related("organization")
+            .order_by("organization__name")
+            .values(name=F("organization__name"), slug=F("organization__slug"))
         )
     context = {
         "customer": customer,
         "section": section,
         "sections": portal_sections(),
-        "elsewhere": [other.organization for other in elsewhere],
+        "elsewhere": elsewhere,
         "read_only": False,
         **context,
     }

@@ -107,7 +107,8 @@ def test_an_existing_login_signs_in_to_claim_and_keeps_its_password(
         assert Customer.objects.get(pk=multi.pk).user == bob_login
     # In the portal they see this organization's data and can switch to the other.
     portal = visitor.get(f"/{org_a.slug}/account/").text
-    assert "Your other accounts" in portal and org_b.name in portal
+    assert "Your other accounts" in portal
+    assert f'href="/{org_b.slug}/account/">{org_b.name}</a>' in portal
 
 
 def test_unknown_used_and_expired_links_look_and_take_the_same(client, org_a):
