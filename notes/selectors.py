@@ -16,7 +16,7 @@ def notes_of(customer_id: int, membership) -> QuerySet:
     """The customer's live notes this staff member may read: pinned first (newest pin first), then newest."""
     return (
         Note.objects.filter(readable(membership), customer_id=customer_id, deleted_at=None)
-        .select_related("author", "edited_by")
+        .select_related("author")
         .order_by(F("pinned_at").desc(nulls_last=True), "-created_at", "-id")
     )
 
