@@ -145,8 +145,10 @@ def _cards(*related: str) -> QuerySet:
 
 
 def punch_cards_of(customer: Customer) -> QuerySet:
-    """The punch cards a customer holds, newest first; without their holder's columns, who is `customer`."""
-    return _cards().filter(holder=customer)
+    """The punch cards a customer holds, newest first, each with its `package_name`: the profile's box, which
+    shows nothing else of the purchase (joined, its and the package's columns cost most of the box)."""
+    cards = PunchCard.objects.filter(holder=customer).annotate(package_name=F("purchase__package__name"))
+    return cards.order_by("-created_at", "-id")
 
 
 def punch_cards_seen_by(customer: Customer) -> QuerySet:
@@ -162,9 +164,8 @@ def punch_card_with_history(customer: Customer, pk: int) -> PunchCard | None:
     """A card `customer` holds with its punches newest first (who punched, who undid), or None (another
     customer's or another organization's id)."""
     punches = Punch.objects.select_related("by", "undone_by").order_by("-at", "-id")
-    return (
-        punch_cards_of(customer).prefetch_related(Prefetch("punches", queryset=punches)).filter(pk=pk).first()
-    )
+    card = _cards().prefetch_related(Prefetch("punches", queryset=punches)).filter(holder=customer, pk=pk)
+    return card.first()
 
 
 # The online store
