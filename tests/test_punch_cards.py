@@ -92,6 +92,8 @@ def test_a_class_pass_sale_gives_its_holder_a_card_and_other_sales_none(carol_cl
     assert card.valid_until == alpha_today(org_a) + timedelta(days=365)
     profile = carol_client.get(f"/app/{org_a.slug}/customers/{kim.pk}/").text
     assert "Punch cards" in profile and "5 of 5 left" in profile and "Punch a visit" in profile
+    assert f'/punch-cards/{card.pk}/">Five visits</a>' in profile  # the package's name, in the box
+    assert 'aria-label="Punch a visit on Five visits"' in profile
     assert (
         "No punch cards. Selling a class pass"
         in carol_client.get(f"/app/{org_a.slug}/customers/{pat.pk}/").text
