@@ -74,6 +74,20 @@ def sort_order(sort: str) -> tuple[str, ...] | None:
     return tuple(f"-{name}" for name in column.order_by) if sort.startswith("-") else column.order_by
 
 
+def first_page_links(params, name: str, values: list[str]) -> list[str]:
+    """The roster's query with `name` set to each of `values` ("" leaves it out), from its first page, each
+    parameter where it was: one copy of the query for all the links (27 {% querystring %} tags of the A–Z bar
+    took ~0.7 ms a page)."""
+    query = params.copy()
+    query.pop("page", None)
+    hrefs = {}
+    for value in filter(None, values):
+        query[name] = value
+        hrefs[value] = f"?{query.urlencode()}"
+    query.pop(name, None)
+    return [hrefs[value] if value else f"?{query.urlencode()}" for value in values]
+
+
 @dataclass(frozen=True)
 class Header:
     label: str
@@ -97,14 +111,13 @@ class CustomerTable:
         self.headers = self._headers(params)
 
     def _headers(self, params) -> list[Header]:
-        query = params.copy()
-        query.pop("page", None)
-        sort = query.get("sort", "")
+        """Each column's link sorts by it, the other way round when the roster already is."""
+        sort = params.get("sort", "")
+        turns = [f"-{column.key}" if sort == column.key else column.key for column in COLUMNS]
         headers = []
-        for column in COLUMNS:
-            query["sort"] = f"-{column.key}" if sort == column.key else column.key
+        for column, href in zip(COLUMNS, first_page_links(params, "sort", turns), strict=True):
             ordered = {column.key: "ascending", f"-{column.key}": "descending"}.get(sort, "")
-            headers.append(Header(column.label, column.classes, f"?{query.urlencode()}", ordered))
+            headers.append(Header(column.label, column.classes, href, ordered))
             headers += [Header(each.header) for each in self.columns_after[column.key]]
         return headers
 

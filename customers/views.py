@@ -42,7 +42,7 @@ from customers.selectors import (
     visible_events,
     with_change_rows,
 )
-from customers.tables import ROW_FIELDS, roster_table, sort_order
+from customers.tables import ROW_FIELDS, first_page_links, roster_table, sort_order
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -105,16 +105,10 @@ def roster(request, org_slug):
 
 
 def _letter_links(params) -> list[tuple[str, str, str]]:
-    """The A–Z bar's (letter, label, href), "All" first: the roster's query with that letter, from its first
-    page. Built here from one copy of the query, where 27 {% querystring %} tags took ~0.7 ms a page."""
-    query = params.copy()
-    query.pop("page", None)
-    links = []
-    for value, label in LETTERS:
-        query["letter"] = value
-        links.append((value, label, f"?{query.urlencode()}"))
-    del query["letter"]
-    return [("", "All", f"?{query.urlencode()}"), *links]
+    """The A–Z bar's (letter, label, href), "All" first: the roster's query with that letter."""
+    choices = [("", "All"), *LETTERS]
+    hrefs = first_page_links(params, "letter", [value for value, _ in choices])
+    return [(value, label, href) for (value, label), href in zip(choices, hrefs, strict=True)]
 
 
 def _bulk_actions(membership) -> list:
