@@ -241,3 +241,15 @@ class AuditEvent(TenantModel):
             (what, *values) if isinstance(values, list) and len(values) == 2 else (what, None, values)
             for what, values in self.changes.items()
         ]
+
+
+class QueuedTask(models.Model):
+    """A task a transaction queued, kept in that transaction until the broker has it (`accounts.outbox`).
+    A global table, as the broker's queue is: `kwargs` carries the task's `org_id`, and nothing shows it."""
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.task

@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 
-from accounts import services
+from accounts import outbox, services
 from accounts.models import Organization, StaffInvitation, User
 from accounts.tenancy import retried_task, tenant, tenant_task
 from accounts.tokens import email_confirmation_tokens
@@ -38,6 +39,17 @@ def staff_invitation_send(*, org_id: int, invitation_id: int) -> None:
     )
     message.attach_alternative(render_to_string("accounts/email/staff_invitation.html", context), "text/html")
     message.send()
+
+
+@shared_task
+def outbox_relay() -> int:
+    """Celery beat, every minute: send the tasks commits queued while the broker was away."""
+    return outbox.relay()
+
+
+@worker_ready.connect
+def _relay_on_start(**kwargs) -> None:
+    outbox_relay.delay()
 
 
 @shared_task

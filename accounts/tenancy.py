@@ -13,8 +13,9 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from celery import shared_task
-from celery.contrib.django.task import DjangoTask
 from django.db import OperationalError, connection, migrations, models, transaction
+
+from accounts.outbox import OutboxTask
 
 if TYPE_CHECKING:
     from accounts.models import Organization
@@ -184,7 +185,7 @@ def same_organization(
     return migrations.RunSQL(sql, f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
 
 
-class TenantTask(DjangoTask):
+class TenantTask(OutboxTask):
     """A task that runs inside one organization: it takes `org_id` and plain ids, never instances.
     The tenant (context, transaction, `app.org_id`) ends with the task, so nothing carries over.
     A `batched` task enters its tenant itself, one committed transaction per batch, so progress shows."""

@@ -1,7 +1,6 @@
 import os
 
 from celery import Celery
-from celery.contrib.django.task import DjangoTask
 from celery.signals import task_postrun, task_prerun
 
 # Unnamed, the settings that refuse to run insecurely; make run and pytest name theirs.
@@ -10,7 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 # restarted while PostgreSQL is away would exit instead of waiting for it. The deploy's migrate runs them.
 os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
 
-app = Celery("roster", task_cls=DjangoTask)
+# Every task queues through the outbox (`delay_on_commit`): what a commit queued survives Redis being away.
+app = Celery("roster", task_cls="accounts.outbox:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

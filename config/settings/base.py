@@ -274,6 +274,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 # tasks keep theirs as requests do instead, closed once old or broken (config/celery_app.py).
 CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "accounts.tasks.outbox_relay", "schedule": 60},
     "claim-invite-reminders": {"task": "invites.tasks.claim_invites_remind", "schedule": 3600},
     "package-invite-reminders": {"task": "invites.tasks.package_invites_remind", "schedule": 3600},
     "waitlists-sweep": {"task": "invites.tasks.waitlists_sweep", "schedule": 60},

@@ -1,0 +1,73 @@
+"""The outbox: a task queued by a transaction reaches the broker even when Redis is away at the commit.
+
+`delay_on_commit` writes the task into the transaction (`QueuedTask`), so it commits or rolls back with the
+change it belongs to. Once committed, the row is handed to the broker and deleted. When the broker is away
+then, the saved change still answers as saved and the row waits: `outbox_relay` (beat, every minute, and
+each worker as it starts) hands over what is left. Each hand-over takes its rows under a lock that the other
+skips, so the commit and the relay never both send a row; a task goes twice only if PostgreSQL fails between
+the broker taking it and the row's delete, the same at-least-once as `acks_late`."""
+
+import logging
+import time
+from functools import partial
+
+from celery import current_app
+from celery.contrib.django.task import DjangoTask
+from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+log = logging.getLogger(__name__)
+
+RELAY_BATCH = 500
+# Redis refusing costs a publish ~6 s (redis-py's retries). After a refusal, this process's commits leave
+# their tasks to the relay for a while, so a page queueing several tasks waits once, not once a task.
+BROKER_AWAY_SECONDS = 30
+broker_away_until = 0.0  # time.monotonic()
+
+
+class OutboxTask(DjangoTask):
+    """The project's task class (`config/celery_app.py`)."""
+
+    def delay_on_commit(self, **kwargs) -> None:
+        from accounts.models import QueuedTask
+
+        if self.typing:
+            self.__header__(**kwargs)  # a wrong argument fails in the caller, as with .delay()
+        row = QueuedTask.objects.create(task=self.name, kwargs=kwargs)
+        # robust: the change is committed; PostgreSQL failing now must not make it an error page
+        transaction.on_commit(partial(hand_over, pks=[row.pk]), robust=True)
+
+
+def hand_over(pks: list[int] | None = None) -> int:
+    """Send the queued tasks `pks` (or the oldest RELAY_BATCH of all) that no other hand-over holds, in
+    order, and delete those the broker took; with the broker away, the rest stay queued. Returns how many
+    went."""
+    global broker_away_until
+    from accounts.models import QueuedTask
+
+    if pks is not None and time.monotonic() < broker_away_until:
+        return 0
+    queued = QueuedTask.objects.select_for_update(skip_locked=True).order_by("pk")
+    sent = []
+    with transaction.atomic():
+        rows = queued.filter(pk__in=pks) if pks is not None else queued[:RELAY_BATCH]
+        try:
+            for row in rows:
+                # No retries here: the relay is the retry, and a page must not wait on them.
+                current_app.send_task(row.task, kwargs=row.kwargs, retry=False)
+                sent.append(row.pk)
+        except BrokerUnavailable as error:
+            broker_away_until = time.monotonic() + BROKER_AWAY_SECONDS
+            log.warning("The broker is unavailable; %s will go with the relay: %s", row.task, error)
+        QueuedTask.objects.filter(pk__in=sent).delete()
+    return len(sent)
+
+
+def relay() -> int:
+    """Hand over everything queued, a batch at a time, until the outbox is empty or the broker refuses."""
+    total = 0
+    while sent := hand_over():
+        total += sent
+        if sent < RELAY_BATCH:
+            break
+    return total
