@@ -41,6 +41,17 @@ NUMBER_RANGE = RangeInputs(attrs={"type": "number", "step": "any", "class": "for
 LETTERS = [(letter, letter.upper()) for letter in "abcdefghijklmnopqrstuvwxyz"] + [("#", "#")]
 
 
+class LetterField(django_filters.fields.ChoiceField):
+    """The A–Z bar's letter, in either case: a typed or bookmarked `?letter=S` is the bar's `s`."""
+
+    def to_python(self, value):
+        return super().to_python(value).lower()
+
+
+class LetterFilter(django_filters.ChoiceFilter):
+    field_class = LetterField
+
+
 class ListedChoices(forms.models.ModelChoiceIterator):
     """A model choice list read in one query: Django's iterator() opens a server-side cursor, three round
     trips (declare, fetch, close) for a list of a few dozen names drawn on every roster page."""
@@ -83,7 +94,7 @@ class CustomerFilter(django_filters.FilterSet):
         method="filter_status",
         widget=SELECT,
     )
-    letter = django_filters.ChoiceFilter(choices=LETTERS, method="filter_letter", widget=forms.HiddenInput)
+    letter = LetterFilter(choices=LETTERS, method="filter_letter", widget=forms.HiddenInput)
     created = django_filters.DateFromToRangeFilter(
         field_name="created_at__date", label="Created between", widget=DATE_RANGE
     )

@@ -85,7 +85,7 @@ def roster(request, org_slug):
     context = {
         "filter": customer_filter,
         "panel_fields": "" if results_only else panel_fields(customer_filter),
-        "letter": request.GET.get("letter", ""),
+        "letter": request.GET.get("letter", "").lower(),
         "letter_links": _letter_links(request.GET),
         "table": table,
         "page": page,

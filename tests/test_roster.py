@@ -64,6 +64,9 @@ def test_a_to_z_bar_filters_by_last_name_and_combines_with_search(alice_client, 
     assert "3rd Street Kids" in other and "Smith" not in other
     combined = alice_client.get(roster_url(org_a, "?letter=a&q=jane")).text
     assert "Adams, Jane" in combined and "Smith, Jane" not in combined
+    typed = alice_client.get(roster_url(org_a, "?letter=S")).text  # typed: the bar's letter in either case
+    assert "Smith, Jane" in typed and "Adams, Jane" not in typed
+    assert 'class="az-link active" aria-current="true" href="?letter=s"' in typed
 
 
 @pytest.mark.parametrize(
