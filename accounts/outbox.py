@@ -29,13 +29,20 @@ class OutboxTask(DjangoTask):
     """The project's task class (`config/celery_app.py`)."""
 
     def delay_on_commit(self, **kwargs) -> None:
+        self.delay_each_on_commit([kwargs])
+
+    def delay_each_on_commit(self, calls: list[dict]) -> None:
+        """Queue the task once for each set of keyword arguments in `calls`: one insert, one hand-over."""
         from accounts.models import QueuedTask
 
+        if not calls:
+            return
         if self.typing:
-            self.__header__(**kwargs)  # a wrong argument fails in the caller, as with .delay()
-        row = QueuedTask.objects.create(task=self.name, kwargs=kwargs)
+            for kwargs in calls:
+                self.__header__(**kwargs)  # a wrong argument fails in the caller, as with .delay()
+        rows = QueuedTask.objects.bulk_create(QueuedTask(task=self.name, kwargs=kwargs) for kwargs in calls)
         # robust: the change is committed; PostgreSQL failing now must not make it an error page
-        transaction.on_commit(partial(hand_over, pks=[row.pk]), robust=True)
+        transaction.on_commit(partial(hand_over, pks=[row.pk for row in rows]), robust=True)
 
 
 def hand_over(pks: list[int] | None = None) -> int:

@@ -142,10 +142,12 @@ def package_invites_send(
             detail=f"{len(invites)} invitation{'s' if len(invites) != 1 else ''}",
         )
     ids = sorted(invite.pk for invite in invites)
-    for start in range(0, len(ids), DELIVERY_BATCH):
-        package_invites_deliver.delay_on_commit(
-            org_id=package.organization_id, invite_ids=ids[start : start + DELIVERY_BATCH]
-        )
+    package_invites_deliver.delay_each_on_commit(
+        [
+            {"org_id": package.organization_id, "invite_ids": ids[start : start + DELIVERY_BATCH]}
+            for start in range(0, len(ids), DELIVERY_BATCH)
+        ]
+    )
     return ids, skipped
 
 

@@ -71,6 +71,8 @@ def test_an_invitation_saved_while_the_broker_is_away_is_answered_and_emailed_on
 def test_with_the_broker_up_a_commit_hands_its_tasks_over_and_a_rollback_queues_nothing(celery_worker, org_a):
     with tenant(org_a):
         tenant_view.delay_on_commit(org_id=org_a.pk)
+        tenant_view.delay_each_on_commit([{"org_id": org_a.pk}] * 3)
+        assert QueuedTask.objects.count() == 4  # in the transaction, until it commits
     assert not QueuedTask.objects.exists()
     with pytest.raises(RuntimeError), transaction.atomic():
         tenant_view.delay_on_commit(org_id=org_a.pk)
@@ -78,6 +80,9 @@ def test_with_the_broker_up_a_commit_hands_its_tasks_over_and_a_rollback_queues_
     assert not QueuedTask.objects.exists()
     with pytest.raises(TypeError, match="org_id"):
         tenant_view.delay_on_commit()
+    with pytest.raises(TypeError, match="org_id"):
+        tenant_view.delay_each_on_commit([{"org_id": org_a.pk}, {}])
+    assert not QueuedTask.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -48,10 +48,12 @@ def _events_label(events: list[str]) -> str:
     return ", ".join(EventType(event).label for event in events)
 
 
-def _enqueue(delivery: WebhookDelivery) -> None:
+def _enqueue(*deliveries: WebhookDelivery) -> None:
     from webhooks.tasks import webhook_deliver
 
-    webhook_deliver.delay_on_commit(org_id=delivery.organization_id, delivery_id=delivery.pk)
+    webhook_deliver.delay_each_on_commit(
+        [{"org_id": delivery.organization_id, "delivery_id": delivery.pk} for delivery in deliveries]
+    )
 
 
 def _fresh(**fields) -> dict:
@@ -141,8 +143,7 @@ def deliveries_queue(*, organization: Organization, payloads: list[dict]) -> int
             for endpoint in endpoints
             if payload["type"] in endpoint.events
         )
-        for delivery in deliveries:
-            _enqueue(delivery)
+        _enqueue(*deliveries)
         return len(deliveries)
 
 
