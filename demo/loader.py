@@ -25,8 +25,8 @@ from customers.models import Customer
 from families.demo import demo_families
 from imports.demo import demo_import
 from intake.demo import demo_intake_form
+from invites.demo import demo_claim_invites, demo_package_invites, demo_waitlist
 from invites.demo import demo_erase as invites_demo_erase
-from invites.demo import demo_package_invites, demo_waitlist
 from metrics.demo import demo_metrics
 from notes.demo import demo_notes
 from portal.demo import DEMO_CUSTOMER, demo_portal_customer
@@ -131,6 +131,7 @@ def demo_load(*, reset: bool = False) -> None:
             demo_notes(customers, staff, seed=seed)
             demo_metrics(customers, seed=seed)
             demo_purchases(customers, staff, seed=seed)
+            demo_claim_invites(customers, staff, seed=seed)
             demo_package_invites(staff, seed=seed)
             demo_waitlist(staff, seed=seed)
             demo_parties(by=users[owner_email], seed=seed)

@@ -1,5 +1,6 @@
-"""The demo's package invitations (the invite-only summer camp offered to parents of the roster, some
-answered, as if sent over the last weeks) and a full class with its waitlist."""
+"""The demo's account invitations (customers invited to claim their accounts, in every state), package
+invitations (the invite-only summer camp offered to parents of the roster, some answered, as if sent over
+the last weeks) and a full class with its waitlist."""
 
 import random
 from datetime import timedelta
@@ -11,8 +12,42 @@ from accounts.tenancy import current_organization
 from billing.models import ForWhom, Package, Visibility
 from billing.services import package_save, sale_record
 from families.models import GuardianLink, GuardianPermission
-from invites.models import PackageInvite
+from invites.models import ClaimInvite, PackageInvite
 from invites.waitlist_services import waitlist_join
+
+CLAIM_STATES = ["invited", "invited", "reminded", "expired", "failed", "revoked"]
+
+
+def demo_claim_invites(customers: list, staff: list, *, seed: int, count: int = 30) -> None:
+    """`count` customers with an address and no login invited to claim their accounts over the last weeks:
+    most still open (invited, reminded), some expired, bounced or revoked. Their links were never mailed, so
+    no token is kept: the roster's Account column and Online account filter have something to show."""
+    rng = random.Random(seed)
+    candidates = [person for person in customers if person.email and person.user_id is None]
+    now = timezone.now()
+    invites = []
+    for number, person in enumerate(rng.sample(candidates, min(count, len(candidates)))):
+        state = CLAIM_STATES[number % len(CLAIM_STATES)]
+        # Open ones inside the reminder schedule (3 days, then 3 more), so beat reminds none at start.
+        days = {"invited": (0, 2), "reminded": (4, 5), "expired": (16, 40)}.get(state, (1, 12))
+        sent = now - timedelta(days=rng.randint(*days), hours=rng.randint(0, 20))
+        invite = ClaimInvite(
+            customer=person,
+            email=person.email,
+            invited_by=rng.choice(staff),
+            sent_at=sent,
+            expires_at=sent + timedelta(days=14),
+        )
+        if state == "reminded":
+            invite.reminders_sent, invite.reminded_at = 1, now - timedelta(days=1)
+        elif state == "failed":
+            invite.failed_at, invite.failure = sent, "550 Mailbox unavailable"
+        elif state == "revoked":
+            invite.revoked_at = sent + timedelta(days=1)
+        invites.append(invite)
+    ClaimInvite.objects.bulk_create(invites)
+    ClaimInvite.objects.update(created_at=F("sent_at"))  # invited when sent, as if it had happened
+
 
 REASONS = ["We are away that week", "Too far for us", "", "Our child is in another camp"]
 

@@ -19,6 +19,7 @@ from customers.models import Activity, Customer
 from families import services as family_services
 from families.models import GuardianLink, Relationship
 from invites import claim_services as services
+from invites.demo import demo_claim_invites
 from invites.models import AccountEvent, ClaimInvite, ClaimStatus
 from invites.tasks import claim_invites_remind
 from tests.conftest import PASSWORD, logged_in, make_user
@@ -381,3 +382,18 @@ def test_forgot_password_reveals_nothing_and_resets(celery_worker, smtp_server, 
     assert response.status_code == 302
     assert User.objects.get(email="forgetful@example.com").check_password(new)
     assert not [message for message in smtp_server.messages if "stranger@example.com" in message["To"]]
+
+
+def test_the_demo_invites_customers_to_claim_in_every_state(alice_client, org_a, org_b, alice):
+    with tenant(org_a):
+        people = [customer(first_name=f"Demo{n}", email=f"demo{n}@example.com", by=alice) for n in range(8)]
+        people.append(customer(first_name="NoMail", email="", by=alice))
+        demo_claim_invites(people, [alice], seed=1, count=6)
+        invites = ClaimInvite.objects.all()
+        assert sorted(invite.status for invite in invites) == sorted(
+            ["invited", "invited", "reminded", "expired", "failed", "revoked"]
+        )
+        assert all(invite.email == invite.customer.email != "" for invite in invites)
+    page = alice_client.get(f"/app/{org_a.slug}/customers/?claim=invited").text
+    assert page.count('class="badge claim-badge') == 3  # invited twice and reminded: still open
+    assert "Bounced / failed" in alice_client.get(f"/app/{org_a.slug}/customers/?claim=failed").text
