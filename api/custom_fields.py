@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 
 from api.auth import scoped
 from api.common import CursorPage, FieldErrors, PageParams, Problem, paginate
-from api.customers import CustomValue, custom_out, form_data, form_errors
+from api.custom_values import CustomValue, custom_out, form_data, form_errors
 from api.resources import customer_of
 from customers.fields import CustomerField, customer_fields
 from customers.forms import CustomerForm

@@ -4,14 +4,12 @@ through the Staff Portal's form (its channel's required fields) and the services
 import copy
 import json
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.db.models import Q
 from django.http import HttpResponse, QueryDict
-from django.utils.html import strip_tags
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
@@ -29,20 +27,27 @@ from api.common import (
     if_match_check,
     paginate,
 )
+from api.custom_values import (
+    AUDIENCE,
+    CustomValue,
+    custom_out,
+    form_data,
+    form_errors,
+    staff_custom_fields,
+    values_out,
+)
 from customers import services
 from customers.duplicates import possible_duplicates
-from customers.fields import custom_data, custom_values, customer_fields, registry_pinned
+from customers.fields import custom_values, customer_fields, registry_pinned
 from customers.filters import CustomerFilter
 from customers.forms import CustomerForm
-from customers.models import TEXT_TYPES, Audience, Customer, FieldType, Source
+from customers.models import TEXT_TYPES, Customer, Source
 from customers.rules import Channel, channel_rules
 from customers.search import custom_field_source, normalize, plan
 from customers.selectors import refuse_tombstone
 
 router = Router()
-AUDIENCE = Audience.STAFF  # a key sees and edits what the organization's staff do
 BATCH_MAX = 1000
-CustomValue = str | int | float | bool | list[str] | None  # int before float: 34 stays "34", not "34.0"
 RACED = "Another customer was just saved with this email or number; check and retry."
 
 
@@ -187,98 +192,6 @@ LIST_DESCRIPTION = (
 )
 
 
-# Custom values in and out --------------------------------------------------------------------------------
-
-
-def _staff_custom_fields(*, editable: bool = False) -> dict[str, object]:
-    """{API key: registry item} of the custom fields staff may see (or edit)."""
-    return {
-        item.custom.key or item.name: item
-        for item in customer_fields(AUDIENCE)
-        if item.custom and (not editable or item.editable_by(AUDIENCE))
-    }
-
-
-def _out_value(item, value):
-    match value:
-        case None | [] | "":
-            return None
-        case Decimal():
-            return float(value)
-        case date():
-            return value.isoformat()
-    if item.type == FieldType.CHOICE:
-        return item.display_value(value)
-    if item.type == FieldType.MULTIPLE_CHOICE:
-        return [item.option_labels.get(option_id, "?") for option_id in value]
-    return value
-
-
-def custom_out(customer: Customer) -> dict:
-    return _values_out(custom_data(customer), _staff_custom_fields())
-
-
-def _values_out(data: dict, fields: dict[str, object]) -> dict:
-    """`data`: a customer's custom values by field name; `fields`: `_staff_custom_fields()`."""
-    # Most customers have a few of the fields: those they lack are null without a call.
-    return {
-        key: None if (value := data.get(item.name)) is None else _out_value(item, value)
-        for key, item in fields.items()
-    }
-
-
-def _option_id(item, label, errors: list[str]):
-    options = {option.label.casefold(): option.pk for option in item.options if option.retired_at is None}
-    found = options.get(str(label).casefold())
-    if found is None:
-        errors.append(f"“{label}” is not one of the options: {', '.join(o.label for o in item.options)}.")
-    return found
-
-
-def _form_value(item, value, errors: list[str]):
-    """A custom value sent as JSON in the form the staff form's field reads."""
-    if value is None:
-        return [] if item.type == FieldType.MULTIPLE_CHOICE else ""
-    match item.type:
-        case FieldType.YES_NO:
-            return {True: "true", False: "false"}.get(value, value)
-        case FieldType.CHOICE:
-            return _option_id(item, value, errors)
-        case FieldType.MULTIPLE_CHOICE:
-            chosen = value if isinstance(value, list) else [value]
-            return [_option_id(item, label, errors) for label in chosen]
-    return value if isinstance(value, str) else str(value)
-
-
-def form_data(payload: dict, *, base: dict | None = None) -> tuple[dict, dict[str, list[str]]]:
-    """The staff form's data from a JSON body (over `base`, the stored values, for a PATCH), and the errors of
-    custom values that cannot be read (an unknown key, option)."""
-    data, errors = dict(base or {}), {}
-    for name, value in payload.items():
-        if name != "custom":
-            data[name] = "" if value is None else value.isoformat() if isinstance(value, date) else value
-    fields = _staff_custom_fields(editable=True)
-    for key, value in (payload.get("custom") or {}).items():
-        item = fields.get(key)
-        if item is None:
-            errors[f"custom.{key}"] = ["No custom field with this key that staff may edit."]
-            continue
-        problems: list[str] = []
-        data[item.name] = _form_value(item, value, problems)
-        if problems:
-            errors[f"custom.{key}"] = problems
-    return data, errors
-
-
-def form_errors(form) -> dict[str, list[str]]:
-    """The form's messages by the API's field names (custom fields by key), as plain text."""
-    keys = {item.name: f"custom.{key}" for key, item in _staff_custom_fields().items()}
-    return {
-        keys.get(name, "body" if name == "__all__" else name): [strip_tags(message) for message in messages]
-        for name, messages in form.errors.items()
-    }
-
-
 # Reads ---------------------------------------------------------------------------------------------------
 
 
@@ -329,7 +242,7 @@ def _listed(row: dict, values: dict, fields: dict[str, object]) -> dict:
     """A customer of a list as CustomerOut writes it (tests compare the two), from its row and custom values,
     without pydantic reading 100 customers through ninja's getter: that was a third of a page's time."""
     row["archived"] = row["archived_at"] is not None
-    row["custom"] = _values_out(values, fields)
+    row["custom"] = values_out(values, fields)
     row["etag"] = etag_of(row["id"], row["updated_at"])
     return {name: row[name] for name in CustomerOut.model_fields}
 
@@ -348,7 +261,7 @@ def customer_list(request, query: Query[CustomerQuery], page: Query[PageParams])
         customers = customers.values(*LISTED_COLUMNS)  # rows, not models: 0.7 ms of CPU a page, not 1.9
         result = paginate(request, customers, page, order=query.order, any_of=any_of)
         values = custom_values([row["id"] for row in result["items"]])
-        fields = _staff_custom_fields()
+        fields = staff_custom_fields()
         result["items"] = [_listed(row, values[row["id"]], fields) for row in result["items"]]
     # Django's encoder writes dates and times as ninja's does, without its checks for models, URLs and enums.
     return HttpResponse(

@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema, Status
 
 from api.auth import scoped
 from api.common import CursorPage, FieldErrors, PageParams, Problem, paginate
-from api.customers import form_errors
+from api.custom_values import form_errors
 from api.resources import customer_of
 from metrics import services
 from metrics.forms import EntryForm

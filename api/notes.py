@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 
 from api.auth import scoped
 from api.common import CursorPage, FieldErrors, PageParams, Problem, paginate
-from api.customers import form_errors
+from api.custom_values import form_errors
 from api.resources import STAFF_VIEW, customer_of
 from notes import services
 from notes.forms import NoteForm
