@@ -69,9 +69,10 @@ def _holds_nul(value) -> bool:
     return False
 
 
-class NulRefusingParser(Parser):
+class StrictParser(Parser):
     """A JSON body holding a NUL character (`\\u0000`) is refused (400), as the NUL middleware refuses one in
-    a query or form: PostgreSQL text cannot hold it, so no endpoint must meet it."""
+    a query or form: PostgreSQL text cannot hold it, so no endpoint must meet it. A parameter of one value
+    sent more than once keeps all its values, so it is refused (422) instead of read as its last."""
 
     def parse_body(self, request):
         data = super().parse_body(request)
@@ -79,13 +80,19 @@ class NulRefusingParser(Parser):
             raise HttpError(400, REFUSED_NUL)
         return data
 
+    def parse_querydict(self, data, list_fields, request):
+        return {
+            key: values if key in list_fields or len(values) > 1 else values[0]
+            for key, values in data.lists()
+        }
+
 
 class KeyedAPI(NinjaAPI):
     """The API whose document names, on every operation, the refusals any of them may answer (no key, no
     scope, too many calls, input that does not fit), so no operation can leave them out."""
 
     def __init__(self, **kwargs):
-        super().__init__(parser=NulRefusingParser(), **kwargs)
+        super().__init__(parser=StrictParser(), **kwargs)
 
     def get_openapi_schema(self, **kwargs):
         schema = super().get_openapi_schema(**kwargs)

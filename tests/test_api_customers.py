@@ -180,6 +180,8 @@ def test_a_listed_customer_reads_as_the_customer_endpoint_writes_it(client, org_
         ("?birthday_month=13", "birthday_month"),
         ("?updated_since=0", "updated_since"),  # a date-time, not seconds since 1970
         ("?created_min=86400", "created_min"),
+        ("?has_phone=false&has_phone=true", "has_phone"),  # one value, sent twice: not read as the last
+        ("?limit=10&limit=20", "limit"),
     ],
 )
 def test_bad_list_parameters_are_422_with_the_parameter_named(client, org_a, alice, query, field):
