@@ -19,8 +19,8 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 log = logging.getLogger(__name__)
 
 RELAY_BATCH = 500
-# Redis refusing costs a publish ~6 s (redis-py's retries). After a refusal, this process's commits leave
-# their tasks to the relay for a while, so a page queueing several tasks waits once, not once a task.
+# Redis refusing costs a publish ~2 s (`connect_retries_timeout` in settings). After a refusal, this process's
+# commits leave their tasks to the relay for a while, so a page queueing several tasks waits once, not each.
 BROKER_AWAY_SECONDS = 30
 broker_away_until = 0.0  # time.monotonic()
 

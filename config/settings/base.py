@@ -267,9 +267,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers and beat outlive a Redis restart: they retry the connection without end (a supervisor restarting
 # them would only do the same), and queued tasks wait in Redis (kept on disk: README "Faults"). The timeouts
-# are above the worker's 1 s wait for the next task; a page queueing a task with Redis away fails in seconds.
+# are above the worker's 1 s wait for the next task. A publish with Redis away gives up after one try and its
+# wait (~2 s, not kombu's ~6): the outbox (accounts/outbox.py) keeps the task for the relay.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "connect_retries_timeout": 1,
+}
 # Celery would open a new database connection (a PostgreSQL session and a password exchange) for every task;
 # tasks keep theirs as requests do instead, closed once old or broken (config/celery_app.py).
 CELERY_DB_REUSE_MAX = 1_000_000
