@@ -14,7 +14,6 @@ from functools import partial
 from celery import current_app
 from celery.contrib.django.task import DjangoTask
 from django.db import transaction
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +62,9 @@ def hand_over(pks: list[int] | None = None) -> int:
                 # No retries here: the relay is the retry, and a page must not wait on them.
                 current_app.send_task(row.task, kwargs=row.kwargs, retry=False)
                 sent.append(row.pk)
-        except BrokerUnavailable as error:
+        except Exception:  # whatever the broker raised (kombu wraps some errors, not all): the rest wait
             broker_away_until = time.monotonic() + BROKER_AWAY_SECONDS
-            log.warning("The broker is unavailable; %s will go with the relay: %s", row.task, error)
+            log.warning("Could not queue %s; it waits for the relay", row.task, exc_info=True)
         QueuedTask.objects.filter(pk__in=sent).delete()
     return len(sent)
 
