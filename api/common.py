@@ -161,9 +161,10 @@ Whole = Annotated[int, BeforeValidator(_whole)]
 
 
 def _spelled_as_a_date(value):
-    """A query string's date or date-time is spelled as one: pydantic alone would read "0" or "86400" as
-    seconds since 1970 (and the document says date or date-time)."""
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+(\.\d*)?", value.strip()):
+    """A date or date-time is spelled as one, in a query string or a JSON body: pydantic alone would read
+    0, "0" or "86400" as seconds since 1970 (and the document says date or date-time)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number or (isinstance(value, str) and re.fullmatch(r"[+-]?\d+(\.\d*)?", value.strip())):
         raise ValueError(
             "Enter a date, such as 2026-01-31, or a date and time, such as 2026-01-31T09:00:00Z."
         )
@@ -172,6 +173,17 @@ def _spelled_as_a_date(value):
 
 Day = Annotated[date, BeforeValidator(_spelled_as_a_date)]
 Moment = Annotated[datetime, BeforeValidator(_spelled_as_a_date)]
+
+
+def _not_a_yes_no(value):
+    """A JSON body's true or false is not a number: pydantic alone would read true as 1."""
+    if isinstance(value, bool):
+        raise ValueError("Enter a number or a text, not true or false.")
+    return value
+
+
+# A JSON body's values as the document types them; StrictInt and StrictBool (pydantic's) for the rest.
+Amount = Annotated[str | float, BeforeValidator(_not_a_yes_no)]
 
 
 class PageParams(Schema):

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 
 from api.auth import scoped
 from api.common import (
@@ -132,7 +132,7 @@ class CustomerIn(Schema):
     last_name: str | None = None
     email: str | None = None
     phone: str | None = None
-    birthday: date | None = None
+    birthday: Day | None = None
     gender: Literal["female", "male", "non_binary", ""] | None = None
     address_line1: str | None = None
     address_line2: str | None = None
@@ -142,7 +142,7 @@ class CustomerIn(Schema):
     country: str | None = None
     emergency_contact_name: str | None = None
     emergency_contact_phone: str | None = None
-    marketing_opt_in: bool | None = None
+    marketing_opt_in: StrictBool | None = None
     number: str | None = None
     custom: dict[str, CustomValue] = Field(
         default={}, description="Custom field values by key; an option by its label; null clears a value."

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from ninja import Query, Router, Schema, Status
+from pydantic import StrictBool, StrictInt
 
 from api.auth import scoped
 from api.common import CursorPage, FieldErrors, PageParams, Problem, paginate
@@ -32,9 +33,9 @@ class LinkOut(Schema):
 
 
 class LinkIn(Schema):
-    guardian_id: int
+    guardian_id: StrictInt
     relationship: Relationship
-    is_primary: bool = False
+    is_primary: StrictBool = False
 
 
 @router.get(

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Query, Router, Schema, Status
+from pydantic import StrictBool
 
 from api.auth import scoped
 from api.common import CursorPage, FieldErrors, PageParams, Problem, paginate
@@ -40,7 +41,7 @@ class NoteOut(Schema):
 class NoteIn(Schema):
     text: str
     visibility: Literal["staff"] = "staff"
-    pinned: bool = False
+    pinned: StrictBool = False
 
 
 @router.get(

@@ -4,6 +4,7 @@ Activity Log event) the profile's Tags box uses."""
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
+from pydantic import StrictInt
 
 from api.auth import scoped
 from api.common import CursorPage, PageParams, Problem, paginate
@@ -26,7 +27,7 @@ class TagCountOut(TagOut):
 
 
 class TagIn(Schema):
-    tag_id: int
+    tag_id: StrictInt
 
 
 class TagAdded(Schema):

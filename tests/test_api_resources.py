@@ -18,12 +18,13 @@ from bookings import services as booking_services
 from bookings.models import BookingSettings, Course, PartyPackage, Room
 from customers import services as customer_services
 from customers.models import Activity, Audience, FieldType
+from families.models import GuardianLink
 from metrics import services as metric_services
-from metrics.models import Metric, MetricKind
+from metrics.models import Metric, MetricEntry, MetricKind
 from notes import services as note_services
-from notes.models import Visibility
+from notes.models import Note, Visibility
 from tags import services as tag_services
-from tags.models import Tag
+from tags.models import CustomerTag, Tag
 from tests.custom_field_helpers import make_field
 from tests.factories import customer
 from tests.test_api import call, make_key
@@ -376,3 +377,51 @@ def test_a_key_reads_a_customers_parties_and_classes(client, org_a, alice, ana, 
     assert call(client, "get", f"{API}/customers/{bea.pk}/registrations/", key).status_code == 404
     no_scope = key_for(org_a, alice, "payments:read")
     assert call(client, "get", f"{API}/customers/{ana.pk}/bookings/", no_scope).status_code == 403
+
+
+# Bodies -------------------------------------------------------------------------------------------------
+
+
+def test_a_body_value_of_another_json_type_is_422_not_converted(client, org_a, alice, ana):
+    """JSON has numbers, true/false and text: the document's integer is not true, its yes/no is not "yes" or
+    1, its date is not seconds since 1970, a metric's value is not true."""
+    with tenant(org_a):
+        vip = tag_services.tag_save(tag=Tag(name="VIP"), by=alice)
+        dad = customer(first_name="Dad", last_name="Alpha")
+        visits = metric_services.metric_save(metric=Metric(name="Visits", kind=MetricKind.COUNTER), by=alice)
+    key = key_for(
+        org_a, alice, "customers:write", "tags:write", "notes:write", "metrics:write", "families:write"
+    )
+    refused = [
+        ("post", f"{API}/customers/{ana.pk}/tags/", {"tag_id": True}, "tag_id"),
+        ("post", f"{API}/customers/{ana.pk}/tags/", {"tag_id": str(vip.pk)}, "tag_id"),
+        ("post", f"{API}/customers/{ana.pk}/notes/", {"text": "Hi", "pinned": "yes"}, "pinned"),
+        ("post", f"{API}/customers/{ana.pk}/metrics/{visits.pk}/entries/", {"value": True}, "value"),
+        (
+            "post",
+            f"{API}/customers/{ana.pk}/metrics/{visits.pk}/entries/",
+            {"value": 3, "recorded_on": 0},
+            "recorded_on",
+        ),
+        (
+            "post",
+            f"{API}/customers/{ana.pk}/guardian-links/",
+            {"guardian_id": dad.pk, "relationship": "parent", "is_primary": 1},
+            "is_primary",
+        ),
+        (
+            "post",
+            f"{API}/customers/",
+            {"first_name": "Cy", "last_name": "Lee", "birthday": 86400},
+            "birthday",
+        ),
+        ("patch", f"{API}/customers/{ana.pk}/", {"marketing_opt_in": "true"}, "marketing_opt_in"),
+    ]
+    for method, url, body, field in refused:
+        response = call(client, method, url, key, body)
+        assert response.status_code == 422, (url, body, response.content)
+        assert field in response.content.decode(), (url, body, response.content)
+    with tenant(org_a):
+        assert not CustomerTag.objects.filter(customer=ana).exists() and not Note.objects.exists()
+        assert not MetricEntry.objects.exists() and not GuardianLink.objects.exists()
+    assert call(client, "post", f"{API}/customers/{ana.pk}/tags/", key, {"tag_id": vip.pk}).status_code == 201
