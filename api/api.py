@@ -95,7 +95,7 @@ class ImportOptions(Schema):
 
 
 class Page(Schema):
-    offset: Whole = Field(0, ge=0)
+    offset: Whole = Field(0, ge=0, le=100_000_000, description="Rows to skip: a file holds fewer than this.")
     limit: Whole = Field(100, ge=1, le=1000)
 
 

@@ -71,6 +71,9 @@ def test_a_json_import_runs_through_validation_into_the_roster(client, org_a, al
     assert (
         errors["count"] == 1 and errors["items"][0]["row"] == 3 and "email" in errors["items"][0]["message"]
     )
+    assert call(client, "get", status["errors_url"] + "?offset=1", key).json()["items"] == []
+    too_far = call(client, "get", status["errors_url"] + "?offset=169148573533380483743744", key)
+    assert too_far.status_code == 422 and "offset" in too_far.json()["errors"]  # not a bigint: was a 500
     with tenant(org_a):
         assert Customer.objects.get(email="ana@example.com").source == "api"
 
