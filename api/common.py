@@ -183,7 +183,7 @@ def _not_a_yes_no(value):
 
 
 # A JSON body's values as the document types them; StrictInt and StrictBool (pydantic's) for the rest.
-Amount = Annotated[str | float, BeforeValidator(_not_a_yes_no)]
+NumberOrText = Annotated[str | float, BeforeValidator(_not_a_yes_no)]
 
 
 class PageParams(Schema):

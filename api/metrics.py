@@ -7,7 +7,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from api.auth import scoped
-from api.common import Amount, CursorPage, Day, FieldErrors, PageParams, Problem, paginate
+from api.common import CursorPage, Day, FieldErrors, NumberOrText, PageParams, Problem, paginate
 from api.custom_values import form_errors
 from api.resources import customer_of
 from metrics import services
@@ -62,7 +62,7 @@ class EntryOut(Schema):
 
 
 class EntryIn(Schema):
-    value: Amount
+    value: NumberOrText
     recorded_on: Day | None = None
     comment: str = ""
 
