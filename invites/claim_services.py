@@ -98,14 +98,16 @@ def invite_revoke(*, invite: ClaimInvite, by) -> None:
 
 @transaction.atomic
 def invite_issue_token(*, invite: ClaimInvite, reminder: bool) -> str:
-    """A fresh token for the email about to go out (in the worker); only its hash is kept."""
+    """A fresh token for the email about to go out (in the worker); only its hash is kept. A reminder's link
+    is valid for the settings' lifetime again, so the link in every email works as long as the first did."""
     token, invite.token_hash = new_token()
     now = timezone.now()
     if reminder:
         invite.reminded_at, invite.reminders_sent = now, invite.reminders_sent + 1
+        invite.expires_at = now + timedelta(hours=invite_settings().expiry_hours)
     else:
         invite.sent_at = now
-    invite.save(update_fields=["token_hash", "sent_at", "reminded_at", "reminders_sent"])
+    invite.save(update_fields=["token_hash", "sent_at", "reminded_at", "reminders_sent", "expires_at"])
     return token
 
 

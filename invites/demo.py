@@ -12,8 +12,8 @@ from accounts.tenancy import current_organization
 from billing.models import ForWhom, Package, Visibility
 from billing.services import package_save, sale_record
 from families.models import GuardianLink, GuardianPermission
-from invites.claim_services import invite_settings_save
-from invites.models import ClaimInvite, InviteSettings, PackageInvite
+from invites.models import ClaimInvite, PackageInvite
+from invites.selectors import invite_settings
 from invites.waitlist_services import waitlist_join
 
 CLAIM_STATES = ["invited", "invited", "reminded", "expired", "failed", "revoked"]
@@ -21,33 +21,36 @@ CLAIM_STATES = ["invited", "invited", "reminded", "expired", "failed", "revoked"
 
 def demo_claim_invites(customers: list, staff: list, *, seed: int, count: int = 30) -> None:
     """`count` customers with an address and no login invited to claim their accounts over the last weeks:
-    most still open (invited, reminded), some expired, bounced or revoked. The business gives its links two
-    weeks (Settings → Account invites), so reminders have time to go. The links were never mailed, so no
-    token is kept: the roster's Account column and Online account filter have something to show."""
+    most still open (invited, reminded), some expired after their last reminder, bounced or revoked. Timed by
+    the organization's invite settings, each open one is inside its wait before a reminder, so beat reminds
+    none as `make run` starts. The links were never mailed, so no token is kept: the roster's Account column
+    and Online account filter have something to show."""
     rng = random.Random(seed)
-    timing = invite_settings_save(settings=InviteSettings(expiry_hours=14 * 24), by=staff[0])
-    valid, remind = timedelta(hours=timing.expiry_hours), timing.remind_after_days
+    timing = invite_settings()
+    valid, wait = timedelta(hours=timing.expiry_hours), timedelta(days=timing.remind_after_days)
     candidates = [person for person in customers if person.email and person.user_id is None]
     now = timezone.now()
-    # Days since sent: open ones inside the reminder schedule, so beat reminds none as make run starts.
-    days = {"invited": (0, remind - 1), "reminded": (remind + 1, 2 * remind - 1), "expired": (16, 40)}
     invites = []
     for number, person in enumerate(rng.sample(candidates, min(count, len(candidates)))):
         state = CLAIM_STATES[number % len(CLAIM_STATES)]
-        sent = now - timedelta(days=rng.randint(*days.get(state, (1, 12))), hours=rng.randint(0, 20))
+        last = now - rng.uniform(0.05, 0.9) * wait  # the last email
+        if state == "expired":
+            last = now - valid - timedelta(days=rng.randint(1, 20))
+        reminders = {"reminded": 1, "expired": timing.max_reminders}.get(state, 0)
+        sent = last - reminders * wait
         invite = ClaimInvite(
             customer=person,
             email=person.email,
             invited_by=rng.choice(staff),
             sent_at=sent,
-            expires_at=sent + valid,
+            reminded_at=last if reminders else None,
+            reminders_sent=reminders,
+            expires_at=last + valid,
         )
-        if state == "reminded":
-            invite.reminders_sent, invite.reminded_at = 1, now - timedelta(days=1)
-        elif state == "failed":
+        if state == "failed":
             invite.failed_at, invite.failure = sent, "550 Mailbox unavailable"
         elif state == "revoked":
-            invite.revoked_at = sent + timedelta(days=1)
+            invite.revoked_at = sent + (now - sent) / 2
         invites.append(invite)
     ClaimInvite.objects.bulk_create(invites)
     ClaimInvite.objects.update(created_at=F("sent_at"))  # invited when sent, as if it had happened

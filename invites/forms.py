@@ -36,6 +36,8 @@ class InviteSettingsForm(WordedEmailForm):
         super().__init__(*args, **kwargs)
         self.fields["expiry_hours"].min_value = self.fields["expiry_hours"].widget.attrs["min"] = 1
         self.fields["expiry_hours"].max_value = self.fields["expiry_hours"].widget.attrs["max"] = 336
+        self.fields["remind_after_days"].min_value = self.fields["remind_after_days"].widget.attrs["min"] = 1
+        self.fields["remind_after_days"].help_text = "Each reminder brings a new link, valid as long again."
         self.fields["max_reminders"].widget.attrs["max"] = 2
 
     def clean_expiry_hours(self):
@@ -43,6 +45,12 @@ class InviteSettingsForm(WordedEmailForm):
         if not 1 <= hours <= 336:
             raise forms.ValidationError("Between 1 hour and 14 days (336 hours).")
         return hours
+
+    def clean_remind_after_days(self):
+        days = self.cleaned_data["remind_after_days"]
+        if days < 1:
+            raise forms.ValidationError("At least 1 day.")
+        return days
 
     def clean_max_reminders(self):
         count = self.cleaned_data["max_reminders"]

@@ -1,6 +1,12 @@
 """Reads of account invitations: the claim status of one customer or a page, the organization's wording, the
 invitation a claim link belongs to."""
 
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
 from accounts.selectors import token_hash
 from invites.models import ClaimInvite, ClaimStatus, InviteSettings
 
@@ -22,6 +28,20 @@ def with_claim_status(customers: list) -> list:
 def invite_settings() -> InviteSettings:
     """The organization's invitation wording and timing: saved ones, else the defaults (unsaved)."""
     return InviteSettings.objects.first() or InviteSettings()
+
+
+def invites_to_remind(wording: InviteSettings) -> QuerySet[ClaimInvite]:
+    """Invitations unclaimed N days after their last email, with reminders left. Each reminder brings a fresh
+    link, so one that has just run out is reminded too; one whose last email went out more than 2N days ago
+    (beat was away, or it predates reminders renewing links) stays expired rather than come back to life."""
+    now, wait = timezone.now(), timedelta(days=wording.remind_after_days)
+    return (
+        ClaimInvite.objects.filter(
+            claimed_at=None, revoked_at=None, failed_at=None, reminders_sent__lt=wording.max_reminders
+        )
+        .annotate(last_sent=Coalesce("reminded_at", "sent_at"))
+        .filter(Q(expires_at__gt=now) | Q(last_sent__gt=now - 2 * wait), last_sent__lte=now - wait)
+    )
 
 
 def open_invite_for_token(token: str) -> ClaimInvite | None:

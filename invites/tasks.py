@@ -23,9 +23,9 @@ from billing.models import Package
 from customers.models import Customer
 from invites import claim_services, package_services, waitlist_services
 from invites.mail import WordedEmail, unlinkable, worded_email
-from invites.models import ClaimInvite, PackageInvite, WaitlistOffer
+from invites.models import ClaimInvite, ClaimStatus, PackageInvite, WaitlistOffer
 from invites.package_selectors import package_invite_settings
-from invites.selectors import invite_settings
+from invites.selectors import invite_settings, invites_to_remind
 from invites.waitlist_selectors import due_waitlists, offer_recipient
 
 
@@ -36,7 +36,7 @@ def claim_invite_send(*, org_id: int, invite_id: int, reminder: bool = False) ->
     organization = Organization.objects.get(pk=org_id)
     with tenant(organization):
         invite = ClaimInvite.objects.select_related("customer").get(pk=invite_id)
-        if not invite.is_open:
+        if not (invite.is_open or (reminder and invite.status == ClaimStatus.EXPIRED)):
             return
         token = claim_services.invite_issue_token(invite=invite, reminder=reminder)
         message = _claim_message(invite, token, reminder)
@@ -70,23 +70,12 @@ def _claim_message(invite: ClaimInvite, token: str, reminder: bool) -> WordedEma
 
 @shared_task
 def claim_invites_remind() -> None:
-    """Celery beat: a reminder for each open invitation left unclaimed for the organization's N days."""
+    """Celery beat: a reminder, with a fresh link, for each invitation left unclaimed for the organization's N
+    days, at most M times."""
     for organization in Organization.objects.all():
         with tenant(organization):
-            wording = invite_settings()
-            if not wording.max_reminders:
-                continue
-            due = timezone.now() - timedelta(days=wording.remind_after_days)
-            for invite in ClaimInvite.objects.filter(
-                claimed_at=None,
-                revoked_at=None,
-                failed_at=None,
-                expires_at__gt=timezone.now(),
-                reminders_sent__lt=wording.max_reminders,
-            ).select_related("customer"):
-                last = invite.reminded_at or invite.sent_at
-                if last and last <= due:
-                    claim_invite_send.delay(org_id=organization.pk, invite_id=invite.pk, reminder=True)
+            for invite_id in invites_to_remind(invite_settings()).values_list("pk", flat=True):
+                claim_invite_send.delay(org_id=organization.pk, invite_id=invite_id, reminder=True)
 
 
 @tenant_task()

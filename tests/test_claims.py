@@ -21,6 +21,7 @@ from families.models import GuardianLink, Relationship
 from invites import claim_services as services
 from invites.demo import demo_claim_invites
 from invites.models import AccountEvent, ClaimInvite, ClaimStatus
+from invites.selectors import invite_settings, invites_to_remind
 from invites.tasks import claim_invites_remind
 from tests.conftest import PASSWORD, logged_in, make_user
 from tests.factories import customer
@@ -213,32 +214,49 @@ def test_resend_is_rate_limited_revoke_kills_the_link_and_bad_cases_are_refused(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reminders_go_out_after_n_days_at_most_twice(celery_worker, smtp_server, alice_client, org_a):
+def test_reminders_bring_a_fresh_link_after_n_days_at_most_twice(
+    celery_worker, smtp_server, alice_client, org_a
+):
+    """With the default settings (a 72-hour link, a reminder after 3 days) the reminder falls due as the link
+    runs out: it goes all the same, and its link works for 72 hours more."""
     with tenant(org_a):
         jane = customer(email="remind.me@example.com")
-    invite_by_staff(alice_client, org_a, jane)
-    smtp_server.wait_for("remind.me@example.com")
+        long_gone = customer(email="long.gone@example.com")
+    for person in (jane, long_gone):
+        invite_by_staff(alice_client, org_a, person)
+        smtp_server.wait_for(person.email)
+    with tenant(org_a):
+        sent_long_ago = timezone.now() - timedelta(days=7)  # beat was away: it stays expired
+        ClaimInvite.objects.filter(customer=long_gone).update(sent_at=sent_long_ago, expires_at=sent_long_ago)
     for round_ in (1, 2, 3):
         with tenant(org_a):
+            last = timezone.now() - timedelta(days=3, hours=1)
             ClaimInvite.objects.filter(customer=jane).update(
-                sent_at=timezone.now() - timedelta(days=4),
-                reminded_at=None if round_ == 1 else timezone.now() - timedelta(days=4),
+                sent_at=last, reminded_at=None if round_ == 1 else last, expires_at=last + timedelta(hours=72)
             )
+            assert ClaimInvite.objects.get(customer=jane).status == ClaimStatus.EXPIRED
         smtp_server.messages.clear()
         claim_invites_remind()
         if round_ < 3:
-            assert smtp_server.wait_for("remind.me@example.com")["Subject"].startswith("Reminder: ")
+            message = smtp_server.wait_for("remind.me@example.com")
+            assert message["Subject"].startswith("Reminder: ")
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 with tenant(org_a):
-                    if ClaimInvite.objects.get(customer=jane).reminders_sent == round_:
-                        break
+                    invite = ClaimInvite.objects.get(customer=jane)
+                if invite.reminders_sent == round_:
+                    break
                 time.sleep(0.1)
+            assert invite.status == ClaimStatus.REMINDED
+            assert timedelta(hours=71) < invite.expires_at - timezone.now() <= timedelta(hours=72)
+            assert "Choose a password" in Client().get(claim_link(message)).text
         else:
             time.sleep(1)
             assert smtp_server.messages == []
     with tenant(org_a):
-        assert ClaimInvite.objects.get(customer=jane).status == ClaimStatus.REMINDED
+        assert ClaimInvite.objects.get(customer=long_gone).status == ClaimStatus.EXPIRED
+    profile = alice_client.get(f"/app/{org_a.slug}/customers/{jane.pk}/").text
+    assert "Expired" in profile  # the last reminder's link ran out too: no third one
 
 
 def test_invite_settings_template_preview_and_limits(alice_client, org_a):
@@ -249,13 +267,14 @@ def test_invite_settings_template_preview_and_limits(alice_client, org_a):
         "subject": "Hi {{ first_name }}",
         "body": "No link here",
         "expiry_hours": 400,
-        "remind_after_days": 3,
+        "remind_after_days": 0,
         "max_reminders": 3,
     }
     response = alice_client.post(url, data)
     assert "must contain {{ link }}" in response.text
     assert "Between 1 hour and 14 days" in response.text and "At most 2 reminders" in response.text
-    data |= {"body": "Claim: {{ link }}", "expiry_hours": 24, "max_reminders": 1}
+    assert "At least 1 day." in response.text
+    data |= {"body": "Claim: {{ link }}", "expiry_hours": 24, "remind_after_days": 3, "max_reminders": 1}
     assert alice_client.post(url, data).status_code == 302
     assert "Hi Jamie" in alice_client.get(url).text
 
@@ -394,6 +413,7 @@ def test_the_demo_invites_customers_to_claim_in_every_state(alice_client, org_a,
             ["invited", "invited", "reminded", "expired", "failed", "revoked"]
         )
         assert all(invite.email == invite.customer.email != "" for invite in invites)
+        assert not invites_to_remind(invite_settings()).exists()  # make run's beat reminds none at start
     page = alice_client.get(f"/app/{org_a.slug}/customers/?claim=invited").text
     assert page.count('class="badge claim-badge') == 3  # invited twice and reminded: still open
     assert "Bounced / failed" in alice_client.get(f"/app/{org_a.slug}/customers/?claim=failed").text
