@@ -109,6 +109,17 @@ class PackageInviteSettingsForm(WordedEmailForm):
         fields = ["subject", "body", "expiry_days", "remind_after_days", "max_reminders"]
         widgets = {"body": forms.Textarea(attrs={"rows": 12})}
 
+    def clean(self):
+        """An invitation closes on its day (the offer's deadline), so a reminder due after that never goes."""
+        data = super().clean()
+        days, open_for = data.get("remind_after_days"), data.get("expiry_days")
+        if data.get("max_reminders") and days and open_for and days >= open_for:
+            self.add_error(
+                "remind_after_days",
+                f"Reminders would come after the invitation closes: remind within {open_for} days, or send none.",
+            )
+        return data
+
 
 class HoldWindowForm(forms.Form):
     """How long an offer from a package's waitlist holds its spot."""

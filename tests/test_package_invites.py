@@ -178,6 +178,26 @@ def test_reminders_go_after_n_days_at_most_m_times_with_a_fresh_link(
     assert len(reminders) == 1
 
 
+def test_the_settings_refuse_reminders_that_would_come_after_the_invitation_closes(alice_client, org_a):
+    url = f"/app/{org_a.slug}/settings/package-invites/"
+    data = {
+        "subject": "Come along: {{ package }}",
+        "body": "Answer here: {{ link }}",
+        "expiry_days": 3,
+        "remind_after_days": 3,
+        "max_reminders": 1,
+    }
+    response = alice_client.post(url, data)
+    assert response.status_code == 422
+    assert "Reminders would come after the invitation closes: remind within 3 days" in response.text
+    with tenant(org_a):
+        assert not PackageInviteSettings.objects.exists()
+    assert alice_client.post(url, data | {"max_reminders": 0}).status_code == 302  # no reminders: fine
+    assert alice_client.post(url, data | {"remind_after_days": 2}).status_code == 302
+    with tenant(org_a):
+        assert PackageInviteSettings.objects.get().remind_after_days == 2
+
+
 def test_staff_cancel_one_or_all_and_the_beat_cancels_for_archived_customers_and_closed_packages(
     alice_client, org_a, shop, alice
 ):
