@@ -1,12 +1,13 @@
 # The Stripe emulator of compose's `localstripe` service, for production-like local use; production never runs
-# it. localstripe is pinned to the version config/stripe_emulator.py extends (pyproject.toml, extra "local").
+# it. localstripe is pinned to the version config/stripe_emulator/ extends (pyproject.toml, extra "local").
 FROM python:3.13-slim AS stripe-emulator
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN pip install --no-cache-dir "localstripe==1.15.10" && mkdir /data && chown nobody /data
-COPY config/stripe_emulator.py /emulator.py
+WORKDIR /emulator
+COPY config/stripe_emulator/*.py stripe_emulator/
 USER nobody
 EXPOSE 8420
-CMD ["python", "/emulator.py", "--host", "0.0.0.0", "--port", "8420", "--data", "/data/localstripe.pickle"]
+CMD ["python", "-m", "stripe_emulator", "--host", "0.0.0.0", "--port", "8420", "--data", "/data/localstripe.pickle"]
 
 # The app (the default target).
 FROM python:3.13-slim

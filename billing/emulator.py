@@ -1,4 +1,4 @@
-"""What the local Stripe emulator (settings.STRIPE_API_BASE, config/stripe_emulator.py) stands in for, for
+"""What the local Stripe emulator (settings.STRIPE_API_BASE, config/stripe_emulator/) stands in for, for
 the demo and the tests: a payer's browser setting a card up with Stripe.js, time passing to the end of a
 subscription's period, and Stripe's webhooks delivering the events it made. Never used against Stripe."""
 

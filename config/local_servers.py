@@ -299,19 +299,22 @@ def _stripe_answers(port: int) -> bool:
 
 
 def start_stripe_emulator(workdir: Path) -> StripeEmulator:
-    """localstripe (config/stripe_emulator.py), keeping its objects in `workdir` between runs."""
+    """localstripe (config/stripe_emulator/), keeping its objects in `workdir` between runs. It runs as the
+    package `stripe_emulator` from config/, so the app's packages (Django, Celery) stay out of it."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     with (workdir / "localstripe.log").open("ab") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
-                str(Path(__file__).with_name("stripe_emulator.py")),
+                "-m",
+                "stripe_emulator",
                 "--port",
                 str(port),
                 "--data",
-                str(workdir / "localstripe.pickle"),
+                str((workdir / "localstripe.pickle").absolute()),
             ],
+            cwd=Path(__file__).parent,
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -1,5 +1,5 @@
 """The Stripe emulator's prices, subscriptions, renewals and billing-portal stand-in
-(config/stripe_emulator.py), driven with the real SDK as billing drives Stripe, and its portal page with
+(config/stripe_emulator/), driven with the real SDK as billing drives Stripe, and its portal page with
 plain HTTP as a browser would.
 
 The emulator lives for the whole test session, so every story makes its own customer."""
@@ -71,7 +71,7 @@ def events(client, type, object_id):
 def test_a_month_is_counted_from_the_anchor_and_clamped_to_short_months():
     with warnings.catch_warnings():  # localstripe's server module, loaded here, routes to plain functions
         warnings.simplefilter("ignore", DeprecationWarning)
-        from config.stripe_emulator import _period_end
+        from config.stripe_emulator.prices import _period_end
 
     january_31 = int(datetime(2027, 1, 31, 9, tzinfo=UTC).timestamp())
     ends = [datetime.fromtimestamp(_period_end(january_31, MONTHLY, n), UTC).date() for n in (1, 2, 3)]

@@ -1,5 +1,5 @@
 """billing.gateway against the Stripe emulator the test settings start (localstripe,
-config/stripe_emulator.py), with the real SDK; billing.secrets, which keeps each organization's Stripe key.
+config/stripe_emulator/), with the real SDK; billing.secrets, which keeps each organization's Stripe key.
 Two organizations, Alpha and Beta, each with its own restricted key, as they would paste it in Settings →
 Payments.
 
