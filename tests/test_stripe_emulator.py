@@ -4,6 +4,7 @@ plain HTTP as a browser would.
 
 The emulator lives for the whole test session, so every story makes its own customer."""
 
+import io
 import json
 import urllib.error
 import urllib.parse
@@ -81,6 +82,21 @@ def test_a_month_is_counted_from_the_anchor_and_clamped_to_short_months():
     assert str(datetime.fromtimestamp(_period_end(leap_day, yearly, 1), UTC).date()) == "2029-02-28"
     every_2_weeks = {"interval": "week", "interval_count": 2}
     assert _period_end(leap_day, every_2_weeks, 3) - leap_day == 6 * 7 * 24 * 60 * 60
+
+
+def test_a_data_file_saved_by_the_single_script_emulator_still_loads():
+    """Before it was a package the emulator ran as a script, so a kept .run/stripe file names its classes
+    `__main__.Price` and `__main__.PortalSession`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from config.stripe_emulator.portal import PortalSession
+        from config.stripe_emulator.prices import Price
+        from config.stripe_emulator.store import _SavedObjects
+
+    saved = _SavedObjects(io.BytesIO())
+    assert saved.find_class("__main__", "Price") is Price
+    assert saved.find_class("__main__", "PortalSession") is PortalSession
+    assert saved.find_class("localstripe.resources", "Customer").__name__ == "Customer"
 
 
 def test_a_price_has_stripes_shape(client, price):

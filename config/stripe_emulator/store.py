@@ -9,6 +9,18 @@ from localstripe import resources
 from localstripe.webhooks import schedule_webhook
 
 
+class _SavedObjects(pickle.Unpickler):
+    """Reads the data file, also one saved when the emulator was a single script, whose classes were
+    `__main__`'s."""
+
+    MOVED = {"Price": "prices", "PortalSession": "portal"}
+
+    def find_class(self, module, name):
+        if module == "__main__" and name in self.MOVED:
+            module = f"{__package__}.{self.MOVED[name]}"
+        return super().find_class(module, name)
+
+
 def keep_objects_in(data_file: Path) -> None:
     """Its objects live in `data_file` (localstripe would share /tmp/localstripe.pickle with every other
     run)."""
@@ -16,7 +28,7 @@ def keep_objects_in(data_file: Path) -> None:
     def load(store):
         try:
             with data_file.open("rb") as file:
-                saved = pickle.load(file)  # noqa: S301 - our own file, written below
+                saved = _SavedObjects(file).load()  # our own file, written below
         except FileNotFoundError:
             return
         store.clear()
