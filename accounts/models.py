@@ -1,6 +1,7 @@
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.functions import RandomUUID
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -249,6 +250,8 @@ class QueuedTask(models.Model):
 
     task = models.CharField(max_length=200)
     kwargs = models.JSONField()
+    # The Celery task id, the same however many times the row is handed over, so the task runs once.
+    task_id = models.UUIDField(db_default=RandomUUID())
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

@@ -4,8 +4,11 @@
 change it belongs to. Once committed, the row is handed to the broker and deleted. When the broker is away
 then, the saved change still answers as saved and the row waits: `outbox_relay` (beat, every minute, and
 each worker as it starts) hands over what is left. Each hand-over takes its rows under a lock that the other
-skips, so the commit and the relay never both send a row; a task goes twice only if PostgreSQL fails between
-the broker taking it and the row's delete, the same at-least-once as `acks_late`."""
+skips, so the commit and the relay never both send a row. A row keeps one task id, and a task id runs once
+(`OutboxTask.__call__`): a row sent again because PostgreSQL failed between the broker taking it and its
+delete, or a task the broker delivers again because its worker died after the work and before the ack
+(`acks_late`), finds the work done. What is left of at-least-once is a worker dying between the work's end
+and marking it done."""
 
 import logging
 import time
@@ -13,7 +16,9 @@ from functools import partial
 
 from celery import current_app
 from celery.contrib.django.task import DjangoTask
+from django.core.cache import caches
 from django.db import transaction
+from redis import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +27,32 @@ RELAY_BATCH = 500
 # commits leave their tasks to the relay for a while, so a page queueing several tasks waits once, not each.
 BROKER_AWAY_SECONDS = 30
 broker_away_until = 0.0  # time.monotonic()
+# How long a task id is remembered as done: far longer than a delivery waits to be repeated (the broker's
+# visibility timeout, an hour) or a queued row for Redis to come back.
+DONE_SECONDS = 7 * 24 * 60 * 60
 
 
 class OutboxTask(DjangoTask):
     """The project's task class (`config/celery_app.py`)."""
+
+    def __call__(self, *args, **kwargs):
+        """Runs each task id once. With Redis unreadable it runs anyway: at least once is the lesser harm."""
+        task_id = None if self.request.is_eager else self.request.id
+        done = f"task-done:{task_id}"
+        if task_id:
+            try:
+                if caches["global"].get(done):
+                    log.info("%s[%s] already ran; this delivery is a repeat", self.name, task_id)
+                    return None
+            except RedisError:
+                log.warning("Could not check whether %s[%s] ran", self.name, task_id, exc_info=True)
+        result = super().__call__(*args, **kwargs)
+        if task_id:
+            try:
+                caches["global"].set(done, True, DONE_SECONDS)
+            except RedisError:
+                log.warning("Could not note %s[%s] as done", self.name, task_id, exc_info=True)
+        return result
 
     def delay_on_commit(self, **kwargs) -> None:
         self.delay_each_on_commit([kwargs])
@@ -60,7 +87,7 @@ def hand_over(pks: list[int] | None = None) -> int:
         try:
             for row in rows:
                 # No retries here: the relay is the retry, and a page must not wait on them.
-                current_app.send_task(row.task, kwargs=row.kwargs, retry=False)
+                current_app.send_task(row.task, kwargs=row.kwargs, task_id=str(row.task_id), retry=False)
                 sent.append(row.pk)
         except Exception:  # whatever the broker raised (kombu wraps some errors, not all): the rest wait
             broker_away_until = time.monotonic() + BROKER_AWAY_SECONDS

@@ -18,6 +18,7 @@ from config.local_servers import free_port
 from invites.models import ClaimInvite
 from tests.conftest import worker_idle
 from tests.factories import customer
+from tests.inbox import emailed_path, visitor
 from tests.probe_tasks import plain_view, tenant_view
 
 
@@ -61,10 +62,45 @@ def test_an_invitation_saved_while_the_broker_is_away_is_answered_and_emailed_on
     smtp_server.wait_for("jane.outbox@example.com")
     assert not QueuedTask.objects.exists()
     assert outbox_relay.delay().get(timeout=30) == 0
+    wait_for_the_worker()
+    assert mails_to(smtp_server, "jane.outbox@example.com") == 1
+
+
+def wait_for_the_worker() -> None:
     deadline = time.monotonic() + 30
     while not worker_idle() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert mails_to(smtp_server, "jane.outbox@example.com") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_handed_over_twice_runs_once_and_its_email_keeps_a_working_link(
+    celery_worker, smtp_server, alice_client, org_a
+):
+    """PostgreSQL failing between the broker taking a row and the row's delete hands the row over again; a
+    worker dying after the work and before its ack has the broker deliver it again. Each repeat carries the
+    row's task id, and a task id runs once: one email, whose link was not replaced by a second run's."""
+    with tenant(org_a):
+        jane = customer(email="jane.twice@example.com")
+    with broker_away():
+        alice_client.post(f"/app/{org_a.slug}/customers/{jane.pk}/invite/")
+    (queued,) = QueuedTask.objects.all()
+    # A hand-over whose delete was lost:
+    app.send_task(queued.task, kwargs=queued.kwargs, task_id=str(queued.task_id))
+    message = smtp_server.wait_for("jane.twice@example.com")
+    assert relay() == 1  # the row is still there, so it goes again, with its task id
+    wait_for_the_worker()
+    app.send_task(queued.task, kwargs=queued.kwargs, task_id=str(queued.task_id))  # the broker's repeat
+    wait_for_the_worker()
+    time.sleep(0.5)
+    assert mails_to(smtp_server, "jane.twice@example.com") == 1
+    link = emailed_path(message, rf"/{org_a.slug}/claim/[\w-]+/")
+    assert "Choose a password" in visitor().get(link).text
+
+    app.send_task(queued.task, kwargs=queued.kwargs)  # another task id is another run
+    deadline = time.monotonic() + 30
+    while mails_to(smtp_server, "jane.twice@example.com") < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert mails_to(smtp_server, "jane.twice@example.com") == 2
 
 
 @pytest.mark.django_db(transaction=True)
