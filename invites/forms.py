@@ -116,8 +116,8 @@ class PackageInviteSettingsForm(WordedEmailForm):
         if data.get("max_reminders") and days and open_for and days >= open_for:
             self.add_error(
                 "remind_after_days",
-                f"Reminders would come after the invitation closes: remind within {open_for} days, "
-                "or send none.",
+                f"Reminders would come after the invitation closes: remind sooner than the {open_for} days "
+                "it is open, or send none.",
             )
         return data
 
