@@ -239,6 +239,15 @@ def worker_idle() -> bool:
     return reserved is not None and not any(reserved.values())
 
 
+def wait_for_the_worker(seconds: float = 30) -> None:
+    """Waits (at most `seconds`) until the session's worker has nothing queued, reserved or running."""
+    deadline = time.monotonic() + seconds
+    while RUNNING_WORKERS and RUNNING_WORKERS[0].process.poll() is None and time.monotonic() < deadline:
+        if worker_idle():
+            return
+        time.sleep(0.2)
+
+
 @pytest.fixture(autouse=True)
 def worker_settles_before_the_flush(request):
     """A transactional test's commits may queue work the session's worker is still doing when the test ends;
@@ -249,11 +258,7 @@ def worker_settles_before_the_flush(request):
         return
     request.getfixturevalue("transactional_db")  # set up before this fixture, so torn down after it
     yield
-    deadline = time.monotonic() + 30
-    while RUNNING_WORKERS and RUNNING_WORKERS[0].process.poll() is None and time.monotonic() < deadline:
-        if worker_idle():
-            return
-        time.sleep(0.2)
+    wait_for_the_worker()
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from accounts.tenancy import tenant
 from config.celery_app import app
 from config.local_servers import free_port
 from invites.models import ClaimInvite
-from tests.conftest import worker_idle
+from tests.conftest import wait_for_the_worker
 from tests.factories import customer
 from tests.inbox import emailed_path, visitor
 from tests.probe_tasks import plain_view, tenant_view
@@ -64,12 +64,6 @@ def test_an_invitation_saved_while_the_broker_is_away_is_answered_and_emailed_on
     assert outbox_relay.delay().get(timeout=30) == 0
     wait_for_the_worker()
     assert mails_to(smtp_server, "jane.outbox@example.com") == 1
-
-
-def wait_for_the_worker() -> None:
-    deadline = time.monotonic() + 30
-    while not worker_idle() and time.monotonic() < deadline:
-        time.sleep(0.2)
 
 
 @pytest.mark.django_db(transaction=True)
