@@ -371,7 +371,7 @@ def report(measured: dict, server: dict, *, staff: int, portal: int, seconds: in
         per_request = (cpu["web"] + cpu["PostgreSQL"]) * 1000 / max(len(every), 1)
         print(
             f"CPU in the window, of {os.cpu_count()} cores × {window:.0f} s: "
-            + ", ".join(f"{name} {used:.0f} s" for name, used in cpu.items())
+            + ", ".join(f"{name} {used:.1f} s" for name, used in cpu.items())
             + f"; web + PostgreSQL {per_request:.0f} ms a request"
         )
     if total_errors:
