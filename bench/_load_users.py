@@ -71,6 +71,13 @@ def _keep(name, response_time, exception, **_):
         _samples.append((name, response_time, exception is not None))
 
 
+@events.user_error.add_listener
+def _crashed(exception, **_):
+    """A person's step that raised (a page without what the next step reads) is an error too: Locust only
+    logs it, and the requests it did not make would go uncounted."""
+    _keep("a step raised (see locust.log)", 0, exception)
+
+
 @events.quitting.add_listener
 def _write(environment, **_):
     _window["stopped"] = _window["stopped"] or time.time()
@@ -116,7 +123,7 @@ class Person(FastHttpUser):
         if htmx_target:
             headers |= {"HX-Request": "true", "HX-Target": htmx_target}
         with self.client.post(
-            url, data=form(data), name=name, headers=headers | FORM, catch_response=True
+            url, data=form_body(data), name=name, headers=headers | FORM, catch_response=True
         ) as response:
             if response.status_code not in expect:
                 response.failure(f"{response.status_code} on POST {url}: {response.text[:200]!r}")
@@ -131,7 +138,7 @@ class Person(FastHttpUser):
         data = {"username": email, "password": PASSWORD, "next": next_url, "csrfmiddlewaretoken": self.csrf}
         headers = {"Origin": self.host, "Referer": f"{self.host}/accounts/login/"} | FORM
         with self.client.post(
-            "/accounts/login/", data=form(data), headers=headers, name="login", catch_response=True
+            "/accounts/login/", data=form_body(data), headers=headers, name="login", catch_response=True
         ) as response:
             if not any(cookie.name == "sessionid" for cookie in self.client.cookiejar):
                 response.failure(f"{email} could not log in: {response.status_code}")
@@ -143,7 +150,7 @@ class Person(FastHttpUser):
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def form(data: dict) -> str:
+def form_body(data: dict) -> str:
     """A form body as a browser sends it, a list as repeated fields."""
     return urlencode(data, doseq=True)
 
@@ -216,7 +223,7 @@ class Staff(Person):
                 catch_response=True,
             ) as response:
                 if response.status_code != 200:
-                    response.failure(f"{response.status_code} on {self.base}?{form(params)}")
+                    response.failure(f"{response.status_code} on {self.base}?{form_body(params)}")
                     return ""
                 text = response.text
         found = [int(pk) for pk in PROFILE_LINK.findall(text)]
@@ -316,7 +323,7 @@ class Staff(Person):
             ids = ROW_ID.findall(text)
             with self.client.post(
                 f"{self.base}export.csv",
-                data=form(
+                data=form_body(
                     {"ids": ids, "leave_out_do_not_solicit": ["0", "1"], "csrfmiddlewaretoken": self.csrf}
                 ),
                 headers={"Origin": self.host, "Referer": self.host + self.base} | FORM,
@@ -381,7 +388,7 @@ class PortalCustomer(Person):
             data[name] = value
         with visitor.post(
             url,
-            data=form(data),
+            data=form_body(data),
             headers={"Origin": self.host, "Referer": self.host + url} | FORM,
             name="sign-up sent",
             catch_response=True,
