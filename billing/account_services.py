@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
-from billing import gateway
+from billing import gateway, subscription_gateway
 from billing.account import is_live_key, key_problems
 from billing.card_services import card_keep, card_saved_forget, store_checkout_complete
 from billing.charging import refund_record, store_client, stripe_call
@@ -160,7 +160,7 @@ def _subscription_changed(event: StripeEvent) -> None:
         subscription_recover(stripe_subscription=stripe_subscription)
     elif subscription is not None:
         state = stripe_call(
-            gateway.subscription_retrieve,
+            subscription_gateway.subscription_retrieve,
             client=store_client(),
             subscription=subscription.stripe_subscription,
         )
@@ -170,7 +170,7 @@ def _subscription_changed(event: StripeEvent) -> None:
 def _invoice_changed(event: StripeEvent) -> None:
     """An invoice of a membership was paid (a renewal: recorded as a purchase), declined (past due, the payer
     emailed) or voided (a paused period)."""
-    invoice = gateway.invoice_from(event.payload)
+    invoice = subscription_gateway.invoice_from(event.payload)
     subscription = (
         Subscription.objects.select_for_update(of=("self",))
         .select_related("package", "member", "payer")
@@ -181,8 +181,10 @@ def _invoice_changed(event: StripeEvent) -> None:
         subscription = subscription_recover(stripe_subscription=invoice.subscription)
     if subscription is None:
         return
-    if invoice.status == "paid" and not gateway.has_payments(event.payload):
-        invoice = stripe_call(gateway.invoice_retrieve, client=store_client(), invoice=invoice.id)
+    if invoice.status == "paid" and not subscription_gateway.has_payments(event.payload):
+        invoice = stripe_call(
+            subscription_gateway.invoice_retrieve, client=store_client(), invoice=invoice.id
+        )
     failed = event.type == "invoice.payment_failed"
     invoice_apply(subscription=subscription, invoice=invoice, at=event.created, failed=failed)
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from billing import gateway
+from billing import gateway, subscription_gateway
 from billing.charging import (
     SaleError,
     locked_for_sale,
@@ -355,7 +355,7 @@ def stripe_portal_start(*, customer: Customer, return_url: str) -> str:
     if known is None:
         raise SaleError("You have no cards or memberships with us yet.")
     return stripe_call(
-        gateway.billing_portal_session_create,
+        subscription_gateway.billing_portal_session_create,
         client=store_client(),
         customer=known.stripe_customer,
         return_url=return_url,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import User
 from accounts.tenancy import current_organization
-from billing import gateway
+from billing import gateway, subscription_gateway
 from billing.charging import SaleError, purchase_record, store_client, stripe_call, stripe_customer_for
 from billing.models import (
     Channel,
@@ -61,7 +61,7 @@ def _price_of(client: gateway.Client, package: Package) -> tuple[str, str]:
     if package.stripe_price and package.stripe_price_terms == terms:
         return package.stripe_product, package.stripe_price
     package.stripe_product, package.stripe_price = stripe_call(
-        gateway.price_create,
+        subscription_gateway.price_create,
         client=client,
         name=package.name,
         amount=amount,
@@ -94,7 +94,7 @@ def subscription_start(
     client = store_client()
     product, price = _price_of(client, package)
     started = stripe_call(
-        gateway.subscription_create,
+        subscription_gateway.subscription_create,
         client=client,
         customer=stripe_call(stripe_customer_for, client=client, payer=payer),
         product=product,
@@ -121,7 +121,7 @@ def subscription_start(
 
 def _subscription_record(
     client: gateway.Client,
-    started: gateway.StripeSubscription,
+    started: subscription_gateway.StripeSubscription,
     package: Package,
     member: Customer,
     payer: Customer,
@@ -151,7 +151,9 @@ def _subscription_record(
         subscription.commitment_ends_at = subscription.current_period_end + relativedelta(**{unit: more})
         subscription.save(update_fields=["commitment_ends_at"])
     if started.latest_invoice:
-        invoice = stripe_call(gateway.invoice_retrieve, client=client, invoice=started.latest_invoice)
+        invoice = stripe_call(
+            subscription_gateway.invoice_retrieve, client=client, invoice=started.latest_invoice
+        )
         invoice_apply(subscription=subscription, invoice=invoice, at=timezone.now(), by=by)
     return subscription
 
@@ -165,7 +167,9 @@ def subscription_recover(*, stripe_subscription: str) -> Subscription | None:
     if known is not None:
         return known
     client = store_client()
-    started = stripe_call(gateway.subscription_retrieve, client=client, subscription=stripe_subscription)
+    started = stripe_call(
+        subscription_gateway.subscription_retrieve, client=client, subscription=stripe_subscription
+    )
     about = started.metadata
     if about.get("roster_organization") != str(current_organization().pk) or "roster_package" not in about:
         return None
@@ -187,7 +191,7 @@ def _first_purchase(subscription: Subscription) -> Purchase:
     return first.payment.purchase
 
 
-def _status_of(state: gateway.StripeSubscription) -> str:
+def _status_of(state: subscription_gateway.StripeSubscription) -> str:
     status = STRIPE_STATUSES.get(state.status, SubscriptionStatus.ACTIVE)
     if status == SubscriptionStatus.ACTIVE and state.paused:
         return SubscriptionStatus.PAUSED
@@ -201,7 +205,11 @@ def _card_label(payment_method: str) -> str:
 
 @transaction.atomic
 def state_apply(
-    *, subscription: Subscription, state: gateway.StripeSubscription, at: datetime, by: User | None = None
+    *,
+    subscription: Subscription,
+    state: subscription_gateway.StripeSubscription,
+    at: datetime,
+    by: User | None = None,
 ) -> Subscription:
     """Take Stripe's state of the subscription, said at `at`, unless Roster already heard newer; what changed
     for the member goes into the customers' activity."""
@@ -253,7 +261,7 @@ def _labels(subscription: Subscription) -> dict[int, str]:
 def invoice_apply(
     *,
     subscription: Subscription,
-    invoice: gateway.StripeInvoice,
+    invoice: subscription_gateway.StripeInvoice,
     at: datetime,
     failed: bool = False,
     by: User | None = None,
@@ -311,7 +319,7 @@ def invoice_apply(
 
 
 def _payment_record(
-    subscription: Subscription, invoice: gateway.StripeInvoice, by: User | None
+    subscription: Subscription, invoice: subscription_gateway.StripeInvoice, by: User | None
 ) -> Payment | None:
     """The purchase a paid invoice stands for, with its payment; None when its member or payer was deleted
     (the invoice stays, with its amount)."""
@@ -352,7 +360,7 @@ def _locked(subscription: Subscription) -> Subscription:
 
 def _changed(subscription: Subscription, changes: dict, key: str, by: User) -> Subscription:
     state = stripe_call(
-        gateway.subscription_update,
+        subscription_gateway.subscription_update,
         client=store_client(),
         subscription=subscription.stripe_subscription,
         changes=changes,
@@ -398,7 +406,9 @@ def subscription_cancel(*, subscription: Subscription, now: bool, by: User) -> S
     subscription = _locked(subscription)
     if now:
         state = stripe_call(
-            gateway.subscription_cancel, client=store_client(), subscription=subscription.stripe_subscription
+            subscription_gateway.subscription_cancel,
+            client=store_client(),
+            subscription=subscription.stripe_subscription,
         )
         subscription = state_apply(subscription=subscription, state=state, at=timezone.now(), by=by)
         _audit(subscription, SubscriptionAudit.CANCELLED, by, "now")
