@@ -72,16 +72,16 @@ def events(client, type, object_id):
 def test_a_month_is_counted_from_the_anchor_and_clamped_to_short_months():
     with warnings.catch_warnings():  # localstripe's server module, loaded here, routes to plain functions
         warnings.simplefilter("ignore", DeprecationWarning)
-        from config.stripe_emulator.prices import _period_end
+        from config.stripe_emulator.prices import period_end
 
     january_31 = int(datetime(2027, 1, 31, 9, tzinfo=UTC).timestamp())
-    ends = [datetime.fromtimestamp(_period_end(january_31, MONTHLY, n), UTC).date() for n in (1, 2, 3)]
+    ends = [datetime.fromtimestamp(period_end(january_31, MONTHLY, n), UTC).date() for n in (1, 2, 3)]
     assert [str(day) for day in ends] == ["2027-02-28", "2027-03-31", "2027-04-30"]
     leap_day = int(datetime(2028, 2, 29, tzinfo=UTC).timestamp())
     yearly = {"interval": "year", "interval_count": 1}
-    assert str(datetime.fromtimestamp(_period_end(leap_day, yearly, 1), UTC).date()) == "2029-02-28"
+    assert str(datetime.fromtimestamp(period_end(leap_day, yearly, 1), UTC).date()) == "2029-02-28"
     every_2_weeks = {"interval": "week", "interval_count": 2}
-    assert _period_end(leap_day, every_2_weeks, 3) - leap_day == 6 * 7 * 24 * 60 * 60
+    assert period_end(leap_day, every_2_weeks, 3) - leap_day == 6 * 7 * 24 * 60 * 60
 
 
 def test_a_data_file_saved_by_the_single_script_emulator_still_loads():

@@ -3,8 +3,8 @@ the invoice fields of API 2026 localstripe lacks."""
 
 from localstripe import resources
 
-from .prices import Price, _every, _money
-from .store import _emit
+from .prices import Price, every, money
+from .store import emit
 
 
 def _invoice_payments(invoice):
@@ -54,7 +54,7 @@ def _invoices_by_status(list_invoices):
     return list_all
 
 
-def _new_invoice(subscription, billing_reason, extra_items, moment, period):
+def new_invoice(subscription, billing_reason, extra_items, moment, period):
     """A draft invoice of the subscription's items (and one-off items) for its current period."""
     invoice = resources.Invoice(
         customer=subscription.customer,
@@ -70,8 +70,8 @@ def _new_invoice(subscription, billing_reason, extra_items, moment, period):
             price = Price._api_retrieve(line.plan.id)
             name = resources.Product._api_retrieve(price.product).name
             line.description = (
-                f"{line.quantity} × {name} (at {_money(price.unit_amount, price.currency)} / "
-                f"{_every(price.recurring)})"
+                f"{line.quantity} × {name} (at {money(price.unit_amount, price.currency)} / "
+                f"{every(price.recurring)})"
             )
     invoice.created = moment
     invoice.billing_reason = billing_reason
@@ -82,7 +82,7 @@ def _new_invoice(subscription, billing_reason, extra_items, moment, period):
     return invoice
 
 
-def _charge(invoice, payment_method, moment):
+def charge(invoice, payment_method, moment):
     """Pays an invoice with a card, off session; None when paid, else the decline code."""
     invoice.attempt_count += 1
     invoice.attempted = True
@@ -104,16 +104,16 @@ def _charge(invoice, payment_method, moment):
         invoice.status_transitions["paid_at"] = moment
         return None
     if intent.status != "requires_action":
-        _emit("payment_intent.payment_failed", intent)
+        emit("payment_intent.payment_failed", intent)
     return "authentication_required" if intent.status == "requires_action" else "card_declined"
 
 
-def _invoice_outcome_events(invoice, declined):
+def invoice_outcome_events(invoice, declined):
     if declined is None:
-        return [_emit(name, invoice, send=False) for name in ("invoice.paid", "invoice.payment_succeeded")]
-    events = [_emit("invoice.payment_failed", invoice, send=False)]
+        return [emit(name, invoice, send=False) for name in ("invoice.paid", "invoice.payment_succeeded")]
+    events = [emit("invoice.payment_failed", invoice, send=False)]
     if declined == "authentication_required":
-        events.append(_emit("invoice.payment_action_required", invoice, send=False))
+        events.append(emit("invoice.payment_action_required", invoice, send=False))
     return events
 
 

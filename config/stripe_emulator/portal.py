@@ -12,10 +12,10 @@ from aiohttp import web
 from localstripe import resources, server
 from localstripe.errors import json_response
 
-from .prices import Price, _every, _money
-from .requests import _invalid, _referenced, _refuse_unknown
-from .store import _emit, _forget
-from .subscriptions import LIVE_STATUSES, _subscription_update
+from .prices import Price, every, money
+from .requests import invalid, referenced, refuse_unknown
+from .store import emit, forget
+from .subscriptions import LIVE_STATUSES, subscription_update
 
 PORTAL_SESSION_LIFETIME = 5 * 60  # Stripe's portal links expire within minutes
 PORTAL_CSS = """
@@ -47,13 +47,13 @@ class PortalSession(resources.StripeObject):
 
 async def _portal_session_create(request):
     params = await server.get_post_data(request) or {}
-    _refuse_unknown(params, {"customer", "return_url", "configuration", "locale"})
-    customer = _referenced(resources.Customer, params.get("customer"), "customer")
+    refuse_unknown(params, {"customer", "return_url", "configuration", "locale"})
+    customer = referenced(resources.Customer, params.get("customer"), "customer")
     return_url = params.get("return_url")
     if return_url is not None and not (
         isinstance(return_url, str) and return_url.startswith(("http://", "https://"))
     ):
-        raise _invalid("Not a valid URL", "return_url", "url_invalid")
+        raise invalid("Not a valid URL", "return_url", "url_invalid")
     account = hashlib.sha256(str(server.get_api_key(request)).encode()).hexdigest()
     configuration = params.get("configuration") or "bpc_" + account[:24]  # the account's default one
     session = PortalSession(customer.id, return_url, configuration, request.host)
@@ -120,8 +120,8 @@ def _portal_page(session, customer, error=None, card_error=None, status=200):
         paused = ' <span class="tag">paused</span>' if subscription.pause_collection else ""
         subscriptions.append(
             f"<li><strong>{e(name)}</strong>"
-            f"<span>{e(_money(price.unit_amount * item.quantity, price.currency))} / "
-            f"{e(_every(price.recurring))}</span>"
+            f"<span>{e(money(price.unit_amount * item.quantity, price.currency))} / "
+            f"{e(every(price.recurring))}</span>"
             f'<span><span class="tag">{e(subscription.status.replace("_", " "))}</span>{paused}</span>'
             f'<span class="muted">{e(when)}</span>'
             f'<form method="post"><input type="hidden" name="action" value="{button}">'
@@ -165,9 +165,9 @@ def _portal_default_card(customer, method_id):
     """As Stripe's portal does: the customer's default card, and every live subscription's."""
     before = dict(customer.invoice_settings)
     customer.invoice_settings = {**before, "default_payment_method": method_id}
-    _emit("customer.updated", customer, {"invoice_settings": before})
+    emit("customer.updated", customer, {"invoice_settings": before})
     for subscription in _portal_subscriptions(customer):
-        _subscription_update(subscription, {"default_payment_method": method_id})
+        subscription_update(subscription, {"default_payment_method": method_id})
 
 
 def _portal_add_card(customer, form):
@@ -192,10 +192,10 @@ def _portal_add_card(customer, form):
         type="card", card={"number": number, "exp_month": month, "exp_year": year, "cvc": cvc}
     )
     if method._attaching_is_declined():
-        _forget(method)
+        forget(method)
         return "Your card was declined."
     method.customer = customer.id
-    _emit("payment_method.attached", method)
+    emit("payment_method.attached", method)
     _portal_default_card(customer, method.id)
     return None
 
@@ -216,7 +216,7 @@ def _portal_act(customer, form):
         subscription = next((each for each in _portal_subscriptions(customer) if each.id == id), None)
         if subscription is None:
             return "That subscription is not on this account.", None
-        _subscription_update(subscription, {"cancel_at_period_end": action == "cancel"})
+        subscription_update(subscription, {"cancel_at_period_end": action == "cancel"})
         return None, None
     return "Unknown action.", None
 

@@ -7,25 +7,25 @@ from dateutil.relativedelta import relativedelta
 from localstripe import resources, server
 from localstripe.errors import UserError
 
-from .requests import _boolean, _integer, _invalid, _merged_metadata, _referenced, _refuse_unknown
-from .store import _emit
+from .requests import boolean, integer, invalid, merged_metadata, referenced, refuse_unknown
+from .store import emit
 
 PRICE_INTERVALS = ("day", "week", "month", "year")
 STEPS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
 
 
-def _money(amount, currency):
+def money(amount, currency):
     symbol = CURRENCY_SYMBOLS.get(currency)
     return f"{symbol}{amount / 100:,.2f}" if symbol else f"{amount / 100:,.2f} {currency.upper()}"
 
 
-def _every(recurring):
+def every(recurring):
     count = recurring["interval_count"]
     return recurring["interval"] if count == 1 else f"every {count} {recurring['interval']}s"
 
 
-def _period_end(anchor, recurring, periods):
+def period_end(anchor, recurring, periods):
     """Stripe counts periods from the billing anchor: a month is the anchor's day, clamped to short months."""
     step = relativedelta(**{STEPS[recurring["interval"]]: recurring["interval_count"] * periods})
     return int((datetime.fromtimestamp(anchor, UTC) + step).timestamp())
@@ -47,31 +47,29 @@ class Price(resources.StripeObject):
         lookup_key=None,
         **kwargs,
     ):
-        _refuse_unknown(kwargs, ())
-        product = _referenced(resources.Product, product, "product").id
-        unit_amount = _integer(unit_amount, "unit_amount")
+        refuse_unknown(kwargs, ())
+        product = referenced(resources.Product, product, "product").id
+        unit_amount = integer(unit_amount, "unit_amount")
         if not isinstance(currency, str) or len(currency) != 3:
-            raise _invalid("Invalid currency", "currency")
+            raise invalid("Invalid currency", "currency")
         if recurring is not None:
             if not isinstance(recurring, dict):
-                raise _invalid("Invalid object", "recurring")
-            _refuse_unknown(recurring, {"interval", "interval_count", "usage_type"}, "recurring[")
+                raise invalid("Invalid object", "recurring")
+            refuse_unknown(recurring, {"interval", "interval_count", "usage_type"}, "recurring[")
             if recurring.get("interval") not in PRICE_INTERVALS:
-                raise _invalid("Invalid recurring[interval]", "recurring[interval]")
+                raise invalid("Invalid recurring[interval]", "recurring[interval]")
             if recurring.get("usage_type", "licensed") != "licensed":
-                raise _invalid("Only licensed prices are emulated", "recurring[usage_type]")
+                raise invalid("Only licensed prices are emulated", "recurring[usage_type]")
             recurring = {
                 "interval": recurring["interval"],
-                "interval_count": _integer(
-                    recurring.get("interval_count", 1), "recurring[interval_count]", 1
-                ),
+                "interval_count": integer(recurring.get("interval_count", 1), "recurring[interval_count]", 1),
                 "usage_type": "licensed",
                 "meter": None,
                 "trial_period_days": None,
             }
-        metadata = _merged_metadata({}, metadata or {})
+        metadata = merged_metadata({}, metadata or {})
         super().__init__()
-        self.active = _boolean(active, "active")
+        self.active = boolean(active, "active")
         self.billing_scheme = "per_unit"
         self.currency = currency.lower()
         self.lookup_key = lookup_key
@@ -94,20 +92,20 @@ class Price(resources.StripeObject):
                 product=product,
                 metadata=dict(metadata),
             )
-        _emit("price.created", self)
+        emit("price.created", self)
 
     @classmethod
     def _api_update(cls, id, **data):
-        _refuse_unknown(data, {"active", "metadata", "nickname", "lookup_key"})
+        refuse_unknown(data, {"active", "metadata", "nickname", "lookup_key"})
         price = cls._api_retrieve(id)
         if "active" in data:
-            price.active = _boolean(data["active"], "active")
+            price.active = boolean(data["active"], "active")
         if "metadata" in data:
-            price.metadata = _merged_metadata(price.metadata, data["metadata"])
+            price.metadata = merged_metadata(price.metadata, data["metadata"])
         for name in ("nickname", "lookup_key"):
             if name in data:
                 setattr(price, name, data[name] or None)
-        _emit("price.updated", price)
+        emit("price.updated", price)
         return price
 
     @classmethod

@@ -80,47 +80,47 @@ class CardError(UserError):
         self.body["error"]["type"] = "card_error"
 
 
-def _invalid(message, param=None, code=None):
+def invalid(message, param=None, code=None):
     contents = {key: value for key, value in (("param", param), ("code", code)) if value}
     return UserError(400, message, contents or None)
 
 
-def _refuse_unknown(params, known, prefix=""):
+def refuse_unknown(params, known, prefix=""):
     for name in params:
         if name not in known and name != "expand":
-            raise _invalid(f"Received unknown parameter: {prefix}{name}", f"{prefix}{name}")
+            raise invalid(f"Received unknown parameter: {prefix}{name}", f"{prefix}{name}")
 
 
-def _referenced(cls, id, param):
+def referenced(cls, id, param):
     """The object a parameter names; Stripe answers 400 resource_missing for an id that names nothing."""
     if not isinstance(id, str) or not id:
-        raise _invalid(f"Missing required param: {param}.", param, "parameter_missing")
+        raise invalid(f"Missing required param: {param}.", param, "parameter_missing")
     try:
         return cls._api_retrieve(id)
     except UserError:
-        raise _invalid(f"No such {cls.object}: '{id}'", param, "resource_missing") from None
+        raise invalid(f"No such {cls.object}: '{id}'", param, "resource_missing") from None
 
 
-def _integer(value, param, minimum=0):
+def integer(value, param, minimum=0):
     number = resources.try_convert_to_int(value)
     if not isinstance(number, int) or number < minimum:
-        raise _invalid(f"Invalid integer: {value}", param)
+        raise invalid(f"Invalid integer: {value}", param)
     return number
 
 
-def _boolean(value, param):
+def boolean(value, param):
     flag = resources.try_convert_to_bool(value)
     if not isinstance(flag, bool):
-        raise _invalid(f"Invalid boolean: {value}", param)
+        raise invalid(f"Invalid boolean: {value}", param)
     return flag
 
 
-def _merged_metadata(current, given):
+def merged_metadata(current, given):
     """Stripe merges metadata: an empty value deletes its key, an empty string deletes them all."""
     if given == "":
         return {}
     if not isinstance(given, dict):
-        raise _invalid("Invalid object", "metadata")
+        raise invalid("Invalid object", "metadata")
     merged = dict(current or {})
     for key, value in given.items():
         if value == "":

@@ -44,7 +44,7 @@ def keep_objects_in(data_file: Path) -> None:
     resources.Store.dump_to_disk = save
 
 
-def _emit(type, obj, previous=None, send=True):
+def emit(type, obj, previous=None, send=True):
     event = resources.Event(type, obj)
     if previous is not None:
         event.data["previous_attributes"] = previous
@@ -53,12 +53,12 @@ def _emit(type, obj, previous=None, send=True):
     return event
 
 
-def _send(events):
+def deliver(events):
     for event in events:
         schedule_webhook(event)
 
 
-def _forget(*objects):
+def forget(*objects):
     for obj in objects:
         resources.store.pop(f"{obj.object}:{obj.id}", None)
     resources.store.dump_to_disk()

@@ -7,10 +7,10 @@ import time
 from localstripe import resources, server
 from localstripe.errors import json_response
 
-from .invoices import _charge, _invoice_outcome_events, _new_invoice
-from .prices import Price, _period_end
-from .requests import CardError, _boolean, _integer, _invalid, _merged_metadata, _referenced, _refuse_unknown
-from .store import _emit, _forget, _send
+from .invoices import charge, invoice_outcome_events, new_invoice
+from .prices import Price, period_end
+from .requests import CardError, boolean, integer, invalid, merged_metadata, referenced, refuse_unknown
+from .store import deliver, emit, forget
 
 LIVE_STATUSES = ("active", "past_due", "trialing", "unpaid")
 RETRY_DELAY = 3 * 24 * 60 * 60  # when Stripe's smart retries would try a declined renewal again
@@ -54,9 +54,9 @@ def _payment_method_of(customer, id, param):
     """A card the customer has: Stripe refuses to bill a payment method not attached to the customer."""
     if id in (None, ""):
         return None
-    method = _referenced(resources.PaymentMethod, id, param)
+    method = referenced(resources.PaymentMethod, id, param)
     if method.customer != customer.id:
-        raise _invalid(
+        raise invalid(
             f"The customer does not have a payment method with the ID {id}. The payment method must be "
             "attached to the customer.",
             param,
@@ -72,23 +72,23 @@ def _billed_card(subscription):
 
 def _subscription_prices(items):
     if not isinstance(items, list) or not items:
-        raise _invalid("Missing required param: items.", "items", "parameter_missing")
+        raise invalid("Missing required param: items.", "items", "parameter_missing")
     chosen = []
     for number, item in enumerate(items):
         if not isinstance(item, dict):
-            raise _invalid("Invalid object", f"items[{number}]")
-        _refuse_unknown(item, {"price", "quantity", "metadata"}, f"items[{number}][")
-        price = _referenced(Price, item.get("price"), f"items[{number}][price]")
+            raise invalid("Invalid object", f"items[{number}]")
+        refuse_unknown(item, {"price", "quantity", "metadata"}, f"items[{number}][")
+        price = referenced(Price, item.get("price"), f"items[{number}][price]")
         if price.type != "recurring":
-            raise _invalid(
+            raise invalid(
                 "The price specified is set to `type=one_time` but this field only accepts prices with "
                 "`type=recurring`.",
                 f"items[{number}][price]",
             )
-        quantity = _integer(item.get("quantity", 1), f"items[{number}][quantity]", 1)
-        chosen.append((price, quantity, _merged_metadata({}, item.get("metadata") or {})))
+        quantity = integer(item.get("quantity", 1), f"items[{number}][quantity]", 1)
+        chosen.append((price, quantity, merged_metadata({}, item.get("metadata") or {})))
     if len({(price.recurring["interval"], price.recurring["interval_count"]) for price, _, _ in chosen}) > 1:
-        raise _invalid(
+        raise invalid(
             "Currency and interval fields must match across all plans on this subscription.", "items"
         )
     return chosen
@@ -99,29 +99,29 @@ def _one_off_items(customer, add_invoice_items):
     if add_invoice_items in (None, ""):
         return []
     if not isinstance(add_invoice_items, list):
-        raise _invalid("Invalid array", "add_invoice_items")
+        raise invalid("Invalid array", "add_invoice_items")
     found = []
     for number, item in enumerate(add_invoice_items):
         prefix = f"add_invoice_items[{number}]"
         if not isinstance(item, dict):
-            raise _invalid("Invalid object", prefix)
-        _refuse_unknown(item, {"price", "price_data", "quantity"}, prefix + "[")
-        quantity = _integer(item.get("quantity", 1), prefix + "[quantity]", 1)
+            raise invalid("Invalid object", prefix)
+        refuse_unknown(item, {"price", "price_data", "quantity"}, prefix + "[")
+        quantity = integer(item.get("quantity", 1), prefix + "[quantity]", 1)
         if "price" in item:
-            price = _referenced(Price, item["price"], prefix + "[price]")
+            price = referenced(Price, item["price"], prefix + "[price]")
             found.append((price.product, price.unit_amount, price.currency, quantity))
             continue
         data = item.get("price_data")
         if not isinstance(data, dict):
-            raise _invalid(
+            raise invalid(
                 f"Missing required param: {prefix}[price].", prefix + "[price]", "parameter_missing"
             )
-        _refuse_unknown(data, {"currency", "product", "unit_amount"}, prefix + "[price_data][")
-        product = _referenced(resources.Product, data.get("product"), prefix + "[price_data][product]")
-        amount = _integer(data.get("unit_amount"), prefix + "[price_data][unit_amount]")
+        refuse_unknown(data, {"currency", "product", "unit_amount"}, prefix + "[price_data][")
+        product = referenced(resources.Product, data.get("product"), prefix + "[price_data][product]")
+        amount = integer(data.get("unit_amount"), prefix + "[price_data][unit_amount]")
         currency = data.get("currency")
         if not isinstance(currency, str) or len(currency) != 3:
-            raise _invalid("Invalid currency", prefix + "[price_data][currency]")
+            raise invalid("Invalid currency", prefix + "[price_data][currency]")
         found.append((product.id, amount, currency.lower(), quantity))
     return found
 
@@ -129,9 +129,9 @@ def _one_off_items(customer, add_invoice_items):
 def _cancel_at(value, now):
     if value in (None, ""):
         return None
-    moment = _integer(value, "cancel_at")
+    moment = integer(value, "cancel_at")
     if moment <= now:
-        raise _invalid("cancel_at must be in the future.", "cancel_at")
+        raise invalid("cancel_at must be in the future.", "cancel_at")
     return moment
 
 
@@ -139,24 +139,24 @@ def _subscription_create(**params):
     """The first invoice, with `add_invoice_items` (a sign-up fee) on it only, is charged at once to the
     subscription's card or else the customer's default one (`error_if_incomplete`: a decline answers 402
     card_error and leaves no subscription; 3-D Secure answers code authentication_required)."""
-    _refuse_unknown(params, SUBSCRIPTION_CREATE_PARAMS)
+    refuse_unknown(params, SUBSCRIPTION_CREATE_PARAMS)
     now = int(time.time())
-    customer = _referenced(resources.Customer, params.get("customer"), "customer")
+    customer = referenced(resources.Customer, params.get("customer"), "customer")
     prices = _subscription_prices(params.get("items"))
     one_offs = _one_off_items(customer, params.get("add_invoice_items"))
     behavior = params.get("payment_behavior", "allow_incomplete")
     if behavior not in ("allow_incomplete", "error_if_incomplete"):
-        raise _invalid(f"payment_behavior={behavior} is not emulated.", "payment_behavior")
+        raise invalid(f"payment_behavior={behavior} is not emulated.", "payment_behavior")
     card = _payment_method_of(customer, params.get("default_payment_method"), "default_payment_method")
     if (card or customer.invoice_settings.get("default_payment_method")) is None:
-        raise _invalid(
+        raise invalid(
             "This customer has no attached payment source or default payment method. Please consider adding "
             "a default payment method.",
             code="resource_missing",
         )
     cancel_at = _cancel_at(params.get("cancel_at"), now)
-    cancel_at_period_end = _boolean(params.get("cancel_at_period_end", False), "cancel_at_period_end")
-    metadata = _merged_metadata({}, params.get("metadata") or {})
+    cancel_at_period_end = boolean(params.get("cancel_at_period_end", False), "cancel_at_period_end")
+    metadata = merged_metadata({}, params.get("metadata") or {})
 
     subscription = resources.Subscription.__new__(resources.Subscription)
     resources.StripeObject.__init__(subscription)
@@ -185,7 +185,7 @@ def _subscription_create(**params):
             subscription=subscription.id, plan=price.id, quantity=quantity, metadata=item_metadata
         )
         item.current_period_start = now
-        item.current_period_end = _period_end(now, price.recurring, 1)
+        item.current_period_end = period_end(now, price.recurring, 1)
         subscription.items._list.append(item)
     if cancel_at_period_end:
         subscription.cancel_at = subscription.current_period_end
@@ -199,14 +199,14 @@ def _subscription_create(**params):
         )
         for product, amount, currency, quantity in one_offs
     ]
-    invoice = _new_invoice(subscription, "subscription_create", fees, now, (now, now))
+    invoice = new_invoice(subscription, "subscription_create", fees, now, (now, now))
     subscription.latest_invoice = invoice.id
-    events = [_emit("invoice.created", invoice, send=False)]
+    events = [emit("invoice.created", invoice, send=False)]
     invoice._finalize()
-    events.append(_emit("invoice.finalized", invoice, send=False))
-    declined = _charge(invoice, card or customer.invoice_settings.get("default_payment_method"), now)
+    events.append(emit("invoice.finalized", invoice, send=False))
+    declined = charge(invoice, card or customer.invoice_settings.get("default_payment_method"), now)
     if declined is not None and behavior == "error_if_incomplete":
-        _forget(*events, subscription, *subscription.items._list, invoice, *invoice.lines._list, *fees)
+        forget(*events, subscription, *subscription.items._list, invoice, *invoice.lines._list, *fees)
         if declined == "authentication_required":
             raise CardError(
                 "Your card was declined. This transaction requires authentication.",
@@ -221,8 +221,8 @@ def _subscription_create(**params):
             payment_intent=invoice.payment_intent,
         )
     subscription.status = "active" if declined is None else "incomplete"
-    events += _invoice_outcome_events(invoice, declined)
-    _send([_emit("customer.subscription.created", subscription, send=False), *events])
+    events += invoice_outcome_events(invoice, declined)
+    deliver([emit("customer.subscription.created", subscription, send=False), *events])
     return subscription
 
 
@@ -230,12 +230,12 @@ def _pause_collection(value):
     if value in ("", None):
         return None
     if not isinstance(value, dict):
-        raise _invalid("Invalid object", "pause_collection")
-    _refuse_unknown(value, {"behavior", "resumes_at"}, "pause_collection[")
+        raise invalid("Invalid object", "pause_collection")
+    refuse_unknown(value, {"behavior", "resumes_at"}, "pause_collection[")
     if value.get("behavior") != "void":
-        raise _invalid("Only pause_collection[behavior]=void is emulated.", "pause_collection[behavior]")
+        raise invalid("Only pause_collection[behavior]=void is emulated.", "pause_collection[behavior]")
     resumes_at = value.get("resumes_at")
-    resumes_at = None if resumes_at in (None, "") else _integer(resumes_at, "pause_collection[resumes_at]")
+    resumes_at = None if resumes_at in (None, "") else integer(resumes_at, "pause_collection[resumes_at]")
     return {"behavior": "void", "resumes_at": resumes_at}
 
 
@@ -243,17 +243,17 @@ def _changes(before, after):
     return {key: value for key, value in before.items() if after.get(key) != value}
 
 
-def _subscription_update(subscription, params):
+def subscription_update(subscription, params):
     """Applies an update (pause_collection, void only; cancel_at_period_end; cancel_at;
     default_payment_method; metadata) and sends customer.subscription.updated with what it changed."""
-    _refuse_unknown(params, SUBSCRIPTION_UPDATE_PARAMS)
+    refuse_unknown(params, SUBSCRIPTION_UPDATE_PARAMS)
     if subscription.status in ("canceled", "incomplete_expired") and set(params) - {"metadata"}:
-        raise _invalid("A canceled subscription can only update its cancellation_details and metadata.")
+        raise invalid("A canceled subscription can only update its cancellation_details and metadata.")
     now = int(time.time())
     before = subscription._export()
     customer = resources.Customer._api_retrieve(subscription.customer)
     if "cancel_at" in params and "cancel_at_period_end" in params and params["cancel_at"] not in ("", None):
-        raise _invalid("You may only specify one of these parameters: cancel_at, cancel_at_period_end.")
+        raise invalid("You may only specify one of these parameters: cancel_at, cancel_at_period_end.")
     if "pause_collection" in params:
         subscription.pause_collection = _pause_collection(params["pause_collection"])
     if "default_payment_method" in params:
@@ -261,9 +261,9 @@ def _subscription_update(subscription, params):
             customer, params["default_payment_method"], "default_payment_method"
         )
     if "metadata" in params:
-        subscription.metadata = _merged_metadata(subscription.metadata, params["metadata"])
+        subscription.metadata = merged_metadata(subscription.metadata, params["metadata"])
     if "cancel_at_period_end" in params:
-        at_period_end = _boolean(params["cancel_at_period_end"], "cancel_at_period_end")
+        at_period_end = boolean(params["cancel_at_period_end"], "cancel_at_period_end")
         subscription.cancel_at_period_end = at_period_end
         # Stripe schedules the end at the period's end and dates the cancellation request now.
         subscription.cancel_at = subscription.current_period_end if at_period_end else None
@@ -274,14 +274,14 @@ def _subscription_update(subscription, params):
         subscription.canceled_at = now if subscription.cancel_at else None
     changed = _changes(before, subscription._export())
     if changed:
-        _emit("customer.subscription.updated", subscription, changed)
+        emit("customer.subscription.updated", subscription, changed)
     return subscription
 
 
 def _subscription_cancel(id):
     subscription = resources.Subscription._api_retrieve(id)
     if subscription.status in ("canceled", "incomplete_expired"):
-        raise _invalid(f"This subscription is already {subscription.status}.")
+        raise invalid(f"This subscription is already {subscription.status}.")
     now = int(time.time())
     subscription.status = "canceled"
     subscription.canceled_at = subscription.ended_at = now
@@ -289,14 +289,14 @@ def _subscription_cancel(id):
         **subscription.cancellation_details,
         "reason": "cancellation_requested",
     }
-    _emit("customer.subscription.deleted", subscription)
+    emit("customer.subscription.deleted", subscription)
     return subscription
 
 
 def subscription_renew(subscription):
     """Moves a subscription to its next period and bills it, as Stripe's subscription_cycle does."""
     if subscription.status not in LIVE_STATUSES:
-        raise _invalid(f"A subscription that is {subscription.status} does not renew.")
+        raise invalid(f"A subscription that is {subscription.status} does not renew.")
     before = subscription._export()
     moment = subscription.current_period_end  # what a test clock would read at the renewal
     if subscription.cancel_at_period_end or (subscription.cancel_at and subscription.cancel_at <= moment):
@@ -307,7 +307,7 @@ def subscription_renew(subscription):
             **subscription.cancellation_details,
             "reason": "cancellation_requested",
         }
-        _emit("customer.subscription.deleted", subscription)
+        emit("customer.subscription.deleted", subscription)
         return subscription
     pause = subscription.pause_collection
     if pause and pause["resumes_at"] is not None and pause["resumes_at"] <= max(moment, time.time()):
@@ -317,29 +317,29 @@ def subscription_renew(subscription):
     for item in subscription.items._list:
         price = Price._api_retrieve(item.plan.id)
         item.current_period_start = moment
-        item.current_period_end = _period_end(
+        item.current_period_end = period_end(
             subscription.billing_cycle_anchor, price.recurring, subscription._renewals + 1
         )
-    invoice = _new_invoice(subscription, "subscription_cycle", [], moment, billed_period)
+    invoice = new_invoice(subscription, "subscription_cycle", [], moment, billed_period)
     subscription.latest_invoice = invoice.id
-    events = [_emit("invoice.created", invoice, send=False)]
+    events = [emit("invoice.created", invoice, send=False)]
     invoice._finalize()
     invoice.status_transitions["finalized_at"] = moment
-    events.append(_emit("invoice.finalized", invoice, send=False))
+    events.append(emit("invoice.finalized", invoice, send=False))
     if subscription.pause_collection:
         invoice._voided = True
         invoice.status_transitions["voided_at"] = moment
-        events.append(_emit("invoice.voided", invoice, send=False))
+        events.append(emit("invoice.voided", invoice, send=False))
     else:
-        declined = _charge(invoice, _billed_card(subscription), moment)
+        declined = charge(invoice, _billed_card(subscription), moment)
         if declined is None:
             subscription.status = "active"
         else:
             subscription.status = "past_due"
             invoice._next_payment_attempt = moment + RETRY_DELAY
-        events += _invoice_outcome_events(invoice, declined)
+        events += invoice_outcome_events(invoice, declined)
     changed = _changes(before, subscription._export())
-    _send([*events, _emit("customer.subscription.updated", subscription, changed, send=False)])
+    deliver([*events, emit("customer.subscription.updated", subscription, changed, send=False)])
     return subscription
 
 
@@ -356,7 +356,7 @@ def bill_subscriptions() -> None:
     pause_collection, cancel at period end or at a time, cancel now, each change as an event."""
     resources.Subscription._api_create = staticmethod(_subscription_create)
     resources.Subscription._api_update = staticmethod(
-        lambda id, **params: _subscription_update(resources.Subscription._api_retrieve(id), params)
+        lambda id, **params: subscription_update(resources.Subscription._api_retrieve(id), params)
     )
     resources.Subscription._api_delete = staticmethod(_subscription_cancel)
     resources.SubscriptionItem._current_period = _item_period(resources.SubscriptionItem._current_period)
