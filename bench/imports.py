@@ -101,12 +101,12 @@ def child(org_id: int, job_id: int) -> None:
     django.setup()
     from accounts.models import Organization
     from accounts.tenancy import tenant
-    from imports import services
+    from imports import services, work_services
     from imports.models import ImportJob
 
     organization, timings = Organization.objects.get(pk=org_id), {}
     started = time.perf_counter()
-    services.job_work(organization=organization, job_id=job_id)
+    work_services.job_work(organization=organization, job_id=job_id)
     timings["read"] = time.perf_counter() - started
     with tenant(organization):
         job = ImportJob.objects.get(pk=job_id)
@@ -115,12 +115,12 @@ def child(org_id: int, job_id: int) -> None:
             skip_errors=True, tag_ids=[],
         )  # fmt: skip
     started = time.perf_counter()
-    services.job_work(organization=organization, job_id=job_id)
+    work_services.job_work(organization=organization, job_id=job_id)
     timings["dry_run"] = time.perf_counter() - started
     with tenant(organization):
         services.job_start(job=ImportJob.objects.get(pk=job_id), by=None)
     started = time.perf_counter()
-    services.job_work(organization=organization, job_id=job_id)
+    work_services.job_work(organization=organization, job_id=job_id)
     timings["run"] = time.perf_counter() - started
     with tenant(organization):
         job = ImportJob.objects.get(pk=job_id)

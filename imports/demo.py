@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.files import File
 
 from accounts.tenancy import current_organization
-from imports import services
+from imports import services, work_services
 
 SAMPLE = Path(__file__).parent / "samples" / "customers-from-old-system.csv"
 
@@ -15,7 +15,7 @@ def demo_import(*, by) -> None:
     organization = current_organization()
     with SAMPLE.open("rb") as file:
         job = services.job_create(file=File(file), file_name=SAMPLE.name, by=by)
-    services.job_work(organization=organization, job_id=job.pk)
+    work_services.job_work(organization=organization, job_id=job.pk)
     job.refresh_from_db()
     services.job_map(
         job=job,
@@ -27,6 +27,6 @@ def demo_import(*, by) -> None:
         tag_ids=[],
         by=by,
     )
-    services.job_work(organization=organization, job_id=job.pk)
+    work_services.job_work(organization=organization, job_id=job.pk)
     services.job_start(job=job, by=by)
-    services.job_work(organization=organization, job_id=job.pk)
+    work_services.job_work(organization=organization, job_id=job.pk)

@@ -144,6 +144,13 @@ class ImportJob(TenantModel):
         return min(100, round(100 * done / total)) if total else 0
 
     @property
+    def plan_summary(self) -> str:
+        """What the dry run found, for the audit trail."""
+        return (
+            f"{self.to_create:,} to add, {self.to_update:,} to update, {self.error_rows:,} rows with errors"
+        )
+
+    @property
     def rows_per_second(self) -> int | None:
         if not (self.started_at and self.processed_rows):
             return None

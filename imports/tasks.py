@@ -3,17 +3,17 @@ from celery.signals import worker_ready
 
 from accounts.models import Organization
 from accounts.tenancy import tenant_task
-from imports import services
+from imports import work_services
 
 
 @tenant_task(batched=True)
 def import_job_work(*, org_id: int, job_id: int) -> None:
-    services.job_work(organization=Organization.objects.get(pk=org_id), job_id=job_id)
+    work_services.job_work(organization=Organization.objects.get(pk=org_id), job_id=job_id)
 
 
 @shared_task
 def imports_resume() -> int:
-    return services.jobs_resume()
+    return work_services.jobs_resume()
 
 
 @worker_ready.connect

@@ -1,5 +1,5 @@
 """Writing a batch's plans to the roster at COPY speed: a few statements per table whatever the batch size,
-in the transaction that also moves the job's checkpoint (see imports.services)."""
+in the transaction that also moves the job's checkpoint (see imports.work_services)."""
 
 from types import SimpleNamespace
 

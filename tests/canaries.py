@@ -32,6 +32,7 @@ from customers.rules import Channel, Rule
 from families import services as family_services
 from families.models import AffiliatedOrganization, AffiliationRole, Relationship
 from imports import services as import_services
+from imports import work_services as import_work
 from intake import services as intake
 from intake.models import IntakeForm
 from invites import claim_services, package_selectors, package_services, waitlist_services
@@ -271,7 +272,7 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         customer=canary, metric=metric, value=3, recorded_on=date(2025, 5, 1), comment="canary", by=owner
     )
     job = import_services.job_create(file=ContentFile(IMPORT_FILE.encode()), file_name="canary.csv", by=owner)
-    import_services.job_work(organization=organization, job_id=job.pk)  # read: columns mapped
+    import_work.job_work(organization=organization, job_id=job.pk)  # read: columns mapped
     job.refresh_from_db()
     import_services.job_map(
         job=job,
@@ -284,9 +285,9 @@ def canaries_seed(*, organization: Organization, owner: User) -> dict[str, str]:
         template_name="Canary template",
         by=owner,
     )
-    import_services.job_work(organization=organization, job_id=job.pk)  # dry run: the issue
+    import_work.job_work(organization=organization, job_id=job.pk)  # dry run: the issue
     import_services.job_start(job=job, by=owner)
-    import_services.job_work(organization=organization, job_id=job.pk)  # run: the record of what it made
+    import_work.job_work(organization=organization, job_id=job.pk)  # run: the record of what it made
     api_services.key_create(name="Canary key", scopes=["imports:write"], by=owner)
     hook, _ = webhook_services.endpoint_create(
         url="https://canary.alpha.example/hooks", description="Canary webhook", events=["tag.added"], by=owner

@@ -4,7 +4,7 @@ the worker does, one call at a time."""
 from django.core.files.base import ContentFile
 
 from accounts.tenancy import tenant
-from imports import services
+from imports import services, work_services
 from imports.models import ImportJob
 
 MESSY = (
@@ -28,7 +28,7 @@ def upload(
 
 
 def work(org, job: ImportJob) -> ImportJob:
-    services.job_work(organization=org, job_id=job.pk)
+    work_services.job_work(organization=org, job_id=job.pk)
     with tenant(org):
         job.refresh_from_db()
     return job

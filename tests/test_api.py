@@ -10,7 +10,7 @@ from api.models import ApiKey
 from api.selectors import key_hash
 from api.services import key_create
 from customers.models import Customer
-from imports import services
+from imports import work_services
 from imports.models import ImportJob
 from tests.factories import customer
 
@@ -31,7 +31,7 @@ def call(client, method, path, key=None, body=None, content_type="application/js
 
 
 def work(org, job_id: int) -> ImportJob:
-    services.job_work(organization=org, job_id=job_id)
+    work_services.job_work(organization=org, job_id=job_id)
     with tenant(org):
         return ImportJob.objects.get(pk=job_id)
 

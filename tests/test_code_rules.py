@@ -42,8 +42,8 @@ WRITES = {
 COMMIT_AS_THEY_GO = {
     "customers.services.bulk_operation_run": "a batch per transaction, so progress shows and a retry resumes",
     "customers.duplicate_services.duplicates_scan_run": "each step commits, so the page shows its progress",
-    "imports.services.job_work": "a batch per transaction with its checkpoint",
-    "imports.services.jobs_resume": "only queues the jobs a worker should pick up again",
+    "imports.work_services.job_work": "a batch per transaction with its checkpoint",
+    "imports.work_services.jobs_resume": "only queues the jobs a worker should pick up again",
     "invites.claim_services.invites_send": "each invitation commits on its own, so one bounce stops no other",
     "reports.services.scheduled_report_run": "the slot is claimed and committed before the emails go out",
     "reports.services.scheduled_reports_due": "only queues the runs that are due",

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tenancy import tenant
 from customers import services as customer_services
 from customers.models import Activity, Customer
-from imports import services
+from imports import services, work_services
 from imports.models import ImportIssue, ImportJob
 from notes.models import Note
 from tests.conftest import make_user
@@ -215,13 +215,13 @@ def test_cancel_during_a_run_stops_at_the_next_batch_and_keeps_what_is_done(
     job = confirm(org_a, work(org_a, upload(org_a, alice, "First name,Last name\n" + rows)))
     with tenant(org_a):
         services.job_start(job=job, by=alice)
-    run_batch = services._run_batch
+    run_batch = work_services._run_batch
 
     def cancel_after_the_first(job, *args):
         run_batch(job, *args)
         services.job_cancel(job=job, by=alice)  # as the Cancel button does, while the worker runs
 
-    monkeypatch.setattr(services, "_run_batch", cancel_after_the_first)
+    monkeypatch.setattr(work_services, "_run_batch", cancel_after_the_first)
     job = work(org_a, job)
     assert (job.status, job.processed_rows, job.created) == ("cancelled", 2, 2)
     with tenant(org_a):
