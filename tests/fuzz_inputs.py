@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import strategies as st
 
-from tests.fuzz_world import Route
+from tests.fuzz_routes import Route
 
 # Markup a tenant or a visitor may type; the raw marker must never reach an HTML page unescaped.
 MARKUP = {

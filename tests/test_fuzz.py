@@ -24,7 +24,7 @@ from customers.models import Activity
 from families import services as family_services
 from families.models import GuardianPermission, Relationship
 from tags.models import Tag
-from tests import fuzz_inputs, fuzz_world
+from tests import fuzz_inputs, fuzz_routes, fuzz_world
 from tests.conftest import logged_in
 from tests.factories import customer
 
@@ -145,13 +145,13 @@ def test_generated_input_never_crashes_crosses_organizations_or_reaches_a_page_u
     slug = ours.organization.slug
     clients = {role: logged_in(ours.users[role]) for role in ("owner", "admin", "staff", "customer")}
     clients |= {"anonymous": Client(), "other": logged_in(theirs.users["owner"])}
-    routes = fuzz_world.routes()
+    routes = fuzz_routes.routes()
     forms = discover(clients, routes, ours)
     before = {"ours": fuzz_world.fingerprint(ours), "theirs": fuzz_world.fingerprint(theirs)}
     staff_pages = [f"/app/{slug}/customers/new/", f"/app/{slug}/customers/{ours.ids['customer']}/"]
     staff_pages += [f"/app/{slug}/customers/{ours.ids['customer']}/edit/", f"/app/{slug}/customers/"]
     run_with = Run(
-        pool=fuzz_world.id_pool(ours, theirs),
+        pool=fuzz_routes.id_pool(ours, theirs),
         showcase=[(clients["owner"], page) for page in staff_pages]
         + [(clients["staff"], f"/app/{slug}/customers/{ours.ids['customer']}/")]
         + [(clients["anonymous"], f"/{slug}/forms/{ours.ids['form_slug']}/")]
