@@ -1,8 +1,6 @@
 """Import jobs: what people do with them (views and the API call these): upload, map, start, cancel, delete,
 undo. What the worker does with a job, from the file to the report, is in imports.work_services."""
 
-import logging
-
 from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
@@ -20,7 +18,6 @@ from imports.reading import ImportFileError
 from imports.trail import job_audit, job_finished
 from tags.models import Tag
 
-logger = logging.getLogger(__name__)
 Status = ImportJob.Status
 
 
