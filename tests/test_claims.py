@@ -25,18 +25,13 @@ from invites.selectors import invite_settings, invites_to_remind
 from invites.tasks import claim_invites_remind
 from tests.conftest import PASSWORD, logged_in, make_user
 from tests.factories import customer
+from tests.inbox import comparable, email_text
 
 LINK = re.compile(r"https?://\S+?(/\S+/claim/[\w-]+/)")
 
 
 def claim_link(message) -> str:
-    text = next(part for part in message.walk() if part.get_content_type() == "text/plain")
-    return LINK.search(text.get_payload(decode=True).decode()).group(1)
-
-
-def comparable(text: str) -> str:
-    """A page without what differs on every response (CSRF tokens, CSP nonces)."""
-    return re.sub(r'(value|nonce)="[^"]+"|"X-CSRFToken": "\w+"', "", text)
+    return LINK.search(email_text(message)).group(1)
 
 
 def invite_by_staff(client, org, person) -> None:

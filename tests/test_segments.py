@@ -10,6 +10,7 @@ from customers.models import Customer, Segment
 from tags import services as tag_services
 from tags.models import Tag
 from tests.factories import customer
+from tests.inbox import comparable
 
 
 @pytest.fixture
@@ -79,13 +80,13 @@ def test_private_segments_stay_private_and_other_organizations_see_none(
     with tenant(org_a):
         mine, team = Segment.objects.get(name="Mine"), Segment.objects.get(name="Team")
     listing = carol_client.get(f"/app/{org_a.slug}/customers/segments/").text
-    assert "Team" in listing and "Mine" not in listing
+    assert "Team" in listing and "Mine" not in comparable(listing)
     assert carol_client.get(f"/app/{org_a.slug}/customers/segments/{mine.pk}/count/").status_code == 404
     assert "Segment:" not in carol_client.get(f"/app/{org_a.slug}/customers/?q=smith&segment={mine.pk}").text
     assert carol_client.post(f"/app/{org_a.slug}/customers/segments/{team.pk}/delete/").status_code == 403
     assert bob_client.get(f"/app/beta/customers/segments/{team.pk}/count/").status_code == 404
     assert bob_client.post(f"/app/beta/customers/segments/{team.pk}/delete/").status_code == 404
-    assert "Team" not in bob_client.get("/app/beta/customers/segments/").text
+    assert "Team" not in comparable(bob_client.get("/app/beta/customers/segments/").text)
     response = save(alice_client, org_a, "q=x", "   ")
     assert response.status_code == 302
     with tenant(org_a):

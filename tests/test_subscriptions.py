@@ -34,7 +34,7 @@ from billing.models import (
 from customers.models import Activity
 from families.models import GuardianLink, GuardianPermission
 from tests.conftest import logged_in, make_member
-from tests.inbox import email_text
+from tests.inbox import comparable, email_text
 from tests.store_helpers import open_shop, webhook_arrives
 from tests.subscription_helpers import DECLINED_ON_CHARGE, club, saved_card, stripe_delivers
 
@@ -182,7 +182,7 @@ def test_a_declined_renewal_makes_the_member_past_due_until_a_renewal_pays(
     assert "Past due" in profile and "the last renewal was declined" in profile
     roster = alice_client.get(f"/app/{org_a.slug}/customers/?membership=past_due").text
     assert "Kim" in roster and "past-due-mark" in roster
-    assert "Kim" not in alice_client.get(f"/app/{org_a.slug}/customers/?membership=active").text
+    assert "Kim" not in comparable(alice_client.get(f"/app/{org_a.slug}/customers/?membership=active").text)
     with tenant(org_a):  # the card is fixed; the next renewal pays
         subscription_services.subscription_card_change(subscription=subscription, card=shop["card"], by=alice)
         period_ends(subscription.stripe_subscription)
