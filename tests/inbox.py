@@ -1,6 +1,8 @@
-"""Helpers for tests that read what a visitor gets: emails from the SMTP fixture, pages compared, and
-anonymous browsers from addresses of their own."""
+"""Helpers for tests that read what a visitor gets: emails from the SMTP fixture, pages compared, CSV
+downloads, and anonymous browsers from addresses of their own."""
 
+import csv
+import io
 import itertools
 import re
 
@@ -10,6 +12,11 @@ from django.test import Client
 def comparable(text: str) -> str:
     """A page without what differs on every response (CSRF tokens, CSP nonces)."""
     return re.sub(r'(value|nonce)="[^"]+"|"X-CSRFToken": "\w+"', "", text)
+
+
+def csv_rows(response) -> list[list[str]]:
+    """The rows of a streamed CSV download, read past the byte-order mark it opens with for Excel."""
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 _visitors = itertools.count(1)

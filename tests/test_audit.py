@@ -17,11 +17,12 @@ from invites.models import InviteAudit
 from metrics.models import Metric, MetricAudit
 from tags.models import Tag, TagAudit
 from tags.services import tag_add, tag_save
-from tests.audit_helpers import file_name, rows
+from tests.audit_helpers import file_name
 from tests.conftest import logged_in, make_member, make_user
 from tests.custom_field_helpers import make_field
 from tests.factories import customer
 from tests.import_helpers import confirm, upload, work
+from tests.inbox import csv_rows
 
 
 class Trail:
@@ -367,7 +368,7 @@ def test_customer_exports_record_how_many_rows_and_which_format(alice, alice_cli
             customer(first_name=name, last_name="Export")
     trail.new()
     response = alice_client.get(f"/app/{org_a.slug}/customers/export.csv?q=export")
-    assert len(rows(response)) == 4
+    assert len(csv_rows(response)) == 4
     event = trail.one(CustomerAudit.EXPORT_DOWNLOADED, alice, file_name(response))
     assert event.detail == "3 customers, CSV"
     alice_client.get(f"/app/{org_a.slug}/customers/export.xlsx?q=ann")

@@ -15,8 +15,9 @@ from customers.models import CustomerAudit
 from metrics.models import Metric
 from metrics.services import metric_save
 from tags.models import TagAudit
-from tests.audit_helpers import AUDIT, file_name, rows
+from tests.audit_helpers import AUDIT, file_name
 from tests.conftest import logged_in, make_member, make_user
+from tests.inbox import csv_rows
 
 
 @pytest.fixture
@@ -85,13 +86,13 @@ def test_the_filtered_log_exports_as_csv_with_formulas_neutralized(alice, alice_
     response = alice_client.get(f"{url}export.csv", {"action": "tag.created"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert file_name(response).startswith("alpha-audit-log-")
-    lines = rows(response)
+    lines = csv_rows(response)
     assert lines[0] == ["When", "Who", "What", "Target", "Details", "Changes"]
     assert [line[1:4] for line in lines[1:]] == [
         ["Alice Anders (alice@alpha.example)", "Tag created", '\'=HYPERLINK("http://evil")'],
         ["Alice Anders (alice@alpha.example)", "Tag created", "VIP"],
     ]
-    everything = rows(alice_client.get(f"{url}export.csv"))
+    everything = csv_rows(alice_client.get(f"{url}export.csv"))
     assert len(everything) == 5
 
 
@@ -148,7 +149,7 @@ def test_it_checks_ownership(alice, bob, bob_client, org_a, org_b, history):
     assert bob_client.get(AUDIT.format(slug=org_a.slug) + "export.csv").status_code == 404
     theirs = bob_client.get(AUDIT.format(slug=org_b.slug))
     assert shown(theirs) == [] and "Beta tag" in theirs.text and "alice@alpha.example" not in theirs.text
-    lines = rows(bob_client.get(AUDIT.format(slug=org_b.slug) + "export.csv"))
+    lines = csv_rows(bob_client.get(AUDIT.format(slug=org_b.slug) + "export.csv"))
     assert [line[3] for line in lines[1:]] == ["Beta tag"]
     # Alice's id is no one bob may filter by.
     page = bob_client.get(AUDIT.format(slug=org_b.slug), {"actor": alice.pk})

@@ -3,8 +3,6 @@ refund of what credit paid goes back to credit, a line is corrected once by a re
 date expires (oldest-expiring spent first), and the database keeps the ledger append-only and never below
 zero, even with ten spends at once."""
 
-import csv
-import io
 import threading
 from datetime import timedelta
 
@@ -22,6 +20,7 @@ from customers.models import Activity, Customer
 from customers.services import customer_delete
 from tests.conftest import logged_in, make_user
 from tests.factories import customer
+from tests.inbox import csv_rows
 
 
 @pytest.fixture
@@ -272,8 +271,9 @@ def test_the_roster_filters_on_credit_and_exports_the_balance(alice_client, org_
     assert "Parent, Stan" in none and "Parent, Pat" not in none
     assert "Credit balance between" in alice_client.get(roster + "filters=1").text
     export = alice_client.get(f"/app/{org_a.slug}/customers/export.csv?q=parent")
-    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
-    assert {row["First name"]: row["Credit balance"] for row in rows} == {
+    header, *rows = csv_rows(export)
+    name, balance = header.index("First name"), header.index("Credit balance")
+    assert {row[name]: row[balance] for row in rows} == {
         "Pat": "$25.00",
         stan.first_name: "",
     }

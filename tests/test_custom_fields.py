@@ -2,9 +2,6 @@
 wrong, seen only by those allowed, offered at sign-up, filtered and searched on the roster — and the other
 tenant."""
 
-import csv
-import io
-
 import pytest
 
 from accounts.models import Role
@@ -23,7 +20,7 @@ from customers.rules import Channel, Rule, grid_rules
 from tests.conftest import PASSWORD, logged_in, make_member
 from tests.custom_field_helpers import BASE, SETTINGS, edit_url, make_field, option_id
 from tests.factories import customer
-from tests.inbox import comparable, signup_and_confirm
+from tests.inbox import comparable, csv_rows, signup_and_confirm
 
 
 def test_values_of_every_type_are_saved_shown_and_logged(alice_client, org_a, fields):
@@ -151,7 +148,7 @@ def test_a_field_a_role_may_not_see_never_reaches_it(alice_client, carol_client,
     with tenant(org_a):
         assert CustomFieldValue.objects.get(field=fields["secret"]).text == "Watch deposits"
     admin_export = admin.get(f"{roster}export.csv")
-    rows = list(csv.reader(io.StringIO(b"".join(admin_export.streaming_content).decode("utf-8-sig"))))
+    rows = csv_rows(admin_export)
     assert "Credit risk" in rows[0] and "Watch deposits" in rows[1]
     with tenant(org_a):
         CustomField.objects.filter(pk=fields["secret"].pk).update(visible_to=[Audience.OWNER], editable_by=[])
@@ -266,7 +263,7 @@ def test_roster_filters_by_each_type_combined_with_search(alice_client, org_a, f
     export = alice_client.post(
         f"/app/{org_a.slug}/customers/export.csv", {"all_matching": "1", "query": "q=smith"}
     )
-    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    rows = csv_rows(export)
     exported = [row[0] for row in rows[1:]]
     assert exported == ["Cy", "Ann", "Bo"]  # "all matching" takes the custom-field matches too
     assert names(f"{size}=banana") == set()  # not an option: nothing, not everyone

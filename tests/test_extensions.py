@@ -2,8 +2,6 @@
 column, a kind of event, a main menu entry and a Settings tab, without a line of customers/ or accounts/
 changing; the order is its own."""
 
-import csv
-import io
 import re
 
 import django_filters
@@ -28,6 +26,7 @@ from customers.extend import (
 from customers.models import Customer
 from customers.services import activity_record
 from tests.factories import customer
+from tests.inbox import csv_rows
 
 
 @pytest.fixture
@@ -109,7 +108,7 @@ def test_a_feature_app_adds_a_tab_box_column_filter_bulk_action_export_column_an
     assert 'data-tab="stars"' in profile
 
     export = alice_client.get(f"/app/{org_a.slug}/customers/export.csv?q=probe")
-    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    rows = csv_rows(export)
     assert rows[0].index("Stars") > 0 and all(row[rows[0].index("Stars")] == "★" for row in rows[1:])
 
 

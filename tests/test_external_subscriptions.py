@@ -4,8 +4,6 @@ customer (and a guardian who sees their payments) reads them in the portal; the 
 every membership with its source, filters by status and source, totals the monthly equivalent per currency
 and downloads as CSV. Nothing charges them."""
 
-import csv
-import io
 from datetime import date
 
 import pytest
@@ -23,6 +21,7 @@ from customers.models import Activity, Customer
 from families.services import link_add
 from tests.conftest import logged_in, make_user
 from tests.factories import customer
+from tests.inbox import csv_rows
 from tests.test_browser_journey import log_in, watch_console
 
 MEMBERSHIPS = "/app/{slug}/memberships/"
@@ -338,7 +337,7 @@ def test_the_report_downloads_as_csv_with_formulas_neutralized(alice_client, org
         record(members["sam"], by=alice, provider="=HYPERLINK(1)", name="+cmd", amount=100)
     response = alice_client.get(MEMBERSHIPS.format(slug=org_a.slug), {"status": "", "download": "csv"})
     assert response["Content-Type"].startswith("text/csv") and response.streaming
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    rows = csv_rows(response)
     assert rows[0] == [
         "Source",
         "Member",

@@ -1,9 +1,6 @@
 """Families: guardian links and their rules (at the service and in the database), the permission question,
 guest members, the People box, the family view, affiliated organizations, exports — and the other tenant."""
 
-import csv
-import io
-
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +21,7 @@ from families.models import (
 )
 from families.selectors import guardian_may, household
 from tests.factories import customer
+from tests.inbox import csv_rows
 from tests.test_required_fields import save_grid
 
 
@@ -229,8 +227,7 @@ def test_affiliated_organizations_people_filter_and_export(alice_client, org_a, 
         headers={"HX-Request": "true", "HX-Target": "results"},
     ).text
     assert "Doe, Bob" in roster and "Doe, Cy" in roster and "Doe, Ann" not in roster
-    export = b"".join(alice_client.get(f"/app/{org_a.slug}/customers/export.csv").streaming_content)
-    rows = {row[0]: row for row in csv.reader(io.StringIO(export.decode("utf-8-sig")))}
+    rows = {row[0]: row for row in csv_rows(alice_client.get(f"/app/{org_a.slug}/customers/export.csv"))}
     header = rows["First name"]
     cy = dict(zip(header, rows["Cy"], strict=True))
     assert cy["Guardians"] == "Ann Doe (Parent); Bob Doe (Parent)"

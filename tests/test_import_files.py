@@ -1,7 +1,6 @@
 """Roster imports, reading the file: encodings, delimiters, Excel workbooks, formula cells, and files too
 big, broken or hostile to open, refused with a clear message."""
 
-import csv
 import io
 import random
 import zipfile
@@ -17,6 +16,7 @@ from imports import services
 from imports.models import ImportJob
 from imports.reading import ImportFileError
 from tests.import_helpers import confirm, start, upload, work
+from tests.inbox import csv_rows
 
 
 def _zip_bomb() -> bytes:
@@ -164,8 +164,7 @@ def test_formula_cells_are_kept_as_text_and_neutralized_in_the_error_file(alice_
 
 def test_the_error_files_errors_column_is_neutralized_too(alice_client, org_a, alice):
     job = confirm(org_a, work(org_a, upload(org_a, alice, "First name,Last name,-Email\nAna,A,bad\n")))
-    rows = b"".join(alice_client.get(f"/app/alpha/imports/{job.pk}/errors.csv").streaming_content)
-    errors_cell = list(csv.reader(io.StringIO(rows.decode("utf-8-sig"))))[1][-1]
+    errors_cell = csv_rows(alice_client.get(f"/app/alpha/imports/{job.pk}/errors.csv"))[1][-1]
     assert errors_cell.startswith("'-Email: ")
 
 

@@ -19,6 +19,7 @@ from tags.models import CustomerTag, Tag
 from tests.custom_field_helpers import option_id
 from tests.factories import customer
 from tests.import_helpers import confirm, start, upload, work
+from tests.inbox import csv_rows
 
 
 def _roster(fields):
@@ -73,8 +74,7 @@ def test_an_unedited_export_imported_again_changes_nothing(alice_client, org_a, 
 def test_an_edited_export_changes_only_the_edited_cells(alice_client, org_a, alice, fields):
     with tenant(org_a):
         _roster(fields)
-    exported = b"".join(alice_client.get("/app/alpha/customers/export.csv").streaming_content)
-    rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))
+    rows = csv_rows(alice_client.get("/app/alpha/customers/export.csv"))
     header = rows[0]
     rows[1][header.index("City")] = "Shelbyville"
     rows[1][header.index("Notes")] += "\n---\n-Moved house"
@@ -106,8 +106,7 @@ def test_an_error_file_fixed_and_uploaded_again_keeps_what_was_not_edited(alice_
     )
     job = start(org_a, confirm(org_a, work(org_a, upload(org_a, alice, text))))
     assert (job.created, job.skipped) == (1, 1)
-    errors = b"".join(alice_client.get(f"/app/alpha/imports/{job.pk}/errors.csv").streaming_content)
-    rows = list(csv.reader(io.StringIO(errors.decode("utf-8-sig"))))
+    rows = csv_rows(alice_client.get(f"/app/alpha/imports/{job.pk}/errors.csv"))
     assert rows[1][:4] == ["'=Ana", "'-Lee", "ana@example", "'+1 555 123 0011"]  # guarded for spreadsheets
     rows[1][2] = "ana@example.com"
     buffer = io.StringIO()
