@@ -38,6 +38,18 @@ def open_party_room(org_a, org_b, alice, bob) -> dict:
     return world | {"jungle": jungle, "space": space, "jungle_party": party}
 
 
+def book_at_desk(world, alice, hour, room="jungle", day=None, **fields):
+    """A party booked by staff for Kim (Pat booking) at `hour` next Saturday unless told otherwise."""
+    fields = {"customer": world["kim"], "booked_by": world["pat"], "guests": 10} | fields
+    return services.booking_create(
+        package=world["jungle_party"],
+        room=world[room],
+        starts_at=at(day or next_saturday(), hour),
+        by=alice,
+        **fields,
+    )
+
+
 def play_area_waiver(by, text: str = "We play safe."):
     """The parties' waiver: valid a year, a guardian signs for a child."""
     return waiver_template_create(

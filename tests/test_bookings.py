@@ -1,7 +1,7 @@
-"""Parties: free slots, online booking with its deposit, the desk's bookings (move, cancel, check in), the
-customer's bookings and the tenant wall around them."""
+"""Parties at the desk: free slots, the database's guard against double booking, staff's bookings (move,
+cancel, check in, book from the profile), rooms and parties set up, the confirmation email and the tenant wall
+around them. What customers do online is in tests/test_bookings_online.py."""
 
-import datetime
 import threading
 import uuid
 
@@ -11,34 +11,19 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant
 from billing import card_services
-from billing.models import Checkout, Payment, Purchase, Visibility
-from bookings import class_services, selectors, services
-from bookings.models import Booking, BookingStatus, Course
+from billing.models import Payment
+from bookings import selectors, services
+from bookings.models import Booking, BookingStatus
 from customers.models import Activity
-from tests.booking_helpers import at, next_saturday, open_party_room, play_area_waiver
-from tests.conftest import logged_in
+from tests.booking_helpers import at, book_at_desk, next_saturday, open_party_room, play_area_waiver
 from tests.factories import customer
 from tests.inbox import email_text
 from tests.store_helpers import pay_by_card
-from tests.waiver_helpers import signature_png
-from waivers.selectors import missing_waivers
-from waivers.services import waiver_sign
 
 
 @pytest.fixture
 def world(org_a, org_b, alice, bob):
     return open_party_room(org_a, org_b, alice, bob)
-
-
-def book_at_desk(world, alice, hour, room="jungle", day=None, **fields):
-    fields = {"customer": world["kim"], "booked_by": world["pat"], "guests": 10} | fields
-    return services.booking_create(
-        package=world["jungle_party"],
-        room=world[room],
-        starts_at=at(day or next_saturday(), hour),
-        by=alice,
-        **fields,
-    )
 
 
 def test_free_slots_follow_hours_buffer_bookings_and_closed_days(org_a, world, alice):
@@ -105,107 +90,6 @@ def test_two_visitors_racing_for_the_last_slot_get_one_booking(org_a, world, ali
         assert Booking.objects.count() == 1
 
 
-def test_a_guardian_books_online_pays_the_deposit_and_the_party_is_confirmed(client, org_a, world):
-    saturday = next_saturday(2)
-    details = (
-        f"/{org_a.slug}/book/{world['jungle_party'].pk}/details/"
-        f"?start={saturday:%Y-%m-%d}T11:00&room={world['jungle'].pk}&guests=12"
-    )
-    # A visitor: log in or create an account under the Online Booking rules, and come back.
-    anonymous = client.get(details).text
-    assert "/signup/booking/?next=" in anonymous and "Log in" in anonymous
-    pat = logged_in(world["pat"].user)
-    listing = pat.get(
-        f"/{org_a.slug}/book/{world['jungle_party'].pk}/?month={saturday:%Y-%m}&date={saturday}"
-    )
-    assert "Book 11:00 in Jungle room" in listing.text
-    page = pat.get(details).text
-    assert "Me (Pat Parent)" in page and "Kim Parent" in page and "A child not listed yet" in page
-    too_many = pat.post(details, {"for_whom": world["kim"].pk, "guests": 40})
-    assert too_many.status_code == 422 and "up to 15 guests" in too_many.text
-    response = pat.post(details, {"for_whom": world["kim"].pk, "guests": 12, "note": "Nut allergy"})
-    with tenant(org_a):
-        booking = Booking.objects.get()
-        checkout = Checkout.objects.get()
-        assert booking.status == BookingStatus.HELD and booking.checkout == checkout
-        assert checkout.amount == 10000 and checkout.package.visibility == Visibility.BOOKING
-        # Held while paying: nobody else is offered the slot.
-        assert world["jungle"] not in {
-            room
-            for slot in selectors.free_slots(world["jungle_party"], saturday)
-            for room in slot.rooms
-            if slot.starts_at == at(saturday, 11)
-        }
-    assert response["Location"] == f"/{org_a.slug}/store/checkout/{checkout.pk}/pay/"
-    with tenant(org_a):
-        pay_by_card(checkout)
-        card_services.store_checkout_complete(checkout=checkout)
-        booking.refresh_from_db()
-        assert (
-            booking.status == BookingStatus.CONFIRMED and booking.deposit_purchase == Purchase.objects.get()
-        )
-        assert Activity.objects.filter(customer=world["kim"], kind="booking.created").count() == 1
-        assert (
-            "deposit $100.00 paid"
-            in Activity.objects.get(customer=world["pat"], kind="booking.created").detail
-        )
-    # The receipt sends the payer to their party's page.
-    receipt = pat.get(f"/{org_a.slug}/store/checkout/{checkout.pk}/")
-    assert receipt["Location"] == f"/{org_a.slug}/book/mine/{booking.pk}/"
-    party = pat.get(receipt["Location"]).text
-    assert "Your party is booked" in party and "Jungle room" in party and "$100.00 deposit paid" in party
-    assert "Kim Parent" in pat.get(f"/{org_a.slug}/book/mine/").text
-    ics = pat.get(f"/{org_a.slug}/book/mine/{booking.pk}/party.ics")
-    assert ics["Content-Type"] == "text/calendar" and b"SUMMARY:Jungle party for Kim Parent" in ics.content
-
-
-def test_a_new_child_is_added_to_the_family_while_booking(org_a, world):
-    saturday = next_saturday(2)
-    pat = logged_in(world["pat"].user)
-    details = (
-        f"/{org_a.slug}/book/{world['jungle_party'].pk}/details/"
-        f"?start={saturday:%Y-%m-%d}T15:00&room={world['space'].pk}"
-    )
-    missing = pat.post(details, {"for_whom": 0, "guests": 8, "child-first_name": "Ada"})
-    assert missing.status_code == 422 and "This field is required" in missing.text
-    response = pat.post(
-        details,
-        {
-            "for_whom": 0,
-            "guests": 8,
-            "child-first_name": "Ada",
-            "child-last_name": "Parent",
-            "child-birthday": "2019-03-02",
-        },
-    )
-    assert response.status_code == 302
-    with tenant(org_a):
-        booking = Booking.objects.get()
-        assert booking.customer.full_name == "Ada Parent" and booking.booked_by == world["pat"]
-
-
-def test_a_hold_not_paid_in_time_gives_its_slot_back(org_a, world, alice):
-    saturday = next_saturday()
-    with tenant(org_a):
-        held = services.booking_online_start(
-            package=world["jungle_party"],
-            room=world["jungle"],
-            starts_at=at(saturday, 10),
-            customer=world["kim"],
-            booked_by=world["pat"],
-            guests=5,
-        )
-        Booking.objects.filter(pk=held.pk).update(held_until=at(saturday, 0).replace(year=2000))
-        assert any(
-            world["jungle"] in slot.rooms
-            for slot in selectors.free_slots(world["jungle_party"], saturday)
-            if slot.starts_at == at(saturday, 10)
-        )
-        book_at_desk(world, alice, 10)
-        held.refresh_from_db()
-        assert held.status == BookingStatus.EXPIRED
-
-
 def test_staff_move_check_in_and_cancel_with_a_refund(alice_client, carol_client, org_a, world, alice):
     saturday = next_saturday()
     with tenant(org_a):
@@ -269,26 +153,6 @@ def test_staff_book_from_the_profile_and_see_it_on_the_calendar_and_the_tab(alic
     assert "Jungle party" in alice_client.get(tab).text
     day = alice_client.get(f"/app/{org_a.slug}/bookings/?date={saturday}").text
     assert "Kim Parent" in day and "19:00–21:00" in day
-
-
-def test_customers_cancel_only_inside_the_window_and_only_their_own(org_a, world, alice):
-    with tenant(org_a):
-        soon = book_at_desk(world, alice, 10, day=next_saturday())
-        later = book_at_desk(world, alice, 10, day=next_saturday(3))
-        stranger = customer(first_name="Sam", last_name="Stranger", by=alice)
-        theirs = book_at_desk(world, alice, 15, customer=stranger, booked_by=stranger)
-        services.booking_settings_save(rules=selectors.booking_settings(), hours={}, by=alice)
-        rules = selectors.booking_settings()
-        rules.cancel_hours = 24 * 10
-        rules.save()
-    pat = logged_in(world["pat"].user)
-    assert pat.get(f"/{org_a.slug}/book/mine/{theirs.pk}/").status_code == 404
-    assert pat.post(f"/{org_a.slug}/book/mine/{theirs.pk}/cancel/").status_code == 404
-    pat.post(f"/{org_a.slug}/book/mine/{soon.pk}/cancel/")
-    pat.post(f"/{org_a.slug}/book/mine/{later.pk}/cancel/")
-    with tenant(org_a):
-        assert Booking.objects.get(pk=soon.pk).status == BookingStatus.CONFIRMED
-        assert Booking.objects.get(pk=later.pk).status == BookingStatus.CANCELLED
 
 
 def test_admins_set_up_rooms_and_parties_and_bad_input_is_refused(alice_client, carol_client, org_a, world):
@@ -363,28 +227,6 @@ def test_the_confirmation_email_carries_the_party_and_a_calendar_file(
     assert attachment.get_filename() == "party.ics" and b"BEGIN:VEVENT" in attachment.get_payload(decode=True)
 
 
-def test_the_bookings_tab_and_my_bookings_show_class_registrations_too(alice_client, org_a, world, alice):
-    saturday = next_saturday()
-    with tenant(org_a):
-        course = class_services.course_save(
-            course=Course(name="Toddler tumble", capacity=5), passes=[], by=alice
-        )
-        [session] = class_services.sessions_schedule(
-            course=course,
-            weekdays=[saturday.weekday()],
-            starts=datetime.time(9),
-            minutes=45,
-            first_date=saturday,
-            weeks=1,
-            by=alice,
-        )
-        class_services.registration_create(session=session, customer=world["kim"], paid_with="desk", by=alice)
-    tab = alice_client.get(f"/app/{org_a.slug}/customers/{world['kim'].pk}/bookings/").text
-    assert "Toddler tumble" in tab and "At the desk" in tab
-    mine = logged_in(world["pat"].user).get(f"/{org_a.slug}/book/mine/").text
-    assert "Toddler tumble" in mine and "Kim Parent" in mine
-
-
 def test_the_roster_reads_parties_and_classes_for_its_waiver_mark_only_once_a_waiver_is_linked(
     alice_client, org_a, world, alice
 ):
@@ -416,46 +258,3 @@ def test_the_roster_reads_parties_and_classes_for_its_waiver_mark_only_once_a_wa
         services.party_package_save(package=world["jungle_party"], rooms=rooms, waivers=[], by=alice)
     page, tables = page_and_tables()
     assert "missing waiver" not in page and tables == set()
-
-
-def test_a_party_that_needs_a_waiver_sends_the_guardian_to_sign_it_first_and_staff_see_it_missing(
-    alice_client, org_a, world, alice
-):
-    saturday = next_saturday(2)
-    with tenant(org_a):
-        waiver = play_area_waiver(alice)
-        services.party_package_save(
-            package=world["jungle_party"], rooms=[world["jungle"], world["space"]], waivers=[waiver], by=alice
-        )
-    pat = logged_in(world["pat"].user)
-    details = (
-        f"/{org_a.slug}/book/{world['jungle_party'].pk}/details/"
-        f"?start={saturday:%Y-%m-%d}T11:00&room={world['jungle'].pk}"
-    )
-    assert "“Play area waiver” signed for the child" in pat.get(details).text
-    response = pat.post(details, {"for_whom": world["kim"].pk, "guests": 8})
-    assert response.status_code == 302
-    assert response["Location"].startswith(f"/{org_a.slug}/waivers/{waiver.pk}/sign/?next=")
-    with tenant(org_a):
-        assert not Booking.objects.exists()
-        waiver_sign(
-            template=waiver,
-            version=waiver.current_version,
-            signer=world["pat"],
-            people=[world["kim"]],
-            typed_name="Pat Parent",
-            signature_png=signature_png(),
-            channel="online",
-            ip="127.0.0.1",
-        )
-    assert pat.post(details, {"for_whom": world["kim"].pk, "guests": 8})["Location"].startswith(
-        f"/{org_a.slug}/store/checkout/"
-    )
-    # At the desk: a party for someone without the waiver says so, and the waiver asks for it.
-    with tenant(org_a):
-        lee = customer(first_name="Lee", last_name="Unsigned", by=alice)
-        party = book_at_desk(world, alice, 15, customer=lee, booked_by=lee)
-        assert [template for template, _ in missing_waivers([lee.pk])[lee.pk]] == [waiver]
-        assert missing_waivers([world["kim"].pk]) == {}
-    page = alice_client.get(f"/app/{org_a.slug}/bookings/{party.pk}/").text
-    assert "Waiver missing:" in page and "Play area waiver" in page
