@@ -50,6 +50,18 @@ def book_at_desk(world, alice, hour, room="jungle", day=None, **fields):
     )
 
 
+def hold_online(world, day: datetime.date):
+    """Pat's online booking for Kim at 10:00 on `day`, held until its deposit is paid."""
+    return services.booking_online_start(
+        package=world["jungle_party"],
+        room=world["jungle"],
+        starts_at=at(day, 10),
+        customer=world["kim"],
+        booked_by=world["pat"],
+        guests=5,
+    )
+
+
 def play_area_waiver(by, text: str = "We play safe."):
     """The parties' waiver: valid a year, a guardian signs for a child."""
     return waiver_template_create(

@@ -15,7 +15,14 @@ from billing.models import Payment
 from bookings import selectors, services
 from bookings.models import Booking, BookingStatus
 from customers.models import Activity
-from tests.booking_helpers import at, book_at_desk, next_saturday, open_party_room, play_area_waiver
+from tests.booking_helpers import (
+    at,
+    book_at_desk,
+    hold_online,
+    next_saturday,
+    open_party_room,
+    play_area_waiver,
+)
 from tests.factories import customer
 from tests.inbox import email_text
 from tests.store_helpers import pay_by_card
@@ -93,14 +100,7 @@ def test_two_visitors_racing_for_the_last_slot_get_one_booking(org_a, world, ali
 def test_staff_move_check_in_and_cancel_with_a_refund(alice_client, carol_client, org_a, world, alice):
     saturday = next_saturday()
     with tenant(org_a):
-        booking = services.booking_online_start(
-            package=world["jungle_party"],
-            room=world["jungle"],
-            starts_at=at(saturday, 10),
-            customer=world["kim"],
-            booked_by=world["pat"],
-            guests=5,
-        )
+        booking = hold_online(world, saturday)
         pay_by_card(booking.checkout)
         card_services.store_checkout_complete(checkout=booking.checkout)
         book_at_desk(world, alice, 16)

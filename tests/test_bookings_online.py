@@ -11,7 +11,14 @@ from billing.models import Checkout, Purchase, Visibility
 from bookings import class_services, selectors, services
 from bookings.models import Booking, BookingStatus, Course
 from customers.models import Activity
-from tests.booking_helpers import at, book_at_desk, next_saturday, open_party_room, play_area_waiver
+from tests.booking_helpers import (
+    at,
+    book_at_desk,
+    hold_online,
+    next_saturday,
+    open_party_room,
+    play_area_waiver,
+)
 from tests.conftest import logged_in
 from tests.factories import customer
 from tests.store_helpers import pay_by_card
@@ -107,14 +114,7 @@ def test_a_new_child_is_added_to_the_family_while_booking(org_a, world):
 def test_a_hold_not_paid_in_time_gives_its_slot_back(org_a, world, alice):
     saturday = next_saturday()
     with tenant(org_a):
-        held = services.booking_online_start(
-            package=world["jungle_party"],
-            room=world["jungle"],
-            starts_at=at(saturday, 10),
-            customer=world["kim"],
-            booked_by=world["pat"],
-            guests=5,
-        )
+        held = hold_online(world, saturday)
         Booking.objects.filter(pk=held.pk).update(held_until=at(saturday, 0).replace(year=2000))
         assert any(
             world["jungle"] in slot.rooms
