@@ -23,7 +23,6 @@ from tests.factories import customer
 from tests.store_helpers import ALPHA_KEYS
 from tests.subscription_helpers import saved_card
 from tests.test_browser_journey import log_in, watch_console
-from tests.test_migrations import migrate, owner_query
 
 
 def tab(org, person) -> str:
@@ -245,23 +244,6 @@ def test_the_roster_filters_on_the_flag_in_saved_segments_and_exports_leave_them
         "2 customers, CSV",
         "3 customers, CSV, Do not solicit included",
     ]
-
-
-COLUMN = "SELECT 1 FROM information_schema.columns WHERE column_name = 'do_not_solicit'"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_flag_arrives_off_on_a_roster_that_has_customers(org_a, alice):
-    with tenant(org_a):
-        jane = customer(first_name="Jane", by=alice)
-    try:
-        migrate("customers", "0016")
-        assert owner_query(org_a, COLUMN) == []
-        migrate("customers")
-    finally:
-        migrate()
-    flags = owner_query(org_a, "SELECT first_name, do_not_solicit FROM customers_customer")
-    assert flags == [(jane.first_name, False)]
 
 
 @pytest.mark.browser

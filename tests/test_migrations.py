@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.tenancy import tenant
 from billing import services as billing_services
 from billing.models import Package, Payment, PunchCard, Purchase
-from customers.models import Activity
+from customers.models import Activity, Customer
 from intake import services as intake_services
 from intake.models import IntakeForm, PendingChange
 from invites import claim_services
@@ -75,12 +75,15 @@ def test_rows_survive_the_moves_back_and_forth(org_a, alice):
         assert owner_query(org_a, "SELECT field, status FROM customers_pendingchange") == [
             ("phone", "pending")
         ]
+        no_flag = "SELECT 1 FROM information_schema.columns WHERE column_name = 'do_not_solicit'"
+        assert owner_query(org_a, no_flag) == []
     finally:
         migrate()
     with tenant(org_a):
         assert list(Activity.objects.filter(kind=NoteEvent.NOTE).values_list("subject_id", flat=True)) == [
             note.pk
         ]
+        assert Customer.objects.get(pk=jane.pk).do_not_solicit is False  # the flag arrives off
         assert IntakeForm.objects.get().title == "Camp"
         change = PendingChange.objects.get()
         assert (change.customer_id, change.intake_id, change.proposed) == (jane.pk, intake.pk, "312-555-0199")
