@@ -1,9 +1,11 @@
 """The party-booking test world: Alpha's connected store (tests.store_helpers) with two rooms, a party package
-with a deposit, open every day 09:00–20:00."""
+with a deposit, open every day 09:00–20:00. Its fixture, `party_world`, reaches every module through
+conftest's plugins."""
 
 import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.utils import timezone
 
 from accounts.tenancy import tenant
@@ -36,6 +38,11 @@ def open_party_room(org_a, org_b, alice, bob) -> dict:
             by=alice,
         )
     return world | {"jungle": jungle, "space": space, "jungle_party": party}
+
+
+@pytest.fixture
+def party_world(org_a, org_b, alice, bob):
+    return open_party_room(org_a, org_b, alice, bob)
 
 
 def book_at_desk(world, alice, hour, room="jungle", day=None, **fields):

@@ -26,6 +26,7 @@ from config.local_servers import free_port
 from tests.accessibility import AxeWatch
 
 pytest_plugins = [  # fixtures more than one module shares
+    "tests.booking_helpers",
     "tests.custom_field_helpers",
     "tests.customer_helpers",
     "tests.metric_helpers",

@@ -20,7 +20,6 @@ from tests.booking_helpers import (
     book_at_desk,
     hold_online,
     next_saturday,
-    open_party_room,
     play_area_waiver,
 )
 from tests.factories import customer
@@ -28,50 +27,45 @@ from tests.inbox import email_text
 from tests.store_helpers import pay_by_card
 
 
-@pytest.fixture
-def world(org_a, org_b, alice, bob):
-    return open_party_room(org_a, org_b, alice, bob)
-
-
-def test_free_slots_follow_hours_buffer_bookings_and_closed_days(org_a, world, alice):
+def test_free_slots_follow_hours_buffer_bookings_and_closed_days(org_a, party_world, alice):
     saturday = next_saturday()
     with tenant(org_a):
-        slots = selectors.free_slots(world["jungle_party"], saturday)
+        slots = selectors.free_slots(party_world["jungle_party"], saturday)
         # 09:00 to 18:00 every 30 minutes: the party's two hours end by closing at 20:00.
         assert [f"{slot.starts_at:%H:%M}" for slot in slots][:3] == ["09:00", "09:30", "10:00"]
         assert f"{slots[-1].starts_at.astimezone(at(saturday, 0).tzinfo):%H:%M}" == "18:00"
-        book_at_desk(world, alice, 12)
+        book_at_desk(party_world, alice, 12)
         by_time = {
             f"{slot.starts_at.astimezone(at(saturday, 0).tzinfo):%H:%M}": slot.rooms
-            for slot in selectors.free_slots(world["jungle_party"], saturday)
+            for slot in selectors.free_slots(party_world["jungle_party"], saturday)
         }
         # 12:00–14:00 and 30 minutes to clean: the jungle room is free again at 14:30; a party before must
         # be over and cleaned up by 12:00.
-        assert world["jungle"] not in by_time["10:00"] and world["jungle"] in by_time["09:30"]
-        assert world["jungle"] not in by_time["14:00"] and world["jungle"] in by_time["14:30"]
-        assert world["space"] in by_time["12:00"]
+        assert party_world["jungle"] not in by_time["10:00"] and party_world["jungle"] in by_time["09:30"]
+        assert party_world["jungle"] not in by_time["14:00"] and party_world["jungle"] in by_time["14:30"]
+        assert party_world["space"] in by_time["12:00"]
         # More guests than the space station fits: only the jungle room is offered.
-        big = selectors.free_slots(world["jungle_party"], saturday, guests=14)
-        assert all(world["space"] not in slot.rooms for slot in big)
+        big = selectors.free_slots(party_world["jungle_party"], saturday, guests=14)
+        assert all(party_world["space"] not in slot.rooms for slot in big)
         services.blackout_set(date=saturday, reason="Holiday", closed=True, by=alice)
-        assert selectors.free_slots(world["jungle_party"], saturday) == []
-        month = selectors.free_slots_between(world["jungle_party"], saturday, saturday.replace(day=28))
+        assert selectors.free_slots(party_world["jungle_party"], saturday) == []
+        month = selectors.free_slots_between(party_world["jungle_party"], saturday, saturday.replace(day=28))
         assert saturday not in month
 
 
-def test_the_database_refuses_a_double_booking_and_staff_hear_why(org_a, world, alice):
+def test_the_database_refuses_a_double_booking_and_staff_hear_why(org_a, party_world, alice):
     with tenant(org_a):
-        book_at_desk(world, alice, 12)
+        book_at_desk(party_world, alice, 12)
         with pytest.raises(services.BookingError, match="Jungle room is taken"):
-            book_at_desk(world, alice, 13)
+            book_at_desk(party_world, alice, 13)
         with pytest.raises(services.BookingError, match="1 to 12 guests"):
-            book_at_desk(world, alice, 12, room="space", guests=14)
-        book_at_desk(world, alice, 12, room="space")
+            book_at_desk(party_world, alice, 12, room="space", guests=14)
+        book_at_desk(party_world, alice, 12, room="space")
         assert Booking.objects.filter(status=BookingStatus.CONFIRMED).count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_visitors_racing_for_the_last_slot_get_one_booking(org_a, world, alice):
+def test_two_visitors_racing_for_the_last_slot_get_one_booking(org_a, party_world, alice):
     results, start = [], threading.Barrier(2)
     with tenant(org_a):
         lee = customer(first_name="Lee", last_name="Racer", email="lee@alpha.example", by=alice)
@@ -80,14 +74,14 @@ def test_two_visitors_racing_for_the_last_slot_get_one_booking(org_a, world, ali
         try:
             start.wait()
             with tenant(org_a):
-                book_at_desk(world, alice, 15, customer=person, booked_by=person)
+                book_at_desk(party_world, alice, 15, customer=person, booked_by=person)
             results.append("booked")
         except services.BookingError as refusal:
             results.append(str(refusal).split(" at ")[0])
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=book, args=(person,)) for person in (world["pat"], lee)]
+    threads = [threading.Thread(target=book, args=(person,)) for person in (party_world["pat"], lee)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -97,19 +91,21 @@ def test_two_visitors_racing_for_the_last_slot_get_one_booking(org_a, world, ali
         assert Booking.objects.count() == 1
 
 
-def test_staff_move_check_in_and_cancel_with_a_refund(alice_client, carol_client, org_a, world, alice):
+def test_staff_move_check_in_and_cancel_with_a_refund(alice_client, carol_client, org_a, party_world, alice):
     saturday = next_saturday()
     with tenant(org_a):
-        booking = hold_online(world, saturday)
+        booking = hold_online(party_world, saturday)
         pay_by_card(booking.checkout)
         card_services.store_checkout_complete(checkout=booking.checkout)
-        book_at_desk(world, alice, 16)
+        book_at_desk(party_world, alice, 16)
     base = f"/app/{org_a.slug}/bookings/{booking.pk}"
     taken = alice_client.post(
-        f"{base}/move/", {"room": world["jungle"].pk, "date": saturday, "time": "16:30"}
+        f"{base}/move/", {"room": party_world["jungle"].pk, "date": saturday, "time": "16:30"}
     )
     assert taken.status_code == 422 and "Jungle room is taken" in taken.text
-    moved = alice_client.post(f"{base}/move/", {"room": world["space"].pk, "date": saturday, "time": "13:00"})
+    moved = alice_client.post(
+        f"{base}/move/", {"room": party_world["space"].pk, "date": saturday, "time": "13:00"}
+    )
     assert moved.status_code == 302
     page = alice_client.get(f"{base}/").text
     assert "Space station" in page and "13:00–15:00" in page
@@ -127,25 +123,25 @@ def test_staff_move_check_in_and_cancel_with_a_refund(alice_client, carol_client
         booking.refresh_from_db()
         assert booking.status == BookingStatus.CANCELLED and booking.guests_arrived == 6
         assert Payment.objects.get(purchase=booking.deposit_purchase).refunded == 10000
-        kinds = list(Activity.objects.filter(customer=world["kim"]).values_list("kind", flat=True))
+        kinds = list(Activity.objects.filter(customer=party_world["kim"]).values_list("kind", flat=True))
         for kind in ("booking.created", "booking.changed", "booking.checked_in", "booking.cancelled"):
             assert kind in kinds
     week = alice_client.get(f"/app/{org_a.slug}/bookings/?view=week&date={saturday}").text
     assert "Kim Parent" in week and "Cancelled" in week
 
 
-def test_staff_book_from_the_profile_and_see_it_on_the_calendar_and_the_tab(alice_client, org_a, world):
+def test_staff_book_from_the_profile_and_see_it_on_the_calendar_and_the_tab(alice_client, org_a, party_world):
     saturday = next_saturday()
-    tab = f"/app/{org_a.slug}/customers/{world['kim'].pk}/bookings/"
+    tab = f"/app/{org_a.slug}/customers/{party_world['kim'].pk}/bookings/"
     assert "No upcoming parties" in alice_client.get(tab).text
     assert "Booked and paid by" in alice_client.get(f"{tab}?book=1").text
     fields = {
-        "booking-package": world["jungle_party"].pk,
-        "booking-room": world["jungle"].pk,
+        "booking-package": party_world["jungle_party"].pk,
+        "booking-room": party_world["jungle"].pk,
         "booking-date": saturday,
         "booking-time": "19:00",
         "booking-guests": 9,
-        "booking-booked_by": world["pat"].pk,
+        "booking-booked_by": party_world["pat"].pk,
     }
     assert alice_client.post(f"{tab}new/", fields | {"booking-guests": 99}).status_code == 422
     response = alice_client.post(f"{tab}new/", fields)
@@ -155,7 +151,9 @@ def test_staff_book_from_the_profile_and_see_it_on_the_calendar_and_the_tab(alic
     assert "Kim Parent" in day and "19:00–21:00" in day
 
 
-def test_admins_set_up_rooms_and_parties_and_bad_input_is_refused(alice_client, carol_client, org_a, world):
+def test_admins_set_up_rooms_and_parties_and_bad_input_is_refused(
+    alice_client, carol_client, org_a, party_world
+):
     base = f"/app/{org_a.slug}/settings/booking/"
     assert carol_client.get(base).status_code == 403
     page = alice_client.get(base).text
@@ -174,7 +172,7 @@ def test_admins_set_up_rooms_and_parties_and_bad_input_is_refused(alice_client, 
             "max_guests": 5,
             "price_amount": "50",
             "deposit_amount": "0",
-            "rooms": [world["space"].pk],
+            "rooms": [party_world["space"].pk],
         },
     )
     assert created.status_code == 302
@@ -195,30 +193,30 @@ def test_admins_set_up_rooms_and_parties_and_bad_input_is_refused(alice_client, 
     assert "Deposit: Jungle party" not in packages
 
 
-def test_another_organization_never_reaches_a_booking(bob_client, org_a, org_b, world, alice):
+def test_another_organization_never_reaches_a_booking(bob_client, org_a, org_b, party_world, alice):
     with tenant(org_a):
-        booking = book_at_desk(world, alice, 11)
+        booking = book_at_desk(party_world, alice, 11)
     for url in (
         f"/app/{org_a.slug}/bookings/{booking.pk}/",
         f"/app/{org_b.slug}/bookings/{booking.pk}/",
-        f"/app/{org_b.slug}/customers/{world['kim'].pk}/bookings/",
+        f"/app/{org_b.slug}/customers/{party_world['kim'].pk}/bookings/",
     ):
         assert bob_client.get(url).status_code in (403, 404)
     assert (
         bob_client.post(f"/app/{org_b.slug}/bookings/{booking.pk}/cancel/", {"reason": "x"}).status_code
         == 404
     )
-    assert bob_client.get(f"/{org_b.slug}/book/{world['jungle_party'].pk}/").status_code == 404
+    assert bob_client.get(f"/{org_b.slug}/book/{party_world['jungle_party'].pk}/").status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_confirmation_email_carries_the_party_and_a_calendar_file(
-    celery_worker, smtp_server, org_a, world, alice
+    celery_worker, smtp_server, org_a, party_world, alice
 ):
     unique = uuid.uuid4().hex[:6]
     with tenant(org_a):
         mona = customer(first_name="Mona", last_name="Mum", email=f"mona-{unique}@alpha.example", by=alice)
-        book_at_desk(world, alice, 17, booked_by=mona)
+        book_at_desk(party_world, alice, 17, booked_by=mona)
     message = smtp_server.wait_for(f"mona-{unique}@alpha.example", subject="is booked")
     assert "Jungle party for Kim Parent" in email_text(message) and "Jungle room, 10 guests" in email_text(
         message
@@ -228,12 +226,12 @@ def test_the_confirmation_email_carries_the_party_and_a_calendar_file(
 
 
 def test_the_roster_reads_parties_and_classes_for_its_waiver_mark_only_once_a_waiver_is_linked(
-    alice_client, org_a, world, alice
+    alice_client, org_a, party_world, alice
 ):
     with tenant(org_a):
         waiver = play_area_waiver(alice)
         lee = customer(first_name="Lee", last_name="Unsigned", by=alice)
-        book_at_desk(world, alice, 15, customer=lee, booked_by=lee)
+        book_at_desk(party_world, alice, 15, customer=lee, booked_by=lee)
     roster = f"/app/{org_a.slug}/customers/"
 
     def page_and_tables():
@@ -248,13 +246,15 @@ def test_the_roster_reads_parties_and_classes_for_its_waiver_mark_only_once_a_wa
     alice_client.get(roster)  # the answer "no waiver linked" is kept from here on
     page, tables = page_and_tables()
     assert "Unsigned, Lee" in page and "missing waiver" not in page and tables == set()
-    rooms = [world["jungle"], world["space"]]
+    rooms = [party_world["jungle"], party_world["space"]]
     with tenant(org_a):
-        services.party_package_save(package=world["jungle_party"], rooms=rooms, waivers=[waiver], by=alice)
+        services.party_package_save(
+            package=party_world["jungle_party"], rooms=rooms, waivers=[waiver], by=alice
+        )
     page, tables = page_and_tables()  # at once: linking forgot the kept answer
     assert "missing waiver" in page and "Play area waiver" in page
     assert tables == {"bookings_booking", "bookings_registration"}
     with tenant(org_a):
-        services.party_package_save(package=world["jungle_party"], rooms=rooms, waivers=[], by=alice)
+        services.party_package_save(package=party_world["jungle_party"], rooms=rooms, waivers=[], by=alice)
     page, tables = page_and_tables()
     assert "missing waiver" not in page and tables == set()
