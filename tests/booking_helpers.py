@@ -1,6 +1,6 @@
 """The party-booking test world: Alpha's connected store (tests.store_helpers) with two rooms, a party package
 with a deposit, open every day 09:00–20:00. Its fixture, `party_world`, reaches every module through
-conftest's plugins."""
+conftest's plugins. Also `one_session`, for tests that need a single class session."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tenancy import tenant
-from bookings import services
+from bookings import class_services, services
 from bookings.models import BookingSettings, PartyPackage, Room
 from tests.store_helpers import open_shop
 from waivers.services import waiver_template_create
@@ -23,6 +23,20 @@ def next_saturday(weeks: int = 1) -> datetime.date:
 def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     """A moment in Alpha's time zone."""
     return datetime.datetime.combine(day, datetime.time(hour, minute), ZoneInfo("America/Chicago"))
+
+
+def one_session(course, day: datetime.date, starts: datetime.time, *, by, minutes: int = 45):
+    """A class course's only session: on `day`, from `starts`."""
+    [session] = class_services.sessions_schedule(
+        course=course,
+        weekdays=[day.weekday()],
+        starts=starts,
+        minutes=minutes,
+        first_date=day,
+        weeks=1,
+        by=by,
+    )
+    return session
 
 
 def open_party_room(org_a, org_b, alice, bob) -> dict:

@@ -25,6 +25,7 @@ from notes import services as note_services
 from notes.models import Note, Visibility
 from tags import services as tag_services
 from tags.models import CustomerTag, Tag
+from tests.booking_helpers import one_session
 from tests.custom_field_helpers import make_field
 from tests.factories import customer
 from tests.test_api import call, make_key
@@ -354,15 +355,7 @@ def test_a_key_reads_a_customers_parties_and_classes(client, org_a, alice, ana, 
             by=alice,
         )
         course = class_services.course_save(course=Course(name="Tumble", capacity=6), passes=[], by=alice)
-        [session] = class_services.sessions_schedule(
-            course=course,
-            weekdays=[day.weekday()],
-            starts=datetime.time(16),
-            minutes=45,
-            first_date=day,
-            weeks=1,
-            by=alice,
-        )
+        session = one_session(course, day, datetime.time(16), by=alice)
         class_services.registration_create(session=session, customer=ana, paid_with="desk", by=alice)
     key = key_for(org_a, alice, "bookings:read")
     [booking] = call(client, "get", f"{API}/customers/{ana.pk}/bookings/", key).json()["items"]

@@ -14,6 +14,7 @@ from tests.booking_helpers import (
     book_at_desk,
     hold_online,
     next_saturday,
+    one_session,
     play_area_waiver,
 )
 from tests.conftest import logged_in
@@ -146,15 +147,7 @@ def test_the_bookings_tab_and_my_bookings_show_class_registrations_too(
         course = class_services.course_save(
             course=Course(name="Toddler tumble", capacity=5), passes=[], by=alice
         )
-        [session] = class_services.sessions_schedule(
-            course=course,
-            weekdays=[saturday.weekday()],
-            starts=datetime.time(9),
-            minutes=45,
-            first_date=saturday,
-            weeks=1,
-            by=alice,
-        )
+        session = one_session(course, saturday, datetime.time(9), by=alice)
         class_services.registration_create(
             session=session, customer=party_world["kim"], paid_with="desk", by=alice
         )

@@ -23,6 +23,7 @@ from bookings.models import Course, PaidWith, Registration, RegistrationEvent, S
 from customers.models import Activity
 from families.models import GuardianLink
 from families.services import link_add
+from tests.booking_helpers import one_session
 from tests.conftest import logged_in
 from tests.factories import customer
 from tests.store_helpers import open_shop, pay_by_card, with_login
@@ -80,15 +81,7 @@ def world(org_a, org_b, alice, bob):
         beta_course = class_services.course_save(
             course=Course(name="Beta yoga", capacity=5), passes=[], by=bob
         )
-        [beta_session] = class_services.sessions_schedule(
-            course=beta_course,
-            weekdays=[first.weekday()],
-            starts=time(9),
-            minutes=60,
-            first_date=first,
-            weeks=1,
-            by=bob,
-        )
+        beta_session = one_session(beta_course, first, time(9), minutes=60, by=bob)
     return {
         "five": five,
         "single": single,
