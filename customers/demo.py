@@ -16,14 +16,20 @@ FIRST_NAMES = (
     "José María Renée Chloé André Björn Søren Siobhán Aoife Priya Arjun Wei Mei Yuki Hiroshi Fatima Omar Amir "
     "Kwame Ama Chidi Ngozi Diego Valentina Lucía Mohammed Aisha Noor Ingrid Lars Jürgen Zoltán Nikolai Olga"
 ).split()
-LAST_NAMES = (
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson "
-    "Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis "
-    "Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall "
-    "Rivera Campbell Mitchell Carter Roberts O'Brien O'Neil McDonald MacLeod Müller Schäfer Núñez Peña Ibáñez "
-    "Johansson Lindqvist Kowalski Nowak Novák Dvořák Okafor Mensah Patel Shah Singh Kim Park Chen Wang Tanaka "
-    "Sato Haddad Khalil Rossi Bianchi Ferreira Silva Costa Dubois Lefèvre Van der Berg De la Cruz St. John"
-).split()
+LAST_NAMES = [
+    *(
+        "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson "
+        "Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis "
+        "Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall "
+        "Rivera Campbell Mitchell Carter Roberts O'Brien O'Neil McDonald MacLeod Müller Schäfer Núñez Peña Ibáñez "
+        "Johansson Lindqvist Kowalski Nowak Novák Dvořák Okafor Mensah Patel Shah Singh Kim Park Chen Wang Tanaka "
+        "Sato Haddad Khalil Rossi Bianchi Ferreira Silva Costa Dubois Lefèvre"
+    ).split(),
+    # more than one word: kept out of split()
+    "Van der Berg",
+    "De la Cruz",
+    "St. John",
+]
 STREETS = (
     "Maple Oak Pine Cedar Elm Willow Birch Lakeview Hillcrest Sunset Park Main Church River Meadow".split()
 )
