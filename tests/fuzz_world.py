@@ -20,7 +20,7 @@ from api.services import key_create
 from billing.credit_services import credit_issue
 from billing.demo import demo_packages
 from billing.external_services import external_subscription_save
-from billing.models import ExternalSubscription, Package, Subscription
+from billing.models import ExternalSubscription, Package
 from billing.punch_services import punch_use
 from billing.services import package_save, sale_record
 from bookings.class_demo import demo_classes
@@ -53,6 +53,7 @@ from tags import services as tag_services
 from tags.demo import demo_tags
 from tags.models import Tag
 from tests.conftest import make_member, make_user
+from tests.subscription_helpers import recorded_subscription
 from tests.test_tenant_wall import tenant_models
 from tests.waiver_helpers import signature_png
 from waivers import services as waiver_services
@@ -141,19 +142,7 @@ def build_world(organization: Organization, owner, *, seed: int, prefix: str) ->
         card = sale_record(package=class_pass, customer=main, payer=main, method="cash", by=owner).punch_card
         punch = punch_use(card=card, by=owner)
         club = Package.objects.filter(kind="membership").order_by("pk").first()
-        subscription = Subscription.objects.create(  # as a sale makes it; the fuzz world has no Stripe
-            package=club,
-            member=main,
-            member_label=main.full_name,
-            payer=main,
-            payer_label=main.full_name,
-            price=club.price,
-            currency=club.currency,
-            interval=club.interval,
-            channel="staff",
-            stripe_subscription="sub_fuzz",
-            status="active",
-        )
+        subscription = recorded_subscription(club, main, main, stripe_id="sub_fuzz", status="active")
         waitlisted = package_save(  # sold out, with Pat in its line
             package=Package(name="Fuzz class", price=1500, currency="USD", capacity=1), by=owner
         )

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from billing import card_services, services
 from billing.emulator import events_about
-from billing.models import ForWhom, Package, PackageKind, SavedCard
+from billing.models import ForWhom, Package, PackageKind, SavedCard, Subscription
 from tests.store_helpers import browser_sets_up_card, webhook_arrives
 
 DECLINED_ON_CHARGE = "4000000000000341"  # saves fine, declined when charged
@@ -28,6 +28,24 @@ def club(by, **fields) -> Package:
         "for_whom": ForWhom.CHILD,
     } | fields
     return services.package_save(package=Package(**fields), by=by)
+
+
+def recorded_subscription(package, member, payer, *, stripe_id: str, status: str) -> Subscription:
+    """A membership as a staff sale records it, for worlds with no Stripe account to start one (the fuzz
+    world, the escaping probe)."""
+    return Subscription.objects.create(
+        package=package,
+        member=member,
+        member_label=member.full_name,
+        payer=payer,
+        payer_label=payer.full_name,
+        price=package.price,
+        currency=package.currency,
+        interval=package.interval,
+        channel="staff",
+        stripe_subscription=stripe_id,
+        status=status,
+    )
 
 
 def saved_card(person, number: str = "4242424242424242") -> SavedCard:

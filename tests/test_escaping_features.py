@@ -10,7 +10,7 @@ from django.test import Client
 from accounts.models import Membership, Role
 from accounts.tenancy import tenant
 from billing.external_services import external_subscription_save
-from billing.models import ExternalSubscription, Package, PunchCard, Subscription
+from billing.models import ExternalSubscription, Package, PunchCard
 from billing.punch_services import punch_undo, punch_use
 from billing.services import package_save, payment_refund, sale_record
 from bookings import class_services
@@ -26,6 +26,7 @@ from tests.booking_helpers import at, next_saturday, one_session
 from tests.conftest import logged_in, make_member
 from tests.escaping_helpers import BOLD, HTMX, META, assert_escaped, evil
 from tests.factories import customer
+from tests.subscription_helpers import recorded_subscription
 from tests.waiver_helpers import signature_png
 from waivers.extend import register_requirement, unregister_requirement
 from waivers.services import (
@@ -106,19 +107,7 @@ def test_membership_pages_escape_the_package_and_the_people(tainted):
             by=tainted["owner"],
         )
         child, parent = tainted["child"], tainted["parent"]
-        subscription = Subscription.objects.create(  # as a sale makes it; the probe has no Stripe account
-            package=club,
-            member=child,
-            member_label=child.full_name,
-            payer=parent,
-            payer_label=parent.full_name,
-            price=100,
-            currency="USD",
-            interval="month",
-            channel="staff",
-            stripe_subscription="sub_evil",
-            status="past_due",
-        )
+        subscription = recorded_subscription(club, child, parent, stripe_id="sub_evil", status="past_due")
     owner = logged_in(tainted["owner"])
     for url in (
         f"/app/evil/customers/{child.pk}/",
