@@ -28,8 +28,8 @@ from tests.accessibility import AxeWatch
 pytest_plugins = [  # fixtures more than one module shares
     "tests.booking_helpers",
     "tests.custom_field_helpers",
-    "tests.escaping_helpers",
     "tests.customer_helpers",
+    "tests.escaping_helpers",
     "tests.metric_helpers",
 ]
 

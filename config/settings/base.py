@@ -175,7 +175,7 @@ PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")  # numbers type
 BOOTSTRAP5 = {"required_css_class": "required", "set_placeholder": False}
 
 LANGUAGE_CODE = "en-us"
-FORMAT_MODULE_PATH = ["config.formats"]  # one date style everywhere (config/formats/en/formats.py)
+FORMAT_MODULE_PATH = ["config.formats"]  # one date and time style (config/formats/en/formats.py)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
